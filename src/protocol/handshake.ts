@@ -1,0 +1,232 @@
+import { toBase64 } from './base64.js';
+import { ErrorCode, WebSocketError } from './errors.js';
+import {
+  formatExtensionList,
+  headerValue,
+  isToken,
+  listHasToken,
+  parseExtensionList,
+  type ExtensionElement,
+  type HeaderMap,
+} from './header-values.js';
+import { sha1 } from './sha1.js';
+
+/** The GUID every server appends to the client's key (RFC 6455 §1.3). */
+export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** The protocol version this implementation speaks (RFC 6455 §4.1). */
+export const WEBSOCKET_VERSION = '13';
+
+const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key`: base64 of the SHA-1 of key + GUID
+ * (RFC 6455 §4.2.2 step 5.4).
+ *
+ * @example
+ * computeAcceptKey('dGhlIHNhbXBsZSBub25jZQ=='); // 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
+ */
+export function computeAcceptKey(key: string): string {
+  return toBase64(sha1(new TextEncoder().encode(key + WEBSOCKET_GUID)));
+}
+
+/** A client's key: base64 of 16 random bytes, which the caller supplies (RFC 6455 §4.1). */
+export function createClientKey(random16: Uint8Array): string {
+  if (random16.length !== 16) throw new RangeError('a WebSocket key is made of exactly 16 random bytes');
+  return toBase64(random16);
+}
+
+/** What a valid upgrade request asks for. */
+export interface UpgradeRequest {
+  readonly key: string;
+  /** Subprotocols the client offers, in its order of preference. */
+  readonly protocols: readonly string[];
+  /** Extensions the client offers, in its order of preference. */
+  readonly extensions: readonly ExtensionElement[];
+}
+
+function badRequest(message: string): WebSocketError {
+  return new WebSocketError(ErrorCode.BadUpgradeRequest, message);
+}
+
+/**
+ * Parses a comma list of subprotocol tokens; `undefined` if it is malformed or names one twice.
+ * Used for both sides' `Sec-WebSocket-Protocol`.
+ */
+export function parseProtocolList(value: string): string[] | undefined {
+  const protocols = value.split(',').map((element) => element.trim());
+  if (protocols.some((protocol) => !isToken(protocol))) return undefined;
+  if (new Set(protocols).size !== protocols.length) return undefined;
+  return protocols;
+}
+
+/**
+ * Validates an opening handshake on the server side (RFC 6455 §4.2.1) and returns what it asks
+ * for. Throws a `WebSocketError` whose `status` is 426 for an unsupported version (to be answered
+ * with `Sec-WebSocket-Version: 13`) and 400 for anything else that is not a valid upgrade.
+ */
+export function parseUpgradeRequest(method: string, httpVersion: string, headers: HeaderMap): UpgradeRequest {
+  if (method !== 'GET') throw badRequest(`the method must be GET, not ${method}`);
+  const [major = 0, minor = 0] = httpVersion.split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 1)) throw badRequest('HTTP/1.1 or later is required');
+  if (!headerValue(headers, 'host')) throw badRequest('missing Host header');
+  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badRequest('the Upgrade header must name websocket');
+  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badRequest('the Connection header must include Upgrade');
+
+  const version = headerValue(headers, 'sec-websocket-version');
+  if (version === undefined || version.trim() === '') throw badRequest('missing Sec-WebSocket-Version header');
+  if (version.trim() !== WEBSOCKET_VERSION) {
+    throw new WebSocketError(ErrorCode.UnsupportedVersion, `unsupported WebSocket version ${version}`);
+  }
+
+  const key = headerValue(headers, 'sec-websocket-key')?.trim();
+  if (key === undefined || !KEY_PATTERN.test(key)) throw badRequest('Sec-WebSocket-Key must be the base64 of 16 bytes');
+
+  let protocols: string[] = [];
+  const protocolHeader = headerValue(headers, 'sec-websocket-protocol');
+  if (protocolHeader !== undefined) {
+    const parsed = parseProtocolList(protocolHeader);
+    if (parsed === undefined) throw badRequest('malformed Sec-WebSocket-Protocol header');
+    protocols = parsed;
+  }
+
+  let extensions: ExtensionElement[] = [];
+  const extensionHeader = headerValue(headers, 'sec-websocket-extensions');
+  if (extensionHeader !== undefined) {
+    const parsed = parseExtensionList(extensionHeader);
+    if (parsed === undefined) throw badRequest('malformed Sec-WebSocket-Extensions header');
+    extensions = parsed;
+  }
+  return { key, protocols, extensions };
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function headerLines(headers: Readonly<Record<string, string>> | undefined): string {
+  let lines = '';
+  if (headers === undefined) return lines;
+  for (const [name, value] of Object.entries(headers)) {
+    // A CR or LF would let a value start a header or body of its own.
+    if (!isToken(name) || /[\r\n]/.test(value)) throw new TypeError(`invalid response header ${JSON.stringify(name)}`);
+    lines += `${name}: ${value}\r\n`;
+  }
+  return lines;
+}
+
+/** What the server accepts in its 101 response. */
+export interface AcceptOptions {
+  readonly protocol?: string | undefined;
+  readonly extensions?: readonly ExtensionElement[] | undefined;
+  /** Extra response headers, e.g. `Set-Cookie`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The server's `101 Switching Protocols` response (RFC 6455 §4.2.2 step 5), as the bytes to write. */
+export function acceptResponse(key: string, options: AcceptOptions = {}): string {
+  let response =
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n`;
+  if (options.protocol) response += `Sec-WebSocket-Protocol: ${options.protocol}\r\n`;
+  if (options.extensions && options.extensions.length > 0) {
+    response += `Sec-WebSocket-Extensions: ${formatExtensionList(options.extensions)}\r\n`;
+  }
+  return response + headerLines(options.headers) + '\r\n';
+}
+
+/**
+ * An HTTP error response that refuses a handshake and closes the connection; a 426 carries the
+ * version this server speaks (RFC 6455 §4.4).
+ */
+export function rejectResponse(status: number, message = STATUS_TEXT[status] ?? 'Error', headers?: Readonly<Record<string, string>>): string {
+  const body = new TextEncoder().encode(message);
+  const extra = status === 426 ? { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, ...headers } : headers;
+  return (
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${body.length}\r\n` +
+    headerLines(extra) +
+    '\r\n' +
+    message
+  );
+}
+
+/** The headers of a client's opening handshake, beside the request line and `Host` the HTTP client writes. */
+export function upgradeRequestHeaders(options: {
+  readonly key: string;
+  readonly protocols?: readonly string[];
+  readonly extensions?: readonly ExtensionElement[];
+}): Record<string, string> {
+  const headers: Record<string, string> = {
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+    'Sec-WebSocket-Key': options.key,
+    'Sec-WebSocket-Version': WEBSOCKET_VERSION,
+  };
+  if (options.protocols && options.protocols.length > 0) headers['Sec-WebSocket-Protocol'] = options.protocols.join(', ');
+  if (options.extensions && options.extensions.length > 0) {
+    headers['Sec-WebSocket-Extensions'] = formatExtensionList(options.extensions);
+  }
+  return headers;
+}
+
+/** What a valid 101 response settles. */
+export interface UpgradeResponse {
+  /** The chosen subprotocol, `''` if none. */
+  readonly protocol: string;
+  /** The extensions the server accepted, in its order. */
+  readonly extensions: readonly ExtensionElement[];
+}
+
+function badResponse(message: string): WebSocketError {
+  return new WebSocketError(ErrorCode.BadUpgradeResponse, message);
+}
+
+/**
+ * Checks the server's response to a client's handshake (RFC 6455 §4.1, "the client MUST fail
+ * the WebSocket connection" list). Throws a `WebSocketError` with code `ERR_BAD_UPGRADE_RESPONSE`.
+ */
+export function verifyUpgradeResponse(
+  statusCode: number,
+  headers: HeaderMap,
+  request: { readonly key: string; readonly protocols: readonly string[] },
+): UpgradeResponse {
+  if (statusCode !== 101) throw badResponse(`unexpected server response: ${statusCode}`);
+  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badResponse('the Upgrade header must name websocket');
+  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badResponse('the Connection header must include Upgrade');
+  if (headerValue(headers, 'sec-websocket-accept') !== computeAcceptKey(request.key)) {
+    throw badResponse('invalid Sec-WebSocket-Accept header');
+  }
+
+  const protocolHeader = headerValue(headers, 'sec-websocket-protocol');
+  let protocol = '';
+  if (protocolHeader !== undefined) {
+    protocol = protocolHeader.trim();
+    if (!request.protocols.includes(protocol)) throw badResponse(`server chose subprotocol "${protocol}", which was not offered`);
+  } else if (request.protocols.length > 0) {
+    // As browsers do: offering subprotocols and getting none back fails the connection.
+    throw badResponse('server chose none of the offered subprotocols');
+  }
+
+  let extensions: ExtensionElement[] = [];
+  const extensionHeader = headerValue(headers, 'sec-websocket-extensions');
+  if (extensionHeader !== undefined) {
+    const parsed = parseExtensionList(extensionHeader);
+    if (parsed === undefined) throw badResponse('malformed Sec-WebSocket-Extensions header');
+    extensions = parsed;
+  }
+  return { protocol, extensions };
+}
+
