@@ -35,6 +35,15 @@ export const ErrorCode = {
   HandshakeTimeout: 'ERR_HANDSHAKE_TIMEOUT',
   /** An extension offer or answer that cannot be accepted. */
   BadExtension: 'ERR_BAD_EXTENSION',
+  /** The handshake was refused by the server's `authenticate` hook or its connection limit. */
+  HandshakeRefused: 'ERR_HANDSHAKE_REFUSED',
+  // Sending.
+  /** A send on a connection that is not open (closing or closed). */
+  NotOpen: 'ERR_NOT_OPEN',
+  /** 1013: a send that would pass `highWaterMark`, under the `drop` or `close` policy. */
+  Backpressure: 'ERR_BACKPRESSURE',
+  /** The connection closed before a pending send was written. */
+  ConnectionClosed: 'ERR_CONNECTION_CLOSED',
 } as const;
 
 /** One of the stable error codes. */
@@ -44,12 +53,16 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MessageTooBig]: CloseCode.MessageTooBig,
   [ErrorCode.InvalidUtf8]: CloseCode.InvalidPayload,
   [ErrorCode.InvalidCompressedData]: CloseCode.InvalidPayload,
+  [ErrorCode.Backpressure]: CloseCode.TryAgainLater,
+  [ErrorCode.HandshakeTimeout]: CloseCode.AbnormalClosure,
+  [ErrorCode.BadUpgradeResponse]: CloseCode.AbnormalClosure,
 };
 
 const statusOf: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadUpgradeRequest]: 400,
   [ErrorCode.UnsupportedVersion]: 426,
   [ErrorCode.BadExtension]: 400,
+  [ErrorCode.HandshakeTimeout]: 408,
 };
 
 /**

@@ -17,18 +17,19 @@ export function frameHeaderSize(payloadLength: number, masked: boolean): number 
 
 /**
  * Writes a frame header into `target` at `offset` and returns where the payload starts.
- * The caller sizes `target` with {@link frameHeaderSize}.
+ * The caller sizes `target` with {@link frameHeaderSize}. Positional arguments keep this
+ * allocation-free on the per-message path.
  */
 export function writeFrameHeader(
   target: Uint8Array,
   offset: number,
   opcode: number,
   payloadLength: number,
-  options?: FrameOptions,
+  fin = true,
+  rsv = 0,
+  maskKey?: Uint8Array,
 ): number {
-  const fin = options?.fin ?? true;
-  const maskKey = options?.maskKey;
-  target[offset] = (fin ? 0x80 : 0) | (options?.rsv ?? 0) | opcode;
+  target[offset] = (fin ? 0x80 : 0) | rsv | opcode;
   const maskBit = maskKey ? 0x80 : 0;
   let p = offset + 2;
   if (payloadLength < 126) {
@@ -75,7 +76,7 @@ export function encodeFrame(
   const maskKey = options?.maskKey;
   const headerLength = frameHeaderSize(payload.length, maskKey !== undefined);
   const frame = allocate(headerLength + payload.length);
-  writeFrameHeader(frame, 0, opcode, payload.length, options);
+  writeFrameHeader(frame, 0, opcode, payload.length, options?.fin, options?.rsv, maskKey);
   frame.set(payload, headerLength);
   if (maskKey) applyMask(frame.subarray(headerLength), maskKey);
   return frame;

@@ -1,0 +1,11 @@
+/**
+ * Node bindings of the WebSocket protocol: {@link WebSocketServer} and the browser-shaped
+ * {@link WebSocket} (client and server side alike), with `ws`'s option and event names.
+ */
+export { allOf, allowOrigins, basicAuth, bearerToken, type AuthenticateHook, type HandshakeRejection } from './auth.js';
+export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent, type EventListenerLike, type WebSocketEventType } from './events.js';
+export { BackpressurePolicy, type ConnectionSettings } from './options.js';
+export type { BinaryType, SendData } from './send-data.js';
+export { WebSocket, type SendCallback, type SendOptions, type WebSocketOptions } from './websocket.js';
+export { WebSocketServer, type BroadcastOptions, type WebSocketServerOptions } from './websocket-server.js';
+export { CloseCode, ErrorCode, WebSocketError } from '../protocol/index.js';

@@ -1,0 +1,301 @@
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  ErrorCode,
+  WebSocketError,
+  acceptResponse,
+  frameHeaderSize,
+  Opcode,
+  parseUpgradeRequest,
+  rejectResponse,
+  writeFrameHeader,
+} from '../protocol/index.js';
+import type { AuthenticateHook, HandshakeRejection } from './auth.js';
+import { Heartbeat } from './heartbeat.js';
+import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
+import { toPayload } from './send-data.js';
+import { WebSocket } from './websocket.js';
+
+/** Options of a {@link WebSocketServer}; names follow `ws` where it has one. */
+export interface WebSocketServerOptions extends ConnectionSettings {
+  /** Listen on this port with a server of our own (0 picks a free one). Exclusive with `server` and `noServer`. */
+  port?: number;
+  /** Host to listen on with `port`. @default all interfaces */
+  host?: string;
+  /** Listen backlog with `port`. @default 511 */
+  backlog?: number;
+  /** Attach to an existing `http` or `https` server. Exclusive with `port` and `noServer`. */
+  server?: http.Server | HttpsServer;
+  /** Attach to nothing: the application calls {@link WebSocketServer.handleUpgrade} itself. */
+  noServer?: boolean;
+  /** Accept upgrades for this path only (the query string is ignored). @default any path */
+  path?: string;
+  /** Chooses a subprotocol among those the client offers; `false` chooses none. @default the client's first */
+  handleProtocols?: (protocols: Set<string>, request: http.IncomingMessage) => string | false;
+  /** Decides whether a handshake may proceed; see `allowOrigins`, `basicAuth`, `bearerToken`. @default accept all */
+  authenticate?: AuthenticateHook;
+  /** Time allowed for an upgrade request to be accepted (including `authenticate`), in ms; past it: 408. @default 10000 */
+  handshakeTimeout?: number;
+  /** Connections (open and in handshake) above which new handshakes get 503. @default Infinity */
+  maxConnections?: number;
+  /** Ping every connection this often (ms) and terminate those silent for a whole interval; 0 turns it off. @default 30000 */
+  heartbeatInterval?: number;
+}
+
+/** Options of {@link WebSocketServer.broadcast}. */
+export interface BroadcastOptions {
+  /** Send as binary; by default strings go as text and buffers as binary. */
+  binary?: boolean;
+  /** A connection to leave out, typically the sender. */
+  except?: WebSocket;
+  /** Only connections for which this answers `true`. */
+  filter?: (socket: WebSocket) => boolean;
+}
+
+type Callback = (error?: Error) => void;
+
+/**
+ * A WebSocket server: listens on its own port, attaches to an `http`/`https` server, or hands
+ * upgrades over from the application (`noServer`). Emits `'connection'` with each accepted
+ * {@link WebSocket} and the upgrade request.
+ *
+ * @example
+ * const wss = new WebSocketServer({ port: 8080, path: '/chat' });
+ * wss.on('connection', (socket, request) => {
+ *   socket.on('message', (data, isBinary) => wss.broadcast(data, { binary: isBinary, except: socket }));
+ * });
+ */
+export class WebSocketServer extends EventEmitter {
+  /** Every open connection. */
+  readonly clients = new Set<WebSocket>();
+  private readonly settings: ResolvedConnectionSettings;
+  private readonly path: string | undefined;
+  private readonly handleProtocols: WebSocketServerOptions['handleProtocols'];
+  private readonly authenticate: AuthenticateHook | undefined;
+  private readonly handshakeTimeout: number;
+  private readonly maxConnections: number;
+  private readonly heartbeat: Heartbeat;
+  private readonly server: http.Server | HttpsServer | undefined;
+  private readonly ownsServer: boolean;
+  private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.upgradeFromServer(request, socket, head);
+  private handshakes = 0;
+  private state: 'running' | 'closing' | 'closed' = 'running';
+
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super();
+    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length;
+    if (modes !== 1) throw new TypeError('exactly one of the "port", "server" and "noServer" options must be given');
+    this.settings = resolveConnectionSettings(options);
+    this.path = options.path;
+    this.handleProtocols = options.handleProtocols;
+    this.authenticate = options.authenticate;
+    this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    this.maxConnections = options.maxConnections ?? Infinity;
+    this.heartbeat = new Heartbeat(options.heartbeatInterval ?? 30_000);
+
+    if (options.port !== undefined) {
+      this.ownsServer = true;
+      this.server = http.createServer((_request, response) => {
+        const body = http.STATUS_CODES[426]!;
+        response.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, 'Sec-WebSocket-Version': '13' });
+        response.end(body);
+      });
+      // Slow-header clients get no more time than the handshake allows.
+      this.server.headersTimeout = Math.min(this.server.headersTimeout, this.handshakeTimeout);
+      this.server.on('listening', () => this.emit('listening'));
+      this.server.on('error', (error) => this.emit('error', error));
+      this.server.listen(options.port, options.host, options.backlog, callback);
+    } else {
+      this.ownsServer = false;
+      this.server = options.server;
+      if (callback) throw new TypeError('a listening callback only makes sense with the "port" option');
+    }
+    this.server?.on('upgrade', this.onUpgrade);
+  }
+
+  /** The bound address of the server's own listener or of the attached server. */
+  address(): AddressInfo | string | null {
+    if (this.server === undefined) throw new Error('the server is in "noServer" mode');
+    return this.server.address();
+  }
+
+  /** Whether `request` is for this server's `path`. */
+  shouldHandle(request: http.IncomingMessage): boolean {
+    if (this.path === undefined) return true;
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    return (query === -1 ? url : url.slice(0, query)) === this.path;
+  }
+
+  /**
+   * Completes (or refuses) the opening handshake for an upgrade request, as `noServer` applications
+   * call it from their own `'upgrade'` listener; `callback` gets the new connection.
+   *
+   * @example
+   * httpServer.on('upgrade', (request, socket, head) => {
+   *   wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+   * });
+   */
+  handleUpgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (socket: WebSocket, request: http.IncomingMessage) => void,
+  ): void {
+    // Until the handshake completes, a socket error (a client vanishing) is only a failed handshake.
+    const onSocketError = (): void => {
+      socket.destroy();
+    };
+    socket.on('error', onSocketError);
+
+    if (this.state !== 'running') return this.refuse(request, socket, { status: 503, message: 'Server is shutting down' });
+    if (this.clients.size + this.handshakes >= this.maxConnections) {
+      return this.refuse(request, socket, { status: 503, message: 'Too many connections' });
+    }
+    if (!this.shouldHandle(request)) return this.refuse(request, socket, { status: 400, message: 'Unexpected path' });
+    let upgrade;
+    try {
+      upgrade = parseUpgradeRequest(request.method ?? '', request.httpVersion, request.headers);
+    } catch (error) {
+      const failure = error as WebSocketError;
+      return this.refuse(request, socket, { status: failure.status, message: failure.message }, failure);
+    }
+
+    const accept = (): void => {
+      if (socket.destroyed || !socket.writable) return;
+      let protocol = '';
+      if (upgrade.protocols.length > 0) {
+        const chosen = this.handleProtocols ? this.handleProtocols(new Set(upgrade.protocols), request) : upgrade.protocols[0]!;
+        if (chosen !== false && upgrade.protocols.includes(chosen)) protocol = chosen;
+      }
+      const headers: Record<string, string> = {};
+      this.emit('headers', headers, request);
+      socket.write(acceptResponse(upgrade.key, { protocol, headers }));
+      socket.removeListener('error', onSocketError);
+      const connection = WebSocket.accept({ role: 'server', socket, head, protocol, extensions: '', settings: this.settings });
+      this.track(connection);
+      callback(connection, request);
+    };
+
+    if (this.authenticate === undefined) return accept();
+    this.handshakes++;
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      this.handshakes--;
+      clearTimeout(timer);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      if (finish()) this.refuse(request, socket, { status: 408, message: 'Handshake timed out' });
+    }, this.handshakeTimeout);
+    timer.unref();
+    Promise.resolve()
+      .then(() => this.authenticate!(request))
+      .then(
+        (verdict) => {
+          if (!finish()) return;
+          if (verdict === undefined || verdict === true) return accept();
+          const rejection = verdict === false ? { status: 401, message: 'Unauthorized' } : verdict;
+          this.refuse(request, socket, rejection, new WebSocketError(ErrorCode.HandshakeRefused, rejection.message ?? `refused with ${rejection.status}`, { status: rejection.status }));
+        },
+        (error: unknown) => {
+          if (!finish()) return;
+          this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+  }
+
+  /**
+   * Sends one message to every open connection (or those `options` select), encoding the frame once
+   * and writing the same bytes to each. Returns how many connections it was written to.
+   */
+  broadcast(data: string | Buffer | ArrayBuffer | ArrayBufferView, options: BroadcastOptions = {}): number {
+    const payload = toPayload(data);
+    const binary = options.binary ?? typeof payload !== 'string';
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    const headerLength = frameHeaderSize(length, false);
+    const frame = Buffer.allocUnsafe(headerLength + length);
+    writeFrameHeader(frame, 0, binary ? Opcode.Binary : Opcode.Text, length);
+    if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
+    else payload.copy(frame, headerLength);
+    let count = 0;
+    for (const client of this.clients) {
+      if (client === options.except || (options.filter && !options.filter(client))) continue;
+      if (client.sendFrame(frame)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * Stops accepting connections and closes every open one with 1001 (Going Away). `callback` runs
+   * once all are closed (and the server's own listener, if it has one).
+   */
+  close(callback?: Callback): void {
+    if (this.state !== 'running') {
+      if (callback) {
+        if (this.state === 'closed') process.nextTick(callback, new Error('the server is not running'));
+        else this.once('close', () => callback());
+      }
+      return;
+    }
+    this.state = 'closing';
+    if (callback) this.once('close', () => callback());
+    this.heartbeat.stop();
+    this.server?.removeListener('upgrade', this.onUpgrade);
+    let waiting = 1 + (this.ownsServer ? 1 : 0);
+    const done = (): void => {
+      if (--waiting > 0) return;
+      this.state = 'closed';
+      this.emit('close');
+    };
+    if (this.ownsServer) this.server!.close(() => done());
+    if (this.clients.size === 0) {
+      done();
+      return;
+    }
+    let open = this.clients.size;
+    for (const client of this.clients) {
+      client.once('close', () => {
+        if (--open === 0) done();
+      });
+      client.close(CloseCode.GoingAway, 'server shutting down');
+    }
+  }
+
+  private upgradeFromServer(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Another listener (another WebSocketServer on another path, say) may own this request.
+    if (!this.shouldHandle(request) && this.server!.listenerCount('upgrade') > 1) return;
+    this.handleUpgrade(request, socket, head, (connection, accepted) => this.emit('connection', connection, accepted));
+  }
+
+  private track(connection: WebSocket): void {
+    this.clients.add(connection);
+    this.heartbeat.add(connection);
+    connection.once('close', () => {
+      this.clients.delete(connection);
+      this.heartbeat.delete(connection);
+    });
+  }
+
+  /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */
+  private refuse(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection, error?: Error): void {
+    const failure = error ?? new WebSocketError(ErrorCode.BadUpgradeRequest, rejection.message ?? 'handshake refused', { status: rejection.status });
+    if (this.listenerCount('wsClientError') > 0) {
+      this.emit('wsClientError', failure, socket, request);
+      return;
+    }
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.once('finish', () => socket.destroy());
+    socket.end(rejectResponse(rejection.status, rejection.message, rejection.headers));
+  }
+}

@@ -1,0 +1,576 @@
+import { Buffer, isUtf8 } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  Connection,
+  ErrorCode,
+  Opcode,
+  ReadyState,
+  WebSocketError,
+  applyMask,
+  frameHeaderSize,
+  isValidWireCloseCode,
+  writeFrameHeader,
+  type ConnectionHandler,
+} from '../protocol/index.js';
+import { connectClient, type WebSocketOptions } from './client-handshake.js';
+import {
+  CloseEvent,
+  ErrorEvent,
+  MessageEvent,
+  WebSocketEvent,
+  type EventListenerLike,
+  type WebSocketEventType,
+} from './events.js';
+import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
+import type { ResolvedConnectionSettings } from './options.js';
+import { asBuffer, isBinaryType, toBinaryType, toPayload, type BinaryType, type SendData } from './send-data.js';
+
+export type { WebSocketOptions } from './client-handshake.js';
+
+/** Options of one `send`. */
+export interface SendOptions {
+  /** Send a binary frame; by default strings go as text and everything else as binary. */
+  binary?: boolean;
+  /** Compress the message when permessage-deflate is negotiated. @default true */
+  compress?: boolean;
+  /** Whether this is the last fragment of the message; `false` starts or continues a fragmented message. @default true */
+  fin?: boolean;
+}
+
+/** Called once a send has been written to the socket, or with the error that kept it from being written. */
+export type SendCallback = (error?: Error | null) => void;
+
+/** How an accepted connection starts; used by `WebSocketServer` and the client handshake. */
+export interface SocketSetup {
+  readonly role: 'client' | 'server';
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly settings: ResolvedConnectionSettings;
+}
+
+/** Below this payload size a frame is copied behind its header and written once; above, header and payload are written separately. */
+const COPY_THRESHOLD = 16 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+const BROWSER_LISTENER = Symbol('browserListener');
+const HANDLER_PROPERTY = Symbol('handlerProperty');
+
+// EventEmitter's own listener type; the wrappers below take the arguments each event is emitted with.
+type NodeListener = ((...args: any[]) => void) & { [BROWSER_LISTENER]?: unknown };
+
+function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): void {
+  if (typeof listener === 'function') listener.call(target, event);
+  else listener.handleEvent(event);
+}
+
+/**
+ * A WebSocket connection, client or server side: the browser's `WebSocket` interface
+ * (`onopen`/`onmessage`/`onerror`/`onclose`, `addEventListener`, `send`, `close`, `readyState`,
+ * `binaryType`, `bufferedAmount`) plus the Node-style events and extras `ws` users know
+ * (`'message'` with `(data, isBinary)`, `ping`, `pong`, `terminate`, send callbacks).
+ *
+ * @example
+ * const socket = new WebSocket('ws://localhost:8080/chat');
+ * socket.onopen = () => socket.send('hello');
+ * socket.onmessage = (event) => console.log(event.data);
+ *
+ * @example
+ * // Node style, as with `ws`:
+ * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
+ */
+export class WebSocket extends EventEmitter implements HeartbeatTarget {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+  readonly CONNECTING = ReadyState.CONNECTING;
+  readonly OPEN = ReadyState.OPEN;
+  readonly CLOSING = ReadyState.CLOSING;
+  readonly CLOSED = ReadyState.CLOSED;
+
+  /** The URL this client connected to; `''` on the server side. */
+  readonly url: string;
+  private state: ReadyState = ReadyState.CONNECTING;
+  private binary: BinaryType = 'nodebuffer';
+  private chosenProtocol = '';
+  private chosenExtensions = '';
+  private socket: Duplex | undefined;
+  private connection: Connection | undefined;
+  private settings: ResolvedConnectionSettings | undefined;
+  private fragmenting = false;
+  private alive = true;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private clean = false;
+  private failure: Error | undefined;
+  private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined }[] | undefined;
+  private queuedBytes = 0;
+  private ownHeartbeat: Heartbeat | undefined;
+  private abortHandshake: ((error: Error) => void) | undefined;
+
+  /**
+   * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
+   * Throws a `SyntaxError` for an invalid URL or subprotocol list, as browsers do.
+   */
+  constructor(url: string | URL, protocols?: string | string[] | WebSocketOptions, options?: WebSocketOptions);
+  /** @internal Server side: `WebSocketServer` creates connections with {@link WebSocket.accept}. */
+  constructor(url: null);
+  constructor(url: string | URL | null, protocols?: string | string[] | WebSocketOptions, options?: WebSocketOptions) {
+    super();
+    if (url === null) {
+      this.url = '';
+      return;
+    }
+    if (typeof protocols === 'object' && !Array.isArray(protocols)) {
+      options = protocols;
+      protocols = undefined;
+    }
+    const attempt = connectClient(this, url, protocols ?? [], options ?? {}, {
+      open: (setup) => this.start(setup),
+      fail: (error) => this.failHandshake(error),
+    });
+    this.url = attempt.url;
+    this.abortHandshake = attempt.abort;
+    const heartbeatInterval = options?.heartbeatInterval ?? 0;
+    if (heartbeatInterval > 0) this.ownHeartbeat = new Heartbeat(heartbeatInterval);
+  }
+
+  /** @internal Wraps a socket whose server-side handshake has just completed. */
+  static accept(setup: SocketSetup): WebSocket {
+    const socket = new WebSocket(null);
+    socket.start(setup);
+    return socket;
+  }
+
+  /** The connection state: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /** The subprotocol the server chose, `''` if none. */
+  get protocol(): string {
+    return this.chosenProtocol;
+  }
+
+  /** The extensions in use, as the server's `Sec-WebSocket-Extensions` header named them. */
+  get extensions(): string {
+    return this.chosenExtensions;
+  }
+
+  /** How binary messages reach browser-style listeners: `'nodebuffer'` (default), `'arraybuffer'` or `'blob'`. */
+  get binaryType(): BinaryType {
+    return this.binary;
+  }
+
+  set binaryType(value: BinaryType) {
+    // As in browsers, an unknown value is ignored.
+    if (isBinaryType(value)) this.binary = value;
+  }
+
+  /** Bytes accepted by `send` and not yet handed to the operating system. */
+  get bufferedAmount(): number {
+    return (this.socket?.writableLength ?? 0) + this.queuedBytes;
+  }
+
+  /** Whether the socket's reading is paused by {@link pause}. */
+  get isPaused(): boolean {
+    return this.socket?.isPaused() ?? false;
+  }
+
+  /**
+   * Sends a message: a string as text, anything else (`Buffer`, `ArrayBuffer`, a typed array,
+   * a `Blob`) as binary, unless `options.binary` says otherwise. `callback` runs once the frame is
+   * written, or with the error that prevented it. Throws an `InvalidStateError` while connecting.
+   */
+  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (this.state === ReadyState.CONNECTING) {
+      throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
+    }
+    if (this.state !== ReadyState.OPEN) {
+      if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+      return;
+    }
+    if (this.blobQueue !== undefined || data instanceof Blob) {
+      this.queueSend(data, options, callback);
+      return;
+    }
+    this.sendPayload(toPayload(data), options, callback);
+  }
+
+  /**
+   * Sends a ping (RFC 6455 §5.5.2) with up to 125 bytes of application data; the peer answers with a
+   * pong, reported as a `'pong'` event.
+   */
+  ping(data?: SendData, callback?: SendCallback): void {
+    this.sendControl(Opcode.Ping, data, callback);
+  }
+
+  /** Sends an unsolicited pong (RFC 6455 §5.5.3), e.g. as a one-way heartbeat. */
+  pong(data?: SendData, callback?: SendCallback): void {
+    this.sendControl(Opcode.Pong, data, callback);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2). `code` must be one that may appear on the wire
+   * (1000–1003, 1007–1014, 3000–4999), else an `InvalidAccessError` is thrown; `reason` must fit in
+   * 123 bytes of UTF-8, else a `SyntaxError`. Without a code the close frame carries none.
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && (!Number.isInteger(code) || !isValidWireCloseCode(code))) {
+      throw new DOMException(`invalid close code ${code}`, 'InvalidAccessError');
+    }
+    const text = reason ?? '';
+    if (Buffer.byteLength(text) > 123) throw new DOMException('close reason is longer than 123 bytes', 'SyntaxError');
+    if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
+      this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
+      return;
+    }
+    this.state = ReadyState.CLOSING;
+    const frame = this.connection!.close(code, text);
+    if (frame) this.socket!.write(frame);
+    if (this.connection!.closeReceived) this.finishClosingHandshake();
+    else this.startCloseTimer();
+  }
+
+  /** Destroys the connection at once, without a closing handshake (the close code reported is 1006). */
+  terminate(): void {
+    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
+      this.abortHandshake?.(new Error('WebSocket was terminated before the connection was established'));
+      return;
+    }
+    this.state = ReadyState.CLOSING;
+    this.socket!.destroy();
+  }
+
+  /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control. */
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  /** Resumes reading after {@link pause}. */
+  resume(): void {
+    this.socket?.resume();
+  }
+
+  /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
+  addEventListener(type: WebSocketEventType, listener: EventListenerLike<never>, options?: { once?: boolean }): void {
+    const wrapped = this.browserListener(type, listener as EventListenerLike<WebSocketEvent>);
+    if (wrapped === undefined) return;
+    if (this.listeners(type).some((existing) => (existing as NodeListener)[BROWSER_LISTENER] === listener)) return;
+    if (options?.once) this.once(type, wrapped);
+    else this.on(type, wrapped);
+  }
+
+  /** Removes a listener added with {@link addEventListener}. */
+  removeEventListener(type: WebSocketEventType, listener: EventListenerLike<never>): void {
+    for (const existing of this.listeners(type)) {
+      if ((existing as NodeListener)[BROWSER_LISTENER] === listener) {
+        this.removeListener(type, existing as NodeListener);
+        return;
+      }
+    }
+  }
+
+  get onopen(): ((event: WebSocketEvent) => void) | null {
+    return this.handlerProperty('open');
+  }
+  set onopen(handler: ((event: WebSocketEvent) => void) | null) {
+    this.setHandlerProperty('open', handler);
+  }
+  get onmessage(): ((event: MessageEvent) => void) | null {
+    return this.handlerProperty('message');
+  }
+  set onmessage(handler: ((event: MessageEvent) => void) | null) {
+    this.setHandlerProperty('message', handler);
+  }
+  get onerror(): ((event: ErrorEvent) => void) | null {
+    return this.handlerProperty('error');
+  }
+  set onerror(handler: ((event: ErrorEvent) => void) | null) {
+    this.setHandlerProperty('error', handler);
+  }
+  get onclose(): ((event: CloseEvent) => void) | null {
+    return this.handlerProperty('close');
+  }
+  set onclose(handler: ((event: CloseEvent) => void) | null) {
+    this.setHandlerProperty('close', handler);
+  }
+
+  /** @internal Heartbeat check: terminate if silent since the last check, else ping. */
+  checkAlive(): boolean {
+    if (this.state !== ReadyState.OPEN) return this.state !== ReadyState.CLOSED;
+    if (!this.alive) {
+      this.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.sendControl(Opcode.Ping, undefined, undefined);
+    return true;
+  }
+
+  /** @internal Writes an already encoded frame (a broadcast encodes once for many sockets). */
+  sendFrame(frame: Buffer, callback?: SendCallback): boolean {
+    if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
+    if (!this.admit(frame.length, callback)) return true;
+    this.socket!.write(frame, callback);
+    return true;
+  }
+
+  private start(setup: SocketSetup): void {
+    const { socket, settings } = setup;
+    this.socket = socket;
+    this.settings = settings;
+    this.chosenProtocol = setup.protocol;
+    this.chosenExtensions = setup.extensions;
+    this.abortHandshake = undefined;
+    this.connection = new Connection(this.protocolHandler(), {
+      role: setup.role,
+      maxPayload: settings.maxPayload,
+      autoPong: settings.autoPong,
+      isUtf8,
+      allocate: Buffer.allocUnsafe,
+    });
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    const connection = this.connection;
+    socket.on('data', (chunk: Buffer) => {
+      this.alive = true;
+      connection.receive(chunk);
+    });
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('close', () => this.onSocketClose());
+    socket.on('error', (error: Error) => this.onSocketError(error));
+    socket.on('drain', () => this.emit('drain'));
+    // Bytes that arrived with the handshake go back into the stream, so they are read after
+    // the caller had a chance to add its listeners.
+    if (setup.head.length > 0) socket.unshift(setup.head);
+    this.state = ReadyState.OPEN;
+    this.ownHeartbeat?.add(this);
+    if (setup.role === 'client') this.emit('open');
+  }
+
+  private protocolHandler(): ConnectionHandler {
+    return {
+      write: (bytes) => {
+        this.socket!.write(bytes);
+      },
+      onMessage: (data, isBinary) => {
+        this.emit('message', asBuffer(data), isBinary);
+      },
+      onPing: (data) => {
+        this.emit('ping', asBuffer(data));
+      },
+      onPong: (data) => {
+        this.emit('pong', asBuffer(data));
+      },
+      onPeerClose: () => {
+        if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+        this.finishClosingHandshake();
+      },
+      onProtocolError: (error) => {
+        this.state = ReadyState.CLOSING;
+        this.failure = error;
+        this.emitError(error);
+        this.socket!.end();
+        this.startCloseTimer();
+      },
+    };
+  }
+
+  /** Both close frames have crossed: RFC 6455 §7.1.1 has the server close TCP first; the client waits for it. */
+  private finishClosingHandshake(): void {
+    if (!this.connection!.closeSent || !this.connection!.closeReceived) return;
+    this.clean = true;
+    if (this.connection!.role === 'server') this.socket!.end();
+    this.startCloseTimer();
+  }
+
+  private startCloseTimer(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(() => this.socket?.destroy(), this.settings!.closeTimeout);
+    this.closeTimer.unref();
+  }
+
+  private onSocketEnd(): void {
+    // The peer closed its side: with no more input coming, close ours (the server's sockets allow half-open).
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.socket!.end();
+  }
+
+  private onSocketError(error: Error): void {
+    // A reset or a write after the peer left: the close event reports 1006, the process carries on.
+    if (this.failure === undefined) this.failure = error;
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.socket!.destroy();
+  }
+
+  private onSocketClose(): void {
+    clearTimeout(this.closeTimer);
+    this.ownHeartbeat?.stop();
+    this.state = ReadyState.CLOSED;
+    this.rejectQueuedSends();
+    const connection = this.connection!;
+    const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;
+    const reason = connection.closeReceived ? connection.closeReason : '';
+    this.emitClose(code, reason);
+  }
+
+  private emitClose(code: number, reason: string): void {
+    this.emit('close', code, Buffer.from(reason));
+  }
+
+  private emitError(error: Error): void {
+    // An 'error' with no listener would throw and crash the process; a peer must never be able to do that.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  private failHandshake(error: Error): void {
+    this.abortHandshake = undefined;
+    this.state = ReadyState.CLOSED;
+    this.ownHeartbeat?.stop();
+    this.emitError(error);
+    this.emitClose(CloseCode.AbnormalClosure, '');
+  }
+
+  private sendPayload(payload: string | Buffer, options: SendOptions | undefined, callback: SendCallback | undefined): void {
+    const binary = options?.binary ?? typeof payload !== 'string';
+    const fin = options?.fin ?? true;
+    const opcode = this.fragmenting ? Opcode.Continuation : binary ? Opcode.Binary : Opcode.Text;
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (!this.admit(length, callback)) return;
+    this.fragmenting = !fin;
+    this.writeFrame(opcode, payload, length, fin, callback);
+  }
+
+  /** Applies the backpressure policy; `false` when the message must not be written. */
+  private admit(length: number, callback: SendCallback | undefined): boolean {
+    const settings = this.settings!;
+    if (settings.backpressure === 'wait' || this.socket!.writableLength + length <= settings.highWaterMark) return true;
+    const error = new WebSocketError(ErrorCode.Backpressure, `send would pass highWaterMark (${settings.highWaterMark} bytes)`);
+    if (settings.backpressure === 'close') this.close(CloseCode.TryAgainLater, 'send buffer full');
+    if (callback) process.nextTick(callback, error);
+    return false;
+  }
+
+  private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined): void {
+    const socket = this.socket!;
+    const maskKey = this.connection!.maskKey();
+    const headerLength = frameHeaderSize(length, maskKey !== undefined);
+    if (typeof payload === 'string' || maskKey !== undefined || length <= COPY_THRESHOLD) {
+      const frame = Buffer.allocUnsafe(headerLength + length);
+      writeFrameHeader(frame, 0, opcode, length, fin, 0, maskKey);
+      if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
+      else payload.copy(frame, headerLength);
+      if (maskKey !== undefined) applyMask(frame.subarray(headerLength), maskKey);
+      socket.write(frame, callback);
+      return;
+    }
+    // Large server payloads go out without a copy, header and payload in one corked write.
+    const header = Buffer.allocUnsafe(headerLength);
+    writeFrameHeader(header, 0, opcode, length, fin, 0);
+    socket.cork();
+    socket.write(header);
+    socket.write(payload, callback);
+    socket.uncork();
+  }
+
+  private sendControl(opcode: number, data: SendData | undefined, callback: SendCallback | undefined): void {
+    if (this.state === ReadyState.CONNECTING) {
+      throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
+    }
+    const payload = data === undefined ? EMPTY : toPayload(data instanceof Blob ? '' : data);
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    // RFC 6455 §5.5: control frames carry at most 125 bytes.
+    if (bytes.length > 125) throw new RangeError('a ping or pong carries at most 125 bytes');
+    if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
+      if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+      return;
+    }
+    this.socket!.write(this.connection!.encode(opcode, bytes), callback);
+  }
+
+  /** Blobs are read asynchronously; later sends wait behind them so messages keep their order. */
+  private queueSend(data: SendData, options: SendOptions | undefined, callback: SendCallback | undefined): void {
+    const first = this.blobQueue === undefined;
+    this.blobQueue ??= [];
+    this.blobQueue.push({ data, options, callback });
+    this.queuedBytes += data instanceof Blob ? data.size : typeof data === 'string' ? Buffer.byteLength(data) : toPayload(data).length;
+    if (first) void this.drainSendQueue();
+  }
+
+  private async drainSendQueue(): Promise<void> {
+    const queue = this.blobQueue!;
+    while (queue.length > 0) {
+      const { data, options, callback } = queue[0]!;
+      const payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
+      if (this.blobQueue !== queue) return; // the connection closed meanwhile; callbacks were told
+      queue.shift();
+      this.queuedBytes -= data instanceof Blob ? data.size : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+      if (this.state === ReadyState.OPEN) this.sendPayload(payload, options, callback);
+      else callback?.(new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+    }
+    this.blobQueue = undefined;
+  }
+
+  private rejectQueuedSends(): void {
+    const queue = this.blobQueue;
+    if (queue === undefined) return;
+    this.blobQueue = undefined;
+    this.queuedBytes = 0;
+    for (const { callback } of queue) {
+      callback?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
+    }
+  }
+
+  private browserListener(type: WebSocketEventType, listener: EventListenerLike<WebSocketEvent>): NodeListener | undefined {
+    let wrapped: NodeListener;
+    switch (type) {
+      case 'open':
+        wrapped = () => invoke(listener, this, new WebSocketEvent('open', this));
+        break;
+      case 'message':
+        wrapped = (data: Buffer, isBinary: boolean) =>
+          invoke(listener, this, new MessageEvent(this, isBinary ? toBinaryType(data, this.binary) : data.toString()));
+        break;
+      case 'error':
+        wrapped = (error: unknown) => invoke(listener, this, new ErrorEvent(this, error));
+        break;
+      case 'close':
+        wrapped = (code: number, reason: Buffer) => invoke(listener, this, new CloseEvent(this, code, reason.toString(), this.clean && code !== CloseCode.AbnormalClosure));
+        break;
+      default:
+        return undefined;
+    }
+    wrapped[BROWSER_LISTENER] = listener;
+    return wrapped;
+  }
+
+  private handlerProperty<E>(type: WebSocketEventType): ((event: E) => void) | null {
+    for (const existing of this.listeners(type)) {
+      const original = (existing as NodeListener)[BROWSER_LISTENER];
+      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] && typeof original === 'function') {
+        return original as (event: E) => void;
+      }
+    }
+    return null;
+  }
+
+  private setHandlerProperty(type: WebSocketEventType, handler: ((event: never) => void) | null): void {
+    for (const existing of this.listeners(type)) {
+      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing as NodeListener);
+    }
+    if (typeof handler !== 'function') return;
+    const wrapped = this.browserListener(type, handler as EventListenerLike<WebSocketEvent>)!;
+    (wrapped as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] = true;
+    this.on(type, wrapped);
+  }
+}
