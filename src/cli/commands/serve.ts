@@ -1,0 +1,93 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExitCode, UsageError, type Command } from '../command.js';
+import { CHAT_PATH, startDemoServer } from '../demo-server.js';
+
+const DEFAULT_PORT = 8080;
+const DEFAULT_HOST = '127.0.0.1';
+
+/** Parses a TCP port: a whole number from 0 (any free port) to 65535. */
+export function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${text}"`);
+  return Number(text);
+}
+
+function listenFailure(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return 'the port is in use';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return 'no such address on this machine';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function checkDirectory(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const stats = await stat(absolute).catch(() => undefined);
+  if (!stats?.isDirectory()) throw new UsageError(`--static must name a directory, "${path}" is not one`);
+  return absolute;
+}
+
+/** `switchboard serve`: the demo pages and the chat WebSocket endpoint on one port, until SIGINT or SIGTERM. */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the demo pages and the chat WebSocket endpoint',
+  help: `Usage: switchboard serve [options]
+
+Serves the demo pages over HTTP and the chat demo's WebSocket endpoint (${CHAT_PATH}) on the
+same port, then prints the URL to open. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM: every
+WebSocket is closed with 1001 (Going Away) and requests in flight finish.
+
+Options:
+  -p, --port <port>    TCP port; 0 picks a free one and prints it (default ${DEFAULT_PORT})
+  -H, --host <address> Address to listen on (default ${DEFAULT_HOST}, this machine only;
+                       use 0.0.0.0 or :: to accept connections from the network)
+  -s, --static <dir>   Also serve the files in <dir>, looked up before the demo pages;
+                       repeat to add more directories
+  -h, --help           Show this help
+
+Example:
+  switchboard serve --port 3000 --static ./public
+`,
+  async run(args, { stdout, stderr, signal }) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        port: { type: 'string', short: 'p', default: String(DEFAULT_PORT) },
+        host: { type: 'string', short: 'H', default: DEFAULT_HOST },
+        static: { type: 'string', short: 's', multiple: true, default: [] },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    const port = parsePort(values.port);
+    if (values.host.trim() === '') throw new UsageError('--host must not be empty');
+    const staticDirectories = await Promise.all(values.static.map(checkDirectory));
+
+    const server = await startDemoServer({ port, host: values.host, staticDirectories }).catch((error: unknown) => {
+      stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
+      return undefined;
+    });
+    if (server === undefined) return ExitCode.Failure;
+    const chatUrl = new URL('chat/', server.url);
+    const socketUrl = new URL(CHAT_PATH, server.url.replace(/^http/, 'ws'));
+    stdout.write(
+      `Switchboard listening on ${server.url}\n` +
+        `  chat demo  ${chatUrl.href}  (WebSocket ${socketUrl.href})\n` +
+        (staticDirectories.length > 0 ? `  serving    ${staticDirectories.join(', ')}\n` : '') +
+        'Press Ctrl+C to stop.\n',
+    );
+
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    stdout.write('Shutting down…\n');
+    await server.close();
+    stdout.write('Stopped.\n');
+    return ExitCode.Ok;
+  },
+};

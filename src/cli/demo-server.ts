@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from '../ws/index.js';
+import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
+import { createStaticHandler, type StaticRoot } from './static-files.js';
+
+/** Options of {@link startDemoServer}. */
+export interface DemoServerOptions {
+  /** The TCP port; 0 picks a free one (read it back from `url`). @default 8080 */
+  readonly port?: number;
+  /** The address to listen on. The default keeps the server private to this machine. @default '127.0.0.1' */
+  readonly host?: string;
+  /** More directories to serve files from, looked in before the built-in demo pages. @default [] */
+  readonly staticDirectories?: readonly string[];
+  /** Where the demo pages live. @default the package's `examples/` folder */
+  readonly examplesDirectory?: string;
+  /** Options of the chat room behind `/chat`. @default {} */
+  readonly chat?: ChatRoomOptions;
+  /** How long shutdown waits for WebSocket close handshakes and HTTP responses in flight (ms). @default 2000 */
+  readonly shutdownTimeout?: number;
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  /** The base URL of the pages, e.g. `http://127.0.0.1:8080/`. */
+  readonly url: string;
+  /** The address the server is bound to. */
+  readonly address: AddressInfo;
+  /** The chat room behind `/chat`. */
+  readonly chat: ChatRoom;
+  /**
+   * Stops accepting, closes every WebSocket with 1001 (Going Away), lets HTTP responses in flight
+   * finish, and resolves once everything is closed (forcing whatever is left after `shutdownTimeout`).
+   */
+  close(): Promise<void>;
+}
+
+/** The WebSocket endpoint of the chat demo. */
+export const CHAT_PATH = '/chat';
+
+/** The package's demo pages, next to `src/` and `dist/` alike. */
+export const EXAMPLES_DIRECTORY = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+// The demo pages load nothing from elsewhere; the chat shows shared images from blob: URLs.
+// CSP Level 3 lets 'self' in connect-src cover ws: and wss: to the same host and port.
+const examplesHeaders = {
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
+/**
+ * Starts the demo server: the demo pages (and any extra static directories) over HTTP, and the
+ * chat room as a WebSocket endpoint at `/chat` on the same port. Other upgrade paths get 404.
+ *
+ * @example
+ * const server = await startDemoServer({ port: 0 });
+ * console.log(`open ${server.url}chat/`);
+ * await server.close();
+ */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const shutdownTimeout = options.shutdownTimeout ?? 2000;
+  const roots: StaticRoot[] = [
+    ...(options.staticDirectories ?? []).map((directory) => ({ directory })),
+    { directory: options.examplesDirectory ?? EXAMPLES_DIRECTORY, headers: examplesHeaders },
+  ];
+  const serveStatic = createStaticHandler({ roots });
+  const chat = new ChatRoom(options.chat);
+  // A frame bigger than the largest file the room accepts is refused with 1009 before it is buffered.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: chat.maxFrameBytes, closeTimeout: shutdownTimeout });
+  wss.on('connection', (socket) => chat.accept(socket));
+
+  const server = createServer((request, response) => void serveStatic(request, response));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathOf(request.url) === CHAT_PATH) {
+      wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));
+      return;
+    }
+    socket.on('error', () => undefined);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\n404 Not Found\n');
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await chat.close(shutdownTimeout);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, shutdownTimeout);
+    });
+    await Promise.race([stopped, forced]);
+    clearTimeout(timer);
+    await stopped;
+  }
+
+  return {
+    url: baseUrl(address),
+    address,
+    chat,
+    close: () => (closed ??= close()),
+  };
+}
+
+function pathOf(target: string | undefined): string {
+  const path = (target ?? '').split(/[?#]/, 1)[0]!;
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The URL to print: a wildcard address is shown as `localhost`, an IPv6 literal in brackets. */
+export function baseUrl(address: AddressInfo): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}/`;
+}
