@@ -68,7 +68,8 @@ export function parseProtocolList(value: string): string[] | undefined {
 export function parseUpgradeRequest(method: string, httpVersion: string, headers: HeaderMap): UpgradeRequest {
   if (method !== 'GET') throw badRequest(`the method must be GET, not ${method}`);
   const [major = 0, minor = 0] = httpVersion.split('.').map(Number);
-  if (major < 1 || (major === 1 && minor < 1)) throw badRequest('HTTP/1.1 or later is required');
+  // Written as "not at least 1.1" so that a version that is not a number (NaN) is refused too.
+  if (!(major > 1 || (major === 1 && minor >= 1))) throw badRequest('HTTP/1.1 or later is required');
   if (!headerValue(headers, 'host')) throw badRequest('missing Host header');
   if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badRequest('the Upgrade header must name websocket');
   if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badRequest('the Connection header must include Upgrade');
@@ -139,7 +140,11 @@ export function acceptResponse(key: string, options: AcceptOptions = {}): string
   let response =
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n`;
-  if (options.protocol) response += `Sec-WebSocket-Protocol: ${options.protocol}\r\n`;
+  if (options.protocol) {
+    // The protocol may come from application code (a `handleProtocols` hook): a CR or LF in it would inject headers.
+    if (!isToken(options.protocol)) throw new TypeError(`invalid subprotocol ${JSON.stringify(options.protocol)}`);
+    response += `Sec-WebSocket-Protocol: ${options.protocol}\r\n`;
+  }
   if (options.extensions && options.extensions.length > 0) {
     response += `Sec-WebSocket-Extensions: ${formatExtensionList(options.extensions)}\r\n`;
   }
