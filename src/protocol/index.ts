@@ -35,5 +35,19 @@ export {
   type HeaderMap,
 } from './header-values.js';
 export { MaskKeySource, applyMask } from './mask.js';
+export {
+  MAX_WINDOW_BITS,
+  MIN_WINDOW_BITS,
+  PERMESSAGE_DEFLATE,
+  PerMessageDeflateClient,
+  PerMessageDeflateServer,
+  RSV1,
+  acceptDeflateResponse,
+  deflateOffer,
+  negotiateDeflate,
+  validateDeflateNegotiationOptions,
+  type DeflateNegotiationOptions,
+  type DeflateParameters,
+} from './permessage-deflate.js';
 export { Opcode, isControlOpcode, isKnownOpcode } from './opcodes.js';
 export { Utf8Validator, isValidUtf8, type Utf8Check } from './utf8.js';
