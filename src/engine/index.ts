@@ -1,0 +1,24 @@
+/**
+ * Engine.IO protocol v4 server: sessions over HTTP long-polling and WebSocket, upgrades,
+ * heartbeats, CORS and the protocol's HTTP errors. The layer the Socket.IO server runs on.
+ */
+export {
+  ENGINE_DEFAULTS,
+  TransportName,
+  type AllowRequest,
+  type CookieOptions,
+  type CorsOptions,
+  type CorsOriginFunction,
+  type EngineServerOptions,
+  type ResolvedEngineOptions,
+} from './options.js';
+export { EngineServer, type AttachOptions, type ConnectionError, type EngineServerEvents } from './server.js';
+export {
+  CloseReason,
+  EngineSocket,
+  type EngineSendOptions,
+  type EngineSocketEvents,
+  type EngineSocketState,
+} from './socket.js';
+export { TransportError } from './transport.js';
+export { EngineErrorCode } from '../protocol/engine-io/index.js';

@@ -1,0 +1,244 @@
+import { Buffer } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  EngineErrorCode,
+  EngineIOParseError,
+  ParseErrorCode,
+  PacketType,
+  decodePayload,
+  encodePayload,
+  engineErrorBody,
+  type Packet,
+} from '../protocol/engine-io/index.js';
+import { TransportName } from './options.js';
+import { Transport } from './transport.js';
+
+/** Limits of one polling transport. */
+export interface PollingOptions {
+  /** Largest POST body in bytes; larger is answered 413 and fails the transport. */
+  readonly maxHttpBufferSize: number;
+  /** How long a close waits for the client's next GET to carry the `close` packet (ms). */
+  readonly closeTimeout: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The HTTP long-polling transport (Engine.IO protocol v4, "Transports › HTTP long-polling"): a
+ * held `GET` carries server packets, each `POST` carries client packets.
+ */
+export class PollingTransport extends Transport {
+  readonly name = TransportName.Polling;
+  private pollResponse: ServerResponse | undefined;
+  private onPollClosed: (() => void) | undefined;
+  private dataRequest: IncomingMessage | undefined;
+  private closePending = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PollingOptions) {
+    super();
+  }
+
+  /** Takes one HTTP request of this session: a `GET` to poll or a `POST` with packets. */
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET') this.onPoll(res);
+    else if (req.method === 'POST') this.onData(req, res);
+    else respondError(res, 400, EngineErrorCode.BadRequest);
+  }
+
+  private onPoll(res: ServerResponse): void {
+    if (this.pollResponse !== undefined || this.state === 'closed') {
+      // Protocol v4, "Receiving data": a second GET MUST be answered 400 and close the session.
+      this.onError('overlap from client');
+      respondError(res, 400, EngineErrorCode.BadRequest);
+      return;
+    }
+    this.pollResponse = res;
+    // A client that goes away while its poll is held fails the transport (as the reference server does).
+    const onClose = (): void => {
+      if (this.pollResponse === res) {
+        this.releasePoll();
+        this.onError('poll connection closed prematurely');
+      }
+    };
+    this.onPollClosed = () => res.off('close', onClose);
+    res.on('close', onClose);
+    this.writable = true;
+    if (this.closePending) {
+      this.send([]);
+      return;
+    }
+    this.emit('ready');
+  }
+
+  private onData(req: IncomingMessage, res: ServerResponse): void {
+    if (this.dataRequest !== undefined) {
+      // Protocol v4, "Sending data": overlapping POSTs MUST be answered 400 and close the session.
+      this.onError('data request overlap from client');
+      respondError(res, 400, EngineErrorCode.BadRequest);
+      return;
+    }
+    // Protocol v4 always sends binary as base64 text; a binary body is a client of another revision.
+    if (req.headers['content-type'] === 'application/octet-stream') {
+      this.onError('invalid content');
+      respondError(res, 400, EngineErrorCode.BadRequest);
+      return;
+    }
+    const limit = this.options.maxHttpBufferSize;
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      this.rejectTooLarge(res);
+      return;
+    }
+    this.dataRequest = req;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const cleanup = (): void => {
+      req.off('data', onChunk);
+      req.off('end', onEnd);
+      res.off('close', onClose);
+      if (this.dataRequest === req) this.dataRequest = undefined;
+    };
+    const onChunk = (chunk: Buffer): void => {
+      length += chunk.length;
+      if (length > limit) {
+        cleanup();
+        // Keep reading (and dropping) so the 413 reaches the client instead of a reset.
+        req.resume();
+        this.rejectTooLarge(res);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      this.onPayload(Buffer.concat(chunks, length), res);
+    };
+    const onClose = (): void => {
+      cleanup();
+      this.onError('data request connection closed prematurely');
+    };
+    req.on('data', onChunk);
+    req.on('end', onEnd);
+    res.on('close', onClose);
+  }
+
+  private rejectTooLarge(res: ServerResponse): void {
+    res.writeHead(413, { Connection: 'close', 'Content-Type': 'text/plain; charset=UTF-8' });
+    res.end('Payload Too Large');
+    this.onError('payload too large');
+  }
+
+  private onPayload(body: Buffer, res: ServerResponse): void {
+    let packets: Packet[];
+    try {
+      const result = decodePayload(utf8.decode(body));
+      if (!result.ok) throw result.error;
+      packets = result.value;
+    } catch (error) {
+      respondError(res, 400, EngineErrorCode.BadRequest);
+      this.emit(
+        'parseError',
+        error instanceof EngineIOParseError
+          ? error
+          : new EngineIOParseError(ParseErrorCode.InvalidUtf8, 'payload is not valid UTF-8'),
+      );
+      return;
+    }
+    res.writeHead(200, {
+      // text/html rather than text/plain keeps old browsers from offering a download (as the
+      // reference server answers).
+      'Content-Type': 'text/html',
+      'Content-Length': '2',
+      'Cache-Control': 'no-store',
+    });
+    res.end('ok');
+    for (const packet of packets) {
+      if (this.state === 'closed') return;
+      if (packet.type === PacketType.Close) {
+        this.onClosed();
+        return;
+      }
+      this.emit('packet', packet);
+    }
+  }
+
+  send(packets: Packet[]): void {
+    const res = this.pollResponse;
+    if (res === undefined) return;
+    this.writable = false;
+    this.releasePoll();
+    const closing = this.closePending;
+    if (closing) packets.push({ type: PacketType.Close });
+    const payload = encodePayload(packets);
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; charset=UTF-8',
+      'Content-Length': String(Buffer.byteLength(payload)),
+      'Cache-Control': 'no-store',
+    });
+    res.end(payload);
+    if (closing) {
+      this.closePending = false;
+      this.finishClose();
+      return;
+    }
+    this.emit('drain');
+  }
+
+  private releasePoll(): void {
+    this.onPollClosed?.();
+    this.onPollClosed = undefined;
+    this.pollResponse = undefined;
+    this.writable = false;
+  }
+
+  protected doClose(): void {
+    this.dataRequest?.destroy();
+    this.dataRequest = undefined;
+    if (this.writable) {
+      this.send([{ type: PacketType.Close }]);
+      this.finishClose();
+    } else if (this.discarded) {
+      this.finishClose();
+    } else {
+      // No poll is held: the close packet rides on the client's next GET, if it comes in time.
+      this.closePending = true;
+      this.closeTimer = setTimeout(() => this.finishClose(), this.options.closeTimeout);
+    }
+  }
+
+  override discard(): void {
+    super.discard();
+    // Nobody will poll a replaced transport again: a close waiting for the next GET ends now.
+    if (this.closePending) this.finishClose();
+  }
+
+  private finishClose(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    this.closePending = false;
+    this.onClosed();
+  }
+
+  protected override onClosed(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    if (this.pollResponse !== undefined && this.state !== 'closing') {
+      // Closed by the client while a poll is held: end it so the request does not hang.
+      this.send([{ type: PacketType.Noop }]);
+    }
+    this.releasePoll();
+    super.onClosed();
+  }
+}
+
+/** Answers a request with an Engine.IO error body. */
+export function respondError(res: ServerResponse, status: number, code: EngineErrorCode, message?: string): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const body = engineErrorBody(code, message);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}

@@ -1,0 +1,367 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import {
+  ENGINE_ERROR_MESSAGES,
+  ENGINE_IO_PROTOCOL,
+  EngineErrorCode,
+  engineErrorBody,
+  engineErrorStatus,
+} from '../protocol/engine-io/index.js';
+import { WebSocketServer, type WebSocket, type WebSocketServerOptions } from '../ws/index.js';
+import { serializeCookie } from './cookie.js';
+import { applyCors } from './cors.js';
+import { TransportName, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
+import { PollingTransport, respondError } from './polling-transport.js';
+import { CloseReason, EngineSocket, type SessionSettings } from './socket.js';
+import type { Transport } from './transport.js';
+import { WebSocketTransport } from './websocket-transport.js';
+
+/** What `'connection_error'` reports about a refused request, as the reference server does. */
+export interface ConnectionError {
+  /** The refused request. */
+  readonly req: IncomingMessage;
+  /** The Engine.IO error code sent to the client. */
+  readonly code: EngineErrorCode;
+  /** The standard message of the code. */
+  readonly message: string;
+  /** Details: the offending transport, sid, method, protocol, or the `allowRequest` error. */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/** Events of an {@link EngineServer}. */
+export interface EngineServerEvents {
+  /** A session opened. */
+  connection: [socket: EngineSocket];
+  /** A request was refused with an Engine.IO error. */
+  connection_error: [error: ConnectionError];
+}
+
+/** Options of {@link EngineServer.attach}. */
+export interface AttachOptions {
+  /** The path to intercept. @default the server's `path` option */
+  path?: string;
+  /**
+   * End upgrade requests for other paths that no other listener answered within
+   * `destroyUpgradeTimeout`, since an `'upgrade'` listener stops Node from doing so.
+   * @default true
+   */
+  destroyUpgrade?: boolean;
+  /** @default 1000 */
+  destroyUpgradeTimeout?: number;
+}
+
+interface Refusal {
+  readonly code: EngineErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+  /** Replaces the standard message in the response body (the `allowRequest` error). */
+  readonly message?: string;
+}
+
+/** Query parameters of an Engine.IO request, or `undefined` when the URL cannot be parsed. */
+function queryOf(req: IncomingMessage): URLSearchParams | undefined {
+  try {
+    const url = req.url ?? '/';
+    return new URL(url.startsWith('/') ? `http://localhost${url}` : url).searchParams;
+  } catch {
+    return undefined;
+  }
+}
+
+function pathnameOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
+}
+
+// RFC 9110 §5.5: field values are visible ASCII, spaces, tabs and obs-text; anything else is forged.
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** A session id: 15 random bytes as 20 characters of base64url. */
+function generateId(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+/**
+ * An Engine.IO protocol v4 server: opens sessions over HTTP long-polling and WebSocket, upgrades
+ * polling sessions to WebSocket, keeps their heartbeat and reports each as an {@link EngineSocket}.
+ * WebSocket connections run on Switchboard's own `WebSocketServer`.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * import { EngineServer } from 'switchboard/engine';
+ *
+ * const httpServer = createServer();
+ * const engine = new EngineServer({ pingInterval: 10_000, cors: { origin: 'https://app.example' } });
+ * engine.attach(httpServer);
+ * engine.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
+ * httpServer.listen(3000);
+ */
+export class EngineServer extends EventEmitter<EngineServerEvents> {
+  /** The options in force, defaults included. */
+  readonly options: ResolvedEngineOptions;
+  /** Open sessions by id. */
+  readonly clients = new Map<string, EngineSocket>();
+  private wss: WebSocketServer | undefined;
+  /** Ids of WebSocket-only sessions whose handshake is being answered. */
+  private readonly pendingIds = new WeakMap<IncomingMessage, string>();
+  private readonly settings: SessionSettings;
+
+  constructor(options: EngineServerOptions = {}) {
+    super();
+    this.options = resolveEngineOptions(options);
+    this.settings = {
+      pingInterval: this.options.pingInterval,
+      pingTimeout: this.options.pingTimeout,
+      upgradeTimeout: this.options.upgradeTimeout,
+      maxPayload: this.options.maxHttpBufferSize,
+      upgrades:
+        this.options.allowUpgrades && this.options.transports.includes(TransportName.WebSocket)
+          ? [TransportName.WebSocket]
+          : [],
+    };
+  }
+
+  /** How many sessions are open. */
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Serves Engine.IO on `server`: requests and upgrades for the path go to this engine; other
+   * requests go to the `'request'` listeners the server had, untouched. The engine closes with
+   * the server.
+   */
+  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+    const path = normalizePath(options.path ?? this.options.path);
+    const matches = (req: IncomingMessage): boolean => {
+      const pathname = pathnameOf(req);
+      return pathname === path || pathname + '/' === path;
+    };
+    const previous = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (matches(req)) this.handleRequest(req, res);
+      else for (const listener of previous) listener.call(server, req, res);
+    });
+    server.on('close', () => this.close());
+    if (!this.options.transports.includes(TransportName.WebSocket)) return;
+    const destroyUpgrade = options.destroyUpgrade ?? true;
+    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (matches(req)) {
+        this.handleUpgrade(req, socket, head);
+        return;
+      }
+      if (!destroyUpgrade) return;
+      socket.on('error', () => socket.destroy());
+      const timer = setTimeout(() => {
+        const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+        if (socket.writable && written <= 0) socket.end();
+      }, destroyUpgradeTimeout);
+      timer.unref();
+    });
+  }
+
+  /**
+   * Handles one Engine.IO HTTP request (a handshake, a poll, a POST of packets, or a CORS
+   * preflight). For servers not set up with {@link attach}.
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.onRequest(req, res).catch((error: unknown) => {
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'INTERNAL_ERROR', error } }, res);
+    });
+  }
+
+  /**
+   * Handles one upgrade request: a WebSocket-only handshake, or the WebSocket a polling session
+   * upgrades to. For servers not set up with {@link attach}.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that vanishes mid-handshake must not crash the process.
+    const onEarlyError = (): void => {
+      socket.destroy();
+    };
+    socket.on('error', onEarlyError);
+    this.onUpgrade(req, socket, head, onEarlyError).catch((error: unknown) => {
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'INTERNAL_ERROR', error } }, socket);
+    });
+  }
+
+  /**
+   * Closes every session with "server shutting down" and the WebSocket server. The engine can
+   * serve again afterwards (sessions then start anew).
+   */
+  close(): this {
+    for (const client of [...this.clients.values()]) client.shutdown(CloseReason.ServerShuttingDown);
+    this.wss?.close();
+    this.wss = undefined;
+    return this;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.options.cors !== undefined && (await applyCors(this.options.cors, req, res))) return;
+    const query = queryOf(req);
+    const refusal = await this.verify(req, query, false);
+    if (refusal !== undefined) {
+      this.fail(req, refusal, res);
+      return;
+    }
+    const sid = query!.get('sid');
+    if (sid !== null) {
+      this.clients.get(sid)!.handlePollingRequest(req, res);
+      return;
+    }
+    if (res.destroyed) return; // the client left while allowRequest decided
+    const id = generateId();
+    const transport = new PollingTransport({
+      maxHttpBufferSize: this.options.maxHttpBufferSize,
+      // The close packet waits for the client's next poll; a live client polls well within this.
+      closeTimeout: this.options.pingTimeout,
+    });
+    if (this.options.cookie !== undefined) res.setHeader('Set-Cookie', serializeCookie(this.options.cookie, id));
+    const socket = this.register(id, req, transport);
+    transport.onRequest(req, res);
+    this.emit('connection', socket);
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onEarlyError: () => void): Promise<void> {
+    const query = queryOf(req);
+    const refusal = await this.verify(req, query, true);
+    if (refusal !== undefined) {
+      this.fail(req, refusal, socket);
+      return;
+    }
+    const sid = query!.get('sid');
+    const session = sid === null ? undefined : this.clients.get(sid);
+    if (session !== undefined && !session.canUpgrade) {
+      // Protocol v4, "WebSocket": one WebSocket per session; another one is refused.
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_UPGRADE_ERROR', sid } }, socket);
+      return;
+    }
+    if (socket.destroyed) return;
+    socket.off('error', onEarlyError);
+    // The id is chosen before the handshake so the cookie can go out with the 101 response.
+    const id = sid === null ? generateId() : undefined;
+    if (id !== undefined) this.pendingIds.set(req, id);
+    this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      this.pendingIds.delete(req);
+      if (id !== undefined) {
+        const engineSocket = this.register(id, req, new WebSocketTransport(ws));
+        this.emit('connection', engineSocket);
+        return;
+      }
+      const target = this.clients.get(sid!);
+      if (target === undefined || !target.canUpgrade) {
+        ws.on('error', () => {});
+        ws.close();
+        return;
+      }
+      target.upgradeTo(new WebSocketTransport(ws));
+    });
+  }
+
+  private register(id: string, req: IncomingMessage, transport: Transport): EngineSocket {
+    const socket = new EngineSocket(id, req, transport, this.settings);
+    this.clients.set(id, socket);
+    socket.once('close', () => this.clients.delete(id));
+    return socket;
+  }
+
+  /** Checks a request the way every Engine.IO server does, in the same order; `undefined` means go on. */
+  private async verify(req: IncomingMessage, query: URLSearchParams | undefined, upgrade: boolean): Promise<Refusal | undefined> {
+    if (query === undefined) return { code: EngineErrorCode.BadRequest, context: { name: 'INVALID_URL' } };
+    const transport = query.get('transport');
+    if (transport === null || !(this.options.transports as readonly string[]).includes(transport)) {
+      return { code: EngineErrorCode.UnknownTransport, context: { transport } };
+    }
+    if (upgrade && transport !== TransportName.WebSocket) {
+      return { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_HANDSHAKE_ERROR', transport } };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
+      return { code: EngineErrorCode.BadRequest, context: { name: 'INVALID_ORIGIN', origin } };
+    }
+    const protocol = query.get('EIO');
+    const sid = query.get('sid');
+    if (sid !== null) {
+      const session = this.clients.get(sid);
+      if (session === undefined) return { code: EngineErrorCode.UnknownSid, context: { sid } };
+      if (!upgrade && session.transportName !== transport) {
+        return {
+          code: EngineErrorCode.BadRequest,
+          context: { name: 'TRANSPORT_MISMATCH', transport, previousTransport: session.transportName },
+        };
+      }
+      if (protocol !== String(ENGINE_IO_PROTOCOL)) {
+        return { code: EngineErrorCode.BadRequest, context: { name: 'PROTOCOL_MISMATCH', protocol } };
+      }
+      return undefined;
+    }
+    if (req.method !== 'GET') return { code: EngineErrorCode.BadHandshakeMethod, context: { method: req.method } };
+    if (transport === TransportName.WebSocket && !upgrade) {
+      return { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_HANDSHAKE_ERROR' } };
+    }
+    if (this.options.allowRequest !== undefined) {
+      try {
+        if ((await this.options.allowRequest(req)) === false) return { code: EngineErrorCode.Forbidden, context: {} };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { code: EngineErrorCode.Forbidden, context: { message, error }, message };
+      }
+    }
+    if (protocol !== String(ENGINE_IO_PROTOCOL)) {
+      return { code: EngineErrorCode.UnsupportedProtocolVersion, context: { protocol } };
+    }
+    return undefined;
+  }
+
+  /** Reports a refusal as `'connection_error'` and answers it: JSON over HTTP, or on the raw upgrade socket. */
+  private fail(req: IncomingMessage, refusal: Refusal, target: ServerResponse | Duplex): void {
+    this.emit('connection_error', {
+      req,
+      code: refusal.code,
+      message: ENGINE_ERROR_MESSAGES[refusal.code],
+      context: refusal.context,
+    });
+    const status = engineErrorStatus(refusal.code);
+    if ('writeHead' in target) {
+      respondError(target, status, refusal.code, refusal.message);
+      return;
+    }
+    if (!target.writable || target.destroyed) {
+      target.destroy();
+      return;
+    }
+    const body = engineErrorBody(refusal.code, refusal.message);
+    target.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    target.once('finish', () => target.destroy());
+  }
+
+  private webSocketServer(): WebSocketServer {
+    if (this.wss !== undefined) return this.wss;
+    const options: WebSocketServerOptions = {
+      noServer: true,
+      maxPayload: this.options.maxHttpBufferSize,
+      // Engine.IO keeps its own heartbeat with ping packets.
+      heartbeatInterval: 0,
+    };
+    const wss = new WebSocketServer(
+      this.options.perMessageDeflate === false
+        ? options
+        : Object.assign(options, { perMessageDeflate: this.options.perMessageDeflate }),
+    );
+    wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
+      const cookie = this.options.cookie;
+      const id = this.pendingIds.get(req);
+      if (cookie !== undefined && id !== undefined) headers['Set-Cookie'] = serializeCookie(cookie, id);
+    });
+    this.wss = wss;
+    return wss;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Shared plumbing of the engine tests: a loopback server running an {@link EngineServer}, raw
+ * HTTP requests built by hand, and event waits that give up after a bounded time.
+ */
+import { once, type EventEmitter } from 'node:events';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EngineServer, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
+
+/** A running engine on an ephemeral loopback port. */
+export interface EngineFixture {
+  readonly engine: EngineServer;
+  readonly http: Server;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  /** The engine's URL with the given query string, e.g. `url('EIO=4&transport=polling')`. */
+  url(query: string): string;
+  /** Path and query of the engine, for raw requests. */
+  path(query: string): string;
+  /** Resolves with the next session that opens. */
+  nextConnection(): Promise<EngineSocket>;
+  close(): Promise<void>;
+}
+
+/** Starts an engine attached to a fresh HTTP server (which answers 404 to anything else). */
+export async function startEngine(options: EngineServerOptions = {}): Promise<EngineFixture> {
+  const http = createServer((_req, res) => {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found');
+  });
+  const engine = new EngineServer(options);
+  engine.attach(http);
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const port = (http.address() as AddressInfo).port;
+  const base = engine.options.path;
+  return {
+    engine,
+    http,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    url: (query) => `http://127.0.0.1:${port}${base}?${query}`,
+    path: (query) => `${base}?${query}`,
+    nextConnection: () => waitFor<[EngineSocket]>(engine, 'connection').then(([socket]) => socket),
+    close: async () => {
+      engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/** The answer to a raw request. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Options of {@link rawRequest}. */
+export interface RawRequestOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Abort the request after this many ms (for held polls); resolves with status 0. */
+  readonly abortAfter?: number;
+}
+
+/** Sends one HTTP request by hand to 127.0.0.1:port and collects the whole answer. */
+export function rawRequest(port: number, path: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false });
+    let timer: NodeJS.Timeout | undefined;
+    if (options.abortAfter !== undefined) {
+      timer = setTimeout(() => {
+        req.destroy();
+        resolve({ status: 0, headers: {}, body: '' });
+      }, options.abortAfter);
+    }
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      if (options.abortAfter === undefined) reject(error);
+    });
+    req.end(options.body);
+  });
+}
+
+/** Opens a polling session by hand and returns its handshake data. */
+export async function openPolling(fixture: EngineFixture): Promise<{ sid: string; upgrades: string[]; pingInterval: number; pingTimeout: number; maxPayload: number }> {
+  const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
+  if (response.status !== 200 || !response.body.startsWith('0')) {
+    throw new Error(`handshake failed: ${response.status} ${response.body}`);
+  }
+  return JSON.parse(response.body.slice(1));
+}
+
+/** Resolves with the arguments of the next `event`, or rejects after `timeout` ms. */
+export async function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 3000): Promise<T> {
+  const signal = AbortSignal.timeout(timeout);
+  try {
+    return (await once(emitter, event, { signal })) as T;
+  } catch (error) {
+    if (signal.aborted) throw new Error(`timed out after ${timeout} ms waiting for '${event}'`);
+    throw error;
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
