@@ -104,15 +104,22 @@ export async function openPolling(fixture: EngineFixture): Promise<{ sid: string
   return JSON.parse(response.body.slice(1));
 }
 
-/** Resolves with the arguments of the next `event`, or rejects after `timeout` ms. */
-export async function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 3000): Promise<T> {
-  const signal = AbortSignal.timeout(timeout);
-  try {
-    return (await once(emitter, event, { signal })) as T;
-  } catch (error) {
-    if (signal.aborted) throw new Error(`timed out after ${timeout} ms waiting for '${event}'`);
-    throw error;
-  }
+/**
+ * Resolves with the arguments of the next `event`, or rejects after `timeout` ms. Unlike
+ * `events.once` it does not reject on `'error'`: sessions report transport errors and then close.
+ */
+export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 3000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: unknown[]): void => {
+      clearTimeout(timer);
+      resolve(args as T);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeout} ms waiting for '${event}'`));
+    }, timeout);
+    emitter.once(event, listener);
+  });
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -1,0 +1,186 @@
+/**
+ * Engine.IO protocol v4 error answers over raw HTTP: every refused request gets the right status,
+ * the `{"code","message"}` body, and a `'connection_error'` event; the server keeps running.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ConnectionError } from '../../src/engine/index.js';
+import { openPolling, rawRequest, startEngine, type EngineFixture } from './helpers.js';
+
+const UPGRADE_HEADERS = {
+  Connection: 'Upgrade',
+  Upgrade: 'websocket',
+  'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Version': '13',
+};
+
+describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
+  let fixture: EngineFixture;
+  const errors: ConnectionError[] = [];
+
+  before(async () => {
+    fixture = await startEngine({
+      allowRequest: (req) => {
+        if (req.headers['x-deny'] === 'silently') return false;
+        if (req.headers['x-deny'] === 'loudly') throw new Error('no entry for you');
+        return true;
+      },
+    });
+    fixture.engine.on('connection_error', (error) => errors.push(error));
+  });
+  after(() => fixture.close());
+
+  async function expectError(query: string, status: number, code: number, message: string, init: Parameters<typeof rawRequest>[2] = {}): Promise<ConnectionError> {
+    const before = errors.length;
+    const response = await rawRequest(fixture.port, fixture.path(query), init);
+    assert.equal(response.status, status, response.body);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    assert.deepEqual(JSON.parse(response.body), { code, message });
+    assert.equal(errors.length, before + 1, 'one connection_error per refusal');
+    const error = errors.at(-1)!;
+    assert.equal(error.code, code);
+    assert.equal(typeof error.req.url, 'string');
+    return error;
+  }
+
+  it('0 Transport unknown: missing or unknown transport', async () => {
+    await expectError('EIO=4', 400, 0, 'Transport unknown');
+    const error = await expectError('EIO=4&transport=flashsocket', 400, 0, 'Transport unknown');
+    assert.equal(error.message, 'Transport unknown');
+    assert.deepEqual(error.context, { transport: 'flashsocket' });
+  });
+
+  it('1 Session ID unknown: GET and POST with a sid nobody holds', async () => {
+    const error = await expectError('EIO=4&transport=polling&sid=nope', 400, 1, 'Session ID unknown');
+    assert.deepEqual(error.context, { sid: 'nope' });
+    await expectError('EIO=4&transport=polling&sid=nope', 400, 1, 'Session ID unknown', { method: 'POST', body: '4hi' });
+  });
+
+  it('2 Bad handshake method: a handshake that is not a GET', async () => {
+    const error = await expectError('EIO=4&transport=polling', 400, 2, 'Bad handshake method', { method: 'POST', body: '' });
+    assert.deepEqual(error.context, { method: 'POST' });
+    await expectError('EIO=4&transport=polling', 400, 2, 'Bad handshake method', { method: 'PUT', body: '' });
+  });
+
+  it('3 Bad request: WebSocket handshake without an upgrade', async () => {
+    await expectError('EIO=4&transport=websocket', 400, 3, 'Bad request');
+  });
+
+  it('3 Bad request: transport or protocol mismatch for an open session', async () => {
+    const { sid } = await openPolling(fixture);
+    const mismatch = await expectError(`EIO=4&transport=websocket&sid=${sid}`, 400, 3, 'Bad request');
+    assert.equal(mismatch.context['name'], 'TRANSPORT_MISMATCH');
+    const protocol = await expectError(`EIO=3&transport=polling&sid=${sid}`, 400, 3, 'Bad request');
+    assert.equal(protocol.context['name'], 'PROTOCOL_MISMATCH');
+    fixture.engine.clients.get(sid)!.close();
+  });
+
+  it('4 Forbidden: allowRequest answers false (403) or throws (403 with its message)', async () => {
+    await expectError('EIO=4&transport=polling', 403, 4, 'Forbidden', { headers: { 'x-deny': 'silently' } });
+    const error = await expectError('EIO=4&transport=polling', 403, 4, 'no entry for you', { headers: { 'x-deny': 'loudly' } });
+    assert.equal(error.message, 'Forbidden');
+    assert.equal(error.context['message'], 'no entry for you');
+  });
+
+  it('5 Unsupported protocol version: EIO missing, 3, or garbage', async () => {
+    const error = await expectError('transport=polling', 400, 5, 'Unsupported protocol version');
+    assert.deepEqual(error.context, { protocol: null });
+    await expectError('EIO=3&transport=polling', 400, 5, 'Unsupported protocol version');
+    await expectError('EIO=abc&transport=polling', 400, 5, 'Unsupported protocol version');
+  });
+
+  it('refuses upgrades with the same codes, on the raw socket', async () => {
+    const cases: [string, number, number][] = [
+      ['EIO=4&transport=websocket&sid=nope', 400, 1],
+      ['EIO=4&transport=bogus', 400, 0],
+      ['EIO=3&transport=websocket', 400, 5],
+      ['EIO=4&transport=polling', 400, 3],
+    ];
+    for (const [query, status, code] of cases) {
+      const before = errors.length;
+      const response = await rawRequest(fixture.port, fixture.path(query), { headers: UPGRADE_HEADERS });
+      assert.equal(response.status, status, query);
+      assert.equal(JSON.parse(response.body).code, code, query);
+      assert.equal(errors.length, before + 1);
+    }
+    const forbidden = await rawRequest(fixture.port, fixture.path('EIO=4&transport=websocket'), {
+      headers: { ...UPGRADE_HEADERS, 'x-deny': 'silently' },
+    });
+    assert.equal(forbidden.status, 403);
+    assert.deepEqual(JSON.parse(forbidden.body), { code: 4, message: 'Forbidden' });
+  });
+
+  it('leaves requests for other paths to the server’s own listeners', async () => {
+    const response = await rawRequest(fixture.port, '/elsewhere?EIO=4&transport=polling');
+    assert.equal(response.status, 404);
+    assert.equal(response.body, 'not found');
+  });
+
+  it('keeps serving after all of the above', async () => {
+    const handshake = await openPolling(fixture);
+    assert.equal(typeof handshake.sid, 'string');
+    fixture.engine.clients.get(handshake.sid)!.close();
+  });
+});
+
+describe('CORS and cookie', () => {
+  it('answers preflights and reflects allowed origins only', async () => {
+    const fixture = await startEngine({
+      cors: { origin: ['https://app.example', /\.trusted\.example$/], credentials: true, methods: ['GET', 'POST'] },
+    });
+    try {
+      const preflight = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
+      assert.equal(preflight.headers['access-control-allow-credentials'], 'true');
+      assert.equal(preflight.headers['access-control-allow-methods'], 'GET,POST');
+      assert.equal(preflight.headers['access-control-allow-headers'], 'content-type');
+      assert.match(String(preflight.headers['vary']), /Origin/);
+
+      const allowed = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { Origin: 'https://a.trusted.example' } });
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://a.trusted.example');
+
+      const denied = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { Origin: 'https://evil.example' } });
+      assert.equal(denied.headers['access-control-allow-origin'], undefined);
+
+      const error = await rawRequest(fixture.port, fixture.path('EIO=4&transport=nope'), { headers: { Origin: 'https://app.example' } });
+      assert.equal(error.status, 400);
+      assert.equal(error.headers['access-control-allow-origin'], 'https://app.example', 'errors are readable cross-origin too');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('without cors, a preflight is a bad handshake method and no CORS header is sent', async () => {
+    const fixture = await startEngine();
+    try {
+      const preflight = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { method: 'OPTIONS', headers: { Origin: 'https://x.example' } });
+      assert.equal(preflight.status, 400);
+      assert.equal(JSON.parse(preflight.body).code, 2);
+      assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('sets the session cookie on the handshake only when asked', async () => {
+    const withCookie = await startEngine({ cookie: { name: 'sticky', sameSite: 'strict' } });
+    const without = await startEngine();
+    try {
+      const response = await rawRequest(withCookie.port, withCookie.path('EIO=4&transport=polling'));
+      const sid = JSON.parse(response.body.slice(1)).sid as string;
+      assert.deepEqual(response.headers['set-cookie'], [`sticky=${sid}; Path=/; HttpOnly; SameSite=Strict`]);
+      const poll = await rawRequest(withCookie.port, withCookie.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '1' });
+      assert.equal(poll.headers['set-cookie'], undefined, 'only the handshake sets it');
+      const plain = await rawRequest(without.port, without.path('EIO=4&transport=polling'));
+      assert.equal(plain.headers['set-cookie'], undefined);
+    } finally {
+      await withCookie.close();
+      await without.close();
+    }
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * The HTTP long-polling transport by hand (Engine.IO protocol v4, "HTTP long-polling" and "Packet
+ * encoding"): handshake, held GETs, POSTs, payload formats, limits, overlap rules and heartbeats.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { EngineSocket } from '../../src/engine/index.js';
+import { openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
+
+describe('HTTP long-polling', () => {
+  let fixture: EngineFixture;
+
+  beforeEach(async () => {
+    fixture = await startEngine({ pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1000 });
+  });
+  afterEach(() => fixture.close());
+
+  async function open(): Promise<{ sid: string; socket: EngineSocket }> {
+    const connection = fixture.nextConnection();
+    const { sid } = await openPolling(fixture);
+    const socket = await connection;
+    assert.equal(socket.id, sid);
+    return { sid, socket };
+  }
+
+  const poll = (sid: string, init?: Parameters<typeof rawRequest>[2]) =>
+    rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), init);
+  const post = (sid: string, body: string | Buffer, headers?: Record<string, string>) =>
+    poll(sid, { method: 'POST', body, ...(headers ? { headers } : {}) });
+
+  describe('Handshake', () => {
+    it('answers with the open packet and the five handshake keys', async () => {
+      const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['content-type'], 'text/plain; charset=UTF-8');
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.equal(Number(response.headers['content-length']), Buffer.byteLength(response.body));
+      assert.equal(response.body[0], '0');
+      const data = JSON.parse(response.body.slice(1));
+      assert.deepEqual(Object.keys(data).sort(), ['maxPayload', 'pingInterval', 'pingTimeout', 'sid', 'upgrades']);
+      assert.match(data.sid, /^[A-Za-z0-9_-]{20}$/);
+      assert.deepEqual(data.upgrades, ['websocket']);
+      assert.equal(data.pingInterval, 300);
+      assert.equal(data.pingTimeout, 200);
+      assert.equal(data.maxPayload, 1000);
+      assert.equal(fixture.engine.clientsCount, 1);
+      const socket = fixture.engine.clients.get(data.sid)!;
+      assert.equal(socket.transportName, 'polling');
+      assert.equal(socket.readyState, 'open');
+      assert.equal(socket.protocol, 4);
+      assert.equal(socket.request.url, fixture.path('EIO=4&transport=polling'));
+    });
+
+    it('gives every session its own id', async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 10; i++) ids.add((await openPolling(fixture)).sid);
+      assert.equal(ids.size, 10);
+    });
+
+    it('offers no upgrade when upgrades are off or WebSocket is not offered', async () => {
+      const noUpgrades = await startEngine({ allowUpgrades: false });
+      const pollingOnly = await startEngine({ transports: ['polling'] });
+      try {
+        assert.deepEqual((await openPolling(noUpgrades)).upgrades, []);
+        assert.deepEqual((await openPolling(pollingOnly)).upgrades, []);
+      } finally {
+        await noUpgrades.close();
+        await pollingOnly.close();
+      }
+    });
+  });
+
+  describe('Sending data (POST)', () => {
+    it('answers ok and delivers text and binary messages in order', async () => {
+      const { sid, socket } = await open();
+      const received: (string | Buffer)[] = [];
+      socket.on('message', (data) => received.push(data));
+      const response = await post(sid, '4hello\x1ebAQIDBA==\x1e4€€€\x1e4');
+      assert.equal(response.status, 200);
+      assert.equal(response.body, 'ok');
+      assert.equal(response.headers['content-type'], 'text/html');
+      assert.deepEqual(received, ['hello', Buffer.from([1, 2, 3, 4]), '€€€', '']);
+      assert.ok(Buffer.isBuffer(received[1]));
+    });
+
+    it('a close packet closes the session with "transport close"', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      assert.equal((await post(sid, '1')).body, 'ok');
+      assert.deepEqual(await closed, ['transport close', undefined]);
+      assert.equal(socket.readyState, 'closed');
+      assert.equal(fixture.engine.clientsCount, 0);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('a malformed payload is answered 400 and closes the session with "parse error"', async () => {
+      for (const body of ['abc', '', '4a\x1e\x1e4b', 'b!!!!', Buffer.from([0x34, 0xff, 0xfe])]) {
+        const { sid, socket } = await open();
+        const closed = waitFor<[string, unknown]>(socket, 'close');
+        const response = await post(sid, body);
+        assert.equal(response.status, 400, JSON.stringify(body));
+        const [reason, description] = await closed;
+        assert.equal(reason, 'parse error');
+        assert.ok(description instanceof Error);
+      }
+    });
+
+    it('a body over maxHttpBufferSize is answered 413 and closes the session', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      const response = await post(sid, '4' + 'x'.repeat(1500));
+      assert.equal(response.status, 413);
+      assert.equal((await closed)[0], 'transport error');
+      assert.equal(fixture.engine.clientsCount, 0);
+    });
+
+    it('counts bytes, not declared lengths: a chunked body over the limit is refused too', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      const response = await post(sid, '4' + 'é'.repeat(600), { 'Transfer-Encoding': 'chunked' });
+      assert.equal(response.status, 413);
+      assert.equal((await closed)[0], 'transport error');
+    });
+
+    it('a binary body (not protocol v4) is answered 400 and closes the session', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      const response = await post(sid, Buffer.from([1, 2, 3]), { 'Content-Type': 'application/octet-stream' });
+      assert.equal(response.status, 400);
+      assert.equal((await closed)[0], 'transport error');
+    });
+  });
+
+  describe('Receiving data (GET)', () => {
+    it('holds the GET until there is data, then sends everything queued in one tick in one payload', async () => {
+      const { sid, socket } = await open();
+      const pending = poll(sid);
+      await sleep(30);
+      socket.send('one');
+      socket.send(Buffer.from([1, 2, 3, 4]));
+      socket.send('three');
+      const response = await pending;
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['content-type'], 'text/plain; charset=UTF-8');
+      assert.equal(response.body, '4one\x1ebAQIDBA==\x1e4three');
+    });
+
+    it('sends packets buffered while no GET was held on the next one, and calls send callbacks once written', async () => {
+      const { sid, socket } = await open();
+      const written: string[] = [];
+      socket.send('a', {}, () => written.push('a'));
+      socket.send('b', undefined, () => written.push('b'));
+      await sleep(20);
+      assert.deepEqual(written, [], 'nothing is written without a GET');
+      const response = await poll(sid);
+      assert.equal(response.body, '4a\x1e4b');
+      assert.deepEqual(written, ['a', 'b']);
+    });
+
+    it('a ping releases a held GET after pingInterval, and a pong keeps the session', async () => {
+      const { sid, socket } = await open();
+      const heartbeat = waitFor(socket, 'heartbeat');
+      const response = await poll(sid);
+      assert.equal(response.body, '2');
+      assert.equal((await post(sid, '3')).body, 'ok');
+      await heartbeat;
+      assert.equal(socket.readyState, 'open');
+    });
+
+    it('closes with "ping timeout" when no pong comes, then forgets the sid', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      assert.equal((await poll(sid)).body, '2');
+      assert.equal((await closed)[0], 'ping timeout');
+      assert.equal(fixture.engine.clientsCount, 0);
+      const late = await post(sid, '3');
+      assert.equal(late.status, 400);
+      assert.equal(JSON.parse(late.body).code, 1);
+    });
+
+    it('a second concurrent GET is answered 400, ends the first with a close packet and closes the session', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string, unknown]>(socket, 'close');
+      const first = poll(sid);
+      await sleep(30);
+      const second = await poll(sid);
+      assert.equal(second.status, 400);
+      assert.equal((await first).body, '1');
+      const [reason, description] = await closed;
+      assert.equal(reason, 'transport error');
+      assert.match(String((description as Error).message), /overlap/);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('a client that aborts its held GET closes the session with "transport error"', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      await poll(sid, { abortAfter: 30 });
+      assert.equal((await closed)[0], 'transport error');
+      assert.equal(fixture.engine.clientsCount, 0);
+    });
+
+    it('a client ping (the server pings in v4) is a transport error', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      await post(sid, '2');
+      assert.equal((await closed)[0], 'transport error');
+    });
+  });
+
+  describe('Closing', () => {
+    it('socket.close() sends the close packet on the next GET, after what was buffered', async () => {
+      const { sid, socket } = await open();
+      const closed = waitFor<[string]>(socket, 'close');
+      socket.send('bye');
+      socket.close();
+      assert.equal(socket.readyState, 'closing');
+      socket.send('ignored once closing');
+      assert.equal((await poll(sid)).body, '4bye');
+      assert.equal((await poll(sid)).body, '1');
+      assert.equal((await closed)[0], 'forced close');
+      assert.equal(socket.readyState, 'closed');
+    });
+
+    it('socket.close() with a held GET answers it with the close packet at once', async () => {
+      const { sid, socket } = await open();
+      const pending = poll(sid);
+      await sleep(30);
+      const closed = waitFor<[string]>(socket, 'close');
+      socket.close();
+      assert.equal((await pending).body, '1');
+      assert.equal((await closed)[0], 'forced close');
+    });
+
+    it('engine.close() closes every session with "server shutting down"', async () => {
+      const a = await open();
+      const b = await open();
+      const pending = poll(a.sid);
+      await sleep(30);
+      const reasons = Promise.all([waitFor<[string]>(a.socket, 'close'), waitFor<[string]>(b.socket, 'close')]);
+      fixture.engine.close();
+      assert.deepEqual((await reasons).map(([reason]) => reason), ['server shutting down', 'server shutting down']);
+      assert.equal((await pending).body, '1');
+      assert.equal(fixture.engine.clientsCount, 0);
+    });
+  });
+});
