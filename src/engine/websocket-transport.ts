@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { Opcode, frameHeaderSize, writeFrameHeader } from '../protocol/index.js';
-import { decodePacket, encodePacket, type Packet } from '../protocol/engine-io/index.js';
+import { PacketType, decodePacket, encodePacket, type Packet } from '../protocol/engine-io/index.js';
 import type { WebSocket } from '../ws/index.js';
 import { TransportName } from './options.js';
 import { Transport } from './transport.js';
@@ -57,8 +57,9 @@ export class WebSocketTransport extends Transport {
       if (this.state !== 'open') return;
       // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
       const result = decodePacket(isBinary ? data : data.toString('utf8'));
-      if (result.ok) this.emit('packet', result.value);
-      else this.emit('parseError', result.error);
+      if (!result.ok) this.emit('parseError', result.error);
+      else if (result.value.type === PacketType.Close) this.close();
+      else this.emit('packet', result.value);
     });
     socket.once('close', () => this.onClosed());
     // Errors are followed by 'close'; report them first so the session can tell why.

@@ -2,10 +2,12 @@
  * Shared plumbing of the engine tests: a loopback server running an {@link EngineServer}, raw
  * HTTP requests built by hand, and event waits that give up after a bounded time.
  */
+import assert from 'node:assert/strict';
 import { once, type EventEmitter } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EngineServer, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
+import { WebSocket } from '../../src/ws/index.js';
 
 /** A running engine on an ephemeral loopback port. */
 export interface EngineFixture {
@@ -125,4 +127,66 @@ export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: strin
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One message a raw WebSocket client received. */
+export interface RawMessage {
+  readonly text: string;
+  readonly data: Buffer;
+  readonly isBinary: boolean;
+}
+
+/** A WebSocket client (Switchboard's own) that queues what it receives, for raw-frame tests. */
+export class RawWebSocket {
+  readonly ws: WebSocket;
+  private readonly queue: RawMessage[] = [];
+  private readonly waiters: ((message: RawMessage) => void)[] = [];
+  readonly closed: Promise<[code: number, reason: string]>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.on('error', () => {});
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const message = { text: isBinary ? '' : data.toString('utf8'), data, isBinary };
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(message);
+      else this.queue.push(message);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code: number, reason: Buffer) => resolve([code, reason.toString()])));
+  }
+
+  /** Opens `url` and resolves once the handshake completed. */
+  static async connect(url: string): Promise<RawWebSocket> {
+    const client = new RawWebSocket(url);
+    await waitFor(client.ws, 'open');
+    return client;
+  }
+
+  /** The next message, waiting at most `timeout` ms. */
+  next(timeout = 3000): Promise<RawMessage> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no message within ${timeout} ms`)), timeout);
+      this.waiters.push((message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+    });
+  }
+
+  /** The next text message. */
+  async nextText(timeout?: number): Promise<string> {
+    const message = await this.next(timeout);
+    assert.equal(message.isBinary, false, 'expected a text frame');
+    return message.text;
+  }
+
+  send(data: string | Buffer): void {
+    this.ws.send(data);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
 }
