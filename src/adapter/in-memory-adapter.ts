@@ -1,0 +1,272 @@
+import { EventEmitter } from 'node:events';
+import { PacketType, type Packet } from '../protocol/socket-io/index.js';
+import type {
+  AckCallback,
+  Adapter,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastOptions,
+  PrivateSessionId,
+  Room,
+  Session,
+  SessionToPersist,
+  SocketDetails,
+  SocketId,
+} from './types.js';
+import { toWireChunks } from './wire.js';
+
+interface StoredSession extends SessionToPersist {
+  disconnectedAt: number;
+}
+
+interface StoredPacket {
+  offset: string;
+  emittedAt: number;
+  rooms: Room[];
+  except: Room[];
+  data: unknown[];
+}
+
+/**
+ * The default adapter: rooms and delivery for one namespace on one node, plus the session store
+ * and packet log of connection state recovery when the server enables it.
+ *
+ * Every broadcast is encoded once; all recipients are handed the same string and buffers.
+ *
+ * @example
+ * const io = new Server(httpServer, { adapter: InMemoryAdapter }); // the default anyway
+ */
+export class InMemoryAdapter extends EventEmitter implements Adapter {
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly nsp: AdapterNamespace;
+  private readonly sessions = new Map<PrivateSessionId, StoredSession>();
+  private packets: StoredPacket[] = [];
+  private offsetCounter = 0;
+  private readonly offsetPrefix = Date.now().toString(36);
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+    const recovery = nsp.recovery;
+    if (recovery) {
+      // Expired sessions and packets are dropped in the background so an idle server frees them too.
+      this.sweepTimer = setInterval(() => this.sweep(), Math.max(1000, Math.min(recovery.maxDisconnectionDuration, 60_000)));
+      this.sweepTimer.unref();
+    }
+  }
+
+  init(): void {}
+
+  close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  addAll(id: SocketId, rooms: Set<Room>): void {
+    let own = this.sids.get(id);
+    if (!own) {
+      own = new Set();
+      this.sids.set(id, own);
+    }
+    for (const room of rooms) {
+      own.add(room);
+      let members = this.rooms.get(room);
+      if (!members) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit('create-room', room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit('join-room', room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): void {
+    this.sids.get(id)?.delete(room);
+    this.removeFromRoom(room, id);
+  }
+
+  delAll(id: SocketId): void {
+    const own = this.sids.get(id);
+    if (!own) return;
+    for (const room of own) this.removeFromRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  private removeFromRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (!members || !members.delete(id)) return;
+    this.emit('leave-room', room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
+  }
+
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    this.storeForRecovery(packet, opts);
+    const flags = opts.flags ?? {};
+    const out: Packet = { ...packet, nsp: this.nsp.name };
+    const chunks = toWireChunks(out);
+    this.apply(opts, (socket) => socket.deliver(out, chunks, flags));
+  }
+
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: AckCallback,
+  ): void {
+    const flags = opts.flags ?? {};
+    const out: Packet = { ...packet, nsp: this.nsp.name, id: this.nsp.nextAckId() };
+    const chunks = toWireChunks(out);
+    let count = 0;
+    this.apply(opts, (socket) => {
+      count++;
+      socket.registerAck(out.id as number, ack);
+      socket.deliver(out, chunks, flags);
+    });
+    clientCountCallback(count);
+  }
+
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    const found: SocketDetails[] = [];
+    this.apply(opts, (socket) => found.push(socket));
+    return Promise.resolve(found);
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => socket.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => {
+      for (const room of rooms) socket.leave(room);
+    });
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  /** A single node has nobody to tell; a cluster adapter overrides this. */
+  serverSideEmit(packet: unknown[]): void {
+    const last = packet[packet.length - 1];
+    // Nobody else will answer: an ack is resolved right away with no responses, as the official server does.
+    if (typeof last === 'function') (last as (err: Error | null, responses: unknown[]) => void)(null, []);
+  }
+
+  persistSession(session: SessionToPersist): void {
+    if (!this.nsp.recovery) return;
+    this.sessions.set(session.pid, { ...session, rooms: [...session.rooms], disconnectedAt: Date.now() });
+  }
+
+  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+    const recovery = this.nsp.recovery;
+    const session = this.sessions.get(pid);
+    if (!recovery || !session) return Promise.resolve(null);
+    // A session is used at most once, whatever the outcome.
+    this.sessions.delete(pid);
+    if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) return Promise.resolve(null);
+    const index = this.packets.findIndex((stored) => stored.offset === offset);
+    if (index === -1) return Promise.resolve(null);
+    const missedPackets: unknown[][] = [];
+    for (let i = index + 1; i < this.packets.length; i++) {
+      const stored = this.packets[i] as StoredPacket;
+      if (shouldReceive(session.rooms, stored)) missedPackets.push(stored.data);
+    }
+    const { disconnectedAt: _disconnectedAt, ...rest } = session;
+    return Promise.resolve({ ...rest, missedPackets });
+  }
+
+  /**
+   * With recovery on, appends a fresh offset to every broadcast EVENT and logs it. Packets that
+   * expect an ack or are volatile are not replayable and are skipped, as in the official server.
+   */
+  protected storeForRecovery(packet: Packet, opts: BroadcastOptions): void {
+    if (!this.nsp.recovery) return;
+    if (packet.type !== PacketType.Event || packet.id !== undefined || opts.flags?.volatile) return;
+    if (!Array.isArray(packet.data)) return;
+    const offset = this.nextOffset();
+    // A new array so the caller's arguments are left alone; the client pops the offset off again.
+    const data = [...(packet.data as unknown[]), offset];
+    packet.data = data;
+    this.packets.push({
+      offset,
+      emittedAt: Date.now(),
+      rooms: [...opts.rooms],
+      except: opts.except ? [...opts.except] : [],
+      data,
+    });
+  }
+
+  /** Returns a new, never repeated offset. */
+  protected nextOffset(): string {
+    this.offsetCounter++;
+    return `${this.offsetPrefix}-${this.offsetCounter.toString(36)}`;
+  }
+
+  private sweep(): void {
+    const recovery = this.nsp.recovery;
+    if (!recovery) return;
+    const oldest = Date.now() - recovery.maxDisconnectionDuration;
+    for (const [pid, session] of this.sessions) if (session.disconnectedAt < oldest) this.sessions.delete(pid);
+    const firstKept = this.packets.findIndex((stored) => stored.emittedAt >= oldest);
+    if (firstKept === -1) this.packets = [];
+    else if (firstKept > 0) this.packets = this.packets.slice(firstKept);
+  }
+
+  /** Calls `fn` for every local socket matching `opts`, each once. */
+  protected apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
+    const exceptIds = this.computeExceptSids(opts.except);
+    const sockets = this.nsp.sockets;
+    if (opts.rooms.size > 0) {
+      const seen = new Set<SocketId>();
+      for (const room of opts.rooms) {
+        const members = this.rooms.get(room);
+        if (!members) continue;
+        for (const id of members) {
+          if (seen.has(id) || exceptIds.has(id)) continue;
+          seen.add(id);
+          const socket = sockets.get(id);
+          if (socket) fn(socket);
+        }
+      }
+      return;
+    }
+    for (const [id, socket] of sockets) {
+      if (!exceptIds.has(id)) fn(socket);
+    }
+  }
+
+  private computeExceptSids(except: Set<Room> | undefined): Set<SocketId> {
+    const ids = new Set<SocketId>();
+    if (!except) return ids;
+    for (const room of except) {
+      const members = this.rooms.get(room);
+      if (members) for (const id of members) ids.add(id);
+    }
+    return ids;
+  }
+}
+
+function shouldReceive(sessionRooms: Room[], stored: StoredPacket): boolean {
+  const included = stored.rooms.length === 0 || sessionRooms.some((room) => stored.rooms.includes(room));
+  const excluded = sessionRooms.some((room) => stored.except.includes(room));
+  return included && !excluded;
+}

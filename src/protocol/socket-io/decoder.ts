@@ -1,0 +1,225 @@
+import { SocketIoErrorCode, SocketIoParseError } from './errors.js';
+import { PacketType, RESERVED_EVENTS, type Packet } from './packet.js';
+
+/** Limits of the Socket.IO decoder. */
+export interface DecoderOptions {
+  /**
+   * Most binary attachments one packet may announce.
+   * @default 10
+   */
+  maxAttachments?: number;
+  /**
+   * Longest namespace name accepted, in characters (the leading `/` included).
+   * @default 256
+   */
+  maxNamespaceLength?: number;
+}
+
+/** Default of {@link DecoderOptions.maxAttachments}. */
+export const DEFAULT_MAX_ATTACHMENTS = 10;
+/** Default of {@link DecoderOptions.maxNamespaceLength}. */
+export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
+
+interface PendingBinary {
+  packet: Packet;
+  expected: number;
+  buffers: unknown[];
+}
+
+function fail(code: SocketIoErrorCode, message: string): never {
+  throw new SocketIoParseError(code, message);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Decodes Socket.IO packets from the Engine.IO messages that carry them.
+ *
+ * Text messages hold a packet; a BINARY_EVENT or BINARY_ACK announces N attachments that follow
+ * as the next N binary messages, after which the packet is returned with every placeholder
+ * replaced by its attachment. Every malformed input throws a {@link SocketIoParseError}; after
+ * one the decoder should be discarded together with the connection.
+ *
+ * @example
+ * const decoder = new Decoder({ maxAttachments: 4 });
+ * const packet = decoder.add('2/chat,7["message","hi"]');
+ * // { type: 2, nsp: '/chat', id: 7, data: ['message', 'hi'] }
+ */
+export class Decoder {
+  private readonly maxAttachments: number;
+  private readonly maxNamespaceLength: number;
+  private pending: PendingBinary | undefined;
+
+  constructor(options: DecoderOptions = {}) {
+    this.maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    this.maxNamespaceLength = options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH;
+    if (!Number.isInteger(this.maxAttachments) || this.maxAttachments < 0) {
+      throw new TypeError('maxAttachments must be a non-negative integer');
+    }
+    if (!Number.isInteger(this.maxNamespaceLength) || this.maxNamespaceLength < 1) {
+      throw new TypeError('maxNamespaceLength must be a positive integer');
+    }
+  }
+
+  /** Whether a binary packet is still waiting for attachments. */
+  get waitingForAttachments(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /**
+   * Feeds one Engine.IO message. Returns the completed packet, or `undefined` while a binary
+   * packet still waits for attachments. Binary messages are kept as given (a Buffer stays a Buffer).
+   */
+  add(message: string | ArrayBufferView | ArrayBuffer): Packet | undefined {
+    if (typeof message === 'string') {
+      if (this.pending) fail(SocketIoErrorCode.UnexpectedText, 'got text data while reconstructing a binary packet');
+      const { packet, attachments } = this.decodeText(message);
+      if (attachments === 0) return packet;
+      this.pending = { packet, expected: attachments, buffers: [] };
+      return undefined;
+    }
+    const pending = this.pending;
+    if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data while no binary packet was announced');
+    pending.buffers.push(message);
+    if (pending.buffers.length < pending.expected) return undefined;
+    this.pending = undefined;
+    const used = new Array<boolean>(pending.expected).fill(false);
+    pending.packet.data = reconstruct(pending.packet.data, pending.buffers, used);
+    if (used.includes(false)) fail(SocketIoErrorCode.IllegalPlaceholder, 'an attachment is never referenced');
+    return pending.packet;
+  }
+
+  /** Drops a half-received binary packet. */
+  reset(): void {
+    this.pending = undefined;
+  }
+
+  private decodeText(text: string): { packet: Packet; attachments: number } {
+    const length = text.length;
+    if (length === 0) fail(SocketIoErrorCode.UnknownPacketType, 'empty packet');
+    const typeCode = text.charCodeAt(0) - 0x30;
+    if (typeCode < PacketType.Connect || typeCode > PacketType.BinaryAck) {
+      fail(SocketIoErrorCode.UnknownPacketType, `unknown packet type ${JSON.stringify(text[0])}`);
+    }
+    const type = typeCode as PacketType;
+    let i = 1;
+    let attachments = 0;
+    const binary = type === PacketType.BinaryEvent || type === PacketType.BinaryAck;
+    if (binary) {
+      const start = i;
+      while (i < length && isDigit(text.charCodeAt(i))) i++;
+      if (i === start || i - start > 6 || text[i] !== '-') {
+        fail(SocketIoErrorCode.IllegalAttachments, 'illegal attachment count');
+      }
+      attachments = Number(text.slice(start, i));
+      if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, 'illegal attachment count');
+      if (attachments > this.maxAttachments) {
+        fail(SocketIoErrorCode.TooManyAttachments, `too many attachments (${attachments} > ${this.maxAttachments})`);
+      }
+      i++;
+    }
+    let nsp = '/';
+    if (text[i] === '/') {
+      const comma = text.indexOf(',', i);
+      const end = comma === -1 ? length : comma;
+      nsp = text.slice(i, end);
+      this.checkNamespace(nsp);
+      i = comma === -1 ? length : comma + 1;
+    }
+    let id: number | undefined;
+    if (i < length && isDigit(text.charCodeAt(i))) {
+      const start = i;
+      while (i < length && isDigit(text.charCodeAt(i))) i++;
+      id = Number(text.slice(start, i));
+      if (!Number.isSafeInteger(id)) fail(SocketIoErrorCode.InvalidAckId, 'ack id out of range');
+    }
+    let data: unknown;
+    const hasPayload = i < length;
+    if (hasPayload) {
+      try {
+        data = JSON.parse(text.slice(i));
+      } catch {
+        fail(SocketIoErrorCode.InvalidJson, 'payload is not valid JSON');
+      }
+    }
+    this.checkPayload(type, hasPayload, data, id);
+    const packet: Packet = { type, nsp };
+    if (id !== undefined) packet.id = id;
+    if (hasPayload) packet.data = data;
+    return { packet, attachments };
+  }
+
+  private checkNamespace(nsp: string): void {
+    if (nsp.length < 2 || nsp.length > this.maxNamespaceLength) {
+      fail(SocketIoErrorCode.InvalidNamespace, 'invalid namespace');
+    }
+    for (let j = 0; j < nsp.length; j++) {
+      const code = nsp.charCodeAt(j);
+      if (code < 0x20 || code === 0x7f) fail(SocketIoErrorCode.InvalidNamespace, 'invalid namespace');
+    }
+  }
+
+  // Socket.IO protocol v5: the payload shape each packet type allows.
+  private checkPayload(type: PacketType, hasPayload: boolean, data: unknown, id: number | undefined): void {
+    switch (type) {
+      case PacketType.Connect:
+        if (hasPayload && !isPlainObject(data)) fail(SocketIoErrorCode.InvalidPayload, 'CONNECT payload must be an object');
+        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'CONNECT takes no ack id');
+        return;
+      case PacketType.Disconnect:
+        if (hasPayload) fail(SocketIoErrorCode.InvalidPayload, 'DISCONNECT takes no payload');
+        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'DISCONNECT takes no ack id');
+        return;
+      case PacketType.ConnectError:
+        if (!hasPayload || (typeof data !== 'string' && !isPlainObject(data))) {
+          fail(SocketIoErrorCode.InvalidPayload, 'CONNECT_ERROR payload must be a string or an object');
+        }
+        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'CONNECT_ERROR takes no ack id');
+        return;
+      case PacketType.Event:
+      case PacketType.BinaryEvent: {
+        if (!Array.isArray(data) || data.length === 0) {
+          fail(SocketIoErrorCode.InvalidPayload, 'EVENT payload must be a non-empty array');
+        }
+        const name: unknown = data[0];
+        if (typeof name === 'string') {
+          if (RESERVED_EVENTS.has(name)) fail(SocketIoErrorCode.ReservedEventName, `"${name}" is a reserved event name`);
+        } else if (typeof name !== 'number') {
+          fail(SocketIoErrorCode.InvalidPayload, 'event name must be a string or a number');
+        }
+        return;
+      }
+      case PacketType.Ack:
+      case PacketType.BinaryAck:
+        if (!Array.isArray(data)) fail(SocketIoErrorCode.InvalidPayload, 'ACK payload must be an array');
+        if (id === undefined) fail(SocketIoErrorCode.InvalidAckId, 'ACK without an ack id');
+        return;
+    }
+  }
+}
+
+/** Replaces placeholders by their attachments, marking each attachment used. */
+function reconstruct(data: unknown, buffers: unknown[], used: boolean[]): unknown {
+  if (data === null || typeof data !== 'object') return data;
+  if (Array.isArray(data)) {
+    for (let j = 0; j < data.length; j++) data[j] = reconstruct(data[j], buffers, used);
+    return data;
+  }
+  const record = data as Record<string, unknown>;
+  if (record._placeholder === true) {
+    const num = record.num;
+    if (typeof num !== 'number' || !Number.isInteger(num) || num < 0 || num >= buffers.length) {
+      fail(SocketIoErrorCode.IllegalPlaceholder, 'placeholder names no attachment');
+    }
+    used[num] = true;
+    return buffers[num];
+  }
+  for (const key of Object.keys(record)) record[key] = reconstruct(record[key], buffers, used);
+  return record;
+}

@@ -1,0 +1,227 @@
+import type { Adapter, BroadcastFlags, BroadcastOptions, Handshake, Room, SocketDetails, SocketId } from '../adapter/index.js';
+import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
+import { ACK_TIMEOUT_MESSAGE } from './socket.js';
+
+/** The callback of a broadcast with acknowledgements: an error after the timeout, and every response received. */
+export type BroadcastAckCallback = (err: Error | null, responses: unknown[]) => void;
+
+function asSet(room: Room | Room[]): Room[] {
+  return Array.isArray(room) ? room : [room];
+}
+
+/**
+ * A target for an emission: rooms to include (all sockets when none), rooms to exclude, and flags.
+ * Each call returns a new operator, so a partly built target can be reused.
+ *
+ * @example
+ * io.to('room1').to('room2').except('banned').emit('news', item);
+ * const answers = await io.timeout(1000).emitWithAck('status?');
+ */
+export class BroadcastOperator {
+  private readonly adapter: Adapter;
+  private readonly rooms: Set<Room>;
+  private readonly exceptRooms: Set<Room>;
+  private readonly flags: BroadcastFlags;
+
+  /** @internal Created by `Server`, `Namespace` and `Socket`. */
+  constructor(adapter: Adapter, rooms = new Set<Room>(), exceptRooms = new Set<Room>(), flags: BroadcastFlags = {}) {
+    this.adapter = adapter;
+    this.rooms = rooms;
+    this.exceptRooms = exceptRooms;
+    this.flags = flags;
+  }
+
+  /** Adds rooms to the target (a union: a socket in any of them receives the event once). */
+  to(room: Room | Room[]): BroadcastOperator {
+    const rooms = new Set(this.rooms);
+    for (const r of asSet(room)) rooms.add(r);
+    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+  }
+
+  /** Same as {@link BroadcastOperator.to}. */
+  in(room: Room | Room[]): BroadcastOperator {
+    return this.to(room);
+  }
+
+  /** Excludes the sockets in these rooms. */
+  except(room: Room | Room[]): BroadcastOperator {
+    const exceptRooms = new Set(this.exceptRooms);
+    for (const r of asSet(room)) exceptRooms.add(r);
+    return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags);
+  }
+
+  /** Sets whether the event is compressed. */
+  compress(compress: boolean): BroadcastOperator {
+    return this.withFlags({ compress });
+  }
+
+  /** Drops the event for clients whose connection cannot take it right now. */
+  get volatile(): BroadcastOperator {
+    return this.withFlags({ volatile: true });
+  }
+
+  /** Targets this node's sockets only. */
+  get local(): BroadcastOperator {
+    return this.withFlags({ local: true });
+  }
+
+  /** Waits at most `ms` for acknowledgements; the callback then gets an error and the responses so far. */
+  timeout(ms: number): BroadcastOperator {
+    return this.withFlags({ timeout: ms });
+  }
+
+  /**
+   * Emits an event to every targeted socket. A function as last argument collects one
+   * acknowledgement per recipient: `callback(err, responses)`, `err` set when the timeout passed
+   * before every recipient answered.
+   */
+  emit(event: string, ...args: unknown[]): boolean {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const data: unknown[] = [event, ...args];
+    const packet: Packet = { type: PacketType.Event, nsp: '/', data };
+    const last = data[data.length - 1];
+    const opts = this.options();
+    if (typeof last !== 'function') {
+      void this.adapter.broadcast(packet, opts);
+      return true;
+    }
+    data.pop();
+    this.emitWithAckCallback(packet, opts, last as (err: Error | null, result: unknown) => void);
+    return true;
+  }
+
+  /**
+   * Emits an event and resolves with every recipient's acknowledgement; rejects when the timeout
+   * passes first.
+   *
+   * @example
+   * const responses = await io.to('workers').timeout(500).emitWithAck('job', payload);
+   */
+  emitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      this.emit(event, ...args, (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)));
+    });
+  }
+
+  /** Describes the targeted sockets, on every node. */
+  async fetchSockets(): Promise<RemoteSocket[]> {
+    const found = await this.adapter.fetchSockets(this.options());
+    return found.map((details) => new RemoteSocket(this.adapter, details));
+  }
+
+  /** Makes the targeted sockets join rooms. */
+  socketsJoin(room: Room | Room[]): void {
+    this.adapter.addSockets(this.options(), asSet(room));
+  }
+
+  /** Makes the targeted sockets leave rooms. */
+  socketsLeave(room: Room | Room[]): void {
+    this.adapter.delSockets(this.options(), asSet(room));
+  }
+
+  /** Disconnects the targeted sockets (and their whole connection with `close`). */
+  disconnectSockets(close = false): void {
+    this.adapter.disconnectSockets(this.options(), close);
+  }
+
+  // A RemoteSocket's emit targets one socket: its callback takes that socket's answer, not a list.
+  private result(responses: unknown[]): unknown {
+    return this.flags.expectSingleResponse ? responses[0] : responses;
+  }
+
+  private options(): BroadcastOptions {
+    return { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
+  }
+
+  private withFlags(extra: BroadcastFlags): BroadcastOperator {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, ...extra });
+  }
+
+  private emitWithAckCallback(packet: Packet, opts: BroadcastOptions, callback: (err: Error | null, result: unknown) => void): void {
+    let finished = false;
+    const responses: unknown[] = [];
+    let expectedServerCount = -1;
+    let actualServerCount = 0;
+    let expectedClientCount = 0;
+    const timeout = this.flags.timeout;
+    // Without a timeout the callback waits for every recipient; a client that never answers holds it.
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (finished) return;
+            finished = true;
+            callback(new Error(ACK_TIMEOUT_MESSAGE), this.result(responses));
+          }, timeout);
+    const check = (): void => {
+      if (finished || expectedServerCount !== actualServerCount || responses.length !== expectedClientCount) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      callback(null, this.result(responses));
+    };
+    void this.adapter.broadcastWithAck(
+      packet,
+      opts,
+      (clientCount) => {
+        expectedClientCount += clientCount;
+        actualServerCount++;
+        check();
+      },
+      (response) => {
+        responses.push(response);
+        check();
+      },
+    );
+    void this.adapter.serverCount().then((count) => {
+      expectedServerCount = count;
+      check();
+    });
+  }
+}
+
+/**
+ * A socket returned by `fetchSockets()`: its details, and the operations that work whether it is
+ * connected to this node or another one.
+ */
+export class RemoteSocket implements SocketDetails {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: unknown;
+  private readonly operator: BroadcastOperator;
+
+  /** @internal */
+  constructor(adapter: Adapter, details: SocketDetails) {
+    this.id = details.id;
+    this.handshake = details.handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data;
+    this.operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), { expectSingleResponse: true });
+  }
+
+  /** Emits an event to this socket. */
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.operator.emit(event, ...args);
+  }
+
+  /** Sets a timeout for the acknowledgement of the next emit. */
+  timeout(ms: number): BroadcastOperator {
+    return this.operator.timeout(ms);
+  }
+
+  /** Joins rooms. */
+  join(room: Room | Room[]): void {
+    this.operator.socketsJoin(room);
+  }
+
+  /** Leaves rooms. */
+  leave(room: Room | Room[]): void {
+    this.operator.socketsLeave(room);
+  }
+
+  /** Disconnects this socket. */
+  disconnect(close = false): this {
+    this.operator.disconnectSockets(close);
+    return this;
+  }
+}

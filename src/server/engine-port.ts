@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The part of an Engine.IO session the Socket.IO layer uses: one per client connection.
+ * `EngineSocket` of `switchboard/engine` implements it.
+ */
+export interface EngineConnection {
+  /** Engine.IO session id. */
+  readonly id: string;
+  /** The HTTP request that opened the session. */
+  readonly request: IncomingMessage;
+  /** Engine.IO protocol revision (4). */
+  readonly protocol: number;
+  /** `opening`, `open`, `closing` or `closed`. */
+  readonly readyState: string;
+  /** Remote address, when the engine records it. */
+  readonly remoteAddress?: string;
+  /** Whether a write would go out now rather than wait in a buffer (volatile packets are dropped otherwise). */
+  readonly writable?: boolean;
+  /** Sends one Engine.IO message. */
+  send(data: string | Buffer, options?: { compress?: boolean }, callback?: () => void): unknown;
+  /** Closes the session (reason "forced close"). */
+  close(): unknown;
+  on(event: 'message', listener: (data: string | Buffer) => void): unknown;
+  on(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
+  off(event: 'message', listener: (data: string | Buffer) => void): unknown;
+  off(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
+}

@@ -1,0 +1,13 @@
+/**
+ * The Socket.IO protocol v5 server: namespaces, sockets, rooms, broadcasts with acknowledgements,
+ * middlewares and connection state recovery, on Switchboard's Engine.IO server.
+ */
+export { BroadcastOperator, RemoteSocket, type BroadcastAckCallback } from './broadcast-operator.js';
+export { Client } from './client.js';
+export { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
+export type { EngineConnection } from './engine-port.js';
+export { Namespace, type ConnectionError, type ConnectionMiddleware } from './namespace.js';
+export { SERVER_DEFAULTS, type ConnectionStateRecoveryOptions, type ServerOptions } from './options.js';
+export { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
+export { Server } from './server.js';
+export { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE, Socket, type AnyListener, type EventMiddleware } from './socket.js';

@@ -1,0 +1,372 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { InMemoryAdapter, type AdapterConstructor, type RecoverySettings, type Room } from '../adapter/index.js';
+import { EngineServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
+import { Client } from './client.js';
+import { Namespace, type ConnectionMiddleware } from './namespace.js';
+import { SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
+import type { Socket } from './socket.js';
+
+type ConnectionListener = (socket: Socket) => void;
+
+function normalizeName(name: string): string {
+  return name.startsWith('/') ? name : `/${name}`;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/**
+ * A Socket.IO protocol v5 server, wire-compatible with the official clients.
+ *
+ * It owns an Engine.IO server (created on {@link Server.attach} or {@link Server.listen}),
+ * namespaces (the main one is {@link Server.sockets}) and, through them, sockets and rooms.
+ * Broadcast and room helpers on the server act on the main namespace.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * import { Server } from 'switchboard/server';
+ *
+ * const httpServer = createServer();
+ * const io = new Server(httpServer, { connectionStateRecovery: {} });
+ * io.on('connection', (socket) => {
+ *   socket.on('chat', (text: string) => io.emit('chat', socket.id, text));
+ * });
+ * httpServer.listen(3000);
+ */
+export class Server {
+  /** The main namespace, `/`. */
+  readonly sockets: Namespace;
+  /** @internal Adapter class of every namespace. */
+  readonly adapterConstructor: AdapterConstructor;
+  /** @internal Milliseconds a client has to join a namespace. */
+  readonly connectTimeout: number;
+  /** @internal Limit on attachments per incoming packet. */
+  readonly maxAttachments: number;
+  /** @internal Whether empty child namespaces are removed. */
+  readonly cleanupEmptyChildNamespaces: boolean;
+  /** @internal Recovery settings, or `undefined` when off. */
+  readonly recoveryOptions: { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined;
+  private readonly options: ServerOptions;
+  private readonly nsps = new Map<string, Namespace>();
+  private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace>();
+  private readonly parentsByRegExp = new Map<RegExp, ParentNamespace>();
+  private eio: EngineServer | undefined;
+  private httpServer: HttpServer | HttpsServer | undefined;
+
+  constructor(options?: ServerOptions);
+  constructor(srv: HttpServer | HttpsServer | number, options?: ServerOptions);
+  constructor(srvOrOptions?: HttpServer | HttpsServer | number | ServerOptions, maybeOptions?: ServerOptions) {
+    const srv = typeof srvOrOptions === 'number' || isHttpServer(srvOrOptions) ? srvOrOptions : undefined;
+    const options: ServerOptions = (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
+    if ((options.serveClient as boolean | undefined) === true) {
+      throw new TypeError('serveClient: serving the client bundle is not supported; serve it from your own assets');
+    }
+    this.options = options;
+    this.adapterConstructor = options.adapter ?? InMemoryAdapter;
+    this.connectTimeout = nonNegativeInteger('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
+    this.maxAttachments = nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments);
+    this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
+    const recovery = options.connectionStateRecovery;
+    if (recovery) {
+      const settings = recovery === true ? {} : recovery;
+      this.recoveryOptions = {
+        maxDisconnectionDuration: nonNegativeInteger(
+          'maxDisconnectionDuration',
+          settings.maxDisconnectionDuration ?? SERVER_DEFAULTS.maxDisconnectionDuration,
+        ),
+        skipMiddlewares: settings.skipMiddlewares ?? SERVER_DEFAULTS.skipMiddlewares,
+      };
+    }
+    this.sockets = this.of('/');
+    if (srv !== undefined) this.attach(srv);
+  }
+
+  /** @internal Recovery settings as the adapters see them. */
+  get recovery(): RecoverySettings | undefined {
+    return this.recoveryOptions;
+  }
+
+  /** The Engine.IO server, once attached or bound. */
+  get engine(): EngineServer {
+    if (!this.eio) throw new Error('the server is not attached yet: call attach(), listen() or bind() first');
+    return this.eio;
+  }
+
+  /** The request path the server answers on. */
+  get path(): string {
+    const path = this.options.path ?? SERVER_DEFAULTS.path;
+    return path.endsWith('/') ? path : `${path}/`;
+  }
+
+  /**
+   * Attaches to an HTTP(S) server, or creates one listening on `port`. Creates the Engine.IO
+   * server with every engine option of the constructor.
+   */
+  attach(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
+    if (this.eio) throw new Error('the server is already attached');
+    const server = typeof srv === 'number' ? createServer() : srv;
+    const { adapter: _a, connectTimeout: _c, connectionStateRecovery: _r, cleanupEmptyChildNamespaces: _e, maxAttachments: _m, serveClient: _s, ...engineOptions } = {
+      ...this.options,
+      ...options,
+    };
+    const engine = new EngineServer({ ...(engineOptions as EngineServerOptions), path: this.path });
+    engine.attach(server, { path: this.path });
+    this.httpServer = server;
+    this.bind(engine);
+    if (typeof srv === 'number') server.listen(srv);
+    return this;
+  }
+
+  /** Same as {@link Server.attach}. */
+  listen(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
+    return this.attach(srv, options);
+  }
+
+  /** Uses an existing Engine.IO server (for instance one handling requests of a custom HTTP stack). */
+  bind(engine: EngineServer): this {
+    this.eio = engine;
+    engine.on('connection', (conn: EngineSocket) => {
+      new Client(this, conn);
+    });
+    return this;
+  }
+
+  /**
+   * Returns the namespace `name`, creating it. A RegExp or a matcher function returns a parent
+   * namespace whose children are created when clients ask for a matching name.
+   *
+   * @example
+   * io.of('/admin').on('connection', onAdmin);
+   * io.of(/^\/room-\d+$/).on('connection', (socket) => socket.nsp.name);
+   */
+  of(name: string | RegExp | NamespaceMatcher, onConnection?: ConnectionListener): Namespace {
+    if (typeof name === 'function' || name instanceof RegExp) {
+      const parent = new ParentNamespace(this);
+      if (typeof name === 'function') {
+        this.parentNamespaces.set(name, parent);
+      } else {
+        const regex = name;
+        this.parentNamespaces.set((candidate, _auth, next) => next(null, regex.test(candidate)), parent);
+        this.parentsByRegExp.set(regex, parent);
+      }
+      if (onConnection) parent.on('connect', onConnection);
+      return parent;
+    }
+    const normalized = normalizeName(name);
+    let nsp = this.nsps.get(normalized);
+    if (!nsp) {
+      for (const [regex, parent] of this.parentsByRegExp) {
+        if (regex.test(normalized)) return this.registerChild(parent, normalized);
+      }
+      nsp = new Namespace(this, normalized);
+      this.nsps.set(normalized, nsp);
+      if (normalized !== '/') this.sockets.emitReserved('new_namespace', nsp);
+    }
+    if (onConnection) nsp.on('connect', onConnection);
+    return nsp;
+  }
+
+  /** @internal Whether a static (or already created) namespace exists. */
+  hasNamespace(name: string): boolean {
+    return this.nsps.has(name);
+  }
+
+  /** @internal Looks for a parent namespace accepting `name`; calls back with the child, or `undefined`. */
+  checkDynamicNamespace(name: string, auth: Record<string, unknown>, done: (nsp: Namespace | undefined) => void): void {
+    const candidates = [...this.parentNamespaces];
+    let index = 0;
+    const tryNext = (): void => {
+      const entry = candidates[index++];
+      if (!entry) {
+        done(undefined);
+        return;
+      }
+      const [matcher, parent] = entry;
+      let answered = false;
+      matcher(name, auth, (err, allow) => {
+        if (answered) return;
+        answered = true;
+        if (err || !allow) {
+          tryNext();
+          return;
+        }
+        const existing = this.nsps.get(name);
+        done(existing ?? this.registerChild(parent, name));
+      });
+    };
+    tryNext();
+  }
+
+  /** @internal Drops an empty child namespace (`cleanupEmptyChildNamespaces`). */
+  removeChildNamespace(nsp: Namespace): void {
+    if (this.nsps.get(nsp.name) !== nsp) return;
+    this.nsps.delete(nsp.name);
+    if (nsp.parent instanceof ParentNamespace) nsp.parent.children.delete(nsp);
+    void nsp.adapter.close();
+  }
+
+  /** Adds a connection middleware to the main namespace. */
+  use(fn: ConnectionMiddleware): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** Targets the sockets of the main namespace in `room`. */
+  to(room: Room | Room[]): BroadcastOperator {
+    return this.sockets.to(room);
+  }
+
+  /** Same as {@link Server.to}. */
+  in(room: Room | Room[]): BroadcastOperator {
+    return this.sockets.in(room);
+  }
+
+  /** Targets every socket of the main namespace except those in `room`. */
+  except(room: Room | Room[]): BroadcastOperator {
+    return this.sockets.except(room);
+  }
+
+  /** Emits to every socket of the main namespace. */
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.sockets.emit(event, ...args);
+  }
+
+  /** Emits to every socket of the main namespace and resolves with their acknowledgements. */
+  emitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.emitWithAck(event, ...args);
+  }
+
+  /** Sends a `message` event to every socket of the main namespace. */
+  send(...args: unknown[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /** Same as {@link Server.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Emits to the main namespace on the other nodes of the cluster. */
+  serverSideEmit(event: string, ...args: unknown[]): boolean {
+    return this.sockets.serverSideEmit(event, ...args);
+  }
+
+  /** Like {@link Server.serverSideEmit}, resolving with the other nodes' answers. */
+  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(event, ...args);
+  }
+
+  /** Sets whether the next broadcast is compressed. */
+  compress(compress: boolean): BroadcastOperator {
+    return this.sockets.compress(compress);
+  }
+
+  /** Drops the next broadcast for clients that cannot take it right now. */
+  get volatile(): BroadcastOperator {
+    return this.sockets.volatile;
+  }
+
+  /** Targets this node only. */
+  get local(): BroadcastOperator {
+    return this.sockets.local;
+  }
+
+  /** Sets the acknowledgement timeout of the next broadcast. */
+  timeout(ms: number): BroadcastOperator {
+    return this.sockets.timeout(ms);
+  }
+
+  /** Describes the sockets of the main namespace, on every node. */
+  fetchSockets(): Promise<RemoteSocket[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  /** Makes every socket of the main namespace join rooms. */
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  /** Makes every socket of the main namespace leave rooms. */
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  /** Disconnects every socket of the main namespace. */
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  /** Listens on the main namespace (`connection`, and events sent by `serverSideEmit`). */
+  on(event: string, listener: (...args: never[]) => void): this {
+    this.sockets.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Listens once on the main namespace. */
+  once(event: string, listener: (...args: never[]) => void): this {
+    this.sockets.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Removes a listener from the main namespace. */
+  off(event: string, listener: (...args: never[]) => void): this {
+    this.sockets.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Listeners of the main namespace. */
+  listeners(event: string): ((...args: unknown[]) => void)[] {
+    return this.sockets.listeners(event) as ((...args: unknown[]) => void)[];
+  }
+
+  /** Removes listeners of the main namespace. */
+  removeAllListeners(event?: string): this {
+    this.sockets.removeAllListeners(event);
+    return this;
+  }
+
+  /**
+   * Closes the server: every socket leaves with `"server shutting down"`, adapters close, the
+   * Engine.IO server closes every connection, and the HTTP server (if any) stops listening.
+   */
+  async close(callback?: (err?: Error) => void): Promise<void> {
+    const namespaces = new Set<Namespace>(this.nsps.values());
+    for (const parent of this.parentNamespaces.values()) for (const child of parent.children) namespaces.add(child);
+    await Promise.allSettled(
+      [...namespaces].map(async (nsp) => {
+        for (const socket of [...nsp.sockets.values()]) socket.onClose('server shutting down');
+        await nsp.adapter.close();
+      }),
+    );
+    this.eio?.close();
+    const httpServer = this.httpServer;
+    if (!httpServer) {
+      callback?.();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      httpServer.close((err) => {
+        callback?.(err);
+        resolve();
+      });
+      httpServer.closeAllConnections?.();
+    });
+  }
+
+  private registerChild(parent: ParentNamespace, name: string): Namespace {
+    const child = parent.createChild(name);
+    this.nsps.set(name, child);
+    this.sockets.emitReserved('new_namespace', child);
+    return child;
+  }
+}
+
+function isHttpServer(value: unknown): value is HttpServer | HttpsServer {
+  return typeof value === 'object' && value !== null && typeof (value as { listen?: unknown }).listen === 'function';
+}

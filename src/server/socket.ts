@@ -1,0 +1,511 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type {
+  AckCallback,
+  Adapter,
+  AdapterSocket,
+  BroadcastFlags,
+  Handshake,
+  PrivateSessionId,
+  Room,
+  Session,
+  SocketId,
+  WireChunks,
+} from '../adapter/index.js';
+import { toWireChunks } from '../adapter/index.js';
+import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
+import { BroadcastOperator } from './broadcast-operator.js';
+import type { Client } from './client.js';
+import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
+import type { EngineConnection } from './engine-port.js';
+import type { Namespace } from './namespace.js';
+
+/** A listener of every incoming (or outgoing) event: the event name, then its arguments. */
+export type AnyListener = (event: string, ...args: unknown[]) => void;
+
+/**
+ * Per-socket middleware, run for every incoming event before its listeners. Call `next()` to go on,
+ * `next(err)` to drop the event and emit `error` on the socket.
+ */
+export type EventMiddleware = (event: [string, ...unknown[]], next: (err?: Error) => void) => void;
+
+/** Message of the error an acknowledgement callback receives when the client did not answer in time. */
+export const ACK_TIMEOUT_MESSAGE = 'operation has timed out';
+/** Message of the error a timed acknowledgement callback receives when the socket disconnects first. */
+export const DISCONNECTED_MESSAGE = 'socket has been disconnected';
+
+function newSocketId(): SocketId {
+  return randomBytes(15).toString('base64url');
+}
+
+function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
+  const request: IncomingMessage = conn.request;
+  const url = request.url ?? '/';
+  const queryIndex = url.indexOf('?');
+  const query = queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1));
+  const tlsSocket = request.socket as { encrypted?: boolean } | undefined;
+  return {
+    headers: request.headers,
+    time: new Date().toString(),
+    address: conn.remoteAddress ?? request.socket?.remoteAddress ?? '',
+    xdomain: request.headers.origin !== undefined,
+    secure: tlsSocket?.encrypted === true,
+    issued: Date.now(),
+    url,
+    query: { ...query },
+    auth,
+  };
+}
+
+/**
+ * A client's connection to one namespace: the object `io.on('connection', (socket) => ...)` gets.
+ *
+ * `emit` sends an event to this client; listeners added with `on` receive the client's events.
+ * A function as last argument of `emit` asks the client for an acknowledgement, and a function
+ * as last argument of an incoming event answers the client's.
+ *
+ * @example
+ * io.on('connection', (socket) => {
+ *   socket.join('lobby');
+ *   socket.on('chat', (text: string, ack: (ok: boolean) => void) => {
+ *     socket.to('lobby').emit('chat', socket.id, text);
+ *     ack(true);
+ *   });
+ *   socket.timeout(1000).emit('ping', (err: Error | null, answer: unknown) => {});
+ * });
+ */
+export class Socket extends EventEmitter implements AdapterSocket {
+  /** Session id, also the name of the room the socket is always in. */
+  readonly id: SocketId;
+  /** Details of the connection request and of the CONNECT packet. */
+  readonly handshake: Handshake;
+  /** The namespace the socket belongs to. */
+  readonly nsp: Namespace;
+  /** The connection (shared by the client's sockets in every namespace). */
+  readonly client: Client;
+  /** Free-form data, kept across a recovered disconnection and visible through `fetchSockets()`. */
+  data: Record<string, unknown> = {};
+  /** Whether the socket is connected to its namespace. */
+  connected = false;
+  /** Whether the socket's state (id, rooms, data, missed packets) was restored from a previous session. */
+  readonly recovered: boolean;
+  /** Private session id, sent to the client to recover the session; `undefined` without recovery. */
+  readonly pid: PrivateSessionId | undefined;
+  private readonly acks = new Map<number, AckCallback>();
+  private readonly fns: EventMiddleware[] = [];
+  private flags: BroadcastFlags = {};
+  private anyListeners: AnyListener[] | undefined;
+  private anyOutgoingListeners: AnyListener[] | undefined;
+  private readonly pendingPackets: unknown[][] | undefined;
+
+  /** @internal Created by the namespace when a client connects. */
+  constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previousSession?: Session) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.handshake = buildHandshake(client.conn, auth);
+    if (previousSession) {
+      this.id = previousSession.sid;
+      this.pid = previousSession.pid;
+      this.adapter.addAll(this.id, new Set(previousSession.rooms));
+      this.data = (previousSession.data ?? {}) as Record<string, unknown>;
+      this.pendingPackets = previousSession.missedPackets;
+      this.recovered = true;
+    } else {
+      this.id = newSocketId();
+      this.pid = nsp.recovery ? randomBytes(15).toString('base64url') : undefined;
+      this.recovered = false;
+    }
+  }
+
+  /** The namespace's adapter. */
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  /** The underlying Engine.IO connection. */
+  get conn(): EngineConnection {
+    return this.client.conn;
+  }
+
+  /** The HTTP request that opened the connection. */
+  get request(): IncomingMessage {
+    return this.client.conn.request;
+  }
+
+  /** Rooms the socket is in (its own id included). A copy: changing it changes nothing. */
+  get rooms(): Set<Room> {
+    return new Set(this.adapter.socketRooms(this.id) ?? []);
+  }
+
+  /** Whether the socket has left its namespace. */
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /**
+   * Sends an event to the client. A function as last argument is called with the client's
+   * acknowledgement (preceded by an error argument after {@link Socket.timeout}).
+   *
+   * @example
+   * socket.emit('hello', 'world', { binary: Buffer.from([1, 2, 3]) });
+   * socket.emit('question', (answer: string) => console.log(answer));
+   */
+  override emit(event: string, ...args: unknown[]): boolean {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const data: unknown[] = [event, ...args];
+    const packet: Packet = { type: PacketType.Event, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last === 'function') {
+      data.pop();
+      const id = this.nsp.nextAckId();
+      this.registerAckCallback(id, last as AckCallback);
+      packet.id = id;
+    }
+    const flags = this.flags;
+    this.flags = {};
+    if (this.nsp.recovery) {
+      // Through the adapter, so the packet gets an offset and is logged for replay after a drop.
+      void this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+    } else {
+      this.notifyOutgoingListeners(packet);
+      this.writePacket(packet, flags);
+    }
+    return true;
+  }
+
+  /**
+   * Emits an event and resolves with the client's acknowledgement; rejects after
+   * {@link Socket.timeout} when the client does not answer in time.
+   *
+   * @example
+   * const answer = await socket.timeout(2000).emitWithAck('question', 42);
+   */
+  emitWithAck(event: string, ...args: unknown[]): Promise<unknown> {
+    const withError = this.flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      args.push(
+        withError
+          ? (err: Error | null, response: unknown) => (err ? reject(err) : resolve(response))
+          : (response: unknown) => resolve(response),
+      );
+      this.emit(event, ...args);
+    });
+  }
+
+  /** Sends a `message` event. */
+  send(...args: unknown[]): this {
+    this.emit('message', ...args);
+    return this;
+  }
+
+  /** Same as {@link Socket.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Sets a timeout for the acknowledgement of the next emit; its callback then takes an error first. */
+  timeout(ms: number): this {
+    this.flags.timeout = ms;
+    return this;
+  }
+
+  /** Marks the next emit as volatile: dropped if the connection cannot take it right now. */
+  get volatile(): this {
+    this.flags.volatile = true;
+    return this;
+  }
+
+  /** Sets whether the next emit is compressed. */
+  compress(compress: boolean): this {
+    this.flags.compress = compress;
+    return this;
+  }
+
+  /** Targets every other socket of the namespace with the next emit. */
+  get broadcast(): BroadcastOperator {
+    return this.newBroadcastOperator();
+  }
+
+  /** Targets this node only with the next broadcast. */
+  get local(): BroadcastOperator {
+    return this.newBroadcastOperator().local;
+  }
+
+  /** Targets the sockets in `room` (this one excepted). */
+  to(room: Room | Room[]): BroadcastOperator {
+    return this.newBroadcastOperator().to(room);
+  }
+
+  /** Same as {@link Socket.to}. */
+  in(room: Room | Room[]): BroadcastOperator {
+    return this.newBroadcastOperator().in(room);
+  }
+
+  /** Targets every other socket except those in `room`. */
+  except(room: Room | Room[]): BroadcastOperator {
+    return this.newBroadcastOperator().except(room);
+  }
+
+  /** Joins one or more rooms. */
+  join(rooms: Room | Room[]): Promise<void> | void {
+    return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): Promise<void> | void {
+    return this.adapter.del(this.id, room);
+  }
+
+  /**
+   * Disconnects from the namespace (the client is told, with reason `"io server disconnect"`),
+   * or, with `close`, closes the whole connection and every namespace on it.
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+    } else {
+      this.writePacket({ type: PacketType.Disconnect, nsp: this.nsp.name }, {});
+      this.onClose(DisconnectReason.ServerNamespaceDisconnect);
+    }
+    return this;
+  }
+
+  /** Adds a middleware run for every incoming event of this socket. */
+  use(fn: EventMiddleware): this {
+    this.fns.push(fn);
+    return this;
+  }
+
+  /** Adds a listener called for every incoming event. */
+  onAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).push(listener);
+    return this;
+  }
+
+  /** Adds a listener called for every incoming event, before the others. */
+  prependAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: AnyListener): this {
+    this.anyListeners = removeListener(this.anyListeners, listener);
+    return this;
+  }
+
+  /** Catch-all listeners of incoming events. */
+  listenersAny(): AnyListener[] {
+    return [...(this.anyListeners ?? [])];
+  }
+
+  /** Adds a listener called for every outgoing event. */
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).push(listener);
+    return this;
+  }
+
+  /** Adds a listener called for every outgoing event, before the others. */
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  /** Removes one catch-all outgoing listener, or all of them. */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    return this;
+  }
+
+  /** Catch-all listeners of outgoing events. */
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...(this.anyOutgoingListeners ?? [])];
+  }
+
+  /** @internal Adapter port: writes a packet the adapter encoded once for every recipient. */
+  deliver(packet: Packet, chunks: WireChunks, flags: BroadcastFlags): void {
+    this.notifyOutgoingListeners(packet);
+    this.client.writeToEngine(chunks, flags);
+  }
+
+  /** @internal Adapter port: a broadcast with ack expects an ACK with `id` from this client. */
+  registerAck(id: number, ack: AckCallback): void {
+    this.acks.set(id, ack);
+  }
+
+  /** @internal Called by the namespace once the middlewares let the socket in. */
+  onConnect(): void {
+    this.connected = true;
+    this.adapter.addAll(this.id, new Set([this.id]));
+    const reply: Record<string, string> = { sid: this.id };
+    if (this.pid !== undefined) reply.pid = this.pid;
+    this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
+    if (this.pendingPackets) {
+      for (const data of this.pendingPackets) this.writePacket({ type: PacketType.Event, nsp: this.nsp.name, data }, {});
+    }
+  }
+
+  /** @internal Handles a packet for this namespace. */
+  onPacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.Event:
+      case PacketType.BinaryEvent:
+        this.onEvent(packet);
+        return;
+      case PacketType.Ack:
+      case PacketType.BinaryAck:
+        this.onAck(packet);
+        return;
+      case PacketType.Disconnect:
+        this.onClose(DisconnectReason.ClientNamespaceDisconnect);
+        return;
+    }
+  }
+
+  /** @internal Reports a connection-level error (a malformed packet) to `error` listeners, if any. */
+  onError(err: Error): void {
+    if (this.listenerCount('error') > 0) super.emit('error', err);
+  }
+
+  /**
+   * @internal Leaves the namespace: emits `disconnecting` (rooms still joined), keeps the session
+   * for recovery when the reason allows, then emits `disconnect`.
+   */
+  onClose(reason: string, description?: unknown): void {
+    if (!this.connected) return;
+    super.emit('disconnecting', reason, description);
+    if (this.nsp.recovery && this.pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
+      void this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
+    this.cleanup();
+    this.client.remove(this);
+    this.connected = false;
+    super.emit('disconnect', reason, description);
+  }
+
+  /** @internal Drops room memberships and the namespace's reference (also for a rejected socket). */
+  cleanup(): void {
+    this.adapter.delAll(this.id);
+    this.nsp.remove(this);
+    // Acks waiting with a timeout fail now rather than at their deadline; the others are dropped.
+    for (const ack of this.acks.values()) failTimedAck(ack);
+    this.acks.clear();
+  }
+
+  /** @internal Sends a CONNECT_ERROR for a socket refused by a middleware. */
+  refuse(err: Error & { data?: unknown }): void {
+    const payload: Record<string, unknown> = { message: err.message };
+    if (err.data !== undefined) payload.data = err.data;
+    this.writePacket({ type: PacketType.ConnectError, nsp: this.nsp.name, data: payload }, {});
+  }
+
+  private writePacket(packet: Packet, flags: BroadcastFlags): void {
+    this.client.writeToEngine(toWireChunks(packet), flags);
+  }
+
+  private newBroadcastOperator(): BroadcastOperator {
+    const flags = this.flags;
+    this.flags = {};
+    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  private registerAckCallback(id: number, ack: AckCallback): void {
+    const timeout = this.flags.timeout;
+    if (timeout === undefined) {
+      this.acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.acks.delete(id);
+      ack(new Error(ACK_TIMEOUT_MESSAGE));
+    }, timeout);
+    const wrapped: AckCallback = (...args) => {
+      clearTimeout(timer);
+      ack(null, ...args);
+    };
+    timedAcks.set(wrapped, () => {
+      clearTimeout(timer);
+      ack(new Error(DISCONNECTED_MESSAGE));
+    });
+    this.acks.set(id, wrapped);
+  }
+
+  private onEvent(packet: Packet): void {
+    const args = packet.data as unknown[];
+    if (packet.id !== undefined) args.push(this.makeAck(packet.id));
+    if (this.anyListeners?.length) {
+      for (const listener of [...this.anyListeners]) listener(...(args as [string, ...unknown[]]));
+    }
+    this.dispatch(args as [string, ...unknown[]]);
+  }
+
+  private dispatch(event: [string, ...unknown[]]): void {
+    const fns = this.fns;
+    let index = 0;
+    const next = (err?: Error): void => {
+      if (!this.connected) return;
+      if (err) {
+        this.onError(err);
+        return;
+      }
+      const fn = fns[index++];
+      if (fn) {
+        fn(event, once(next));
+        return;
+      }
+      const name = event[0];
+      // An `error` event sent by the client must not throw for want of a listener.
+      if (name === 'error' && this.listenerCount('error') === 0) return;
+      super.emit(...event);
+    };
+    next();
+  }
+
+  private makeAck(id: number): AckCallback {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.writePacket({ type: PacketType.Ack, nsp: this.nsp.name, id, data: args }, {});
+    };
+  }
+
+  private onAck(packet: Packet): void {
+    const id = packet.id as number;
+    const ack = this.acks.get(id);
+    if (!ack) return;
+    this.acks.delete(id);
+    ack(...(packet.data as unknown[]));
+  }
+
+  private notifyOutgoingListeners(packet: Packet): void {
+    if (!this.anyOutgoingListeners?.length || !Array.isArray(packet.data)) return;
+    for (const listener of [...this.anyOutgoingListeners]) listener(...(packet.data as [string, ...unknown[]]));
+  }
+}
+
+const timedAcks = new WeakMap<AckCallback, () => void>();
+
+function failTimedAck(ack: AckCallback): void {
+  timedAcks.get(ack)?.();
+}
+
+function once(fn: (err?: Error) => void): (err?: Error) => void {
+  let called = false;
+  return (err) => {
+    if (called) return;
+    called = true;
+    fn(err);
+  };
+}
+
+function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
+  if (!list || !listener) return undefined;
+  const index = list.indexOf(listener);
+  if (index !== -1) list.splice(index, 1);
+  return list;
+}

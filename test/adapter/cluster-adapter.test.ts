@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ClusterAdapter,
+  type AdapterNamespace,
+  type ClusterMessage,
+  type ClusterResponse,
+} from '../../src/adapter/index.js';
+import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
+import { RecordingNamespace } from './fixtures.js';
+
+/** An in-process message bus: delivers asynchronously and through structuredClone, like a real transport would serialize. */
+class Bus {
+  readonly adapters = new Set<BusAdapter>();
+  published = 0;
+
+  publish(message: ClusterMessage): Promise<void> {
+    this.published++;
+    for (const adapter of this.adapters) setImmediate(() => adapter.onMessage(structuredClone(message)));
+    return Promise.resolve();
+  }
+
+  reply(uid: string, response: ClusterResponse): Promise<void> {
+    for (const adapter of this.adapters) {
+      if (adapter.uid === uid) setImmediate(() => adapter.onResponse(structuredClone(response)));
+    }
+    return Promise.resolve();
+  }
+}
+
+class BusAdapter extends ClusterAdapter {
+  constructor(
+    nsp: AdapterNamespace,
+    private readonly bus: Bus,
+    timing = 150,
+  ) {
+    super(nsp, { heartbeatInterval: 50, heartbeatTimeout: timing, requestsTimeout: 200 });
+    bus.adapters.add(this);
+  }
+
+  protected doPublish(message: ClusterMessage): Promise<void> {
+    return this.bus.publish(message);
+  }
+
+  protected doPublishResponse(uid: string, response: ClusterResponse): Promise<void> {
+    return this.bus.reply(uid, response);
+  }
+}
+
+const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function cluster(size: number) {
+  const bus = new Bus();
+  const nodes: { nsp: RecordingNamespace; adapter: BusAdapter }[] = [];
+  for (let i = 0; i < size; i++) {
+    const nsp = new RecordingNamespace('/');
+    const adapter = new BusAdapter(nsp, bus);
+    nsp.adapter = adapter;
+    await adapter.init();
+    nodes.push({ nsp, adapter });
+  }
+  await tick();
+  return {
+    bus,
+    nodes,
+    async close() {
+      for (const node of nodes) await node.adapter.close();
+      bus.adapters.clear();
+    },
+  };
+}
+
+function event(...data: unknown[]): Packet {
+  return { type: PacketType.Event, nsp: '/', data };
+}
+
+describe('ClusterAdapter', () => {
+  test('nodes find each other through heartbeats; a closed node leaves the count', async () => {
+    const c = await cluster(3);
+    for (const node of c.nodes) assert.equal(await node.adapter.serverCount(), 3);
+    await c.nodes[2]?.adapter.close();
+    await tick();
+    assert.equal(await c.nodes[0]?.adapter.serverCount(), 2);
+    await c.close();
+  });
+
+  test('a broadcast reaches matching sockets on every node; local stays local', async () => {
+    const c = await cluster(2);
+    const [one, two] = c.nodes;
+    assert.ok(one && two);
+    const a = one.nsp.connect('a', ['room']);
+    const b = two.nsp.connect('b', ['room']);
+    const other = two.nsp.connect('other');
+    one.adapter.broadcast(event('hi', Buffer.from([7])), { rooms: new Set(['room']) });
+    one.adapter.broadcast(event('local'), { rooms: new Set(['room']), flags: { local: true } });
+    await tick();
+    assert.deepEqual(a.texts(), ['51-["hi",{"_placeholder":true,"num":0}]', '2["local"]']);
+    assert.deepEqual(b.texts(), ['51-["hi",{"_placeholder":true,"num":0}]']);
+    assert.deepEqual([...(b.deliveries[0]?.chunks[1] as Buffer)], [7]);
+    assert.equal(other.texts().length, 0);
+    await c.close();
+  });
+
+  test('broadcastWithAck counts clients on every node and relays their acks', async () => {
+    const c = await cluster(2);
+    const [one, two] = c.nodes;
+    assert.ok(one && two);
+    one.nsp.connect('a');
+    const b = two.nsp.connect('b');
+    const counts: number[] = [];
+    const responses: unknown[] = [];
+    one.adapter.broadcastWithAck(event('q'), { rooms: new Set() }, (n) => counts.push(n), (r) => responses.push(r));
+    await tick();
+    const [ackId] = b.acks.keys();
+    assert.notEqual(ackId, undefined);
+    b.acks.get(ackId as number)?.('answer from b');
+    await tick();
+    assert.deepEqual(counts.sort(), [1, 1]);
+    assert.deepEqual(responses, ['answer from b']);
+    await c.close();
+  });
+
+  test('fetchSockets gathers every node; socketsJoin and disconnectSockets reach remote sockets', async () => {
+    const c = await cluster(3);
+    const [one, two, three] = c.nodes;
+    assert.ok(one && two && three);
+    one.nsp.connect('a', ['x']);
+    const b = two.nsp.connect('b', ['x']);
+    three.nsp.connect('c');
+    const found = await one.adapter.fetchSockets({ rooms: new Set(['x']) });
+    assert.deepEqual(found.map((socket) => socket.id).sort(), ['a', 'b']);
+    assert.ok(found.find((socket) => socket.id === 'b')?.rooms.has('x'));
+    one.adapter.addSockets({ rooms: new Set(['x']) }, ['y']);
+    await tick();
+    assert.ok(b.rooms.has('y'));
+    one.adapter.disconnectSockets({ rooms: new Set(['y']) }, false);
+    await tick();
+    assert.equal(b.disconnectedWith, false);
+    await c.close();
+  });
+
+  test('fetchSockets rejects when a node does not answer in time', async () => {
+    const c = await cluster(2);
+    const [one, two] = c.nodes;
+    assert.ok(one && two);
+    // The second node stops listening but has not said goodbye: it still counts.
+    c.bus.adapters.delete(two.adapter);
+    await assert.rejects(one.adapter.fetchSockets({ rooms: new Set(), flags: { timeout: 50 } }), /timeout/);
+    await c.close();
+  });
+
+  test('serverSideEmit reaches the other nodes, and their answers come back', async () => {
+    const c = await cluster(3);
+    const [one, two, three] = c.nodes;
+    assert.ok(one && two && three);
+    one.adapter.serverSideEmit(['hello', 1]);
+    await tick();
+    assert.deepEqual(two.nsp.serverSideEvents, [['hello', 1]]);
+    assert.deepEqual(three.nsp.serverSideEvents, [['hello', 1]]);
+    assert.deepEqual(one.nsp.serverSideEvents, []);
+    const answers = await new Promise<unknown[]>((resolve, reject) => {
+      one.adapter.serverSideEmit(['ask', (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses))]);
+      setTimeout(() => {
+        for (const node of [two, three]) {
+          const last = node.nsp.serverSideEvents.at(-1) as unknown[];
+          (last.at(-1) as (answer: string) => void)(`from ${node.adapter.uid.slice(0, 4)}`);
+        }
+      }, 20);
+    });
+    assert.equal(answers.length, 2);
+    await c.close();
+  });
+
+  test('contradictory timing options are refused', () => {
+    const nsp = new RecordingNamespace('/');
+    assert.throws(() => new BusAdapter(nsp, new Bus(), 50), TypeError);
+  });
+});

@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
+import { Server, type ServerOptions } from '../../src/server/index.js';
+
+/** The three ways a client reaches the server: polling only, WebSocket only, polling then upgrade. */
+export const TRANSPORT_MODES = {
+  polling: { transports: ['polling'] },
+  websocket: { transports: ['websocket'] },
+  upgrade: { transports: ['polling', 'websocket'], upgrade: true },
+} as const satisfies Record<string, Partial<ManagerOptions>>;
+
+/** A name of {@link TRANSPORT_MODES}. */
+export type TransportMode = keyof typeof TRANSPORT_MODES;
+
+/** A server listening on an ephemeral loopback port, and clients to close with it. */
+export interface Harness {
+  io: Server;
+  http: HttpServer;
+  port: number;
+  url: string;
+  clients: ClientSocket[];
+  /** Connects an official client (reconnection off unless asked), tracked for cleanup. */
+  client(nsp?: string, options?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
+  /** Closes every client, then the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1:0 with short heartbeats. */
+export async function startServer(options: ServerOptions = {}, mode: TransportMode = 'websocket'): Promise<Harness> {
+  const http = createServer();
+  const io = new Server(http, { pingInterval: 200, pingTimeout: 400, ...options });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const clients: ClientSocket[] = [];
+  return {
+    io,
+    http,
+    port,
+    url,
+    clients,
+    client(nsp = '/', clientOptions = {}) {
+      const socket = connect(`${url}${nsp}`, {
+        forceNew: true,
+        reconnection: false,
+        timeout: 2000,
+        ...TRANSPORT_MODES[mode],
+        ...clientOptions,
+      });
+      clients.push(socket);
+      return socket;
+    },
+    async close() {
+      for (const socket of clients) {
+        socket.io.opts.reconnection = false;
+        socket.disconnect();
+        socket.io.engine?.close();
+      }
+      await io.close();
+    },
+  };
+}
+
+/** Resolves with the arguments of the next `event`, or rejects after `ms`. */
+export function waitFor<T extends unknown[] = unknown[]>(
+  emitter: { once(event: string, listener: (...args: never[]) => void): unknown; off?(event: string, listener: (...args: never[]) => void): unknown },
+  event: string,
+  ms = 3000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: never[]): void => {
+      clearTimeout(timer);
+      resolve(args as unknown as T);
+    };
+    const timer = setTimeout(() => {
+      emitter.off?.(event, listener);
+      reject(new Error(`timed out waiting for "${event}"`));
+    }, ms);
+    emitter.once(event, listener);
+  });
+}
+
+/** Resolves after `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
