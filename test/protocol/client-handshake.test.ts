@@ -130,7 +130,7 @@ describe('§4.1 reading the server response', () => {
     test(`status ${status} fails the connection`, () => assertBadResponse(status, responseHeaders(), [], new RegExp(String(status))));
   }
 
-  for (const [name, overrides] of [
+  const malformed: [string, Record<string, string | string[] | undefined>][] = [
     ['a missing Upgrade', { upgrade: undefined }],
     ['an Upgrade that is not websocket', { upgrade: 'h2c' }],
     ['a missing Connection', { connection: undefined }],
@@ -140,7 +140,8 @@ describe('§4.1 reading the server response', () => {
     ['the client key echoed as the accept key', { 'sec-websocket-accept': KEY }],
     ['an accept key in the wrong case', { 'sec-websocket-accept': ACCEPT.toLowerCase() }],
     ['two accept keys', { 'sec-websocket-accept': [ACCEPT, ACCEPT] }],
-  ] as const) {
+  ];
+  for (const [name, overrides] of malformed) {
     test(`${name} fails the connection`, () => assertBadResponse(101, responseHeaders(overrides)));
   }
 
