@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ChatRoom } from '../../src/cli/chat/chat-room.js';
+import { defaultChatLimits } from '../../src/cli/chat/chat-protocol.js';
+import { startDemoServer, type DemoServer, type DemoServerOptions } from '../../src/cli/demo-server.js';
+import { WebSocket } from '../../src/ws/index.js';
+import { TestChatClient } from '../helpers/chat-client.js';
+
+const NOW = 1_700_000_000_000;
+
+/** Runs `body` against a demo server on a free loopback port with a fixed clock, then closes everything. */
+async function withServer(options: DemoServerOptions['chat'], body: (url: string, server: DemoServer) => Promise<void>): Promise<void> {
+  const server = await startDemoServer({ port: 0, host: '127.0.0.1', chat: { now: () => NOW, ...options } });
+  try {
+    await body(server.url.replace('http:', 'ws:') + 'chat', server);
+  } finally {
+    await server.close();
+  }
+}
+
+describe('chat room', () => {
+  test('welcomes with the user list and limits, announces joins and leaves to the others', () =>
+    withServer({}, async (url) => {
+      const ada = await TestChatClient.open(url);
+      ada.send({ type: 'join', nick: 'Ada' });
+      assert.deepEqual(await ada.nextText('welcome'), { type: 'welcome', nick: 'Ada', users: ['Ada'], limits: defaultChatLimits });
+
+      const bob = await TestChatClient.open(url);
+      bob.send({ type: 'join', nick: '  Bob  ' });
+      assert.deepEqual(await bob.nextText('welcome'), { type: 'welcome', nick: 'Bob', users: ['Ada', 'Bob'], limits: defaultChatLimits });
+      assert.deepEqual(await ada.nextText('joined'), { type: 'joined', nick: 'Bob', users: ['Ada', 'Bob'] });
+
+      assert.equal((await bob.close()).code, 1000);
+      assert.deepEqual(await ada.nextText('left'), { type: 'left', nick: 'Bob', users: ['Ada'] });
+      // The joiner is not told about itself twice.
+      assert.ok(bob.idle);
+      await ada.close();
+    }));
+
+  test('relays a message to everyone, the sender included, stamped with sender and time', () =>
+    withServer({}, async (url) => {
+      const ada = await TestChatClient.join(url, 'Ada');
+      const bob = await TestChatClient.join(url, 'Bob');
+      await ada.nextText('joined');
+      ada.send({ type: 'message', text: 'hello\r\nBob' });
+      const expected = { type: 'message', from: 'Ada', text: 'hello\nBob', at: NOW };
+      assert.deepEqual(await ada.nextText('message'), expected);
+      assert.deepEqual(await bob.nextText('message'), expected);
+      bob.send({ type: 'message', text: 'hi Ada' });
+      assert.deepEqual(await ada.nextText('message'), { type: 'message', from: 'Bob', text: 'hi Ada', at: NOW });
+      await Promise.all([ada.close(), bob.close()]);
+    }));
+
+  test('relays a file as binary to everyone with the same bytes', () =>
+    withServer({}, async (url) => {
+      const ada = await TestChatClient.join(url, 'Ada');
+      const bob = await TestChatClient.join(url, 'Bob');
+      await ada.nextText('joined');
+      const bytes = Uint8Array.from({ length: 70_000 }, (_, index) => (index * 31) & 0xff);
+      ada.sendFile('pattern.bin', '', bytes);
+      for (const client of [ada, bob]) {
+        const file = await client.nextFile();
+        assert.deepEqual({ from: file.from, name: file.name, type: file.type, at: file.at }, { from: 'Ada', name: 'pattern.bin', type: 'application/octet-stream', at: NOW });
+        assert.ok(Buffer.from(file.bytes).equals(bytes));
+      }
+      await Promise.all([ada.close(), bob.close()]);
+    }));
+
+  test('a taken nickname (in any case) or an invalid one is rejected, and another may be tried', () =>
+    withServer({}, async (url) => {
+      const ada = await TestChatClient.join(url, 'Ada');
+      const other = await TestChatClient.open(url);
+      other.send({ type: 'join', nick: 'ADA' });
+      assert.deepEqual(await other.nextText('rejected'), { type: 'rejected', reason: '“ADA” is taken' });
+      other.send({ type: 'join', nick: 'x'.repeat(25) });
+      assert.match((await other.nextText('rejected')).reason, /longer than 24/);
+      other.send({ type: 'join', nick: 'Ad\u202ea' });
+      assert.match((await other.nextText('rejected')).reason, /invisible/);
+      other.send({ type: 'join', nick: 'Grace' });
+      assert.deepEqual((await other.nextText('welcome')).users, ['Ada', 'Grace']);
+      // A rejected attempt is never announced.
+      assert.deepEqual(await ada.nextText('joined'), { type: 'joined', nick: 'Grace', users: ['Ada', 'Grace'] });
+      // After Ada leaves, her name is free again.
+      await ada.close();
+      await other.nextText('left');
+      const again = await TestChatClient.join(url, 'ada');
+      await Promise.all([again.close(), other.close()]);
+    }));
+
+  test('input the page never sends closes that connection with 1008, and nobody else notices', () =>
+    withServer({}, async (url) => {
+      const witness = await TestChatClient.join(url, 'Witness');
+      const cases: Array<[string, (client: TestChatClient) => void, RegExp, boolean]> = [
+        ['message before join', (client) => client.send({ type: 'message', text: 'hi' }), /join first/, false],
+        ['file before join', (client) => client.sendFile('a', '', new Uint8Array(1)), /join first/, false],
+        ['not JSON', (client) => client.send('{oops'), /not JSON/, false],
+        ['not an object', (client) => client.send('[]'), /not a JSON object/, false],
+        ['unknown type', (client) => client.send({ type: 'kick', nick: 'Witness' }), /unknown message type/, false],
+        ['empty text', (client) => client.send({ type: 'message', text: '   ' }), /text is empty/, true],
+        ['second join', (client) => client.send({ type: 'join', nick: 'Other' }), /already joined/, true],
+        ['broken file frame', (client) => client.socket.send(Buffer.from([0xff]), { binary: true }), /too short/, true],
+        ['bad file type', (client) => client.sendFile('a', 'text/html; x', new Uint8Array(1)), /not a MIME type/, true],
+      ];
+      for (const [name, misbehave, reason, joinFirst] of cases) {
+        const client = joinFirst ? await TestChatClient.join(url, 'Mallory') : await TestChatClient.open(url);
+        if (joinFirst) await witness.nextText('joined');
+        misbehave(client);
+        const closed = await client.closed;
+        assert.equal(closed.code, 1008, name);
+        assert.match(closed.reason, reason, name);
+        if (joinFirst) assert.equal((await witness.nextText('left')).nick, 'Mallory', name);
+      }
+      witness.send({ type: 'message', text: 'still here' });
+      assert.equal((await witness.nextText('message')).text, 'still here');
+      await witness.close();
+    }));
+
+  test('a frame larger than the biggest allowed file closes with 1009 before reaching the room', () =>
+    withServer({ limits: { maxFileBytes: 1024 } }, async (url, server) => {
+      assert.equal(server.chat.maxFrameBytes, 1024 + 2 + 2048);
+      const client = await TestChatClient.join(url, 'Big');
+      client.socket.send(Buffer.alloc(server.chat.maxFrameBytes + 1), { binary: true });
+      assert.equal((await client.closed).code, 1009);
+      // Within the frame limit but over the file limit, the room refuses it.
+      const other = await TestChatClient.join(url, 'Other');
+      other.sendFile('f', '', new Uint8Array(1025));
+      const closed = await other.closed;
+      assert.deepEqual(closed, { code: 1008, reason: 'file is larger than 1024 bytes' });
+    }));
+
+  test('a connection sending faster than its rate closes with 1008', () =>
+    withServer({ burst: 3, messagesPerSecond: 1 }, async (url) => {
+      // With the clock standing still, the bucket never refills: join plus two messages use the burst.
+      const client = await TestChatClient.join(url, 'Chatty');
+      client.send({ type: 'message', text: 'one' });
+      client.send({ type: 'message', text: 'two' });
+      client.send({ type: 'message', text: 'three' });
+      assert.equal((await client.nextText('message')).text, 'one');
+      assert.equal((await client.nextText('message')).text, 'two');
+      assert.deepEqual(await client.closed, { code: 1008, reason: 'too many messages' });
+    }));
+
+  test('connections past maxConnections close with 1013', () =>
+    withServer({ maxConnections: 2 }, async (url) => {
+      const first = await TestChatClient.open(url);
+      const second = await TestChatClient.open(url);
+      const third = await TestChatClient.open(url);
+      assert.deepEqual(await third.closed, { code: 1013, reason: 'chat is full' });
+      await Promise.all([first.close(), second.close()]);
+      const fourth = await TestChatClient.join(url, 'Later');
+      await fourth.close();
+    }));
+
+  test('shutting down closes every connection with 1001 and announces no leaves', async () => {
+    const server = await startDemoServer({ port: 0, host: '127.0.0.1' });
+    const url = server.url.replace('http:', 'ws:') + 'chat';
+    const ada = await TestChatClient.join(url, 'Ada');
+    const lurker = await TestChatClient.open(url);
+    await server.close();
+    assert.deepEqual(await ada.closed, { code: 1001, reason: 'server shutting down' });
+    assert.deepEqual(await lurker.closed, { code: 1001, reason: 'server shutting down' });
+    assert.ok(ada.idle);
+    // Closing twice is harmless.
+    await server.close();
+  });
+
+  test('an upgrade to any other path gets 404', async () => {
+    const server = await startDemoServer({ port: 0, host: '127.0.0.1' });
+    try {
+      const socket = new WebSocket(server.url.replace('http:', 'ws:') + 'elsewhere');
+      const error = await new Promise<Error>((resolve) => socket.once('error', resolve));
+      assert.match(error.message, /404/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('rejects options that make no sense', () => {
+    assert.throws(() => new ChatRoom({ maxConnections: 0 }), TypeError);
+    assert.throws(() => new ChatRoom({ limits: { maxNicknameLength: 1.5 } }), TypeError);
+    assert.throws(() => new ChatRoom({ messagesPerSecond: 0 }), TypeError);
+    assert.throws(() => new ChatRoom({ maxBufferedBytes: -1 }), TypeError);
+  });
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { runCli } from '../../src/cli/cli.js';
+import { ExitCode, UsageError, type Command } from '../../src/cli/command.js';
+import { parsePort } from '../../src/cli/commands/serve.js';
+
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs the command line in-process with captured output and an abort signal the test controls. */
+async function run(args: string[], signal = new AbortController().signal, commands?: readonly Command[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, signal }, commands);
+  return { code, out, err };
+}
+
+describe('switchboard command line', () => {
+  test('--help lists every command; no arguments prints the same to stderr and exits 2', async () => {
+    const help = await run(['--help']);
+    assert.equal(help.code, ExitCode.Ok);
+    assert.match(help.out, /Usage: switchboard <command>/);
+    assert.match(help.out, /^ {2}serve +Serve the demo pages/m);
+    assert.match(help.out, /^ {2}version +Print the Switchboard/m);
+    const bare = await run([]);
+    assert.equal(bare.code, ExitCode.Usage);
+    assert.equal(bare.err, help.out);
+  });
+
+  test('each command answers --help, -h and "help <command>"', async () => {
+    for (const args of [['serve', '--help'], ['serve', '--port', '1', '-h'], ['help', 'serve']]) {
+      const result = await run(args);
+      assert.equal(result.code, ExitCode.Ok, args.join(' '));
+      assert.match(result.out, /^Usage: switchboard serve \[options\]/);
+      assert.match(result.out, /--port <port>/);
+    }
+    assert.match((await run(['version', '--help'])).out, /^Usage: switchboard version/);
+    assert.equal((await run(['help', 'nope'])).code, ExitCode.Usage);
+  });
+
+  test('version and --version print the package version', async () => {
+    const version = await run(['version']);
+    assert.equal(version.code, ExitCode.Ok);
+    assert.equal(version.out, `switchboard ${manifest.version}\nnode ${process.version}\n`);
+    assert.equal((await run(['--version'])).out, `${manifest.version}\n`);
+    assert.equal((await run(['-v'])).out, `${manifest.version}\n`);
+  });
+
+  test('unknown commands and bad options exit 2 with a pointer to --help', async () => {
+    const unknown = await run(['serv']);
+    assert.equal(unknown.code, ExitCode.Usage);
+    assert.match(unknown.err, /unknown command "serv"/);
+    for (const [args, message] of [
+      [['serve', '--bogus'], /Unknown option '--bogus'/],
+      [['serve', 'extra'], /positional/],
+      [['serve', '--port'], /argument missing/],
+      [['serve', '--port', 'http'], /--port must be a whole number/],
+      [['serve', '--host', ' '], /--host must not be empty/],
+      [['serve', '--static', '/definitely/not/here'], /--static must name a directory/],
+      [['serve', '--static', 'package.json'], /--static must name a directory/],
+      [['version', 'now'], /takes no arguments/],
+    ] as const) {
+      const result = await run([...args]);
+      assert.equal(result.code, ExitCode.Usage, args.join(' '));
+      assert.match(result.err, message, args.join(' '));
+      assert.match(result.err, new RegExp(`Run "switchboard ${args[0]} --help"`));
+      assert.equal(result.out, '');
+    }
+  });
+
+  test('a command is one object in the list: dispatched, listed, given help, its usage errors reported', async () => {
+    const echo: Command = {
+      name: 'echo',
+      summary: 'Print the arguments',
+      help: 'Usage: switchboard echo <words>\n',
+      async run(args, { stdout }) {
+        if (args.length === 0) throw new UsageError('echo needs words');
+        stdout.write(`${args.join(' ')}\n`);
+        return ExitCode.Ok;
+      },
+    };
+    assert.equal((await run(['echo', 'a', 'b'])).code, ExitCode.Usage, 'not a built-in command');
+    assert.deepEqual(await run(['echo'], undefined, [echo]), {
+      code: ExitCode.Usage,
+      out: '',
+      err: 'switchboard echo: echo needs words\nRun "switchboard echo --help" for usage.\n',
+    });
+    assert.equal((await run(['echo', 'a', 'b'], undefined, [echo])).out, 'a b\n');
+    assert.equal((await run(['echo', '--help'], undefined, [echo])).out, echo.help);
+    assert.match((await run(['--help'], undefined, [echo])).out, /^ {2}echo {2}Print the arguments$/m);
+    // Anything but a usage error is the command failing, for the caller to report.
+    const broken: Command = { ...echo, run: () => Promise.reject(new Error('disk on fire')) };
+    await assert.rejects(run(['echo', 'x'], undefined, [broken]), /disk on fire/);
+  });
+
+  test('parsePort takes 0 to 65535 and nothing else', () => {
+    assert.equal(parsePort('0'), 0);
+    assert.equal(parsePort('8080'), 8080);
+    assert.equal(parsePort('65535'), 65535);
+    for (const bad of ['65536', '-1', '1.5', '0x50', '', ' 80', '80a', '999999']) assert.throws(() => parsePort(bad), /--port/, bad);
+  });
+
+  test('serve runs until its signal aborts, then stops cleanly', async () => {
+    const controller = new AbortController();
+    let out = '';
+    const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1'], { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => undefined }, signal: controller.signal });
+    const deadline = Date.now() + 5000;
+    while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const url = /listening on (\S+)/.exec(out)?.[1];
+    assert.ok(url, out);
+    assert.equal((await fetch(url)).status, 200);
+    controller.abort();
+    assert.equal(await running, ExitCode.Ok);
+    assert.match(out, /Shutting down…\nStopped\.\n$/);
+    await assert.rejects(fetch(url), /fetch failed/);
+  });
+
+  test('a port in use is reported and exits 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const result = await run(['serve', '--port', String(port), '--host', '127.0.0.1']);
+      assert.equal(result.code, ExitCode.Failure);
+      assert.equal(result.err, `switchboard serve: cannot listen on 127.0.0.1 port ${port}: the port is in use\n`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
