@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Namespace, Socket } from '../../src/server/index.js';
+import { TRANSPORT_MODES, delay, startServer, waitFor, type TransportMode } from './helpers.js';
+
+for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
+  describe(`connection over ${mode}`, () => {
+    test('connects to the main namespace; the handshake describes the request', async () => {
+      const h = await startServer({}, mode);
+      try {
+        const serverSocket = waitFor<[Socket]>(h.io, 'connection');
+        const client = h.client('/', { auth: { token: 'abc' }, query: { room: 'lobby' }, extraHeaders: { 'x-test': '1' } });
+        await waitFor(client, 'connect');
+        const [socket] = await serverSocket;
+        assert.equal(client.id, socket.id);
+        assert.equal(socket.connected, true);
+        assert.equal(socket.recovered, false);
+        assert.deepEqual(socket.handshake.auth, { token: 'abc' });
+        assert.equal(socket.handshake.query.room, 'lobby');
+        assert.equal(socket.handshake.query.EIO, '4');
+        assert.equal(socket.handshake.address, '127.0.0.1');
+        assert.equal(socket.handshake.secure, false);
+        assert.equal(socket.handshake.xdomain, false);
+        assert.ok(socket.handshake.url.startsWith('/socket.io/?'));
+        assert.ok(socket.handshake.issued <= Date.now());
+        if (mode !== 'websocket') assert.equal(socket.handshake.headers['x-test'], '1');
+        assert.deepEqual([...socket.rooms], [socket.id]);
+        assert.equal(h.io.sockets.sockets.get(socket.id), socket);
+        assert.equal(h.io.engine.clientsCount, 1);
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('static namespaces share one connection, each with its own socket and listeners', async () => {
+      const h = await startServer({}, mode);
+      try {
+        const seen: string[] = [];
+        h.io.of('/chat').on('connection', (socket: Socket) => seen.push(`chat ${socket.nsp.name}`));
+        h.io.of('news').on('connection', (socket: Socket) => seen.push(`news ${socket.nsp.name}`));
+        const main = h.client('/');
+        await waitFor(main, 'connect');
+        const chat = h.io.of('/chat');
+        const chatClient = main.io.socket('/chat');
+        const newsClient = main.io.socket('/news');
+        await Promise.all([waitFor(chatClient, 'connect'), waitFor(newsClient, 'connect')]);
+        assert.deepEqual(seen.sort(), ['chat /chat', 'news /news']);
+        assert.equal(chat.sockets.size, 1);
+        assert.equal(h.io.engine.clientsCount, 1);
+        chatClient.disconnect();
+        newsClient.disconnect();
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('a middleware rejection reaches the client as connect_error with message and data', async () => {
+      const h = await startServer({}, mode);
+      try {
+        h.io.of('/private').use((socket, next) => {
+          if (socket.handshake.auth.token === 'good') return next();
+          const err = new Error('not authorized') as Error & { data?: unknown };
+          err.data = { reason: 'token', retry: false };
+          next(err);
+        });
+        const bad = h.client('/private', { auth: { token: 'bad' } });
+        const [err] = await waitFor<[Error & { data?: unknown }]>(bad, 'connect_error');
+        assert.equal(err.message, 'not authorized');
+        assert.deepEqual(err.data, { reason: 'token', retry: false });
+        assert.equal(h.io.of('/private').sockets.size, 0);
+        const good = h.client('/private', { auth: { token: 'good' } });
+        await waitFor(good, 'connect');
+        assert.equal(h.io.of('/private').sockets.size, 1);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
+
+describe('namespaces', () => {
+  test('an unknown namespace is refused with "Invalid namespace", the connection stays usable', async () => {
+    const h = await startServer();
+    try {
+      h.io.on('connection', (socket: Socket) => socket.on('ping', (ack: (v: string) => void) => ack('pong')));
+      const main = h.client('/');
+      await waitFor(main, 'connect');
+      const nope = main.io.socket('/nope');
+      const [err] = await waitFor<[Error]>(nope, 'connect_error');
+      assert.equal(err.message, 'Invalid namespace');
+      assert.equal(main.connected, true);
+      assert.equal(await main.timeout(1000).emitWithAck('ping'), 'pong');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('dynamic namespaces from a RegExp and from a function, with parent middlewares and broadcasts', async () => {
+    const h = await startServer();
+    try {
+      const created: string[] = [];
+      h.io.on('new_namespace', (nsp: Namespace) => created.push(nsp.name));
+      const teams = h.io.of(/^\/team-\d+$/);
+      const order: string[] = [];
+      teams.use((socket, next) => {
+        order.push(`parent ${socket.nsp.name}`);
+        next();
+      });
+      teams.on('connection', (socket: Socket) => socket.emit('hello', socket.nsp.name));
+      const byFunction = h.io.of((name, auth, next) => next(null, name.startsWith('/user-') && auth.user === name.slice(6)));
+      byFunction.on('connection', (socket: Socket) => socket.emit('hello', socket.nsp.name));
+
+      const one = h.client('/team-1');
+      const two = h.client('/team-2');
+      const [hello1] = await waitFor<[string]>(one, 'hello');
+      const [hello2] = await waitFor<[string]>(two, 'hello');
+      assert.equal(hello1, '/team-1');
+      assert.equal(hello2, '/team-2');
+      assert.deepEqual(order.sort(), ['parent /team-1', 'parent /team-2']);
+      assert.deepEqual(created.sort(), ['/team-1', '/team-2']);
+
+      const both = Promise.all([waitFor<[string]>(one, 'all'), waitFor<[string]>(two, 'all')]);
+      teams.emit('all', 'teams');
+      assert.deepEqual(await both, [['teams'], ['teams']]);
+      assert.equal((await teams.fetchSockets()).length, 2);
+
+      const alice = h.client('/user-alice', { auth: { user: 'alice' } });
+      assert.deepEqual(await waitFor(alice, 'hello'), ['/user-alice']);
+      const mallory = h.client('/user-bob', { auth: { user: 'mallory' } });
+      const [err] = await waitFor<[Error]>(mallory, 'connect_error');
+      assert.equal(err.message, 'Invalid namespace');
+      assert.equal(h.io.of('/team-1'), [...(teams as unknown as { children: Set<Namespace> }).children][0]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('cleanupEmptyChildNamespaces drops a child namespace when its last socket leaves', async () => {
+    const h = await startServer({ cleanupEmptyChildNamespaces: true });
+    try {
+      const parent = h.io.of(/^\/room-\w+$/);
+      const client = h.client('/room-a');
+      await waitFor(client, 'connect');
+      const child = h.io.of('/room-a');
+      assert.equal(child.sockets.size, 1);
+      const gone = waitFor(child.sockets.values().next().value as Socket, 'disconnect');
+      client.disconnect();
+      await gone;
+      assert.equal((parent as unknown as { children: Set<Namespace> }).children.size, 0);
+      assert.notEqual(h.io.of('/room-a'), child, 'a new child is created on demand');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('connection limits and options', () => {
+  test('a client that never joins a namespace is closed after connectTimeout', async () => {
+    const h = await startServer({ connectTimeout: 100 });
+    try {
+      const client = h.client('/', { autoConnect: false });
+      client.io.open();
+      await waitFor(client.io, 'open');
+      const [reason] = await waitFor<[string]>(client.io, 'close', 2000);
+      assert.equal(reason, 'transport close');
+      assert.equal(h.io.engine.clientsCount, 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a client that joins in time is not affected by connectTimeout', async () => {
+    const h = await startServer({ connectTimeout: 100 });
+    try {
+      const client = h.client('/');
+      await waitFor(client, 'connect');
+      await delay(200);
+      assert.equal(client.connected, true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a custom path, and engine options passed through', async () => {
+    const h = await startServer({ path: '/rt', maxHttpBufferSize: 1000 });
+    try {
+      const client = h.client('/', { path: '/rt/' });
+      await waitFor(client, 'connect');
+      assert.equal(h.io.path, '/rt/');
+      const big = h.client('/');
+      const [err] = await waitFor<[Error]>(big, 'connect_error');
+      assert.ok(err.message.length > 0, 'the default path is not served');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('contradictory or impossible options throw a TypeError', async () => {
+    const { Server } = await import('../../src/server/index.js');
+    assert.throws(() => new Server({ connectTimeout: -1 }), TypeError);
+    assert.throws(() => new Server({ serveClient: true as false }), TypeError);
+    assert.throws(() => new Server({ connectionStateRecovery: { maxDisconnectionDuration: 1.5 } }), TypeError);
+  });
+});
