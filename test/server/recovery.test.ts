@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import type { WebSocket } from 'ws';
+import type { ServerOptions, Socket } from '../../src/server/index.js';
+import { delay, startServer, waitFor, type Harness } from './helpers.js';
+
+const RECONNECT = { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 };
+
+async function connected(h: Harness, options = {}): Promise<{ client: ClientSocket; socket: Socket }> {
+  const serverSide = waitFor<[Socket]>(h.io, 'connection');
+  const client = h.client('/', { ...RECONNECT, ...options });
+  await waitFor(client, 'connect');
+  const [socket] = await serverSide;
+  return { client, socket };
+}
+
+/** Drops the client's WebSocket without an Engine.IO close packet, as a network failure would. */
+function dropTransport(client: ClientSocket): void {
+  (client.io.engine as unknown as { transport: { ws: WebSocket } }).transport.ws.close();
+}
+
+async function recoveryServer(options: ServerOptions = {}): Promise<Harness> {
+  return startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000 }, ...options });
+}
+
+describe('connection state recovery', () => {
+  test('the CONNECT reply carries a private session id, every EVENT an offset', async () => {
+    const h = await recoveryServer();
+    try {
+      const { client, socket } = await connected(h);
+      const packets: string[] = [];
+      client.io.engine.on('packet', (packet: { data?: unknown }) => packets.push(String(packet.data)));
+      assert.equal(typeof socket.pid, 'string');
+      const got = waitFor<unknown[]>(client, 'hello');
+      socket.emit('hello', 'direct');
+      // As with the official server, the offset is the last argument; the client remembers it for recovery.
+      const [text, offset] = await got;
+      assert.equal(text, 'direct');
+      assert.equal(typeof offset, 'string');
+      assert.equal(packets.at(-1), `2["hello","direct","${String(offset)}"]`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('after a dropped transport: same id, rooms and data back, missed room events replayed, recovered = true', async () => {
+    const h = await recoveryServer();
+    try {
+      const { client, socket } = await connected(h);
+      await socket.join('room');
+      socket.data.user = 'alice';
+      const received: string[] = [];
+      client.on('news', (text: string) => received.push(text));
+      const first = waitFor(client, 'news');
+      h.io.to('room').emit('news', 'before');
+      await first;
+
+      const gone = waitFor<[string]>(socket, 'disconnect');
+      const back = waitFor<[Socket]>(h.io, 'connection');
+      dropTransport(client);
+      assert.equal((await gone)[0], 'transport close');
+      // Sent while the member is away: must not be lost.
+      h.io.to('room').emit('news', 'while away 1');
+      h.io.emit('news', 'while away 2');
+      h.io.to('other-room').emit('news', 'not for us');
+      h.io.except('room').emit('news', 'excluded');
+
+      const [restored] = await back;
+      await waitFor(client, 'connect');
+      assert.equal(restored.recovered, true);
+      assert.equal(client.recovered, true);
+      assert.equal(restored.id, socket.id);
+      assert.equal(client.id, socket.id);
+      assert.deepEqual(restored.data, { user: 'alice' });
+      assert.ok(restored.rooms.has('room'));
+      await delay(50);
+      assert.deepEqual(received, ['before', 'while away 1', 'while away 2']);
+
+      const after = waitFor(client, 'news');
+      h.io.to('room').emit('news', 'after');
+      await after;
+      assert.deepEqual(received.at(-1), 'after');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('middlewares are skipped for a recovered session unless skipMiddlewares is false', async () => {
+    for (const skipMiddlewares of [true, false]) {
+      const h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000, skipMiddlewares } });
+      try {
+        let runs = 0;
+        h.io.use((_socket, next) => {
+          runs++;
+          next();
+        });
+        const { client } = await connected(h);
+        const got = waitFor(client, 'x');
+        h.io.emit('x');
+        await got;
+        const back = waitFor<[Socket]>(h.io, 'connection');
+        dropTransport(client);
+        const [restored] = await back;
+        assert.equal(restored.recovered, true);
+        assert.equal(runs, skipMiddlewares ? 1 : 2);
+      } finally {
+        await h.close();
+      }
+    }
+  });
+
+  test('past maxDisconnectionDuration, the client gets a new session', async () => {
+    const h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 30 } });
+    try {
+      const { client, socket } = await connected(h, { reconnectionDelay: 150, reconnectionDelayMax: 150 });
+      const got = waitFor(client, 'x');
+      h.io.emit('x');
+      await got;
+      const back = waitFor<[Socket]>(h.io, 'connection');
+      dropTransport(client);
+      const [fresh] = await back;
+      assert.equal(fresh.recovered, false);
+      assert.notEqual(fresh.id, socket.id);
+      await waitFor(client, 'connect');
+      assert.equal(client.recovered, false);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a client that left on purpose is not recovered', async () => {
+    const h = await recoveryServer();
+    try {
+      const { client, socket } = await connected(h);
+      const got = waitFor(client, 'x');
+      h.io.emit('x');
+      await got;
+      client.disconnect();
+      await waitFor(socket, 'disconnect');
+      const back = waitFor<[Socket]>(h.io, 'connection');
+      client.connect();
+      const [fresh] = await back;
+      assert.equal(fresh.recovered, false);
+      assert.notEqual(fresh.id, socket.id);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a forged or unknown pid is simply a new session', async () => {
+    const h = await recoveryServer();
+    try {
+      const { socket } = await connected(h, { auth: { pid: 'forged', offset: 'nope' } });
+      assert.equal(socket.recovered, false);
+      assert.deepEqual(socket.handshake.auth, { pid: 'forged', offset: 'nope' });
+    } finally {
+      await h.close();
+    }
+  });
+});
