@@ -1,0 +1,131 @@
+import { cpus } from 'node:os';
+import { BenchChild } from './children.js';
+import type { BenchConfig } from './config.js';
+import type { Implementation } from './implementations.js';
+import type { ImplId } from './protocol.js';
+import { computeMedians, type CellResult, type MetricDef, type RunRecord, type ScenarioResult } from './results.js';
+
+/** Core of the server under test and core of the load generators. */
+export const SERVER_CORE = 0;
+export const GENERATOR_CORE = cpus().length >= 2 ? 1 : 0;
+
+/** What every scenario gets from the runner. */
+export interface RunContext {
+  readonly config: BenchConfig;
+  readonly implementations: readonly Implementation[];
+  /** What each server reported about itself, by implementation id. */
+  readonly details: Map<ImplId, string>;
+  log(line: string): void;
+}
+
+/** A running server under test. */
+export interface StartedServer {
+  readonly child: BenchChild;
+  readonly port: number;
+}
+
+/** Starts one implementation's server process, pinned to the server core, with --expose-gc. */
+export async function startServer(context: RunContext, implementation: Implementation): Promise<StartedServer> {
+  const child = new BenchChild({
+    name: `${implementation.label} server`,
+    script: 'bench/server/main.ts',
+    args: [implementation.id],
+    core: SERVER_CORE,
+    env: implementation.env,
+    nodeOptions: ['--expose-gc'],
+  });
+  try {
+    const ready = await child.ready;
+    context.details.set(implementation.id, String(ready['details']));
+    return { child, port: Number(ready['port']) };
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+/** Starts a load generator process pinned to the generator core. */
+export async function startGenerator(name = 'load generator'): Promise<BenchChild> {
+  const child = new BenchChild({ name, script: 'bench/load/main.ts', core: GENERATOR_CORE });
+  try {
+    await child.ready;
+    return child;
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+/**
+ * One long-lived server per implementation for a scenario, all idle but the one under load, so
+ * cells can interleave implementations without restarting them. A server that died is restarted.
+ */
+export class ServerSet {
+  private readonly servers = new Map<ImplId, StartedServer>();
+
+  constructor(private readonly context: RunContext) {}
+
+  async get(implementation: Implementation): Promise<StartedServer> {
+    const running = this.servers.get(implementation.id);
+    if (running?.child.alive) return running;
+    const started = await startServer(this.context, implementation);
+    this.servers.set(implementation.id, started);
+    return started;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((server) => server.child.kill()));
+    this.servers.clear();
+  }
+}
+
+/** A cell to run: its description and how to measure one implementation once. */
+export interface CellPlan {
+  readonly id: string;
+  readonly label: string;
+  readonly params: Readonly<Record<string, number | string>>;
+  run(implementation: Implementation): Promise<Record<string, number>>;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+/**
+ * Runs every cell: for each round, every implementation in turn (A, B, C, D, A, B, C, D, ...),
+ * recording failures as such instead of stopping the suite, then takes the medians.
+ */
+export async function runCells(
+  context: RunContext,
+  scenario: Omit<ScenarioResult, 'cells'>,
+  plans: readonly CellPlan[],
+  headline: string,
+): Promise<ScenarioResult> {
+  const cells: CellResult[] = [];
+  for (const plan of plans) {
+    const cell: CellResult = { id: plan.id, label: plan.label, params: plan.params, runs: {}, median: {} };
+    for (let round = 1; round <= context.config.rounds; round++) {
+      for (const implementation of context.implementations) {
+        let record: RunRecord;
+        try {
+          const metrics = await plan.run(implementation);
+          record = { metrics };
+          context.log(`  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: ${summarize(scenario.metrics, metrics, headline)}`);
+        } catch (error) {
+          record = { error: describe(error) };
+          context.log(`  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: FAILED ${describe(error)}`);
+        }
+        (cell.runs[implementation.id] ??= []).push(record);
+      }
+    }
+    computeMedians(cell, scenario.metrics);
+    cells.push(cell);
+  }
+  return { ...scenario, cells };
+}
+
+function summarize(metrics: readonly MetricDef[], values: Record<string, number>, headline: string): string {
+  const metric = metrics.find((m) => m.key === headline);
+  const value = values[headline];
+  return metric === undefined || value === undefined ? '' : `${metric.label} ${value.toPrecision(4)}`;
+}

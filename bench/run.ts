@@ -1,0 +1,118 @@
+/**
+ * The benchmark suite. `npm run bench` runs it in full (under 10 minutes on two cores) and rewrites
+ * BENCHMARKS.md; `npm run bench:smoke` runs every scenario and implementation briefly, to prove
+ * they all work. Options: --only=echo,broadcast,memory,handshake to pick scenarios, and
+ * --impl=switchboard,ws,ws-native,raw-tcp to pick implementations, --rounds=N to change the number
+ * of rounds. BENCHMARKS.md is only rewritten by a full run of everything.
+ *
+ * Servers and load generators run in separate processes pinned to separate cores; every
+ * implementation runs every cell once per round, in turn, and the tables show medians.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killAllChildren, killAllChildrenNow, ROOT } from './lib/children.js';
+import { FULL, SMOKE } from './lib/config.js';
+import type { RunContext } from './lib/context.js';
+import { IMPLEMENTATIONS } from './lib/implementations.js';
+import { machineInfo } from './lib/machine.js';
+import type { ImplId } from './lib/protocol.js';
+import type { BenchResults, ScenarioResult } from './lib/results.js';
+import { renderMachine, renderTables } from './lib/table.js';
+import { writeBenchmarksMarkdown } from './report.js';
+import { runBroadcast } from './scenarios/broadcast.js';
+import { runEcho } from './scenarios/echo.js';
+import { runHandshake } from './scenarios/handshake.js';
+import { runMemory } from './scenarios/memory.js';
+
+const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<ScenarioResult | ScenarioResult[]>>> = {
+  echo: runEcho,
+  broadcast: runBroadcast,
+  memory: runMemory,
+  handshake: runHandshake,
+};
+
+function option(name: string): string[] | undefined {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg?.slice(name.length + 3).split(',').filter(Boolean);
+}
+
+async function main(): Promise<void> {
+  const base = process.argv.includes('--smoke') ? SMOKE : FULL;
+  const rounds = option('rounds');
+  const config = rounds === undefined ? base : { ...base, rounds: Math.max(1, Number(rounds[0])), notes: [...base.notes, `rounds set to ${rounds[0]}`] };
+  if (!Number.isInteger(config.rounds)) throw new Error('--rounds takes a whole number');
+  const only = option('only') ?? Object.keys(SCENARIOS);
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const implIds = option('impl');
+  const implementations = IMPLEMENTATIONS.filter((implementation) => implIds === undefined || implIds.includes(implementation.id));
+  if (implementations.length === 0) throw new Error(`no implementation selected; known: ${IMPLEMENTATIONS.map((i) => i.id).join(', ')}`);
+
+  const started = new Date();
+  const results: BenchResults = {
+    schema: 1,
+    mode: config.mode,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    durationSeconds: 0,
+    machine: machineInfo(),
+    settings: { ...config, scenarios: only },
+    notes: [...config.notes],
+    implementations: [],
+    scenarios: [],
+  };
+  if (only.length < Object.keys(SCENARIOS).length) results.notes.push(`only these scenarios: ${only.join(', ')}`);
+  const details = new Map<ImplId, string>();
+  const context: RunContext = { config, implementations, details, log: (line) => console.log(line) };
+
+  console.log(`# Switchboard benchmarks (${config.mode})\n\n${renderMachine(results)}\n`);
+  for (const name of only) {
+    console.log(`\n== ${name}`);
+    const scenario = await SCENARIOS[name]!(context);
+    results.scenarios.push(...(Array.isArray(scenario) ? scenario : [scenario]));
+  }
+
+  const finished = new Date();
+  results.finishedAt = finished.toISOString();
+  results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+  results.implementations.push(
+    ...implementations.map((implementation) => ({
+      id: implementation.id,
+      label: implementation.label,
+      description: implementation.description,
+      details: details.get(implementation.id) ?? '',
+    })),
+  );
+
+  const directory = join(ROOT, 'bench', 'results');
+  mkdirSync(directory, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const file = join(directory, `${config.mode === 'smoke' ? 'smoke-' : ''}${stamp}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+
+  console.log(`\n${renderMachine(results)}\n\n${renderTables(results)}`);
+  console.log(`results: ${file}`);
+  const complete =
+    only.length === Object.keys(SCENARIOS).length && implementations.length === IMPLEMENTATIONS.length && rounds === undefined;
+  if (config.mode === 'full' && complete) {
+    writeBenchmarksMarkdown(results, file);
+    console.log('BENCHMARKS.md updated');
+  }
+}
+
+process.on('exit', killAllChildrenNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the benchmark processes`);
+    void killAllChildren().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await killAllChildren();
+}

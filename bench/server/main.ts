@@ -1,0 +1,50 @@
+/**
+ * The server process: starts one implementation (named by the first argument) on 127.0.0.1 and
+ * answers the runner's questions about its own CPU time, memory and open connections. The runner
+ * starts it with --expose-gc so memory is read after a full collection.
+ */
+import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
+import { ImplId, type MemorySample, type ServerRequest } from '../lib/protocol.js';
+import type { StartBenchServer } from './bench-server.js';
+
+const MAX_PAYLOAD = 100 * 1024 * 1024;
+
+async function loadImplementation(id: string): Promise<StartBenchServer> {
+  switch (id) {
+    case ImplId.Switchboard:
+      return (await import('./switchboard-server.js')).startSwitchboardServer;
+    case ImplId.Ws:
+    case ImplId.WsNative:
+      return (await import('./ws-server.js')).startWsServer;
+    case ImplId.RawTcp:
+      return (await import('./raw-tcp-server.js')).startRawTcpServer;
+    default:
+      throw new Error(`unknown implementation ${id}`);
+  }
+}
+
+async function collectedMemory(): Promise<MemorySample> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('the server must run with --expose-gc');
+  // Several passes with turns of the event loop between them, so weak callbacks and finalizers run.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+}
+
+const start = await loadImplementation(process.argv[2] ?? '');
+const server = await start({ maxPayload: MAX_PAYLOAD });
+serveRequests<ServerRequest>((request) => {
+  switch (request.type) {
+    case 'cpu':
+      return cpuNow();
+    case 'memory':
+      return collectedMemory();
+    case 'connections':
+      return server.connections();
+  }
+});
+announce({ type: 'ready', port: server.port, details: server.details });
