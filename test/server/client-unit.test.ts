@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { describe, test } from 'node:test';
+import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
+import { delay, waitFor } from './helpers.js';
+
+/**
+ * An in-process Engine.IO session for unit tests of the Socket.IO layer: records what the server
+ * sends and lets the test play the client's messages.
+ */
+class FakeConnection extends EventEmitter implements EngineConnection {
+  readonly sent: { data: string | Buffer; compress: boolean | undefined }[] = [];
+  readonly protocol = 4;
+  readyState = 'open';
+  writable = true;
+  closeCalls = 0;
+  readonly request = {
+    url: '/socket.io/?EIO=4&transport=websocket&x=1',
+    headers: { host: 'example', origin: 'https://app.example' },
+    socket: { remoteAddress: '10.0.0.9', encrypted: true },
+  } as unknown as IncomingMessage;
+
+  constructor(readonly id: string) {
+    super();
+  }
+
+  send(data: string | Buffer, options?: { compress?: boolean }): void {
+    this.sent.push({ data, compress: options?.compress });
+  }
+
+  close(): void {
+    this.closeCalls++;
+    this.readyState = 'closed';
+    this.emit('close', 'forced close');
+  }
+
+  /** Plays a message from the client. */
+  receive(...messages: (string | Buffer)[]): void {
+    for (const message of messages) this.emit('message', message);
+  }
+
+  texts(): string[] {
+    return this.sent.map((entry) => (typeof entry.data === 'string' ? entry.data : `<${entry.data.length} bytes>`));
+  }
+}
+
+function setup(options = {}) {
+  const io = new Server({ connectTimeout: 60, ...options });
+  const connect = (id: string): FakeConnection => {
+    const conn = new FakeConnection(id);
+    new Client(io, conn);
+    return conn;
+  };
+  return { io, connect };
+}
+
+describe('Client over an in-process engine connection', () => {
+  test('CONNECT is answered with the sid; the handshake comes from the engine request', async () => {
+    const { io, connect } = setup();
+    const connection = waitFor<[Socket]>(io, 'connection');
+    const conn = connect('e1');
+    conn.receive('0{"token":"t"}');
+    const [socket] = await connection;
+    assert.deepEqual(conn.texts(), [`0{"sid":"${socket.id}"}`]);
+    assert.deepEqual(socket.handshake.auth, { token: 't' });
+    assert.equal(socket.handshake.address, '10.0.0.9');
+    assert.equal(socket.handshake.secure, true);
+    assert.equal(socket.handshake.xdomain, true);
+    assert.equal(socket.handshake.query.x, '1');
+    await io.close();
+  });
+
+  test('an unknown namespace gets CONNECT_ERROR "Invalid namespace" and the connection stays', async () => {
+    const { io, connect } = setup();
+    const conn = connect('e1');
+    conn.receive('0/nope,');
+    await delay(5);
+    assert.deepEqual(conn.texts(), ['4/nope,{"message":"Invalid namespace"}']);
+    assert.equal(conn.closeCalls, 0);
+    await io.close();
+  });
+
+  test('a binary event arrives whole once all attachments are in', async () => {
+    const { io, connect } = setup();
+    const connection = waitFor<[Socket]>(io, 'connection');
+    const conn = connect('e1');
+    conn.receive('0');
+    const [socket] = await connection;
+    const got = waitFor<[string, Buffer]>(socket, 'file');
+    conn.receive('51-["file","name",{"_placeholder":true,"num":0}]', Buffer.from('data'));
+    const [name, data] = await got;
+    assert.equal(name, 'name');
+    assert.equal(data.toString(), 'data');
+    await io.close();
+  });
+
+  test('a broadcast is encoded once: every connection is handed the same Buffer objects', async () => {
+    const { io, connect } = setup();
+    const conns = ['a', 'b', 'c'].map((id) => connect(id));
+    for (const conn of conns) conn.receive('0');
+    await delay(5);
+    const payload = Buffer.from('shared');
+    io.emit('file', { payload });
+    const frames = conns.map((conn) => conn.sent.slice(-2));
+    for (const [text, attachment] of frames) {
+      assert.equal(text?.data, '51-["file",{"payload":{"_placeholder":true,"num":0}}]');
+      assert.equal(attachment?.data, payload, 'the caller buffer itself, not a copy');
+    }
+    await io.close();
+  });
+
+  test('volatile packets are dropped while the engine cannot write; compress(false) reaches the engine', async () => {
+    const { io, connect } = setup();
+    const conn = connect('a');
+    conn.receive('0');
+    await delay(5);
+    conn.writable = false;
+    io.volatile.emit('lossy', 1);
+    io.emit('kept', 2);
+    conn.writable = true;
+    io.volatile.compress(false).emit('lossy', 3);
+    assert.deepEqual(conn.texts().slice(1), ['2["kept",2]', '2["lossy",3]']);
+    assert.deepEqual(conn.sent.slice(1).map((entry) => entry.compress), [true, false]);
+    await io.close();
+  });
+
+  test('connectTimeout closes a connection that joins no namespace', async () => {
+    const { io, connect } = setup();
+    const idle = connect('idle');
+    const active = connect('active');
+    active.receive('0');
+    await delay(120);
+    assert.equal(idle.closeCalls, 1);
+    assert.equal(active.closeCalls, 0);
+    await io.close();
+  });
+
+  test('a second CONNECT for a joined namespace closes the connection: "forced server close"', async () => {
+    const { io, connect } = setup();
+    const connection = waitFor<[Socket]>(io, 'connection');
+    const conn = connect('a');
+    conn.receive('0');
+    const [socket] = await connection;
+    const reason = waitFor<[string]>(socket, 'disconnect');
+    conn.receive('0');
+    assert.equal((await reason)[0], 'forced server close');
+    assert.equal(conn.closeCalls, 1);
+    await io.close();
+  });
+
+  test('a DISCONNECT for a namespace never joined is ignored', async () => {
+    const { io, connect } = setup();
+    const conn = connect('a');
+    conn.receive('0', '1/other,');
+    await delay(5);
+    assert.equal(conn.closeCalls, 0);
+    await io.close();
+  });
+});
