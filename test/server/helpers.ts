@@ -64,22 +64,27 @@ export async function startServer(options: ServerOptions = {}, mode: TransportMo
   };
 }
 
-/** Resolves with the arguments of the next `event`, or rejects after `ms`. */
-export function waitFor<T extends unknown[] = unknown[]>(
-  emitter: { once(event: string, listener: (...args: never[]) => void): unknown; off?(event: string, listener: (...args: never[]) => void): unknown },
-  event: string,
-  ms = 3000,
-): Promise<T> {
+interface Listenable {
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Resolves with the arguments of the next `event` of any emitter (server socket, official client,
+ * manager, namespace), or rejects after `ms`.
+ */
+export function waitFor<T extends unknown[] = unknown[]>(emitter: object, event: string, ms = 3000): Promise<T> {
+  const target = emitter as Listenable;
   return new Promise((resolve, reject) => {
-    const listener = (...args: never[]): void => {
+    const listener = (...args: unknown[]): void => {
       clearTimeout(timer);
-      resolve(args as unknown as T);
+      resolve(args as T);
     };
     const timer = setTimeout(() => {
-      emitter.off?.(event, listener);
+      target.off(event, listener);
       reject(new Error(`timed out waiting for "${event}"`));
     }, ms);
-    emitter.once(event, listener);
+    target.once(event, listener);
   });
 }
 
