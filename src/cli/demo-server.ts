@@ -121,9 +121,13 @@ function pathOf(target: string | undefined): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
+/** Whether an address means every interface of the machine. */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
 /** The URL to print: a wildcard address is shown as `localhost`, an IPv6 literal in brackets. */
 export function baseUrl(address: AddressInfo): string {
-  const wildcard = address.address === '0.0.0.0' || address.address === '::';
-  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const host = isWildcard(address.address) ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}/`;
 }

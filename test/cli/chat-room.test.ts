@@ -140,6 +140,33 @@ describe('chat room', () => {
       assert.deepEqual(await client.closed, { code: 1008, reason: 'too many messages' });
     }));
 
+  test('a member that stops reading is dropped once too much is queued for it, and the rest carry on', () =>
+    withServer({ maxBufferedBytes: 64 * 1024, burst: 100, messagesPerSecond: 100 }, async (url) => {
+      const sender = await TestChatClient.join(url, 'Sender');
+      const slow = await TestChatClient.join(url, 'Slow');
+      await sender.nextText('joined');
+      slow.socket.pause();
+      const file = new Uint8Array(1024 * 1024);
+      let left: string | undefined;
+      // Loopback buffers hold a few MiB; 40 MiB sent to a reader that never reads must back up.
+      for (let sent = 0; sent < 40 && left === undefined; sent++) {
+        sender.sendFile('chunk.bin', '', file);
+        const item = await sender.next();
+        if (item.kind === 'text' && item.message.type === 'left') left = item.message.nick;
+        else assert.equal(item.kind, 'file');
+      }
+      assert.equal(left, 'Slow');
+      sender.send({ type: 'message', text: 'still flowing' });
+      let text: string | undefined;
+      while (text === undefined) {
+        const item = await sender.next();
+        if (item.kind === 'text' && item.message.type === 'message') text = item.message.text;
+      }
+      assert.equal(text, 'still flowing');
+      slow.socket.terminate();
+      await sender.close();
+    }));
+
   test('connections past maxConnections close with 1013', () =>
     withServer({ maxConnections: 2 }, async (url) => {
       const first = await TestChatClient.open(url);

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
 import { ExitCode, UsageError, type Command } from '../../src/cli/command.js';
 import { parsePort } from '../../src/cli/commands/serve.js';
+import { baseUrl } from '../../src/cli/demo-server.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -93,6 +94,13 @@ describe('switchboard command line', () => {
     // Anything but a usage error is the command failing, for the caller to report.
     const broken: Command = { ...echo, run: () => Promise.reject(new Error('disk on fire')) };
     await assert.rejects(run(['echo', 'x'], undefined, [broken]), /disk on fire/);
+  });
+
+  test('the printed URL brackets IPv6 and shows a wildcard address as localhost', () => {
+    assert.equal(baseUrl({ address: '127.0.0.1', family: 'IPv4', port: 80 }), 'http://127.0.0.1:80/');
+    assert.equal(baseUrl({ address: '::1', family: 'IPv6', port: 8080 }), 'http://[::1]:8080/');
+    assert.equal(baseUrl({ address: '0.0.0.0', family: 'IPv4', port: 1 }), 'http://localhost:1/');
+    assert.equal(baseUrl({ address: '::', family: 'IPv6', port: 1 }), 'http://localhost:1/');
   });
 
   test('parsePort takes 0 to 65535 and nothing else', () => {

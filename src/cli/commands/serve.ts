@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError, type Command } from '../command.js';
-import { CHAT_PATH, startDemoServer } from '../demo-server.js';
+import { CHAT_PATH, isWildcard, startDemoServer } from '../demo-server.js';
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
@@ -78,7 +78,7 @@ Example:
     const chatUrl = new URL('chat/', server.url);
     const socketUrl = new URL(CHAT_PATH, server.url.replace(/^http/, 'ws'));
     stdout.write(
-      `Switchboard listening on ${server.url}\n` +
+      `Switchboard listening on ${server.url}${isWildcard(server.address.address) ? ' (all interfaces)' : ''}\n` +
         `  chat demo  ${chatUrl.href}  (WebSocket ${socketUrl.href})\n` +
         (staticDirectories.length > 0 ? `  serving    ${staticDirectories.join(', ')}\n` : '') +
         'Press Ctrl+C to stop.\n',
