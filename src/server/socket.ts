@@ -99,6 +99,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
   private anyListeners: AnyListener[] | undefined;
   private anyOutgoingListeners: AnyListener[] | undefined;
   private readonly pendingPackets: unknown[][] | undefined;
+  private left = false;
 
   /** @internal Created by the namespace when a client connects. */
   constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previousSession?: Session) {
@@ -249,8 +250,10 @@ export class Socket extends EventEmitter implements AdapterSocket {
     return this.newBroadcastOperator().except(room);
   }
 
-  /** Joins one or more rooms. */
+  /** Joins one or more rooms (also from a connection middleware). Does nothing once the socket has left. */
   join(rooms: Room | Room[]): Promise<void> | void {
+    // A socket that left must not reappear in the adapter, where nothing would ever remove it.
+    if (this.left) return;
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -389,6 +392,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   /** @internal Drops room memberships and the namespace's reference (also for a rejected socket). */
   cleanup(): void {
+    this.left = true;
     this.adapter.delAll(this.id);
     this.nsp.remove(this);
     // Acks waiting with a timeout fail now rather than at their deadline; the others are dropped.

@@ -236,3 +236,20 @@ describe('catch-all listeners and per-socket middlewares', () => {
     }
   });
 });
+
+describe('rooms after leaving', () => {
+  test('a socket that left cannot join rooms again', async () => {
+    const h = await startServer();
+    try {
+      const { client, socket } = await connected(h);
+      const gone = waitFor(socket, 'disconnect');
+      client.disconnect();
+      await gone;
+      await socket.join('late');
+      assert.equal(socket.rooms.size, 0);
+      assert.equal(h.io.sockets.adapter.rooms.has('late'), false);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { WebSocket } from 'ws';
 import type { ServerOptions, Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor, type Harness } from './helpers.js';
+import { delay, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
 
 const RECONNECT = { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 };
 
@@ -20,8 +20,8 @@ function dropTransport(client: ClientSocket): void {
   (client.io.engine as unknown as { transport: { ws: WebSocket } }).transport.ws.close();
 }
 
-async function recoveryServer(options: ServerOptions = {}): Promise<Harness> {
-  return startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000 }, ...options });
+async function recoveryServer(options: ServerOptions = {}, mode: TransportMode = 'websocket'): Promise<Harness> {
+  return startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000 }, ...options }, mode);
 }
 
 describe('connection state recovery', () => {
@@ -85,6 +85,35 @@ describe('connection state recovery', () => {
       await h.close();
     }
   });
+
+  for (const mode of ['polling', 'upgrade'] as TransportMode[]) {
+    test(`over ${mode}: a session closed under the client is recovered with the room events it missed`, async () => {
+      const h = await recoveryServer({}, mode);
+      try {
+        const { client, socket } = await connected(h);
+        if (mode === 'upgrade' && client.io.engine.transport.name !== 'websocket') await waitFor(client.io.engine, 'upgrade');
+        await socket.join('room');
+        const first = waitFor(client, 'news');
+        h.io.to('room').emit('news', 'before');
+        await first;
+        const gone = waitFor<[string]>(socket, 'disconnect');
+        const back = waitFor<[Socket]>(h.io, 'connection');
+        client.io.engine.close();
+        assert.equal((await gone)[0], 'transport close');
+        h.io.to('room').emit('news', 'while away', Buffer.from([1, 2]));
+        const missed = waitFor<unknown[]>(client, 'news');
+        const [restored] = await back;
+        assert.equal(restored.recovered, true);
+        assert.equal(restored.id, socket.id);
+        const [text, binary] = await missed;
+        assert.equal(text, 'while away');
+        assert.deepEqual([...new Uint8Array(binary as ArrayBuffer)], [1, 2]);
+        assert.equal(client.recovered, true);
+      } finally {
+        await h.close();
+      }
+    });
+  }
 
   test('middlewares are skipped for a recovered session unless skipMiddlewares is false', async () => {
     for (const skipMiddlewares of [true, false]) {
