@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from '../ws/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
+import { sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
 
 /** Options of {@link startDemoServer}. */
@@ -16,6 +17,11 @@ export interface DemoServerOptions {
   readonly staticDirectories?: readonly string[];
   /** Where the demo pages live. @default the package's `examples/` folder */
   readonly examplesDirectory?: string;
+  /**
+   * Origins whose pages may open the chat WebSocket besides the server's own (e.g.
+   * `https://app.example.com`); browsers on any other origin get 403. @default []
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Options of the chat room behind `/chat`. @default {} */
   readonly chat?: ChatRoomOptions;
   /** How long shutdown waits for WebSocket close handshakes and HTTP responses in flight (ms). @default 2000 */
@@ -69,7 +75,12 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const serveStatic = createStaticHandler({ roots });
   const chat = new ChatRoom(options.chat);
   // A frame bigger than the largest file the room accepts is refused with 1009 before it is buffered.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: chat.maxFrameBytes, closeTimeout: shutdownTimeout });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: chat.maxFrameBytes,
+    closeTimeout: shutdownTimeout,
+    authenticate: sameOriginOr(options.allowedOrigins),
+  });
   wss.on('connection', (socket) => chat.accept(socket));
 
   const server = createServer((request, response) => void serveStatic(request, response));

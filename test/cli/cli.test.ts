@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
 import { ExitCode, UsageError, type Command } from '../../src/cli/command.js';
-import { parsePort } from '../../src/cli/commands/serve.js';
+import { parseOrigin, parsePort } from '../../src/cli/commands/serve.js';
 import { baseUrl } from '../../src/cli/demo-server.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -61,6 +61,7 @@ describe('switchboard command line', () => {
       [['serve', '--host', ' '], /--host must not be empty/],
       [['serve', '--static', '/definitely/not/here'], /--static must name a directory/],
       [['serve', '--static', 'package.json'], /--static must name a directory/],
+      [['serve', '--allow-origin', 'example.com'], /--allow-origin must be an origin/],
       [['version', 'now'], /takes no arguments/],
     ] as const) {
       const result = await run([...args]);
@@ -94,6 +95,15 @@ describe('switchboard command line', () => {
     // Anything but a usage error is the command failing, for the caller to report.
     const broken: Command = { ...echo, run: () => Promise.reject(new Error('disk on fire')) };
     await assert.rejects(run(['echo', 'x'], undefined, [broken]), /disk on fire/);
+  });
+
+  test('parseOrigin takes a bare http(s) origin and nothing else', () => {
+    assert.equal(parseOrigin('https://App.Example.com'), 'https://app.example.com');
+    assert.equal(parseOrigin('http://localhost:3000/'), 'http://localhost:3000');
+    assert.equal(parseOrigin('https://example.com:443'), 'https://example.com');
+    for (const bad of ['example.com', 'https://example.com/app', 'https://example.com/?', 'https://user@example.com', 'ws://example.com', 'null', '']) {
+      assert.throws(() => parseOrigin(bad), /--allow-origin must be an origin/, bad);
+    }
   });
 
   test('the printed URL brackets IPv6 and shows a wildcard address as localhost', () => {

@@ -27,6 +27,14 @@ function listenFailure(error: unknown): string {
   }
 }
 
+/** Parses an origin such as `https://app.example.com`; a path, query or credentials make it something else. */
+export function parseOrigin(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  const bare = url !== undefined && /^https?:$/.test(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  if (!bare || /[?#]/.test(text)) throw new UsageError(`--allow-origin must be an origin like https://app.example.com, got "${text}"`);
+  return url.origin;
+}
+
 async function checkDirectory(path: string): Promise<string> {
   const absolute = resolve(path);
   const stats = await stat(absolute).catch(() => undefined);
@@ -50,6 +58,8 @@ Options:
                        use 0.0.0.0 or :: to accept connections from the network)
   -s, --static <dir>   Also serve the files in <dir>, looked up before the demo pages;
                        repeat to add more directories
+  --allow-origin <url> Let pages from this origin open the chat WebSocket too (pages
+                       from other sites are refused with 403); repeatable
   -h, --help           Show this help
 
 Example:
@@ -62,6 +72,7 @@ Example:
         port: { type: 'string', short: 'p', default: String(DEFAULT_PORT) },
         host: { type: 'string', short: 'H', default: DEFAULT_HOST },
         static: { type: 'string', short: 's', multiple: true, default: [] },
+        'allow-origin': { type: 'string', multiple: true, default: [] },
       },
       strict: true,
       allowPositionals: false,
@@ -69,8 +80,9 @@ Example:
     const port = parsePort(values.port);
     if (values.host.trim() === '') throw new UsageError('--host must not be empty');
     const staticDirectories = await Promise.all(values.static.map(checkDirectory));
+    const allowedOrigins = values['allow-origin'].map(parseOrigin);
 
-    const server = await startDemoServer({ port, host: values.host, staticDirectories }).catch((error: unknown) => {
+    const server = await startDemoServer({ port, host: values.host, staticDirectories, allowedOrigins }).catch((error: unknown) => {
       stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
       return undefined;
     });
