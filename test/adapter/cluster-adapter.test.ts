@@ -1,53 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  ClusterAdapter,
-  type AdapterNamespace,
-  type ClusterMessage,
-  type ClusterResponse,
-} from '../../src/adapter/index.js';
 import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
+import { Bus, BusAdapter } from './bus-adapter.js';
 import { RecordingNamespace } from './fixtures.js';
 
-/** An in-process message bus: delivers asynchronously and through structuredClone, like a real transport would serialize. */
-class Bus {
-  readonly adapters = new Set<BusAdapter>();
-  published = 0;
-
-  publish(message: ClusterMessage): Promise<void> {
-    this.published++;
-    for (const adapter of this.adapters) setImmediate(() => adapter.onMessage(structuredClone(message)));
-    return Promise.resolve();
-  }
-
-  reply(uid: string, response: ClusterResponse): Promise<void> {
-    for (const adapter of this.adapters) {
-      if (adapter.uid === uid) setImmediate(() => adapter.onResponse(structuredClone(response)));
-    }
-    return Promise.resolve();
-  }
+/** Waits `ms`, then lets the bus deliver everything in flight (replies to replies included). */
+async function tick(ms = 20): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  for (let round = 0; round < 10; round++) await new Promise((resolve) => setImmediate(resolve));
 }
-
-class BusAdapter extends ClusterAdapter {
-  constructor(
-    nsp: AdapterNamespace,
-    private readonly bus: Bus,
-    timing = 150,
-  ) {
-    super(nsp, { heartbeatInterval: 50, heartbeatTimeout: timing, requestsTimeout: 200 });
-    bus.adapters.add(this);
-  }
-
-  protected doPublish(message: ClusterMessage): Promise<void> {
-    return this.bus.publish(message);
-  }
-
-  protected doPublishResponse(uid: string, response: ClusterResponse): Promise<void> {
-    return this.bus.reply(uid, response);
-  }
-}
-
-const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function cluster(size: number) {
   const bus = new Bus();
@@ -82,6 +43,25 @@ describe('ClusterAdapter', () => {
     await tick();
     assert.equal(await c.nodes[0]?.adapter.serverCount(), 2);
     await c.close();
+  });
+
+  test('a node that goes silent is dropped after heartbeatTimeout', async () => {
+    const bus = new Bus();
+    const nodes = [new RecordingNamespace('/'), new RecordingNamespace('/')].map((nsp) => {
+      const adapter = new BusAdapter(nsp, bus, 150);
+      nsp.adapter = adapter;
+      return adapter;
+    });
+    for (const adapter of nodes) await adapter.init();
+    await tick();
+    const [one, two] = nodes as [BusAdapter, BusAdapter];
+    assert.equal(await one.serverCount(), 2);
+    // The second node vanishes without a goodbye (a crash): the first stops hearing it.
+    bus.adapters.delete(two);
+    await two.close();
+    await tick(400);
+    assert.equal(await one.serverCount(), 1);
+    await one.close();
   });
 
   test('a broadcast reaches matching sockets on every node; local stays local', async () => {
