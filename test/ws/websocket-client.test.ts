@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { computeAcceptKey } from '../../src/protocol/index.js';
+import { CloseEvent, ErrorCode, MessageEvent, WebSocket, WebSocketError } from '../../src/ws/index.js';
+import { frame } from '../helpers/frames.js';
+import { nextEvent, startServer } from '../helpers/ws-peers.js';
+
+/** Resolves with the next `close` as a browser-style event. */
+function closeEvent(client: WebSocket): Promise<CloseEvent> {
+  return new Promise((resolve) => client.addEventListener('close', resolve, { once: true }));
+}
+
+/** A TCP server that answers every upgrade with `respond(key)`; for handshakes no real server would send. */
+async function fakeServer(respond: (key: string) => string | undefined): Promise<{ url: string; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('data', (request: Buffer) => {
+      const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
+      const answer = respond(key);
+      if (answer !== undefined) socket.write(answer);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+function switching(key: string, extra = ''): string {
+  return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n${extra}\r\n`;
+}
+
+async function expectFailure(client: WebSocket): Promise<{ error: unknown; close: CloseEvent }> {
+  const error = new Promise((resolve) => client.addEventListener('error', (event) => resolve(event.error), { once: true }));
+  const close = await closeEvent(client);
+  return { error: await error, close };
+}
+
+describe('WebSocket constructor (WHATWG WebSockets)', () => {
+  it('throws SyntaxError for bad URLs and subprotocol lists', () => {
+    for (const url of ['not a url', 'ftp://example.com/', 'ws://example.com/#fragment']) {
+      assert.throws(() => new WebSocket(url), { name: 'SyntaxError' }, url);
+    }
+    assert.throws(() => new WebSocket('ws://127.0.0.1:1/', ['chat', 'CHAT']), { name: 'SyntaxError' });
+    assert.throws(() => new WebSocket('ws://127.0.0.1:1/', ['has space']), { name: 'SyntaxError' });
+  });
+
+  it('maps http: to ws: and exposes the constants', async () => {
+    const server = await startServer();
+    const client = new WebSocket(`http://127.0.0.1:${server.port}/path?q=1`);
+    assert.equal(client.url, `ws://127.0.0.1:${server.port}/path?q=1`);
+    assert.equal(client.readyState, WebSocket.CONNECTING);
+    assert.deepEqual([client.CONNECTING, client.OPEN, client.CLOSING, client.CLOSED], [0, 1, 2, 3]);
+    assert.throws(() => client.send('too early'), { name: 'InvalidStateError' });
+    await nextEvent(client, 'open');
+    assert.equal(client.readyState, WebSocket.OPEN);
+    client.close();
+    assert.equal(client.readyState, WebSocket.CLOSING);
+    await closeEvent(client);
+    assert.equal(client.readyState, WebSocket.CLOSED);
+    await server.close();
+  });
+});
+
+describe('WebSocket send and receive', () => {
+  it('sends strings, buffers, ArrayBuffers, views and Blobs in order', async () => {
+    const server = await startServer();
+    server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    const client = new WebSocket(server.url);
+    await nextEvent(client, 'open');
+    const received: unknown[] = [];
+    client.binaryType = 'arraybuffer';
+    client.onmessage = (event) => received.push(event.data);
+    client.send(new Blob(['blob']));
+    client.send('text');
+    client.send(new Uint16Array([1, 2]).subarray(1));
+    client.send(Uint8Array.of(9, 8).buffer);
+    client.send(Buffer.from('buf'));
+    while (received.length < 5) await nextEvent(client, 'message');
+    assert.equal(Buffer.from(received[0] as ArrayBuffer).toString(), 'blob');
+    assert.equal(received[1], 'text');
+    assert.deepEqual([...new Uint16Array(received[2] as ArrayBuffer)], [2]);
+    assert.deepEqual([...new Uint8Array(received[3] as ArrayBuffer)], [9, 8]);
+    assert.equal(Buffer.from(received[4] as ArrayBuffer).toString(), 'buf');
+    client.close();
+    await server.close();
+  });
+
+  it('delivers binary as binaryType says, and ignores unknown binaryType values', async () => {
+    const server = await startServer();
+    server.wss.on('connection', (socket) => socket.on('message', (data) => socket.send(data, { binary: true })));
+    const client = new WebSocket(server.url);
+    await nextEvent(client, 'open');
+    const next = (): Promise<MessageEvent> => new Promise((resolve) => client.addEventListener('message', resolve, { once: true }));
+    client.binaryType = 'bogus' as never;
+    assert.equal(client.binaryType, 'nodebuffer');
+    client.send('a');
+    assert.ok(Buffer.isBuffer((await next()).data));
+    client.binaryType = 'blob';
+    client.send('b');
+    assert.equal(await ((await next()).data as Blob).text(), 'b');
+    client.binaryType = 'arraybuffer';
+    client.send('c');
+    assert.ok((await next()).data instanceof ArrayBuffer);
+    client.close();
+    await server.close();
+  });
+
+  it('sends a fragmented message with fin: false', async () => {
+    const server = await startServer();
+    const message = nextEvent<[WebSocket]>(server.wss, 'connection').then(([socket]) => nextEvent<[Buffer, boolean]>(socket, 'message'));
+    const client = new WebSocket(server.url);
+    await nextEvent(client, 'open');
+    client.send('frag', { fin: false });
+    client.send('men', { fin: false });
+    client.send('ted');
+    const [data, isBinary] = await message;
+    assert.equal(data.toString(), 'fragmented');
+    assert.equal(isBinary, false);
+    client.close();
+    await server.close();
+  });
+
+  it('reports pings and pongs, answering pings itself', async () => {
+    const server = await startServer();
+    const [[accepted], client] = await Promise.all([
+      nextEvent<[WebSocket]>(server.wss, 'connection'),
+      (async () => {
+        const c = new WebSocket(server.url);
+        await nextEvent(c, 'open');
+        return c;
+      })(),
+    ]);
+    const pinged = nextEvent<[Buffer]>(client, 'ping');
+    const ponged = nextEvent<[Buffer]>(accepted, 'pong');
+    accepted.ping('beat');
+    assert.equal((await pinged)[0].toString(), 'beat');
+    assert.equal((await ponged)[0].toString(), 'beat');
+    assert.throws(() => client.ping(Buffer.alloc(126)), RangeError);
+    client.close();
+    await server.close();
+  });
+
+  it('calls a send callback with ERR_NOT_OPEN after close', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url);
+    await nextEvent(client, 'open');
+    client.close();
+    const error = await new Promise<unknown>((resolve) => client.send('late', resolve));
+    assert.ok(error instanceof WebSocketError);
+    assert.equal(error.code, ErrorCode.NotOpen);
+    await server.close();
+  });
+});
+
+describe('WebSocket close (RFC 6455 §7, WHATWG close())', () => {
+  it('rejects invalid codes and long reasons as browsers do', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url);
+    await nextEvent(client, 'open');
+    for (const code of [0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 1000.5]) {
+      assert.throws(() => client.close(code), { name: 'InvalidAccessError' }, String(code));
+    }
+    assert.throws(() => client.close(1000, 'x'.repeat(124)), { name: 'SyntaxError' });
+    assert.equal(client.readyState, WebSocket.OPEN);
+    client.close(4000, 'é'.repeat(61));
+    const event = await closeEvent(client);
+    assert.deepEqual([event.code, event.reason, event.wasClean], [4000, '', true]);
+    await server.close();
+  });
+
+  it('reports the server close code and reason with wasClean', async () => {
+    const server = await startServer();
+    server.wss.on('connection', (socket) => socket.close(4321, 'see you'));
+    const client = new WebSocket(server.url);
+    const event = await closeEvent(client);
+    assert.deepEqual([event.code, event.reason, event.wasClean], [4321, 'see you', true]);
+    await server.close();
+  });
+
+  it('fails with error then close 1006 when closed while connecting', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url);
+    const failure = expectFailure(client);
+    client.close();
+    const { close } = await failure;
+    assert.deepEqual([close.code, close.wasClean], [1006, false]);
+    await server.close();
+  });
+
+  it('fails a server that masks its frames with 1002', async () => {
+    const fake = await fakeServer((key) => switching(key) + frame(0x1, 'hi', { mask: true }).toString('latin1'));
+    const client = new WebSocket(fake.url);
+    const { error, close } = await expectFailure(client);
+    assert.equal((error as WebSocketError).code, ErrorCode.MaskedServerFrame);
+    assert.equal(close.code, 1002);
+    fake.close();
+  });
+});
+
+describe('WebSocket opening handshake failures (RFC 6455 §4.1)', () => {
+  const cases: [string, (key: string) => string | undefined, RegExp][] = [
+    ['a non-101 response', () => 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', /404/],
+    ['a wrong Sec-WebSocket-Accept', (key) => switching(key).replace(computeAcceptKey(key), computeAcceptKey('x')), /Accept/],
+    ['an unrequested subprotocol', (key) => switching(key, 'Sec-WebSocket-Protocol: other\r\n'), /subprotocol/],
+    ['an unrequested extension', (key) => switching(key, 'Sec-WebSocket-Extensions: x-unoffered\r\n'), /extension/],
+  ];
+  for (const [name, respond, message] of cases) {
+    it(`fails on ${name}`, async () => {
+      const fake = await fakeServer(respond);
+      const client = new WebSocket(fake.url);
+      const { error, close } = await expectFailure(client);
+      assert.match((error as Error).message, message);
+      assert.equal(close.code, 1006);
+      fake.close();
+    });
+  }
+
+  it('fails when the handshake outlasts handshakeTimeout', async () => {
+    const fake = await fakeServer(() => undefined);
+    const client = new WebSocket(fake.url, [], { handshakeTimeout: 50 });
+    const { error } = await expectFailure(client);
+    assert.equal((error as WebSocketError).code, ErrorCode.HandshakeTimeout);
+    fake.close();
+  });
+
+  it('fails when nothing listens', async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as AddressInfo).port;
+    probe.close();
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const { error, close } = await expectFailure(client);
+    assert.match(String((error as NodeJS.ErrnoException).code), /ECONNREFUSED/);
+    assert.equal(close.code, 1006);
+  });
+
+  it('sends custom headers and an Origin', async () => {
+    const server = await startServer();
+    const request = nextEvent<[WebSocket, { headers: Record<string, string> }]>(server.wss, 'connection');
+    const client = new WebSocket(server.url, [], { headers: { 'X-Trace': 'abc' }, origin: 'https://app.example' });
+    const [, { headers }] = await request;
+    assert.equal(headers['x-trace'], 'abc');
+    assert.equal(headers['origin'], 'https://app.example');
+    client.close();
+    await server.close();
+  });
+});
+
+describe('WebSocket listeners', () => {
+  it('supports addEventListener with handleEvent objects, once and removal, and on* properties', async () => {
+    const server = await startServer();
+    server.wss.on('connection', (socket) => {
+      socket.send('one');
+      socket.send('two');
+    });
+    const client = new WebSocket(server.url);
+    const seen: string[] = [];
+    const handler = { handleEvent: (event: MessageEvent) => seen.push(`object:${String(event.data)}`) };
+    const removed = (event: MessageEvent): void => {
+      seen.push(`removed:${String(event.data)}`);
+    };
+    client.addEventListener('message', handler);
+    client.addEventListener('message', handler); // a duplicate registration is ignored
+    client.addEventListener('message', removed);
+    client.removeEventListener('message', removed);
+    client.addEventListener('message', (event: MessageEvent) => seen.push(`once:${String(event.data)}`), { once: true });
+    client.onmessage = (event) => seen.push(`first:${String(event.data)}`);
+    client.onmessage = (event) => seen.push(`property:${String(event.data)}`);
+    assert.equal(typeof client.onmessage, 'function');
+    while (seen.filter((entry) => entry.startsWith('property:')).length < 2) await nextEvent(client, 'message');
+    assert.deepEqual(seen, ['object:one', 'once:one', 'property:one', 'object:two', 'property:two']);
+    client.close();
+    await server.close();
+  });
+
+  it('terminates a silent server when heartbeatInterval is set', async () => {
+    const fake = await fakeServer((key) => switching(key));
+    const client = new WebSocket(fake.url, [], { heartbeatInterval: 30 });
+    const close = closeEvent(client);
+    await nextEvent(client, 'open');
+    assert.equal((await close).code, 1006);
+    fake.close();
+  });
+});
