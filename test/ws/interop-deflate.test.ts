@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PerMessageDeflateOptions as WsDeflateOptions, WebSocket as WsWebSocket } from 'ws';
 import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
-import { startServer, type TestServer } from '../helpers/ws-peers.js';
+import { clientFrame } from '../helpers/frames.js';
+import { RawClient, startServer, type TestServer } from '../helpers/ws-peers.js';
 import {
   binaryOfBytes,
   next,
@@ -137,6 +138,63 @@ describe('interop: permessage-deflate limits', () => {
       assert.equal(failure.code, ErrorCode.MessageTooBig);
       assert.equal((await ours).code, 1009);
       assert.equal((await theirs).code, 1009);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('compressed text that inflates to invalid UTF-8 fails with 1007, on either side', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    try {
+      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const client = await openWsClient(server.url, { perMessageDeflate: { threshold: 0 } });
+      const [socket] = await accepted;
+      const error = next<[Error]>(socket, 'error');
+      const ours = ourClose(socket);
+      // ws does not check the text it sends, so it can send a compressed surrogate.
+      client.send(Buffer.concat([Buffer.from('valid start '), Buffer.of(0xed, 0xa0, 0x80)]), { binary: false, compress: true });
+      const [failure] = await error;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.InvalidUtf8);
+      assert.equal((await ours).code, 1007);
+    } finally {
+      await server.close();
+    }
+
+    const wsServer = await startWsServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const accepted = next<[WsWebSocket]>(wsServer.wss, 'connection');
+      const client = await openOurClient(new WebSocket(wsServer.url));
+      const [socket] = await accepted;
+      const error = next<[Error]>(client, 'error');
+      const ours = ourClose(client);
+      const theirs = wsClose(socket);
+      socket.send(Buffer.of(0x61, 0xc0, 0xaf), { binary: false, compress: true });
+      const [failure] = await error;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.InvalidUtf8);
+      assert.equal((await theirs).code, 1007);
+      assert.equal((await ours).code, 1007);
+    } finally {
+      await wsServer.close();
+    }
+  });
+
+  test('a compressed message that does not inflate fails with 1007 and ERR_INVALID_COMPRESSED_DATA', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    try {
+      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const raw = await RawClient.open(server.port, '/', 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+      assert.match(raw.response, /sec-websocket-extensions: permessage-deflate/i);
+      const [socket] = await accepted;
+      const error = next<[Error]>(socket, 'error');
+      // 0xff starts a deflate block of the reserved type 3: no inflater accepts it.
+      raw.write(clientFrame(0x2, Uint8Array.of(0xff, 0xff, 0xff, 0xff), { rsv: 0x40 }));
+      const [failure] = await error;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.InvalidCompressedData);
+      assert.equal(await raw.readCloseCode(), 1007);
+      await raw.waitForEnd();
     } finally {
       await server.close();
     }
