@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { WebSocketServerOptions } from '../ws/index.js';
 
 /** The transports an Engine.IO server can offer, by their wire names. */
 export const TransportName = {
@@ -93,10 +94,11 @@ export interface EngineServerOptions {
   /** Set a cookie holding the session id on the handshake response; `true` uses the defaults. @default false */
   cookie?: boolean | CookieOptions;
   /**
-   * permessage-deflate (RFC 7692) for the WebSocket transport, passed to the WebSocket server as is.
+   * permessage-deflate (RFC 7692) for the WebSocket transport, passed to the WebSocket server as is
+   * (`true` for its defaults, or its options object).
    * @default false
    */
-  perMessageDeflate?: boolean | Record<string, unknown>;
+  perMessageDeflate?: WebSocketServerOptions['perMessageDeflate'];
   /**
    * Accept Engine.IO protocol v3 clients. Only `false` is supported: every request with an `EIO`
    * other than 4 is answered "Unsupported protocol version".
@@ -117,7 +119,7 @@ export interface ResolvedEngineOptions {
   readonly allowRequest: AllowRequest | undefined;
   readonly cors: CorsOptions | undefined;
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
-  readonly perMessageDeflate: boolean | Record<string, unknown>;
+  readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
 }
 
 /** Default values of {@link EngineServerOptions}. */

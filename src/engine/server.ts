@@ -350,12 +350,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.options.maxHttpBufferSize,
       // Engine.IO keeps its own heartbeat with ping packets.
       heartbeatInterval: 0,
+      perMessageDeflate: this.options.perMessageDeflate,
     };
-    const wss = new WebSocketServer(
-      this.options.perMessageDeflate === false
-        ? options
-        : Object.assign(options, { perMessageDeflate: this.options.perMessageDeflate }),
-    );
+    const wss = new WebSocketServer(options);
     wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
       const cookie = this.options.cookie;
       const id = this.pendingIds.get(req);

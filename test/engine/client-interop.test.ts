@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Socket as ClientSocket } from 'engine.io-client';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
+import { sleep, startEngine, waitFor, waitForClient, type EngineFixture } from './helpers.js';
 
 type Transports = ('polling' | 'websocket')[];
 
@@ -31,7 +31,7 @@ function toBuffer(data: unknown): Buffer {
 async function openClient(fixture: EngineFixture, transports: Transports): Promise<{ client: ClientSocket; socket: EngineSocket }> {
   const connection = fixture.nextConnection();
   const client = new ClientSocket(fixture.origin, { transports });
-  await waitFor(client as never, 'open');
+  await waitForClient(client, 'open');
   const socket = await connection;
   if (transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
   return { client, socket };
@@ -144,7 +144,7 @@ describe('engine.io-client interop', () => {
         const client = new ClientSocket(`http://127.0.0.1:${proxy.port}`, { transports: mode.transports });
         client.on('error', () => {});
         const socket = await connection;
-        await waitFor(client as never, 'open');
+        await waitForClient(client, 'open');
         if (mode.transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
         const closed = waitFor<[string]>(socket, 'close', 2000);
         proxy.freeze();
@@ -159,14 +159,38 @@ describe('engine.io-client interop', () => {
 
   it('server-side close reaches the client: socket.close() and engine.close()', async () => {
     const { client, socket } = await openClient(fixture, ['websocket']);
-    const clientClosed = waitFor<[string]>(client as never, 'close');
+    const clientClosed = waitForClient(client, 'close');
     socket.close();
     assert.equal((await clientClosed)[0], 'transport close');
 
     const polling = await openClient(fixture, ['polling']);
-    const pollingClosed = waitFor<[string]>(polling.client as never, 'close');
+    const pollingClosed = waitForClient(polling.client, 'close');
     polling.socket.close();
     assert.equal((await pollingClosed)[0], 'transport close');
+  });
+});
+
+describe('permessage-deflate', () => {
+  it('negotiates compression with the official client and carries text and binary through it', async () => {
+    const fixture = await startEngine({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const { client, socket } = await openClient(fixture, ['websocket']);
+      const ws = (client.transport as unknown as { ws: { extensions: string } }).ws;
+      assert.match(ws.extensions, /permessage-deflate/);
+      socket.on('message', (data) => socket.send(data));
+      const atClient: unknown[] = [];
+      client.on('message', (data) => atClient.push(data));
+      const text = 'compressible '.repeat(5000);
+      const bytes = Buffer.alloc(10_000, 7);
+      client.send(text);
+      client.send(bytes);
+      for (let i = 0; i < 200 && atClient.length < 2; i++) await sleep(10);
+      assert.equal(atClient[0], text);
+      assert.deepEqual(toBuffer(atClient[1]), bytes);
+      client.close();
+    } finally {
+      await fixture.close();
+    }
   });
 });
 

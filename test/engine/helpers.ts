@@ -8,6 +8,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { EngineServer, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
+import type { Socket as ClientSocket } from 'engine.io-client';
 
 /** A running engine on an ephemeral loopback port. */
 export interface EngineFixture {
@@ -121,6 +122,20 @@ export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: strin
       reject(new Error(`timed out after ${timeout} ms waiting for '${event}'`));
     }, timeout);
     emitter.once(event, listener);
+  });
+}
+
+/** The official client's events the tests wait for. */
+export type ClientEvent = 'open' | 'close' | 'message' | 'upgrade' | 'upgrading';
+
+/** {@link waitFor} for the official client, whose emitter is not a Node `EventEmitter`. */
+export function waitForClient(client: ClientSocket, event: ClientEvent, timeout = 3000): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for client '${event}'`)), timeout);
+    client.once(event, (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
   });
 }
 
