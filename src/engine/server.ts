@@ -211,7 +211,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const sid = query!.get('sid');
     if (sid !== null) {
-      this.clients.get(sid)!.handlePollingRequest(req, res);
+      // The session may have closed while the checks above settled.
+      const session = this.clients.get(sid);
+      if (session === undefined) this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid } }, res);
+      else session.handlePollingRequest(req, res);
       return;
     }
     if (res.destroyed) return; // the client left while allowRequest decided

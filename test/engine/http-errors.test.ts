@@ -3,9 +3,12 @@
  * the `{"code","message"}` body, and a `'connection_error'` event; the server keeps running.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectionError } from '../../src/engine/index.js';
-import { openPolling, rawRequest, startEngine, type EngineFixture } from './helpers.js';
+import { EngineServer, type ConnectionError, type EngineSocket } from '../../src/engine/index.js';
+import { RawWebSocket, openPolling, rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
 
 const UPGRADE_HEADERS = {
   Connection: 'Upgrade',
@@ -178,9 +181,67 @@ describe('CORS and cookie', () => {
       assert.equal(poll.headers['set-cookie'], undefined, 'only the handshake sets it');
       const plain = await rawRequest(without.port, without.path('EIO=4&transport=polling'));
       assert.equal(plain.headers['set-cookie'], undefined);
+
+      // A WebSocket-only handshake gets it on the 101 response.
+      const connection = withCookie.nextConnection();
+      const upgrade = request({ host: '127.0.0.1', port: withCookie.port, path: withCookie.path('EIO=4&transport=websocket'), headers: UPGRADE_HEADERS });
+      upgrade.end();
+      const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
+      const session = await connection;
+      assert.deepEqual(accepted.headers['set-cookie'], [`sticky=${session.id}; Path=/; HttpOnly; SameSite=Strict`]);
+      socket.destroy();
     } finally {
       await withCookie.close();
       await without.close();
     }
+  });
+});
+
+describe('Serving without attach', () => {
+  it('handleRequest and handleUpgrade work from a server’s own listeners, on a custom path', async () => {
+    const engine = new EngineServer({ path: 'custom' });
+    assert.equal(engine.options.path, '/custom/');
+    const http = createServer((req, res) => {
+      if (req.url?.startsWith('/custom/')) engine.handleRequest(req, res);
+      else res.writeHead(418).end();
+    });
+    http.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const port = (http.address() as AddressInfo).port;
+    try {
+      const response = await rawRequest(port, '/custom/?EIO=4&transport=polling');
+      assert.equal(response.status, 200);
+      assert.equal(response.body[0], '0');
+      assert.equal((await rawRequest(port, '/other')).status, 418);
+      const connection = waitFor<[EngineSocket]>(engine, 'connection');
+      const client = await RawWebSocket.connect(`ws://127.0.0.1:${port}/custom/?EIO=4&transport=websocket`);
+      const [socket] = await connection;
+      assert.equal(socket.transportName, 'websocket');
+      assert.equal(engine.clientsCount, 2);
+
+      engine.close();
+      assert.equal(engine.clientsCount, 0);
+      await client.closed;
+      const again = await rawRequest(port, '/custom/?EIO=4&transport=polling');
+      assert.equal(again.status, 200, 'a closed engine can serve again');
+      const reconnected = await RawWebSocket.connect(`ws://127.0.0.1:${port}/custom/?EIO=4&transport=websocket`);
+      assert.equal((await reconnected.nextText())[0], '0');
+      reconnected.close();
+    } finally {
+      engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+
+  it('rejects impossible options at construction', () => {
+    assert.throws(() => new EngineServer({ pingInterval: 0 }), TypeError);
+    assert.throws(() => new EngineServer({ pingTimeout: -1 }), TypeError);
+    assert.throws(() => new EngineServer({ maxHttpBufferSize: Number.NaN }), TypeError);
+    assert.throws(() => new EngineServer({ transports: [] }), TypeError);
+    assert.throws(() => new EngineServer({ transports: ['flashsocket' as 'polling'] }), TypeError);
+    assert.throws(() => new EngineServer({ allowEIO3: true as false }), /not supported/);
+    assert.equal(new EngineServer().options.path, '/engine.io/');
   });
 });
