@@ -5,8 +5,8 @@
 
 const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** Below this many bytes the word-at-a-time loop does not pay for its set-up. */
-const WORD_LOOP_THRESHOLD = 32;
+/** Below this many bytes the word-at-a-time loop does not pay for creating its `Int32Array` view. */
+const WORD_LOOP_THRESHOLD = 256;
 
 /**
  * XORs `data` in place with `maskKey`, starting at position `phase` (0–3) of the key, which is how
@@ -16,22 +16,43 @@ export function applyMask(data: Uint8Array, maskKey: Uint8Array, phase = 0): voi
   const length = data.length;
   let i = 0;
   if (length >= WORD_LOOP_THRESHOLD) {
-    // Walk bytes up to a 4-byte boundary of the underlying buffer, then XOR whole 32-bit words.
+    // Walk bytes up to a 4-byte boundary of the underlying buffer, then XOR whole 32-bit words,
+    // four at a time.
     const lead = (4 - (data.byteOffset & 3)) & 3;
     for (; i < lead; i++) data[i]! ^= maskKey[(phase + i) & 3]!;
     const k0 = maskKey[(phase + i) & 3]!;
     const k1 = maskKey[(phase + i + 1) & 3]!;
     const k2 = maskKey[(phase + i + 2) & 3]!;
     const k3 = maskKey[(phase + i + 3) & 3]!;
-    const word = littleEndian
-      ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)
-      : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
+    const word = littleEndian ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24) : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
     const words = (length - i) >>> 2;
-    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w]! ^= word;
+    const view = new Int32Array(data.buffer, data.byteOffset + i, words);
+    const unrolledEnd = words - 3;
+    let w = 0;
+    for (; w < unrolledEnd; w += 4) {
+      view[w]! ^= word;
+      view[w + 1]! ^= word;
+      view[w + 2]! ^= word;
+      view[w + 3]! ^= word;
+    }
+    for (; w < words; w++) view[w]! ^= word;
     i += words << 2;
   }
-  for (; i < length; i++) data[i]! ^= maskKey[(phase + i) & 3]!;
+  // The tail (or a short payload): four bytes per step with the key bytes held in locals.
+  const k0 = maskKey[(phase + i) & 3]!;
+  const k1 = maskKey[(phase + i + 1) & 3]!;
+  const k2 = maskKey[(phase + i + 2) & 3]!;
+  const k3 = maskKey[(phase + i + 3) & 3]!;
+  const quadEnd = length - 3;
+  for (; i < quadEnd; i += 4) {
+    data[i]! ^= k0;
+    data[i + 1]! ^= k1;
+    data[i + 2]! ^= k2;
+    data[i + 3]! ^= k3;
+  }
+  if (i < length) data[i++]! ^= k0;
+  if (i < length) data[i++]! ^= k1;
+  if (i < length) data[i]! ^= k2;
 }
 
 /**
