@@ -342,6 +342,11 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
     const connection = this.connection;
+    // Bytes that arrived with the handshake go back into the stream before the 'data' listener
+    // starts the flow, which begins on the next tick: after the 'connection' callback (or 'open')
+    // has let the caller add its listeners. Unshifted into a flowing stream they would be
+    // emitted at once, before anyone listens, and lost.
+    if (setup.head.length > 0) socket.unshift(setup.head);
     socket.on('data', (chunk: Buffer) => {
       this.alive = true;
       connection.receive(chunk);
@@ -350,9 +355,6 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     socket.on('close', () => this.onSocketClose());
     socket.on('error', (error: Error) => this.onSocketError(error));
     socket.on('drain', () => this.emit('drain'));
-    // Bytes that arrived with the handshake go back into the stream, so they are read after
-    // the caller had a chance to add its listeners.
-    if (setup.head.length > 0) socket.unshift(setup.head);
     this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
     if (setup.role === 'client') this.emit('open');

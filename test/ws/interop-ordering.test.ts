@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { WebSocket as WsWebSocket } from 'ws';
+import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocket } from '../../src/ws/index.js';
-import { startServer, type TestServer } from '../helpers/ws-peers.js';
+import { clientFrame, closePayload, serverFrame } from '../helpers/frames.js';
+import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
 import { next, openOurClient, openWsClient, ourClose, startWsServer, wsClose, type CloseOutcome } from './interop-shared.js';
 
 // Ordering and the edges of the closing handshake between Switchboard and `ws`: many messages in
@@ -142,5 +147,53 @@ describe('ordering and closing: ws server, Switchboard client', () => {
     const ours = await openOurClient(new WebSocket(server.url));
     const [theirs] = await accepted;
     return { ours, theirs };
+  });
+});
+
+describe('frames that arrive in the same packet as the handshake', () => {
+  test('the server reads frames sent together with the upgrade request', async () => {
+    const server = await startServer();
+    try {
+      // Listeners added in the 'connection' handler see the frames that came with the request.
+      const messages = new Promise<string[]>((resolve) => server.wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))));
+      const socket = net.connect(server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('error', () => undefined);
+      socket.write(Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x2, Uint8Array.of(1, 2))]));
+      try {
+        assert.deepEqual(await messages, ['early', '\u0001\u0002']);
+      } finally {
+        socket.destroy();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the client reads frames sent together with the 101 response', async () => {
+    const tcp = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', (request: Buffer) => {
+        const key = /sec-websocket-key: *(\S+)/i.exec(request.toString('latin1'))?.[1] ?? '';
+        const response =
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n\r\n`;
+        socket.end(Buffer.concat([Buffer.from(response), serverFrame(0x1, 'early'), serverFrame(0x8, closePayload(4000, 'done'))]));
+      });
+    });
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    try {
+      const client = new WebSocket(`ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, { perMessageDeflate: false });
+      const events: string[] = [];
+      client.on('open', () => events.push('open'));
+      client.on('message', (data: Buffer) => events.push(`message ${data.toString()}`));
+      const closed = ourClose(client);
+      assert.deepEqual(await closed, { code: 4000, reason: 'done', wasClean: true });
+      // As in browsers, nothing is delivered before 'open'.
+      assert.deepEqual(events, ['open', 'message early']);
+    } finally {
+      tcp.close();
+    }
   });
 });
