@@ -26,11 +26,12 @@ describe('§5.3 client-to-server masking', () => {
     assert.deepEqual(data, Buffer.of(0x7f, 0x9f, 0x4d, 0x51, 0x58));
   });
 
-  test('matches the reference for every length up to 100, every phase and every alignment', () => {
+  test('matches the reference for every length up to 100 and around the word-loop sizes, every phase and alignment', () => {
     const key = Uint8Array.of(0x12, 0x9a, 0xfe, 0x01);
-    const backing = new Uint8Array(128).map((_, i) => (i * 37 + 11) & 0xff);
+    const backing = new Uint8Array(1100).map((_, i) => (i * 37 + 11) & 0xff);
+    const lengths = [...Array.from({ length: 101 }, (_, i) => i), 127, 128, 129, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 263, 264, 272, 300, 1024, 1027];
     for (let offset = 0; offset < 8; offset++) {
-      for (let length = 0; length <= 100; length++) {
+      for (const length of lengths) {
         for (let phase = 0; phase < 4; phase++) {
           const copy = backing.slice();
           const view = copy.subarray(offset, offset + length);
