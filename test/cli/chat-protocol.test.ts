@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, test } from 'node:test';
 import {
   checkNickname,
@@ -144,5 +145,42 @@ describe('file frames', () => {
     ] as const) {
       assert.match(reason(parseFileFrame(frame, limits)), expected);
     }
+  });
+});
+
+describe('any input', () => {
+  test('parseClientMessage never throws, and what it accepts obeys the limits', () => {
+    const json = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.record({ type: fc.constantFrom('join', 'message', 'other'), nick: fc.anything(), text: fc.anything() }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+    );
+    fc.assert(
+      fc.property(json, (data) => {
+        const parsed = parseClientMessage(data, limits);
+        if (!parsed.ok) return;
+        const message = parsed.value;
+        if (message.type === 'join') assert.ok(checkNickname(message.nick, limits).ok);
+        else assert.ok(message.text.length > 0 && message.text.length <= limits.maxTextLength);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('parseFileFrame never throws on random bytes and never reads past the frame', () => {
+    const frame = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.tuple(fc.jsonValue(), fc.uint8Array({ maxLength: 32 })).map(([header, body]) => {
+        const text = Buffer.from(JSON.stringify(header) ?? '');
+        return Buffer.concat([Buffer.from([text.length >> 8, text.length & 0xff]), text, body]);
+      }),
+    );
+    fc.assert(
+      fc.property(frame, (bytes) => {
+        const parsed = parseFileFrame(bytes, limits);
+        if (parsed.ok) assert.ok(parsed.value.bytes.length <= bytes.length - 2);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

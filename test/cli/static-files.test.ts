@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +39,22 @@ describe('parseRequestPath', () => {
     ]) {
       assert.deepEqual(parseRequestPath(target), { ok: false, status: 400 }, target);
     }
+  });
+
+  test('never throws, and whatever it accepts stays inside the root', () => {
+    // Targets built from the pieces traversal attempts are made of, plus arbitrary text.
+    const piece = fc.constantFrom('/', '.', '..', '%2e', '%2E', '%2f', '%2F', '%5c', '\\', '%00', '%', '%c0%ae', 'a', 'b.txt', '?', '#', '//', '%25');
+    const target = fc.oneof(fc.array(piece, { maxLength: 12 }).map((pieces) => '/' + pieces.join('')), fc.string({ unit: 'binary', maxLength: 40 }));
+    fc.assert(
+      fc.property(target, (raw) => {
+        const parsed = parseRequestPath(raw);
+        if (!parsed.ok) return;
+        const resolved = join('/root', ...parsed.segments);
+        assert.ok(resolved === '/root' || resolved.startsWith('/root/'), `${raw} -> ${resolved}`);
+        for (const segment of parsed.segments) assert.ok(segment !== '' && segment !== '.' && segment !== '..' && !/[/\\\0]/.test(segment), raw);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   test('marks dot files hidden', () => {
