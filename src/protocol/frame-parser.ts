@@ -74,14 +74,15 @@ export class FrameParser {
   private readonly isUtf8: Utf8Check;
   private readonly allocate: (size: number) => Uint8Array;
 
-  private readonly header = new Uint8Array(14);
+  /** A header that straddles two chunks, gathered here; allocated the first time one does. */
+  private header: Uint8Array | undefined;
   private headerFill = 0;
 
   // The frame being read.
   private opcode = 0;
   private fin = false;
   private masked = false;
-  private readonly maskKey = new Uint8Array(4);
+  private maskKey: Uint8Array | undefined;
   private maskPhase = 0;
   private frameLength = 0;
   private remaining = 0;
@@ -133,7 +134,7 @@ export class FrameParser {
       }
     }
     // The header straddles chunks: gather it in `this.header`.
-    const header = this.header;
+    const header = (this.header ??= new Uint8Array(14));
     while (this.headerFill < 2) {
       if (pos === end) return pos;
       header[this.headerFill++] = chunk[pos++]!;
@@ -175,7 +176,7 @@ export class FrameParser {
         : this.fail(ErrorCode.UnmaskedClientFrame, 'client frames must be masked');
     }
     if (masked) {
-      const key = this.maskKey;
+      const key = (this.maskKey ??= new Uint8Array(4));
       key[0] = bytes[p]!;
       key[1] = bytes[p + 1]!;
       key[2] = bytes[p + 2]!;
@@ -219,7 +220,7 @@ export class FrameParser {
   private readPayload(chunk: Uint8Array, pos: number, end: number): number {
     const n = this.remaining <= end - pos ? this.remaining : end - pos;
     const piece = pos === 0 && n === end ? chunk : chunk.subarray(pos, pos + n);
-    if (this.masked) applyMask(piece, this.maskKey, this.maskPhase);
+    if (this.masked) applyMask(piece, this.maskKey!, this.maskPhase);
     this.maskPhase = (this.maskPhase + n) & 3;
     this.remaining -= n;
 
