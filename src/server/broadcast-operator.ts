@@ -182,6 +182,12 @@ export class BroadcastOperator {
 /**
  * A socket returned by `fetchSockets()`: its details, and the operations that work whether it is
  * connected to this node or another one.
+ *
+ * @example
+ * for (const socket of await io.in('room').fetchSockets()) {
+ *   if (socket.rooms.has('banned')) socket.disconnect(true);
+ *   else socket.emit('notice', 'hello');
+ * }
  */
 export class RemoteSocket implements SocketDetails {
   readonly id: SocketId;

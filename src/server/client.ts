@@ -5,6 +5,10 @@ import type { EngineConnection } from './engine-port.js';
 import type { Server } from './server.js';
 import type { Socket } from './socket.js';
 
+// Shared per-write options: the broadcast path allocates nothing per recipient.
+const COMPRESSION = Object.freeze({ compress: true });
+const NO_COMPRESSION = Object.freeze({ compress: false });
+
 /**
  * One Engine.IO connection and the Socket.IO sockets multiplexed over it (one per namespace).
  * Decodes incoming messages, routes packets to namespaces, and closes the connection on a
@@ -47,7 +51,7 @@ export class Client {
   writeToEngine(chunks: WireChunks, flags: BroadcastFlags): void {
     if (!this.isOpen) return;
     if (flags.volatile && this.conn.writable === false) return;
-    const options = { compress: flags.compress !== false };
+    const options = flags.compress === false ? NO_COMPRESSION : COMPRESSION;
     for (const chunk of chunks) this.conn.send(chunk, options);
   }
 

@@ -1,6 +1,11 @@
 /**
  * Why a server-side socket left its namespace: the first argument of its `disconnect` event.
  * The strings are those of the official server, so code written for it keeps working.
+ *
+ * @example
+ * socket.on('disconnect', (reason) => {
+ *   if (reason === DisconnectReason.PingTimeout) metrics.lostClients++;
+ * });
  */
 export const DisconnectReason = {
   /** `socket.disconnect()` on the server. */

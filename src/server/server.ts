@@ -302,13 +302,25 @@ export class Server {
     this.sockets.disconnectSockets(close);
   }
 
-  /** Listens on the main namespace (`connection`, and events sent by `serverSideEmit`). */
+  /**
+   * Listens on the main namespace: `connection` (a socket joined), `new_namespace`, and events
+   * other nodes send with `serverSideEmit`.
+   *
+   * @example
+   * io.on('connection', (socket) => socket.emit('welcome'));
+   */
+  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
+  on(event: 'new_namespace', listener: (nsp: Namespace) => void): this;
+  on(event: string, listener: (...args: never[]) => void): this;
   on(event: string, listener: (...args: never[]) => void): this {
     this.sockets.on(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
   /** Listens once on the main namespace. */
+  once(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
+  once(event: 'new_namespace', listener: (nsp: Namespace) => void): this;
+  once(event: string, listener: (...args: never[]) => void): this;
   once(event: string, listener: (...args: never[]) => void): this {
     this.sockets.once(event, listener as (...args: unknown[]) => void);
     return this;

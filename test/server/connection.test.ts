@@ -82,7 +82,8 @@ describe('namespaces', () => {
   test('an unknown namespace is refused with "Invalid namespace", the connection stays usable', async () => {
     const h = await startServer();
     try {
-      h.io.on('connection', (socket: Socket) => socket.on('ping', (ack: (v: string) => void) => ack('pong')));
+      // No annotation: the listener's socket is typed by Server#on.
+      h.io.on('connection', (socket) => socket.on('ping', (ack: (v: string) => void) => ack('pong')));
       const main = h.client('/');
       await waitFor(main, 'connect');
       const nope = main.io.socket('/nope');
