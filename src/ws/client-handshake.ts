@@ -13,7 +13,9 @@ import {
   upgradeRequestHeaders,
   verifyUpgradeResponse,
 } from '../protocol/index.js';
+import { offerDeflateExtension, type DeflateAgreement } from './deflate-session.js';
 import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
+import { resolveDeflateOptions, type PerMessageDeflateOptions } from './permessage-deflate.js';
 
 /** Options of a client `WebSocket`: everything a browser cannot set, for Node. */
 export interface WebSocketOptions extends ConnectionSettings {
@@ -37,11 +39,21 @@ export interface WebSocketOptions extends ConnectionSettings {
   servername?: string;
   /** Local address to connect from. */
   localAddress?: string;
+  /** Offer permessage-deflate (RFC 7692); an object sets what is offered and how messages are compressed. @default true */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** What a client handshake reports back to its `WebSocket`. */
 export interface ClientHandshakeCallbacks {
-  open(setup: { role: 'client'; socket: Duplex; head: Buffer; protocol: string; extensions: string; settings: ResolvedConnectionSettings }): void;
+  open(setup: {
+    role: 'client';
+    socket: Duplex;
+    head: Buffer;
+    protocol: string;
+    extensions: string;
+    settings: ResolvedConnectionSettings;
+    deflate: DeflateAgreement | undefined;
+  }): void;
   fail(error: Error): void;
 }
 
@@ -93,9 +105,10 @@ export function connectClient(
   const offeredProtocols = checkProtocols(protocols);
   const settings = resolveConnectionSettings(options);
   const handshakeTimeout = options.handshakeTimeout ?? 30_000;
+  const deflate = offerDeflateExtension(resolveDeflateOptions(options.perMessageDeflate, true));
 
   const key = createClientKey(randomBytes(16));
-  const headers: Record<string, string> = { ...options.headers, ...upgradeRequestHeaders({ key, protocols: offeredProtocols }) };
+  const headers: Record<string, string> = { ...options.headers, ...upgradeRequestHeaders({ key, protocols: offeredProtocols, extensions: deflate.offer }) };
   if (options.origin !== undefined) headers['Origin'] = options.origin;
   if (url.username !== '' || url.password !== '') {
     // Credentials in the URL become HTTP Basic authentication, as browsers send them.
@@ -148,13 +161,12 @@ export function connectClient(
     }
     let protocol: string;
     let extensions: string;
+    let agreement: DeflateAgreement | undefined;
     try {
       const result = verifyUpgradeResponse(response.statusCode ?? 0, response.headers, { key, protocols: offeredProtocols });
       protocol = result.protocol;
-      // No extension is offered yet, so any the server names was not asked for (RFC 6455 §4.1).
-      if (result.extensions.length > 0) {
-        throw new WebSocketError(ErrorCode.BadUpgradeResponse, `server accepted extension "${result.extensions[0]!.name}" that was not offered`);
-      }
+      // Throws for an extension that was not offered (RFC 6455 §4.1) or a bad answer (RFC 7692 §5.1).
+      agreement = deflate.accept(result.extensions);
       extensions = formatExtensionList(result.extensions);
     } catch (error) {
       socket.destroy();
@@ -163,7 +175,7 @@ export function connectClient(
     }
     settle();
     target.emit('upgrade', response);
-    callbacks.open({ role: 'client', socket, head, protocol, extensions, settings });
+    callbacks.open({ role: 'client', socket, head, protocol, extensions, settings, deflate: agreement });
   });
   request.end();
 

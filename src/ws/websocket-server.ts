@@ -9,6 +9,7 @@ import {
   ErrorCode,
   WebSocketError,
   acceptResponse,
+  formatExtensionList,
   frameHeaderSize,
   Opcode,
   parseUpgradeRequest,
@@ -16,8 +17,10 @@ import {
   writeFrameHeader,
 } from '../protocol/index.js';
 import type { AuthenticateHook, HandshakeRejection } from './auth.js';
+import { negotiateDeflateExtension } from './deflate-session.js';
 import { Heartbeat } from './heartbeat.js';
 import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
+import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
 import { toPayload } from './send-data.js';
 import { WebSocket } from './websocket.js';
 
@@ -45,6 +48,8 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   maxConnections?: number;
   /** Ping every connection this often (ms) and terminate those silent for a whole interval; 0 turns it off. @default 30000 */
   heartbeatInterval?: number;
+  /** Accept permessage-deflate (RFC 7692) offers; an object sets what is accepted and how messages are compressed. @default false */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Options of {@link WebSocketServer.broadcast}. */
@@ -80,6 +85,7 @@ export class WebSocketServer extends EventEmitter {
   private readonly handshakeTimeout: number;
   private readonly maxConnections: number;
   private readonly heartbeat: Heartbeat;
+  private readonly deflateOptions: ResolvedDeflateOptions | undefined;
   private readonly server: http.Server | HttpsServer | undefined;
   private readonly ownsServer: boolean;
   private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.upgradeFromServer(request, socket, head);
@@ -97,6 +103,7 @@ export class WebSocketServer extends EventEmitter {
     this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
     this.maxConnections = options.maxConnections ?? Infinity;
     this.heartbeat = new Heartbeat(options.heartbeatInterval ?? 30_000);
+    this.deflateOptions = resolveDeflateOptions(options.perMessageDeflate, false);
 
     if (options.port !== undefined) {
       this.ownsServer = true;
@@ -175,9 +182,18 @@ export class WebSocketServer extends EventEmitter {
       }
       const headers: Record<string, string> = {};
       this.emit('headers', headers, request);
-      socket.write(acceptResponse(upgrade.key, { protocol, headers }));
+      const deflate = negotiateDeflateExtension(upgrade.extensions, this.deflateOptions);
+      socket.write(acceptResponse(upgrade.key, { protocol, headers, extensions: deflate?.header }));
       socket.removeListener('error', onSocketError);
-      const connection = WebSocket.accept({ role: 'server', socket, head, protocol, extensions: '', settings: this.settings });
+      const connection = WebSocket.accept({
+        role: 'server',
+        socket,
+        head,
+        protocol,
+        extensions: deflate ? formatExtensionList(deflate.header) : '',
+        settings: this.settings,
+        deflate: deflate?.agreement,
+      });
       this.track(connection);
       callback(connection, request);
     };

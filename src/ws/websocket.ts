@@ -6,6 +6,7 @@ import {
   Connection,
   ErrorCode,
   Opcode,
+  RSV1,
   ReadyState,
   WebSocketError,
   applyMask,
@@ -15,6 +16,7 @@ import {
   type ConnectionHandler,
 } from '../protocol/index.js';
 import { connectClient, type WebSocketOptions } from './client-handshake.js';
+import { DeflateSession, type DeflateAgreement, type DeflateHost } from './deflate-session.js';
 import {
   CloseEvent,
   ErrorEvent,
@@ -25,6 +27,7 @@ import {
 } from './events.js';
 import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
 import type { ResolvedConnectionSettings } from './options.js';
+import { PerMessageDeflate } from './permessage-deflate.js';
 import { asBuffer, isBinaryType, toBinaryType, toPayload, type BinaryType, type SendData } from './send-data.js';
 
 export type { WebSocketOptions } from './client-handshake.js';
@@ -50,6 +53,8 @@ export interface SocketSetup {
   readonly protocol: string;
   readonly extensions: string;
   readonly settings: ResolvedConnectionSettings;
+  /** The permessage-deflate agreement, when the handshake settled one. */
+  readonly deflate?: DeflateAgreement | undefined;
 }
 
 /** Below this payload size a frame is copied behind its header and written once; above, header and payload are written separately. */
@@ -110,6 +115,9 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
   private queuedBytes = 0;
   private ownHeartbeat: Heartbeat | undefined;
   private abortHandshake: ((error: Error) => void) | undefined;
+  private deflate: DeflateSession | undefined;
+  private userPaused = false;
+  private inflateHold = false;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
@@ -172,7 +180,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return (this.socket?.writableLength ?? 0) + this.queuedBytes;
+    return (this.socket?.writableLength ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0);
   }
 
   /** Whether the socket's reading is paused by {@link pause}. */
@@ -235,9 +243,14 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     }
     this.state = ReadyState.CLOSING;
     const frame = this.connection!.close(code, text);
-    if (frame) this.socket!.write(frame);
-    if (this.connection!.closeReceived) this.finishClosingHandshake();
-    else this.startCloseTimer();
+    const finish = (): void => {
+      if (frame) this.socket!.write(frame);
+      if (this.connection!.closeReceived) this.finishClosingHandshake();
+      else this.startCloseTimer();
+    };
+    // The close frame goes after the messages still being compressed.
+    if (this.deflate) this.deflate.afterSends(finish);
+    else finish();
   }
 
   /** Destroys the connection at once, without a closing handshake (the close code reported is 1006). */
@@ -253,12 +266,14 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
 
   /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control. */
   pause(): void {
+    this.userPaused = true;
     this.socket?.pause();
   }
 
   /** Resumes reading after {@link pause}. */
   resume(): void {
-    this.socket?.resume();
+    this.userPaused = false;
+    if (!this.inflateHold) this.socket?.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
@@ -321,7 +336,8 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
   sendFrame(frame: Buffer, callback?: SendCallback): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
     if (!this.admit(frame.length, callback)) return true;
-    this.socket!.write(frame, callback);
+    if (this.deflate) this.deflate.afterSends(() => this.socket!.write(frame, callback), callback);
+    else this.socket!.write(frame, callback);
     return true;
   }
 
@@ -332,9 +348,16 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     this.chosenProtocol = setup.protocol;
     this.chosenExtensions = setup.extensions;
     this.abortHandshake = undefined;
-    this.connection = new Connection(this.protocolHandler(), {
+    let handler = this.protocolHandler();
+    if (setup.deflate) {
+      const { parameters, options } = setup.deflate;
+      this.deflate = new DeflateSession(this.deflateHost(), new PerMessageDeflate(parameters, setup.role, options, settings.maxPayload));
+      handler = this.deflate.wrap(handler, () => this.connection!);
+    }
+    this.connection = new Connection(handler, {
       role: setup.role,
       maxPayload: settings.maxPayload,
+      messageRsvMask: setup.deflate ? RSV1 : 0,
       autoPong: settings.autoPong,
       isUtf8,
       allocate: Buffer.allocUnsafe,
@@ -388,6 +411,24 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     };
   }
 
+  private deflateHost(): DeflateHost {
+    return {
+      writeFrame: (opcode, payload, fin, rsv, callback) => {
+        const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+        this.writeFrame(opcode, payload, length, fin, callback, rsv);
+      },
+      holdReading: (hold) => {
+        this.inflateHold = hold;
+        if (hold) this.socket!.pause();
+        else if (!this.userPaused) this.socket!.resume();
+      },
+      onInternalError: (error) => {
+        this.emitError(error);
+        if (this.state === ReadyState.OPEN) this.close(CloseCode.InternalError);
+      },
+    };
+  }
+
   /** Both close frames have crossed: RFC 6455 §7.1.1 has the server close TCP first; the client waits for it. */
   private finishClosingHandshake(): void {
     if (!this.connection!.closeSent || !this.connection!.closeReceived) return;
@@ -420,6 +461,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     this.ownHeartbeat?.stop();
     this.state = ReadyState.CLOSED;
     this.rejectQueuedSends();
+    this.deflate?.close();
     const connection = this.connection!;
     const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;
     const reason = connection.closeReceived ? connection.closeReason : '';
@@ -450,6 +492,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (!this.admit(length, callback)) return;
     this.fragmenting = !fin;
+    if (this.deflate?.send(opcode, payload, length, fin, options?.compress, callback)) return;
     this.writeFrame(opcode, payload, length, fin, callback);
   }
 
@@ -463,13 +506,13 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     return false;
   }
 
-  private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined): void {
+  private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined, rsv = 0): void {
     const socket = this.socket!;
     const maskKey = this.connection!.maskKey();
     const headerLength = frameHeaderSize(length, maskKey !== undefined);
     if (typeof payload === 'string' || maskKey !== undefined || length <= COPY_THRESHOLD) {
       const frame = Buffer.allocUnsafe(headerLength + length);
-      writeFrameHeader(frame, 0, opcode, length, fin, 0, maskKey);
+      writeFrameHeader(frame, 0, opcode, length, fin, rsv, maskKey);
       if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
       else payload.copy(frame, headerLength);
       if (maskKey !== undefined) applyMask(frame.subarray(headerLength), maskKey);
@@ -478,7 +521,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     }
     // Large server payloads go out without a copy, header and payload in one corked write.
     const header = Buffer.allocUnsafe(headerLength);
-    writeFrameHeader(header, 0, opcode, length, fin, 0);
+    writeFrameHeader(header, 0, opcode, length, fin, rsv);
     socket.cork();
     socket.write(header);
     socket.write(payload, callback);
@@ -497,7 +540,9 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
       if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
       return;
     }
-    this.socket!.write(this.connection!.encode(opcode, bytes), callback);
+    const frame = this.connection!.encode(opcode, bytes);
+    if (this.deflate) this.deflate.afterSends(() => this.socket!.write(frame, callback), callback);
+    else this.socket!.write(frame, callback);
   }
 
   /** Blobs are read asynchronously; later sends wait behind them so messages keep their order. */
