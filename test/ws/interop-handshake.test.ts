@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { WebSocket as WsWebSocket, WebSocketServer as WsServer } from 'ws';
+import { ErrorCode, WebSocket, WebSocketError, WebSocketServer, basicAuth } from '../../src/ws/index.js';
+import { startServer } from '../helpers/ws-peers.js';
+import { next, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
+
+// The opening handshake between Switchboard and `ws`: subprotocols, headers, paths, IPv6, refusals.
+
+describe('interop handshake: Switchboard server, ws client', () => {
+  test('the server picks a subprotocol with handleProtocols and ws sees it', async () => {
+    const server = await startServer({ handleProtocols: (offered) => (offered.has('v2.chat') ? 'v2.chat' : false) });
+    try {
+      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const offered = new WsWebSocket(server.url, ['v1.chat', 'v2.chat']);
+      await next(offered, 'open');
+      const [socket] = await accepted;
+      assert.equal(offered.protocol, 'v2.chat');
+      assert.equal(socket.protocol, 'v2.chat');
+      const closed = wsClose(offered);
+      offered.close();
+      await closed;
+
+      // Offered subprotocols, none chosen: ws fails the handshake, as Switchboard's client does.
+      const declined = new WsWebSocket(server.url, ['v1.chat']);
+      const failure = next<[Error]>(declined, 'error');
+      assert.match((await failure)[0].message, /subprotocol/i);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('by default the server picks the first subprotocol offered', async () => {
+    const server = await startServer();
+    try {
+      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const client = new WsWebSocket(server.url, ['first', 'second']);
+      await next(client, 'open');
+      const [socket] = await accepted;
+      assert.equal(client.protocol, 'first');
+      assert.equal(socket.protocol, 'first');
+      const closed = ourClose(socket);
+      client.close();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the request reaches the connection listener with its path, query and headers', async () => {
+    const server = await startServer({ path: '/chat' });
+    try {
+      const accepted = next<[WebSocket, IncomingMessage]>(server.wss, 'connection');
+      const client = await openWsClient(`${server.url}/chat?room=42`, { headers: { 'X-Trace': 'abc' }, origin: 'https://app.example' });
+      const [socket, request] = await accepted;
+      assert.equal(request.url, '/chat?room=42');
+      assert.equal(request.headers['x-trace'], 'abc');
+      assert.equal(request.headers.origin, 'https://app.example');
+      const closed = ourClose(socket);
+      client.close();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an authenticate refusal reaches ws as an unexpected response with its status', async () => {
+    const server = await startServer({ authenticate: basicAuth((user, password) => user === 'ada' && password === 'lovelace') });
+    try {
+      const refused = new WsWebSocket(server.url, { auth: 'ada:wrong' });
+      const [, response] = await next<[unknown, IncomingMessage]>(refused, 'unexpected-response');
+      assert.equal(response.statusCode, 401);
+      assert.match(String(response.headers['www-authenticate']), /^Basic/);
+      refused.on('error', () => undefined);
+      refused.terminate();
+
+      const admitted = new WsWebSocket(server.url, { auth: 'ada:lovelace' });
+      await next(admitted, 'open');
+      const closed = wsClose(admitted);
+      admitted.close();
+      assert.equal((await closed).code, 1005);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a ws client on another path gets 400', async () => {
+    const server = await startServer({ path: '/only-here' });
+    try {
+      const client = new WsWebSocket(`${server.url}/elsewhere`);
+      const [, response] = await next<[unknown, IncomingMessage]>(client, 'unexpected-response');
+      assert.equal(response.statusCode, 400);
+      client.on('error', () => undefined);
+      client.terminate();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('interop handshake: ws server, Switchboard client', () => {
+  test('the client sees the subprotocol the ws server picks', async () => {
+    const server = await startWsServer({ handleProtocols: (offered) => (offered.has('b') ? 'b' : false) });
+    try {
+      const accepted = next<[WsWebSocket]>(server.wss, 'connection');
+      const client = await openOurClient(new WebSocket(server.url, ['a', 'b']));
+      const [socket] = await accepted;
+      assert.equal(client.protocol, 'b');
+      assert.equal(socket.protocol, 'b');
+      const closed = ourClose(client);
+      client.close();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a ws server that picks none of the offered subprotocols fails the client handshake, as in browsers', async () => {
+    const server = await startWsServer({ handleProtocols: () => false });
+    try {
+      const client = new WebSocket(server.url, ['a']);
+      const error = next<[Error]>(client, 'error');
+      const closed = ourClose(client);
+      const [failure] = await error;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.BadUpgradeResponse);
+      assert.deepEqual(await closed, { code: 1006, reason: '', wasClean: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the client sends its path, query, headers, Origin and URL credentials', async () => {
+    const server = await startWsServer();
+    try {
+      const accepted = next<[WsWebSocket, IncomingMessage]>(server.wss, 'connection');
+      const client = await openOurClient(
+        new WebSocket(`${server.url.replace('ws://', 'ws://ada:l%C3%B8velace@')}/feed?since=7`, {
+          headers: { 'X-Trace': 'abc' },
+          origin: 'https://app.example',
+        }),
+      );
+      const [, request] = await accepted;
+      assert.equal(request.url, '/feed?since=7');
+      assert.equal(request.headers['x-trace'], 'abc');
+      assert.equal(request.headers.origin, 'https://app.example');
+      assert.equal(request.headers.authorization, `Basic ${Buffer.from('ada:løvelace').toString('base64')}`);
+      assert.equal(request.headers['sec-websocket-version'], '13');
+      const closed = ourClose(client);
+      client.close();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a ws server refusing the handshake fails the client with the status', async () => {
+    const server = await startWsServer({
+      verifyClient: (_info: unknown, done: (ok: boolean, code?: number, message?: string) => void) => done(false, 403, 'Forbidden'),
+    });
+    try {
+      const client = new WebSocket(server.url);
+      const error = next<[Error]>(client, 'error');
+      const closed = ourClose(client);
+      const [failure] = await error;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.BadUpgradeResponse);
+      assert.equal(failure.status, 403);
+      assert.equal((await closed).code, 1006);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('interop handshake: IPv6 loopback', () => {
+  test('the Switchboard client reaches a ws server on [::1], and ws reaches a Switchboard server there', async () => {
+    const wsServer = new WsServer({ port: 0, host: '::1' });
+    await once(wsServer, 'listening');
+    wsServer.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+    try {
+      const client = await openOurClient(new WebSocket(`ws://[::1]:${(wsServer.address() as AddressInfo).port}/`));
+      const echoed = nextMessage(client);
+      client.send('over IPv6');
+      assert.equal((await echoed).data.toString(), 'over IPv6');
+      const closed = ourClose(client);
+      client.close(1000);
+      assert.equal((await closed).code, 1000);
+    } finally {
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    }
+
+    const ours = new WebSocketServer({ port: 0, host: '::1' });
+    await once(ours, 'listening');
+    ours.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer) => socket.send(data)));
+    try {
+      const client = await openWsClient(`ws://[::1]:${(ours.address() as AddressInfo).port}/`);
+      const echoed = nextMessage(client);
+      client.send('back over IPv6');
+      assert.equal((await echoed).data.toString(), 'back over IPv6');
+      const closed = wsClose(client);
+      client.close(1000);
+      assert.equal((await closed).code, 1000);
+    } finally {
+      await new Promise<void>((resolve) => ours.close(() => resolve()));
+    }
+  });
+});
