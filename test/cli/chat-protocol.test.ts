@@ -12,11 +12,7 @@ import {
   parseFileFrame,
   type Checked,
 } from '../../src/cli/chat/chat-protocol.js';
-
-/** Any string of code points, lone surrogates included (cheaper to set up than fast-check's 'binary' unit). */
-function anyText(maxLength: number): fc.Arbitrary<string> {
-  return fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points));
-}
+import { anyText } from '../helpers/any-text.js';
 
 const limits = defaultChatLimits;
 

@@ -8,11 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { contentTypeOf, createStaticHandler, parseRequestPath } from '../../src/cli/static-files.js';
 import { rawRequest } from '../helpers/raw-http.js';
-
-/** Any string of code points, lone surrogates included (cheaper to set up than fast-check's 'binary' unit). */
-function anyText(maxLength: number): fc.Arbitrary<string> {
-  return fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points));
-}
+import { anyText } from '../helpers/any-text.js';
 
 describe('parseRequestPath', () => {
   test('splits and decodes an origin-form target, dropping query and fragment', () => {
