@@ -195,7 +195,7 @@ describe('chat demo in headless Chromium', { skip: skipUnlessChromium() }, () =>
   });
 
   test('stopping the server closes the page with 1001 (Going Away)', async () => {
-    const exit = await serve.stop('SIGTERM', 5000);
+    const exit = await serve.stop('SIGTERM', 10_000);
     assert.equal(exit.code, 0);
     await ada.page.getByRole('status').getByText('Disconnected (close code 1001, clean: server shutting down)').waitFor();
     await screenshot(ada, '3-server-stopped');
