@@ -392,6 +392,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.pendingCallbacks = [];
     this.sentCallbacks = [];
     this.detachTransport();
+    // The session is over: a held poll still gets the close packet, but nothing waits for another.
+    this.transport.discard();
     this.transport.close();
     this.emit('close', reason, description);
   }

@@ -73,7 +73,12 @@ export interface RawRequestOptions {
 /** Sends one HTTP request by hand to 127.0.0.1:port and collects the whole answer. */
 export function rawRequest(port: number, path: string, options: RawRequestOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false });
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined && headers['Transfer-Encoding'] === undefined) {
+      headers['Content-Length'] = String(Buffer.byteLength(options.body));
+    }
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: false });
+    req.setNoDelay(true);
     let timer: NodeJS.Timeout | undefined;
     if (options.abortAfter !== undefined) {
       timer = setTimeout(() => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { EngineSocket } from '../../src/engine/index.js';
 import { openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
 
@@ -243,5 +244,38 @@ describe('HTTP long-polling', () => {
       assert.equal((await pending).body, '1');
       assert.equal(fixture.engine.clientsCount, 0);
     });
+  });
+});
+
+describe('Hostile input', () => {
+  it('random POST bodies and query strings never crash the server or disturb another session', async () => {
+    const fixture = await startEngine({ pingInterval: 5000, pingTimeout: 5000 });
+    try {
+      const bystander = await openPolling(fixture);
+      const bystanderSocket = fixture.engine.clients.get(bystander.sid)!;
+      const seen: (string | Buffer)[] = [];
+      bystanderSocket.on('message', (data) => seen.push(data));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes))),
+          fc.constantFrom('', '&sid=nope', '&EIO=3', '&transport=x', '&sid=', '&sid=%00', '&EIO=4&EIO=3'),
+          async (body, extra) => {
+            const { sid } = await openPolling(fixture);
+            const response = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}${extra}`), { method: 'POST', body });
+            assert.ok([200, 400].includes(response.status), `${response.status} ${response.body}`);
+            if (response.status === 200) assert.equal(response.body, 'ok');
+            else assert.equal(typeof JSON.parse(response.body).code, 'number');
+            fixture.engine.clients.get(sid)?.close();
+          },
+        ),
+        { numRuns: 30 },
+      );
+      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${bystander.sid}`), { method: 'POST', body: '4still fine' });
+      assert.equal(posted.body, 'ok');
+      assert.deepEqual(seen, ['still fine']);
+      assert.equal(bystanderSocket.readyState, 'open');
+    } finally {
+      await fixture.close();
+    }
   });
 });
