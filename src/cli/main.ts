@@ -5,6 +5,14 @@
  */
 import { runCli } from './cli.js';
 
+// A reader that went away (`switchboard serve | head -1`) must not crash a server that is still
+// serving: later writes to the closed pipe are dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

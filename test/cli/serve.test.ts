@@ -106,6 +106,15 @@ describe('switchboard serve shutdown', () => {
   }
 });
 
+test('switchboard serve keeps serving and stops cleanly after its stdout reader goes away', async (t) => {
+  const serve = await startServe();
+  t.after(() => serve.kill());
+  // As with `switchboard serve | head -1`: the pipe closes, later writes hit EPIPE.
+  serve.child.stdout!.destroy();
+  assert.equal((await fetch(serve.url)).status, 200);
+  assert.deepEqual(await serve.stop('SIGTERM', SHUTDOWN_BOUND_MS), { code: 0, signal: null }, serve.stderr());
+});
+
 test('switchboard serve --static serves a directory ahead of the demo pages', async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'switchboard-serve-'));
   t.after(() => rmSync(directory, { recursive: true, force: true }));
