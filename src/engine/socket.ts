@@ -184,8 +184,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   shutdown(reason: CloseReason): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
+    this.closeReason = reason;
     this.transport.discard();
-    this.closeTransport(reason);
+    this.transport.close();
   }
 
   /** @internal Hands a polling request of this session to its transport. */
@@ -245,8 +246,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private switchTo(next: Transport): void {
     const previous = this.transport;
     this.upgradeState = 'upgraded';
-    previous.discard();
+    // Let go of the old transport before it closes, so its 'close' does not end the session.
     this.detachTransport();
+    previous.discard();
     previous.close();
     this.transport = next;
     this.attach(next);

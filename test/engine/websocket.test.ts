@@ -231,6 +231,24 @@ describe('WebSocket transport', () => {
       }
     });
 
+    it('socket.close() mid-upgrade lets the upgrade finish, then closes over WebSocket with "forced close"', async () => {
+      const connection = fixture.nextConnection();
+      const { sid } = await openPolling(fixture);
+      const socket = await connection;
+      const client = await RawWebSocket.connect(wsUrl(`EIO=4&transport=websocket&sid=${sid}`));
+      client.send('2probe');
+      assert.equal(await client.nextText(), '3probe');
+      const closed = waitFor<[string]>(socket, 'close');
+      socket.close();
+      assert.equal(socket.readyState, 'closing');
+      client.send('5');
+      await waitFor(socket, 'upgrade');
+      assert.equal((await closed)[0], 'forced close');
+      const [code] = await Promise.race([client.closed, sleep(1000).then(() => [-1])]);
+      assert.notEqual(code, -1, 'the WebSocket is closed, not left open on a closed session');
+      assert.equal(fixture.engine.clientsCount, 0);
+    });
+
     it('closing the session mid-upgrade closes the candidate WebSocket too', async () => {
       const connection = fixture.nextConnection();
       const { sid } = await openPolling(fixture);
