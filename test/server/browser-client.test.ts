@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { Server } from '../../src/server/index.js';
+import { collectPageErrors, launchChromium, skipUnlessChromium } from '../helpers/browser.js';
+import { TRANSPORT_MODES, type TransportMode } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+// The official browser bundle, unchanged, served to the page (the package exports no subpath for it).
+const CLIENT_BUNDLE = readFileSync(
+  join(dirname(require.resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js'),
+);
+
+/** What the page reports back. */
+interface PageResult {
+  id: string;
+  transport: string;
+  sum: unknown;
+  echoed: number[];
+  fromServer: number[];
+  news: string[];
+}
+
+describe('the official browser client in headless Chromium', { skip: skipUnlessChromium() }, () => {
+  let browser: Browser;
+  let io: Server;
+  let url: string;
+  const http = createServer((req, res) => {
+    if (req.url === '/socket.io.min.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(CLIENT_BUNDLE);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/socket.io.min.js"></script>');
+  });
+
+  before(async () => {
+    io = new Server(http, { pingInterval: 500 });
+    io.on('connection', (socket) => {
+      socket.on('sum', (a: number, b: number, ack: (n: number) => void) => ack(a + b));
+      socket.on('echo', (data: Buffer, ack: (reply: Buffer) => void) => ack(Buffer.concat([data, Buffer.from([0xff])])));
+      socket.on('join', async (room: string, ack: () => void) => {
+        await socket.join(room);
+        ack();
+        io.to(room).emit('news', `welcome to ${room}`);
+      });
+      socket.emit('bytes', { deep: [Buffer.from([1, 2, 3])] });
+    });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await io?.close();
+  });
+
+  for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
+    test(`over ${mode}: connect, acks, binary both ways, rooms, server disconnect`, async () => {
+      const page = await browser.newPage();
+      const errors = collectPageErrors(page);
+      try {
+        await page.goto(url);
+        const options = TRANSPORT_MODES[mode];
+        const result = await page.evaluate(async (clientOptions) => {
+          type ClientSocket = {
+            id: string;
+            io: { engine: { transport: { name: string }; once(event: string, fn: () => void): void } };
+            on(event: string, fn: (...args: never[]) => void): void;
+            once(event: string, fn: (...args: never[]) => void): void;
+            emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
+          };
+          const connect = (globalThis as unknown as { io: (options: object) => ClientSocket }).io;
+          const socket = connect({ ...clientOptions, reconnection: false });
+          const fromServer = new Promise<number[]>((resolve) =>
+            socket.once('bytes', (payload: { deep: ArrayBuffer[] }) => resolve([...new Uint8Array(payload.deep[0] as ArrayBuffer)])),
+          );
+          await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+          if (clientOptions.transports.length > 1 && socket.io.engine.transport.name !== 'websocket') {
+            await new Promise<void>((resolve) => socket.io.engine.once('upgrade', () => resolve()));
+          }
+          const sum = await socket.emitWithAck('sum', 2, 40);
+          const echoed = (await socket.emitWithAck('echo', new Uint8Array([7, 8]))) as ArrayBuffer;
+          const news: string[] = [];
+          socket.on('news', (text: string) => news.push(text));
+          await socket.emitWithAck('join', 'lobby');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          socket.once('disconnect', (why: string) => ((globalThis as unknown as { disconnectReason?: string }).disconnectReason = why));
+          return {
+            id: socket.id,
+            transport: socket.io.engine.transport.name,
+            sum,
+            echoed: [...new Uint8Array(echoed)],
+            fromServer: await fromServer,
+            news,
+          };
+        }, options);
+        const partial: PageResult = result;
+        assert.equal(partial.transport, mode === 'polling' ? 'polling' : 'websocket');
+        assert.equal(partial.sum, 42);
+        assert.deepEqual(partial.echoed, [7, 8, 0xff]);
+        assert.deepEqual(partial.fromServer, [1, 2, 3]);
+        assert.deepEqual(partial.news, ['welcome to lobby']);
+        const serverSocket = io.sockets.sockets.get(partial.id);
+        assert.ok(serverSocket, 'the page socket is known to the server under the same id');
+        serverSocket.disconnect();
+        const reason = await page.waitForFunction(() => (globalThis as unknown as { disconnectReason?: string }).disconnectReason, undefined, {
+          timeout: 3000,
+        });
+        assert.equal(await reason.jsonValue(), 'io server disconnect');
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
