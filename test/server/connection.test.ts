@@ -182,15 +182,36 @@ describe('connection limits and options', () => {
     }
   });
 
-  test('a custom path, and engine options passed through', async () => {
-    const h = await startServer({ path: '/rt', maxHttpBufferSize: 1000 });
+  test('a custom path is served instead of the default one', async () => {
+    const h = await startServer({ path: '/rt' });
     try {
       const client = h.client('/', { path: '/rt/' });
       await waitFor(client, 'connect');
       assert.equal(h.io.path, '/rt/');
-      const big = h.client('/');
-      const [err] = await waitFor<[Error]>(big, 'connect_error');
-      assert.ok(err.message.length > 0, 'the default path is not served');
+      const wrongPath = h.client('/');
+      const [err] = await waitFor<[Error]>(wrongPath, 'connect_error');
+      assert.ok(err.message.length > 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('engine options pass through: maxHttpBufferSize ends a client whose message is too big', async () => {
+    const h = await startServer({ maxHttpBufferSize: 1000 });
+    try {
+      const serverSide = waitFor<[Socket]>(h.io, 'connection');
+      const client = h.client('/');
+      await waitFor(client, 'connect');
+      const [socket] = await serverSide;
+      const small = waitFor(socket, 'data');
+      client.emit('data', 'x'.repeat(500));
+      await small;
+      const gone = waitFor<[string]>(socket, 'disconnect');
+      client.emit('data', 'x'.repeat(5000));
+      const [reason] = await gone;
+      assert.equal(reason, 'transport error');
+      assert.equal(h.io.engine.options.maxHttpBufferSize, 1000);
+      assert.equal(h.io.engine.options.pingInterval, 200);
     } finally {
       await h.close();
     }
