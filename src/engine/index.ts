@@ -12,7 +12,13 @@ export {
   type EngineServerOptions,
   type ResolvedEngineOptions,
 } from './options.js';
-export { EngineServer, type AttachOptions, type ConnectionError, type EngineServerEvents } from './server.js';
+export {
+  EngineServer,
+  type AttachOptions,
+  type ConnectionError,
+  type EngineHeaders,
+  type EngineServerEvents,
+} from './server.js';
 export {
   CloseReason,
   EngineSocket,

@@ -31,12 +31,19 @@ export interface ConnectionError {
   readonly context: Readonly<Record<string, unknown>>;
 }
 
+/** Response headers that `'headers'` and `'initial_headers'` listeners may add to. */
+export type EngineHeaders = Record<string, string | string[]>;
+
 /** Events of an {@link EngineServer}. */
 export interface EngineServerEvents {
   /** A session opened. */
   connection: [socket: EngineSocket];
   /** A request was refused with an Engine.IO error. */
   connection_error: [error: ConnectionError];
+  /** Before answering a handshake (polling or WebSocket): add headers, such as cookies, to the answer. */
+  initial_headers: [headers: EngineHeaders, req: IncomingMessage];
+  /** Before answering any polling request or WebSocket handshake of the engine. */
+  headers: [headers: EngineHeaders, req: IncomingMessage];
 }
 
 /** Options of {@link EngineServer.attach}. */
@@ -79,10 +86,6 @@ function pathnameOf(req: IncomingMessage): string {
 // RFC 9110 §5.5: field values are visible ASCII, spaces, tabs and obs-text; anything else is forged.
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** A session id: 15 random bytes as 20 characters of base64url. */
-function generateId(): string {
-  return randomBytes(15).toString('base64url');
-}
 
 /**
  * An Engine.IO protocol v4 server: opens sessions over HTTP long-polling and WebSocket, upgrades
@@ -191,6 +194,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /**
+   * Chooses the id of a new session: by default 15 random bytes as 20 characters of base64url.
+   * Replace it to derive ids from the request; ids must be unique among open sessions, and a
+   * failure (or a duplicate) refuses the handshake with "Bad request".
+   *
+   * @example
+   * engine.generateId = (req) => `${req.headers['x-node-id']}-${randomUUID()}`;
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return randomBytes(15).toString('base64url');
+  }
+
+  /**
    * Closes every session with "server shutting down" and the WebSocket server. The engine can
    * serve again afterwards (sessions then start anew).
    */
@@ -213,18 +228,22 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (sid !== null) {
       // The session may have closed while the checks above settled.
       const session = this.clients.get(sid);
-      if (session === undefined) this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid } }, res);
-      else session.handlePollingRequest(req, res);
+      if (session === undefined) {
+        this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid } }, res);
+        return;
+      }
+      for (const [name, value] of Object.entries(this.responseHeaders(req, undefined))) res.setHeader(name, value);
+      session.handlePollingRequest(req, res);
       return;
     }
-    if (res.destroyed) return; // the client left while allowRequest decided
-    const id = generateId();
+    const id = await this.newId(req, res);
+    if (id === undefined || res.destroyed) return; // refused, or the client left meanwhile
     const transport = new PollingTransport({
       maxHttpBufferSize: this.options.maxHttpBufferSize,
       // The close packet waits for the client's next poll; a live client polls well within this.
       closeTimeout: this.options.pingTimeout,
     });
-    if (this.options.cookie !== undefined) res.setHeader('Set-Cookie', serializeCookie(this.options.cookie, id));
+    for (const [name, value] of Object.entries(this.responseHeaders(req, id))) res.setHeader(name, value);
     const socket = this.register(id, req, transport);
     transport.onRequest(req, res);
     this.emit('connection', socket);
@@ -244,10 +263,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_UPGRADE_ERROR', sid } }, socket);
       return;
     }
-    if (socket.destroyed) return;
-    socket.off('error', onEarlyError);
     // The id is chosen before the handshake so the cookie can go out with the 101 response.
-    const id = sid === null ? generateId() : undefined;
+    const id = sid === null ? await this.newId(req, socket) : undefined;
+    if ((sid === null && id === undefined) || socket.destroyed) return;
+    socket.off('error', onEarlyError);
     if (id !== undefined) this.pendingIds.set(req, id);
     this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingIds.delete(req);
@@ -264,6 +283,36 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       target.upgradeTo(new WebSocketTransport(ws));
     });
+  }
+
+  /** Asks {@link generateId} for a fresh id; refuses the handshake and returns `undefined` if it fails. */
+  private async newId(req: IncomingMessage, target: ServerResponse | Duplex): Promise<string | undefined> {
+    let id: unknown;
+    try {
+      id = await this.generateId(req);
+    } catch (error) {
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'ID_GENERATION_ERROR', error } }, target);
+      return undefined;
+    }
+    if (typeof id !== 'string' || id.length === 0 || this.clients.has(id)) {
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'ID_GENERATION_ERROR', id } }, target);
+      return undefined;
+    }
+    return id;
+  }
+
+  /**
+   * Headers for an answer: the session cookie and whatever `'initial_headers'` (handshakes, where
+   * `id` is the new session's) and `'headers'` listeners add.
+   */
+  private responseHeaders(req: IncomingMessage, id: string | undefined): EngineHeaders {
+    const headers: EngineHeaders = {};
+    if (id !== undefined) {
+      if (this.options.cookie !== undefined) headers['Set-Cookie'] = serializeCookie(this.options.cookie, id);
+      this.emit('initial_headers', headers, req);
+    }
+    this.emit('headers', headers, req);
+    return headers;
   }
 
   private register(id: string, req: IncomingMessage, transport: Transport): EngineSocket {
@@ -357,9 +406,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     };
     const wss = new WebSocketServer(options);
     wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
-      const cookie = this.options.cookie;
-      const id = this.pendingIds.get(req);
-      if (cookie !== undefined && id !== undefined) headers['Set-Cookie'] = serializeCookie(cookie, id);
+      for (const [name, value] of Object.entries(this.responseHeaders(req, this.pendingIds.get(req)))) {
+        // One header line per value: the handshake answer is written as raw text.
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
     });
     this.wss = wss;
     return wss;

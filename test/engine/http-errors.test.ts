@@ -245,3 +245,65 @@ describe('Serving without attach', () => {
     assert.equal(new EngineServer().options.path, '/engine.io/');
   });
 });
+
+describe('Hooks: generateId and header events', () => {
+  it('uses a replaced generateId, and refuses handshakes whose id fails or is taken', async () => {
+    const fixture = await startEngine();
+    const errors: ConnectionError[] = [];
+    fixture.engine.on('connection_error', (error) => errors.push(error));
+    try {
+      let next: string | Error = 'custom-1';
+      fixture.engine.generateId = async () => {
+        if (next instanceof Error) throw next;
+        return next;
+      };
+      assert.equal((await openPolling(fixture)).sid, 'custom-1');
+      const duplicate = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
+      assert.equal(duplicate.status, 400);
+      assert.deepEqual(JSON.parse(duplicate.body), { code: 3, message: 'Bad request' });
+      next = new Error('id service down');
+      const failed = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
+      assert.equal(failed.status, 400);
+      assert.deepEqual(errors.map((error) => error.context['name']), ['ID_GENERATION_ERROR', 'ID_GENERATION_ERROR']);
+      next = 'custom-ws';
+      const connection = fixture.nextConnection();
+      const client = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
+      assert.equal((await connection).id, 'custom-ws');
+      client.close();
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("lets 'initial_headers' and 'headers' listeners add response headers", async () => {
+    const fixture = await startEngine();
+    const seen: string[] = [];
+    fixture.engine.on('initial_headers', (headers, req) => {
+      headers['X-Initial'] = 'yes';
+      seen.push(`initial ${new URL(req.url!, 'http://x').searchParams.get('transport')}`);
+    });
+    fixture.engine.on('headers', (headers) => {
+      headers['X-Every'] = 'yes';
+      seen.push('every');
+    });
+    try {
+      const handshake = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
+      assert.equal(handshake.headers['x-initial'], 'yes');
+      assert.equal(handshake.headers['x-every'], 'yes');
+      const sid = JSON.parse(handshake.body.slice(1)).sid as string;
+      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '4x' });
+      assert.equal(posted.headers['x-initial'], undefined);
+      assert.equal(posted.headers['x-every'], 'yes');
+
+      const upgrade = request({ host: '127.0.0.1', port: fixture.port, path: fixture.path('EIO=4&transport=websocket'), headers: UPGRADE_HEADERS });
+      upgrade.end();
+      const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
+      assert.equal(accepted.headers['x-initial'], 'yes');
+      assert.equal(accepted.headers['x-every'], 'yes');
+      socket.destroy();
+      assert.deepEqual(seen, ['initial polling', 'every', 'every', 'initial websocket', 'every']);
+    } finally {
+      await fixture.close();
+    }
+  });
+});
