@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isUtf8 as nodeIsUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -204,30 +205,40 @@ for (const peer of PEERS) {
       );
     });
 
-    test('a fragmented text message is accepted exactly when TextDecoder accepts its bytes', () => {
-      const utf8ish = fc
-        .array(
-          fc.oneof(
-            textBytes,
-            fc.uint8Array({ maxLength: 3 }),
-            fc.constantFrom(Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xf4, 0x90), Uint8Array.of(0xc0, 0xaf), Uint8Array.of(0xe2, 0x82)),
+    for (const [checkName, isUtf8] of [
+      ['the portable check', undefined],
+      ["Node's buffer.isUtf8, as the binding uses", nodeIsUtf8],
+    ] as const) {
+      test(`a fragmented text message, fed in random chunks, is accepted exactly when TextDecoder accepts it (${checkName})`, () => {
+        const utf8ish = fc
+          .array(
+            fc.oneof(
+              textBytes,
+              fc.uint8Array({ maxLength: 3 }),
+              fc.constantFrom(Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xf4, 0x90), Uint8Array.of(0xc0, 0xaf), Uint8Array.of(0xe2, 0x82)),
+            ),
+            { maxLength: 6 },
+          )
+          .map((parts) => Uint8Array.from(Buffer.concat(parts)));
+        fc.assert(
+          fc.property(
+            utf8ish.chain((payload) => fc.tuple(fc.constant(payload), cutsFor(payload.length), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }))),
+            ([payload, cuts, chunkSizes]) => {
+              const fragments = pieces(payload, cuts);
+              const stream = Buffer.concat(
+                fragments.map((fragment, f) => peer.frame(f === 0 ? Opcode.Text : Opcode.Continuation, fragment, { fin: f === fragments.length - 1 })),
+              );
+              const options = isUtf8 === undefined ? {} : { isUtf8 };
+              for (const events of [parseStream(peer.readsFrom, stream, options), parseStream(peer.readsFrom, stream, options, chunkSizes)]) {
+                if (decodes(payload)) assert.deepEqual(events, [messageEvent(payload, false)]);
+                else assert.deepEqual(events.map((event) => event.type === 'error' && event.closeCode), [1007]);
+              }
+            },
           ),
-          { maxLength: 6 },
-        )
-        .map((parts) => Uint8Array.from(Buffer.concat(parts)));
-      fc.assert(
-        fc.property(utf8ish.chain((payload) => fc.tuple(fc.constant(payload), cutsFor(payload.length))), ([payload, cuts]) => {
-          const fragments = pieces(payload, cuts);
-          const stream = Buffer.concat(
-            fragments.map((fragment, f) => peer.frame(f === 0 ? Opcode.Text : Opcode.Continuation, fragment, { fin: f === fragments.length - 1 })),
-          );
-          const events = parseStream(peer.readsFrom, stream);
-          if (decodes(payload)) assert.deepEqual(events, [messageEvent(payload, false)]);
-          else assert.deepEqual(events.map((event) => event.type === 'error' && event.closeCode), [1007]);
-        }),
-        { numRuns: 300 },
-      );
-    });
+          { numRuns: 300 },
+        );
+      });
+    }
   });
 }
 
@@ -243,10 +254,10 @@ describe('properties of UTF-8, masking and SHA-1', () => {
     )
     .map((parts) => Uint8Array.from(Buffer.concat(parts)));
 
-  test('Utf8Validator over any split agrees with a fatal TextDecoder', () => {
+  test('Utf8Validator over any split agrees with a fatal TextDecoder, with either bulk check', () => {
     fc.assert(
-      fc.property(mostlyUtf8.chain((bytes) => fc.tuple(fc.constant(bytes), cutsFor(bytes.length))), ([bytes, cuts]) => {
-        const validator = new Utf8Validator();
+      fc.property(mostlyUtf8.chain((bytes) => fc.tuple(fc.constant(bytes), cutsFor(bytes.length), fc.boolean())), ([bytes, cuts, native]) => {
+        const validator = native ? new Utf8Validator(nodeIsUtf8) : new Utf8Validator();
         let valid = true;
         for (const piece of pieces(bytes, cuts)) {
           if (!validator.push(piece)) {
