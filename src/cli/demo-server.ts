@@ -73,7 +73,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     { directory: options.examplesDirectory ?? EXAMPLES_DIRECTORY, headers: examplesHeaders },
   ];
   const serveStatic = createStaticHandler({ roots });
-  const chat = new ChatRoom(options.chat);
+  // Each message is framed once and the same bytes written to every member (the room only
+  // broadcasts once connections arrive, by when `wss` below exists).
+  const chat = new ChatRoom({ fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }), ...options.chat });
   // A frame bigger than the largest file the room accepts is refused with 1009 before it is buffered.
   const wss = new WebSocketServer({
     noServer: true,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { ChatRoom } from '../../src/cli/chat/chat-room.js';
 import { defaultChatLimits } from '../../src/cli/chat/chat-protocol.js';
 import { startDemoServer, type DemoServer, type DemoServerOptions } from '../../src/cli/demo-server.js';
-import { WebSocket } from '../../src/ws/index.js';
+import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { TestChatClient } from '../helpers/chat-client.js';
 
 const NOW = 1_700_000_000_000;
@@ -199,6 +200,27 @@ describe('chat room', () => {
       assert.match(error.message, /404/);
     } finally {
       await server.close();
+    }
+  });
+
+  test('without a fanOut it sends to each member itself, on any WebSocket server', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    const room = new ChatRoom();
+    wss.on('connection', (socket) => room.accept(socket));
+    try {
+      const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
+      const ada = await TestChatClient.join(url, 'Ada');
+      const bob = await TestChatClient.join(url, 'Bob');
+      await ada.nextText('joined');
+      bob.sendFile('b.bin', '', Uint8Array.of(1, 2, 3));
+      for (const client of [ada, bob]) assert.deepEqual([...(await client.nextFile()).bytes], [1, 2, 3]);
+      await bob.close();
+      assert.deepEqual(await ada.nextText('left'), { type: 'left', nick: 'Bob', users: ['Ada'] });
+      await ada.close();
+    } finally {
+      await room.close();
+      await new Promise((resolve) => wss.close(resolve));
     }
   });
 

@@ -22,6 +22,12 @@ export interface ChatSocket {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
+/**
+ * Writes the same message to every socket `filter` picks. A WebSocket server's `broadcast` fits:
+ * it frames the message once and writes the same bytes to each recipient.
+ */
+export type FanOut = (data: Buffer, binary: boolean, filter: (socket: ChatSocket) => boolean) => void;
+
 /** Options of a {@link ChatRoom}. */
 export interface ChatRoomOptions {
   /** Limits on nicknames, messages and files; unset fields keep their defaults. @default defaultChatLimits */
@@ -40,6 +46,12 @@ export interface ChatRoomOptions {
   readonly maxBufferedBytes?: number;
   /** The clock, for message timestamps and rate limits. @default Date.now */
   readonly now?: () => number;
+  /**
+   * How a message reaches every member: `(data, binary, filter) => wss.broadcast(data, { binary, filter })`
+   * frames it once for all of them.
+   * @default a `send` to each member in turn
+   */
+  readonly fanOut?: FanOut;
 }
 
 /** One connection and what the room knows about it. */
@@ -57,20 +69,21 @@ interface Member {
  * nickname only gets a `rejected` reply so the person can try another.
  *
  * @example
- * const room = new ChatRoom();
+ * const room = new ChatRoom({ fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }) });
  * wss.on('connection', (socket) => room.accept(socket));
  * process.on('SIGTERM', () => void room.close());
  */
 export class ChatRoom {
   /** The limits in force. */
   readonly limits: ChatLimits;
-  private readonly members = new Set<Member>();
+  private readonly members = new Map<ChatSocket, Member>();
   private readonly nicknames = new Map<string, Member>();
   private readonly maxConnections: number;
   private readonly burst: number;
   private readonly messagesPerSecond: number;
   private readonly maxBufferedBytes: number;
   private readonly now: () => number;
+  private readonly writeToAll: FanOut;
   private closing = false;
 
   constructor(options: ChatRoomOptions = {}) {
@@ -80,6 +93,7 @@ export class ChatRoom {
     this.messagesPerSecond = options.messagesPerSecond ?? 5;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.now = options.now ?? Date.now;
+    this.writeToAll = options.fanOut ?? ((data, binary, filter) => this.sendToEach(data, binary, filter));
     for (const [name, value] of Object.entries({ ...this.limits, maxConnections: this.maxConnections, burst: this.burst })) {
       if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
     }
@@ -113,7 +127,7 @@ export class ChatRoom {
       return;
     }
     const member: Member = { socket, bucket: new TokenBucket(this.burst, this.messagesPerSecond, this.now), nick: undefined };
-    this.members.add(member);
+    this.members.set(socket, member);
     socket.on('message', (data, isBinary) => this.receive(member, data, isBinary));
     socket.on('close', () => this.remove(member));
   }
@@ -124,21 +138,21 @@ export class ChatRoom {
    */
   async close(timeoutMs = 2000): Promise<void> {
     this.closing = true;
-    const pending = [...this.members].map(
+    const pending = [...this.members.values()].map(
       (member) =>
         new Promise<void>((resolve) => {
           member.socket.on('close', resolve);
           if (member.socket.readyState === ReadyState.CLOSED) resolve();
         }),
     );
-    for (const member of this.members) member.socket.close(CloseCode.GoingAway, 'server shutting down');
+    for (const socket of this.members.keys()) socket.close(CloseCode.GoingAway, 'server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
     await Promise.race([Promise.all(pending), timedOut]);
     clearTimeout(timer);
-    for (const member of this.members) member.socket.terminate();
+    for (const socket of this.members.keys()) socket.terminate();
   }
 
   private receive(member: Member, data: Buffer, isBinary: boolean): void {
@@ -200,7 +214,7 @@ export class ChatRoom {
   }
 
   private remove(member: Member): void {
-    if (!this.members.delete(member)) return;
+    if (!this.members.delete(member.socket)) return;
     if (member.nick === undefined) return;
     this.nicknames.delete(member.nick.toLowerCase());
     if (!this.closing) this.broadcast({ type: 'left', nick: member.nick, users: this.users });
@@ -223,10 +237,18 @@ export class ChatRoom {
 
   /** Writes the same bytes to every joined member but `except`, dropping members too far behind. */
   private fanOut(bytes: Buffer, binary: boolean, except?: Member): void {
-    for (const member of this.members) {
-      if (member === except || member.nick === undefined || member.socket.readyState !== ReadyState.OPEN) continue;
-      if (member.socket.bufferedAmount > this.maxBufferedBytes) member.socket.terminate();
-      else member.socket.send(bytes, { binary });
+    this.writeToAll(bytes, binary, (socket) => {
+      const member = this.members.get(socket);
+      if (member === undefined || member === except || member.nick === undefined || socket.readyState !== ReadyState.OPEN) return false;
+      if (socket.bufferedAmount <= this.maxBufferedBytes) return true;
+      socket.terminate();
+      return false;
+    });
+  }
+
+  private sendToEach(bytes: Buffer, binary: boolean, filter: (socket: ChatSocket) => boolean): void {
+    for (const socket of this.members.keys()) {
+      if (filter(socket)) socket.send(bytes, { binary });
     }
   }
 }
