@@ -9,6 +9,7 @@
  * implementation runs every cell once per round, in turn, and the tables show medians.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { killAllChildren, killAllChildrenNow, ROOT } from './lib/children.js';
 import { FULL, SMOKE } from './lib/config.js';
@@ -63,7 +64,21 @@ async function main(): Promise<void> {
   };
   if (only.length < Object.keys(SCENARIOS).length) results.notes.push(`only these scenarios: ${only.join(', ')}`);
   const details = new Map<ImplId, string>();
-  const context: RunContext = { config, implementations, details, log: (line) => console.log(line) };
+  const elapsed = (): string => {
+    const seconds = Math.floor((Date.now() - started.getTime()) / 1000);
+    return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  };
+  const context: RunContext = {
+    config,
+    implementations,
+    details,
+    log: (line) => console.log(`[${elapsed()}]${line}`),
+    overBudget: () => Date.now() - started.getTime() > config.budgetSeconds * 1000,
+    note: (text) => {
+      results.notes.push(text);
+      console.log(`  note: ${text}`);
+    },
+  };
 
   console.log(`# Switchboard benchmarks (${config.mode})\n\n${renderMachine(results)}\n`);
   for (const name of only) {
@@ -75,6 +90,7 @@ async function main(): Promise<void> {
   const finished = new Date();
   results.finishedAt = finished.toISOString();
   results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+  results.notes.push(`load average at the end: ${loadavg()[0]!.toFixed(2)} (${cpus().length} cores)`);
   results.implementations.push(
     ...implementations.map((implementation) => ({
       id: implementation.id,

@@ -16,6 +16,10 @@ export interface RunContext {
   /** What each server reported about itself, by implementation id. */
   readonly details: Map<ImplId, string>;
   log(line: string): void;
+  /** Whether the run has used up its time budget. */
+  overBudget(): boolean;
+  /** Records that something was measured less than planned. */
+  note(text: string): void;
 }
 
 /** A running server under test. */
@@ -105,6 +109,10 @@ export async function runCells(
   for (const plan of plans) {
     const cell: CellResult = { id: plan.id, label: plan.label, params: plan.params, runs: {}, median: {} };
     for (let round = 1; round <= context.config.rounds; round++) {
+      if (round > 1 && context.overBudget()) {
+        context.note(`${scenario.title}, ${plan.label}: ${round - 1} round(s) instead of ${context.config.rounds}, the time budget was used up`);
+        break;
+      }
       for (const implementation of context.implementations) {
         let record: RunRecord;
         try {

@@ -7,7 +7,8 @@ const CONTROL = 0x8;
  * Walks the frame headers of a byte stream (RFC 6455 §5.2) to count whole data frames without
  * decoding their payloads, which is all a load generator needs from the echoes it receives.
  * Control frames (a server's heartbeat pings) are walked over but not counted. It can also hand
- * over the first `prefixLength` bytes of each data payload, for timestamps embedded by the sender.
+ * over the first `prefixLength` bytes of each data payload (zero-filled when shorter), for timestamps
+ * embedded by the sender.
  * Any split of the stream gives the same counts.
  */
 export class FrameCounter {
@@ -67,7 +68,7 @@ export class FrameCounter {
         }
       } else {
         const n = this.remaining < end - pos ? this.remaining : end - pos;
-        if (this.prefixFill < this.prefixLength) {
+        if (this.prefixFill < this.prefixLength && this.opcode < CONTROL) {
           const take = Math.min(n, this.prefixLength - this.prefixFill);
           for (let i = 0; i < take; i++) this.prefix[this.prefixFill++] = chunk[pos + i]!;
         }
@@ -86,6 +87,8 @@ export class FrameCounter {
   private complete(): boolean {
     if (this.opcode >= CONTROL) return false;
     this.frames++;
+    // A payload shorter than the prefix leaves zeros, not bytes of an earlier frame.
+    if (this.prefixFill < this.prefixLength) this.prefix.fill(0, this.prefixFill);
     this.onFrame?.(this.prefix);
     return true;
   }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { ROOT, TASKSET } from './children.js';
 
 /** The machine and software a run measured. */
@@ -14,6 +14,8 @@ export interface MachineInfo {
   readonly commit: string;
   /** How the processes were placed on cores. */
   readonly pinning: string;
+  /** 1-minute load average when the run started: well above the core count means other work competed. */
+  readonly loadAverage: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -58,5 +60,6 @@ export function machineInfo(): MachineInfo {
         : cpus().length >= 2
           ? 'server on core 0, load generators on core 1 (taskset)'
           : 'one core: server and generators share it',
+    loadAverage: Number(loadavg()[0]!.toFixed(2)),
   };
 }

@@ -67,7 +67,7 @@ export function renderMachine(results: BenchResults): string {
   return [
     `- CPU: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
     `- Node ${machine.node}; ${packages}; commit ${machine.commit}`,
-    `- ${machine.pinning}`,
+    `- ${machine.pinning}; load average ${machine.loadAverage} at the start`,
     `- mode: ${results.mode}, ${String(results.settings['rounds'])} interleaved round(s), medians shown; run took ${Math.round(results.durationSeconds)} s (${results.startedAt})`,
     ...results.notes.map((note) => `- note: ${note}`),
   ].join('\n');

@@ -2,10 +2,10 @@ import type { Socket } from 'node:net';
 import { FrameCounter } from '../lib/frame-counter.js';
 import type { BroadcastLoad } from '../lib/protocol.js';
 import { Opcode, clientFrameSize, writeClientFrame } from './client-frames.js';
-import { openMany, openWebSocket } from './connect.js';
+import { abort, openMany, openWebSocket } from './connect.js';
 import { RunningLoad } from './running-load.js';
 
-/** Each broadcast payload starts with its sequence number (u32) and send time (f64, ns since `origin`). */
+/** Each broadcast payload starts with its sequence number (u32 LE) and send time (f64, ns since `origin`). */
 const PREFIX = 12;
 
 /**
@@ -22,6 +22,9 @@ export class BroadcastRun extends RunningLoad {
   private readonly delivered: Uint32Array;
   private readonly payload: Buffer;
   private now = 0;
+  /** Scratch space to read the embedded f64 send time without allocating per delivery. */
+  private readonly stamp = new Float64Array(1);
+  private readonly stampBytes = new Uint8Array(this.stamp.buffer);
 
   private constructor(private readonly load: BroadcastLoad) {
     super();
@@ -59,9 +62,9 @@ export class BroadcastRun extends RunningLoad {
   }
 
   private onDelivery(prefix: Uint8Array): void {
-    const view = new DataView(prefix.buffer, prefix.byteOffset, PREFIX);
-    const sequence = view.getUint32(0, true);
-    this.latency.record((this.now - view.getFloat64(4, true)) / 1000);
+    const sequence = (prefix[0]! | (prefix[1]! << 8) | (prefix[2]! << 16) | (prefix[3]! << 24)) >>> 0;
+    for (let i = 0; i < 8; i++) this.stampBytes[i] = prefix[4 + i]!;
+    this.latency.record((this.now - this.stamp[0]!) / 1000);
     this.count++;
     this.bytes += this.load.size;
     const slot = sequence % this.delivered.length;
@@ -74,7 +77,9 @@ export class BroadcastRun extends RunningLoad {
   private publish(): void {
     const sequence = this.sequence++;
     this.payload.writeUInt32LE(sequence >>> 0, 0);
-    this.payload.writeDoubleLE(Number(process.hrtime.bigint() - this.origin), 4);
+    // Written and read through the same Float64Array, so the byte order always agrees.
+    this.stamp[0] = Number(process.hrtime.bigint() - this.origin);
+    this.payload.set(this.stampBytes, 4);
     const frame = Buffer.allocUnsafe(clientFrameSize(this.payload.length));
     writeClientFrame(frame, 0, Opcode.Binary, this.payload);
     this.sockets[0]!.write(frame);
@@ -82,7 +87,7 @@ export class BroadcastRun extends RunningLoad {
   }
 
   protected close(): void {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets) abort(socket);
     this.sockets = [];
   }
 }

@@ -58,6 +58,14 @@ export function openWebSocket(options: ConnectOptions): Promise<OpenSocket> {
 }
 
 /**
+ * Drops a connection with a TCP reset: no FIN handshake and no TIME_WAIT left behind, so thousands
+ * of connections per run never pile up in the kernel between runs.
+ */
+export function abort(socket: Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy();
+}
+
+/**
  * Opens `count` sockets with at most `concurrency` handshakes in flight; `open` picks the options of
  * socket i. If any handshake fails, the others stop being started, every socket opened is destroyed,
  * and the first error is thrown.
@@ -82,7 +90,7 @@ export async function openMany(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   if (failure !== undefined) {
-    for (const opened of sockets) opened?.socket.destroy();
+    for (const opened of sockets) if (opened !== undefined) abort(opened.socket);
     throw failure;
   }
   return sockets;

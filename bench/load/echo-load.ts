@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { FrameCounter } from '../lib/frame-counter.js';
 import type { EchoLoad } from '../lib/protocol.js';
 import { Opcode, asciiPayload, clientFrameSize, repeatedClientFrames } from './client-frames.js';
-import { openMany, openWebSocket } from './connect.js';
+import { abort, openMany, openWebSocket } from './connect.js';
 import { RunningLoad } from './running-load.js';
 
 /**
@@ -54,7 +54,7 @@ export class EchoRun extends RunningLoad {
   }
 
   protected close(): void {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets) abort(socket);
     this.sockets = [];
   }
 }

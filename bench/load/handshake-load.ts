@@ -1,11 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import type { HandshakeLoad } from '../lib/protocol.js';
 import { EXPECTED_ACCEPT, upgradeRequest } from './client-frames.js';
+import { abort } from './connect.js';
 import { RunningLoad } from './running-load.js';
 
 /**
  * Handshake traffic: `concurrency` loops, each connecting, sending the upgrade request, checking the
- * 101 response, then dropping the connection and starting over. `count` is completed handshakes.
+ * 101 response, then resetting the connection and starting over. `count` is completed handshakes.
  */
 export class HandshakeRun extends RunningLoad {
   private readonly live = new Set<Socket>();
@@ -42,7 +43,7 @@ export class HandshakeRun extends RunningLoad {
         upgraded = true;
         this.count++;
       }
-      socket.destroy();
+      abort(socket);
     });
     socket.on('error', () => {});
     // Every attempt ends here exactly once, whatever happened, and starts the next one.
@@ -54,7 +55,7 @@ export class HandshakeRun extends RunningLoad {
   }
 
   protected close(): void {
-    for (const socket of this.live) socket.destroy();
+    for (const socket of this.live) abort(socket);
     this.live.clear();
   }
 }

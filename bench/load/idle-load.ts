@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { IdleLoad } from '../lib/protocol.js';
-import { openMany, openWebSocket } from './connect.js';
+import { abort, openMany, openWebSocket } from './connect.js';
 import { RunningLoad } from './running-load.js';
 
 /** Idle connections: handshake, then silence; `count` is how many are still open. */
@@ -23,7 +23,7 @@ export class IdleRun extends RunningLoad {
   }
 
   protected close(): void {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets) abort(socket);
     this.sockets = [];
   }
 }

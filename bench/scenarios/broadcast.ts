@@ -28,7 +28,7 @@ export async function runBroadcast(context: RunContext): Promise<ScenarioResult>
       {
         id: 'broadcast',
         title: 'Broadcast fan-out',
-        description: `Each message (${broadcast.size} B, binary) goes to every client, publisher included; the next is published when one has reached all clients, ${broadcast.window} in flight. Latency runs from the publisher's write to each client's read.`,
+        description: `Each message (${broadcast.size} B, binary) goes to every client, publisher included; the next is published when ${broadcast.window === 1 ? 'the previous one has' : `${broadcast.window} earlier ones have`} reached all clients. Latency runs from the publisher's write to each client's read of its copy.`,
         metrics: METRICS,
       },
       broadcast.clients.map((clients) => ({

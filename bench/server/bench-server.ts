@@ -6,6 +6,8 @@ export interface BenchServer {
   connections(): number;
   /** Free text for the report, e.g. whether native helpers are active. */
   readonly details: string;
+  /** Stops listening and drops every connection. */
+  close(): Promise<void>;
 }
 
 /**

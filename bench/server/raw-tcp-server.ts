@@ -28,6 +28,11 @@ export const startRawTcpServer: StartBenchServer = () =>
         port: address.port,
         connections: () => open.size,
         details: `node:net, unmasking with bufferutil ${nativeUnmask ? '(native)' : 'missing: JavaScript loop'}`,
+        close: () =>
+          new Promise((done) => {
+            for (const connection of open) connection.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -90,6 +95,11 @@ class RawConnection {
       open.delete(this);
       broadcastGroup.delete(this);
     });
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {

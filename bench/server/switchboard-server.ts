@@ -20,6 +20,15 @@ export const startSwitchboardServer: StartBenchServer = (options) =>
     wss.once('listening', () => {
       const address = wss.address();
       if (address === null || typeof address === 'string') return reject(new Error('expected a TCP address'));
-      resolve({ port: address.port, connections: () => wss.clients.size, details: 'switchboard/ws, default options' });
+      resolve({
+        port: address.port,
+        connections: () => wss.clients.size,
+        details: 'switchboard/ws, default options',
+        close: () =>
+          new Promise((done) => {
+            for (const client of wss.clients) client.terminate();
+            wss.close(() => done());
+          }),
+      });
     });
   });

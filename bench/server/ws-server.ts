@@ -25,7 +25,16 @@ export const startWsServer: StartBenchServer = (options) =>
     wss.once('listening', () => {
       const address = wss.address();
       if (address === null || typeof address === 'string') return reject(new Error('expected a TCP address'));
-      resolve({ port: address.port, connections: () => wss.clients.size, details: describeWs() });
+      resolve({
+        port: address.port,
+        connections: () => wss.clients.size,
+        details: describeWs(),
+        close: () =>
+          new Promise((done) => {
+            for (const client of wss.clients) client.terminate();
+            wss.close(() => done());
+          }),
+      });
     });
   });
 
