@@ -30,7 +30,7 @@ export class Client {
   constructor(server: Server, conn: EngineConnection) {
     this.server = server;
     this.conn = conn;
-    this.decoder = new Decoder({ maxAttachments: server.maxAttachments });
+    this.decoder = new Decoder({ maxAttachments: server.maxAttachments, maxNestingDepth: server.maxNestingDepth });
     this.onMessage = this.onMessage.bind(this);
     this.onEngineClose = this.onEngineClose.bind(this);
     conn.on('message', this.onMessage);

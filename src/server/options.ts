@@ -52,6 +52,11 @@ export interface ServerOptions extends EngineServerOptions {
    * @default 10
    */
   maxAttachments?: number;
+  /**
+   * Deepest nesting of arrays and objects accepted in an incoming payload.
+   * @default 128
+   */
+  maxNestingDepth?: number;
 }
 
 /** Default values of {@link ServerOptions}. */
@@ -62,4 +67,5 @@ export const SERVER_DEFAULTS = {
   skipMiddlewares: true,
   cleanupEmptyChildNamespaces: false,
   maxAttachments: 10,
+  maxNestingDepth: 128,
 } as const;

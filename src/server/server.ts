@@ -47,6 +47,8 @@ export class Server {
   readonly connectTimeout: number;
   /** @internal Limit on attachments per incoming packet. */
   readonly maxAttachments: number;
+  /** @internal Limit on the nesting of incoming payloads. */
+  readonly maxNestingDepth: number;
   /** @internal Whether empty child namespaces are removed. */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Recovery settings, or `undefined` when off. */
@@ -70,6 +72,8 @@ export class Server {
     this.adapterConstructor = options.adapter ?? InMemoryAdapter;
     this.connectTimeout = nonNegativeInteger('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
     this.maxAttachments = nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments);
+    this.maxNestingDepth = nonNegativeInteger('maxNestingDepth', options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth);
+    if (this.maxNestingDepth === 0) throw new TypeError('maxNestingDepth must be at least 1');
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
     const recovery = options.connectionStateRecovery;
     if (recovery) {
@@ -110,10 +114,17 @@ export class Server {
   attach(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
     if (this.eio) throw new Error('the server is already attached');
     const server = typeof srv === 'number' ? createServer() : srv;
-    const { adapter: _a, connectTimeout: _c, connectionStateRecovery: _r, cleanupEmptyChildNamespaces: _e, maxAttachments: _m, serveClient: _s, ...engineOptions } = {
-      ...this.options,
-      ...options,
-    };
+    // Everything but the Socket.IO options goes to the engine.
+    const {
+      adapter: _adapter,
+      connectTimeout: _connectTimeout,
+      connectionStateRecovery: _recovery,
+      cleanupEmptyChildNamespaces: _cleanup,
+      maxAttachments: _maxAttachments,
+      maxNestingDepth: _maxNestingDepth,
+      serveClient: _serveClient,
+      ...engineOptions
+    } = { ...this.options, ...options };
     const engine = new EngineServer({ ...(engineOptions as EngineServerOptions), path: this.path });
     engine.attach(server, { path: this.path });
     this.httpServer = server;

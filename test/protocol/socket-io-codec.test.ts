@@ -207,7 +207,19 @@ describe('Socket.IO v5 decoding: malformed packets', () => {
     }
   });
 
+  test('payloads nested deeper than maxNestingDepth', () => {
+    const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+    const decoder = new Decoder({ maxNestingDepth: 4 });
+    assert.deepEqual(decoder.add(`2["a",${nested(3)}]`), { type: PacketType.Event, nsp: '/', data: ['a', [[[]]]] });
+    rejects(`2["a",${nested(4)}]`, SocketIoErrorCode.TooDeep, decoder);
+    // Brackets inside strings, escaped quotes included, are not nesting.
+    assert.ok(decoder.add(`2["a","[[[[[[\\"[[[[[[", {"b":"{{{{{{{{"}]`));
+    // The default stops a binary packet whose placeholder sits 400,000 levels down before any recursion.
+    rejects(`51-["a",${'['.repeat(400_000)}{"_placeholder":true,"num":0}${']'.repeat(400_000)}]`, SocketIoErrorCode.TooDeep);
+  });
+
   test('limits are validated at construction', () => {
+    assert.throws(() => new Decoder({ maxNestingDepth: 0 }), TypeError);
     assert.throws(() => new Decoder({ maxAttachments: -1 }), TypeError);
     assert.throws(() => new Decoder({ maxNamespaceLength: 0 }), TypeError);
   });

@@ -220,6 +220,7 @@ describe('connection limits and options', () => {
   test('contradictory or impossible options throw a TypeError', async () => {
     const { Server } = await import('../../src/server/index.js');
     assert.throws(() => new Server({ connectTimeout: -1 }), TypeError);
+    assert.throws(() => new Server({ maxNestingDepth: 0 }), TypeError);
     assert.throws(() => new Server({ serveClient: true as false }), TypeError);
     assert.throws(() => new Server({ connectionStateRecovery: { maxDisconnectionDuration: 1.5 } }), TypeError);
   });

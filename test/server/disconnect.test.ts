@@ -175,6 +175,7 @@ const MALFORMED: { name: string; messages: (string | Buffer)[] }[] = [
   { name: 'bad ack id', messages: ['299999999999999999999["x"]'] },
   { name: 'bad namespace', messages: ['2/\u0001,["x"]'] },
   { name: 'too many attachments', messages: ['511-["x"]'] },
+  { name: 'nested too deep', messages: [`2["x",${'['.repeat(200)}${']'.repeat(200)}]`] },
   { name: 'wrong attachment count', messages: ['52-["x",{"_placeholder":true,"num":0}]', Buffer.from('a'), Buffer.from('b')] },
   { name: 'binary out of turn', messages: [Buffer.from('stray')] },
   { name: 'CONNECT_ERROR from a client', messages: ['4{"message":"x"}'] },

@@ -13,12 +13,21 @@ export interface DecoderOptions {
    * @default 256
    */
   maxNamespaceLength?: number;
+  /**
+   * Deepest nesting of arrays and objects accepted in a payload. Bounds the recursion of every
+   * later walk over the data (attachment placement, re-encoding an echo), which a payload nested
+   * hundreds of thousands deep would otherwise overflow.
+   * @default 128
+   */
+  maxNestingDepth?: number;
 }
 
 /** Default of {@link DecoderOptions.maxAttachments}. */
 export const DEFAULT_MAX_ATTACHMENTS = 10;
 /** Default of {@link DecoderOptions.maxNamespaceLength}. */
 export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
+/** Default of {@link DecoderOptions.maxNestingDepth}. */
+export const DEFAULT_MAX_NESTING_DEPTH = 128;
 
 interface PendingBinary {
   packet: Packet;
@@ -54,16 +63,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export class Decoder {
   private readonly maxAttachments: number;
   private readonly maxNamespaceLength: number;
+  private readonly maxNestingDepth: number;
   private pending: PendingBinary | undefined;
 
   constructor(options: DecoderOptions = {}) {
     this.maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
     this.maxNamespaceLength = options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH;
+    this.maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH;
     if (!Number.isInteger(this.maxAttachments) || this.maxAttachments < 0) {
       throw new TypeError('maxAttachments must be a non-negative integer');
     }
     if (!Number.isInteger(this.maxNamespaceLength) || this.maxNamespaceLength < 1) {
       throw new TypeError('maxNamespaceLength must be a positive integer');
+    }
+    if (!Number.isInteger(this.maxNestingDepth) || this.maxNestingDepth < 1) {
+      throw new TypeError('maxNestingDepth must be a positive integer');
     }
   }
 
@@ -142,6 +156,10 @@ export class Decoder {
     let data: unknown;
     const hasPayload = i < length;
     if (hasPayload) {
+      // Nesting needs two characters per level, so shorter payloads cannot be too deep.
+      if (length - i > 2 * this.maxNestingDepth && nestingExceeds(text, i, this.maxNestingDepth)) {
+        fail(SocketIoErrorCode.TooDeep, `payload nested deeper than ${this.maxNestingDepth}`);
+      }
       try {
         data = JSON.parse(text.slice(i));
       } catch {
@@ -202,6 +220,29 @@ export class Decoder {
         return;
     }
   }
+}
+
+/**
+ * Tells whether the JSON text from `start` nests arrays and objects deeper than `max`. Brackets
+ * inside strings do not count; the text need not be valid (JSON.parse judges that next).
+ */
+function nestingExceeds(text: string, start: number, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let j = start; j < text.length; j++) {
+    const code = text.charCodeAt(j);
+    if (inString) {
+      if (code === 0x5c) j++; // backslash: the next character is escaped
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > max) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 /** Replaces placeholders by their attachments, marking each attachment used. */

@@ -17,6 +17,8 @@ export const SocketIoErrorCode = {
   InvalidAckId: 'ERR_SIO_INVALID_ACK_ID',
   /** The payload is not valid JSON. */
   InvalidJson: 'ERR_SIO_INVALID_JSON',
+  /** The payload nests arrays and objects deeper than `maxNestingDepth`. */
+  TooDeep: 'ERR_SIO_TOO_DEEP',
   /** The payload has the wrong shape for the packet type (e.g. an EVENT that is not an array). */
   InvalidPayload: 'ERR_SIO_INVALID_PAYLOAD',
   /** An EVENT whose name is reserved (`connect`, `disconnect`, ...). */

@@ -2,7 +2,13 @@
  * The Socket.IO protocol v5 codec: packet types, an encoder that splits binary attachments out
  * and a stateful decoder that puts them back. Pure: no host modules, no timers, no I/O.
  */
-export { Decoder, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_NAMESPACE_LENGTH, type DecoderOptions } from './decoder.js';
+export {
+  DEFAULT_MAX_ATTACHMENTS,
+  DEFAULT_MAX_NAMESPACE_LENGTH,
+  DEFAULT_MAX_NESTING_DEPTH,
+  Decoder,
+  type DecoderOptions,
+} from './decoder.js';
 export { encodePacket, type EncodedPacket } from './encoder.js';
 export { SocketIoErrorCode, SocketIoParseError } from './errors.js';
 export { PacketType, RESERVED_EVENTS, hasBinary, isBinary, type BinaryData, type Packet } from './packet.js';
