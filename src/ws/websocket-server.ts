@@ -160,9 +160,9 @@ export class WebSocketServer extends EventEmitter {
     };
     socket.on('error', onSocketError);
 
-    if (this.state !== 'running') return this.refuse(request, socket, { status: 503, message: 'Server is shutting down' });
+    if (this.state !== 'running') return this.refuseBusy(request, socket, 'Server is shutting down');
     if (this.clients.size + this.handshakes >= this.maxConnections) {
-      return this.refuse(request, socket, { status: 503, message: 'Too many connections' });
+      return this.refuseBusy(request, socket, 'Too many connections');
     }
     if (!this.shouldHandle(request)) return this.refuse(request, socket, { status: 400, message: 'Unexpected path' });
     let upgrade;
@@ -209,7 +209,9 @@ export class WebSocketServer extends EventEmitter {
       return true;
     };
     const timer = setTimeout(() => {
-      if (finish()) this.refuse(request, socket, { status: 408, message: 'Handshake timed out' });
+      if (!finish()) return;
+      const message = 'Handshake timed out';
+      this.refuse(request, socket, { status: 408, message }, new WebSocketError(ErrorCode.HandshakeTimeout, message, { status: 408 }));
     }, this.handshakeTimeout);
     timer.unref();
     Promise.resolve()
@@ -298,6 +300,11 @@ export class WebSocketServer extends EventEmitter {
       this.clients.delete(connection);
       this.heartbeat.delete(connection);
     });
+  }
+
+  /** Refuses a handshake with 503: the server is at `maxConnections` or shutting down (`ERR_HANDSHAKE_REFUSED`). */
+  private refuseBusy(request: http.IncomingMessage, socket: Duplex, message: string): void {
+    this.refuse(request, socket, { status: 503, message }, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 503 }));
   }
 
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { WebSocket as WsWebSocket, WebSocketServer as WsServer } from 'ws';
 import { ErrorCode, WebSocket, WebSocketError, WebSocketServer, basicAuth } from '../../src/ws/index.js';
-import { startServer } from '../helpers/ws-peers.js';
+import { rejectResponse } from '../../src/protocol/index.js';
+import { startServer, type TestServer } from '../helpers/ws-peers.js';
 import { next, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
 
 // The opening handshake between Switchboard and `ws`: subprotocols, headers, paths, IPv6, refusals.
@@ -95,6 +97,116 @@ describe('interop handshake: Switchboard server, ws client', () => {
       assert.equal(response.statusCode, 400);
       client.on('error', () => undefined);
       client.terminate();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('interop handshake: refusals as ws sees them and as wsClientError reports them', () => {
+  /** Opens a ws client expecting a refusal; answers the status and headers it got, and the error the server reported. */
+  async function refusal(server: TestServer, url: string, options: ConstructorParameters<typeof WsWebSocket>[2] = {}) {
+    const reported = next<[Error]>(server.wss, 'wsClientError');
+    const client = new WsWebSocket(url, options);
+    client.on('error', () => undefined);
+    const [failure] = await reported;
+    assert.ok(failure instanceof WebSocketError);
+    return { client, failure };
+  }
+
+  /** A wsClientError listener answers for the server: here, with the error's own status and code. */
+  function answerWithStatus(server: TestServer): void {
+    server.wss.on('wsClientError', (failure: WebSocketError, socket: Duplex) => {
+      socket.end(`HTTP/1.1 ${failure.status} Refused\r\nConnection: close\r\nX-Error-Code: ${failure.code}\r\nContent-Length: 0\r\n\r\n`);
+    });
+  }
+
+  async function responseOf(client: WsWebSocket): Promise<IncomingMessage> {
+    const [, response] = await next<[unknown, IncomingMessage]>(client, 'unexpected-response');
+    client.terminate();
+    return response;
+  }
+
+  test('past maxConnections: 503 and ERR_HANDSHAKE_REFUSED', async () => {
+    const server = await startServer({ maxConnections: 1 });
+    answerWithStatus(server);
+    try {
+      const first = await openWsClient(server.url);
+      const { client, failure } = await refusal(server, server.url);
+      assert.equal(failure.code, ErrorCode.HandshakeRefused);
+      assert.equal(failure.status, 503);
+      const response = await responseOf(client);
+      assert.equal(response.statusCode, 503);
+      assert.equal(response.headers['x-error-code'], ErrorCode.HandshakeRefused);
+      first.terminate();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an authenticate hook slower than handshakeTimeout: 408 and ERR_HANDSHAKE_TIMEOUT', async () => {
+    const server = await startServer({ handshakeTimeout: 50, authenticate: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)) });
+    answerWithStatus(server);
+    try {
+      const { client, failure } = await refusal(server, server.url);
+      assert.equal(failure.code, ErrorCode.HandshakeTimeout);
+      assert.equal(failure.status, 408);
+      assert.equal((await responseOf(client)).statusCode, 408);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an authenticate refusal: its status and ERR_HANDSHAKE_REFUSED', async () => {
+    const server = await startServer({ authenticate: () => ({ status: 403, message: 'Forbidden' }) });
+    answerWithStatus(server);
+    try {
+      const { client, failure } = await refusal(server, server.url);
+      assert.equal(failure.code, ErrorCode.HandshakeRefused);
+      assert.equal((await responseOf(client)).statusCode, 403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('another path: 400 and ERR_BAD_UPGRADE_REQUEST', async () => {
+    const server = await startServer({ path: '/here' });
+    answerWithStatus(server);
+    try {
+      const { client, failure } = await refusal(server, `${server.url}/there`);
+      assert.equal(failure.code, ErrorCode.BadUpgradeRequest);
+      assert.equal((await responseOf(client)).statusCode, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('ws speaking protocol version 8: 426 with Sec-WebSocket-Version: 13, and ERR_UNSUPPORTED_VERSION', async () => {
+    const server = await startServer();
+    try {
+      const reported = next<[Error]>(server.wss, 'wsClientError');
+      server.wss.on('wsClientError', (_failure: WebSocketError, socket: Duplex) => socket.end(rejectResponse(426)));
+      const client = new WsWebSocket(server.url, { protocolVersion: 8 });
+      client.on('error', () => undefined);
+      const [failure] = await reported;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.UnsupportedVersion);
+      const response = await responseOf(client);
+      assert.equal(response.statusCode, 426);
+      assert.equal(response.headers['sec-websocket-version'], '13');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('without a wsClientError listener, the server answers 426 itself', async () => {
+    const server = await startServer();
+    try {
+      const client = new WsWebSocket(server.url, { protocolVersion: 8 });
+      client.on('error', () => undefined);
+      const response = await responseOf(client);
+      assert.equal(response.statusCode, 426);
+      assert.equal(response.headers['sec-websocket-version'], '13');
     } finally {
       await server.close();
     }
