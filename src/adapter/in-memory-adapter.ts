@@ -235,13 +235,25 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   protected apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
     const exceptIds = this.computeExceptSids(opts.except);
     const sockets = this.nsp.sockets;
-    if (opts.rooms.size > 0) {
+    if (opts.rooms.size === 1) {
+      // One room: its members are distinct already, no need to remember who was served.
+      const [room] = opts.rooms;
+      const members = this.rooms.get(room as Room);
+      if (!members) return;
+      for (const id of members) {
+        if (exceptIds !== undefined && exceptIds.has(id)) continue;
+        const socket = sockets.get(id);
+        if (socket) fn(socket);
+      }
+      return;
+    }
+    if (opts.rooms.size > 1) {
       const seen = new Set<SocketId>();
       for (const room of opts.rooms) {
         const members = this.rooms.get(room);
         if (!members) continue;
         for (const id of members) {
-          if (seen.has(id) || exceptIds.has(id)) continue;
+          if (seen.has(id) || (exceptIds !== undefined && exceptIds.has(id))) continue;
           seen.add(id);
           const socket = sockets.get(id);
           if (socket) fn(socket);
@@ -250,13 +262,14 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
       return;
     }
     for (const [id, socket] of sockets) {
-      if (!exceptIds.has(id)) fn(socket);
+      if (exceptIds === undefined || !exceptIds.has(id)) fn(socket);
     }
   }
 
-  private computeExceptSids(except: Set<Room> | undefined): Set<SocketId> {
+  /** Ids of the sockets in any of the `except` rooms, or `undefined` when nobody is excluded. */
+  private computeExceptSids(except: Set<Room> | undefined): Set<SocketId> | undefined {
+    if (!except || except.size === 0) return undefined;
     const ids = new Set<SocketId>();
-    if (!except) return ids;
     for (const room of except) {
       const members = this.rooms.get(room);
       if (members) for (const id of members) ids.add(id);

@@ -55,7 +55,15 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
   /** @internal Builds the adapter; overridden by parent namespaces. */
   protected createAdapter(): Adapter {
     const adapter = new this.server.adapterConstructor(this);
-    void adapter.init();
+    // An adapter that cannot start (a broker that is down) must not crash the process; it is reported.
+    const report = (err: unknown): void =>
+      process.emitWarning(`adapter of namespace ${this.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    try {
+      const started = adapter.init();
+      if (started instanceof Promise) started.catch(report);
+    } catch (err) {
+      report(err);
+    }
     return adapter;
   }
 
