@@ -150,6 +150,38 @@ describe('ordering and closing: ws server, Switchboard client', () => {
   });
 });
 
+describe('many connections at once', () => {
+  test('200 ws clients each get their own echoes, in order, from one Switchboard server', async () => {
+    const server = await startServer();
+    server.wss.on('connection', (socket: WebSocket) => {
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+    });
+    try {
+      const clients = await Promise.all(Array.from({ length: 200 }, () => openWsClient(server.url)));
+      assert.equal(server.wss.clients.size, 200);
+      await Promise.all(
+        clients.map(async (client, c) => {
+          const echoes = collect(client, 10);
+          for (let i = 0; i < 10; i++) client.send(`client ${c} message ${i}`);
+          assert.deepEqual(await echoes, numbered(`client ${c} message`, 10));
+        }),
+      );
+      const closes = clients.map((client) => wsClose(client));
+      // Half the clients leave; the others must not notice.
+      clients.slice(0, 100).forEach((client) => client.close(1000));
+      for (const outcome of await Promise.all(closes.slice(0, 100))) assert.deepEqual(outcome, { code: 1000, reason: '', wasClean: true });
+      const survivor = clients[150]!;
+      const echo = collect(survivor, 1);
+      survivor.send('still here');
+      assert.deepEqual(await echo, ['still here']);
+      clients.slice(100).forEach((client) => client.close(1001));
+      for (const outcome of await Promise.all(closes.slice(100))) assert.equal(outcome.code, 1001);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('frames that arrive in the same packet as the handshake', () => {
   test('the server reads frames sent together with the upgrade request', async () => {
     const server = await startServer();
