@@ -274,7 +274,17 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
    * node and for other namespaces are ignored.
    */
   onMessage(message: ClusterMessage): void {
+    if (typeof message !== 'object' || message === null || typeof message.uid !== 'string') return;
     if (message.uid === this.uid || message.nsp !== this.nsp.name) return;
+    try {
+      this.handleMessage(message);
+    } catch (err) {
+      // A message this node cannot act on (a peer running another version) must not take it down.
+      process.emitWarning(`cluster adapter ignored a message of type ${String(message.type)}: ${(err as Error).message}`);
+    }
+  }
+
+  private handleMessage(message: ClusterMessage): void {
     if (message.type !== ClusterMessageType.AdapterClose) this.nodes.set(message.uid, Date.now());
     switch (message.type) {
       case ClusterMessageType.InitialHeartbeat:

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ClusterMessage } from '../../src/adapter/index.js';
 import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
 import { Bus, BusAdapter } from './bus-adapter.js';
 import { RecordingNamespace } from './fixtures.js';
@@ -149,6 +150,25 @@ describe('ClusterAdapter', () => {
     });
     assert.equal(answers.length, 2);
     await c.close();
+  });
+
+  test('malformed bus messages are ignored without throwing', async () => {
+    const c = await cluster(2);
+    const [one] = c.nodes;
+    assert.ok(one);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      for (const junk of [null, 42, { nsp: '/' }, { uid: 'peer', nsp: '/', type: 3 }, { uid: 'peer', nsp: '/', type: 7, data: {} }]) {
+        assert.doesNotThrow(() => one.adapter.onMessage(junk as unknown as ClusterMessage));
+      }
+      await tick();
+      assert.ok(warnings.length >= 1);
+    } finally {
+      process.off('warning', onWarning);
+      await c.close();
+    }
   });
 
   test('contradictory timing options are refused', () => {

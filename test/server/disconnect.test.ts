@@ -221,3 +221,44 @@ describe('parse errors reach error listeners', () => {
     }
   });
 });
+
+describe('nothing is left behind', () => {
+  test('after many clients come and go, every map on the server is empty again', async () => {
+    const h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000 } });
+    try {
+      h.io.of('/other');
+      for (let round = 0; round < 3; round++) {
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const { client, socket } = await connected(h);
+            await socket.join(['shared', `own-${i}`]);
+            client.on('q', (ack: () => void) => ack());
+            const other = client.io.socket('/other');
+            await waitFor(other, 'connect');
+            return { client, other };
+          }),
+        );
+        // Pending broadcast acks, unanswered timed acks, recovery sessions: all must be released.
+        await h.io.timeout(500).emitWithAck('q');
+        for (const [index, { client, other }] of batch.entries()) {
+          if (index % 2 === 0) {
+            client.disconnect();
+            other.disconnect();
+          } else {
+            client.io.engine.close();
+          }
+        }
+        await delay(100);
+      }
+      const adapter = h.io.sockets.adapter;
+      assert.equal(h.io.sockets.sockets.size, 0);
+      assert.equal(h.io.of('/other').sockets.size, 0);
+      assert.equal(adapter.rooms.size, 0);
+      assert.equal(adapter.sids.size, 0);
+      assert.equal(h.io.of('/other').adapter.rooms.size, 0);
+      assert.equal(h.io.engine.clientsCount, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});
