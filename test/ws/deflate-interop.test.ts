@@ -80,7 +80,7 @@ describe('permessage-deflate interop with ws: every parameter combination', () =
   it('ws clients against our server', async () => {
     for (const combination of combinations()) {
       const server = await startServer({ perMessageDeflate: { ...combination, threshold: 0 } });
-      server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
       const client = await openWsClient(server.url, { perMessageDeflate: { ...combination, threshold: 0 } });
       const [serverSocket] = server.wss.clients;
       assertHonoured(serverSocket!.extensions, client.extensions, combination);
@@ -125,7 +125,7 @@ describe('permessage-deflate interop with ws: sizes and the wire', () => {
 
   it('echoes messages up to 16 MiB through our server', async () => {
     const server = await startServer({ perMessageDeflate: true });
-    server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
     // ws compresses at zlib's default level unless told; level 1 keeps this test quick.
     const client = await openWsClient(server.url, { perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
     await sendLarge(client);
@@ -148,7 +148,7 @@ describe('permessage-deflate interop with ws: sizes and the wire', () => {
     let wire: { bytesRead: number; bytesWritten: number } | undefined;
     server.wss.on('connection', (socket, request) => {
       wire = request.socket;
-      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
     });
     const client = await openOurClient(new WebSocket(server.url));
     const echoed = nextMessage(client);
