@@ -1,7 +1,7 @@
 /**
  * The benchmark suite. `npm run bench` runs it in full (under 10 minutes on two cores) and rewrites
  * BENCHMARKS.md; `npm run bench:smoke` runs every scenario and implementation briefly, to prove
- * they all work. Options: --only=echo,broadcast,memory,handshake to pick scenarios, and
+ * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios, and
  * --impl=switchboard,ws,ws-native,raw-tcp to pick implementations, --rounds=N to change the number
  * of rounds. BENCHMARKS.md is only rewritten by a full run of everything.
  *
@@ -21,12 +21,14 @@ import type { BenchResults, ScenarioResult } from './lib/results.js';
 import { renderMachine, renderTables } from './lib/table.js';
 import { writeBenchmarksMarkdown } from './report.js';
 import { runBroadcast } from './scenarios/broadcast.js';
+import { runCompressedEcho } from './scenarios/compressed-echo.js';
 import { runEcho } from './scenarios/echo.js';
 import { runHandshake } from './scenarios/handshake.js';
 import { runMemory } from './scenarios/memory.js';
 
 const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<ScenarioResult | ScenarioResult[]>>> = {
   echo: runEcho,
+  compressed: runCompressedEcho,
   broadcast: runBroadcast,
   memory: runMemory,
   handshake: runHandshake,

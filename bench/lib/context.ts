@@ -28,12 +28,15 @@ export interface StartedServer {
   readonly port: number;
 }
 
-/** Starts one implementation's server process, pinned to the server core, with --expose-gc. */
-export async function startServer(context: RunContext, implementation: Implementation): Promise<StartedServer> {
+/**
+ * Starts one implementation's server process, pinned to the server core, with --expose-gc;
+ * `deflate` turns permessage-deflate on with the shared settings.
+ */
+export async function startServer(context: RunContext, implementation: Implementation, deflate = false): Promise<StartedServer> {
   const child = new BenchChild({
     name: `${implementation.label} server`,
     script: 'bench/server/main.ts',
-    args: [implementation.id],
+    args: deflate ? [implementation.id, 'deflate'] : [implementation.id],
     core: SERVER_CORE,
     env: implementation.env,
     nodeOptions: ['--expose-gc'],
@@ -67,12 +70,15 @@ export async function startGenerator(name = 'load generator'): Promise<BenchChil
 export class ServerSet {
   private readonly servers = new Map<ImplId, StartedServer>();
 
-  constructor(private readonly context: RunContext) {}
+  constructor(
+    private readonly context: RunContext,
+    private readonly deflate = false,
+  ) {}
 
   async get(implementation: Implementation): Promise<StartedServer> {
     const running = this.servers.get(implementation.id);
     if (running?.child.alive) return running;
-    const started = await startServer(this.context, implementation);
+    const started = await startServer(this.context, implementation, this.deflate);
     this.servers.set(implementation.id, started);
     return started;
   }
@@ -104,6 +110,7 @@ export async function runCells(
   scenario: Omit<ScenarioResult, 'cells'>,
   plans: readonly CellPlan[],
   headline: string,
+  implementations: readonly Implementation[] = context.implementations,
 ): Promise<ScenarioResult> {
   const cells: CellResult[] = [];
   for (const plan of plans) {
@@ -113,7 +120,7 @@ export async function runCells(
         context.note(`${scenario.title}, ${plan.label}: ${round - 1} round(s) instead of ${context.config.rounds}, the time budget was used up`);
         break;
       }
-      for (const implementation of context.implementations) {
+      for (const implementation of implementations) {
         let record: RunRecord;
         try {
           const metrics = await plan.run(implementation);

@@ -55,6 +55,18 @@ export interface EchoLoad {
   readonly latency: boolean;
 }
 
+/**
+ * Compressed echo: permessage-deflate negotiated, a loop of `messages` chat-like JSON messages
+ * sent pre-compressed, `window` in flight per connection.
+ */
+export interface CompressedEchoLoad {
+  readonly kind: 'compressed-echo';
+  readonly port: number;
+  readonly connections: number;
+  readonly window: number;
+  readonly messages: number;
+}
+
 /** Broadcast load: `clients` sockets; the first publishes, the server fans every message out to all. */
 export interface BroadcastLoad {
   readonly kind: 'broadcast';
@@ -86,7 +98,7 @@ export interface HandshakeLoad {
 }
 
 /** Any load the generator can apply. */
-export type Load = EchoLoad | BroadcastLoad | IdleLoad | HandshakeLoad;
+export type Load = EchoLoad | CompressedEchoLoad | BroadcastLoad | IdleLoad | HandshakeLoad;
 
 /** Requests a generator process answers. */
 export type GeneratorRequest =

@@ -34,10 +34,11 @@ function label(id: string): string {
  * every implementation per cell, then the ratios (first / second).
  */
 export function renderTables(results: BenchResults): string {
-  const present = IMPLEMENTATIONS.filter((implementation) => results.implementations.some((used) => used.id === implementation.id));
-  const ratios = RATIOS.filter(([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b));
   const out: string[] = [];
   for (const scenario of results.scenarios) {
+    // Only the implementations that took part in this scenario.
+    const present = IMPLEMENTATIONS.filter((implementation) => scenario.cells.some((cell) => cell.runs[implementation.id] !== undefined));
+    const ratios = RATIOS.filter(([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b));
     out.push(`### ${scenario.title}`, '', scenario.description, '');
     for (const metric of scenario.metrics.filter((m: MetricDef) => m.table)) {
       out.push(`**${metric.label}** (${metric.better} is better; ratios below 1 mean ${metric.better === 'higher' ? 'slower' : 'better'})`, '');

@@ -6,6 +6,7 @@
 import { announce, serveRequests } from '../lib/child-ipc.js';
 import type { GeneratorRequest, Load } from '../lib/protocol.js';
 import { BroadcastRun } from './broadcast-load.js';
+import { CompressedEchoRun } from './compressed-echo-load.js';
 import { EchoRun } from './echo-load.js';
 import { HandshakeRun } from './handshake-load.js';
 import { IdleRun } from './idle-load.js';
@@ -17,6 +18,8 @@ function startLoad(load: Load): Promise<RunningLoad> | RunningLoad {
   switch (load.kind) {
     case 'echo':
       return EchoRun.start(load);
+    case 'compressed-echo':
+      return CompressedEchoRun.start(load);
     case 'broadcast':
       return BroadcastRun.start(load);
     case 'idle':

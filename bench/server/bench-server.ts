@@ -18,7 +18,25 @@ export interface BenchServer {
 export interface BenchServerOptions {
   /** Largest message accepted, in bytes. */
   readonly maxPayload: number;
+  /** Accept permessage-deflate (RFC 7692) with these settings; absent, compression is off. */
+  readonly deflate?: DeflateSettings | undefined;
 }
+
+/**
+ * Compression settings given alike to every implementation that supports permessage-deflate:
+ * context takeover both ways and 15-bit windows (the defaults of both), plus these.
+ */
+export interface DeflateSettings {
+  /** Messages shorter than this are sent uncompressed. */
+  readonly threshold: number;
+  /** zlib compression level. */
+  readonly level: number;
+  /** zlib memLevel. */
+  readonly memLevel: number;
+}
+
+/** The settings of the compressed-echo scenario: every message compressed, zlib level 1, memLevel 8. */
+export const DEFLATE_SETTINGS: DeflateSettings = { threshold: 0, level: 1, memLevel: 8 };
 
 /** Starts one implementation's server on 127.0.0.1 with an ephemeral port. */
 export type StartBenchServer = (options: BenchServerOptions) => Promise<BenchServer>;

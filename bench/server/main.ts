@@ -1,11 +1,12 @@
 /**
- * The server process: starts one implementation (named by the first argument) on 127.0.0.1 and
+ * The server process: starts one implementation (named by the first argument, with `deflate` as a
+ * second to accept permessage-deflate) on 127.0.0.1 and
  * answers the runner's questions about its own CPU time, memory and open connections. The runner
  * starts it with --expose-gc so memory is read after a full collection.
  */
 import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
 import { ImplId, type MemorySample, type ServerRequest } from '../lib/protocol.js';
-import type { StartBenchServer } from './bench-server.js';
+import { DEFLATE_SETTINGS, type StartBenchServer } from './bench-server.js';
 
 const MAX_PAYLOAD = 100 * 1024 * 1024;
 
@@ -36,7 +37,8 @@ async function collectedMemory(): Promise<MemorySample> {
 }
 
 const start = await loadImplementation(process.argv[2] ?? '');
-const server = await start({ maxPayload: MAX_PAYLOAD });
+// A second argument `deflate` turns permessage-deflate on, with the settings every implementation shares.
+const server = await start({ maxPayload: MAX_PAYLOAD, deflate: process.argv[3] === 'deflate' ? DEFLATE_SETTINGS : undefined });
 serveRequests<ServerRequest>((request) => {
   switch (request.type) {
     case 'cpu':

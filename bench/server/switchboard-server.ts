@@ -3,11 +3,19 @@ import { BROADCAST_PATH, type StartBenchServer } from './bench-server.js';
 
 /**
  * Switchboard's WebSocketServer with its defaults: echo with `socket.send(data, { binary })`,
- * broadcast with `wss.broadcast`, which encodes the frame once for all recipients.
+ * broadcast with `wss.broadcast`, which encodes the frame once for all recipients. Compression
+ * only when the scenario asks for it, with the shared settings.
  */
 export const startSwitchboardServer: StartBenchServer = (options) =>
   new Promise((resolve, reject) => {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: options.maxPayload });
+    const deflate = options.deflate;
+    const wss = new WebSocketServer({
+      port: 0,
+      host: '127.0.0.1',
+      maxPayload: options.maxPayload,
+      perMessageDeflate:
+        deflate === undefined ? false : { threshold: deflate.threshold, level: deflate.level, memLevel: deflate.memLevel },
+    });
     wss.on('connection', (socket, request) => {
       socket.on('error', () => {});
       if (request.url === BROADCAST_PATH) {
@@ -23,7 +31,7 @@ export const startSwitchboardServer: StartBenchServer = (options) =>
       resolve({
         port: address.port,
         connections: () => wss.clients.size,
-        details: 'switchboard/ws, default options',
+        details: `switchboard/ws, default options${deflate === undefined ? '' : ', permessage-deflate'}`,
         close: () =>
           new Promise((done) => {
             for (const client of wss.clients) client.terminate();

@@ -10,7 +10,16 @@ import { BROADCAST_PATH, type StartBenchServer } from './bench-server.js';
  */
 export const startWsServer: StartBenchServer = (options) =>
   new Promise((resolve, reject) => {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: options.maxPayload });
+    const deflate = options.deflate;
+    const wss = new WebSocketServer({
+      port: 0,
+      host: '127.0.0.1',
+      maxPayload: options.maxPayload,
+      perMessageDeflate:
+        deflate === undefined
+          ? false
+          : { threshold: deflate.threshold, zlibDeflateOptions: { level: deflate.level, memLevel: deflate.memLevel } },
+    });
     wss.on('connection', (socket, request) => {
       socket.on('error', () => {});
       if (request.url === BROADCAST_PATH) {
@@ -28,7 +37,7 @@ export const startWsServer: StartBenchServer = (options) =>
       resolve({
         port: address.port,
         connections: () => wss.clients.size,
-        details: describeWs(),
+        details: describeWs() + (deflate === undefined ? '' : ', permessage-deflate'),
         close: () =>
           new Promise((done) => {
             for (const client of wss.clients) client.terminate();
