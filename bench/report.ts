@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './lib/children.js';
 import type { BenchResults } from './lib/results.js';
-import { renderMachine, renderTables } from './lib/table.js';
+import { renderMachine, renderSaturation, renderTables } from './lib/table.js';
 
 /** Renders BENCHMARKS.md for `results`, read from (or written to) `file`. */
 export function writeBenchmarksMarkdown(results: BenchResults, file: string): void {
@@ -44,6 +44,14 @@ export function writeBenchmarksMarkdown(results: BenchResults, file: string): vo
     '## Results',
     '',
     renderTables(results),
+    '## Saturation check',
+    '',
+    'CPU use of the load generator and the server over the measurement windows, in percent of one core.',
+    'A generator well below 100% was not the bottleneck. A server well below 100% in a throughput cell',
+    'means it waited: on its peer (one connection ping-pongs its window), or on other processes when the',
+    'machine was busy (see the load average above).',
+    '',
+    renderSaturation(results),
   ].join('\n');
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), text + '\n');
 }

@@ -39,7 +39,7 @@ export const FULL: BenchConfig = {
   broadcast: { clients: [1000, 5000], size: 64, window: 1, warmupMs: 400, measureMs: 1500 },
   memory: { connections: 10_000, perProcess: 5000 },
   handshake: { concurrency: 32 },
-  budgetSeconds: 540,
+  budgetSeconds: 480,
   notes: [],
 };
 

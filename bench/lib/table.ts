@@ -59,6 +59,26 @@ export function renderTables(results: BenchResults): string {
   return out.join('\n');
 }
 
+/**
+ * Whether the generator could have been the bottleneck: per cell, the highest generator CPU use and
+ * the lowest server CPU use seen in any run (percent of one core).
+ */
+export function renderSaturation(results: BenchResults): string {
+  const out = ['| scenario | cell | generator CPU, highest | server CPU, lowest |', '| --- | --- | ---: | ---: |'];
+  for (const scenario of results.scenarios) {
+    for (const cell of scenario.cells) {
+      const runs = Object.values(cell.runs)
+        .flat()
+        .flatMap((run) => ('metrics' in run ? [run.metrics] : []));
+      const generator = runs.map((m) => m['generatorCpuPercent']).filter((v): v is number => v !== undefined);
+      const server = runs.map((m) => m['serverCpuPercent']).filter((v): v is number => v !== undefined);
+      if (generator.length === 0) continue;
+      out.push(`| ${scenario.title} | ${cell.label} | ${formatValue(Math.max(...generator), 'percent')} | ${formatValue(Math.min(...server), 'percent')} |`);
+    }
+  }
+  return out.join('\n');
+}
+
 /** The machine and software block shown above the tables. */
 export function renderMachine(results: BenchResults): string {
   const { machine } = results;

@@ -7,7 +7,7 @@ const METRICS: readonly MetricDef[] = [
   { key: 'deliveriesPerSecond', label: 'delivered messages/s', format: 'rate', better: 'higher', table: true },
   { key: 'p50', label: 'p50 delivery latency', format: 'micros', better: 'lower', table: true },
   { key: 'p99', label: 'p99 delivery latency', format: 'micros', better: 'lower', table: true },
-  { key: 'cpuMicrosPerDelivery', label: 'server CPU per delivery', format: 'micros', better: 'lower', table: false },
+  { key: 'cpuMicrosPerDelivery', label: 'server CPU per delivery', format: 'micros', better: 'lower', table: true },
   { key: 'serverCpuPercent', label: 'server CPU', format: 'percent', better: 'lower', table: false },
   { key: 'generatorCpuPercent', label: 'generator CPU', format: 'percent', better: 'lower', table: false },
   { key: 'errors', label: 'socket errors', format: 'count', better: 'lower', table: false },
