@@ -1,6 +1,6 @@
 import type { Adapter, BroadcastFlags, BroadcastOptions, Handshake, Room, SocketDetails, SocketId } from '../adapter/index.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
-import { ACK_TIMEOUT_MESSAGE } from './socket.js';
+import { ACK_TIMEOUT_MESSAGE } from './ack-errors.js';
 
 /** The callback of a broadcast with acknowledgements: an error after the timeout, and every response received. */
 export type BroadcastAckCallback = (err: Error | null, responses: unknown[]) => void;

@@ -2,6 +2,7 @@
  * The Socket.IO protocol v5 server: namespaces, sockets, rooms, broadcasts with acknowledgements,
  * middlewares and connection state recovery, on Switchboard's Engine.IO server.
  */
+export { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE } from './ack-errors.js';
 export { BroadcastOperator, RemoteSocket, type BroadcastAckCallback } from './broadcast-operator.js';
 export { Client } from './client.js';
 export { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
@@ -10,4 +11,4 @@ export { Namespace, type ConnectionError, type ConnectionMiddleware } from './na
 export { SERVER_DEFAULTS, type ConnectionStateRecoveryOptions, type ServerOptions } from './options.js';
 export { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 export { Server } from './server.js';
-export { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE, Socket, type AnyListener, type EventMiddleware } from './socket.js';
+export { Socket, type AnyListener, type EventMiddleware } from './socket.js';

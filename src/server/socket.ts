@@ -16,6 +16,7 @@ import type {
 } from '../adapter/index.js';
 import { toWireChunks } from '../adapter/index.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
+import { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE } from './ack-errors.js';
 import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
 import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
@@ -31,10 +32,6 @@ export type AnyListener = (event: string, ...args: unknown[]) => void;
  */
 export type EventMiddleware = (event: [string, ...unknown[]], next: (err?: Error) => void) => void;
 
-/** Message of the error an acknowledgement callback receives when the client did not answer in time. */
-export const ACK_TIMEOUT_MESSAGE = 'operation has timed out';
-/** Message of the error a timed acknowledgement callback receives when the socket disconnects first. */
-export const DISCONNECTED_MESSAGE = 'socket has been disconnected';
 
 function newSocketId(): SocketId {
   return randomBytes(15).toString('base64url');
