@@ -1,10 +1,12 @@
 /**
- * Helpers for the permessage-deflate tests: compressible sample payloads and a measure of how much
- * buffer memory a piece of work allocates.
+ * Helpers for the permessage-deflate tests: compressible sample payloads, a measure of how much
+ * buffer memory a piece of work allocates, messages compressed by hand and a reader of raw frames.
  */
 import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const WORDS = ['switchboard', 'message', 'room', 'deflate', 'window', 'frame', 'socket', 'payload', 'event', '{"id":', '"data":', '},'];
 
@@ -46,4 +48,67 @@ export async function measureArrayBuffers(work: () => Promise<unknown>): Promise
   const before = process.memoryUsage().arrayBuffers;
   await work();
   return process.memoryUsage().arrayBuffers - before;
+}
+
+/**
+ * `data` compressed as a permessage-deflate sender does it with a fresh context: raw DEFLATE ended by
+ * a sync flush, whose final `00 00 ff ff` is removed (RFC 7692 §7.2.1).
+ */
+export function deflateMessage(data: Uint8Array): Buffer {
+  const out = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+}
+
+/** Inflates one message compressed with no context takeover (RFC 7692 §7.2.2: the trailer goes back first). */
+export function inflateMessage(data: Uint8Array): Buffer {
+  return inflateRawSync(Buffer.concat([data, Buffer.from([0x00, 0x00, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
+}
+
+/** A frame as read off the wire, RSV bits included. */
+export interface WireFrame {
+  readonly fin: boolean;
+  readonly rsv: number;
+  readonly opcode: number;
+  readonly payload: Buffer;
+}
+
+/**
+ * Collects the unmasked frames a server writes to `socket` from now on, RSV bits included, which
+ * the frame parser under test would hide. `frames` fills as data arrives.
+ */
+export function collectServerFrames(socket: Socket): { frames: WireFrame[]; waitFor(count: number, timeoutMs?: number): Promise<WireFrame[]> } {
+  const frames: WireFrame[] = [];
+  let buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (buffer.length < 2) return;
+      let length = buffer[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (buffer.length < 4) return;
+        length = buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (buffer.length < 10) return;
+        length = Number(buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (buffer.length < offset + length) return;
+      const first = buffer[0]!;
+      frames.push({ fin: (first & 0x80) !== 0, rsv: first & 0x70, opcode: first & 0x0f, payload: Buffer.from(buffer.subarray(offset, offset + length)) });
+      buffer = buffer.subarray(offset + length);
+    }
+  });
+  return {
+    frames,
+    async waitFor(count, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (frames.length < count) {
+        if (Date.now() > deadline) throw new Error(`got ${frames.length} of ${count} frames`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return frames;
+    },
+  };
 }

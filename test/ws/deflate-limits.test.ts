@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { syncBuiltinESMExports } from 'node:module';
+import type { Duplex } from 'node:stream';
+import zlib from 'node:zlib';
+import { computeAcceptKey } from '../../src/protocol/index.js';
+import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
+import { ZlibLimiter } from '../../src/ws/zlib-limiter.js';
+import { deflateMessage, measureArrayBuffers, textLike } from '../helpers/deflate.js';
+import { clientFrame } from '../helpers/frames.js';
+import { RawClient, startServer } from '../helpers/ws-peers.js';
+import { nextMessage, openWsClient, ourClose } from './interop-shared.js';
+
+const OFFER = 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n';
+const RSV1 = 0x40;
+
+/** A raw client that negotiated permessage-deflate with `port`. */
+async function deflateClient(port: number): Promise<RawClient> {
+  const client = await RawClient.open(port, '/', OFFER);
+  assert.equal(client.status, 101);
+  assert.match(client.response, /\r\nSec-WebSocket-Extensions: permessage-deflate\r\n/i);
+  return client;
+}
+
+describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
+  it('fails a 10 MiB bomb with 1009 without growing memory by its inflated size', async () => {
+    const bomb = deflateMessage(Buffer.alloc(10 * 1024 * 1024));
+    assert.ok(bomb.length < 20 * 1024);
+    const server = await startServer({ perMessageDeflate: true, maxPayload: 1024 * 1024 });
+    let delivered = 0;
+    server.wss.on('connection', (socket) => socket.on('message', () => delivered++));
+    const client = await deflateClient(server.port);
+    let code: number | undefined;
+    const growth = await measureArrayBuffers(async () => {
+      client.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
+      code = await client.readCloseCode();
+    });
+    assert.equal(code, 1009);
+    assert.equal(delivered, 0);
+    assert.ok(growth < 4 * 1024 * 1024, `memory grew by ${growth} bytes`);
+    client.destroy();
+    await server.close();
+
+    // The same measurement sees the 10 MiB when maxPayload lets the message through.
+    const roomy = await startServer({ perMessageDeflate: true, maxPayload: 32 * 1024 * 1024 });
+    const lengths: number[] = [];
+    roomy.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => lengths.push(data.length)));
+    const other = await deflateClient(roomy.port);
+    const full = await measureArrayBuffers(async () => {
+      other.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
+      const deadline = Date.now() + 5000;
+      while (lengths.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    assert.deepEqual(lengths, [10 * 1024 * 1024]);
+    assert.ok(full >= 10 * 1024 * 1024, `memory grew by ${full} bytes`);
+    other.destroy();
+    await roomy.close();
+  });
+
+  it('fails data that does not inflate, and inflated text that is not UTF-8, with 1007', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    for (const bad of [clientFrame(0x2, Buffer.from([0xff, 0xee, 0xdd, 0xcc]), { rsv: RSV1 }), clientFrame(0x1, deflateMessage(Buffer.from([0x68, 0xc3, 0x28])), { rsv: RSV1 })]) {
+      const client = await deflateClient(server.port);
+      client.write(bad);
+      assert.equal(await client.readCloseCode(), 1007);
+      client.destroy();
+    }
+    await server.close();
+  });
+
+  it('fails RSV1 with 1002 without negotiation, on a control frame, and on a continuation frame', async () => {
+    const plain = await startServer({ perMessageDeflate: false });
+    const unnegotiated = await RawClient.open(plain.port, '/', OFFER);
+    assert.doesNotMatch(unnegotiated.response, /Sec-WebSocket-Extensions/i);
+    unnegotiated.write(clientFrame(0x2, deflateMessage(Buffer.from('hello')), { rsv: RSV1 }));
+    assert.equal(await unnegotiated.readCloseCode(), 1002);
+    unnegotiated.destroy();
+    await plain.close();
+
+    const server = await startServer({ perMessageDeflate: true });
+    const compressed = deflateMessage(Buffer.from('hello hello hello'));
+    const cases = [
+      clientFrame(0x9, 'ping', { rsv: RSV1 }),
+      Buffer.concat([clientFrame(0x2, compressed.subarray(0, 4), { rsv: RSV1, fin: false }), clientFrame(0x0, compressed.subarray(4), { rsv: RSV1 })]),
+    ];
+    for (const frames of cases) {
+      const client = await deflateClient(server.port);
+      client.write(frames);
+      assert.equal(await client.readCloseCode(), 1002);
+      client.destroy();
+    }
+    await server.close();
+  });
+
+  it('declines bad offers in the handshake and picks the first acceptable one (RFC 7692 §5)', async () => {
+    const server = await startServer({ perMessageDeflate: { clientMaxWindowBits: 12 } });
+    const responses: [string, string | undefined][] = [
+      ['permessage-deflate; foo', undefined],
+      ['permessage-deflate; server_max_window_bits=16', undefined],
+      ['permessage-deflate; server_no_context_takeover; server_no_context_takeover', undefined],
+      // No client_max_window_bits: the client could use 15 bits, more than this server allows.
+      ['permessage-deflate', undefined],
+      ['permessage-deflate; foo, permessage-deflate; client_max_window_bits=10', 'permessage-deflate'],
+      ['permessage-deflate; client_max_window_bits, x-other', 'permessage-deflate; client_max_window_bits=12'],
+    ];
+    for (const [offer, answer] of responses) {
+      const client = await RawClient.open(server.port, '/', `Sec-WebSocket-Extensions: ${offer}\r\n`);
+      assert.equal(client.status, 101, offer);
+      assert.equal(/\r\nSec-WebSocket-Extensions: ([^\r]*)\r\n/i.exec(client.response)?.[1], answer, offer);
+      client.destroy();
+    }
+    await server.close();
+  });
+
+  it('fails the client on a response it did not ask for (RFC 7692 §5.1)', async () => {
+    const answers = [
+      'permessage-deflate; foo',
+      'permessage-deflate; client_max_window_bits',
+      'permessage-deflate; server_max_window_bits=16',
+      'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
+      'permessage-deflate, permessage-deflate',
+    ];
+    const sockets = new Set<net.Socket>();
+    let answer = '';
+    const fake = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', (request: Buffer) => {
+        const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\nSec-WebSocket-Extensions: ${answer}\r\n\r\n`,
+        );
+      });
+    });
+    fake.listen(0, '127.0.0.1');
+    await once(fake, 'listening');
+    const url = `ws://127.0.0.1:${(fake.address() as AddressInfo).port}/`;
+    for (const candidate of [...answers, 'permessage-deflate; server_max_window_bits=12']) {
+      answer = candidate;
+      // The last one answers an offer of at most 11 bits with 12.
+      const client = new WebSocket(url, candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {});
+      const error = new Promise<unknown>((resolve) => client.once('error', resolve));
+      const closed = ourClose(client);
+      const failure = await error;
+      assert.ok(failure instanceof WebSocketError, candidate);
+      assert.ok(failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse, `${candidate}: ${failure.code}`);
+      assert.equal((await closed).code, 1006);
+    }
+    for (const socket of sockets) socket.destroy();
+    fake.close();
+  });
+});
+
+describe('permessage-deflate resources', () => {
+  it('keeps zlib operations in flight within the limiter across many connections', async () => {
+    const limiter = new ZlibLimiter(2);
+    const server = await startServer({ perMessageDeflate: { limiter, threshold: 0 } });
+    server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+    let peak = 0;
+    let queued = 0;
+    let sampling = true;
+    const sample = (): void => {
+      peak = Math.max(peak, limiter.active);
+      queued = Math.max(queued, limiter.pending);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    const clients = await Promise.all(Array.from({ length: 40 }, () => openWsClient(server.url, { perMessageDeflate: true })));
+    await Promise.all(
+      clients.map(async (client, i) => {
+        for (let round = 0; round < 3; round++) {
+          const message = textLike(20_000, i * 3 + round);
+          const echoed = nextMessage(client);
+          client.send(message);
+          assert.ok((await echoed).data.equals(message));
+        }
+      }),
+    );
+    sampling = false;
+    assert.ok(peak >= 1 && peak <= 2, `peak ${peak}`);
+    assert.ok(queued > 0, 'the limiter queued work');
+    for (const client of clients) client.terminate();
+    await server.close();
+  });
+
+  it('frees the zlib contexts of closed connections', async () => {
+    // Track every zlib stream created from here on (the binding imports zlib's functions by name,
+    // so the module's exports are re-synced after patching).
+    const created: Duplex[] = [];
+    const originals = { createDeflateRaw: zlib.createDeflateRaw, createInflateRaw: zlib.createInflateRaw };
+    const patch = (replacements: Partial<typeof originals>): void => {
+      for (const [name, value] of Object.entries(replacements)) Object.defineProperty(zlib, name, { value, configurable: true });
+      syncBuiltinESMExports();
+    };
+    patch({
+      createDeflateRaw: (options) => track(originals.createDeflateRaw(options)),
+      createInflateRaw: (options) => track(originals.createInflateRaw(options)),
+    });
+    function track<T extends Duplex>(stream: T): T {
+      created.push(stream);
+      return stream;
+    }
+    try {
+      const server = await startServer({ perMessageDeflate: { threshold: 0 } });
+      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => socket.send(data)));
+      const clients: WebSocket[] = [];
+      for (let i = 0; i < 10; i++) {
+        const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
+        await once(client, 'open');
+        const echoed = nextMessage(client);
+        client.send(textLike(5000, i));
+        await echoed;
+        clients.push(client);
+      }
+      // A compressor and a decompressor on each end of each connection.
+      assert.equal(created.length, 40);
+      assert.ok(created.every((stream) => !stream.destroyed));
+      await Promise.all(
+        clients.map((client) => {
+          const closed = ourClose(client);
+          client.close();
+          return closed;
+        }),
+      );
+      await server.close();
+      assert.ok(created.every((stream) => stream.destroyed), `${created.filter((stream) => !stream.destroyed).length} zlib streams left open`);
+    } finally {
+      patch(originals);
+    }
+  });
+});
