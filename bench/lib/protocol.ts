@@ -9,6 +9,10 @@ export const ImplId = {
   Ws: 'ws',
   WsNative: 'ws-native',
   RawTcp: 'raw-tcp',
+  /** Switchboard's Socket.IO server (src/server), in the Socket.IO scenarios. */
+  SocketIoSwitchboard: 'switchboard-io',
+  /** The official socket.io server, in the Socket.IO scenarios. */
+  SocketIo: 'socket.io',
 } as const;
 
 /** One of the implementations under test. */

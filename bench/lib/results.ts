@@ -36,6 +36,18 @@ export interface ScenarioResult {
   readonly description: string;
   readonly metrics: readonly MetricDef[];
   readonly cells: CellResult[];
+  /** The implementations compared, in table order, when not those of the WebSocket scenarios. */
+  readonly implementations?: readonly ImplementationInfo[];
+  /** The pairs whose ratios the tables show (first / second), when not the WebSocket scenarios' pairs. */
+  readonly ratios?: readonly (readonly [string, string])[];
+}
+
+/** An implementation as the results describe it. */
+export interface ImplementationInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly details: string;
 }
 
 /** Everything a run produced; written to bench/results/<timestamp>.json. */
@@ -48,7 +60,7 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly notes: string[];
-  readonly implementations: { id: string; label: string; description: string; details: string }[];
+  readonly implementations: ImplementationInfo[];
   readonly scenarios: ScenarioResult[];
 }
 

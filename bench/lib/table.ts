@@ -25,10 +25,6 @@ function ratio(a: number | undefined, b: number | undefined): string {
   return `${(a / b).toFixed(2)}×`;
 }
 
-function label(id: string): string {
-  return IMPLEMENTATIONS.find((implementation) => implementation.id === id)?.label ?? id;
-}
-
 /**
  * Renders the results as Markdown tables: one per headline metric of each scenario, the median of
  * every implementation per cell, then the ratios (first / second).
@@ -37,8 +33,10 @@ export function renderTables(results: BenchResults): string {
   const out: string[] = [];
   for (const scenario of results.scenarios) {
     // Only the implementations that took part in this scenario.
-    const present = IMPLEMENTATIONS.filter((implementation) => scenario.cells.some((cell) => cell.runs[implementation.id] !== undefined));
-    const ratios = RATIOS.filter(([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b));
+    const known = scenario.implementations ?? IMPLEMENTATIONS;
+    const label = (id: string): string => known.find((implementation) => implementation.id === id)?.label ?? id;
+    const present = known.filter((implementation) => scenario.cells.some((cell) => cell.runs[implementation.id] !== undefined));
+    const ratios = (scenario.ratios ?? RATIOS).filter(([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b));
     out.push(`### ${scenario.title}`, '', scenario.description, '');
     for (const metric of scenario.metrics.filter((m: MetricDef) => m.table)) {
       out.push(`**${metric.label}** (${metric.better} is better; ratios below 1 mean ${metric.better === 'higher' ? 'slower' : 'better'})`, '');
