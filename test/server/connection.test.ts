@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
-import type { Namespace, Socket } from '../../src/server/index.js';
+import { io as connect } from 'socket.io-client';
+import { EngineServer } from '../../src/engine/index.js';
+import { Server, type Namespace, type Socket } from '../../src/server/index.js';
 import { TRANSPORT_MODES, delay, startServer, waitFor, type TransportMode } from './helpers.js';
 
 for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
@@ -217,8 +221,40 @@ describe('connection limits and options', () => {
     }
   });
 
-  test('contradictory or impossible options throw a TypeError', async () => {
-    const { Server } = await import('../../src/server/index.js');
+  test('allowRequest passes through: a refused handshake is a connect_error, no socket is created', async () => {
+    const h = await startServer({ allowRequest: (req) => !String(req.url).includes('blocked=1') });
+    try {
+      const refused = h.client('/', { query: { blocked: '1' } });
+      await waitFor(refused, 'connect_error');
+      const allowed = h.client('/');
+      await waitFor(allowed, 'connect');
+      assert.equal(h.io.sockets.sockets.size, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('bind() runs on an Engine.IO server set up by hand', async () => {
+    const http = createServer();
+    const engine = new EngineServer({ path: '/socket.io/' });
+    engine.attach(http);
+    const io = new Server().bind(engine);
+    io.on('connection', (socket) => socket.emit('bound', socket.nsp.name));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const address = http.address() as { port: number };
+    const client = connect(`http://127.0.0.1:${address.port}`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      assert.deepEqual(await waitFor(client, 'bound'), ['/']);
+      assert.equal(io.engine, engine);
+    } finally {
+      client.disconnect();
+      await io.close();
+      http.close();
+    }
+  });
+
+  test('contradictory or impossible options throw a TypeError', () => {
     assert.throws(() => new Server({ connectTimeout: -1 }), TypeError);
     assert.throws(() => new Server({ maxNestingDepth: 0 }), TypeError);
     assert.throws(() => new Server({ serveClient: true as false }), TypeError);
