@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -281,5 +282,20 @@ describe('Socket.IO v5 codec properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('docs/errors.md, Socket.IO section', () => {
+  const text = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const section = text.slice(text.indexOf('## Socket.IO errors'));
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const match = /^\| `SocketIoErrorCode\.(\w+)` \| `(ERR_SIO_[A-Z_]+)` \|/.exec(line);
+    if (match) rows.set(match[2] as string, match[1] as string);
+  }
+
+  test('documents every SocketIoErrorCode under its constant, and nothing else', () => {
+    for (const [constant, code] of Object.entries(SocketIoErrorCode)) assert.equal(rows.get(code), constant, code);
+    assert.equal(rows.size, Object.keys(SocketIoErrorCode).length);
   });
 });
