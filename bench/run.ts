@@ -11,7 +11,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { killAllChildren, killAllChildrenNow, ROOT } from './lib/children.js';
+import { compileForBenchmarks, removeBuild } from './lib/build.js';
+import { killAllChildren, killAllChildrenNow, ROOT, runCompiledFrom } from './lib/children.js';
 import { FULL, SMOKE } from './lib/config.js';
 import type { RunContext } from './lib/context.js';
 import { IMPLEMENTATIONS } from './lib/implementations.js';
@@ -83,6 +84,9 @@ async function main(): Promise<void> {
   };
 
   console.log(`# Switchboard benchmarks (${config.mode})\n\n${renderMachine(results)}\n`);
+  const build = compileForBenchmarks();
+  process.once('exit', () => removeBuild(build));
+  runCompiledFrom(build);
   for (const name of only) {
     console.log(`\n== ${name}`);
     const scenario = await SCENARIOS[name]!(context);

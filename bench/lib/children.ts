@@ -22,7 +22,7 @@ function findExecutable(name: string): string | undefined {
 export interface ChildOptions {
   /** A label for error messages. */
   readonly name: string;
-  /** The TypeScript entry point, relative to the repository root. */
+  /** The TypeScript entry point, relative to the repository root (its compiled twin runs when there is one). */
   readonly script: string;
   readonly args?: readonly string[];
   /** The core to pin the process to (when taskset exists). */
@@ -34,6 +34,15 @@ export interface ChildOptions {
 }
 
 const live = new Set<BenchChild>();
+let compiled: string | undefined;
+
+/**
+ * Runs children from JavaScript compiled into `directory` (see compileForBenchmarks) with plain
+ * `node`, instead of from the TypeScript sources through tsx.
+ */
+export function runCompiledFrom(directory: string): void {
+  compiled = directory;
+}
 
 /**
  * A benchmark child process (server or load generator) reached over IPC: requests go out with an
@@ -51,7 +60,8 @@ export class BenchChild {
   readonly exited: Promise<void>;
 
   constructor(private readonly options: ChildOptions) {
-    const nodeArgs = [...(options.nodeOptions ?? []), '--import', 'tsx', options.script, ...(options.args ?? [])];
+    const entry = compiled === undefined ? ['--import', 'tsx', options.script] : [join(compiled, options.script.replace(/\.ts$/, '.js'))];
+    const nodeArgs = [...(options.nodeOptions ?? []), ...entry, ...(options.args ?? [])];
     const [command, args] =
       TASKSET !== undefined && options.core !== undefined
         ? [TASKSET, ['-c', String(options.core), process.execPath, ...nodeArgs]]
