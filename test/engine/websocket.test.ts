@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { EngineSocket } from '../../src/engine/index.js';
 import { RawWebSocket, openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
 
@@ -143,6 +144,33 @@ describe('WebSocket transport', () => {
       fixture.engine.close();
       assert.equal((await shutdown)[0], 'server shutting down');
       await b.client.closed;
+    });
+  });
+
+  describe('Hostile frames', () => {
+    it('random text and binary frames either arrive as messages or end only their own session', async () => {
+      const bystander = await openWebSocket();
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes))), async (frame) => {
+          const { client, socket } = await openWebSocket();
+          const outcome = new Promise<string>((resolve) => {
+            socket.once('message', () => resolve('message'));
+            socket.once('close', (reason) => resolve(reason));
+          });
+          client.send(frame);
+          // Packets the server ignores (open, upgrade, noop) are followed by one it must not ignore.
+          client.send('4after');
+          const result = await outcome;
+          if (typeof frame !== 'string') assert.equal(result, 'message', 'binary frames are always messages');
+          else if (/^[0-6]/.test(frame) === false) assert.equal(result, 'parse error');
+          client.close();
+          await client.closed;
+        }),
+        { numRuns: 40 },
+      );
+      bystander.client.send('4still here');
+      assert.deepEqual(await waitFor(bystander.socket, 'message'), ['still here']);
+      bystander.client.close();
     });
   });
 
