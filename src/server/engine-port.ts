@@ -13,6 +13,8 @@ export interface EngineConnection {
   readonly protocol: number;
   /** `opening`, `open`, `closing` or `closed`. */
   readonly readyState: string;
+  /** Name of the transport in use: `polling` or `websocket`. */
+  readonly transportName: string;
   /** Remote address, when the engine records it. */
   readonly remoteAddress?: string;
   /** Whether a write would go out now rather than wait in a buffer (volatile packets are dropped otherwise). */
@@ -23,6 +25,10 @@ export interface EngineConnection {
   close(): unknown;
   on(event: 'message', listener: (data: string | Buffer) => void): unknown;
   on(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
+  /** The session moved to another transport (polling to WebSocket). */
+  on(event: 'upgrade', listener: (transportName: string) => void): unknown;
+  /** Everything buffered was handed to the transport. */
+  on(event: 'drain', listener: () => void): unknown;
   off(event: 'message', listener: (data: string | Buffer) => void): unknown;
   off(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
 }

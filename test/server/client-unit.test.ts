@@ -12,6 +12,7 @@ import { delay, waitFor } from './helpers.js';
 class FakeConnection extends EventEmitter implements EngineConnection {
   readonly sent: { data: string | Buffer; compress: boolean | undefined }[] = [];
   readonly protocol = 4;
+  readonly transportName = 'websocket';
   readyState = 'open';
   writable = true;
   closeCalls = 0;

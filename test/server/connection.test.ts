@@ -31,6 +31,10 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
         assert.deepEqual([...socket.rooms], [socket.id]);
         assert.equal(h.io.sockets.sockets.get(socket.id), socket);
         assert.equal(h.io.engine.clientsCount, 1);
+        if (mode === 'upgrade' && socket.conn.transportName === 'polling') {
+          assert.deepEqual(await waitFor(socket.conn, 'upgrade'), ['websocket']);
+        }
+        assert.equal(socket.conn.transportName, mode === 'polling' ? 'polling' : 'websocket');
       } finally {
         await h.close();
       }
