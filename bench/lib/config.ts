@@ -32,14 +32,14 @@ const MIB = 1024 * KIB;
 export const FULL: BenchConfig = {
   mode: 'full',
   rounds: 3,
-  warmupMs: 400,
-  measureMs: 1200,
+  warmupMs: 300,
+  measureMs: 1000,
   echo: { connections: [1, 100], sizes: [32, KIB, 64 * KIB, MIB] },
   latency: { sizes: [32, 64 * KIB] },
-  broadcast: { clients: [1000, 5000], size: 64, window: 1, warmupMs: 400, measureMs: 1500 },
+  broadcast: { clients: [1000, 5000], size: 64, window: 1, warmupMs: 300, measureMs: 1200 },
   memory: { connections: 10_000, perProcess: 5000 },
   handshake: { concurrency: 32 },
-  budgetSeconds: 480,
+  budgetSeconds: 500,
   notes: [],
 };
 
