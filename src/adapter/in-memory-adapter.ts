@@ -17,9 +17,12 @@ import { toWireChunks } from './wire.js';
 
 interface StoredSession extends SessionToPersist {
   disconnectedAt: number;
+  /** Sequence number of the last packet logged before the socket's rooms last changed. */
+  roomsSettledAt: number;
 }
 
 interface StoredPacket {
+  seq: number;
   offset: string;
   emittedAt: number;
   rooms: Room[];
@@ -43,6 +46,9 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   private readonly sessions = new Map<PrivateSessionId, StoredSession>();
   private packets: StoredPacket[] = [];
   private offsetCounter = 0;
+  private seq = 0;
+  /** With recovery on: for each socket, the packet sequence number when its rooms last changed. */
+  private readonly roomsChangedAt = new Map<SocketId, number>();
   private readonly offsetPrefix = Date.now().toString(36);
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -69,6 +75,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   }
 
   addAll(id: SocketId, rooms: Set<Room>): void {
+    if (this.nsp.recovery) this.roomsChangedAt.set(id, this.seq);
     let own = this.sids.get(id);
     if (!own) {
       own = new Set();
@@ -90,11 +97,13 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   }
 
   del(id: SocketId, room: Room): void {
+    if (this.nsp.recovery && this.sids.has(id)) this.roomsChangedAt.set(id, this.seq);
     this.sids.get(id)?.delete(room);
     this.removeFromRoom(room, id);
   }
 
   delAll(id: SocketId): void {
+    this.roomsChangedAt.delete(id);
     const own = this.sids.get(id);
     if (!own) return;
     for (const room of own) this.removeFromRoom(room, id);
@@ -173,7 +182,12 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
 
   persistSession(session: SessionToPersist): void {
     if (!this.nsp.recovery) return;
-    this.sessions.set(session.pid, { ...session, rooms: [...session.rooms], disconnectedAt: Date.now() });
+    this.sessions.set(session.pid, {
+      ...session,
+      rooms: [...session.rooms],
+      disconnectedAt: Date.now(),
+      roomsSettledAt: this.roomsChangedAt.get(session.sid) ?? this.seq,
+    });
   }
 
   restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
@@ -183,14 +197,23 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     // A session is used at most once, whatever the outcome.
     this.sessions.delete(pid);
     if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) return Promise.resolve(null);
-    const index = this.packets.findIndex((stored) => stored.offset === offset);
-    if (index === -1) return Promise.resolve(null);
+    let index: number;
+    if (offset === '') {
+      // The client received no offset, so no logged packet reached it. Its rooms were the same
+      // from `roomsSettledAt` on, so every later packet for those rooms is one it missed; earlier
+      // ones may have targeted rooms it was not in yet and are left out.
+      index = this.packets.findIndex((stored) => stored.seq > session.roomsSettledAt) - 1;
+      if (index === -2) index = this.packets.length - 1;
+    } else {
+      index = this.packets.findIndex((stored) => stored.offset === offset);
+      if (index === -1) return Promise.resolve(null);
+    }
     const missedPackets: unknown[][] = [];
     for (let i = index + 1; i < this.packets.length; i++) {
       const stored = this.packets[i] as StoredPacket;
       if (shouldReceive(session.rooms, stored)) missedPackets.push(stored.data);
     }
-    const { disconnectedAt: _disconnectedAt, ...rest } = session;
+    const { disconnectedAt: _disconnectedAt, roomsSettledAt: _roomsSettledAt, ...rest } = session;
     return Promise.resolve({ ...rest, missedPackets });
   }
 
@@ -207,6 +230,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     const data = [...(packet.data as unknown[]), offset];
     packet.data = data;
     this.packets.push({
+      seq: ++this.seq,
       offset,
       emittedAt: Date.now(),
       rooms: [...opts.rooms],

@@ -176,7 +176,11 @@ export interface Adapter {
   serverSideEmit(packet: unknown[]): void;
   /** Keeps a disconnected socket's session for recovery. */
   persistSession(session: SessionToPersist): void | Promise<void>;
-  /** Returns the session and the packets it missed since `offset`, or `null` when it cannot be recovered. */
+  /**
+   * Returns the session and the packets it missed since `offset`, or `null` when it cannot be
+   * recovered. An empty `offset` means the client never received an offset (no broadcast reached
+   * it before the drop): the adapter then decides from its own records what the client missed.
+   */
   restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null>;
   on<E extends keyof AdapterEvents>(event: E, listener: (...args: AdapterEvents[E]) => void): this;
   off<E extends keyof AdapterEvents>(event: E, listener: (...args: AdapterEvents[E]) => void): this;

@@ -231,8 +231,9 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
   private async createSocket(client: Client, auth: Record<string, unknown>): Promise<Socket> {
     const pid = auth.pid;
     const offset = auth.offset;
-    if (this.recovery && typeof pid === 'string' && typeof offset === 'string') {
-      const session = await this.adapter.restoreSession(pid, offset).catch(() => null);
+    // The official client sends no offset when it never received one; '' asks the adapter to work it out.
+    if (this.recovery && typeof pid === 'string' && (typeof offset === 'string' || offset === undefined)) {
+      const session = await this.adapter.restoreSession(pid, offset ?? '').catch(() => null);
       if (session) return new Socket(this, client, auth, session);
     }
     return new Socket(this, client, auth);

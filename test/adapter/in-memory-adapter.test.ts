@@ -172,6 +172,22 @@ describe('InMemoryAdapter connection state recovery', () => {
     adapter.close();
   });
 
+  test('a client that never received an offset gets what was sent after its rooms last changed', async () => {
+    const { adapter, c } = setup({ maxDisconnectionDuration: 1000 });
+    // Sent to a room c is not in yet: never meant for c, never replayed.
+    adapter.broadcast(event('before joining'), { rooms: new Set(['late']) });
+    adapter.addAll('c', new Set(['late']));
+    const rooms = [...c.rooms];
+    c.disconnect();
+    adapter.persistSession({ sid: 'c', pid: 'pid-c', rooms, data: {} });
+    adapter.broadcast(event('to late'), { rooms: new Set(['late']) });
+    adapter.broadcast(event('to red'), { rooms: new Set(['red']) });
+    adapter.broadcast(event('to all'), { rooms: new Set() });
+    const session = await adapter.restoreSession('pid-c', '');
+    assert.deepEqual(session?.missedPackets.map((data) => data[0]), ['to late', 'to all']);
+    adapter.close();
+  });
+
   test('an unknown offset or an expired session is not restored', async () => {
     const { adapter, a } = setup({ maxDisconnectionDuration: 20 });
     adapter.broadcast(event('x'), { rooms: new Set() });

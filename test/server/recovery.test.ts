@@ -115,6 +115,32 @@ describe('connection state recovery', () => {
     });
   }
 
+  test('a client that had received nothing yet still gets what was sent to its rooms while it was away', async () => {
+    const h = await recoveryServer();
+    try {
+      const { client, socket } = await connected(h);
+      // Sent before it joined: not for this client, not replayed.
+      h.io.to('quiet-room').emit('news', 'before joining');
+      await socket.join('quiet-room');
+      const gone = waitFor<[string]>(socket, 'disconnect');
+      const back = waitFor<[Socket]>(h.io, 'connection');
+      dropTransport(client);
+      await gone;
+      h.io.to('quiet-room').emit('news', 'while away');
+      const received: string[] = [];
+      client.on('news', (text: string) => received.push(text));
+      const [restored] = await back;
+      await waitFor(client, 'connect');
+      assert.equal(restored.recovered, true);
+      assert.equal(client.recovered, true);
+      assert.equal(restored.id, socket.id);
+      await delay(50);
+      assert.deepEqual(received, ['while away']);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('middlewares are skipped for a recovered session unless skipMiddlewares is false', async () => {
     for (const skipMiddlewares of [true, false]) {
       const h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000, skipMiddlewares } });
