@@ -59,7 +59,7 @@ export function writeBenchmarksMarkdown(results: BenchResults, file: string): vo
 function newestFullRun(): string {
   const directory = join(ROOT, 'bench', 'results');
   const files = readdirSync(directory)
-    .filter((name) => name.endsWith('.json') && !name.startsWith('smoke-'))
+    .filter((name) => /^\d.*\.json$/.test(name))
     .sort();
   const newest = files.at(-1);
   if (newest === undefined) throw new Error('no full run in bench/results/; run `npm run bench` first');

@@ -106,16 +106,19 @@ async function main(): Promise<void> {
     })),
   );
 
+  // Only a full run of everything is named by its timestamp alone (and committed); smoke and
+  // narrowed runs are marked as such and ignored by git and by the report.
+  const complete =
+    only.length === Object.keys(SCENARIOS).length && implementations.length === IMPLEMENTATIONS.length && rounds === undefined;
   const directory = join(ROOT, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
-  const file = join(directory, `${config.mode === 'smoke' ? 'smoke-' : ''}${stamp}.json`);
+  const prefix = config.mode === 'smoke' ? 'smoke-' : complete ? '' : 'partial-';
+  const file = join(directory, `${prefix}${stamp}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 
   console.log(`\n${renderMachine(results)}\n\n${renderTables(results)}`);
   console.log(`results: ${file}`);
-  const complete =
-    only.length === Object.keys(SCENARIOS).length && implementations.length === IMPLEMENTATIONS.length && rounds === undefined;
   if (config.mode === 'full' && complete) {
     writeBenchmarksMarkdown(results, file);
     console.log('BENCHMARKS.md updated');
