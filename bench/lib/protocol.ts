@@ -134,8 +134,6 @@ export interface LatencySummary {
 export interface LoadResult {
   readonly latency: LatencySummary;
   readonly errors: number;
-  /** Bytes written to the sockets since the start, headers included. */
-  readonly wireBytesSent: number;
   /** Free text, e.g. the negotiated extension. */
   readonly details: string;
 }

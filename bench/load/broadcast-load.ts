@@ -83,7 +83,6 @@ export class BroadcastRun extends RunningLoad {
     const frame = Buffer.allocUnsafe(clientFrameSize(this.payload.length));
     writeClientFrame(frame, 0, Opcode.Binary, this.payload);
     this.sockets[0]!.write(frame);
-    this.wireBytesSent += frame.length;
   }
 
   protected close(): void {

@@ -57,7 +57,6 @@ export class CompressedEchoRun extends RunningLoad {
         const from = sent % loop;
         const chunk = frames.subarray(offsets[from]!, offsets[from + n]!);
         socket.write(chunk);
-        run.wireBytesSent += chunk.length;
         sent += n;
       };
       const onData = (chunk: Buffer): void => {

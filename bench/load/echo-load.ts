@@ -43,14 +43,12 @@ export class EchoRun extends RunningLoad {
       }
       const refill = echoed * frameSize;
       socket.write(refill === batch.length ? batch : batch.subarray(0, refill));
-      this.wireBytesSent += refill;
     };
     socket.on('data', onData);
     socket.on('error', () => this.errors++);
     if (head.length > 0) onData(head);
     sentAt = process.hrtime.bigint();
     socket.write(batch);
-    this.wireBytesSent += batch.length;
   }
 
   protected close(): void {

@@ -31,10 +31,7 @@ export class HandshakeRun extends RunningLoad {
     this.live.add(socket);
     let head = '';
     let upgraded = false;
-    socket.once('connect', () => {
-      socket.write(this.request);
-      this.wireBytesSent += this.request.length;
-    });
+    socket.once('connect', () => socket.write(this.request));
     socket.on('data', (chunk: Buffer) => {
       this.wireBytes += chunk.length;
       head += chunk.toString('latin1');

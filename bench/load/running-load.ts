@@ -10,7 +10,6 @@ export abstract class RunningLoad {
   protected count = 0;
   protected bytes = 0;
   protected wireBytes = 0;
-  protected wireBytesSent = 0;
   protected errors = 0;
   protected running = true;
   protected readonly latency = new LatencyHistogram();
@@ -31,7 +30,7 @@ export abstract class RunningLoad {
   stop(): LoadResult {
     this.running = false;
     this.close();
-    return { latency: this.latency.summary(), errors: this.errors, wireBytesSent: this.wireBytesSent, details: this.details };
+    return { latency: this.latency.summary(), errors: this.errors, details: this.details };
   }
 
   protected abstract close(): void;

@@ -26,6 +26,7 @@ export async function runCompressedEcho(context: RunContext): Promise<ScenarioRe
   const { config } = context;
   const implementations = context.implementations.filter((implementation) => implementation.id !== ImplId.RawTcp);
   const servers = new ServerSet(context, true);
+  const reported = new Set<string>();
   const generator = await startGenerator();
   try {
     const plans: CellPlan[] = [
@@ -38,7 +39,11 @@ export async function runCompressedEcho(context: RunContext): Promise<ScenarioRe
       run: async (implementation) => {
         const server = await servers.get(implementation);
         const load: CompressedEchoLoad = { kind: 'compressed-echo', port: server.port, connections, window, messages: MESSAGES };
-        await generator.request({ type: 'start', load }, 120_000);
+        const negotiated = await generator.request<string>({ type: 'start', load }, 120_000);
+        if (!reported.has(implementation.id)) {
+          reported.add(implementation.id);
+          context.log(`    ${implementation.label} ${negotiated}`);
+        }
         let result: LoadResult | undefined;
         try {
           const measured = await measureWindow(generator, server.child, config.warmupMs, config.measureMs);
