@@ -10,6 +10,7 @@ export {
   type CorsOptions,
   type CorsOriginFunction,
   type EngineServerOptions,
+  type HttpCompressionOptions,
   type ResolvedEngineOptions,
 } from './options.js';
 export {

@@ -40,6 +40,14 @@ export interface CorsOptions {
   maxAge?: number;
 }
 
+/** Compression of polling responses. */
+export interface HttpCompressionOptions {
+  /** Smallest response body, in bytes, worth compressing. @default 1024 */
+  threshold?: number;
+  /** zlib compression level, 0–9. @default 6 (zlib's default) */
+  level?: number;
+}
+
 /** The session cookie set on the handshake response (for sticky load balancing). */
 export interface CookieOptions {
   /** @default 'io' */
@@ -87,6 +95,13 @@ export interface EngineServerOptions {
   transports?: readonly TransportName[];
   /** Let polling sessions upgrade to WebSocket. @default true */
   allowUpgrades?: boolean;
+  /**
+   * Compress polling responses (gzip or deflate, as the client's `Accept-Encoding` allows) of at
+   * least `threshold` bytes; `false` turns it off. Messages sent with `compress: false` are never
+   * compressed.
+   * @default { threshold: 1024 }
+   */
+  httpCompression?: false | HttpCompressionOptions;
   /** Hook that can refuse handshakes (403). @default every handshake is allowed */
   allowRequest?: AllowRequest;
   /** CORS for polling requests, preflights included. @default off (no CORS headers) */
@@ -116,6 +131,7 @@ export interface ResolvedEngineOptions {
   readonly maxHttpBufferSize: number;
   readonly transports: readonly TransportName[];
   readonly allowUpgrades: boolean;
+  readonly httpCompression: Required<HttpCompressionOptions> | undefined;
   readonly allowRequest: AllowRequest | undefined;
   readonly cors: CorsOptions | undefined;
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
@@ -145,6 +161,15 @@ export function normalizePath(path: string): string {
   return normalized;
 }
 
+function resolveCompression(option: false | HttpCompressionOptions | undefined): Required<HttpCompressionOptions> | undefined {
+  if (option === false) return undefined;
+  const level = option?.level ?? 6;
+  if (!Number.isInteger(level) || level < 0 || level > 9) throw new TypeError(`httpCompression.level must be 0–9, got ${level}`);
+  const threshold = option?.threshold ?? 1024;
+  if (!(threshold >= 0)) throw new TypeError(`httpCompression.threshold must be ≥ 0, got ${threshold}`);
+  return { threshold, level };
+}
+
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */
 export function resolveEngineOptions(options: EngineServerOptions = {}): ResolvedEngineOptions {
   if ((options.allowEIO3 as boolean | undefined) === true) {
@@ -167,6 +192,7 @@ export function resolveEngineOptions(options: EngineServerOptions = {}): Resolve
     maxHttpBufferSize: positive('maxHttpBufferSize', options.maxHttpBufferSize ?? ENGINE_DEFAULTS.maxHttpBufferSize),
     transports: [...new Set(transports)],
     allowUpgrades: options.allowUpgrades ?? ENGINE_DEFAULTS.allowUpgrades,
+    httpCompression: resolveCompression(options.httpCompression),
     allowRequest: options.allowRequest,
     cors: options.cors,
     cookie: cookie && { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...cookie },

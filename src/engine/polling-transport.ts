@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deflate, gzip } from 'node:zlib';
 import {
   EngineErrorCode,
   EngineIOParseError,
@@ -10,7 +11,7 @@ import {
   engineErrorBody,
   type Packet,
 } from '../protocol/engine-io/index.js';
-import { TransportName } from './options.js';
+import { TransportName, type HttpCompressionOptions } from './options.js';
 import { Transport } from './transport.js';
 
 /** Limits of one polling transport. */
@@ -19,6 +20,28 @@ export interface PollingOptions {
   readonly maxHttpBufferSize: number;
   /** How long a close waits for the client's next GET to carry the `close` packet (ms). */
   readonly closeTimeout: number;
+  /** Response compression, or `undefined` for none. */
+  readonly httpCompression: Required<HttpCompressionOptions> | undefined;
+}
+
+type ContentEncoding = 'gzip' | 'deflate';
+
+/**
+ * The encoding to compress with, from an `Accept-Encoding` header (RFC 9110 §12.5.3): gzip if
+ * acceptable, else deflate, else none. A coding with `q=0` is refused.
+ */
+export function pickEncoding(header: string | undefined): ContentEncoding | undefined {
+  if (header === undefined) return undefined;
+  const accepted = new Set<string>();
+  for (const item of header.split(',')) {
+    const [name, ...params] = item.trim().toLowerCase().split(';');
+    const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
+    if (name) accepted.add(name.trim());
+  }
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  if (accepted.has('deflate')) return 'deflate';
+  return undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -30,6 +53,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class PollingTransport extends Transport {
   readonly name = TransportName.Polling;
   private pollResponse: ServerResponse | undefined;
+  /** What the held poll's `Accept-Encoding` allows. */
+  private pollEncoding: ContentEncoding | undefined;
   private onPollClosed: (() => void) | undefined;
   private dataRequest: IncomingMessage | undefined;
   private closePending = false;
@@ -41,12 +66,12 @@ export class PollingTransport extends Transport {
 
   /** Takes one HTTP request of this session: a `GET` to poll or a `POST` with packets. */
   onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === 'GET') this.onPoll(res);
+    if (req.method === 'GET') this.onPoll(res, pickEncoding(req.headers['accept-encoding']));
     else if (req.method === 'POST') this.onData(req, res);
     else respondError(res, 400, EngineErrorCode.BadRequest);
   }
 
-  private onPoll(res: ServerResponse): void {
+  private onPoll(res: ServerResponse, encoding: ContentEncoding | undefined): void {
     if (this.pollResponse !== undefined || this.state === 'closed') {
       // Protocol v4, "Receiving data": a second GET MUST be answered 400 and close the session.
       this.onError('overlap from client');
@@ -54,6 +79,7 @@ export class PollingTransport extends Transport {
       return;
     }
     this.pollResponse = res;
+    this.pollEncoding = encoding;
     // A client that goes away while its poll is held fails the transport (as the reference server does).
     const onClose = (): void => {
       if (this.pollResponse === res) {
@@ -163,20 +189,26 @@ export class PollingTransport extends Transport {
     }
   }
 
-  send(packets: Packet[]): void {
+  send(packets: Packet[], compress = true): void {
     const res = this.pollResponse;
     if (res === undefined) return;
+    const encoding = this.pollEncoding;
     this.writable = false;
     this.releasePoll();
     const closing = this.closePending;
     if (closing) packets.push({ type: PacketType.Close });
     const payload = encodePayload(packets);
-    res.writeHead(200, {
-      'Content-Type': 'text/plain; charset=UTF-8',
-      'Content-Length': String(Buffer.byteLength(payload)),
-      'Cache-Control': 'no-store',
-    });
-    res.end(payload);
+    const length = Buffer.byteLength(payload);
+    const compression = this.options.httpCompression;
+    if (compress && !closing && encoding !== undefined && compression !== undefined && length >= compression.threshold) {
+      (encoding === 'gzip' ? gzip : deflate)(payload, { level: compression.level }, (error, body) => {
+        if (error) respondPayload(res, payload, length);
+        else respondPayload(res, body, body.length, encoding);
+        this.emit('drain');
+      });
+      return;
+    }
+    respondPayload(res, payload, length);
     if (closing) {
       this.closePending = false;
       this.finishClose();
@@ -230,6 +262,17 @@ export class PollingTransport extends Transport {
     this.releasePoll();
     super.onClosed();
   }
+}
+
+/** Answers a poll with a payload, compressed when `encoding` says so. */
+function respondPayload(res: ServerResponse, body: string | Buffer, length: number, encoding?: ContentEncoding): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/plain; charset=UTF-8',
+    'Content-Length': String(length),
+    'Cache-Control': 'no-store',
+    ...(encoding === undefined ? {} : { 'Content-Encoding': encoding, Vary: 'Accept-Encoding' }),
+  });
+  res.end(body);
 }
 
 /** Answers a request with an Engine.IO error body. */

@@ -242,6 +242,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxHttpBufferSize: this.options.maxHttpBufferSize,
       // The close packet waits for the client's next poll; a live client polls well within this.
       closeTimeout: this.options.pingTimeout,
+      httpCompression: this.options.httpCompression,
     });
     for (const [name, value] of Object.entries(this.responseHeaders(req, id))) res.setHeader(name, value);
     const socket = this.register(id, req, transport);

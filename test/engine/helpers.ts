@@ -59,6 +59,8 @@ export interface RawResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** The body's bytes as received (still compressed, if the server compressed it). */
+  readonly raw: Buffer;
 }
 
 /** Options of {@link rawRequest}. */
@@ -83,7 +85,7 @@ export function rawRequest(port: number, path: string, options: RawRequestOption
     if (options.abortAfter !== undefined) {
       timer = setTimeout(() => {
         req.destroy();
-        resolve({ status: 0, headers: {}, body: '' });
+        resolve({ status: 0, headers: {}, body: '', raw: Buffer.alloc(0) });
       }, options.abortAfter);
     }
     req.on('response', (res) => {
@@ -91,7 +93,8 @@ export function rawRequest(port: number, path: string, options: RawRequestOption
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
       });
       res.on('error', reject);
     });

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
+import { pickEncoding } from '../../src/engine/polling-transport.js';
 import type { EngineSocket } from '../../src/engine/index.js';
 import { openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
 
@@ -244,6 +246,54 @@ describe('HTTP long-polling', () => {
       assert.equal((await pending).body, '1');
       assert.equal(fixture.engine.clientsCount, 0);
     });
+  });
+});
+
+describe('Response compression', () => {
+  it('picks gzip, then deflate, from Accept-Encoding, honouring q=0', () => {
+    assert.equal(pickEncoding('gzip, deflate, br'), 'gzip');
+    assert.equal(pickEncoding('deflate'), 'deflate');
+    assert.equal(pickEncoding('br;q=1, deflate;q=0.5'), 'deflate');
+    assert.equal(pickEncoding('gzip;q=0, deflate'), 'deflate');
+    assert.equal(pickEncoding('*'), 'gzip');
+    assert.equal(pickEncoding('identity'), undefined);
+    assert.equal(pickEncoding(undefined), undefined);
+  });
+
+  it('compresses payloads over the threshold, and only when the client accepts it and the message allows it', async () => {
+    const fixture = await startEngine();
+    const off = await startEngine({ httpCompression: false });
+    try {
+      const big = 'x'.repeat(5000);
+      const exchange = async (target: EngineFixture, encoding: string | undefined, data: string, compress = true) => {
+        const connection = target.nextConnection();
+        const { sid } = await openPolling(target);
+        (await connection).send(data, { compress });
+        await sleep(10);
+        return rawRequest(target.port, target.path(`EIO=4&transport=polling&sid=${sid}`), encoding ? { headers: { 'Accept-Encoding': encoding } } : {});
+      };
+      const gzipped = await exchange(fixture, 'gzip, deflate', big);
+      assert.equal(gzipped.headers['content-encoding'], 'gzip');
+      assert.equal(gzipped.headers['vary'], 'Accept-Encoding');
+      assert.equal(Number(gzipped.headers['content-length']), gzipped.raw.length);
+      assert.ok(gzipped.raw.length < 200);
+      assert.equal(gunzipSync(gzipped.raw).toString(), `4${big}`);
+      const deflated = await exchange(fixture, 'deflate', big);
+      assert.equal(deflated.headers['content-encoding'], 'deflate');
+      assert.equal(inflateSync(deflated.raw).toString(), `4${big}`);
+      for (const response of [
+        await exchange(fixture, 'gzip', 'small'),
+        await exchange(fixture, undefined, big),
+        await exchange(fixture, 'gzip', big, false),
+        await exchange(off, 'gzip', big),
+      ]) {
+        assert.equal(response.headers['content-encoding'], undefined);
+        assert.ok(response.body.startsWith('4'));
+      }
+    } finally {
+      await fixture.close();
+      await off.close();
+    }
   });
 });
 
