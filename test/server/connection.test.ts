@@ -219,7 +219,7 @@ describe('connection limits and options', () => {
       const [reason] = await gone;
       assert.equal(reason, 'transport error');
       assert.equal(h.io.engine.options.maxHttpBufferSize, 1000);
-      assert.equal(h.io.engine.options.pingInterval, 200);
+      assert.equal(h.io.engine.options.pingInterval, 2000);
     } finally {
       await h.close();
     }

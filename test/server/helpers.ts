@@ -27,10 +27,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1:0 with short heartbeats. */
+/** Starts a server on 127.0.0.1:0; heartbeats roomy enough for a loaded machine (tests of timeouts set their own). */
 export async function startServer(options: ServerOptions = {}, mode: TransportMode = 'websocket'): Promise<Harness> {
   const http = createServer();
-  const io = new Server(http, { pingInterval: 200, pingTimeout: 400, ...options });
+  const io = new Server(http, { pingInterval: 2000, pingTimeout: 5000, ...options });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const port = (http.address() as AddressInfo).port;
@@ -73,7 +73,7 @@ interface Listenable {
  * Resolves with the arguments of the next `event` of any emitter (server socket, official client,
  * manager, namespace), or rejects after `ms`.
  */
-export function waitFor<T extends unknown[] = unknown[]>(emitter: object, event: string, ms = 3000): Promise<T> {
+export function waitFor<T extends unknown[] = unknown[]>(emitter: object, event: string, ms = 5000): Promise<T> {
   const target = emitter as Listenable;
   return new Promise((resolve, reject) => {
     const listener = (...args: unknown[]): void => {
