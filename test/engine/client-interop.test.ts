@@ -41,7 +41,7 @@ describe('engine.io-client interop', () => {
   let fixture: EngineFixture;
 
   before(async () => {
-    fixture = await startEngine({ pingInterval: 80, pingTimeout: 200 });
+    fixture = await startEngine({ pingInterval: 100, pingTimeout: 1500 });
   });
   after(() => fixture.close());
 
@@ -88,7 +88,7 @@ describe('engine.io-client interop', () => {
       const { client, socket } = await openClient(fixture, mode.transports);
       let heartbeats = 0;
       socket.on('heartbeat', () => heartbeats++);
-      await sleep(450);
+      await sleep(600);
       assert.ok(heartbeats >= 3, `${mode.name}: ${heartbeats} heartbeats`);
       assert.equal(socket.readyState, 'open');
       client.close();
@@ -137,23 +137,28 @@ describe('engine.io-client interop', () => {
   });
 
   it('closes a session whose client stops answering (network partition) with "ping timeout"', async () => {
-    for (const mode of MODES) {
-      const proxy = await startFreezableProxy(fixture.port);
-      try {
-        const connection = fixture.nextConnection();
-        const client = new ClientSocket(`http://127.0.0.1:${proxy.port}`, { transports: mode.transports });
-        client.on('error', () => {});
-        const socket = await connection;
-        await waitForClient(client, 'open');
-        if (mode.transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
-        const closed = waitFor<[string]>(socket, 'close', 2000);
-        proxy.freeze();
-        assert.equal((await closed)[0], 'ping timeout', mode.name);
-        assert.equal(fixture.engine.clients.has(socket.id), false);
-        client.close();
-      } finally {
-        await proxy.close();
+    const partitioned = await startEngine({ pingInterval: 100, pingTimeout: 300 });
+    try {
+      for (const mode of MODES) {
+        const proxy = await startFreezableProxy(partitioned.port);
+        try {
+          const connection = partitioned.nextConnection();
+          const client = new ClientSocket(`http://127.0.0.1:${proxy.port}`, { transports: mode.transports });
+          client.on('error', () => {});
+          const socket = await connection;
+          await waitForClient(client, 'open');
+          if (mode.transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
+          const closed = waitFor<[string]>(socket, 'close', 2000);
+          proxy.freeze();
+          assert.equal((await closed)[0], 'ping timeout', mode.name);
+          assert.equal(partitioned.engine.clients.has(socket.id), false);
+          client.close();
+        } finally {
+          await proxy.close();
+        }
       }
+    } finally {
+      await partitioned.close();
     }
   });
 

@@ -14,7 +14,8 @@ describe('HTTP long-polling', () => {
   let fixture: EngineFixture;
 
   beforeEach(async () => {
-    fixture = await startEngine({ pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1000 });
+    // Generous pingTimeout: raw clients here never pong unless a test says so.
+    fixture = await startEngine({ pingInterval: 300, pingTimeout: 1000, maxHttpBufferSize: 1000 });
   });
   afterEach(() => fixture.close());
 
@@ -44,7 +45,7 @@ describe('HTTP long-polling', () => {
       assert.match(data.sid, /^[A-Za-z0-9_-]{20}$/);
       assert.deepEqual(data.upgrades, ['websocket']);
       assert.equal(data.pingInterval, 300);
-      assert.equal(data.pingTimeout, 200);
+      assert.equal(data.pingTimeout, 1000);
       assert.equal(data.maxPayload, 1000);
       assert.equal(fixture.engine.clientsCount, 1);
       const socket = fixture.engine.clients.get(data.sid)!;

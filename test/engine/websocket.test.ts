@@ -14,7 +14,8 @@ describe('WebSocket transport', () => {
   let fixture: EngineFixture;
 
   beforeEach(async () => {
-    fixture = await startEngine({ pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1000, upgradeTimeout: 500 });
+    // Slow heartbeats: raw clients here never pong unless a test says so.
+    fixture = await startEngine({ pingInterval: 1000, pingTimeout: 1500, maxHttpBufferSize: 1000, upgradeTimeout: 500 });
   });
   afterEach(() => fixture.close());
 
@@ -31,7 +32,7 @@ describe('WebSocket transport', () => {
   describe('WebSocket-only session', () => {
     it('opens with the open packet, no upgrades offered', async () => {
       const { client, socket, handshake } = await openWebSocket();
-      assert.deepEqual(handshake, { sid: socket.id, upgrades: [], pingInterval: 300, pingTimeout: 200, maxPayload: 1000 });
+      assert.deepEqual(handshake, { sid: socket.id, upgrades: [], pingInterval: 1000, pingTimeout: 1500, maxPayload: 1000 });
       assert.equal(socket.transportName, 'websocket');
       assert.equal(fixture.engine.clients.get(socket.id), socket);
       client.close();
@@ -118,6 +119,8 @@ describe('WebSocket transport', () => {
     });
 
     it('pings every pingInterval; a pong is a heartbeat, silence is a "ping timeout"', async () => {
+      await fixture.close();
+      fixture = await startEngine({ pingInterval: 150, pingTimeout: 400 });
       const { client, socket } = await openWebSocket();
       assert.equal(await client.nextText(1000), '2');
       const heartbeat = waitFor(socket, 'heartbeat');
