@@ -1,5 +1,6 @@
 import { echoWindow, formatSize } from '../lib/config.js';
 import { ServerSet, runCells, startGenerator, type CellPlan, type RunContext } from '../lib/context.js';
+import type { Implementation } from '../lib/implementations.js';
 import { measureWindow, waitForConnections } from '../lib/measure.js';
 import type { EchoLoad, LoadResult } from '../lib/protocol.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
@@ -36,7 +37,7 @@ export async function runEcho(context: RunContext): Promise<ScenarioResult[]> {
   const servers = new ServerSet(context);
   const generator = await startGenerator();
   try {
-    const measure = async (load: Omit<EchoLoad, 'port'>, implementation: Parameters<CellPlan['run']>[0]) => {
+    const measure = async (load: Omit<EchoLoad, 'port'>, implementation: Implementation): Promise<Record<string, number>> => {
       const server = await servers.get(implementation);
       const full: EchoLoad = { ...load, port: server.port };
       await generator.request({ type: 'start', load: full }, 120_000);
