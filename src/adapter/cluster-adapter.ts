@@ -111,7 +111,9 @@ function deserializeOptions(opts: SerializedBroadcastOptions): BroadcastOptions 
  * receives to {@link ClusterAdapter.onMessage} and {@link ClusterAdapter.onResponse}.
  *
  * Messages are plain objects holding packets (which may contain Buffers); the transport chooses
- * how to serialize them.
+ * how to serialize them. Connection state recovery stays node-local (each node logs the packets
+ * its own sockets get); an adapter with shared storage overrides `persistSession` and
+ * `restoreSession` to recover sessions on any node.
  *
  * @example
  * class BusAdapter extends ClusterAdapter {
