@@ -1,9 +1,10 @@
 /**
  * The benchmark suite. `npm run bench` runs it in full (under 10 minutes on two cores) and rewrites
  * BENCHMARKS.md; `npm run bench:smoke` runs every scenario and implementation briefly, to prove
- * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios, and
- * --impl=switchboard,ws,ws-native,raw-tcp to pick implementations, --rounds=N to change the number
- * of rounds. BENCHMARKS.md is only rewritten by a full run of everything.
+ * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios (and
+ * socketio-emit,socketio-ack,socketio-broadcast,socketio-memory, which compare our Socket.IO server
+ * with the official one), --impl=switchboard,ws,ws-native,raw-tcp to pick implementations of the
+ * WebSocket scenarios, --rounds=N to change the number of rounds. BENCHMARKS.md is only rewritten by a full run of everything.
  *
  * Servers and load generators run in separate processes pinned to separate cores; every
  * implementation runs every cell once per round, in turn, and the tables show medians.
@@ -26,6 +27,7 @@ import { runCompressedEcho } from './scenarios/compressed-echo.js';
 import { runEcho } from './scenarios/echo.js';
 import { runHandshake } from './scenarios/handshake.js';
 import { runMemory } from './scenarios/memory.js';
+import { SOCKET_IO_SCENARIOS } from './scenarios/socketio.js';
 
 const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<ScenarioResult | ScenarioResult[]>>> = {
   echo: runEcho,
@@ -33,6 +35,7 @@ const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<Scenar
   broadcast: runBroadcast,
   memory: runMemory,
   handshake: runHandshake,
+  ...SOCKET_IO_SCENARIOS,
 };
 
 function option(name: string): string[] | undefined {
@@ -105,6 +108,10 @@ async function main(): Promise<void> {
       details: details.get(implementation.id) ?? '',
     })),
   );
+  // Scenarios that compare other implementations (the Socket.IO servers) name them themselves.
+  for (const implementation of results.scenarios.flatMap((scenario) => scenario.implementations ?? [])) {
+    if (!results.implementations.some((known) => known.id === implementation.id)) results.implementations.push(implementation);
+  }
 
   // Only a full run of everything is named by its timestamp alone (and committed); smoke and
   // narrowed runs are marked as such and ignored by git and by the report.

@@ -1,0 +1,179 @@
+import { BenchChild } from '../lib/children.js';
+import { GENERATOR_CORE, SERVER_CORE, type RunContext, type StartedServer } from '../lib/context.js';
+import type { Implementation } from '../lib/implementations.js';
+import { sleep } from '../lib/measure.js';
+import type { CpuSample, ImplId, LoadResult, LoadSample } from '../lib/protocol.js';
+import type { ImplementationInfo, ScenarioResult } from '../lib/results.js';
+import { SOCKET_IO_IMPLEMENTATIONS, SOCKET_IO_RATIOS } from './implementations.js';
+import type { SocketIoLoad, TransportSet } from './protocol.js';
+
+/** Starts one implementation's Socket.IO server process, pinned to the server core, with --expose-gc. */
+export async function startSocketIoServer(
+  context: RunContext,
+  implementation: Implementation,
+  transports: TransportSet = 'websocket',
+): Promise<StartedServer> {
+  const child = new BenchChild({
+    name: `${implementation.label} server`,
+    script: 'bench/socketio/server-main.ts',
+    args: [implementation.id, transports],
+    core: SERVER_CORE,
+    env: implementation.env,
+    nodeOptions: ['--expose-gc'],
+  });
+  try {
+    const ready = await child.ready;
+    context.details.set(implementation.id, String(ready['details']).replace(/, transports [a-z,]+$/, ''));
+    return { child, port: Number(ready['port']) };
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+/**
+ * One long-lived Socket.IO server per implementation, idle but for the one under load, so cells
+ * can interleave implementations without restarting them. A server that died is restarted.
+ */
+export class SocketIoServerSet {
+  private readonly servers = new Map<ImplId, StartedServer>();
+
+  constructor(
+    private readonly context: RunContext,
+    private readonly transports: TransportSet = 'websocket',
+  ) {}
+
+  async get(implementation: Implementation): Promise<StartedServer> {
+    const running = this.servers.get(implementation.id);
+    if (running?.child.alive) return running;
+    const started = await startSocketIoServer(this.context, implementation, this.transports);
+    this.servers.set(implementation.id, started);
+    return started;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((server) => server.child.kill()));
+    this.servers.clear();
+  }
+}
+
+/** Generator processes, all pinned to the generator core. */
+export class GeneratorPool {
+  private readonly children: BenchChild[] = [];
+
+  /** The first `count` generators, started when missing. */
+  async take(count: number): Promise<BenchChild[]> {
+    for (let i = 0; i < this.children.length; i++) {
+      if (!this.children[i]!.alive) this.children[i] = await startGenerator(`Socket.IO generator ${i + 1}`);
+    }
+    while (this.children.length < count) this.children.push(await startGenerator(`Socket.IO generator ${this.children.length + 1}`));
+    return this.children.slice(0, count);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.children.map((child) => child.kill()));
+    this.children.length = 0;
+  }
+}
+
+async function startGenerator(name: string): Promise<BenchChild> {
+  const child = new BenchChild({ name, script: 'bench/socketio/generator-main.ts', core: GENERATOR_CORE });
+  try {
+    await child.ready;
+    return child;
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+/** Splits `total` clients over `parts` processes as evenly as possible (the first ones get the extra). */
+export function shares(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0)).filter((n) => n > 0);
+}
+
+/** What a measurement window saw over every generator of a load. */
+export interface PoolWindow {
+  readonly seconds: number;
+  /** Events (echoes, acknowledgements, deliveries) counted by all generators. */
+  readonly count: number;
+  /** Server CPU time (user + system) spent in the window, in microseconds. */
+  readonly serverCpuMicros: number;
+  /** Server CPU time over wall time, in percent of one core. */
+  readonly serverCpuPercent: number;
+  /** CPU time of all generators together over wall time, in percent of one core (they share one). */
+  readonly generatorCpuPercent: number;
+}
+
+function used(start: CpuSample, end: CpuSample): number {
+  return end.user + end.system - start.user - start.system;
+}
+
+async function sampleAll(generators: readonly BenchChild[], server: BenchChild, resetLatency: boolean): Promise<[LoadSample[], CpuSample]> {
+  const [server0, ...samples] = await Promise.all([
+    server.request<CpuSample>({ type: 'cpu' }),
+    ...generators.map((generator) => generator.request<LoadSample>({ type: 'sample', resetLatency })),
+  ]);
+  return [samples as LoadSample[], server0 as CpuSample];
+}
+
+/**
+ * Lets a running load warm up, then samples every generator's counters and the server's CPU
+ * clock at the start and end of the measurement window.
+ */
+export async function measurePool(generators: readonly BenchChild[], server: BenchChild, warmupMs: number, measureMs: number): Promise<PoolWindow> {
+  await sleep(warmupMs);
+  const [g0, s0] = await sampleAll(generators, server, true);
+  await sleep(measureMs);
+  const [g1, s1] = await sampleAll(generators, server, false);
+  const wallMicros = (s1.time - s0.time) / 1000;
+  let count = 0;
+  let generatorMicros = 0;
+  for (let i = 0; i < generators.length; i++) {
+    count += g1[i]!.count - g0[i]!.count;
+    generatorMicros += used(g0[i]!.cpu, g1[i]!.cpu);
+  }
+  return {
+    seconds: wallMicros / 1e6,
+    count,
+    serverCpuMicros: used(s0, s1),
+    serverCpuPercent: (used(s0, s1) / wallMicros) * 100,
+    generatorCpuPercent: (generatorMicros / wallMicros) * 100,
+  };
+}
+
+/**
+ * Starts `loads[i]` on `generators[i]`, runs `measure` on them, and stops every load whatever
+ * happens; returns what `measure` returned and the stop results.
+ */
+export async function withLoads<T>(
+  generators: readonly BenchChild[],
+  loads: readonly SocketIoLoad[],
+  measure: () => Promise<T>,
+): Promise<{ value: T; results: LoadResult[] }> {
+  const started: BenchChild[] = [];
+  try {
+    await Promise.all(
+      loads.map(async (load, i) => {
+        await generators[i]!.request({ type: 'start', load }, 120_000);
+        started.push(generators[i]!);
+      }),
+    );
+    const value = await measure();
+    const results = await Promise.all(started.splice(0).map((generator) => generator.request<LoadResult>({ type: 'stop' })));
+    return { value, results };
+  } finally {
+    await Promise.all(started.map((generator) => generator.request({ type: 'stop' }).catch(() => {})));
+  }
+}
+
+/** The implementations compared and their ratio, added to a scenario's result for the tables. */
+export function withImplementations(context: RunContext, result: ScenarioResult): ScenarioResult {
+  const implementations: ImplementationInfo[] = SOCKET_IO_IMPLEMENTATIONS.map((implementation) => ({
+    id: implementation.id,
+    label: implementation.label,
+    description: implementation.description,
+    details: context.details.get(implementation.id) ?? '',
+  }));
+  return { ...result, implementations, ratios: SOCKET_IO_RATIOS };
+}

@@ -1,0 +1,46 @@
+/**
+ * The Socket.IO server process: starts one implementation (named by the first argument) on
+ * 127.0.0.1, accepting the transports named by the second (`websocket`, the default, or
+ * `polling,websocket`), and answers the runner's questions about its CPU time, memory and
+ * connected clients. The runner starts it with --expose-gc so memory is read after a full
+ * collection; `exit` ends it cleanly, which lets `--cpu-prof` write its profile.
+ */
+import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
+import type { MemorySample } from '../lib/protocol.js';
+import type { SocketIoServerRequest, TransportSet } from './protocol.js';
+import { startSocketIoServer } from './servers.js';
+
+async function collectedMemory(): Promise<MemorySample> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('the server must run with --expose-gc');
+  // Several passes with turns of the event loop between them, so weak callbacks and finalizers run.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+}
+
+function transportSet(value: string | undefined): TransportSet {
+  if (value === undefined || value === 'websocket') return 'websocket';
+  if (value === 'polling,websocket') return value;
+  throw new Error(`unknown transports ${value}`);
+}
+
+const server = await startSocketIoServer(process.argv[2] ?? '', transportSet(process.argv[3]));
+serveRequests<SocketIoServerRequest>((request) => {
+  switch (request.type) {
+    case 'cpu':
+      return cpuNow();
+    case 'memory':
+      return collectedMemory();
+    case 'connections':
+      return server.connections();
+    case 'exit':
+      // After the reply has gone out.
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+});
+announce({ type: 'ready', port: server.port, details: server.details });
