@@ -134,13 +134,21 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     const flags = opts.flags ?? {};
     const out: Packet = { ...packet, nsp: this.nsp.name, id: this.nsp.nextAckId() };
     const chunks = toWireChunks(out);
-    let count = 0;
+    const id = out.id as number;
+    const recipients: AdapterSocket[] = [];
     this.apply(opts, (socket) => {
-      count++;
-      socket.registerAck(out.id as number, ack);
+      recipients.push(socket);
+      socket.registerAck(id, ack);
       socket.deliver(out, chunks, flags);
     });
-    clientCountCallback(count);
+    // Once the caller has given up, answers are useless: one timer per broadcast frees every
+    // recipient's entry, so clients that never answer do not pile up callbacks.
+    if (flags.timeout !== undefined && recipients.length > 0) {
+      setTimeout(() => {
+        for (const socket of recipients) socket.clearAck(id);
+      }, flags.timeout).unref();
+    }
+    clientCountCallback(recipients.length);
   }
 
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {

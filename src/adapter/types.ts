@@ -82,6 +82,8 @@ export interface AdapterSocket extends SocketDetails {
   deliver(packet: Packet, chunks: WireChunks, flags: BroadcastFlags): void;
   /** Registers the callback that an ACK with `id` from this socket's client resolves. */
   registerAck(id: number, ack: AckCallback): void;
+  /** Forgets the callback registered for `id` (its broadcast timed out). */
+  clearAck(id: number): void;
 }
 
 /** Connection state recovery settings, as the adapter needs them. */

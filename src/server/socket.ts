@@ -337,6 +337,11 @@ export class Socket extends EventEmitter implements AdapterSocket {
     this.acks.set(id, ack);
   }
 
+  /** @internal Adapter port: the broadcast waiting for ACK `id` timed out. */
+  clearAck(id: number): void {
+    this.acks.delete(id);
+  }
+
   /** @internal Called by the namespace once the middlewares let the socket in. */
   onConnect(): void {
     this.connected = true;

@@ -74,6 +74,10 @@ export class RecordingSocket implements AdapterSocket {
     this.acks.set(id, ack);
   }
 
+  clearAck(id: number): void {
+    this.acks.delete(id);
+  }
+
   /** Texts of the packets delivered so far. */
   texts(): string[] {
     return this.deliveries.map((delivery) => delivery.chunks[0] as string);

@@ -101,6 +101,15 @@ describe('InMemoryAdapter broadcast', () => {
   });
 });
 
+test('broadcastWithAck with a timeout frees the recipients\' callbacks once it passes', async () => {
+  const { adapter, a, b } = setup();
+  adapter.broadcastWithAck(event('q'), { rooms: new Set(['blue']), flags: { timeout: 20 } }, () => {}, () => {});
+  assert.equal(a.acks.size, 1);
+  a.acks.get(0)?.('answered');
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.equal(b.acks.size, 0, 'the silent recipient holds no callback any more');
+});
+
 describe('InMemoryAdapter socket operations', () => {
   test('fetchSockets, addSockets, delSockets, disconnectSockets act on the matching sockets only', async () => {
     const { adapter, a, b, c } = setup();
