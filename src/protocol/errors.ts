@@ -80,8 +80,8 @@ export class WebSocketError extends Error {
   readonly closeCode: number;
   readonly status: number;
 
-  constructor(code: ErrorCode, message: string, options?: { closeCode?: number; status?: number }) {
-    super(message);
+  constructor(code: ErrorCode, message: string, options?: { closeCode?: number; status?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WebSocketError';
     this.code = code;
     // Every frame-level error that is not listed above is a protocol error (RFC 6455 §7.4.1).

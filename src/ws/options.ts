@@ -19,7 +19,10 @@ export interface ConnectionSettings {
   maxPayload?: number;
   /** How long to wait for the peer's close frame, then for TCP to close, before destroying the socket (ms). @default 30000 */
   closeTimeout?: number;
-  /** Bytes waiting to be written above which the `backpressure` policy applies. @default 16777216 (16 MiB) */
+  /**
+   * Bytes waiting to be written above which the `backpressure` policy applies; pongs the peer asks
+   * for past it stop reading until the buffer drains. @default 16777216 (16 MiB)
+   */
   highWaterMark?: number;
   /** What to do with a send that would pass `highWaterMark`. @default 'wait' */
   backpressure?: BackpressurePolicy;

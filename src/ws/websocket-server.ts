@@ -64,6 +64,22 @@ export interface BroadcastOptions {
 
 type Callback = (error?: Error) => void;
 
+/** The events of a {@link WebSocketServer} and their arguments. */
+export interface WebSocketServerEvents {
+  /** A handshake completed: the new connection and the request it came from. */
+  connection: [socket: WebSocket, request: http.IncomingMessage];
+  /** The server's own listener (with `port`) is listening. */
+  listening: [];
+  /** `close()` finished: every connection is closed. */
+  close: [];
+  /** The server's own listener failed (e.g. the port is taken). */
+  error: [error: Error];
+  /** About to accept: listeners may add response headers. */
+  headers: [headers: Record<string, string>, request: http.IncomingMessage];
+  /** A handshake failed; with a listener, answering the socket is the listener's job. */
+  wsClientError: [error: WebSocketError, socket: Duplex, request: http.IncomingMessage];
+}
+
 /**
  * A WebSocket server: listens on its own port, attaches to an `http`/`https` server, or hands
  * upgrades over from the application (`noServer`). Emits `'connection'` with each accepted
@@ -75,7 +91,7 @@ type Callback = (error?: Error) => void;
  *   socket.on('message', (data, isBinary) => wss.broadcast(data, { binary: isBinary, except: socket }));
  * });
  */
-export class WebSocketServer extends EventEmitter {
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** Every open connection. */
   readonly clients = new Set<WebSocket>();
   private readonly settings: ResolvedConnectionSettings;
@@ -225,7 +241,7 @@ export class WebSocketServer extends EventEmitter {
         },
         (error: unknown) => {
           if (!finish()) return;
-          this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error instanceof Error ? error : new Error(String(error)));
+          this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, new WebSocketError(ErrorCode.HandshakeRefused, 'the authenticate hook failed', { status: 500, cause: error }));
         },
       );
   }
@@ -308,7 +324,7 @@ export class WebSocketServer extends EventEmitter {
   }
 
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */
-  private refuse(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection, error?: Error): void {
+  private refuse(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection, error?: WebSocketError): void {
     const failure = error ?? new WebSocketError(ErrorCode.BadUpgradeRequest, rejection.message ?? 'handshake refused', { status: rejection.status });
     if (this.listenerCount('wsClientError') > 0) {
       this.emit('wsClientError', failure, socket, request);

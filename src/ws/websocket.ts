@@ -1,5 +1,6 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   CloseCode,
@@ -42,6 +43,26 @@ export interface SendOptions {
   fin?: boolean;
 }
 
+/** The Node-style events of a `WebSocket` and their arguments. */
+export interface WebSocketEvents {
+  open: [];
+  message: [data: Buffer, isBinary: boolean];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  close: [code: number, reason: Buffer];
+  error: [error: Error];
+  upgrade: [response: IncomingMessage];
+  drain: [];
+}
+
+/** The browser-style event each `addEventListener` type receives. */
+export interface WebSocketEventMap {
+  open: WebSocketEvent;
+  message: MessageEvent;
+  error: ErrorEvent;
+  close: CloseEvent;
+}
+
 /** Called once a send has been written to the socket, or with the error that kept it from being written. */
 export type SendCallback = (error?: Error | null) => void;
 
@@ -63,6 +84,76 @@ const COPY_THRESHOLD = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 const BROWSER_LISTENER = Symbol('browserListener');
 const HANDLER_PROPERTY = Symbol('handlerProperty');
+const OWNER = Symbol('webSocket');
+
+/**
+ * A socket that knows its `WebSocket`: the socket listeners below are shared functions that find
+ * their connection through it, instead of closures allocated for every connection.
+ */
+type OwnedSocket = Duplex & { [OWNER]?: WebSocket };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]!.receive(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER]!.handleSocketEnd();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[OWNER]!.handleSocketClose();
+}
+function onSocketError(this: OwnedSocket, error: Error): void {
+  this[OWNER]!.handleSocketError(error);
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[OWNER]!.emit('drain');
+}
+
+/*
+ * Write batching. The first frame a connection writes in a tick goes straight to the socket (the
+ * lowest latency); when more follow in the same tick (an echo of a chunk holding many messages, a
+ * burst of sends) the socket is corked and uncorked once the tick ends, so they leave in one
+ * writev system call instead of one call each.
+ */
+let tick = 1;
+let tickEndScheduled = false;
+let corkedThisTick: WebSocket[] = [];
+
+function endTick(): void {
+  tickEndScheduled = false;
+  tick++;
+  const corked = corkedThisTick;
+  corkedThisTick = [];
+  for (const socket of corked) socket.uncorkOutput();
+}
+
+/** The protocol core's events for one connection, as prototype methods rather than closures per connection. */
+class ProtocolEvents implements ConnectionHandler {
+  constructor(private readonly owner: WebSocket) {}
+
+  write(bytes: Uint8Array): void {
+    this.owner.writeProtocolFrame(bytes as Buffer);
+  }
+
+  onMessage(data: Uint8Array, isBinary: boolean): void {
+    this.owner.emit('message', asBuffer(data), isBinary);
+  }
+
+  onPing(data: Uint8Array): void {
+    this.owner.emit('ping', asBuffer(data));
+  }
+
+  onPong(data: Uint8Array): void {
+    this.owner.emit('pong', asBuffer(data));
+  }
+
+  onPeerClose(): void {
+    this.owner.handlePeerClose();
+  }
+
+  onProtocolError(error: WebSocketError): void {
+    this.owner.handleProtocolError(error);
+  }
+}
 
 // EventEmitter's own listener type; the wrappers below take the arguments each event is emitted with.
 type NodeListener = ((...args: any[]) => void) & { [BROWSER_LISTENER]?: unknown };
@@ -87,7 +178,7 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
  * // Node style, as with `ws`:
  * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
  */
-export class WebSocket extends EventEmitter implements HeartbeatTarget {
+export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget {
   static readonly CONNECTING = ReadyState.CONNECTING;
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
@@ -118,6 +209,10 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
   private deflate: DeflateSession | undefined;
   private userPaused = false;
   private inflateHold = false;
+  /** Reading stopped until the socket drains: the peer is not reading the pongs it asks for. */
+  private writeHold = false;
+  private writeTick = 0;
+  private corked = false;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
@@ -244,7 +339,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     this.state = ReadyState.CLOSING;
     const frame = this.connection!.close(code, text);
     const finish = (): void => {
-      if (frame) this.socket!.write(frame);
+      if (frame) this.output(frame as Buffer, undefined);
       if (this.connection!.closeReceived) this.finishClosingHandshake();
       else this.startCloseTimer();
     };
@@ -273,23 +368,24 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
   /** Resumes reading after {@link pause}. */
   resume(): void {
     this.userPaused = false;
-    if (!this.inflateHold) this.socket?.resume();
+    if (!this.inflateHold && !this.writeHold) this.socket?.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
-  addEventListener(type: WebSocketEventType, listener: EventListenerLike<never>, options?: { once?: boolean }): void {
+  addEventListener<K extends WebSocketEventType>(type: K, listener: EventListenerLike<WebSocketEventMap[K]>, options?: { once?: boolean }): void {
     const wrapped = this.browserListener(type, listener as EventListenerLike<WebSocketEvent>);
     if (wrapped === undefined) return;
     if (this.listeners(type).some((existing) => (existing as NodeListener)[BROWSER_LISTENER] === listener)) return;
-    if (options?.once) this.once(type, wrapped);
-    else this.on(type, wrapped);
+    // The wrapper takes the Node-style arguments of `type`; the generic signature cannot say so.
+    if (options?.once) this.once(type, wrapped as never);
+    else this.on(type, wrapped as never);
   }
 
   /** Removes a listener added with {@link addEventListener}. */
-  removeEventListener(type: WebSocketEventType, listener: EventListenerLike<never>): void {
+  removeEventListener<K extends WebSocketEventType>(type: K, listener: EventListenerLike<WebSocketEventMap[K]>): void {
     for (const existing of this.listeners(type)) {
       if ((existing as NodeListener)[BROWSER_LISTENER] === listener) {
-        this.removeListener(type, existing as NodeListener);
+        this.removeListener(type, existing as never);
         return;
       }
     }
@@ -336,8 +432,8 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
   sendFrame(frame: Buffer, callback?: SendCallback): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
     if (!this.admit(frame.length, callback)) return true;
-    if (this.deflate) this.deflate.afterSends(() => this.socket!.write(frame, callback), callback);
-    else this.socket!.write(frame, callback);
+    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
+    else this.output(frame, callback);
     return true;
   }
 
@@ -348,7 +444,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     this.chosenProtocol = setup.protocol;
     this.chosenExtensions = setup.extensions;
     this.abortHandshake = undefined;
-    let handler = this.protocolHandler();
+    let handler: ConnectionHandler = new ProtocolEvents(this);
     if (setup.deflate) {
       const { parameters, options } = setup.deflate;
       this.deflate = new DeflateSession(this.deflateHost(), new PerMessageDeflate(parameters, setup.role, options, settings.maxPayload));
@@ -364,51 +460,84 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     });
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
-    const connection = this.connection;
     // Bytes that arrived with the handshake go back into the stream before the 'data' listener
     // starts the flow, which begins on the next tick: after the 'connection' callback (or 'open')
     // has let the caller add its listeners. Unshifted into a flowing stream they would be
     // emitted at once, before anyone listens, and lost.
     if (setup.head.length > 0) socket.unshift(setup.head);
-    socket.on('data', (chunk: Buffer) => {
-      this.alive = true;
-      connection.receive(chunk);
-    });
-    socket.on('end', () => this.onSocketEnd());
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', (error: Error) => this.onSocketError(error));
-    socket.on('drain', () => this.emit('drain'));
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('drain', onSocketDrain);
     this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
     if (setup.role === 'client') this.emit('open');
   }
 
-  private protocolHandler(): ConnectionHandler {
-    return {
-      write: (bytes) => {
-        this.socket!.write(bytes);
-      },
-      onMessage: (data, isBinary) => {
-        this.emit('message', asBuffer(data), isBinary);
-      },
-      onPing: (data) => {
-        this.emit('ping', asBuffer(data));
-      },
-      onPong: (data) => {
-        this.emit('pong', asBuffer(data));
-      },
-      onPeerClose: () => {
-        if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
-        this.finishClosingHandshake();
-      },
-      onProtocolError: (error) => {
-        this.state = ReadyState.CLOSING;
-        this.failure = error;
-        this.emitError(error);
-        this.socket!.end();
-        this.startCloseTimer();
-      },
-    };
+  /** @internal Feeds bytes read from the socket to the protocol. */
+  receive(chunk: Buffer): void {
+    this.alive = true;
+    this.connection!.receive(chunk);
+  }
+
+  /**
+   * @internal Writes a frame the protocol sends by itself (a pong, a close reply). A peer that sends
+   * pings and never reads would grow the write buffer without bound, so past highWaterMark reading
+   * stops until it drains, and TCP flow control pushes back on the peer.
+   */
+  writeProtocolFrame(bytes: Buffer): void {
+    const socket = this.socket!;
+    this.output(bytes, undefined);
+    if (!this.writeHold && socket.writableLength > this.settings!.highWaterMark) {
+      this.writeHold = true;
+      socket.pause();
+      socket.once('drain', () => {
+        this.writeHold = false;
+        if (!this.userPaused && !this.inflateHold) socket.resume();
+      });
+    }
+  }
+
+  /** @internal The peer's close frame arrived (and was answered). */
+  handlePeerClose(): void {
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.finishClosingHandshake();
+  }
+
+  /** @internal The peer broke the protocol; the core has written the close frame. */
+  handleProtocolError(error: WebSocketError): void {
+    this.state = ReadyState.CLOSING;
+    this.failure = error;
+    this.emitError(error);
+    this.socket!.end();
+    this.startCloseTimer();
+  }
+
+  /** @internal Uncorks the socket at the end of a tick in which it was corked. */
+  uncorkOutput(): void {
+    this.corked = false;
+    this.socket!.uncork();
+  }
+
+  /** Writes bytes to the socket, batching all but the first write of a tick (see `endTick`). */
+  private output(bytes: Buffer, callback: SendCallback | undefined): void {
+    const socket = this.socket!;
+    if (this.writeTick === tick) {
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        corkedThisTick.push(this);
+      }
+    } else {
+      this.writeTick = tick;
+      if (!tickEndScheduled) {
+        tickEndScheduled = true;
+        process.nextTick(endTick);
+      }
+    }
+    socket.write(bytes, callback);
   }
 
   private deflateHost(): DeflateHost {
@@ -420,7 +549,7 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
       holdReading: (hold) => {
         this.inflateHold = hold;
         if (hold) this.socket!.pause();
-        else if (!this.userPaused) this.socket!.resume();
+        else if (!this.userPaused && !this.writeHold) this.socket!.resume();
       },
       onInternalError: (error) => {
         this.emitError(error);
@@ -443,20 +572,23 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
     this.closeTimer.unref();
   }
 
-  private onSocketEnd(): void {
+  /** @internal */
+  handleSocketEnd(): void {
     // The peer closed its side: with no more input coming, close ours (the server's sockets allow half-open).
     if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
     this.socket!.end();
   }
 
-  private onSocketError(error: Error): void {
+  /** @internal */
+  handleSocketError(error: Error): void {
     // A reset or a write after the peer left: the close event reports 1006, the process carries on.
     if (this.failure === undefined) this.failure = error;
     if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
     this.socket!.destroy();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  handleSocketClose(): void {
     clearTimeout(this.closeTimer);
     this.ownHeartbeat?.stop();
     this.state = ReadyState.CLOSED;
@@ -516,15 +648,15 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
       if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
       else payload.copy(frame, headerLength);
       if (maskKey !== undefined) applyMask(frame.subarray(headerLength), maskKey);
-      socket.write(frame, callback);
+      this.output(frame, callback);
       return;
     }
     // Large server payloads go out without a copy, header and payload in one corked write.
     const header = Buffer.allocUnsafe(headerLength);
     writeFrameHeader(header, 0, opcode, length, fin, rsv);
     socket.cork();
-    socket.write(header);
-    socket.write(payload, callback);
+    this.output(header, undefined);
+    this.output(payload, callback);
     socket.uncork();
   }
 
@@ -540,9 +672,9 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
       if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
       return;
     }
-    const frame = this.connection!.encode(opcode, bytes);
-    if (this.deflate) this.deflate.afterSends(() => this.socket!.write(frame, callback), callback);
-    else this.socket!.write(frame, callback);
+    const frame = this.connection!.encode(opcode, bytes) as Buffer;
+    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
+    else this.output(frame, callback);
   }
 
   /** Blobs are read asynchronously; later sends wait behind them so messages keep their order. */
@@ -613,11 +745,11 @@ export class WebSocket extends EventEmitter implements HeartbeatTarget {
 
   private setHandlerProperty(type: WebSocketEventType, handler: ((event: never) => void) | null): void {
     for (const existing of this.listeners(type)) {
-      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing as NodeListener);
+      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing as never);
     }
     if (typeof handler !== 'function') return;
     const wrapped = this.browserListener(type, handler as EventListenerLike<WebSocketEvent>)!;
     (wrapped as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] = true;
-    this.on(type, wrapped);
+    this.on(type, wrapped as never);
   }
 }

@@ -205,7 +205,7 @@ describe('chat room', () => {
 
   test('without a fanOut it sends to each member itself, on any WebSocket server', async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((resolve) => wss.once('listening', resolve));
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
     const room = new ChatRoom();
     wss.on('connection', (socket) => room.accept(socket));
     try {

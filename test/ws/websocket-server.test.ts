@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { WebSocket, WebSocketServer, allowOrigins, basicAuth, bearerToken } from '../../src/ws/index.js';
+import { WebSocket, WebSocketServer, allowOrigins, basicAuth, bearerToken, type WebSocketOptions } from '../../src/ws/index.js';
 import { clientFrame, frameHeader } from '../helpers/frames.js';
 import { RawClient, nextEvent, startServer, upgradeRequest } from '../helpers/ws-peers.js';
 
@@ -11,7 +11,7 @@ function echo(server: WebSocketServer): void {
   server.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
 }
 
-async function openClient(url: string, options?: ConstructorParameters<typeof WebSocket>[2]): Promise<WebSocket> {
+async function openClient(url: string, options?: WebSocketOptions): Promise<WebSocket> {
   const client = new WebSocket(url, [], options);
   await nextEvent(client, 'open');
   return client;
