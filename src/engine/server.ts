@@ -238,6 +238,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const id = await this.newId(req, res);
     if (id === undefined || res.destroyed) return; // refused, or the client left meanwhile
+    if (this.clients.has(id)) {
+      // Another handshake took the same (application-chosen) id while this one was settling.
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'ID_GENERATION_ERROR', id } }, res);
+      return;
+    }
     const transport = new PollingTransport({
       maxHttpBufferSize: this.options.maxHttpBufferSize,
       // The close packet waits for the client's next poll; a live client polls well within this.
@@ -272,6 +277,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingIds.delete(req);
       if (id !== undefined) {
+        if (this.clients.has(id)) {
+          ws.on('error', () => {});
+          ws.close();
+          return;
+        }
         const engineSocket = this.register(id, req, new WebSocketTransport(ws));
         this.emit('connection', engineSocket);
         return;

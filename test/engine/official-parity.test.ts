@@ -20,7 +20,8 @@ interface Target {
   readonly close: () => void;
 }
 
-const OPTIONS = { pingInterval: 250, pingTimeout: 1000, maxHttpBufferSize: 10_000 };
+// Pings slow enough not to race the steps under a loaded machine (the scripts wait for one where they mean to).
+const OPTIONS = { pingInterval: 1000, pingTimeout: 3000, maxHttpBufferSize: 10_000 };
 
 async function listen(name: string, attach: (http: Server) => { onConnection(listener: (socket: Echo) => void): void; close(): void }): Promise<Target> {
   const http = createServer((_req, res) => res.writeHead(404).end());
