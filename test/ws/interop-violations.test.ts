@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { WebSocket as WsWebSocket } from 'ws';
 import { computeAcceptKey, Opcode } from '../../src/protocol/index.js';
 import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
-import { closePayload, frame, frameHeader, type RawFrameOptions } from '../helpers/frames.js';
+import { closePayload, frame, frameHeader, parseStream, type RawFrameOptions } from '../helpers/frames.js';
 import { RawClient, startServer, type TestServer } from '../helpers/ws-peers.js';
 import { next, nextMessage, openWsClient, ourClose } from './interop-shared.js';
 
@@ -23,6 +23,20 @@ interface Violation {
 }
 
 const LIMIT = 1000;
+
+/** Random bytes, or a run of random frame-shaped pieces (any first byte, short lengths, masked as `masked` mostly says). */
+function randomStream(masked: boolean): fc.Arbitrary<Uint8Array> {
+  const piece = fc
+    .record({ first: fc.nat(255), length: fc.nat(127), flipMask: fc.nat(9), payload: fc.uint8Array({ maxLength: 130 }) })
+    .map(({ first, length, flipMask, payload }) => {
+      const mask = masked !== (flipMask === 0);
+      return Buffer.concat([Uint8Array.of(first, (mask ? 0x80 : 0) | length), mask ? Uint8Array.of(9, 8, 7, 6) : new Uint8Array(0), payload]);
+    });
+  return fc.oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 300, size: 'max' }),
+    fc.array(piece, { minLength: 1, maxLength: 6 }).map((pieces) => Uint8Array.from(Buffer.concat(pieces))),
+  );
+}
 
 /** `frame` with the masking of the given sender. */
 const f = (masked: boolean, opcode: number, payload?: string | Uint8Array, options: RawFrameOptions = {}): Buffer =>
@@ -135,10 +149,18 @@ describe('protocol violations: Switchboard server, raw client', () => {
     });
   }
 
-  test('random bytes after the handshake never crash the server or reach other connections', async () => {
-    const samples = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 300, size: 'max' }), { numRuns: 30, seed: 6455 });
+  test('random bytes after the handshake get the close code the protocol core gives them, and bystanders notice nothing', async () => {
+    const samples = fc.sample(randomStream(true), { numRuns: 40, seed: 6455 });
     const raws = await Promise.all(samples.map(() => RawClient.open(server.port)));
     for (let i = 0; i < raws.length; i++) raws[i]!.write(samples[i]!);
+    for (let i = 0; i < raws.length; i++) {
+      const last = parseStream('client', samples[i]!, { maxPayload: LIMIT }).at(-1);
+      // A stream the core fails or closes gets that code back; the rest (a frame still incomplete) waits.
+      if (last?.type === 'error' || last?.type === 'close') {
+        const expected = last.type === 'error' ? last.closeCode : last.code;
+        assert.equal(await raws[i]!.readCloseCode(), expected, Buffer.from(samples[i]!).toString('hex'));
+      }
+    }
     const echoed = nextMessage(bystander);
     bystander.send('still here');
     assert.equal((await echoed).data.toString(), 'still here');
@@ -259,4 +281,32 @@ describe('protocol violations: raw server, Switchboard client', () => {
       assert.equal(outcome.wasClean, false);
     });
   }
+
+  test('random bytes from a server end in an error and a close, never in an exception', async () => {
+    const samples = fc.sample(randomStream(false), { numRuns: 40, seed: 7692 });
+    for (const bytes of samples) {
+      const peerReady = server.nextPeer();
+      const client = new WebSocket(server.url, { maxPayload: LIMIT, perMessageDeflate: false });
+      const errors: unknown[] = [];
+      client.on('error', (error) => errors.push(error));
+      await next(client, 'open');
+      const peer = await peerReady;
+      const closed = ourClose(client);
+      peer.end(bytes);
+      const outcome = await closed;
+      // The binding must end as the protocol core reads the same bytes: failed with the error's
+      // close code, closed with the peer's code, or (no close frame, no error) 1006.
+      const events = parseStream('server', bytes, { maxPayload: LIMIT });
+      const last = events.at(-1);
+      const hex = Buffer.from(bytes).toString('hex');
+      if (last?.type === 'error') {
+        assert.equal(outcome.code, last.closeCode, hex);
+        assert.equal(errors.length, 1, hex);
+        assert.ok(errors[0] instanceof WebSocketError && errors[0].code === last.code, hex);
+      } else {
+        assert.equal(outcome.code, last?.type === 'close' ? last.code : 1006, hex);
+        assert.deepEqual(errors, [], hex);
+      }
+    }
+  });
 });
