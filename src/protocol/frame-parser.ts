@@ -93,14 +93,17 @@ export class FrameParser {
   private messageOpcode = 0;
   private messageRsv = 0;
   private messageLength = 0;
-  private parts: Uint8Array[] = [];
+  /** The pieces of the message being assembled; allocated when a message first comes in pieces. */
+  private parts: Uint8Array[] | undefined;
+  /** A message that arrived whole in one piece (the common case, which needs no `parts`). */
+  private whole: Uint8Array | undefined;
   /** Bytes held in `parts`. */
   private partsBytes = 0;
   private validator: Utf8Validator | undefined;
   private validating = false;
 
   // A control frame's payload, when it arrives in pieces.
-  private controlParts: Uint8Array[] = [];
+  private controlParts: Uint8Array[] | undefined;
 
   constructor(
     private readonly sink: FrameSink,
@@ -229,10 +232,15 @@ export class FrameParser {
     this.remaining -= n;
 
     if (this.opcode >= Opcode.Close) {
-      this.controlParts.push(piece);
+      (this.controlParts ??= []).push(piece);
     } else {
-      const wholeMessage = this.fin && n === this.frameLength && this.parts.length === 0;
-      if (!wholeMessage && this.messageOpcode === Opcode.Text && this.messageRsv === 0) {
+      if (this.fin && n === this.frameLength && this.parts === undefined) {
+        // The usual case: a whole message in one piece of one chunk, kept without a parts list.
+        this.whole = piece;
+        this.completeFrame();
+        return pos + n;
+      }
+      if (this.messageOpcode === Opcode.Text && this.messageRsv === 0) {
         // Fail as soon as the invalid byte arrives, not at the end of the message (Autobahn 6.4).
         this.validator ??= new Utf8Validator(this.isUtf8);
         this.validating = true;
@@ -241,14 +249,15 @@ export class FrameParser {
           return end;
         }
       }
-      this.parts.push(piece);
+      const parts = (this.parts ??= []);
+      parts.push(piece);
       this.partsBytes += piece.length;
       // A peer may send a message as a great many tiny fragments, and each view kept costs about
       // 100 bytes of heap whatever its size: 1-byte fragments would turn maxPayload into 100 times
       // as much memory. Once the views average under 64 bytes they are joined into one buffer;
       // each join copies at most 64 bytes per view it frees, so the work stays linear.
-      if (this.parts.length >= COMPACT_PARTS && this.parts.length * 64 > this.partsBytes) {
-        this.parts = [this.join(this.parts, this.partsBytes)];
+      if (parts.length >= COMPACT_PARTS && parts.length * 64 > this.partsBytes) {
+        this.parts = [this.join(parts, this.partsBytes)];
       }
     }
     if (this.remaining === 0) this.completeFrame();
@@ -267,7 +276,8 @@ export class FrameParser {
     if (!this.fin) return;
 
     const parts = this.parts;
-    const data = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY : this.join(parts, this.messageLength);
+    const data = this.whole ?? (parts === undefined ? EMPTY : parts.length === 1 ? parts[0]! : this.join(parts, this.messageLength));
+    this.whole = undefined;
     const opcode = this.messageOpcode;
     const rsv = this.messageRsv;
     if (opcode === Opcode.Text && rsv === 0) {
@@ -278,8 +288,8 @@ export class FrameParser {
     this.messageRsv = 0;
     this.messageLength = 0;
     this.validating = false;
-    if (parts.length !== 0) {
-      this.parts = [];
+    if (parts !== undefined) {
+      this.parts = undefined;
       this.partsBytes = 0;
     }
     this.sink.onMessage(data, opcode === Opcode.Binary, rsv);
@@ -303,8 +313,8 @@ export class FrameParser {
 
   private joinControl(): Uint8Array {
     const parts = this.controlParts;
-    if (parts.length === 0) return EMPTY;
-    this.controlParts = [];
+    if (parts === undefined) return EMPTY;
+    this.controlParts = undefined;
     return parts.length === 1 ? parts[0]! : this.join(parts, this.frameLength);
   }
 
@@ -320,9 +330,10 @@ export class FrameParser {
 
   private fail(code: ErrorCode, message: string): void {
     this.state = STOPPED;
-    this.parts = [];
+    this.parts = undefined;
+    this.whole = undefined;
     this.partsBytes = 0;
-    this.controlParts = [];
+    this.controlParts = undefined;
     this.sink.onError(new WebSocketError(code, message));
   }
 }
