@@ -15,6 +15,10 @@ import {
 } from '../protocol/index.js';
 import { PerMessageDeflate, type ResolvedDeflateOptions } from './permessage-deflate.js';
 
+function closedError(): WebSocketError {
+  return new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the frame was sent');
+}
+
 /** What a connection needs to run permessage-deflate once the handshake agreed on it. */
 export interface DeflateAgreement {
   readonly parameters: DeflateParameters;
@@ -182,6 +186,12 @@ export class DeflateSession {
     compress: boolean | undefined,
     callback: ((error?: Error | null) => void) | undefined,
   ): boolean {
+    if (this.closeOnWire) {
+      // The peer's close was answered while its last messages were still inflating: the
+      // connection looks open to the application, but nothing may follow our close frame.
+      if (callback) process.nextTick(callback, closedError());
+      return true;
+    }
     const continuation = opcode === Opcode.Continuation;
     // RFC 7692 §6.1: a message is compressed or not as a whole, decided on its first frame.
     const compressed = continuation ? this.compressingFragments : compress !== false && length >= this.deflate.threshold;
@@ -218,18 +228,19 @@ export class DeflateSession {
   }
 
   /**
-   * Runs `action` (writing a control frame, a prepared frame, our close frame) after the queued
-   * sends; if the connection has written its own close frame by then, `callback` gets an error instead.
+   * Writes a control frame or a prepared frame after the queued sends, unless the connection has
+   * written its own close frame by then: the frame is dropped and `callback` gets an error.
    */
-  afterSends(action: () => void, callback?: (error?: Error | null) => void): void {
-    if (this.outbound.idle) {
-      action();
-      return;
-    }
+  afterSends(write: () => void, callback?: (error?: Error | null) => void): void {
     this.outbound.run(() => {
-      if (this.closeOnWire) callback?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the frame was sent'));
-      else action();
+      if (!this.closeOnWire) write();
+      else callback?.(closedError());
     });
+  }
+
+  /** Runs `finish` (which writes our close frame, if any, and ends the connection) after the queued sends. */
+  closeAfterSends(finish: () => void): void {
+    this.outbound.run(finish);
   }
 
   /** Frees the zlib contexts; what waits is answered with `ERR_CONNECTION_CLOSED`. */
@@ -272,7 +283,7 @@ export class DeflateSession {
 
   private writeIfOpen(opcode: number, payload: string | Buffer, fin: boolean, rsv: number, callback: ((error?: Error | null) => void) | undefined): void {
     if (this.closeOnWire) {
-      callback?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
+      callback?.(closedError());
       return;
     }
     this.host.writeFrame(opcode, payload, fin, rsv, callback);

@@ -344,7 +344,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       else this.startCloseTimer();
     };
     // The close frame goes after the messages still being compressed.
-    if (this.deflate) this.deflate.afterSends(finish);
+    if (this.deflate) this.deflate.closeAfterSends(finish);
     else finish();
   }
 
@@ -631,7 +631,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** Applies the backpressure policy; `false` when the message must not be written. */
   private admit(length: number, callback: SendCallback | undefined): boolean {
     const settings = this.settings!;
-    if (settings.backpressure === 'wait' || this.socket!.writableLength + length <= settings.highWaterMark) return true;
+    // Bytes still waiting for compression count too, or a fast sender could queue without bound.
+    const buffered = this.socket!.writableLength + (this.deflate?.bufferedAmount ?? 0);
+    if (settings.backpressure === 'wait' || buffered + length <= settings.highWaterMark) return true;
     const error = new WebSocketError(ErrorCode.Backpressure, `send would pass highWaterMark (${settings.highWaterMark} bytes)`);
     if (settings.backpressure === 'close') this.close(CloseCode.TryAgainLater, 'send buffer full');
     if (callback) process.nextTick(callback, error);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { WebSocket } from '../../src/ws/index.js';
+import { ErrorCode, WebSocketError, type WebSocket } from '../../src/ws/index.js';
 import { collectServerFrames, deflateMessage, inflateMessage, textLike } from '../helpers/deflate.js';
 import { clientFrame, closePayload } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/ws-peers.js';
@@ -123,6 +123,25 @@ describe('permessage-deflate keeps messages in order', () => {
     const [code] = (await closed) as [number];
     assert.equal(code, 1000);
     assert.deepEqual(events, [`binary ${large.length} AAA`, 'text 16 BBB', 'text 14 CCC', 'ping between', 'binary 3 DDD']);
+    client.destroy();
+    await server.close();
+  });
+
+  it('sends nothing after the close frame that answered the peer, even to a message still inflating', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    const connection = accepted(server);
+    const client = await RawClient.open(server.port, '/', OFFER);
+    const wire = collectServerFrames(client.socket);
+    const socket = await connection;
+    const replies: unknown[] = [];
+    // The application answers the message, but our close frame has already gone out.
+    socket.on('message', () => socket.send('reply', (error) => replies.push(error)));
+    const closed = next(socket, 'close');
+    client.write(Buffer.concat([clientFrame(0x2, deflateMessage(textLike(1024 * 1024, 1)), { rsv: RSV1 }), clientFrame(0x8, closePayload(1000))]));
+    await closed;
+    assert.equal(replies.length, 1);
+    assert.ok(replies[0] instanceof WebSocketError && replies[0].code === ErrorCode.ConnectionClosed, String(replies[0]));
+    assert.deepEqual(wire.frames.map((f) => f.opcode), [0x8]);
     client.destroy();
     await server.close();
   });
