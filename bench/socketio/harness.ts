@@ -23,7 +23,7 @@ export async function startSocketIoServer(
   });
   try {
     const ready = await child.ready;
-    context.details.set(implementation.id, String(ready['details']).replace(/, transports [a-z,]+$/, ''));
+    context.details.set(implementation.id, String(ready['details']));
     return { child, port: Number(ready['port']) };
   } catch (error) {
     await child.kill();

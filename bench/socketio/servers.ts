@@ -40,7 +40,7 @@ async function startSwitchboard(transports: TransportSet): Promise<BenchServer> 
   return {
     port,
     connections: () => Math.max(io.sockets.sockets.size, io.engine.clientsCount),
-    details: `src/server on src/engine and src/ws, default options, transports ${transports}`,
+    details: 'src/server on src/engine and src/ws, default options',
     close: () => io.close(),
   };
 }
@@ -58,7 +58,7 @@ async function startOfficial(transports: TransportSet): Promise<BenchServer> {
   return {
     port,
     connections: () => Math.max(io.sockets.sockets.size, io.engine.clientsCount),
-    details: `${describeOfficial()}, default options, transports ${transports}`,
+    details: `${describeOfficial()}, default options`,
     close: () => new Promise((resolve) => void io.close(() => resolve())),
   };
 }
