@@ -147,6 +147,15 @@ export function waitForClient(client: ClientSocket, event: ClientEvent, timeout 
   });
 }
 
+/** Resolves once `predicate` holds, checking every few ms; rejects after `timeout` ms. */
+export async function until(predicate: () => boolean, timeout = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -150,7 +150,7 @@ describe('wire parity with the reference Engine.IO server', () => {
       const sid = await handshake(target);
       const url = `${PATH}?EIO=4&transport=polling&sid=${sid}`;
       const first = rawRequest(target.port, url);
-      await sleep(30);
+      await sleep(100); // the reference server gives no way to see the poll is held
       const second = await rawRequest(target.port, url);
       log('second', second.status);
       log('first', (await first).body);
@@ -174,7 +174,7 @@ describe('wire parity with the reference Engine.IO server', () => {
       const sid = await handshake(target);
       const url = `${PATH}?EIO=4&transport=polling&sid=${sid}`;
       const held = rawRequest(target.port, url);
-      await sleep(20);
+      await sleep(100);
       const upgrade = await RawWebSocket.connect(`ws://127.0.0.1:${target.port}${PATH}?EIO=4&transport=websocket&sid=${sid}`);
       upgrade.send('2probe');
       log('probe', await upgrade.nextText());

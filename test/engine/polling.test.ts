@@ -8,7 +8,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { pickEncoding } from '../../src/engine/polling-transport.js';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
+import { openPolling, rawRequest, sleep, startEngine, until, waitFor, type EngineFixture } from './helpers.js';
 
 describe('HTTP long-polling', () => {
   let fixture: EngineFixture;
@@ -139,7 +139,7 @@ describe('HTTP long-polling', () => {
     it('holds the GET until there is data, then sends everything queued in one tick in one payload', async () => {
       const { sid, socket } = await open();
       const pending = poll(sid);
-      await sleep(30);
+      await until(() => socket.writable, 3000, 'the poll to be held');
       socket.send('one');
       socket.send(Buffer.from([1, 2, 3, 4]));
       socket.send('three');
@@ -186,7 +186,7 @@ describe('HTTP long-polling', () => {
       const { sid, socket } = await open();
       const closed = waitFor<[string, unknown]>(socket, 'close');
       const first = poll(sid);
-      await sleep(30);
+      await until(() => socket.writable, 3000, 'the poll to be held');
       const second = await poll(sid);
       assert.equal(second.status, 400);
       assert.equal((await first).body, '1');
@@ -229,7 +229,7 @@ describe('HTTP long-polling', () => {
     it('socket.close() with a held GET answers it with the close packet at once', async () => {
       const { sid, socket } = await open();
       const pending = poll(sid);
-      await sleep(30);
+      await until(() => socket.writable, 3000, 'the poll to be held');
       const closed = waitFor<[string]>(socket, 'close');
       socket.close();
       assert.equal((await pending).body, '1');
@@ -240,7 +240,7 @@ describe('HTTP long-polling', () => {
       const a = await open();
       const b = await open();
       const pending = poll(a.sid);
-      await sleep(30);
+      await until(() => a.socket.writable, 3000, 'the poll to be held');
       const reasons = Promise.all([waitFor<[string]>(a.socket, 'close'), waitFor<[string]>(b.socket, 'close')]);
       fixture.engine.close();
       assert.deepEqual((await reasons).map(([reason]) => reason), ['server shutting down', 'server shutting down']);

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { RawWebSocket, openPolling, rawRequest, sleep, startEngine, waitFor, type EngineFixture } from './helpers.js';
+import { RawWebSocket, openPolling, rawRequest, sleep, startEngine, until, waitFor, type EngineFixture } from './helpers.js';
 
 describe('WebSocket transport', () => {
   let fixture: EngineFixture;
@@ -45,8 +45,7 @@ describe('WebSocket transport', () => {
       client.send('4hello');
       client.send(Buffer.from([0, 1, 2, 255]));
       client.send('4');
-      await waitFor(socket, 'message');
-      await sleep(30);
+      await until(() => received.length === 3, 3000, 'three messages');
       assert.deepEqual(received, ['hello', Buffer.from([0, 1, 2, 255]), '']);
       socket.send('€ back');
       socket.send(Buffer.from([9, 8, 7]));
@@ -67,19 +66,18 @@ describe('WebSocket transport', () => {
       const chunks: Buffer[] = [];
       raw.on('data', (chunk: Buffer) => chunks.push(chunk));
       const socket = await connection;
-      await sleep(50);
+      await until(() => Buffer.concat(chunks).includes('0{"sid"'), 3000, 'the open packet');
       chunks.length = 0;
       const written: number[] = [];
       socket.send('one', {}, () => written.push(1));
       socket.send(Buffer.from([1, 2]), {}, () => written.push(2));
       socket.send('three', {}, () => written.push(3));
-      await waitFor(socket, 'drain');
-      await sleep(50);
       const expected = Buffer.concat([
         Buffer.from([0x81, 4]), Buffer.from('4one'),
         Buffer.from([0x82, 2, 1, 2]),
         Buffer.from([0x81, 6]), Buffer.from('4three'),
       ]);
+      await until(() => Buffer.concat(chunks).length >= expected.length && written.length === 3, 3000, 'the burst');
       assert.equal(chunks.length, 1, 'one write');
       assert.deepEqual(chunks[0], expected);
       assert.deepEqual(written, [1, 2, 3]);
@@ -193,7 +191,7 @@ describe('WebSocket transport', () => {
       socket.send('before');
       assert.equal((await poll(sid)).body, '4before');
       const held = poll(sid);
-      await sleep(30);
+      await until(() => socket.writable, 3000, 'the poll to be held');
 
       const client = await RawWebSocket.connect(wsUrl(`EIO=4&transport=websocket&sid=${sid}`));
       client.send('2probe');
