@@ -243,6 +243,11 @@ export class DeflateSession {
     this.outbound.run(finish);
   }
 
+  /** Runs `action` once the messages still inflating have been delivered; at once if none are. */
+  afterInbound(action: () => void): void {
+    this.inbound.run(action);
+  }
+
   /** Frees the zlib contexts; what waits is answered with `ERR_CONNECTION_CLOSED`. */
   close(): void {
     this.failed = true;

@@ -591,8 +591,17 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   handleSocketClose(): void {
     clearTimeout(this.closeTimer);
     this.ownHeartbeat?.stop();
-    this.state = ReadyState.CLOSED;
     this.rejectQueuedSends();
+    // Messages the peer sent before it closed may still be inflating: they are delivered first.
+    if (this.deflate === undefined) this.finishSocketClose();
+    else {
+      if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+      this.deflate.afterInbound(() => this.finishSocketClose());
+    }
+  }
+
+  private finishSocketClose(): void {
+    this.state = ReadyState.CLOSED;
     this.deflate?.close();
     const connection = this.connection!;
     const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;

@@ -99,6 +99,86 @@ for (const { name, options } of CONFIGURATIONS) {
   });
 }
 
+describe('interop: permessage-deflate ordering around async zlib', () => {
+  const numbered = (prefix: string): string[] => Array.from({ length: 200 }, (_, i) => `${prefix} ${i} ${'x'.repeat(i * 7)}`);
+
+  test('compressed messages a ws client sends right before its close all reach the server before the close', async () => {
+    const server = await startServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const seen: string[] = [];
+      let closedAfter = -1;
+      const done = new Promise<void>((resolve) =>
+        server.wss.once('connection', (socket: WebSocket) => {
+          socket.on('message', (data: Buffer) => seen.push(data.toString()));
+          socket.on('close', () => {
+            closedAfter = seen.length;
+            resolve();
+          });
+        }),
+      );
+      const client = await openWsClient(server.url, { perMessageDeflate: { threshold: 0 } });
+      const messages = numbered('compressed');
+      for (const message of messages) client.send(message);
+      client.ping('between');
+      client.close(4000, 'bye');
+      await done;
+      assert.equal(closedAfter, messages.length);
+      assert.deepEqual(seen, messages);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('compressed messages the Switchboard client sends right before its close all reach ws before the close', async () => {
+    const server = await startWsServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const seen: string[] = [];
+      let closedAfter = -1;
+      const done = new Promise<void>((resolve) =>
+        server.wss.once('connection', (socket) => {
+          socket.on('message', (data) => seen.push(String(data)));
+          socket.on('close', () => {
+            closedAfter = seen.length;
+            resolve();
+          });
+        }),
+      );
+      const client = await openOurClient(new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } }));
+      const messages = numbered('compressed');
+      for (const message of messages) client.send(message);
+      client.ping('between');
+      client.close(4000, 'bye');
+      await done;
+      assert.equal(closedAfter, messages.length);
+      assert.deepEqual(seen, messages);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a compressed fragmented message with a ping between its fragments arrives whole', async () => {
+    const server = await startServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const client = await openWsClient(server.url, { perMessageDeflate: { threshold: 0 } });
+      const [socket] = await accepted;
+      const received = nextMessage(socket);
+      const pinged = next<[Buffer]>(socket, 'ping');
+      const text = Buffer.from(textOfBytes(3000));
+      client.send(text.subarray(0, 1000), { binary: false, fin: false, compress: true });
+      client.ping('between');
+      client.send(text.subarray(1000), { binary: false, fin: true, compress: true });
+      assert.equal((await pinged)[0].toString(), 'between');
+      assert.ok((await received).data.equals(text));
+      const closed = ourClose(socket);
+      client.close();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('interop: permessage-deflate limits', () => {
   // 4 MiB of zeros compresses to a few KiB: maxPayload must count the inflated size.
   const bomb = Buffer.alloc(4 * 1024 * 1024);
