@@ -1,12 +1,16 @@
 /**
- * Profiles a Socket.IO server under one of the benchmark loads and prints where its CPU time goes:
+ * Profiles a Socket.IO server under one of the benchmark loads and prints where its CPU time, or
+ * its memory per idle client, goes:
  *
  *   node --import tsx bench/socketio/profile.ts [emit|ack|broadcast] [switchboard-io|socket.io] [seconds]
+ *   node --import tsx bench/socketio/profile.ts memory [switchboard-io|socket.io] [clients]
  *
- * The server runs from compiled JavaScript, as in `npm run bench`, pinned to the server core with
- * `--cpu-prof`; a raw-frame generator on the other core applies the load, then the server exits
- * cleanly so V8 writes the profile (to bench/.build/profiles/, ignored by git). The summary lists
- * the functions with the most self time, then the same time grouped by source file.
+ * The server runs from compiled JavaScript, as in `npm run bench`, pinned to the server core; a
+ * raw-frame generator on the other core applies the load. For CPU, the server runs with
+ * `--cpu-prof` and exits cleanly so V8 writes the profile, and the summary lists the functions with
+ * the most self time, then the same time grouped by source file. For memory, heap snapshots are
+ * taken before and with the idle clients, and the difference per client is listed by kind of
+ * object. Files go to bench/.build/profiles/, ignored by git.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -77,24 +81,49 @@ function loadFor(kind: string, port: number): SocketIoLoad {
   }
 }
 
-async function main(): Promise<void> {
-  const kind = process.argv[2] ?? 'emit';
-  const implementation = process.argv[3] ?? SocketIoImplId.Switchboard;
-  const seconds = Number(process.argv[4] ?? 5);
-  const directory = join(ROOT, 'bench', '.build', 'profiles');
-  mkdirSync(directory, { recursive: true });
-  const before = new Set(readdirSync(directory));
-  const build = compileForBenchmarks();
-  process.once('exit', () => removeBuild(build));
-  runCompiledFrom(build);
+/** A V8 heap snapshot, as far as the histogram reads it. */
+interface HeapSnapshot {
+  readonly snapshot: { readonly meta: { readonly node_fields: readonly string[]; readonly node_types: readonly [readonly string[], ...unknown[]] } };
+  readonly nodes: readonly number[];
+  readonly strings: readonly string[];
+}
+
+/** Shallow bytes and counts per kind of heap object (`object Foo`, `closure bar`, `string`, ...). */
+export function heapHistogram(snapshot: HeapSnapshot): Map<string, { bytes: number; count: number }> {
+  const fields = snapshot.snapshot.meta.node_fields;
+  const width = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const sizeAt = fields.indexOf('self_size');
+  const types = snapshot.snapshot.meta.node_types[0];
+  const histogram = new Map<string, { bytes: number; count: number }>();
+  for (let i = 0; i < snapshot.nodes.length; i += width) {
+    const type = types[snapshot.nodes[i + typeAt]!] ?? 'unknown';
+    // Objects and closures by constructor or function name; strings, arrays and code by type only.
+    const key = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${snapshot.strings[snapshot.nodes[i + nameAt]!]}` : type;
+    const entry = histogram.get(key) ?? { bytes: 0, count: 0 };
+    entry.bytes += snapshot.nodes[i + sizeAt]!;
+    entry.count++;
+    histogram.set(key, entry);
+  }
+  return histogram;
+}
+
+function startChildren(implementation: string, serverNodeOptions: readonly string[]): { server: BenchChild; generator: BenchChild } {
   const server = new BenchChild({
     name: `${implementation} server`,
     script: 'bench/socketio/server-main.ts',
     args: [implementation, 'websocket'],
     core: SERVER_CORE,
-    nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${directory}`],
+    nodeOptions: serverNodeOptions,
   });
   const generator = new BenchChild({ name: 'generator', script: 'bench/socketio/generator-main.ts', core: GENERATOR_CORE });
+  return { server, generator };
+}
+
+async function profileCpu(directory: string, kind: string, implementation: string, seconds: number): Promise<void> {
+  const before = new Set(readdirSync(directory));
+  const { server, generator } = startChildren(implementation, ['--cpu-prof', `--cpu-prof-dir=${directory}`]);
   const port = Number((await server.ready)['port']);
   await generator.ready;
   const load = loadFor(kind, port);
@@ -113,11 +142,52 @@ async function main(): Promise<void> {
   const file = join(directory, written[0]!);
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   console.log(`${implementation}, ${kind} load for ${seconds} s: ${((end.count - start.count) / seconds).toFixed(0)} events/s counted by the generator`);
-  console.log(`profile: ${relative(ROOT, file)} (${(summary.total / 1e6).toFixed(2)} s sampled)\n`);
+  console.log(`profile: ${relative(ROOT, file)} (${(summary.total / 1e6).toFixed(2)} s sampled, start-up included)\n`);
   console.log('self time by function:');
   console.log(top(summary.functions, summary.total, 30).join('\n'));
   console.log('\nself time by file:');
   console.log(top(summary.files, summary.total, 15).join('\n'));
+}
+
+async function profileMemory(directory: string, implementation: string, clients: number): Promise<void> {
+  const { server, generator } = startChildren(implementation, ['--expose-gc']);
+  const port = Number((await server.ready)['port']);
+  await generator.ready;
+  const empty = join(directory, `${implementation}-empty.heapsnapshot`);
+  const full = join(directory, `${implementation}-${clients}-idle.heapsnapshot`);
+  await server.request({ type: 'heap-snapshot', path: empty }, 120_000);
+  const load: SocketIoLoad = { kind: 'idle-clients', driver: 'raw', port, connections: clients, localAddress: '127.0.0.5', concurrency: 100 };
+  await generator.request({ type: 'start', load }, 120_000);
+  if (!(await waitForConnections(server, clients, 60_000))) throw new Error('not every client connected');
+  await server.request({ type: 'heap-snapshot', path: full }, 120_000);
+  await generator.request({ type: 'stop' });
+  await Promise.all([server.kill(), generator.kill()]);
+  const read = (file: string): Map<string, { bytes: number; count: number }> => heapHistogram(JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot);
+  const [before, after] = [read(empty), read(full)];
+  const rows = [...after]
+    .map(([key, entry]) => {
+      const base = before.get(key) ?? { bytes: 0, count: 0 };
+      return { key, bytes: (entry.bytes - base.bytes) / clients, count: (entry.count - base.count) / clients };
+    })
+    .sort((a, b) => b.bytes - a.bytes);
+  const total = rows.reduce((sum, row) => sum + row.bytes, 0);
+  console.log(`${implementation}: JS heap per idle client (shallow sizes, ${clients} clients): ${total.toFixed(0)} B`);
+  console.log(`snapshots: ${relative(ROOT, empty)}, ${relative(ROOT, full)}\n`);
+  console.log('   bytes  objects  kind');
+  for (const row of rows.slice(0, 30)) console.log(`${row.bytes.toFixed(0).padStart(8)} ${row.count.toFixed(2).padStart(8)}  ${row.key}`);
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] ?? 'emit';
+  const implementation = process.argv[3] ?? SocketIoImplId.Switchboard;
+  const amount = Number(process.argv[4] ?? (kind === 'memory' ? 2000 : 5));
+  const directory = join(ROOT, 'bench', '.build', 'profiles');
+  mkdirSync(directory, { recursive: true });
+  const build = compileForBenchmarks();
+  process.once('exit', () => removeBuild(build));
+  runCompiledFrom(build);
+  if (kind === 'memory') await profileMemory(directory, implementation, amount);
+  else await profileCpu(directory, kind, implementation, amount);
 }
 
 try {

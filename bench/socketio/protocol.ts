@@ -22,6 +22,8 @@ export type SocketIoServerRequest =
   | { readonly id: number; readonly type: 'cpu' }
   | { readonly id: number; readonly type: 'memory' }
   | { readonly id: number; readonly type: 'connections' }
+  /** Writes a heap snapshot to `path` after a full collection. */
+  | { readonly id: number; readonly type: 'heap-snapshot'; readonly path: string }
   /** Exits the process cleanly (so `--cpu-prof` writes its profile). */
   | { readonly id: number; readonly type: 'exit' };
 

@@ -3,8 +3,10 @@
  * 127.0.0.1, accepting the transports named by the second (`websocket`, the default, or
  * `polling,websocket`), and answers the runner's questions about its CPU time, memory and
  * connected clients. The runner starts it with --expose-gc so memory is read after a full
- * collection; `exit` ends it cleanly, which lets `--cpu-prof` write its profile.
+ * collection; `heap-snapshot` writes one (for bench/socketio/profile.ts), and `exit` ends it
+ * cleanly, which lets `--cpu-prof` write its profile.
  */
+import { writeHeapSnapshot } from 'node:v8';
 import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
 import type { MemorySample } from '../lib/protocol.js';
 import type { SocketIoServerRequest, TransportSet } from './protocol.js';
@@ -37,6 +39,8 @@ serveRequests<SocketIoServerRequest>((request) => {
       return collectedMemory();
     case 'connections':
       return server.connections();
+    case 'heap-snapshot':
+      return collectedMemory().then(() => writeHeapSnapshot(request.path));
     case 'exit':
       // After the reply has gone out.
       setImmediate(() => process.exit(0));
