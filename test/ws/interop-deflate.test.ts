@@ -156,6 +156,25 @@ describe('interop: permessage-deflate ordering around async zlib', () => {
     }
   });
 
+  test('compressed messages a ws server sends right before its close all reach the Switchboard client before the close', async () => {
+    const server = await startWsServer({ perMessageDeflate: { threshold: 0 } });
+    try {
+      const messages = numbered('from the server');
+      server.wss.once('connection', (socket) => {
+        for (const message of messages) socket.send(message);
+        socket.close(4001, 'done');
+      });
+      const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
+      const seen: string[] = [];
+      client.on('message', (data: Buffer) => seen.push(data.toString()));
+      const outcome = await ourClose(client);
+      assert.deepEqual(outcome, { code: 4001, reason: 'done', wasClean: true });
+      assert.deepEqual(seen, messages);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a compressed fragmented message with a ping between its fragments arrives whole', async () => {
     const server = await startServer({ perMessageDeflate: { threshold: 0 } });
     try {
