@@ -4,7 +4,8 @@
  * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios (and
  * socketio-emit,socketio-ack,socketio-broadcast,socketio-memory, which compare our Socket.IO server
  * with the official one), --impl=switchboard,ws,ws-native,raw-tcp to pick implementations of the
- * WebSocket scenarios, --rounds=N to change the number of rounds. BENCHMARKS.md is only rewritten by a full run of everything.
+ * WebSocket scenarios, --rounds=N to change the number of rounds, --src=REV to measure the library
+ * as committed at git revision REV rather than the working tree. BENCHMARKS.md is only rewritten by a full run of everything.
  *
  * Servers and load generators run in separate processes pinned to separate cores; every
  * implementation runs every cell once per round, in turn, and the tables show medians.
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   const only = option('only') ?? Object.keys(SCENARIOS);
   const unknown = only.filter((name) => !(name in SCENARIOS));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  // --src=REV measures the library as committed at REV (e.g. HEAD) instead of the working tree.
+  const revision = option('src')?.[0];
   const implIds = option('impl');
   const implementations = IMPLEMENTATIONS.filter((implementation) => implIds === undefined || implIds.includes(implementation.id));
   if (implementations.length === 0) throw new Error(`no implementation selected; known: ${IMPLEMENTATIONS.map((i) => i.id).join(', ')}`);
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     finishedAt: '',
     durationSeconds: 0,
-    machine: machineInfo(),
+    machine: machineInfo(revision),
     settings: { ...config, scenarios: only },
     notes: [...config.notes],
     implementations: [],
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   };
 
   console.log(`# Switchboard benchmarks (${config.mode})\n\n${renderMachine(results)}\n`);
-  const build = compileForBenchmarks();
+  const build = compileForBenchmarks(revision);
   process.once('exit', () => removeBuild(build));
   runCompiledFrom(build);
   for (const name of only) {

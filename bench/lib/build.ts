@@ -1,11 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { ROOT } from './children.js';
 
-/** The source trees the benchmark processes load. */
-const SOURCES = ['src', 'bench'];
+/** The source trees the benchmark processes load: the library and the benchmark code. */
+const LIBRARY = 'src';
+const BENCH = 'bench';
 /** Never compiled: earlier builds and results. */
 const SKIP = new Set([join('bench', '.build'), join('bench', 'results')]);
 
@@ -27,9 +29,11 @@ function typeScriptFiles(dir: string): string[] {
  * package would run `dist/`: a loader such as tsx rewrites every named closure into a call that
  * defines its `name` at run time, which would add memory and CPU to every connection of code
  * written in TypeScript and not to ws, which is JavaScript. Outputs are cached by content in
- * bench/.build/cache, so only changed files are compiled again. Returns the directory.
+ * bench/.build/cache, so only changed files are compiled again. With `revision` (a git commit),
+ * the library is compiled as committed there rather than as it is in the working tree. Returns
+ * the directory.
  */
-export function compileForBenchmarks(): string {
+export function compileForBenchmarks(revision?: string): string {
   const out = join(ROOT, 'bench', '.build', `run-${process.pid}`);
   const cache = join(ROOT, 'bench', '.build', 'cache');
   rmSync(out, { recursive: true, force: true });
@@ -42,8 +46,17 @@ export function compileForBenchmarks(): string {
     sourceMap: false,
   };
   const settings = JSON.stringify([ts.version, compilerOptions]);
-  for (const file of SOURCES.flatMap(typeScriptFiles)) {
-    const source = readFileSync(join(ROOT, file), 'utf8');
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const library =
+    revision === undefined
+      ? typeScriptFiles(LIBRARY).map((file) => ({ file, read: () => readFileSync(join(ROOT, file), 'utf8') }))
+      : git('ls-tree', '-r', '--name-only', revision, '--', LIBRARY)
+          .split('\n')
+          .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+          .map((file) => ({ file, read: () => git('show', `${revision}:${file}`) }));
+  const bench = typeScriptFiles(BENCH).map((file) => ({ file, read: () => readFileSync(join(ROOT, file), 'utf8') }));
+  for (const { file, read } of [...library, ...bench]) {
+    const source = read();
     const cached = join(cache, `${createHash('sha256').update(settings).update(source).digest('hex')}.js`);
     let outputText: string;
     if (existsSync(cached)) {

@@ -28,9 +28,10 @@ function packageVersion(name: string): string {
   }
 }
 
-function gitCommit(): string {
+function gitCommit(revision: string | undefined): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', revision ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    if (revision !== undefined) return `${commit} (src/ as committed)`;
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
     return dirty === '' ? commit : `${commit} (src/ modified)`;
   } catch {
@@ -38,8 +39,11 @@ function gitCommit(): string {
   }
 }
 
-/** Describes this machine: CPU, cores, Node and the versions of the packages compared. */
-export function machineInfo(): MachineInfo {
+/**
+ * Describes this machine: CPU, cores, Node and the versions of the packages compared, and the
+ * commit measured (`revision` when the library was compiled from git rather than the working tree).
+ */
+export function machineInfo(revision?: string): MachineInfo {
   const own = require('../../package.json') as { version: string };
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -53,7 +57,7 @@ export function machineInfo(): MachineInfo {
       bufferutil: packageVersion('bufferutil'),
       'utf-8-validate': packageVersion('utf-8-validate'),
     },
-    commit: gitCommit(),
+    commit: gitCommit(revision),
     pinning:
       TASKSET === undefined
         ? 'taskset not found: processes not pinned'
