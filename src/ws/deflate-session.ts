@@ -158,7 +158,9 @@ export class DeflateSession {
       onMessage: (data, isBinary, rsv) => {
         if (this.failed) return;
         if ((rsv & RSV1) === 0) {
-          this.inOrder(() => handler.onMessage(data, isBinary, 0));
+          // The common case allocates nothing: with nothing inflating, deliver at once.
+          if (this.inbound.idle) handler.onMessage(data, isBinary, 0);
+          else this.inbound.run(() => handler.onMessage(data, isBinary, 0));
           return;
         }
         this.inflate(data, isBinary, handler, connection());

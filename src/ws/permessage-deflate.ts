@@ -157,11 +157,6 @@ export class PerMessageDeflate {
     this.inflateResets = server ? parameters.clientNoContextTakeover : parameters.serverNoContextTakeover;
   }
 
-  /** Whether zlib work is queued or running for this connection. */
-  get busy(): boolean {
-    return this.outbound.length !== 0 || this.inbound.length !== 0;
-  }
-
   /**
    * Compresses `data`, the whole message or (with `fin` false) one fragment of it. The callback
    * gets the frame payloads to send: RSV1 goes on the first frame of the message only, FIN on
