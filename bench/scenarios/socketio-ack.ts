@@ -2,7 +2,7 @@ import { runCells, type CellPlan, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { AckLoad, Driver } from '../socketio/protocol.js';
 
@@ -70,6 +70,11 @@ export async function runSocketIoAck(context: RunContext): Promise<ScenarioResul
       plans,
       'p50',
       SOCKET_IO_IMPLEMENTATIONS,
+    );
+    logGoals(
+      context,
+      result,
+      plans.slice(0, 3).map((cell) => ({ cellId: cell.id, metric: 'p99', atMost: 0.8 })),
     );
     return withImplementations(context, result);
   } finally {

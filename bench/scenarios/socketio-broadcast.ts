@@ -2,7 +2,7 @@ import { runCells, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { FanOutLoad } from '../socketio/protocol.js';
 
@@ -66,6 +66,7 @@ export async function runSocketIoBroadcast(context: RunContext): Promise<Scenari
       'cpuMicrosPerDelivery',
       SOCKET_IO_IMPLEMENTATIONS,
     );
+    logGoals(context, result, [{ cellId: `socketio-broadcast-${clients}`, metric: 'cpuMicrosPerDelivery', atMost: 0.6 }]);
     return withImplementations(context, result);
   } finally {
     await pool.close();

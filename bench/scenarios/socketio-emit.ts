@@ -2,7 +2,7 @@ import { runCells, type CellPlan, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, measurePool, shares, withImplementations, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, shares, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { Driver, EmitLoad } from '../socketio/protocol.js';
 
@@ -24,8 +24,9 @@ export async function runSocketIoEmit(context: RunContext): Promise<ScenarioResu
   const { connections, window, clientProcesses } = settings.emit;
   const servers = new SocketIoServerSet(context);
   const pool = new GeneratorPool();
+  const cellId = (driver: Driver): string => `socketio-emit-${driver}-${connections}x${window}`;
   const plan = (driver: Driver, processes: number): CellPlan => ({
-    id: `socketio-emit-${driver}-${connections}x${window}`,
+    id: cellId(driver),
     label: `${connections} clients × ${window} in flight, ${driver === 'raw' ? 'raw frames' : `socket.io-client (${processes} processes)`}`,
     params: { connections, window, driver, processes },
     run: async (implementation) => {
@@ -60,6 +61,7 @@ export async function runSocketIoEmit(context: RunContext): Promise<ScenarioResu
       'eventsPerSecond',
       SOCKET_IO_IMPLEMENTATIONS,
     );
+    logGoals(context, result, [{ cellId: cellId('raw'), metric: 'eventsPerSecond', atLeast: 1.5 }]);
     return withImplementations(context, result);
   } finally {
     await pool.close();

@@ -3,7 +3,7 @@ import { waitForConnections } from '../lib/measure.js';
 import type { MemorySample } from '../lib/protocol.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, startSocketIoServer, withImplementations, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, logGoals, startSocketIoServer, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { IdleClientsLoad } from '../socketio/protocol.js';
 
@@ -62,6 +62,10 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
       'rssPerClient',
       SOCKET_IO_IMPLEMENTATIONS,
     );
+    logGoals(context, result, [
+      { cellId: `socketio-memory-${connections}`, metric: 'rssPerClient', atMost: 0.5 },
+      { cellId: `socketio-memory-${connections}`, metric: 'heapPerClient', atMost: 0.5 },
+    ]);
     return withImplementations(context, result);
   } finally {
     await pool.close();

@@ -21,7 +21,7 @@ const FULL: SocketIoConfig = {
   emit: { connections: 100, window: 16, clientProcesses: 2 },
   ack: { loadedConnections: 100 },
   broadcast: { clients: 1000, warmupMs: 400, measureMs: 1500 },
-  memory: { connections: 5000 },
+  memory: { connections: 3000 },
   polling: true,
 };
 

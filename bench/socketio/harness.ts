@@ -177,3 +177,34 @@ export function withImplementations(context: RunContext, result: ScenarioResult)
   }));
   return { ...result, implementations, ratios: SOCKET_IO_RATIOS };
 }
+
+/** A goal for the ratio ours / official of one metric in one cell. */
+export interface RatioGoal {
+  readonly cellId: string;
+  readonly metric: string;
+  readonly atMost?: number;
+  readonly atLeast?: number;
+}
+
+/**
+ * Logs the ratio ours / official of the medians next to its goal, so a full run shows at once where
+ * we stand (not in smoke runs, whose numbers mean nothing).
+ */
+export function logGoals(context: RunContext, result: ScenarioResult, goals: readonly RatioGoal[]): void {
+  if (context.config.mode === 'smoke') return;
+  const [ours, theirs] = SOCKET_IO_RATIOS[0]!;
+  for (const goal of goals) {
+    const cell = result.cells.find((candidate) => candidate.id === goal.cellId);
+    const a = cell?.median[ours]?.[goal.metric];
+    const b = cell?.median[theirs]?.[goal.metric];
+    if (cell === undefined || a === undefined || b === undefined || b === 0) {
+      context.log(`  goal ${goal.metric} (${goal.cellId}): no ratio, a run failed`);
+      continue;
+    }
+    const ratio = a / b;
+    const met = (goal.atMost === undefined || ratio <= goal.atMost) && (goal.atLeast === undefined || ratio >= goal.atLeast);
+    const bound = goal.atMost !== undefined ? `≤ ${goal.atMost}×` : `≥ ${goal.atLeast}×`;
+    const label = result.metrics.find((metric) => metric.key === goal.metric)?.label ?? goal.metric;
+    context.log(`  goal: ${label}, ${cell.label}: ours / official = ${ratio.toFixed(2)}× (goal ${bound}: ${met ? 'met' : 'NOT met'})`);
+  }
+}
