@@ -33,13 +33,13 @@ export const FULL: BenchConfig = {
   mode: 'full',
   rounds: 3,
   warmupMs: 250,
-  measureMs: 800,
+  measureMs: 700,
   echo: { connections: [1, 100], sizes: [32, KIB, 64 * KIB, MIB] },
   latency: { sizes: [32, 64 * KIB] },
   broadcast: { clients: [1000, 5000], size: 64, window: 1, warmupMs: 250, measureMs: 1000 },
   memory: { connections: 10_000, perProcess: 5000 },
   handshake: { concurrency: 32 },
-  budgetSeconds: 500,
+  budgetSeconds: 520,
   notes: [],
 };
 
