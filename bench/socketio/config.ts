@@ -16,11 +16,11 @@ export interface SocketIoConfig {
 
 /** The full run: about three minutes on two cores. */
 const FULL: SocketIoConfig = {
-  warmupMs: 400,
-  measureMs: 1200,
+  warmupMs: 300,
+  measureMs: 1000,
   emit: { connections: 100, window: 16, clientProcesses: 2 },
   ack: { loadedConnections: 100 },
-  broadcast: { clients: 1000, warmupMs: 400, measureMs: 1500 },
+  broadcast: { clients: 1000, warmupMs: 300, measureMs: 1200 },
   memory: { connections: 3000 },
   polling: true,
 };
