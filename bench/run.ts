@@ -133,6 +133,19 @@ async function main(): Promise<void> {
     writeBenchmarksMarkdown(results, file);
     console.log('BENCHMARKS.md updated');
   }
+  // The smoke run is CI's proof that every scenario runs for every implementation: any failed run
+  // fails the command (the full run too, after its results are written).
+  const failures = results.scenarios.flatMap((scenario) =>
+    scenario.cells.flatMap((cell) =>
+      Object.entries(cell.runs).flatMap(([impl, runs]) =>
+        runs.flatMap((run) => ('error' in run ? [`${scenario.id} | ${cell.label} | ${impl}: ${run.error}`] : [])),
+      ),
+    ),
+  );
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} run(s) failed:\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 process.on('exit', killAllChildrenNow);
