@@ -8,8 +8,9 @@ export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 /** RSV1, the bit that marks a compressed message on its first frame (RFC 7692 §6). */
 export const RSV1 = 0x40;
 
-/** Smallest and largest LZ77 window sizes, as base-2 logarithms (RFC 7692 §7.1.2). */
+/** Smallest LZ77 window size that may be negotiated, as a base-2 logarithm (RFC 7692 §7.1.2). */
 export const MIN_WINDOW_BITS = 8;
+/** Largest LZ77 window size, and the one used when none is negotiated (RFC 7692 §7.1.2). */
 export const MAX_WINDOW_BITS = 15;
 
 /**
