@@ -15,6 +15,7 @@ import {
   parseUpgradeRequest,
   rejectResponse,
   writeFrameHeader,
+  DEFAULT_MAX_HEAD_SIZE,
 } from '../protocol/index.js';
 import type { AuthenticateHook, HandshakeRejection } from './auth.js';
 import { negotiateDeflateExtension } from './deflate-session.js';
@@ -22,6 +23,7 @@ import { Heartbeat } from './heartbeat.js';
 import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
 import { toPayload } from './send-data.js';
+import { UpgradeListener } from './upgrade-listener.js';
 import { WebSocket } from './websocket.js';
 
 /** Options of a {@link WebSocketServer}; names follow `ws` where it has one. */
@@ -32,6 +34,8 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   host?: string;
   /** Listen backlog with `port`. @default 511 */
   backlog?: number;
+  /** Largest request head accepted with `port`, in bytes; larger gets 431. @default 16384 */
+  maxHeaderSize?: number;
   /** Attach to an existing `http` or `https` server. Exclusive with `port` and `noServer`. */
   server?: http.Server | HttpsServer;
   /** Attach to nothing: the application calls {@link WebSocketServer.handleUpgrade} itself. */
@@ -102,8 +106,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly maxConnections: number;
   private readonly heartbeat: Heartbeat;
   private readonly deflateOptions: ResolvedDeflateOptions | undefined;
+  /** The attached server (`server` option). */
   private readonly server: http.Server | HttpsServer | undefined;
-  private readonly ownsServer: boolean;
+  /** The listener of our own (`port` option). */
+  private readonly listener: UpgradeListener | undefined;
   private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.upgradeFromServer(request, socket, head);
   private handshakes = 0;
   private state: 'running' | 'closing' | 'closed' = 'running';
@@ -122,19 +128,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.deflateOptions = resolveDeflateOptions(options.perMessageDeflate, false);
 
     if (options.port !== undefined) {
-      this.ownsServer = true;
-      this.server = http.createServer((_request, response) => {
-        const body = http.STATUS_CODES[426]!;
-        response.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, 'Sec-WebSocket-Version': '13' });
-        response.end(body);
+      this.listener = new UpgradeListener({
+        maxHeadSize: options.maxHeaderSize ?? DEFAULT_MAX_HEAD_SIZE,
+        handshakeTimeout: this.handshakeTimeout,
+        onUpgrade: (request, socket, head) => this.upgradeFromServer(request, socket, head),
       });
-      // Slow-header clients get no more time than the handshake allows.
-      this.server.headersTimeout = Math.min(this.server.headersTimeout, this.handshakeTimeout);
-      this.server.on('listening', () => this.emit('listening'));
-      this.server.on('error', (error) => this.emit('error', error));
-      this.server.listen(options.port, options.host, options.backlog, callback);
+      const server = this.listener.server;
+      server.on('listening', () => this.emit('listening'));
+      server.on('error', (error) => this.emit('error', error));
+      server.listen(options.port, options.host, options.backlog, callback);
     } else {
-      this.ownsServer = false;
       this.server = options.server;
       if (callback) throw new TypeError('a listening callback only makes sense with the "port" option');
     }
@@ -143,8 +146,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   /** The bound address of the server's own listener or of the attached server. */
   address(): AddressInfo | string | null {
-    if (this.server === undefined) throw new Error('the server is in "noServer" mode');
-    return this.server.address();
+    const server = this.listener?.server ?? this.server;
+    if (server === undefined) throw new Error('the server is in "noServer" mode');
+    return server.address();
   }
 
   /** Whether `request` is for this server's `path`. */
@@ -283,13 +287,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (callback) this.once('close', () => callback());
     this.heartbeat.stop();
     this.server?.removeListener('upgrade', this.onUpgrade);
-    let waiting = 1 + (this.ownsServer ? 1 : 0);
+    let waiting = 1 + (this.listener ? 1 : 0);
     const done = (): void => {
       if (--waiting > 0) return;
       this.state = 'closed';
       this.emit('close');
     };
-    if (this.ownsServer) this.server!.close(() => done());
+    if (this.listener) {
+      this.listener.server.close(() => done());
+      this.listener.dropPending();
+    }
     if (this.clients.size === 0) {
       done();
       return;
@@ -305,7 +312,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   private upgradeFromServer(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     // Another listener (another WebSocketServer on another path, say) may own this request.
-    if (!this.shouldHandle(request) && this.server!.listenerCount('upgrade') > 1) return;
+    if (!this.shouldHandle(request) && this.server !== undefined && this.server.listenerCount('upgrade') > 1) return;
     this.handleUpgrade(request, socket, head, (connection, accepted) => this.emit('connection', connection, accepted));
   }
 

@@ -471,6 +471,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
+    // A socket handed over paused (so nothing was read before these listeners existed) starts flowing now.
+    if (socket.isPaused()) socket.resume();
     this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
     if (setup.role === 'client') this.emit('open');

@@ -60,11 +60,11 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  /** Connects and sends `request` verbatim; resolves once the response head has arrived. */
-  static async connect(port: number, request: string): Promise<RawClient> {
+  /** Connects and sends `request` verbatim (a string as Latin-1); resolves once the response head has arrived. */
+  static async connect(port: number, request: string | Uint8Array): Promise<RawClient> {
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');
-    socket.write(request);
+    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
     let head = Buffer.alloc(0);
     const deadline = Date.now() + 5000;
     while (head.indexOf('\r\n\r\n') < 0) {

@@ -315,3 +315,41 @@ describe('WebSocketServer broadcast and shutdown', () => {
     await server.close();
   });
 });
+
+describe('WebSocketServer own listener (request heads read without Node’s HTTP server)', () => {
+  it('answers 431 to an oversized head and 408 to one that never ends', async () => {
+    const server = await startServer({ maxHeaderSize: 256, handshakeTimeout: 100 });
+    const big = await RawClient.connect(server.port, upgradeRequest('/', `X-Big: ${'a'.repeat(300)}\r\n`));
+    assert.equal(big.status, 431);
+    const slow = await RawClient.connect(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+    assert.equal(slow.status, 408);
+    await server.close();
+  });
+
+  it('keeps frames that arrive with the head, even while authenticate runs', async () => {
+    const server = await startServer({ authenticate: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)) });
+    const message = nextEvent<[WebSocket]>(server.wss, 'connection').then(([socket]) => nextEvent<[Buffer]>(socket, 'message'));
+    const raw = await RawClient.connect(server.port, upgradeRequest('/') + clientFrame(0x1, 'early').toString('latin1'));
+    assert.equal(raw.status, 101);
+    assert.equal((await message)[0].toString(), 'early');
+    raw.destroy();
+    await server.close();
+  });
+
+  it('passes the request with Node’s header conventions to authenticate and connection listeners', async () => {
+    let seen: http.IncomingHttpHeaders | undefined;
+    const server = await startServer({
+      authenticate: (request) => {
+        seen = request.headers;
+        return true;
+      },
+    });
+    const raw = await RawClient.open(server.port, '/path?x=1', 'Cookie: a=1\r\nCookie: b=2\r\nX-Multi: one\r\nX-Multi: two\r\n');
+    assert.equal(raw.status, 101);
+    assert.equal(seen?.cookie, 'a=1; b=2');
+    assert.equal(seen?.['x-multi'], 'one, two');
+    assert.equal(seen?.upgrade, 'websocket');
+    raw.destroy();
+    await server.close();
+  });
+});

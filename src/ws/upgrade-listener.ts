@@ -1,0 +1,113 @@
+import { Buffer } from 'node:buffer';
+import http from 'node:http';
+import net from 'node:net';
+import { WebSocketError, parseRequestHead, rejectResponse } from '../protocol/index.js';
+
+/**
+ * The `headers` object of an `IncomingMessage`: lower-case names; a repeated field's values joined
+ * with commas (RFC 9110 §5.3), with `; ` for `Cookie`, and `Set-Cookie` as an array.
+ */
+function headerObject(rawHeaders: readonly string[]): http.IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    const existing = headers[name];
+    if (name === 'set-cookie') headers[name] = existing === undefined ? [value] : [...(existing as string[]), value];
+    else if (existing === undefined) headers[name] = value;
+    else headers[name] = `${existing as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return headers;
+}
+
+/** What an {@link UpgradeListener} does with the requests it reads. */
+export interface UpgradeListenerOptions {
+  /** Largest request head accepted; larger gets 431. */
+  readonly maxHeadSize: number;
+  /** Time for a whole request head to arrive; past it: 408. */
+  readonly handshakeTimeout: number;
+  /** A request that asks for an upgrade, with the bytes that followed its head. */
+  onUpgrade(request: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
+}
+
+/**
+ * The listener of a `WebSocketServer` that has a port of its own. It reads each connection's
+ * request head with the protocol core's parser instead of Node's HTTP server, so an accepted
+ * connection carries none of the HTTP machinery (parser, timers, per-socket state) that a
+ * WebSocket never uses again: less memory per connection and faster handshakes. Requests that do
+ * not ask for an upgrade get `426 Upgrade Required`.
+ */
+export class UpgradeListener {
+  readonly server: net.Server;
+  /** Connections still sending their request head. */
+  private readonly pending = new Set<net.Socket>();
+
+  constructor(private readonly options: UpgradeListenerOptions) {
+    this.server = net.createServer({ noDelay: true }, (socket) => this.read(socket));
+  }
+
+  /** Drops every connection that has not finished its handshake, so `server.close()` can complete. */
+  dropPending(): void {
+    for (const socket of this.pending) socket.destroy();
+    this.pending.clear();
+  }
+
+  private read(socket: net.Socket): void {
+    this.pending.add(socket);
+    let received: Buffer | undefined;
+    const finish = (): void => {
+      clearTimeout(timer);
+      this.pending.delete(socket);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+    };
+    const refuse = (status: number, message?: string, headers?: Record<string, string>): void => {
+      finish();
+      socket.on('error', () => socket.destroy());
+      socket.once('finish', () => socket.destroy());
+      socket.end(rejectResponse(status, message, headers));
+    };
+    const onData = (chunk: Buffer): void => {
+      received = received === undefined ? chunk : Buffer.concat([received, chunk]);
+      let head;
+      try {
+        head = parseRequestHead(received, this.options.maxHeadSize);
+      } catch (error) {
+        const failure = error as WebSocketError;
+        refuse(failure.status, failure.message);
+        return;
+      }
+      if (head === undefined) return;
+      finish();
+      // Reading pauses until the WebSocket takes over, so nothing that follows the head is lost
+      // while an authenticate hook runs.
+      socket.pause();
+      const request = new http.IncomingMessage(socket);
+      request.method = head.method;
+      request.url = head.target;
+      request.httpVersionMajor = head.versionMajor;
+      request.httpVersionMinor = head.versionMinor;
+      request.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+      request.rawHeaders = head.rawHeaders;
+      request.headers = headerObject(head.rawHeaders);
+      request.complete = true;
+      if (request.headers.upgrade === undefined) {
+        socket.resume();
+        refuse(426, 'Upgrade Required');
+        return;
+      }
+      this.options.onUpgrade(request, socket, received.subarray(head.length));
+    };
+    const onError = (): void => {
+      finish();
+      socket.destroy();
+    };
+    const onClose = (): void => finish();
+    const timer = setTimeout(() => refuse(408), this.options.handshakeTimeout);
+    timer.unref();
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  }
+}
