@@ -114,6 +114,24 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
     await server.close();
   });
 
+  it('is off by default on the server, on by default on the client, and off when either says false', async () => {
+    const cases: [boolean | undefined, boolean | undefined, string][] = [
+      [undefined, undefined, ''],
+      [true, undefined, 'permessage-deflate'],
+      [true, false, ''],
+      [false, true, ''],
+    ];
+    for (const [serverOption, clientOption, expected] of cases) {
+      const server = await startServer(serverOption === undefined ? {} : { perMessageDeflate: serverOption });
+      const client = new WebSocket(server.url, clientOption === undefined ? {} : { perMessageDeflate: clientOption });
+      await once(client, 'open');
+      assert.equal(client.extensions, expected, `server ${serverOption}, client ${clientOption}`);
+      assert.equal([...server.wss.clients][0]!.extensions, expected);
+      client.terminate();
+      await server.close();
+    }
+  });
+
   it('fails the client on a response it did not ask for (RFC 7692 §5.1)', async () => {
     const answers = [
       'permessage-deflate; foo',
