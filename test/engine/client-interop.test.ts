@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Socket as ClientSocket } from 'engine.io-client';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { sleep, startEngine, waitFor, waitForClient, type EngineFixture } from './helpers.js';
+import { startEngine, until, waitFor, waitForClient, type EngineFixture } from './helpers.js';
 
 type Transports = ('polling' | 'websocket')[];
 
@@ -61,7 +61,7 @@ describe('engine.io-client interop', () => {
       client.on('message', (data) => atClient.push(data));
       const sent = ['hello', Buffer.from([0, 1, 2, 253, 254, 255]), '€ and 🎉', '', Buffer.alloc(0), 'x'.repeat(20_000)];
       for (const data of sent) client.send(data);
-      for (let i = 0; i < 200 && atClient.length < sent.length; i++) await sleep(10);
+      await until(() => atClient.length >= sent.length, 10_000, `${sent.length} echoes`);
 
       assert.equal(atServer.length, sent.length);
       assert.equal(atClient.length, sent.length);
@@ -88,9 +88,8 @@ describe('engine.io-client interop', () => {
       const { client, socket } = await openClient(fixture, mode.transports);
       let heartbeats = 0;
       socket.on('heartbeat', () => heartbeats++);
-      await sleep(600);
-      assert.ok(heartbeats >= 3, `${mode.name}: ${heartbeats} heartbeats`);
-      assert.equal(socket.readyState, 'open');
+      await until(() => heartbeats >= 5 || socket.readyState !== 'open', 5000, `${mode.name}: five heartbeats`);
+      assert.equal(socket.readyState, 'open', mode.name);
       client.close();
     }
   });
@@ -126,7 +125,7 @@ describe('engine.io-client interop', () => {
       if (client.readyState === 'open') clientSend(3);
     }, 2);
     try {
-      for (let i = 0; i < 300 && (atServer.length < total || atClient.length < total); i++) await sleep(10);
+      await until(() => atServer.length >= total && atClient.length >= total, 15_000, 'both streams');
     } finally {
       clearInterval(timer);
     }
@@ -189,7 +188,7 @@ describe('permessage-deflate', () => {
       const bytes = Buffer.alloc(10_000, 7);
       client.send(text);
       client.send(bytes);
-      for (let i = 0; i < 200 && atClient.length < 2; i++) await sleep(10);
+      await until(() => atClient.length >= 2, 10_000, 'two echoes');
       assert.equal(atClient[0], text);
       assert.deepEqual(toBuffer(atClient[1]), bytes);
       client.close();

@@ -68,8 +68,8 @@ export interface RawRequestOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
-  /** Abort the request after this many ms (for held polls); resolves with status 0. */
-  readonly abortAfter?: number;
+  /** Abort the request (destroying its connection) when this signal fires; it then resolves with status 0. */
+  readonly signal?: AbortSignal;
 }
 
 /** Sends one HTTP request by hand to 127.0.0.1:port and collects the whole answer. */
@@ -81,26 +81,21 @@ export function rawRequest(port: number, path: string, options: RawRequestOption
     }
     const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: false });
     req.setNoDelay(true);
-    let timer: NodeJS.Timeout | undefined;
-    if (options.abortAfter !== undefined) {
-      timer = setTimeout(() => {
-        req.destroy();
-        resolve({ status: 0, headers: {}, body: '', raw: Buffer.alloc(0) });
-      }, options.abortAfter);
-    }
+    options.signal?.addEventListener('abort', () => {
+      req.destroy();
+      resolve({ status: 0, headers: {}, body: '', raw: Buffer.alloc(0) });
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
-        clearTimeout(timer);
         const raw = Buffer.concat(chunks);
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
       });
       res.on('error', reject);
     });
     req.on('error', (error) => {
-      clearTimeout(timer);
-      if (options.abortAfter === undefined) reject(error);
+      if (options.signal?.aborted !== true) reject(error);
     });
     req.end(options.body);
   });
@@ -119,7 +114,7 @@ export async function openPolling(fixture: EngineFixture): Promise<{ sid: string
  * Resolves with the arguments of the next `event`, or rejects after `timeout` ms. Unlike
  * `events.once` it does not reject on `'error'`: sessions report transport errors and then close.
  */
-export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 3000): Promise<T> {
+export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
     const listener = (...args: unknown[]): void => {
       clearTimeout(timer);
@@ -137,7 +132,7 @@ export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: strin
 export type ClientEvent = 'open' | 'close' | 'message' | 'upgrade' | 'upgrading';
 
 /** {@link waitFor} for the official client, whose emitter is not a Node `EventEmitter`. */
-export function waitForClient(client: ClientSocket, event: ClientEvent, timeout = 3000): Promise<unknown[]> {
+export function waitForClient(client: ClientSocket, event: ClientEvent, timeout = 5000): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for client '${event}'`)), timeout);
     client.once(event, (...args: unknown[]) => {
@@ -195,7 +190,7 @@ export class RawWebSocket {
   }
 
   /** The next message, waiting at most `timeout` ms. */
-  next(timeout = 3000): Promise<RawMessage> {
+  next(timeout = 5000): Promise<RawMessage> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {

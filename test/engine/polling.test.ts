@@ -14,8 +14,8 @@ describe('HTTP long-polling', () => {
   let fixture: EngineFixture;
 
   beforeEach(async () => {
-    // Generous pingTimeout: raw clients here never pong unless a test says so.
-    fixture = await startEngine({ pingInterval: 300, pingTimeout: 1000, maxHttpBufferSize: 1000 });
+    // Slow heartbeats: raw clients here never pong, and no ping may end a held poll, unless a test says so.
+    fixture = await startEngine({ pingInterval: 2000, pingTimeout: 2000, maxHttpBufferSize: 1000 });
   });
   afterEach(() => fixture.close());
 
@@ -44,8 +44,8 @@ describe('HTTP long-polling', () => {
       assert.deepEqual(Object.keys(data).sort(), ['maxPayload', 'pingInterval', 'pingTimeout', 'sid', 'upgrades']);
       assert.match(data.sid, /^[A-Za-z0-9_-]{20}$/);
       assert.deepEqual(data.upgrades, ['websocket']);
-      assert.equal(data.pingInterval, 300);
-      assert.equal(data.pingTimeout, 1000);
+      assert.equal(data.pingInterval, 2000);
+      assert.equal(data.pingTimeout, 2000);
       assert.equal(data.maxPayload, 1000);
       assert.equal(fixture.engine.clientsCount, 1);
       const socket = fixture.engine.clients.get(data.sid)!;
@@ -161,7 +161,13 @@ describe('HTTP long-polling', () => {
       assert.deepEqual(written, ['a', 'b']);
     });
 
+    async function withFastHeartbeats(): Promise<void> {
+      await fixture.close();
+      fixture = await startEngine({ pingInterval: 200, pingTimeout: 600 });
+    }
+
     it('a ping releases a held GET after pingInterval, and a pong keeps the session', async () => {
+      await withFastHeartbeats();
       const { sid, socket } = await open();
       const heartbeat = waitFor(socket, 'heartbeat');
       const response = await poll(sid);
@@ -172,6 +178,7 @@ describe('HTTP long-polling', () => {
     });
 
     it('closes with "ping timeout" when no pong comes, then forgets the sid', async () => {
+      await withFastHeartbeats();
       const { sid, socket } = await open();
       const closed = waitFor<[string]>(socket, 'close');
       assert.equal((await poll(sid)).body, '2');
@@ -199,7 +206,11 @@ describe('HTTP long-polling', () => {
     it('a client that aborts its held GET closes the session with "transport error"', async () => {
       const { sid, socket } = await open();
       const closed = waitFor<[string]>(socket, 'close');
-      await poll(sid, { abortAfter: 30 });
+      const abort = new AbortController();
+      const pending = poll(sid, { signal: abort.signal });
+      await until(() => socket.writable, 3000, 'the poll to be held');
+      abort.abort();
+      await pending;
       assert.equal((await closed)[0], 'transport error');
       assert.equal(fixture.engine.clientsCount, 0);
     });

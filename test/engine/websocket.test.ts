@@ -15,7 +15,7 @@ describe('WebSocket transport', () => {
 
   beforeEach(async () => {
     // Slow heartbeats: raw clients here never pong unless a test says so.
-    fixture = await startEngine({ pingInterval: 1000, pingTimeout: 1500, maxHttpBufferSize: 1000, upgradeTimeout: 500 });
+    fixture = await startEngine({ pingInterval: 3000, pingTimeout: 3000, maxHttpBufferSize: 1000, upgradeTimeout: 3000 });
   });
   afterEach(() => fixture.close());
 
@@ -32,7 +32,7 @@ describe('WebSocket transport', () => {
   describe('WebSocket-only session', () => {
     it('opens with the open packet, no upgrades offered', async () => {
       const { client, socket, handshake } = await openWebSocket();
-      assert.deepEqual(handshake, { sid: socket.id, upgrades: [], pingInterval: 1000, pingTimeout: 1500, maxPayload: 1000 });
+      assert.deepEqual(handshake, { sid: socket.id, upgrades: [], pingInterval: 3000, pingTimeout: 3000, maxPayload: 1000 });
       assert.equal(socket.transportName, 'websocket');
       assert.equal(fixture.engine.clients.get(socket.id), socket);
       client.close();
