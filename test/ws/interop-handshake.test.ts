@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { WebSocket as WsWebSocket, WebSocketServer as WsServer } from 'ws';
 import { ErrorCode, WebSocket, WebSocketError, WebSocketServer, basicAuth } from '../../src/ws/index.js';
 import { rejectResponse } from '../../src/protocol/index.js';
-import { startServer, type TestServer } from '../helpers/ws-peers.js';
+import { clientFrame } from '../helpers/frames.js';
+import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
 import { next, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
 
 // The opening handshake between Switchboard and `ws`: subprotocols, headers, paths, IPv6, refusals.
@@ -208,6 +210,33 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
       assert.equal(response.statusCode, 426);
       assert.equal(response.headers['sec-websocket-version'], '13');
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('interop handshake: request heads in pieces', () => {
+  test('a request head trickled in one byte at a time, with a frame right behind it, is upgraded', async () => {
+    const server = await startServer();
+    const messages = new Promise<string>((resolve) =>
+      server.wss.once('connection', (socket: WebSocket) => socket.once('message', (data: Buffer) => resolve(data.toString()))),
+    );
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await once(socket, 'connect');
+      socket.setNoDelay(true);
+      const bytes = Buffer.concat([Buffer.from(upgradeRequest('/trickle', 'X-Filler: ' + 'f'.repeat(200) + '\r\n')), clientFrame(0x1, 'behind the head')]);
+      const response = once(socket, 'data');
+      for (const byte of bytes) {
+        socket.write(Uint8Array.of(byte));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const [first] = (await response) as [Buffer];
+      assert.match(first.toString('latin1'), /^HTTP\/1\.1 101 /);
+      assert.equal(await messages, 'behind the head');
+    } finally {
+      socket.destroy();
       await server.close();
     }
   });
