@@ -54,7 +54,9 @@ export function parseRequestHead(bytes: Uint8Array, maxSize = DEFAULT_MAX_HEAD_S
     const colon = line.indexOf(':');
     const name = colon < 0 ? '' : line.slice(0, colon);
     if (!isToken(name)) throw malformed(`malformed header field ${JSON.stringify(line.slice(0, 40))}`);
-    const value = line.slice(colon + 1).trim();
+    // Optional whitespace is SP and HTAB only (RFC 9110 §5.6.3): `trim()` would also drop VT, FF
+    // and NBSP, letting control characters through unchecked.
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     // NUL to US except HTAB, and DEL, may not appear in a field value (RFC 9110 §5.5).
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) throw malformed(`control character in header ${name}`);
     rawHeaders.push(name, value);

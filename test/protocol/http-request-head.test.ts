@@ -48,7 +48,15 @@ describe('RFC 9112 request head', () => {
     ['obsolete line folding (§5.2)', 'GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n'],
     ['a NUL in a value', 'GET / HTTP/1.1\r\nX: a\x00b\r\n\r\n'],
     ['a bare LF inside a value', 'GET / HTTP/1.1\r\nX: a\nb\r\n\r\n'],
+    ['a vertical tab around a value', 'GET / HTTP/1.1\r\nUpgrade: \x0bwebsocket\r\n\r\n'],
+    ['a form feed around a value', 'GET / HTTP/1.1\r\nUpgrade: websocket\x0c\r\n\r\n'],
   ];
+
+  it('trims only spaces and tabs around a value (RFC 9110 §5.6.3)', () => {
+    // Field values are bytes, read as latin1: 0xA0 is NBSP, which stays.
+    const head = parseRequestHead(Buffer.from('GET / HTTP/1.1\r\nX-A: \t a b \t\r\nX-B:\xa0c\xa0\r\n\r\n', 'latin1'))!;
+    assert.deepEqual(head.rawHeaders, ['X-A', 'a b', 'X-B', '\xa0c\xa0']);
+  });
   for (const [name, text] of malformed) {
     it(`refuses ${name} with 400`, () => assert.equal(statusOf(text), 400));
   }
