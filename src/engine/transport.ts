@@ -51,11 +51,6 @@ export abstract class Transport extends EventEmitter<TransportEvents> {
     this.discarded = true;
   }
 
-  /** Whether the transport has finished closing. */
-  get closed(): boolean {
-    return this.state === 'closed';
-  }
-
   /** Starts closing; `close` is emitted once done. */
   close(): void {
     if (this.state !== 'open') return;
