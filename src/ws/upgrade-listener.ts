@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocketError, parseRequestHead, rejectResponse } from '../protocol/index.js';
+import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 
 /**
  * The `headers` object of an `IncomingMessage`: lower-case names; a repeated field's values joined
@@ -54,60 +55,85 @@ export class UpgradeListener {
 
   private read(socket: net.Socket): void {
     this.pending.add(socket);
-    let received: Buffer | undefined;
-    const finish = (): void => {
-      clearTimeout(timer);
-      this.pending.delete(socket);
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-    };
-    const refuse = (status: number, message?: string, headers?: Record<string, string>): void => {
-      finish();
-      socket.on('error', () => socket.destroy());
-      socket.once('finish', () => socket.destroy());
-      socket.end(rejectResponse(status, message, headers));
-    };
-    const onData = (chunk: Buffer): void => {
-      received = received === undefined ? chunk : Buffer.concat([received, chunk]);
-      let head;
-      try {
-        head = parseRequestHead(received, this.options.maxHeadSize);
-      } catch (error) {
-        const failure = error as WebSocketError;
-        refuse(failure.status, failure.message);
-        return;
-      }
-      if (head === undefined) return;
-      finish();
-      // Reading pauses until the WebSocket takes over, so nothing that follows the head is lost
-      // while an authenticate hook runs.
-      socket.pause();
-      const request = new http.IncomingMessage(socket);
-      request.method = head.method;
-      request.url = head.target;
-      request.httpVersionMajor = head.versionMajor;
-      request.httpVersionMinor = head.versionMinor;
-      request.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
-      request.rawHeaders = head.rawHeaders;
-      request.headers = headerObject(head.rawHeaders);
-      request.complete = true;
-      if (request.headers.upgrade === undefined) {
-        socket.resume();
-        refuse(426, 'Upgrade Required');
-        return;
-      }
-      this.options.onUpgrade(request, socket, received.subarray(head.length));
-    };
-    const onError = (): void => {
-      finish();
-      socket.destroy();
-    };
-    const onClose = (): void => finish();
-    const timer = setTimeout(() => refuse(408), this.options.handshakeTimeout);
-    timer.unref();
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
+    setSocketOwner(socket, new PendingRequest(socket, this.options, () => this.pending.delete(socket)));
+  }
+}
+
+/** A connection whose request head is still arriving: reads it, then answers it or hands it over. */
+class PendingRequest implements SocketOwner {
+  private received: Buffer | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private done = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly options: UpgradeListenerOptions,
+    private readonly onDone: () => void,
+  ) {
+    this.timer = setTimeout(() => this.refuse(408), options.handshakeTimeout);
+    this.timer.unref();
+  }
+
+  receive(chunk: Buffer): void {
+    if (this.done) return;
+    const received = this.received === undefined ? chunk : Buffer.concat([this.received, chunk]);
+    this.received = received;
+    let head;
+    try {
+      head = parseRequestHead(received, this.options.maxHeadSize);
+    } catch (error) {
+      const failure = error as WebSocketError;
+      this.refuse(failure.status, failure.message);
+      return;
+    }
+    if (head === undefined) return;
+    const request = new http.IncomingMessage(this.socket);
+    request.method = head.method;
+    request.url = head.target;
+    request.httpVersionMajor = head.versionMajor;
+    request.httpVersionMinor = head.versionMinor;
+    request.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+    request.rawHeaders = head.rawHeaders;
+    request.headers = headerObject(head.rawHeaders);
+    request.complete = true;
+    if (request.headers.upgrade === undefined) {
+      this.refuse(426, 'Upgrade Required');
+      return;
+    }
+    this.finish();
+    this.options.onUpgrade(request, this.socket, received.subarray(head.length));
+  }
+
+  handleSocketEnd(): void {
+    // After a refusal the response is still being written; its 'finish' destroys the socket.
+    if (this.done) return;
+    this.finish();
+    this.socket.destroy();
+  }
+
+  handleSocketClose(): void {
+    this.finish();
+  }
+
+  handleSocketError(): void {
+    this.finish();
+    this.socket.destroy();
+  }
+
+  handleSocketDrain(): void {}
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.received = undefined;
+    clearTimeout(this.timer);
+    this.onDone();
+  }
+
+  private refuse(status: number, message?: string): void {
+    if (this.done) return;
+    this.finish();
+    this.socket.once('finish', () => this.socket.destroy());
+    this.socket.end(rejectResponse(status, message));
   }
 }

@@ -23,6 +23,7 @@ import { Heartbeat } from './heartbeat.js';
 import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
 import { toPayload } from './send-data.js';
+import { HandshakeGuard, setSocketOwner } from './socket-owner.js';
 import { UpgradeListener } from './upgrade-listener.js';
 import { WebSocket } from './websocket.js';
 
@@ -174,11 +175,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     head: Buffer,
     callback: (socket: WebSocket, request: http.IncomingMessage) => void,
   ): void {
-    // Until the handshake completes, a socket error (a client vanishing) is only a failed handshake.
-    const onSocketError = (): void => {
-      socket.destroy();
-    };
-    socket.on('error', onSocketError);
+    setSocketOwner(socket, new HandshakeGuard(socket));
 
     if (this.state !== 'running') return this.refuseBusy(request, socket, 'Server is shutting down');
     if (this.clients.size + this.handshakes >= this.maxConnections) {
@@ -204,7 +201,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       this.emit('headers', headers, request);
       const deflate = negotiateDeflateExtension(upgrade.extensions, this.deflateOptions);
       socket.write(acceptResponse(upgrade.key, { protocol, headers, extensions: deflate?.header }));
-      socket.removeListener('error', onSocketError);
       const connection = WebSocket.accept({
         role: 'server',
         socket,
@@ -213,6 +209,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         extensions: deflate ? formatExtensionList(deflate.header) : '',
         settings: this.settings,
         deflate: deflate?.agreement,
+        registry: this,
       });
       this.track(connection);
       callback(connection, request);
@@ -319,10 +316,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private track(connection: WebSocket): void {
     this.clients.add(connection);
     this.heartbeat.add(connection);
-    connection.once('close', () => {
-      this.clients.delete(connection);
-      this.heartbeat.delete(connection);
-    });
+  }
+
+  /** @internal A connection closed: forget it (called by the connection itself, before its `'close'` event). */
+  release(connection: WebSocket): void {
+    this.clients.delete(connection);
+    this.heartbeat.delete(connection);
   }
 
   /** Refuses a handshake with 503: the server is at `maxConnections` or shutting down (`ERR_HANDSHAKE_REFUSED`). */

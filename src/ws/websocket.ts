@@ -27,6 +27,7 @@ import {
   type WebSocketEventType,
 } from './events.js';
 import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
+import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 import type { ResolvedConnectionSettings } from './options.js';
 import { PerMessageDeflate } from './permessage-deflate.js';
 import { asBuffer, isBinaryType, toBinaryType, toPayload, type BinaryType, type SendData } from './send-data.js';
@@ -76,6 +77,8 @@ export interface SocketSetup {
   readonly settings: ResolvedConnectionSettings;
   /** The permessage-deflate agreement, when the handshake settled one. */
   readonly deflate?: DeflateAgreement | undefined;
+  /** Told when the connection closes, before its `'close'` event (a server's set of clients). */
+  readonly registry?: { release(socket: WebSocket): void } | undefined;
 }
 
 /** Below this payload size a frame is copied behind its header and written once; above, header and payload are written separately. */
@@ -84,30 +87,6 @@ const COPY_THRESHOLD = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 const BROWSER_LISTENER = Symbol('browserListener');
 const HANDLER_PROPERTY = Symbol('handlerProperty');
-const OWNER = Symbol('webSocket');
-
-/**
- * A socket that knows its `WebSocket`: the socket listeners below are shared functions that find
- * their connection through it, instead of closures allocated for every connection.
- */
-type OwnedSocket = Duplex & { [OWNER]?: WebSocket };
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER]!.receive(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[OWNER]!.handleSocketEnd();
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[OWNER]!.handleSocketClose();
-}
-function onSocketError(this: OwnedSocket, error: Error): void {
-  this[OWNER]!.handleSocketError(error);
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[OWNER]!.emit('drain');
-}
-
 /*
  * Write batching. The first frame a connection writes in a tick goes straight to the socket (the
  * lowest latency); when more follow in the same tick (an echo of a chunk holding many messages, a
@@ -178,7 +157,7 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
  * // Node style, as with `ws`:
  * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
  */
-export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget {
+export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget, SocketOwner {
   static readonly CONNECTING = ReadyState.CONNECTING;
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
@@ -205,6 +184,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined }[] | undefined;
   private queuedBytes = 0;
   private ownHeartbeat: Heartbeat | undefined;
+  private registry: SocketSetup['registry'];
   private abortHandshake: ((error: Error) => void) | undefined;
   private deflate: DeflateSession | undefined;
   private userPaused = false;
@@ -442,6 +422,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.socket = socket;
     this.settings = settings;
     this.chosenProtocol = setup.protocol;
+    this.registry = setup.registry;
     this.chosenExtensions = setup.extensions;
     this.abortHandshake = undefined;
     let handler: ConnectionHandler = new ProtocolEvents(this);
@@ -465,12 +446,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     // has let the caller add its listeners. Unshifted into a flowing stream they would be
     // emitted at once, before anyone listens, and lost.
     if (setup.head.length > 0) socket.unshift(setup.head);
-    (socket as OwnedSocket)[OWNER] = this;
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('drain', onSocketDrain);
+    setSocketOwner(socket, this);
     // A socket handed over paused (so nothing was read before these listeners existed) starts flowing now.
     if (socket.isPaused()) socket.resume();
     this.state = ReadyState.OPEN;
@@ -515,6 +491,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.emitError(error);
     this.socket!.end();
     this.startCloseTimer();
+  }
+
+  /** @internal */
+  handleSocketDrain(): void {
+    this.emit('drain');
   }
 
   /** @internal Uncorks the socket at the end of a tick in which it was corked. */
@@ -605,6 +586,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private finishSocketClose(): void {
     this.state = ReadyState.CLOSED;
     this.deflate?.close();
+    this.registry?.release(this);
     const connection = this.connection!;
     const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;
     const reason = connection.closeReceived ? connection.closeReason : '';
