@@ -36,7 +36,8 @@ function deconstruct(data: unknown, attachments: Uint8Array[]): unknown {
     const json = (withToJson.toJSON as () => unknown).call(data);
     return json === data ? json : deconstruct(json, attachments);
   }
-  const out: Record<string, unknown> = {};
+  // No prototype, so a key named "__proto__" (valid JSON) stays a key instead of replacing the prototype.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(data)) {
     out[key] = deconstruct((data as Record<string, unknown>)[key], attachments);
   }
