@@ -48,7 +48,11 @@ interface MessageSpec {
   readonly pingsAfter: number[];
 }
 
-const textBytes = fc.string({ unit: 'binary', maxLength: 40, size: 'medium' }).map((text) => Uint8Array.from(Buffer.from(text, 'utf8')));
+/** Any Unicode scalar value: every UTF-8 sequence length, no surrogates. */
+const scalar = fc.oneof(fc.integer({ min: 0, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0x10ffff }));
+const textBytes = fc
+  .array(scalar, { maxLength: 40, size: 'medium' })
+  .map((codePoints) => Uint8Array.from(Buffer.from(String.fromCodePoint(...codePoints), 'utf8')));
 const messageSpec: fc.Arbitrary<MessageSpec> = fc
   .oneof(
     fc.record({ binary: fc.constant(false), payload: textBytes }),
