@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { WebSocket as WsWebSocket } from 'ws';
 import { computeAcceptKey } from '../../src/protocol/index.js';
-import { WebSocket } from '../../src/ws/index.js';
+import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { clientFrame, closePayload, serverFrame } from '../helpers/frames.js';
 import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
 import { next, openOurClient, openWsClient, ourClose, startWsServer, wsClose, type CloseOutcome } from './interop-shared.js';
@@ -199,6 +200,26 @@ describe('frames that arrive in the same packet as the handshake', () => {
       }
     } finally {
       await server.close();
+    }
+  });
+
+  test('a server attached to an http.Server reads frames sent together with the upgrade request', async () => {
+    const httpServer = http.createServer();
+    const wss = new WebSocketServer({ server: httpServer });
+    httpServer.listen(0, '127.0.0.1');
+    await once(httpServer, 'listening');
+    const messages = new Promise<string[]>((resolve) => wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))));
+    const socket = net.connect((httpServer.address() as AddressInfo).port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await once(socket, 'connect');
+      socket.write(Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x1, 'and again')]));
+      assert.deepEqual(await messages, ['early', 'and again']);
+    } finally {
+      socket.destroy();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     }
   });
 
