@@ -88,18 +88,16 @@ const EMPTY = Buffer.alloc(0);
 const BROWSER_LISTENER = Symbol('browserListener');
 const HANDLER_PROPERTY = Symbol('handlerProperty');
 /*
- * Write batching. The first frame a connection writes in a tick goes straight to the socket (the
- * lowest latency); when more follow in the same tick (an echo of a chunk holding many messages, a
- * burst of sends) the socket is corked and uncorked once the tick ends, so they leave in one
- * writev system call instead of one call each.
+ * Write batching. A connection's first write in a tick corks its socket, and the socket is uncorked
+ * once the tick's work is done (process.nextTick), so every frame written meanwhile (an echo of a
+ * chunk holding many messages, a burst of sends, a pong with them) leaves in one writev system call
+ * instead of one call each. The delay is the rest of the current tick: microseconds.
  */
-let tick = 1;
 let tickEndScheduled = false;
 let corkedThisTick: WebSocket[] = [];
 
 function endTick(): void {
   tickEndScheduled = false;
-  tick++;
   const corked = corkedThisTick;
   corkedThisTick = [];
   for (const socket of corked) socket.uncorkOutput();
@@ -191,7 +189,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private inflateHold = false;
   /** Reading stopped until the socket drains: the peer is not reading the pongs it asks for. */
   private writeHold = false;
-  private writeTick = 0;
   private corked = false;
 
   /**
@@ -498,23 +495,29 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.emit('drain');
   }
 
-  /** @internal Uncorks the socket at the end of a tick in which it was corked. */
+  /** @internal Uncorks the socket at the end of a tick in which it was corked (or earlier, see `output`). */
   uncorkOutput(): void {
+    if (!this.corked) return;
     this.corked = false;
     this.socket!.uncork();
   }
 
-  /** Writes bytes to the socket, batching all but the first write of a tick (see `endTick`). */
+  /**
+   * Writes bytes to the socket, batched with the rest of this tick's small writes (see `endTick`).
+   * A large write gains nothing from batching: it flushes what is batched and goes at once, so it
+   * does not sit in `bufferedAmount` for the rest of the tick.
+   */
   private output(bytes: Buffer, callback: SendCallback | undefined): void {
     const socket = this.socket!;
-    if (this.writeTick === tick) {
-      if (!this.corked) {
-        this.corked = true;
-        socket.cork();
-        corkedThisTick.push(this);
-      }
-    } else {
-      this.writeTick = tick;
+    if (bytes.length > COPY_THRESHOLD) {
+      this.uncorkOutput();
+      socket.write(bytes, callback);
+      return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      corkedThisTick.push(this);
       if (!tickEndScheduled) {
         tickEndScheduled = true;
         process.nextTick(endTick);
@@ -649,9 +652,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     // Large server payloads go out without a copy, header and payload in one corked write.
     const header = Buffer.allocUnsafe(headerLength);
     writeFrameHeader(header, 0, opcode, length, fin, rsv);
+    this.uncorkOutput();
     socket.cork();
-    this.output(header, undefined);
-    this.output(payload, callback);
+    socket.write(header);
+    socket.write(payload, callback);
     socket.uncork();
   }
 
