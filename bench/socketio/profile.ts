@@ -75,7 +75,7 @@ function loadFor(kind: string, port: number): SocketIoLoad {
     case 'ack':
       return { kind: 'ack', driver: 'raw', port, connections: 100, window: 1, transport: 'websocket' };
     case 'broadcast':
-      return { kind: 'fan-out', driver: 'raw', port, clients: 1000, concurrency: 100 };
+      return { kind: 'fan-out', driver: 'raw', port, clients: 1000, window: 1, concurrency: 100 };
     default:
       throw new Error(`unknown load ${kind}; one of emit, ack, broadcast`);
   }

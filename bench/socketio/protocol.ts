@@ -58,13 +58,15 @@ export interface AckLoad {
 
 /**
  * Broadcast: `clients` clients listen, the first also publishes; the server emits every published
- * event to all. The next is published when the previous one has reached every client.
+ * event to all. `window` events are in flight: the next is published whenever one has reached
+ * every client.
  */
 export interface FanOutLoad {
   readonly kind: 'fan-out';
   readonly driver: 'raw';
   readonly port: number;
   readonly clients: number;
+  readonly window: number;
   /** Connections being opened at the same time while the clients join. */
   readonly concurrency: number;
 }

@@ -146,21 +146,24 @@ function readDigits(bytes: Uint8Array, at: number, count: number): number {
 /**
  * Broadcast fan-out: `clients` clients listen and the first one also publishes a `broadcast`
  * event carrying its sequence number and send time as fixed-width digits; the server emits it to
- * every client. The next one goes out when the previous one has reached all of them. Each
- * delivery's latency runs from the send time to the read of its copy.
+ * every client. `window` events are in flight: the next one goes out whenever one has reached all
+ * of them. Each delivery's latency runs from the send time to the read of its copy.
  */
 export class RawFanOutRun extends RawRun {
   private readonly origin = process.hrtime.bigint();
   private sequence = 0;
-  private delivered = 0;
+  /** Deliveries per in-flight event, by sequence number modulo its length. */
+  private readonly delivered: Uint32Array;
   private now = 0;
 
   private constructor(private readonly load: FanOutLoad) {
     super();
+    this.delivered = new Uint32Array(load.window * 2);
   }
 
   static async start(load: FanOutLoad): Promise<RawFanOutRun> {
     if (load.clients < 1) throw new RangeError('a broadcast needs at least one client');
+    if (load.window < 1) throw new RangeError('window must be at least 1');
     const run = new RawFanOutRun(load);
     const prefixLength = BROADCAST_HEAD.length + SEQUENCE_DIGITS + 1 + STAMP_DIGITS;
     run.connections = await openAll(load.clients, load.concurrency, { port: load.port, timeoutMs: 30_000, prefixLength });
@@ -170,7 +173,7 @@ export class RawFanOutRun extends RawRun {
   }
 
   override go(): void {
-    this.publish();
+    for (let i = 0; i < this.load.window; i++) this.publish();
   }
 
   private listen(connection: RawSocketIoConnection): void {
@@ -188,9 +191,9 @@ export class RawFanOutRun extends RawRun {
     const sentAt = readDigits(prefix, BROADCAST_HEAD.length + SEQUENCE_DIGITS + 1, STAMP_DIGITS);
     this.latency.record(this.now - sentAt);
     this.count++;
-    if (sequence !== this.sequence - 1) return;
-    if (++this.delivered === this.load.clients) {
-      this.delivered = 0;
+    const slot = sequence % this.delivered.length;
+    if (++this.delivered[slot]! === this.load.clients) {
+      this.delivered[slot] = 0;
       if (this.running) this.publish();
     }
   }

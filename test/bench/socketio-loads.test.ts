@@ -90,7 +90,7 @@ for (const id of [SocketIoImplId.Switchboard, SocketIoImplId.Official]) {
         const ack = await RawAckRun.start({ kind: 'ack', driver: 'raw', port: server.port, connections: 2, window: 3, transport: 'websocket' });
         assert.ok((await exercise(server, ack, 300, 'acknowledgements')) >= 300, 'every acknowledgement is timed');
 
-        const fanOut = await RawFanOutRun.start({ kind: 'fan-out', driver: 'raw', port: server.port, clients: 5, concurrency: 5 });
+        const fanOut = await RawFanOutRun.start({ kind: 'fan-out', driver: 'raw', port: server.port, clients: 5, window: 3, concurrency: 5 });
         assert.equal(fanOut.sample(false).count, 0, 'nothing is published before go()');
         assert.ok((await exercise(server, fanOut, 50, 'broadcast deliveries')) >= 50, 'every delivery is timed');
 
