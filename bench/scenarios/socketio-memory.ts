@@ -3,7 +3,7 @@ import { waitForConnections } from '../lib/measure.js';
 import type { MemorySample } from '../lib/protocol.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, logGoals, startSocketIoServer, withImplementations, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, logGoals, startSocketIoServerProcess, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { IdleClientsLoad } from '../socketio/protocol.js';
 
@@ -39,7 +39,7 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
           label: `${connections.toLocaleString('en-US')} idle clients, raw frames`,
           params: { connections, driver: 'raw' },
           run: async (implementation) => {
-            const server = await startSocketIoServer(context, implementation);
+            const server = await startSocketIoServerProcess(context, implementation);
             try {
               const [generator] = await pool.take(1);
               const before = await server.child.request<MemorySample>({ type: 'memory' });

@@ -8,7 +8,7 @@ import { SOCKET_IO_IMPLEMENTATIONS, SOCKET_IO_RATIOS } from './implementations.j
 import type { SocketIoLoad, TransportSet } from './protocol.js';
 
 /** Starts one implementation's Socket.IO server process, pinned to the server core, with --expose-gc. */
-export async function startSocketIoServer(
+export async function startSocketIoServerProcess(
   context: RunContext,
   implementation: Implementation,
   transports: TransportSet = 'websocket',
@@ -46,7 +46,7 @@ export class SocketIoServerSet {
   async get(implementation: Implementation): Promise<StartedServer> {
     const running = this.servers.get(implementation.id);
     if (running?.child.alive) return running;
-    const started = await startSocketIoServer(this.context, implementation, this.transports);
+    const started = await startSocketIoServerProcess(this.context, implementation, this.transports);
     this.servers.set(implementation.id, started);
     return started;
   }
