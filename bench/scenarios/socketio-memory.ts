@@ -10,6 +10,7 @@ import type { IdleClientsLoad } from '../socketio/protocol.js';
 const METRICS: readonly MetricDef[] = [
   { key: 'rssPerClient', label: 'RSS per idle client', format: 'bytes', better: 'lower', table: true },
   { key: 'heapPerClient', label: 'JS heap per idle client', format: 'bytes', better: 'lower', table: true },
+  { key: 'heapTotalPerClient', label: 'JS heap reserved per idle client', format: 'bytes', better: 'lower', table: false },
   { key: 'externalPerClient', label: 'external memory per idle client', format: 'bytes', better: 'lower', table: false },
 ];
 
@@ -51,6 +52,7 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
               return {
                 rssPerClient: (after.rss - before.rss) / connections,
                 heapPerClient: (after.heapUsed - before.heapUsed) / connections,
+                heapTotalPerClient: (after.heapTotal - before.heapTotal) / connections,
                 externalPerClient: (after.external - before.external) / connections,
               };
             } finally {
