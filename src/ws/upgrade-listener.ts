@@ -59,9 +59,15 @@ export class UpgradeListener {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A connection whose request head is still arriving: reads it, then answers it or hands it over. */
 class PendingRequest implements SocketOwner {
-  private received: Buffer | undefined;
+  /** The chunks of the head so far, joined only once its end (or the size limit) has arrived. */
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** The last 3 bytes read, so that a blank line split across reads is still found. */
+  private tail = EMPTY;
   private readonly timer: NodeJS.Timeout;
   private done = false;
 
@@ -76,8 +82,17 @@ class PendingRequest implements SocketOwner {
 
   receive(chunk: Buffer): void {
     if (this.done) return;
-    const received = this.received === undefined ? chunk : Buffer.concat([this.received, chunk]);
-    this.received = received;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    // The head can only have ended in the bytes just read: look for its blank line there alone and
+    // join the chunks once, so that a head trickled in byte by byte costs linear time, not quadratic.
+    const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+    if (window.indexOf('\r\n\r\n') < 0 && this.size < this.options.maxHeadSize) {
+      this.tail = Buffer.from(window.subarray(Math.max(0, window.length - 3)));
+      return;
+    }
+    const received = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.size);
+    this.chunks = [received];
     let head;
     try {
       head = parseRequestHead(received, this.options.maxHeadSize);
@@ -125,7 +140,7 @@ class PendingRequest implements SocketOwner {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.received = undefined;
+    this.chunks = [];
     clearTimeout(this.timer);
     this.onDone();
   }
