@@ -242,6 +242,31 @@ describe('interop handshake: request heads in pieces', () => {
   });
 });
 
+describe('interop handshake: a blank line split across reads', () => {
+  for (const cut of [1, 2, 3]) {
+    test(`a head whose final CRLF CRLF is cut ${cut} bytes from its end is still read`, async () => {
+      const server = await startServer();
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      try {
+        await once(socket, 'connect');
+        socket.setNoDelay(true);
+        const bytes = Buffer.from(upgradeRequest('/'));
+        const response = once(socket, 'data');
+        socket.write(bytes.subarray(0, bytes.length - cut));
+        // A pause long enough for the two pieces to arrive as separate reads.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        socket.write(bytes.subarray(bytes.length - cut));
+        const [first] = (await response) as [Buffer];
+        assert.match(first.toString('latin1'), /^HTTP\/1\.1 101 /);
+      } finally {
+        socket.destroy();
+        await server.close();
+      }
+    });
+  }
+});
+
 describe('interop handshake: ws server, Switchboard client', () => {
   test('the client sees the subprotocol the ws server picks', async () => {
     const server = await startWsServer({ handleProtocols: (offered) => (offered.has('b') ? 'b' : false) });
