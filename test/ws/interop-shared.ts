@@ -1,13 +1,20 @@
 /**
  * Shared pieces of the interop tests, which run Switchboard's WebSocket against the `ws` package in
- * both roles: payloads of the sizes that cross every length encoding, the valid close codes, and
- * close outcomes read the same way on both implementations.
+ * both roles: payloads of the sizes that cross every length encoding, the valid close codes, close
+ * outcomes read the same way on both implementations, and the two pairings (which implementation is
+ * the server) that one suite runs against.
  */
 import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { WebSocket as WsWebSocket, WebSocketServer as WsServer, type ServerOptions as WsServerOptions } from 'ws';
-import type { CloseEvent, WebSocket } from '../../src/ws/index.js';
+import {
+  WebSocket as WsWebSocket,
+  WebSocketServer as WsServer,
+  type PerMessageDeflateOptions as WsDeflateOptions,
+  type ServerOptions as WsServerOptions,
+} from 'ws';
+import { WebSocket, type CloseEvent } from '../../src/ws/index.js';
+import { startServer } from '../helpers/ws-peers.js';
 
 /** Message sizes in bytes: each side of the 7-, 16- and 64-bit length encodings, and large messages. */
 export const SIZES = [0, 1, 125, 126, 65535, 65536, 1024 * 1024, 16 * 1024 * 1024] as const;
@@ -122,4 +129,103 @@ export async function openWsClient(url: string, options: ConstructorParameters<t
 export async function openOurClient(socket: WebSocket): Promise<WebSocket> {
   await next(socket, 'open');
   return socket;
+}
+
+/** The options a test gives either end; both implementations spell them the same way. */
+export interface EndOptions {
+  readonly maxPayload?: number;
+  readonly perMessageDeflate?: boolean | WsDeflateOptions;
+}
+
+/** What the tests do with an end of a connection, whichever implementation it is. */
+export interface Peer extends NodeJS.EventEmitter {
+  send(data: string | Buffer, options?: { binary?: boolean; fin?: boolean; compress?: boolean }): void;
+  ping(data?: string | Buffer): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
+/** The two ends of one connection, by role (client, server) and by implementation (ours, theirs). */
+export interface Connection {
+  readonly client: Peer;
+  readonly server: Peer;
+  /** The Switchboard end. */
+  readonly ours: WebSocket;
+  /** The `ws` end. */
+  readonly theirs: WsWebSocket;
+}
+
+/** A listening server of one pairing, and how to connect the other implementation's client to it. */
+export interface PairedServer {
+  readonly url: string;
+  /** Calls `handler` with the server's end of every connection it accepts. */
+  onConnection(handler: (socket: Peer) => void): void;
+  /** Opens a client (with `options`) and resolves with both ends once it is open. */
+  connect(options?: EndOptions): Promise<Connection>;
+  close(): Promise<void>;
+}
+
+/** Which role Switchboard plays. */
+export type Role = 'server' | 'client';
+
+/** One way to pair Switchboard with `ws`: who is the server, who is the client. */
+export interface Pairing {
+  readonly name: string;
+  /** The role Switchboard plays; `ws` plays the other. */
+  readonly ours: Role;
+  start(options?: EndOptions): Promise<PairedServer>;
+}
+
+/** Switchboard's WebSocketServer against the `ws` client, and the `ws` server against Switchboard's client. */
+export const PAIRINGS: readonly Pairing[] = [
+  {
+    name: 'Switchboard server, ws client',
+    ours: 'server',
+    async start(options = {}) {
+      const server = await startServer(options);
+      return {
+        url: server.url,
+        onConnection: (handler) => server.wss.on('connection', handler),
+        async connect(clientOptions = {}) {
+          const accepted = next<[WebSocket]>(server.wss, 'connection');
+          const client = await openWsClient(server.url, clientOptions);
+          const [socket] = await accepted;
+          return { client, server: socket, ours: socket, theirs: client };
+        },
+        close: () => server.close(),
+      };
+    },
+  },
+  {
+    name: 'ws server, Switchboard client',
+    ours: 'client',
+    async start(options = {}) {
+      const server = await startWsServer(options);
+      return {
+        url: server.url,
+        onConnection: (handler) => server.wss.on('connection', handler),
+        async connect(clientOptions = {}) {
+          const accepted = next<[WsWebSocket]>(server.wss, 'connection');
+          const client = await openOurClient(new WebSocket(server.url, clientOptions));
+          const [socket] = await accepted;
+          return { client, server: socket, ours: client, theirs: socket };
+        },
+        close: () => server.close(),
+      };
+    },
+  },
+];
+
+/** Starts `pairing`'s server with the options meant for each implementation, and the options its client gets. */
+export async function startPaired(
+  pairing: Pairing,
+  options: { readonly ours?: EndOptions; readonly theirs?: EndOptions },
+): Promise<{ readonly server: PairedServer; readonly clientOptions: EndOptions }> {
+  const [serverOptions, clientOptions] = pairing.ours === 'server' ? [options.ours, options.theirs] : [options.theirs, options.ours];
+  return { server: await pairing.start(serverOptions), clientOptions: clientOptions ?? {} };
+}
+
+/** Makes every connection `server` accepts echo each message back with the same type. */
+export function echoMessages(server: PairedServer): void {
+  server.onConnection((socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
 }
