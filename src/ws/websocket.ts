@@ -93,11 +93,14 @@ const HANDLER_PROPERTY = Symbol('handlerProperty');
  * chunk holding many messages, a burst of sends, a pong with them) leaves in one writev system call
  * instead of one call each. The delay is the rest of the current tick: microseconds.
  */
+/** Counts ticks in which something was written. */
+let tick = 1;
 let tickEndScheduled = false;
 let corkedThisTick: WebSocket[] = [];
 
 function endTick(): void {
   tickEndScheduled = false;
+  tick++;
   const corked = corkedThisTick;
   corkedThisTick = [];
   for (const socket of corked) socket.uncorkOutput();
@@ -190,6 +193,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** Reading stopped until the socket drains: the peer is not reading the pongs it asks for. */
   private writeHold = false;
   private corked = false;
+  /** The tick of this connection's last write (see `output`). */
+  private writeTick = 0;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
@@ -409,8 +414,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   sendFrame(frame: Buffer, callback?: SendCallback): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
     if (!this.admit(frame.length, callback)) return true;
-    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
-    else this.output(frame, callback);
+    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback, false), callback);
+    else this.output(frame, callback, false);
     return true;
   }
 
@@ -505,9 +510,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /**
    * Writes bytes to the socket, batched with the rest of this tick's small writes (see `endTick`).
    * A large write gains nothing from batching: it flushes what is batched and goes at once, so it
-   * does not sit in `bufferedAmount` for the rest of the tick.
+   * does not sit in `bufferedAmount` for the rest of the tick. With `batchFirst` false (broadcasts,
+   * which usually write one frame per connection per tick) the first write of a tick goes straight
+   * out, and only a second one in the same tick starts a batch.
    */
-  private output(bytes: Buffer, callback: SendCallback | undefined): void {
+  private output(bytes: Buffer, callback: SendCallback | undefined, batchFirst = true): void {
     const socket = this.socket!;
     if (bytes.length > COPY_THRESHOLD) {
       this.uncorkOutput();
@@ -515,13 +522,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       return;
     }
     if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      corkedThisTick.push(this);
       if (!tickEndScheduled) {
         tickEndScheduled = true;
         process.nextTick(endTick);
       }
+      if (batchFirst || this.writeTick === tick) {
+        this.corked = true;
+        socket.cork();
+        corkedThisTick.push(this);
+      }
+      this.writeTick = tick;
     }
     socket.write(bytes, callback);
   }
