@@ -18,6 +18,7 @@ export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export const WEBSOCKET_VERSION = '13';
 
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
+const textEncoder = new TextEncoder();
 
 /**
  * `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key`: base64 of the SHA-1 of key + GUID
@@ -27,7 +28,7 @@ const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
  * computeAcceptKey('dGhlIHNhbXBsZSBub25jZQ=='); // 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
  */
 export function computeAcceptKey(key: string): string {
-  return toBase64(sha1(new TextEncoder().encode(key + WEBSOCKET_GUID)));
+  return toBase64(sha1(textEncoder.encode(key + WEBSOCKET_GUID)));
 }
 
 /** A client's key: base64 of 16 random bytes, which the caller supplies (RFC 6455 §4.1). */
@@ -157,7 +158,7 @@ export function acceptResponse(key: string, options: AcceptOptions = {}): string
  * version this server speaks (RFC 6455 §4.4).
  */
 export function rejectResponse(status: number, message = STATUS_TEXT[status] ?? 'Error', headers?: Readonly<Record<string, string>>): string {
-  const body = new TextEncoder().encode(message);
+  const body = textEncoder.encode(message);
   const extra = status === 426 ? { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, ...headers } : headers;
   return (
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
