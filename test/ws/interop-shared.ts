@@ -4,6 +4,7 @@
  * outcomes read the same way on both implementations, and the two pairings (which implementation is
  * the server) that one suite runs against.
  */
+import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import {
   type PerMessageDeflateOptions as WsDeflateOptions,
   type ServerOptions as WsServerOptions,
 } from 'ws';
-import { WebSocket, type CloseEvent } from '../../src/ws/index.js';
+import { ErrorCode, WebSocket, WebSocketError, type CloseEvent } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
 
 /** Message sizes in bytes: each side of the 7-, 16- and 64-bit length encodings, and large messages. */
@@ -160,6 +161,8 @@ export interface PairedServer {
   readonly url: string;
   /** Calls `handler` with the server's end of every connection it accepts. */
   onConnection(handler: (socket: Peer) => void): void;
+  /** Starts a client (with `options`) without waiting for it to open, so listeners can see its first messages. */
+  dial(options?: EndOptions): Peer;
   /** Opens a client (with `options`) and resolves with both ends once it is open. */
   connect(options?: EndOptions): Promise<Connection>;
   close(): Promise<void>;
@@ -176,43 +179,44 @@ export interface Pairing {
   start(options?: EndOptions): Promise<PairedServer>;
 }
 
+/** Sorts the two ends of a connection by implementation, checking that it pairs one of each. */
+function asConnection(client: Peer, server: Peer): Connection {
+  if (client instanceof WebSocket && server instanceof WsWebSocket) return { client, server, ours: client, theirs: server };
+  if (server instanceof WebSocket && client instanceof WsWebSocket) return { client, server, ours: server, theirs: client };
+  throw new TypeError('a connection pairs a Switchboard WebSocket with a ws one');
+}
+
+/** A {@link PairedServer} over a started server of either implementation and a way to dial it with the other's client. */
+function pairedServer(
+  server: { readonly url: string; readonly wss: NodeJS.EventEmitter; close(): Promise<void> },
+  dial: (url: string, options: EndOptions) => Peer,
+): PairedServer {
+  return {
+    url: server.url,
+    onConnection: (handler) => server.wss.on('connection', handler),
+    dial: (options = {}) => dial(server.url, options),
+    async connect(options = {}) {
+      const accepted = next<[Peer]>(server.wss, 'connection');
+      const client = dial(server.url, options);
+      await next(client, 'open');
+      const [socket] = await accepted;
+      return asConnection(client, socket);
+    },
+    close: () => server.close(),
+  };
+}
+
 /** Switchboard's WebSocketServer against the `ws` client, and the `ws` server against Switchboard's client. */
 export const PAIRINGS: readonly Pairing[] = [
   {
     name: 'Switchboard server, ws client',
     ours: 'server',
-    async start(options = {}) {
-      const server = await startServer(options);
-      return {
-        url: server.url,
-        onConnection: (handler) => server.wss.on('connection', handler),
-        async connect(clientOptions = {}) {
-          const accepted = next<[WebSocket]>(server.wss, 'connection');
-          const client = await openWsClient(server.url, clientOptions);
-          const [socket] = await accepted;
-          return { client, server: socket, ours: socket, theirs: client };
-        },
-        close: () => server.close(),
-      };
-    },
+    start: async (options = {}) => pairedServer(await startServer(options), (url, clientOptions) => new WsWebSocket(url, clientOptions)),
   },
   {
     name: 'ws server, Switchboard client',
     ours: 'client',
-    async start(options = {}) {
-      const server = await startWsServer(options);
-      return {
-        url: server.url,
-        onConnection: (handler) => server.wss.on('connection', handler),
-        async connect(clientOptions = {}) {
-          const accepted = next<[WsWebSocket]>(server.wss, 'connection');
-          const client = await openOurClient(new WebSocket(server.url, clientOptions));
-          const [socket] = await accepted;
-          return { client, server: socket, ours: client, theirs: socket };
-        },
-        close: () => server.close(),
-      };
-    },
+    start: async (options = {}) => pairedServer(await startWsServer(options), (url, clientOptions) => new WebSocket(url, clientOptions)),
   },
 ];
 
@@ -228,4 +232,36 @@ export async function startPaired(
 /** Makes every connection `server` accepts echo each message back with the same type. */
 export function echoMessages(server: PairedServer): void {
   server.onConnection((socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+}
+
+/** Resolves with how `peer` closed, whichever implementation it is. */
+export function closeOf(peer: Peer): Promise<CloseOutcome> {
+  if (peer instanceof WebSocket) return ourClose(peer);
+  if (peer instanceof WsWebSocket) return wsClose(peer);
+  throw new TypeError('closeOf takes a WebSocket of Switchboard or of ws');
+}
+
+/**
+ * Checks that the `receiver` end fails the message `send` makes it receive with 1009 (Message Too
+ * Big): Switchboard with a `MessageTooBig` error and a 1009 on both ends, `ws` with its own error code.
+ */
+export async function expectTooBig(pairing: Pairing, connection: Connection, receiver: Role, send: (sender: Peer) => void): Promise<void> {
+  const sender = connection[receiver === 'server' ? 'client' : 'server'];
+  const ours = ourClose(connection.ours);
+  if (pairing.ours === receiver) {
+    const error = next<[Error]>(connection.ours, 'error');
+    const theirs = wsClose(connection.theirs);
+    send(sender);
+    const [failure] = await error;
+    assert.ok(failure instanceof WebSocketError);
+    assert.equal(failure.code, ErrorCode.MessageTooBig);
+    assert.equal((await ours).code, 1009);
+    assert.equal((await theirs).code, 1009);
+  } else {
+    const failure = next<[Error & { code?: string }]>(connection.theirs, 'error');
+    send(sender);
+    assert.equal((await failure)[0].code, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+    // ws stops reading once it fails, so it reports 1006 itself; the close frame it sent carries 1009.
+    assert.equal((await ours).code, 1009);
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ErrorCode, WebSocketError, type MessageEvent } from '../../src/ws/index.js';
+import type { MessageEvent } from '../../src/ws/index.js';
 import {
   CLOSE_REASON,
   PAIRINGS,
@@ -8,6 +8,7 @@ import {
   VALID_CLOSE_CODES,
   binaryOfBytes,
   echoMessages,
+  expectTooBig,
   next,
   nextMessage,
   ourClose,
@@ -16,7 +17,6 @@ import {
   wsClose,
   type Connection,
   type PairedServer,
-  type Pairing,
   type Peer,
   type Role,
 } from './interop-shared.js';
@@ -26,36 +26,20 @@ import {
 
 const other = (role: Role): Role => (role === 'server' ? 'client' : 'server');
 
+/**
+ * Text each end sends in three fragments, and where it is cut: inside multi-byte characters, since
+ * fragments need not end on character boundaries.
+ */
+const FRAGMENTED_TEXT = {
+  client: { text: 'fragmented 𝄞 message', cuts: [13, 14] },
+  server: { text: '€uro and 𝄞 clef', cuts: [2, 15] },
+} as const satisfies Record<Role, { text: string; cuts: readonly [number, number] }>;
+
 /** Closes `connection` from `end` and resolves once the Switchboard end has reported its close. */
 async function closeFrom(connection: Connection, end: Peer): Promise<void> {
   const closed = ourClose(connection.ours);
   end.close();
   await closed;
-}
-
-/**
- * Checks that the `receiver` end fails a message over its maxPayload with 1009: Switchboard with a
- * `MessageTooBig` error, `ws` with its own error code.
- */
-async function expectTooBig(pairing: Pairing, connection: Connection, receiver: Role, send: (sender: Peer) => void): Promise<void> {
-  const sender = connection[other(receiver)];
-  const ours = ourClose(connection.ours);
-  if (pairing.ours === receiver) {
-    const error = next<[Error]>(connection.ours, 'error');
-    const theirs = wsClose(connection.theirs);
-    send(sender);
-    const [failure] = await error;
-    assert.ok(failure instanceof WebSocketError);
-    assert.equal(failure.code, ErrorCode.MessageTooBig);
-    assert.equal((await ours).code, 1009);
-    assert.equal((await theirs).code, 1009);
-  } else {
-    const failure = next<[Error & { code?: string }]>(connection.theirs, 'error');
-    send(sender);
-    assert.equal((await failure)[0].code, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
-    // ws stops reading once it fails, so it reports 1006 itself; the close frame it sent carries 1009.
-    assert.equal((await ours).code, 1009);
-  }
 }
 
 for (const pairing of PAIRINGS) {
@@ -125,61 +109,50 @@ for (const pairing of PAIRINGS) {
       });
       after(() => server.close());
 
-      test('the client sends fin: false fragments, with a ping between them; the server gets one message', async () => {
-        const connection = await server.connect();
-        const { client, server: socket } = connection;
-        const received = nextMessage(socket);
-        const pinged = next<[Buffer]>(socket, 'ping');
-        const text = Buffer.from('fragmented 𝄞 message');
-        // Split inside the 4-byte character: fragments need not end on character boundaries.
-        // Only the first fragment says text: continuations carry no type (RFC 6455 §5.4).
-        client.send(text.subarray(0, 13), { binary: false, fin: false });
-        client.ping('between');
-        client.send(text.subarray(13, 14), { fin: false });
-        client.send(text.subarray(14), { fin: true });
-        assert.equal((await pinged)[0].toString(), 'between');
-        const { data, isBinary } = await received;
-        assert.equal(isBinary, false);
-        assert.equal(data.toString(), 'fragmented 𝄞 message');
-        await closeFrom(connection, connection.client);
-      });
+      for (const sender of ['client', 'server'] as const) {
+        const receiver = other(sender);
+        const { text, cuts } = FRAGMENTED_TEXT[sender];
 
-      test('the client sends a fragmented binary message of 3 MiB; the server gets it whole', async () => {
-        const connection = await server.connect();
-        const { client, server: socket } = connection;
-        const bytes = binaryOfBytes(3 * 1024 * 1024);
-        const received = nextMessage(socket);
-        for (let i = 0; i < 3; i++) client.send(bytes.subarray(i << 20, (i + 1) << 20), { binary: true, fin: i === 2 });
-        const { data, isBinary } = await received;
-        assert.equal(isBinary, true);
-        assert.ok(data.equals(bytes));
-        await closeFrom(connection, connection.client);
-      });
+        test(`the ${sender} sends text in fin: false fragments, with a ping between them; the ${receiver} gets one message`, async () => {
+          const connection = await server.connect();
+          const received = nextMessage(connection[receiver]);
+          const pinged = next<[Buffer]>(connection[receiver], 'ping');
+          const bytes = Buffer.from(text);
+          // Only the first fragment says text: continuations carry no type (RFC 6455 §5.4).
+          connection[sender].send(bytes.subarray(0, cuts[0]), { binary: false, fin: false });
+          connection[sender].ping('between');
+          connection[sender].send(bytes.subarray(cuts[0], cuts[1]), { fin: false });
+          connection[sender].send(bytes.subarray(cuts[1]), { fin: true });
+          assert.equal((await pinged)[0].toString(), 'between');
+          const { data, isBinary } = await received;
+          assert.equal(isBinary, false);
+          assert.equal(data.toString(), text);
+          await closeFrom(connection, connection.client);
+        });
 
-      test('the server sends fin: false fragments, with a ping between them and an empty one; the client gets one message each', async () => {
-        const connection = await server.connect();
-        const { client, server: socket } = connection;
-        const received = nextMessage(client);
-        const pinged = next<[Buffer]>(client, 'ping');
-        const text = Buffer.from('€uro and 𝄞 clef');
-        socket.send(text.subarray(0, 2), { binary: false, fin: false });
-        socket.ping('between');
-        socket.send(text.subarray(2, 15), { fin: false });
-        socket.send(text.subarray(15), { fin: true });
-        assert.equal((await pinged)[0].toString(), 'between');
-        const { data, isBinary } = await received;
-        assert.equal(isBinary, false);
-        assert.equal(data.toString(), '€uro and 𝄞 clef');
+        test(`the ${sender} sends binary fragments, one of them empty; the ${receiver} gets one message`, async () => {
+          const connection = await server.connect();
+          const received = nextMessage(connection[receiver]);
+          connection[sender].send(Buffer.from([1, 2]), { fin: false });
+          connection[sender].send(Buffer.alloc(0), { fin: false });
+          connection[sender].send(Buffer.from([3]), { fin: true });
+          const { data, isBinary } = await received;
+          assert.equal(isBinary, true);
+          assert.deepEqual([...data], [1, 2, 3]);
+          await closeFrom(connection, connection.client);
+        });
 
-        const binary = nextMessage(client);
-        socket.send(Buffer.from([1, 2]), { fin: false });
-        socket.send(Buffer.alloc(0), { fin: false });
-        socket.send(Buffer.from([3]), { fin: true });
-        const second = await binary;
-        assert.equal(second.isBinary, true);
-        assert.deepEqual([...second.data], [1, 2, 3]);
-        await closeFrom(connection, connection.client);
-      });
+        test(`the ${sender} sends a fragmented binary message of 3 MiB; the ${receiver} gets it whole`, async () => {
+          const connection = await server.connect();
+          const bytes = binaryOfBytes(3 * 1024 * 1024);
+          const received = nextMessage(connection[receiver]);
+          for (let i = 0; i < 3; i++) connection[sender].send(bytes.subarray(i << 20, (i + 1) << 20), { binary: true, fin: i === 2 });
+          const { data, isBinary } = await received;
+          assert.equal(isBinary, true);
+          assert.ok(data.equals(bytes));
+          await closeFrom(connection, connection.client);
+        });
+      }
     });
 
     describe('ping and pong', () => {
