@@ -62,6 +62,9 @@ export function writeBenchmarksMarkdown(results: BenchResults, file: string): vo
     'machine was busy (see the load average above).',
     '',
     renderSaturation(results),
+    '',
+    // The goals and what profiling showed where one is not met: prose, so it lives in its own file.
+    readFileSync(join(ROOT, 'bench', 'targets.md'), 'utf8').trimEnd(),
   ].join('\n');
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), text + '\n');
 }
