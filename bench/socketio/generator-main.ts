@@ -4,13 +4,11 @@
  * recognised from their first bytes), cheap enough that the server is the limit; or the official
  * `socket.io-client`, as applications use it. The same generator drives every implementation.
  */
-import { announce, serveRequests } from '../lib/child-ipc.js';
 import type { RunningLoad } from '../load/running-load.js';
+import { serveLoads } from '../load/serve-loads.js';
 import { ClientAckRun, ClientEmitRun } from './client-loads.js';
-import type { SocketIoGeneratorRequest, SocketIoLoad } from './protocol.js';
+import type { SocketIoLoad } from './protocol.js';
 import { RawAckRun, RawEmitRun, RawFanOutRun, RawIdleRun } from './raw-loads.js';
-
-let current: RunningLoad | undefined;
 
 function startLoad(load: SocketIoLoad): Promise<RunningLoad> {
   switch (load.kind) {
@@ -25,27 +23,4 @@ function startLoad(load: SocketIoLoad): Promise<RunningLoad> {
   }
 }
 
-function running(): RunningLoad {
-  if (current === undefined) throw new Error('no load is running');
-  return current;
-}
-
-serveRequests<SocketIoGeneratorRequest>(async (request) => {
-  switch (request.type) {
-    case 'start': {
-      if (current !== undefined) throw new Error('a load is already running');
-      current = await startLoad(request.load);
-      return current.details;
-    }
-    case 'go':
-      return running().go();
-    case 'sample':
-      return running().sample(request.resetLatency);
-    case 'stop': {
-      const result = running().stop();
-      current = undefined;
-      return result;
-    }
-  }
-});
-announce({ type: 'ready' });
+serveLoads(startLoad);
