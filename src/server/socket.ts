@@ -90,7 +90,8 @@ export class Socket extends EventEmitter implements AdapterSocket {
   readonly recovered: boolean;
   /** Private session id, sent to the client to recover the session; `undefined` without recovery. */
   readonly pid: PrivateSessionId | undefined;
-  private readonly acks = new Map<number, AckCallback>();
+  /** Acknowledgements awaited from the client, by packet id; created with the first (most sockets never wait for one). */
+  private acks: Map<number, AckCallback> | undefined;
   private readonly fns: EventMiddleware[] = [];
   private flags: BroadcastFlags = {};
   private anyListeners: AnyListener[] | undefined;
@@ -334,12 +335,12 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   /** @internal Adapter port: a broadcast with ack expects an ACK with `id` from this client. */
   registerAck(id: number, ack: AckCallback): void {
-    this.acks.set(id, ack);
+    (this.acks ??= new Map()).set(id, ack);
   }
 
   /** @internal Adapter port: the broadcast waiting for ACK `id` timed out. */
   clearAck(id: number): void {
-    this.acks.delete(id);
+    this.acks?.delete(id);
   }
 
   /** @internal Called by the namespace once the middlewares let the socket in. */
@@ -398,8 +399,10 @@ export class Socket extends EventEmitter implements AdapterSocket {
     this.adapter.delAll(this.id);
     this.nsp.remove(this);
     // Acks waiting with a timeout fail now rather than at their deadline; the others are dropped.
-    for (const ack of this.acks.values()) failTimedAck(ack);
-    this.acks.clear();
+    if (this.acks !== undefined) {
+      for (const ack of this.acks.values()) failTimedAck(ack);
+      this.acks = undefined;
+    }
   }
 
   /** @internal Sends a CONNECT_ERROR for a socket refused by a middleware. */
@@ -421,12 +424,13 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   private registerAckCallback(id: number, ack: AckCallback): void {
     const timeout = this.flags.timeout;
+    const acks = (this.acks ??= new Map());
     if (timeout === undefined) {
-      this.acks.set(id, ack);
+      acks.set(id, ack);
       return;
     }
     const timer = setTimeout(() => {
-      this.acks.delete(id);
+      this.acks?.delete(id);
       ack(new Error(ACK_TIMEOUT_MESSAGE));
     }, timeout);
     const wrapped: AckCallback = (...args) => {
@@ -437,7 +441,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
       clearTimeout(timer);
       ack(new Error(DISCONNECTED_MESSAGE));
     });
-    this.acks.set(id, wrapped);
+    acks.set(id, wrapped);
   }
 
   private onEvent(packet: Packet): void {
@@ -482,9 +486,9 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   private onAck(packet: Packet): void {
     const id = packet.id as number;
-    const ack = this.acks.get(id);
+    const ack = this.acks?.get(id);
     if (!ack) return;
-    this.acks.delete(id);
+    this.acks!.delete(id);
     ack(...(packet.data as unknown[]));
   }
 
