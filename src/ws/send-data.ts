@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { applyMask, frameHeaderSize, writeFrameHeader } from '../protocol/index.js';
 
 /** What `WebSocket#send` accepts, as in browsers, plus Node's `Buffer`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
@@ -35,4 +36,33 @@ export function isBinaryType(value: unknown): value is BinaryType {
 /** Wraps a protocol-core buffer (a `Uint8Array`, often already a `Buffer`) as a `Buffer` without copying. */
 export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * One whole frame in a new buffer: the header, then `payload` (a string written straight in as
+ * UTF-8, or bytes copied), masked when `maskKey` is given. `length` is the payload's byte length,
+ * which callers have already measured.
+ */
+export function encodeFrameBuffer(
+  opcode: number,
+  payload: string | Buffer,
+  length: number,
+  fin = true,
+  rsv = 0,
+  maskKey?: Uint8Array,
+): Buffer {
+  const headerLength = frameHeaderSize(length, maskKey !== undefined);
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  writeFrameHeader(frame, 0, opcode, length, fin, rsv, maskKey);
+  if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
+  else payload.copy(frame, headerLength);
+  if (maskKey !== undefined) applyMask(frame.subarray(headerLength), maskKey);
+  return frame;
+}
+
+/** Bytes `data` will take as a payload; a `Blob` by its size, before it is read. */
+export function payloadSize(data: SendData): number {
+  if (data instanceof Blob) return data.size;
+  const payload = toPayload(data);
+  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
 }

@@ -10,11 +10,9 @@ import {
   WebSocketError,
   acceptResponse,
   formatExtensionList,
-  frameHeaderSize,
   Opcode,
   parseUpgradeRequest,
   rejectResponse,
-  writeFrameHeader,
   DEFAULT_MAX_HEAD_SIZE,
 } from '../protocol/index.js';
 import type { AuthenticateHook, HandshakeRejection } from './auth.js';
@@ -22,7 +20,7 @@ import { negotiateDeflateExtension } from './deflate-session.js';
 import { Heartbeat } from './heartbeat.js';
 import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
-import { toPayload } from './send-data.js';
+import { encodeFrameBuffer, toPayload } from './send-data.js';
 import { HandshakeGuard, setSocketOwner } from './socket-owner.js';
 import { UpgradeListener } from './upgrade-listener.js';
 import { WebSocket } from './websocket.js';
@@ -255,11 +253,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const payload = toPayload(data);
     const binary = options.binary ?? typeof payload !== 'string';
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    const headerLength = frameHeaderSize(length, false);
-    const frame = Buffer.allocUnsafe(headerLength + length);
-    writeFrameHeader(frame, 0, binary ? Opcode.Binary : Opcode.Text, length);
-    if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
-    else payload.copy(frame, headerLength);
+    const frame = encodeFrameBuffer(binary ? Opcode.Binary : Opcode.Text, payload, length);
     let count = 0;
     for (const client of this.clients) {
       if (client === options.except || (options.filter && !options.filter(client))) continue;

@@ -10,7 +10,6 @@ import {
   RSV1,
   ReadyState,
   WebSocketError,
-  applyMask,
   frameHeaderSize,
   isValidWireCloseCode,
   writeFrameHeader,
@@ -30,7 +29,16 @@ import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
 import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 import type { ResolvedConnectionSettings } from './options.js';
 import { PerMessageDeflate } from './permessage-deflate.js';
-import { asBuffer, isBinaryType, toBinaryType, toPayload, type BinaryType, type SendData } from './send-data.js';
+import {
+  asBuffer,
+  encodeFrameBuffer,
+  isBinaryType,
+  payloadSize,
+  toBinaryType,
+  toPayload,
+  type BinaryType,
+  type SendData,
+} from './send-data.js';
 
 export type { WebSocketOptions } from './client-handshake.js';
 
@@ -111,7 +119,7 @@ class ProtocolEvents implements ConnectionHandler {
   constructor(private readonly owner: WebSocket) {}
 
   write(bytes: Uint8Array): void {
-    this.owner.writeProtocolFrame(bytes as Buffer);
+    this.owner.writeProtocolFrame(asBuffer(bytes));
   }
 
   onMessage(data: Uint8Array, isBinary: boolean): void {
@@ -279,7 +287,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
     }
     if (this.state !== ReadyState.OPEN) {
-      if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+      if (callback) process.nextTick(callback, this.notOpenError());
       return;
     }
     if (this.blobQueue !== undefined || data instanceof Blob) {
@@ -321,7 +329,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.state = ReadyState.CLOSING;
     const frame = this.connection!.close(code, text);
     const finish = (): void => {
-      if (frame) this.output(frame as Buffer, undefined);
+      if (frame) this.output(asBuffer(frame), undefined);
       if (this.connection!.closeReceived) this.finishClosingHandshake();
       else this.startCloseTimer();
     };
@@ -637,9 +645,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** Applies the backpressure policy; `false` when the message must not be written. */
   private admit(length: number, callback: SendCallback | undefined): boolean {
     const settings = this.settings!;
-    // Bytes still waiting for compression count too, or a fast sender could queue without bound.
-    const buffered = this.socket!.writableLength + (this.deflate?.bufferedAmount ?? 0);
-    if (settings.backpressure === 'wait' || buffered + length <= settings.highWaterMark) return true;
+    // Everything not yet written counts (bytes waiting for compression or behind a Blob too),
+    // or a fast sender could queue without bound.
+    if (settings.backpressure === 'wait' || this.bufferedAmount + length <= settings.highWaterMark) return true;
     const error = new WebSocketError(ErrorCode.Backpressure, `send would pass highWaterMark (${settings.highWaterMark} bytes)`);
     if (settings.backpressure === 'close') this.close(CloseCode.TryAgainLater, 'send buffer full');
     if (callback) process.nextTick(callback, error);
@@ -647,20 +655,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   }
 
   private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined, rsv = 0): void {
-    const socket = this.socket!;
     const maskKey = this.connection!.maskKey();
-    const headerLength = frameHeaderSize(length, maskKey !== undefined);
     if (typeof payload === 'string' || maskKey !== undefined || length <= COPY_THRESHOLD) {
-      const frame = Buffer.allocUnsafe(headerLength + length);
-      writeFrameHeader(frame, 0, opcode, length, fin, rsv, maskKey);
-      if (typeof payload === 'string') frame.write(payload, headerLength, length, 'utf8');
-      else payload.copy(frame, headerLength);
-      if (maskKey !== undefined) applyMask(frame.subarray(headerLength), maskKey);
-      this.output(frame, callback);
+      this.output(encodeFrameBuffer(opcode, payload, length, fin, rsv, maskKey), callback);
       return;
     }
     // Large server payloads go out without a copy, header and payload in one corked write.
-    const header = Buffer.allocUnsafe(headerLength);
+    const socket = this.socket!;
+    const header = Buffer.allocUnsafe(frameHeaderSize(length, false));
     writeFrameHeader(header, 0, opcode, length, fin, rsv);
     this.uncorkOutput();
     socket.cork();
@@ -678,10 +680,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     // RFC 6455 §5.5: control frames carry at most 125 bytes.
     if (bytes.length > 125) throw new RangeError('a ping or pong carries at most 125 bytes');
     if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
-      if (callback) process.nextTick(callback, new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+      if (callback) process.nextTick(callback, this.notOpenError());
       return;
     }
-    const frame = this.connection!.encode(opcode, bytes) as Buffer;
+    const frame = asBuffer(this.connection!.encode(opcode, bytes));
     if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
     else this.output(frame, callback);
   }
@@ -691,7 +693,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     const first = this.blobQueue === undefined;
     this.blobQueue ??= [];
     this.blobQueue.push({ data, options, callback });
-    this.queuedBytes += data instanceof Blob ? data.size : typeof data === 'string' ? Buffer.byteLength(data) : toPayload(data).length;
+    this.queuedBytes += payloadSize(data);
     if (first) void this.drainSendQueue();
   }
 
@@ -702,11 +704,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       const payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
       if (this.blobQueue !== queue) return; // the connection closed meanwhile; callbacks were told
       queue.shift();
-      this.queuedBytes -= data instanceof Blob ? data.size : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+      this.queuedBytes -= payloadSize(data);
       if (this.state === ReadyState.OPEN) this.sendPayload(payload, options, callback);
-      else callback?.(new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`));
+      else callback?.(this.notOpenError());
     }
     this.blobQueue = undefined;
+  }
+
+  private notOpenError(): WebSocketError {
+    return new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`);
   }
 
   private rejectQueuedSends(): void {
