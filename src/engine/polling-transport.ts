@@ -210,7 +210,6 @@ export class PollingTransport extends Transport {
     }
     respondPayload(res, payload, length);
     if (closing) {
-      this.closePending = false;
       this.finishClose();
       return;
     }
@@ -245,9 +244,8 @@ export class PollingTransport extends Transport {
     if (this.closePending) this.finishClose();
   }
 
+  /** Ends a close: the timer waiting for the next GET is cleared by {@link onClosed}. */
   private finishClose(): void {
-    clearTimeout(this.closeTimer);
-    this.closeTimer = undefined;
     this.closePending = false;
     this.onClosed();
   }
