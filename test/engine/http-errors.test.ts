@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EngineServer, type ConnectionError, type EngineSocket } from '../../src/engine/index.js';
 import { RawWebSocket, openPolling, rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
@@ -228,6 +228,35 @@ describe('Serving without attach', () => {
       const reconnected = await RawWebSocket.connect(`ws://127.0.0.1:${port}/custom/?EIO=4&transport=websocket`);
       assert.equal((await reconnected.nextText())[0], '0');
       reconnected.close();
+    } finally {
+      engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+
+  it('3 Bad request: an Origin with a control character (let through by a lenient HTTP parser)', async () => {
+    const engine = new EngineServer();
+    const errors: ConnectionError[] = [];
+    engine.on('connection_error', (error) => errors.push(error));
+    // Node's strict parser drops such a request itself; a lenient one hands it to the engine.
+    const http = createServer({ insecureHTTPParser: true });
+    engine.attach(http);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const port = (http.address() as AddressInfo).port;
+    try {
+      const socket = connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.end('GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n');
+      await once(socket, 'close');
+      const answer = Buffer.concat(chunks).toString('latin1');
+      assert.match(answer, /^HTTP\/1\.1 400 /);
+      assert.ok(answer.endsWith('{"code":3,"message":"Bad request"}'), answer);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]!.context['name'], 'INVALID_ORIGIN');
+      assert.equal(engine.clientsCount, 0);
     } finally {
       engine.close();
       http.closeAllConnections();
