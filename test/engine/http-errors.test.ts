@@ -264,6 +264,48 @@ describe('Serving without attach', () => {
     }
   });
 
+  it('ends upgrades for other paths that nobody answers within destroyUpgradeTimeout, and leaves answered ones', async () => {
+    const engine = new EngineServer();
+    const http = createServer();
+    engine.attach(http, { destroyUpgradeTimeout: 50 });
+    // Another upgrade listener answers its own path; the engine must not end that socket.
+    const accepted: Socket[] = [];
+    http.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      accepted.push(socket);
+      if (req.url === '/answered') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+    });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const port = (http.address() as AddressInfo).port;
+    const upgrade = (path: string): Socket => {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`);
+      return socket;
+    };
+    try {
+      const ignored = upgrade('/ignored');
+      const received: Buffer[] = [];
+      ignored.on('data', (chunk: Buffer) => received.push(chunk));
+      await waitFor(ignored, 'end', 2000);
+      assert.equal(Buffer.concat(received).length, 0, 'ended without an answer');
+      ignored.destroy();
+
+      const answered = upgrade('/answered');
+      await waitFor(answered, 'data', 2000);
+      let ended = false;
+      answered.on('end', () => (ended = true));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.equal(ended, false, 'an answered upgrade stays open');
+      answered.destroy();
+    } finally {
+      // Upgraded sockets are no longer the server's to close.
+      for (const socket of accepted) socket.destroy();
+      engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+
   it('rejects impossible options at construction', () => {
     assert.throws(() => new EngineServer({ pingInterval: 0 }), TypeError);
     assert.throws(() => new EngineServer({ pingTimeout: -1 }), TypeError);
