@@ -222,6 +222,28 @@ describe('parse errors reach error listeners', () => {
   });
 });
 
+describe('configured decoder limits are enforced', () => {
+  test('maxAttachments and maxNestingDepth from the server options bound what a client may send', async () => {
+    const h = await startServer({ maxAttachments: 1, maxNestingDepth: 3 });
+    try {
+      h.io.on('connection', (socket: Socket) => socket.on('echo', (_value: unknown, ack: (v: string) => void) => ack('ok')));
+      const fits = await connected(h);
+      // One attachment and three levels (the event array counts) are just within the limits.
+      assert.equal(await fits.client.timeout(1000).emitWithAck('echo', Buffer.from('a')), 'ok');
+      assert.equal(await fits.client.timeout(1000).emitWithAck('echo', [[1]]), 'ok');
+      for (const message of ['52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]', '2["x",[[[1]]]]']) {
+        const { client, socket } = await connected(h);
+        const reason = waitFor<[string]>(socket, 'disconnect');
+        client.io.engine.send(message);
+        assert.equal((await reason)[0], 'parse error', message);
+      }
+      assert.equal(fits.socket.connected, true);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('nothing is left behind', () => {
   test('after many clients come and go, every map on the server is empty again', async () => {
     const h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 1000 } });
