@@ -32,11 +32,24 @@ export interface StartedServer {
  * Starts one implementation's server process, pinned to the server core, with --expose-gc;
  * `deflate` turns permessage-deflate on with the shared settings.
  */
-export async function startServer(context: RunContext, implementation: Implementation, deflate = false): Promise<StartedServer> {
+export function startServer(context: RunContext, implementation: Implementation, deflate = false): Promise<StartedServer> {
+  return startServerProcess(context, implementation, 'bench/server/main.ts', deflate ? [implementation.id, 'deflate'] : [implementation.id]);
+}
+
+/**
+ * Starts `script` as one implementation's server process, pinned to the server core with
+ * --expose-gc, and records the details it announces. A process that fails to get ready is killed.
+ */
+export async function startServerProcess(
+  context: RunContext,
+  implementation: Implementation,
+  script: string,
+  args: readonly string[],
+): Promise<StartedServer> {
   const child = new BenchChild({
     name: `${implementation.label} server`,
-    script: 'bench/server/main.ts',
-    args: deflate ? [implementation.id, 'deflate'] : [implementation.id],
+    script,
+    args: [...args],
     core: SERVER_CORE,
     env: implementation.env,
     nodeOptions: ['--expose-gc'],
@@ -64,21 +77,18 @@ export async function startGenerator(name = 'load generator'): Promise<BenchChil
 }
 
 /**
- * One long-lived server per implementation for a scenario, all idle but the one under load, so
- * cells can interleave implementations without restarting them. A server that died is restarted.
+ * One long-lived server per implementation, all idle but the one under load, so cells can
+ * interleave implementations without restarting them. A server that died is restarted with `start`.
  */
-export class ServerSet {
+export class ServerPool {
   private readonly servers = new Map<ImplId, StartedServer>();
 
-  constructor(
-    private readonly context: RunContext,
-    private readonly deflate = false,
-  ) {}
+  constructor(private readonly start: (implementation: Implementation) => Promise<StartedServer>) {}
 
   async get(implementation: Implementation): Promise<StartedServer> {
     const running = this.servers.get(implementation.id);
     if (running?.child.alive) return running;
-    const started = await startServer(this.context, implementation, this.deflate);
+    const started = await this.start(implementation);
     this.servers.set(implementation.id, started);
     return started;
   }
@@ -86,6 +96,13 @@ export class ServerSet {
   async close(): Promise<void> {
     await Promise.all([...this.servers.values()].map((server) => server.child.kill()));
     this.servers.clear();
+  }
+}
+
+/** The WebSocket servers of a scenario, with permessage-deflate on when `deflate` is set. */
+export class ServerSet extends ServerPool {
+  constructor(context: RunContext, deflate = false) {
+    super((implementation) => startServer(context, implementation, deflate));
   }
 }
 

@@ -70,12 +70,12 @@ export function abort(socket: Socket): void {
  * socket i. If any handshake fails, the others stop being started, every socket opened is destroyed,
  * and the first error is thrown.
  */
-export async function openMany(
+export async function openMany<T extends { readonly socket: Socket }>(
   count: number,
   concurrency: number,
-  open: (index: number) => Promise<OpenSocket>,
-): Promise<OpenSocket[]> {
-  const sockets: OpenSocket[] = [];
+  open: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const sockets: T[] = [];
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {

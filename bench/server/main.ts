@@ -5,7 +5,8 @@
  * starts it with --expose-gc so memory is read after a full collection.
  */
 import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
-import { ImplId, type MemorySample, type ServerRequest } from '../lib/protocol.js';
+import { collectedMemory } from '../lib/collected-memory.js';
+import { ImplId, type ServerRequest } from '../lib/protocol.js';
 import { DEFLATE_SETTINGS, type StartBenchServer } from './bench-server.js';
 
 const MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -22,18 +23,6 @@ async function loadImplementation(id: string): Promise<StartBenchServer> {
     default:
       throw new Error(`unknown implementation ${id}`);
   }
-}
-
-async function collectedMemory(): Promise<MemorySample> {
-  const gc = globalThis.gc;
-  if (gc === undefined) throw new Error('the server must run with --expose-gc');
-  // Several passes with turns of the event loop between them, so weak callbacks and finalizers run.
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external, arrayBuffers };
 }
 
 const start = await loadImplementation(process.argv[2] ?? '');

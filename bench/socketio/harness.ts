@@ -1,59 +1,25 @@
 import { BenchChild } from '../lib/children.js';
-import { GENERATOR_CORE, SERVER_CORE, type RunContext, type StartedServer } from '../lib/context.js';
+import { GENERATOR_CORE, ServerPool, startServerProcess, type RunContext, type StartedServer } from '../lib/context.js';
 import type { Implementation } from '../lib/implementations.js';
 import { sleep } from '../lib/measure.js';
-import type { CpuSample, ImplId, LoadResult, LoadSample } from '../lib/protocol.js';
+import type { CpuSample, LoadResult, LoadSample } from '../lib/protocol.js';
 import type { ImplementationInfo, ScenarioResult } from '../lib/results.js';
 import { SOCKET_IO_IMPLEMENTATIONS, SOCKET_IO_RATIOS } from './implementations.js';
 import type { SocketIoLoad, TransportSet } from './protocol.js';
 
 /** Starts one implementation's Socket.IO server process, pinned to the server core, with --expose-gc. */
-export async function startSocketIoServerProcess(
+export function startSocketIoServerProcess(
   context: RunContext,
   implementation: Implementation,
   transports: TransportSet = 'websocket',
 ): Promise<StartedServer> {
-  const child = new BenchChild({
-    name: `${implementation.label} server`,
-    script: 'bench/socketio/server-main.ts',
-    args: [implementation.id, transports],
-    core: SERVER_CORE,
-    env: implementation.env,
-    nodeOptions: ['--expose-gc'],
-  });
-  try {
-    const ready = await child.ready;
-    context.details.set(implementation.id, String(ready['details']));
-    return { child, port: Number(ready['port']) };
-  } catch (error) {
-    await child.kill();
-    throw error;
-  }
+  return startServerProcess(context, implementation, 'bench/socketio/server-main.ts', [implementation.id, transports]);
 }
 
-/**
- * One long-lived Socket.IO server per implementation, idle but for the one under load, so cells
- * can interleave implementations without restarting them. A server that died is restarted.
- */
-export class SocketIoServerSet {
-  private readonly servers = new Map<ImplId, StartedServer>();
-
-  constructor(
-    private readonly context: RunContext,
-    private readonly transports: TransportSet = 'websocket',
-  ) {}
-
-  async get(implementation: Implementation): Promise<StartedServer> {
-    const running = this.servers.get(implementation.id);
-    if (running?.child.alive) return running;
-    const started = await startSocketIoServerProcess(this.context, implementation, this.transports);
-    this.servers.set(implementation.id, started);
-    return started;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((server) => server.child.kill()));
-    this.servers.clear();
+/** The Socket.IO servers of a scenario, accepting the transports named by `transports`. */
+export class SocketIoServerSet extends ServerPool {
+  constructor(context: RunContext, transports: TransportSet = 'websocket') {
+    super((implementation) => startSocketIoServerProcess(context, implementation, transports));
   }
 }
 

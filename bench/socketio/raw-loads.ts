@@ -1,4 +1,4 @@
-import { abort } from '../load/connect.js';
+import { abort, openMany } from '../load/connect.js';
 import { RunningLoad } from '../load/running-load.js';
 import type { AckLoad, EmitLoad, FanOutLoad, IdleClientsLoad } from './protocol.js';
 import { BenchEvent } from './protocol.js';
@@ -10,26 +10,8 @@ import { CHAT_MESSAGE } from './payload.js';
  * Opens `count` raw Socket.IO connections with at most `concurrency` being opened at once. If any
  * fails, no more are started, every one opened is dropped, and the first error is thrown.
  */
-async function openAll(count: number, concurrency: number, options: RawConnectOptions): Promise<RawSocketIoConnection[]> {
-  const connections: RawSocketIoConnection[] = [];
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < count && failure === undefined) {
-      const index = next++;
-      try {
-        connections[index] = await RawSocketIoConnection.open(options);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  if (failure !== undefined) {
-    for (const connection of connections) if (connection !== undefined) abort(connection.socket);
-    throw failure;
-  }
-  return connections;
+function openAll(count: number, concurrency: number, options: RawConnectOptions): Promise<RawSocketIoConnection[]> {
+  return openMany(count, concurrency, () => RawSocketIoConnection.open(options));
 }
 
 /** What every raw load shares: its connections, dropped with a TCP reset at the end. */

@@ -8,21 +8,9 @@
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { announce, cpuNow, serveRequests } from '../lib/child-ipc.js';
-import type { MemorySample } from '../lib/protocol.js';
+import { collectedMemory } from '../lib/collected-memory.js';
 import type { SocketIoServerRequest, TransportSet } from './protocol.js';
 import { startSocketIoServer } from './servers.js';
-
-async function collectedMemory(): Promise<MemorySample> {
-  const gc = globalThis.gc;
-  if (gc === undefined) throw new Error('the server must run with --expose-gc');
-  // Several passes with turns of the event loop between them, so weak callbacks and finalizers run.
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external, arrayBuffers };
-}
 
 function transportSet(value: string | undefined): TransportSet {
   if (value === undefined || value === 'websocket') return 'websocket';
