@@ -64,9 +64,9 @@ export async function startServerProcess(
   }
 }
 
-/** Starts a load generator process pinned to the generator core. */
-export async function startGenerator(name = 'load generator'): Promise<BenchChild> {
-  const child = new BenchChild({ name, script: 'bench/load/main.ts', core: GENERATOR_CORE });
+/** Starts a load generator process (`script`, the WebSocket one by default) pinned to the generator core. */
+export async function startGenerator(name = 'load generator', script = 'bench/load/main.ts'): Promise<BenchChild> {
+  const child = new BenchChild({ name, script, core: GENERATOR_CORE });
   try {
     await child.ready;
     return child;

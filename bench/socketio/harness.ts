@@ -1,5 +1,5 @@
-import { BenchChild } from '../lib/children.js';
-import { GENERATOR_CORE, ServerPool, startServerProcess, type RunContext, type StartedServer } from '../lib/context.js';
+import type { BenchChild } from '../lib/children.js';
+import { ServerPool, startGenerator, startServerProcess, type RunContext, type StartedServer } from '../lib/context.js';
 import type { Implementation } from '../lib/implementations.js';
 import { sleep } from '../lib/measure.js';
 import type { CpuSample, LoadResult, LoadSample } from '../lib/protocol.js';
@@ -30,9 +30,9 @@ export class GeneratorPool {
   /** The first `count` generators, started when missing. */
   async take(count: number): Promise<BenchChild[]> {
     for (let i = 0; i < this.children.length; i++) {
-      if (!this.children[i]!.alive) this.children[i] = await startGenerator(`Socket.IO generator ${i + 1}`);
+      if (!this.children[i]!.alive) this.children[i] = await startSocketIoGenerator(`Socket.IO generator ${i + 1}`);
     }
-    while (this.children.length < count) this.children.push(await startGenerator(`Socket.IO generator ${this.children.length + 1}`));
+    while (this.children.length < count) this.children.push(await startSocketIoGenerator(`Socket.IO generator ${this.children.length + 1}`));
     return this.children.slice(0, count);
   }
 
@@ -42,15 +42,8 @@ export class GeneratorPool {
   }
 }
 
-async function startGenerator(name: string): Promise<BenchChild> {
-  const child = new BenchChild({ name, script: 'bench/socketio/generator-main.ts', core: GENERATOR_CORE });
-  try {
-    await child.ready;
-    return child;
-  } catch (error) {
-    await child.kill();
-    throw error;
-  }
+function startSocketIoGenerator(name: string): Promise<BenchChild> {
+  return startGenerator(name, 'bench/socketio/generator-main.ts');
 }
 
 /** Splits `total` clients over `parts` processes as evenly as possible (the first ones get the extra). */
