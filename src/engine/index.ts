@@ -27,5 +27,6 @@ export {
   type EngineSocketEvents,
   type EngineSocketState,
 } from './socket.js';
+export { PreparedMessage } from './prepared-message.js';
 export { TransportError } from './transport.js';
 export { EngineErrorCode } from '../protocol/engine-io/index.js';

@@ -12,7 +12,7 @@ import {
   type Packet,
 } from '../protocol/engine-io/index.js';
 import { TransportName, type HttpCompressionOptions } from './options.js';
-import { Transport } from './transport.js';
+import { Transport, type WrittenCallback } from './transport.js';
 
 /** Limits of one polling transport. */
 export interface PollingOptions {
@@ -52,6 +52,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export class PollingTransport extends Transport {
   readonly name = TransportName.Polling;
+  readonly immediate = false;
   private pollResponse: ServerResponse | undefined;
   /** What the held poll's `Accept-Encoding` allows. */
   private pollEncoding: ContentEncoding | undefined;
@@ -94,7 +95,7 @@ export class PollingTransport extends Transport {
       this.send([]);
       return;
     }
-    this.emit('ready');
+    this.listener?.onTransportReady();
   }
 
   private onData(req: IncomingMessage, res: ServerResponse): void {
@@ -163,8 +164,7 @@ export class PollingTransport extends Transport {
       packets = result.value;
     } catch (error) {
       respondError(res, 400, EngineErrorCode.BadRequest);
-      this.emit(
-        'parseError',
+      this.listener?.onTransportParseError(
         error instanceof EngineIOParseError
           ? error
           : new EngineIOParseError(ParseErrorCode.InvalidUtf8, 'payload is not valid UTF-8'),
@@ -185,11 +185,11 @@ export class PollingTransport extends Transport {
         this.onClosed();
         return;
       }
-      this.emit('packet', packet);
+      this.listener?.onTransportPacket(packet);
     }
   }
 
-  send(packets: Packet[], compress = true): void {
+  send(packets: Packet[], compress = true, written?: WrittenCallback): void {
     const res = this.pollResponse;
     if (res === undefined) return;
     const encoding = this.pollEncoding;
@@ -204,7 +204,7 @@ export class PollingTransport extends Transport {
       (encoding === 'gzip' ? gzip : deflate)(payload, { level: compression.level }, (error, body) => {
         if (error) respondPayload(res, payload, length);
         else respondPayload(res, body, body.length, encoding);
-        this.emit('drain');
+        written?.();
       });
       return;
     }
@@ -213,7 +213,7 @@ export class PollingTransport extends Transport {
       this.finishClose();
       return;
     }
-    this.emit('drain');
+    written?.();
   }
 
   private releasePoll(): void {

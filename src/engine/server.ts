@@ -124,6 +124,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         this.options.allowUpgrades && this.options.transports.includes(TransportName.WebSocket)
           ? [TransportName.WebSocket]
           : [],
+      release: (socket) => {
+        if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
+      },
     };
   }
 
@@ -329,7 +332,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private register(id: string, req: IncomingMessage, transport: Transport): EngineSocket {
     const socket = new EngineSocket(id, req, transport, this.settings);
     this.clients.set(id, socket);
-    socket.once('close', () => this.clients.delete(id));
     return socket;
   }
 

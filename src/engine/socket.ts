@@ -11,7 +11,9 @@ import {
 } from '../protocol/engine-io/index.js';
 import { TransportName } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
-import type { Transport, TransportError } from './transport.js';
+import type { PreparedMessage } from './prepared-message.js';
+import type { Transport, TransportError, TransportListener, WrittenCallback } from './transport.js';
+import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
 
 /** Why a session closed, worded as the reference Engine.IO server words it. */
 export const CloseReason = {
@@ -71,9 +73,14 @@ export interface SessionSettings {
   readonly maxPayload: number;
   /** Transports a polling session may upgrade to. */
   readonly upgrades: readonly TransportName[];
+  /** Called as a session closes, before its `close` event, so the server forgets it. */
+  readonly release: (socket: EngineSocket) => void;
 }
 
-type Callback = () => void;
+/** The heartbeat timer's one handler for every session (Engine.IO protocol v4, "Heartbeat"). */
+function onHeartbeatDue(socket: EngineSocket): void {
+  socket.heartbeatDue();
+}
 
 /**
  * One Engine.IO session: a client, identified by its `sid`, over whichever transport it currently
@@ -87,7 +94,7 @@ type Callback = () => void;
  *   socket.on('close', (reason) => console.log(socket.id, 'closed:', reason));
  * });
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> {
+export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportListener, UpgradingSession {
   /** The session id (`sid`). */
   readonly id: string;
   /** The request that opened the session. */
@@ -99,19 +106,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private state: EngineSocketState = 'opening';
   private transport: Transport;
-  private detachTransport: Callback = () => {};
   private readonly settings: SessionSettings;
-  private writeBuffer: Packet[] = [];
+  /*
+   * Packets waiting for the transport, created when needed: a WebSocket session writes each packet
+   * as it comes, so these stay empty for its whole life.
+   */
+  private writeBuffer: Packet[] | undefined;
   private compressBuffer = false;
-  private pendingCallbacks: Callback[] = [];
-  /** Callbacks of each batch handed to the transport, in order; the transport's `drain` releases one. */
-  private sentCallbacks: Callback[][] = [];
+  private pendingCallbacks: WrittenCallback[] | undefined;
   private flushScheduled = false;
-  private pingIntervalTimer: NodeJS.Timeout | undefined;
-  private pingTimeoutTimer: NodeJS.Timeout | undefined;
+  /** One timer for the heartbeat: until the next ping, then until its pong is due. */
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private awaitingPong = false;
   private pingTimeoutExtended = false;
-  private upgradeState: 'none' | 'upgrading' | 'probed' | 'upgraded' = 'none';
-  private cancelUpgrade: Callback | undefined;
+  private probe: UpgradeProbe | undefined;
+  private upgraded = false;
   /** The reason to report once the transport this socket is closing has closed. */
   private closeReason: CloseReason | undefined;
 
@@ -123,7 +132,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.settings = settings;
     this.transport = transport;
-    this.attach(transport);
+    transport.listener = this;
     this.state = 'open';
     this.sendPacket(
       openPacket({
@@ -134,7 +143,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         maxPayload: settings.maxPayload,
       }),
     );
-    this.schedulePing();
+    this.armHeartbeat(settings.pingInterval);
   }
 
   /** The name of the transport the session currently uses. */
@@ -147,15 +156,25 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     return this.state;
   }
 
-  /** Whether a packet sent now would be written at once rather than buffered. */
+  /**
+   * Whether a packet sent now would go out at once rather than wait behind others (in the
+   * session's buffer, for the next poll, or behind bytes the operating system has not taken).
+   * Volatile packets are dropped when it is false.
+   */
   get writable(): boolean {
-    return this.state === 'open' && this.transport.writable;
+    return this.state === 'open' && this.writeBuffer === undefined && this.transport.writable && this.transport.backlog === 0;
+  }
+
+  /** @internal Whether the session has closed. */
+  get closed(): boolean {
+    return this.state === 'closed';
   }
 
   /**
-   * Sends one message packet. Packets sent in the same tick go out together: in one polling
-   * response, or in one write of WebSocket frames. `callback` runs once the packet has been written
-   * to the transport. Ignored once the session is closing.
+   * Sends one message packet. Over WebSocket it is written at once (the frames of one tick leave
+   * in one system call); over polling, packets sent in the same tick go out in one response.
+   * `callback` runs once the packet has been written to the transport. Ignored once the session is
+   * closing.
    *
    * @example
    * socket.send('hello');
@@ -166,13 +185,28 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /**
+   * Sends a message encoded once for many sessions (see {@link PreparedMessage}); a broadcast
+   * costs each WebSocket session one write of shared bytes.
+   */
+  sendPrepared(message: PreparedMessage, callback?: () => void): void {
+    if (this.state !== 'open') return;
+    this.emit('packetCreate', message.packet);
+    if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
+      this.transport.sendPrepared(message, callback);
+      this.emit('drain');
+      return;
+    }
+    this.buffer(message.packet, message.compress, callback);
+  }
+
+  /**
    * Closes the session once the packets already buffered are written; `close` is emitted with
    * "forced close".
    */
   close(): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
-    if (this.writeBuffer.length > 0) {
+    if (this.writeBuffer !== undefined) {
       this.once('drain', () => this.closeTransport(CloseReason.ForcedClose));
       this.scheduleFlush();
       return;
@@ -200,7 +234,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** @internal Whether a WebSocket may still be offered to this session as an upgrade. */
   get canUpgrade(): boolean {
-    return this.state === 'open' && this.upgradeState === 'none' && this.transport.name === TransportName.Polling;
+    return this.state === 'open' && this.probe === undefined && !this.upgraded && this.transport.name === TransportName.Polling;
   }
 
   /**
@@ -208,103 +242,52 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    * answers the `probe` ping, ends the held poll with a noop, and switches on the `upgrade` packet.
    */
   upgradeTo(candidate: Transport): void {
-    this.upgradeState = 'upgrading';
-    const timer = setTimeout(() => fail(), this.settings.upgradeTimeout);
-    const onPacket = (packet: Packet): void => {
-      if (packet.type === PacketType.Ping && packet.data === 'probe' && this.upgradeState === 'upgrading') {
-        candidate.send([{ type: PacketType.Pong, data: 'probe' }], false);
-        this.upgradeState = 'probed';
-        this.emit('upgrading', candidate.name);
-        this.endPollForUpgrade();
-      } else if (packet.type === PacketType.Upgrade && this.state !== 'closed') {
-        cleanup();
-        this.switchTo(candidate);
-      } else {
-        fail();
-      }
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      candidate.off('packet', onPacket);
-      candidate.off('parseError', fail);
-      candidate.off('error', fail);
-      candidate.off('close', fail);
-      this.cancelUpgrade = undefined;
-      if (this.upgradeState !== 'upgraded') this.upgradeState = 'none';
-    };
-    function fail(): void {
-      cleanup();
-      candidate.close();
-    }
-    candidate.on('packet', onPacket);
-    candidate.on('parseError', fail);
-    candidate.on('error', fail);
-    candidate.on('close', fail);
-    this.cancelUpgrade = fail;
+    this.probe = new UpgradeProbe(this, candidate, this.settings.upgradeTimeout);
   }
 
-  private switchTo(next: Transport): void {
+  /** @internal */
+  probeAnswered(candidate: Transport): void {
+    this.emit('upgrading', candidate.name);
+    this.endPollForUpgrade();
+  }
+
+  /** @internal */
+  probeEnded(): void {
+    this.probe = undefined;
+  }
+
+  /** @internal */
+  upgradeRequested(candidate: Transport): void {
     const previous = this.transport;
-    this.upgradeState = 'upgraded';
-    // Let go of the old transport before it closes, so its 'close' does not end the session.
-    this.detachTransport();
+    this.upgraded = true;
+    // Let go of the old transport before it closes, so its close does not end the session.
+    previous.listener = undefined;
     previous.discard();
     previous.close();
-    this.transport = next;
-    this.attach(next);
+    this.transport = candidate;
+    candidate.listener = this;
     // A ping that went out on the old transport may have its pong come back on the new one late.
-    if (this.pingTimeoutTimer !== undefined) this.resetPingTimeout();
-    this.emit('upgrade', next.name);
+    if (this.awaitingPong) this.armHeartbeat(this.settings.pingTimeout);
+    this.emit('upgrade', candidate.name);
     this.flush();
     if (this.state === 'closing') this.closeTransport(CloseReason.ForcedClose);
   }
 
   /** Protocol v4, "Upgrade": the server MUST end a pending GET with a noop so the client can pause. */
   private endPollForUpgrade(): void {
-    if (this.upgradeState === 'probed' && this.transport.name === TransportName.Polling && this.transport.writable) {
-      this.sendOnTransport([{ type: PacketType.Noop }], false);
+    if (this.probe?.probed === true && this.transport.name === TransportName.Polling && this.transport.writable) {
+      this.transport.send([{ type: PacketType.Noop }], false);
     }
   }
 
-  private attach(transport: Transport): void {
-    const onPacket = (packet: Packet): void => this.onPacket(packet);
-    const onReady = (): void => {
-      this.flush();
-      this.endPollForUpgrade();
-    };
-    const onDrain = (): void => {
-      const callbacks = this.sentCallbacks.shift();
-      if (callbacks !== undefined) for (const callback of callbacks) callback();
-    };
-    const onError = (error: TransportError): void => {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-      this.onClose(CloseReason.TransportError, error);
-    };
-    const onParseError = (error: EngineIOParseError): void => this.onClose(CloseReason.ParseError, error);
-    const onClose = (): void => this.onClose(this.closeReason ?? CloseReason.TransportClose);
-    transport.on('packet', onPacket);
-    transport.on('ready', onReady);
-    transport.on('drain', onDrain);
-    transport.on('error', onError);
-    transport.on('parseError', onParseError);
-    transport.on('close', onClose);
-    this.detachTransport = () => {
-      transport.off('packet', onPacket);
-      transport.off('ready', onReady);
-      transport.off('drain', onDrain);
-      transport.off('error', onError);
-      transport.off('parseError', onParseError);
-      transport.off('close', onClose);
-    };
-  }
-
-  private onPacket(packet: Packet): void {
+  /** @internal */
+  onTransportPacket(packet: Packet): void {
     if (this.state !== 'open') return;
     this.emit('packet', packet);
     // Any traffic while a pong is awaited proves the client alive, but extends the wait only once:
     // a large payload may delay the pong behind it (as the reference server allows).
-    if (this.pingTimeoutTimer !== undefined && !this.pingTimeoutExtended && packet.type !== PacketType.Pong) {
-      this.pingTimeoutTimer.refresh();
+    if (this.awaitingPong && !this.pingTimeoutExtended && packet.type !== PacketType.Pong) {
+      this.heartbeatTimer?.refresh();
       this.pingTimeoutExtended = true;
     }
     switch (packet.type) {
@@ -312,9 +295,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         this.emit('message', typeof packet.data === 'string' ? packet.data : asBuffer(packet.data));
         break;
       case PacketType.Pong:
-        clearTimeout(this.pingTimeoutTimer);
-        this.pingTimeoutTimer = undefined;
-        this.schedulePing();
+        if (!this.awaitingPong) break;
+        this.awaitingPong = false;
+        this.armHeartbeat(this.settings.pingInterval);
         this.emit('heartbeat');
         break;
       case PacketType.Ping:
@@ -327,26 +310,62 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  private schedulePing(): void {
-    clearTimeout(this.pingIntervalTimer);
-    this.pingIntervalTimer = setTimeout(() => {
-      this.pingTimeoutExtended = false;
-      this.sendPacket({ type: PacketType.Ping });
-      this.resetPingTimeout();
-    }, this.settings.pingInterval);
+  /** @internal */
+  onTransportReady(): void {
+    this.flush();
+    this.endPollForUpgrade();
   }
 
-  private resetPingTimeout(): void {
-    clearTimeout(this.pingTimeoutTimer);
-    this.pingTimeoutTimer = setTimeout(() => this.onClose(CloseReason.PingTimeout), this.settings.pingTimeout);
+  /** @internal */
+  onTransportError(error: TransportError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.onClose(CloseReason.TransportError, error);
   }
 
-  private sendPacket(packet: Packet, compress = true, callback?: Callback): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
+  /** @internal */
+  onTransportParseError(error: EngineIOParseError): void {
+    this.onClose(CloseReason.ParseError, error);
+  }
+
+  /** @internal */
+  onTransportClose(): void {
+    this.onClose(this.closeReason ?? CloseReason.TransportClose);
+  }
+
+  /** @internal The heartbeat timer fired: time to ping, or the pong is overdue. */
+  heartbeatDue(): void {
+    this.heartbeatTimer = undefined;
+    if (this.awaitingPong) {
+      this.onClose(CloseReason.PingTimeout);
+      return;
+    }
+    this.awaitingPong = true;
+    this.pingTimeoutExtended = false;
+    this.sendPacket({ type: PacketType.Ping });
+    this.armHeartbeat(this.settings.pingTimeout);
+  }
+
+  private armHeartbeat(delay: number): void {
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = setTimeout(onHeartbeatDue, delay, this);
+  }
+
+  private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
+    if (this.state !== 'open') return;
     this.emit('packetCreate', packet);
-    this.writeBuffer.push(packet);
+    if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
+      this.transport.send([packet], compress, callback);
+      this.emit('drain');
+      return;
+    }
+    this.buffer(packet, compress, callback);
+  }
+
+  /** Keeps a packet for the next batch: the next poll, or the transport an upgrade moves to. */
+  private buffer(packet: Packet, compress: boolean, callback: WrittenCallback | undefined): void {
+    (this.writeBuffer ??= []).push(packet);
     if (compress) this.compressBuffer = true;
-    if (callback !== undefined) this.pendingCallbacks.push(callback);
+    if (callback !== undefined) (this.pendingCallbacks ??= []).push(callback);
     this.scheduleFlush();
   }
 
@@ -361,20 +380,15 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   private flush(): void {
-    if (this.state === 'closed' || !this.transport.writable || this.writeBuffer.length === 0) return;
     const batch = this.writeBuffer;
+    if (this.state === 'closed' || !this.transport.writable || batch === undefined) return;
     const callbacks = this.pendingCallbacks;
     const compress = this.compressBuffer;
-    this.writeBuffer = [];
-    this.pendingCallbacks = [];
+    this.writeBuffer = undefined;
+    this.pendingCallbacks = undefined;
     this.compressBuffer = false;
-    this.sendOnTransport(batch, compress, callbacks);
+    this.transport.send(batch, compress, callbacks && (() => callbacks.forEach((callback) => callback())));
     this.emit('drain');
-  }
-
-  private sendOnTransport(packets: Packet[], compress: boolean, callbacks: Callback[] = []): void {
-    this.sentCallbacks.push(callbacks);
-    this.transport.send(packets, compress);
   }
 
   private closeTransport(reason: CloseReason): void {
@@ -385,18 +399,16 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.pingIntervalTimer);
-    clearTimeout(this.pingTimeoutTimer);
-    this.pingIntervalTimer = undefined;
-    this.pingTimeoutTimer = undefined;
-    this.cancelUpgrade?.();
-    this.writeBuffer = [];
-    this.pendingCallbacks = [];
-    this.sentCallbacks = [];
-    this.detachTransport();
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    this.probe?.fail();
+    this.writeBuffer = undefined;
+    this.pendingCallbacks = undefined;
+    this.transport.listener = undefined;
     // The session is over: a held poll still gets the close packet, but nothing waits for another.
     this.transport.discard();
     this.transport.close();
+    this.settings.release(this);
     this.emit('close', reason, description);
   }
 }

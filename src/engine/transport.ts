@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type { EngineIOParseError, Packet } from '../protocol/engine-io/index.js';
 import type { TransportName } from './options.js';
+import type { PreparedMessage } from './prepared-message.js';
 
 /** Why a transport failed, with what the peer or the socket did. */
 export class TransportError extends Error {
@@ -13,45 +13,70 @@ export class TransportError extends Error {
   }
 }
 
-/** Events a transport reports to the session that owns it. */
-export interface TransportEvents {
+/**
+ * The one party a transport reports to: the session that owns it, or the upgrade probe trying it.
+ * A plain interface rather than events, so a connection holds no listener table and no closures.
+ */
+export interface TransportListener {
   /** A packet arrived. */
-  packet: [packet: Packet];
+  onTransportPacket(packet: Packet): void;
   /** The peer sent something that is not Engine.IO. */
-  parseError: [error: EngineIOParseError];
-  /** The transport can take the next batch of packets. */
-  ready: [];
-  /** The last batch handed to `send` has been written. */
-  drain: [];
+  onTransportParseError(error: EngineIOParseError): void;
+  /** The transport can take the next batch of packets (a poll arrived). */
+  onTransportReady(): void;
   /** The connection failed; the session closes with "transport error". */
-  error: [error: TransportError];
+  onTransportError(error: TransportError): void;
   /** The transport is closed, by the peer or by `close()`. */
-  close: [];
+  onTransportClose(): void;
 }
 
+/** Called once a batch of packets has been written. */
+export type WrittenCallback = () => void;
+
 /**
- * What a session needs from a transport: it takes batches of packets when `writable`, reports
- * packets, readiness and failures, and closes. Polling and WebSocket implement it.
+ * What a session needs from a transport: it takes packets when `writable`, reports packets,
+ * readiness and failures to its {@link TransportListener}, and closes. Polling and WebSocket
+ * implement it.
  */
-export abstract class Transport extends EventEmitter<TransportEvents> {
+export abstract class Transport {
   /** The wire name, as in the `transport` query parameter. */
   abstract readonly name: TransportName;
+  /**
+   * Whether packets handed over now are written as they come (WebSocket, which batches a tick's
+   * frames itself) rather than gathered into the next response (polling).
+   */
+  abstract readonly immediate: boolean;
   /** Whether `send` may be called now. */
   writable = false;
+  /** Who hears about packets, readiness, errors and closing; `undefined` once let go. */
+  listener: TransportListener | undefined;
   /** Closing or closed transports accept no packets. */
   protected state: 'open' | 'closing' | 'closed' = 'open';
   /** Set when the session moved to another transport: closing must not disturb the peer. */
   protected discarded = false;
 
-  /** Writes one batch of packets; only call while `writable`. `compress` allows compressing it. */
-  abstract send(packets: Packet[], compress: boolean): void;
+  /**
+   * Writes one batch of packets; only call while `writable`. `compress` allows compressing it;
+   * `written` runs once the batch is on its way.
+   */
+  abstract send(packets: Packet[], compress: boolean, written?: WrittenCallback): void;
+
+  /** Writes a message encoded once for many sessions; a transport that cannot share bytes sends its packet. */
+  sendPrepared(message: PreparedMessage, written?: WrittenCallback): void {
+    this.send([message.packet], message.compress, written);
+  }
+
+  /** Bytes handed over but not yet taken by the operating system (a volatile packet waits for none). */
+  get backlog(): number {
+    return 0;
+  }
 
   /** Marks the transport as replaced by an upgrade. */
   discard(): void {
     this.discarded = true;
   }
 
-  /** Starts closing; `close` is emitted once done. */
+  /** Starts closing; the listener hears `onTransportClose` once done. */
   close(): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
@@ -65,12 +90,12 @@ export abstract class Transport extends EventEmitter<TransportEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.writable = false;
-    this.emit('close');
+    this.listener?.onTransportClose();
   }
 
   /** Reports a failure; the session closes the transport in response. */
   protected onError(message: string, description?: unknown): void {
     // A transport the session has let go of may still fail; nobody needs to hear about it then.
-    if (this.listenerCount('error') > 0) this.emit('error', new TransportError(message, description));
+    this.listener?.onTransportError(new TransportError(message, description));
   }
 }

@@ -3,10 +3,11 @@ import { Opcode, frameHeaderSize, writeFrameHeader } from '../protocol/index.js'
 import { PacketType, decodePacket, encodePacket, type Packet } from '../protocol/engine-io/index.js';
 import type { WebSocket } from '../ws/index.js';
 import { TransportName } from './options.js';
-import { Transport } from './transport.js';
+import type { PreparedMessage } from './prepared-message.js';
+import { Transport, type WrittenCallback } from './transport.js';
 
-/** Encodes a batch of packets as consecutive unmasked server frames (RFC 6455 §5.2) in one buffer. */
-function encodeBatch(packets: readonly Packet[]): Buffer {
+/** Encodes packets as consecutive unmasked server frames (RFC 6455 §5.2) in one buffer. */
+export function encodeFrames(packets: readonly Packet[]): Buffer {
   const payloads: (string | Uint8Array)[] = [];
   const lengths: number[] = [];
   let size = 0;
@@ -17,72 +18,113 @@ function encodeBatch(packets: readonly Packet[]): Buffer {
     lengths.push(length);
     size += frameHeaderSize(length, false) + length;
   }
-  const batch = Buffer.allocUnsafe(size);
+  const frames = Buffer.allocUnsafe(size);
   let offset = 0;
   for (let i = 0; i < payloads.length; i++) {
     const payload = payloads[i]!;
     const length = lengths[i]!;
-    offset = writeFrameHeader(batch, offset, typeof payload === 'string' ? Opcode.Text : Opcode.Binary, length);
-    if (typeof payload === 'string') batch.write(payload, offset, length, 'utf8');
-    else batch.set(payload, offset);
+    offset = writeFrameHeader(frames, offset, typeof payload === 'string' ? Opcode.Text : Opcode.Binary, length);
+    if (typeof payload === 'string') frames.write(payload, offset, length, 'utf8');
+    else frames.set(payload, offset);
     offset += length;
   }
-  return batch;
+  return frames;
+}
+
+/*
+ * The WebSocket's events reach their transport through one set of module-level listeners (the
+ * emitter calls them with the WebSocket as `this`) instead of three closures per connection.
+ */
+const transports = new WeakMap<WebSocket, WebSocketTransport>();
+
+function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  transports.get(this)?.receive(data, isBinary);
+}
+
+function onSocketClose(this: WebSocket): void {
+  transports.get(this)?.socketClosed();
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  transports.get(this)?.socketFailed(error);
+}
+
+/** Runs `written` only for a write that succeeded: a failed one closes the transport instead. */
+function onlyOnSuccess(written: WrittenCallback | undefined): ((error?: Error | null) => void) | undefined {
+  return written === undefined ? undefined : (error) => (error ? undefined : written());
 }
 
 /**
  * The WebSocket transport (Engine.IO protocol v4, "Transports › WebSocket"): each packet is one
- * frame, text packets as text frames, binary messages as binary frames with no prefix.
+ * frame, text packets as text frames, binary messages as binary frames with no prefix. Packets are
+ * written as they come; the WebSocket gathers the frames of one tick into one system call.
  */
 export class WebSocketTransport extends Transport {
   readonly name = TransportName.WebSocket;
-  private readonly afterWrite = (error?: Error | null): void => {
-    if (error) {
-      this.onError('write error', error);
-      return;
-    }
-    if (this.state !== 'open') return;
-    this.writable = true;
-    this.emit('drain');
-    this.emit('ready');
-  };
-  private readonly afterPartialWrite = (error?: Error | null): void => {
-    if (error) this.onError('write error', error);
-  };
+  readonly immediate = true;
 
   constructor(private readonly socket: WebSocket) {
     super();
     this.writable = true;
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (this.state !== 'open') return;
-      // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
-      const result = decodePacket(isBinary ? data : data.toString('utf8'));
-      if (!result.ok) this.emit('parseError', result.error);
-      else if (result.value.type === PacketType.Close) this.close();
-      else this.emit('packet', result.value);
-    });
-    socket.once('close', () => this.onClosed());
-    // Errors are followed by 'close'; report them first so the session can tell why.
-    socket.on('error', (error: Error) => this.onError('websocket error', error));
+    transports.set(socket, this);
+    socket.on('message', onSocketMessage);
+    // Errors are followed by 'close'; they come first so the session can tell why.
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  /** Bytes the WebSocket holds that the operating system has not taken yet. */
+  override get backlog(): number {
+    return this.socket.bufferedAmount;
   }
 
   /**
-   * Writes the batch. Without compression the frames are encoded together and written at once;
-   * with permessage-deflate each packet goes through `send` so it can be compressed.
+   * Writes the packets. Without compression their frames are encoded together and written at
+   * once; with permessage-deflate each packet goes through `send` so it can be compressed.
    */
-  send(packets: Packet[], compress: boolean): void {
-    if (packets.length === 0) return;
-    this.writable = false;
-    if (this.socket.extensions === '' && this.socket.sendFrame(encodeBatch(packets), this.afterWrite)) return;
-    for (let i = 0; i < packets.length; i++) {
-      const payload = encodePacket(packets[i]!);
-      const last = i === packets.length - 1;
-      this.socket.send(
-        typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-        { binary: typeof payload !== 'string', compress },
-        last ? this.afterWrite : this.afterPartialWrite,
-      );
+  override send(packets: Packet[], compress: boolean, written?: WrittenCallback): void {
+    if (packets.length === 0) {
+      written?.();
+      return;
     }
+    if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written))) return;
+    for (let i = 0; i < packets.length; i++) this.sendCompressible(packets[i]!, compress, i === packets.length - 1 ? written : undefined);
+  }
+
+  /** Writes a message encoded once for many sessions: the same frame bytes go to every socket. */
+  override sendPrepared(message: PreparedMessage, written?: WrittenCallback): void {
+    if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written))) return;
+    this.sendCompressible(message.packet, message.compress, written);
+  }
+
+  /** @internal A message from the WebSocket. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.state !== 'open') return;
+    // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
+    const result = decodePacket(isBinary ? data : data.toString('utf8'));
+    if (!result.ok) this.listener?.onTransportParseError(result.error);
+    else if (result.value.type === PacketType.Close) this.close();
+    else this.listener?.onTransportPacket(result.value);
+  }
+
+  /** @internal The WebSocket closed. */
+  socketClosed(): void {
+    transports.delete(this.socket);
+    this.onClosed();
+  }
+
+  /** @internal The WebSocket failed; its close follows. */
+  socketFailed(error: Error): void {
+    this.onError('websocket error', error);
+  }
+
+  private sendCompressible(packet: Packet, compress: boolean, written: WrittenCallback | undefined): void {
+    const payload = encodePacket(packet);
+    this.socket.send(
+      typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      { binary: typeof payload !== 'string', compress },
+      onlyOnSuccess(written),
+    );
   }
 
   protected doClose(): void {

@@ -1,4 +1,5 @@
 import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/index.js';
+import { PreparedMessage } from '../engine/index.js';
 import { Decoder, PacketType, type Packet } from '../protocol/socket-io/index.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import type { EngineConnection } from './engine-port.js';
@@ -8,6 +9,44 @@ import type { Socket } from './socket.js';
 // Shared per-write options: the broadcast path allocates nothing per recipient.
 const COMPRESSION = Object.freeze({ compress: true });
 const NO_COMPRESSION = Object.freeze({ compress: false });
+
+/*
+ * The connection's events reach their client through one pair of module-level listeners (the
+ * engine calls them with the connection as `this`) rather than two bound functions per client.
+ */
+const clientsByConnection = new WeakMap<EngineConnection, Client>();
+
+function onConnectionMessage(this: EngineConnection, data: string | Buffer): void {
+  clientsByConnection.get(this)?.onMessage(data);
+}
+
+function onConnectionClose(this: EngineConnection, reason: string, description?: unknown): void {
+  clientsByConnection.get(this)?.onEngineClose(reason, description);
+}
+
+/*
+ * A broadcast hands the same wire chunks to every recipient in turn, so the messages prepared for
+ * the first recipient serve all the others: each WebSocket client then writes the same frame
+ * bytes. One entry is enough, and it is let go of once the current job is done.
+ */
+let preparedFor: WireChunks | undefined;
+let preparedCompressed = false;
+let prepared: PreparedMessage[] = [];
+
+function preparedMessages(chunks: WireChunks, compress: boolean): PreparedMessage[] {
+  if (preparedFor === chunks && preparedCompressed === compress) return prepared;
+  if (preparedFor === undefined) queueMicrotask(forgetPrepared);
+  preparedFor = chunks;
+  preparedCompressed = compress;
+  const options = compress ? COMPRESSION : NO_COMPRESSION;
+  prepared = chunks.map((chunk) => new PreparedMessage(chunk, options));
+  return prepared;
+}
+
+function forgetPrepared(): void {
+  preparedFor = undefined;
+  prepared = [];
+}
 
 /**
  * One Engine.IO connection and the Socket.IO sockets multiplexed over it (one per namespace).
@@ -20,9 +59,13 @@ export class Client {
   /** The server that accepted the connection. */
   readonly server: Server;
   private readonly decoder: Decoder;
-  private readonly sockets = new Map<string, Socket>();
-  private readonly nsps = new Map<string, Socket>();
-  private readonly connecting = new Set<string>();
+  /**
+   * The client's sockets, one per namespace. A list rather than a map: a client joins one or a few
+   * namespaces, and an idle client should cost little memory.
+   */
+  private sockets: Socket[] = [];
+  /** Namespaces whose CONNECT is being handled (middlewares may take a while). */
+  private connecting: string[] | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
@@ -31,14 +74,13 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.decoder = new Decoder({ maxAttachments: server.maxAttachments, maxNestingDepth: server.maxNestingDepth });
-    this.onMessage = this.onMessage.bind(this);
-    this.onEngineClose = this.onEngineClose.bind(this);
-    conn.on('message', this.onMessage);
-    conn.on('close', this.onEngineClose);
+    clientsByConnection.set(conn, this);
+    conn.on('message', onConnectionMessage);
+    conn.on('close', onConnectionClose);
     // A client that never joins a namespace holds a session for nothing: close it after connectTimeout.
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
-      if (this.nsps.size === 0) this.close();
+      if (this.sockets.length === 0) this.close();
     }, server.connectTimeout);
   }
 
@@ -55,18 +97,23 @@ export class Client {
     for (const chunk of chunks) this.conn.send(chunk, options);
   }
 
+  /** @internal Writes a packet encoded once for many clients (a broadcast), sharing its frames. */
+  deliverToEngine(chunks: WireChunks, flags: BroadcastFlags): void {
+    if (!this.isOpen) return;
+    if (flags.volatile && this.conn.writable === false) return;
+    for (const message of preparedMessages(chunks, flags.compress !== false)) this.conn.sendPrepared(message);
+  }
+
   /** @internal A socket left its namespace. */
   remove(socket: Socket): void {
-    if (this.sockets.get(socket.id) !== socket) return;
-    this.sockets.delete(socket.id);
-    this.nsps.delete(socket.nsp.name);
+    const index = this.sockets.indexOf(socket);
+    if (index !== -1) this.sockets.splice(index, 1);
   }
 
   /** @internal Disconnects every namespace, then closes the connection (`socket.disconnect(true)`). */
   disconnectAll(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
-    this.sockets.clear();
-    this.nsps.clear();
+    for (const socket of [...this.sockets]) socket.disconnect();
+    this.sockets = [];
     this.close();
   }
 
@@ -78,7 +125,8 @@ export class Client {
     this.conn.close();
   }
 
-  private onMessage(data: string | Buffer): void {
+  /** @internal A message from the connection. */
+  onMessage(data: string | Buffer): void {
     let packet: Packet | undefined;
     try {
       packet = this.decoder.add(data);
@@ -90,9 +138,9 @@ export class Client {
   }
 
   private onPacket(packet: Packet): void {
-    const socket = this.nsps.get(packet.nsp);
+    const socket = this.socketIn(packet.nsp);
     if (!socket && packet.type === PacketType.Connect) {
-      if (this.connecting.has(packet.nsp)) return;
+      if (this.connecting?.includes(packet.nsp)) return;
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
@@ -105,18 +153,22 @@ export class Client {
     this.close();
   }
 
+  private socketIn(namespace: string): Socket | undefined {
+    for (const socket of this.sockets) if (socket.nsp.name === namespace) return socket;
+    return undefined;
+  }
+
   private connect(name: string, auth: Record<string, unknown>): void {
-    this.connecting.add(name);
+    (this.connecting ??= []).push(name);
     const join = (namespaceName: string): void => {
       const nsp = this.server.of(namespaceName);
       void nsp
         .add(this, auth, (socket) => {
-          this.sockets.set(socket.id, socket);
-          this.nsps.set(name, socket);
+          this.sockets.push(socket);
           if (this.connectTimer) clearTimeout(this.connectTimer);
           this.connectTimer = undefined;
         })
-        .finally(() => this.connecting.delete(name));
+        .finally(() => this.connected(name));
     };
     if (this.server.hasNamespace(name)) {
       join(name);
@@ -127,7 +179,7 @@ export class Client {
         join(name);
         return;
       }
-      this.connecting.delete(name);
+      this.connected(name);
       if (!this.isOpen) return;
       // Socket.IO protocol v5: an unknown namespace is refused with CONNECT_ERROR, the connection stays.
       this.writeToEngine(
@@ -137,23 +189,33 @@ export class Client {
     });
   }
 
+  /** The CONNECT of `name` has been handled, accepted or not. */
+  private connected(name: string): void {
+    const connecting = this.connecting;
+    if (connecting === undefined) return;
+    const index = connecting.indexOf(name);
+    if (index !== -1) connecting.splice(index, 1);
+    if (connecting.length === 0) this.connecting = undefined;
+  }
+
   private onParseError(err: Error): void {
-    for (const socket of this.sockets.values()) socket.onError(err);
+    for (const socket of [...this.sockets]) socket.onError(err);
     if (!this.isOpen) return;
     this.onEngineClose(DisconnectReason.ParseError);
     this.conn.close();
   }
 
-  private onEngineClose(reason: string, description?: unknown): void {
+  /** @internal The connection closed (or is being closed with `reason`). */
+  onEngineClose(reason: string, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn.off('message', this.onMessage);
-    this.conn.off('close', this.onEngineClose);
+    clientsByConnection.delete(this.conn);
+    this.conn.off('message', onConnectionMessage);
+    this.conn.off('close', onConnectionClose);
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
-    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
-    this.sockets.clear();
-    this.nsps.clear();
+    for (const socket of [...this.sockets]) socket.onClose(reason, description);
+    this.sockets = [];
     this.decoder.reset();
   }
 }

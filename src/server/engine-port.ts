@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { PreparedMessage } from '../engine/index.js';
 
 /**
  * The part of an Engine.IO session the Socket.IO layer uses: one per client connection.
@@ -21,6 +22,8 @@ export interface EngineConnection {
   readonly writable?: boolean;
   /** Sends one Engine.IO message. */
   send(data: string | Buffer, options?: { compress?: boolean }, callback?: () => void): unknown;
+  /** Sends a message encoded once for many connections (a broadcast). */
+  sendPrepared(message: PreparedMessage, callback?: () => void): unknown;
   /** Closes the session (reason "forced close"). */
   close(): unknown;
   on(event: 'message', listener: (data: string | Buffer) => void): unknown;

@@ -37,7 +37,10 @@ function newSocketId(): SocketId {
   return randomBytes(15).toString('base64url');
 }
 
-function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
+/** No flags: what an emit without `timeout`, `volatile` or `compress` uses. */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
+function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, issued: number): Handshake {
   const request: IncomingMessage = conn.request;
   const url = request.url ?? '/';
   const queryIndex = url.indexOf('?');
@@ -45,11 +48,11 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   const tlsSocket = request.socket as { encrypted?: boolean } | undefined;
   return {
     headers: request.headers,
-    time: new Date().toString(),
+    time: new Date(issued).toString(),
     address: conn.remoteAddress ?? request.socket?.remoteAddress ?? '',
     xdomain: request.headers.origin !== undefined,
     secure: tlsSocket?.encrypted === true,
-    issued: Date.now(),
+    issued,
     url,
     query: { ...query },
     auth,
@@ -76,14 +79,10 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
 export class Socket extends EventEmitter implements AdapterSocket {
   /** Session id, also the name of the room the socket is always in. */
   readonly id: SocketId;
-  /** Details of the connection request and of the CONNECT packet. */
-  readonly handshake: Handshake;
   /** The namespace the socket belongs to. */
   readonly nsp: Namespace;
   /** The connection (shared by the client's sockets in every namespace). */
   readonly client: Client;
-  /** Free-form data, kept across a recovered disconnection and visible through `fetchSockets()`. */
-  data: Record<string, unknown> = {};
   /** Whether the socket is connected to its namespace. */
   connected = false;
   /** Whether the socket's state (id, rooms, data, missed packets) was restored from a previous session. */
@@ -92,8 +91,17 @@ export class Socket extends EventEmitter implements AdapterSocket {
   readonly pid: PrivateSessionId | undefined;
   /** Acknowledgements awaited from the client, by packet id; created with the first (most sockets never wait for one). */
   private acks: Map<number, AckCallback> | undefined;
-  private readonly fns: EventMiddleware[] = [];
-  private flags: BroadcastFlags = {};
+  /*
+   * What most sockets never use is created on first use, so an idle client costs little memory:
+   * event middlewares, flags of the next emit, `data`, and the handshake (built from the request
+   * and the CONNECT payload kept here).
+   */
+  private fns: EventMiddleware[] | undefined;
+  private flags: BroadcastFlags | undefined;
+  private ownData: Record<string, unknown> | undefined;
+  private builtHandshake: Handshake | undefined;
+  private readonly auth: Record<string, unknown>;
+  private readonly issued = Date.now();
   private anyListeners: AnyListener[] | undefined;
   private anyOutgoingListeners: AnyListener[] | undefined;
   private readonly pendingPackets: unknown[][] | undefined;
@@ -104,12 +112,12 @@ export class Socket extends EventEmitter implements AdapterSocket {
     super();
     this.nsp = nsp;
     this.client = client;
-    this.handshake = buildHandshake(client.conn, auth);
+    this.auth = auth;
     if (previousSession) {
       this.id = previousSession.sid;
       this.pid = previousSession.pid;
       this.adapter.addAll(this.id, new Set(previousSession.rooms));
-      this.data = (previousSession.data ?? {}) as Record<string, unknown>;
+      this.ownData = previousSession.data as Record<string, unknown> | undefined;
       this.pendingPackets = previousSession.missedPackets;
       this.recovered = true;
     } else {
@@ -117,6 +125,20 @@ export class Socket extends EventEmitter implements AdapterSocket {
       this.pid = nsp.recovery ? randomBytes(15).toString('base64url') : undefined;
       this.recovered = false;
     }
+  }
+
+  /** Details of the connection request and of the CONNECT packet. */
+  get handshake(): Handshake {
+    return (this.builtHandshake ??= buildHandshake(this.client.conn, this.auth, this.issued));
+  }
+
+  /** Free-form data, kept across a recovered disconnection and visible through `fetchSockets()`. */
+  get data(): Record<string, unknown> {
+    return (this.ownData ??= {});
+  }
+
+  set data(value: Record<string, unknown>) {
+    this.ownData = value;
   }
 
   /** The namespace's adapter. */
@@ -163,8 +185,8 @@ export class Socket extends EventEmitter implements AdapterSocket {
       this.registerAckCallback(id, last as AckCallback);
       packet.id = id;
     }
-    const flags = this.flags;
-    this.flags = {};
+    const flags = this.flags ?? NO_FLAGS;
+    this.flags = undefined;
     if (this.nsp.recovery) {
       // Through the adapter, so the packet gets an offset and is logged for replay after a drop.
       void this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
@@ -183,7 +205,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
    * const answer = await socket.timeout(2000).emitWithAck('question', 42);
    */
   emitWithAck(event: string, ...args: unknown[]): Promise<unknown> {
-    const withError = this.flags.timeout !== undefined;
+    const withError = this.flags?.timeout !== undefined;
     return new Promise((resolve, reject) => {
       args.push(
         withError
@@ -207,19 +229,19 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   /** Sets a timeout for the acknowledgement of the next emit; its callback then takes an error first. */
   timeout(ms: number): this {
-    this.flags.timeout = ms;
+    (this.flags ??= {}).timeout = ms;
     return this;
   }
 
   /** Marks the next emit as volatile: dropped if the connection cannot take it right now. */
   get volatile(): this {
-    this.flags.volatile = true;
+    (this.flags ??= {}).volatile = true;
     return this;
   }
 
   /** Sets whether the next emit is compressed. */
   compress(compress: boolean): this {
-    this.flags.compress = compress;
+    (this.flags ??= {}).compress = compress;
     return this;
   }
 
@@ -277,7 +299,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   /** Adds a middleware run for every incoming event of this socket. */
   use(fn: EventMiddleware): this {
-    this.fns.push(fn);
+    (this.fns ??= []).push(fn);
     return this;
   }
 
@@ -330,7 +352,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
   /** @internal Adapter port: writes a packet the adapter encoded once for every recipient. */
   deliver(packet: Packet, chunks: WireChunks, flags: BroadcastFlags): void {
     this.notifyOutgoingListeners(packet);
-    this.client.writeToEngine(chunks, flags);
+    this.client.deliverToEngine(chunks, flags);
   }
 
   /** @internal Adapter port: a broadcast with ack expects an ACK with `id` from this client. */
@@ -417,13 +439,13 @@ export class Socket extends EventEmitter implements AdapterSocket {
   }
 
   private newBroadcastOperator(): BroadcastOperator {
-    const flags = this.flags;
-    this.flags = {};
+    const flags = this.flags ?? {};
+    this.flags = undefined;
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
   }
 
   private registerAckCallback(id: number, ack: AckCallback): void {
-    const timeout = this.flags.timeout;
+    const timeout = this.flags?.timeout;
     const acks = (this.acks ??= new Map());
     if (timeout === undefined) {
       acks.set(id, ack);
@@ -455,6 +477,10 @@ export class Socket extends EventEmitter implements AdapterSocket {
 
   private dispatch(event: [string, ...unknown[]]): void {
     const fns = this.fns;
+    if (fns === undefined) {
+      this.emitToListeners(event);
+      return;
+    }
     let index = 0;
     const next = (err?: Error): void => {
       if (!this.connected) return;
@@ -463,16 +489,16 @@ export class Socket extends EventEmitter implements AdapterSocket {
         return;
       }
       const fn = fns[index++];
-      if (fn) {
-        fn(event, once(next));
-        return;
-      }
-      const name = event[0];
-      // An `error` event sent by the client must not throw for want of a listener.
-      if (name === 'error' && this.listenerCount('error') === 0) return;
-      super.emit(...event);
+      if (fn) fn(event, once(next));
+      else this.emitToListeners(event);
     };
     next();
+  }
+
+  private emitToListeners(event: [string, ...unknown[]]): void {
+    // An `error` event sent by the client must not throw for want of a listener.
+    if (event[0] === 'error' && this.listenerCount('error') === 0) return;
+    super.emit(...event);
   }
 
   private makeAck(id: number): AckCallback {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
+import type { PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
 import { delay, waitFor } from './helpers.js';
 
@@ -28,6 +29,10 @@ class FakeConnection extends EventEmitter implements EngineConnection {
 
   send(data: string | Buffer, options?: { compress?: boolean }): void {
     this.sent.push({ data, compress: options?.compress });
+  }
+
+  sendPrepared(message: PreparedMessage): void {
+    this.send(message.packet.data as string | Buffer, { compress: message.compress });
   }
 
   close(): void {
