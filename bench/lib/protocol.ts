@@ -45,7 +45,8 @@ export interface ServerReady {
 /** Requests a server process answers. */
 export type ServerRequest =
   | { readonly id: number; readonly type: 'cpu' }
-  | { readonly id: number; readonly type: 'memory' }
+  /** Memory after full collections; `settle` first waits for V8 to shrink its young generation (see collected-memory.ts). */
+  | { readonly id: number; readonly type: 'memory'; readonly settle?: boolean }
   | { readonly id: number; readonly type: 'connections' };
 
 /** Echo load: `connections` sockets, each keeping `window` messages of `size` bytes in flight. */

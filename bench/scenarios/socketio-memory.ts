@@ -31,7 +31,7 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
       {
         id: 'socketio-memory',
         title: 'Socket.IO memory per idle client',
-        description: `Server RSS and JS heap after a full GC with ${connections.toLocaleString('en-US')} idle clients (WebSocket transport, joined to the main namespace, answering heartbeats), minus the same before any client, divided by the count. A fresh server process per run; one raw-frame generator process.`,
+        description: `Server RSS and JS heap with ${connections.toLocaleString('en-US')} idle clients (WebSocket transport, joined to the main namespace, answering heartbeats), minus the same before any client, divided by the count; read after full GCs, once V8 has shrunk its young generation back to its start-up size as it does on an idle process (it grows it while the clients connect, by the same amount for every server). A fresh server process per run; one raw-frame generator process.`,
         metrics: METRICS,
       },
       [
@@ -47,7 +47,7 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
               const load: IdleClientsLoad = { kind: 'idle-clients', driver: 'raw', port: server.port, connections, localAddress: SOURCE_ADDRESS, concurrency: 100 };
               const { value: after } = await withLoads([generator!], [load], async () => {
                 if (!(await waitForConnections(server.child, connections, 30_000))) throw new Error(`the server never saw all ${connections} clients`);
-                return server.child.request<MemorySample>({ type: 'memory' });
+                return server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
               });
               return {
                 rssPerClient: (after.rss - before.rss) / connections,

@@ -33,7 +33,7 @@ serveRequests<ServerRequest>((request) => {
     case 'cpu':
       return cpuNow();
     case 'memory':
-      return collectedMemory();
+      return collectedMemory(request.settle);
     case 'connections':
       return server.connections();
   }

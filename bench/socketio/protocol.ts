@@ -20,7 +20,8 @@ export type TransportSet = 'websocket' | 'polling,websocket';
 /** Requests a Socket.IO server process answers (besides those of the WebSocket servers). */
 export type SocketIoServerRequest =
   | { readonly id: number; readonly type: 'cpu' }
-  | { readonly id: number; readonly type: 'memory' }
+  /** Memory after full collections; `settle` first waits for V8 to shrink its young generation (see collected-memory.ts). */
+  | { readonly id: number; readonly type: 'memory'; readonly settle?: boolean }
   | { readonly id: number; readonly type: 'connections' }
   /** Writes a heap snapshot to `path` after a full collection. */
   | { readonly id: number; readonly type: 'heap-snapshot'; readonly path: string }

@@ -24,7 +24,7 @@ serveRequests<SocketIoServerRequest>((request) => {
     case 'cpu':
       return cpuNow();
     case 'memory':
-      return collectedMemory();
+      return collectedMemory(request.settle);
     case 'connections':
       return server.connections();
     case 'heap-snapshot':

@@ -27,6 +27,7 @@ export {
   type EngineSocketEvents,
   type EngineSocketState,
 } from './socket.js';
+export { HandshakeRequest } from './handshake-request.js';
 export { PreparedMessage } from './prepared-message.js';
 export { TransportError } from './transport.js';
 export { EngineErrorCode } from '../protocol/engine-io/index.js';

@@ -11,6 +11,7 @@ import {
 } from '../protocol/engine-io/index.js';
 import { TransportName } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
+import { HandshakeRequest } from './handshake-request.js';
 import type { PreparedMessage } from './prepared-message.js';
 import type { Transport, TransportError, TransportListener, WrittenCallback } from './transport.js';
 import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
@@ -97,8 +98,8 @@ function onHeartbeatDue(socket: EngineSocket): void {
 export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportListener, UpgradingSession {
   /** The session id (`sid`). */
   readonly id: string;
-  /** The request that opened the session. */
-  readonly request: IncomingMessage;
+  /** What the session keeps of the request that opened it. */
+  readonly request: HandshakeRequest;
   /** The Engine.IO protocol revision of the session. */
   readonly protocol: typeof ENGINE_IO_PROTOCOL = ENGINE_IO_PROTOCOL;
   /** The client's address, as seen when the session opened. */
@@ -128,7 +129,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   constructor(id: string, request: IncomingMessage, transport: Transport, settings: SessionSettings) {
     super();
     this.id = id;
-    this.request = request;
+    this.request = new HandshakeRequest(request);
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.settings = settings;
     this.transport = transport;

@@ -1,6 +1,6 @@
 import { isValidWireCloseCode, CloseCode } from './close-codes.js';
 import { ErrorCode, WebSocketError } from './errors.js';
-import { applyMask } from './mask.js';
+import { applyMaskWord } from './mask.js';
 import { Opcode, isKnownOpcode } from './opcodes.js';
 import { Utf8Validator, isValidUtf8, type Utf8Check } from './utf8.js';
 
@@ -84,7 +84,8 @@ export class FrameParser {
   private opcode = 0;
   private fin = false;
   private masked = false;
-  private maskKey: Uint8Array | undefined;
+  /** The masking key of the frame being read, as a key word (see `maskKeyWord`). */
+  private maskKey = 0;
   private maskPhase = 0;
   private frameLength = 0;
   private remaining = 0;
@@ -183,11 +184,8 @@ export class FrameParser {
         : this.fail(ErrorCode.UnmaskedClientFrame, 'client frames must be masked');
     }
     if (masked) {
-      const key = (this.maskKey ??= new Uint8Array(4));
-      key[0] = bytes[p]!;
-      key[1] = bytes[p + 1]!;
-      key[2] = bytes[p + 2]!;
-      key[3] = bytes[p + 3]!;
+      // As a signed 32-bit value, which V8 keeps inline in the object rather than boxed.
+      this.maskKey = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
     }
     if (!isKnownOpcode(opcode)) return this.fail(ErrorCode.ReservedOpcode, `reserved opcode 0x${opcode.toString(16)}`);
 
@@ -227,7 +225,7 @@ export class FrameParser {
   private readPayload(chunk: Uint8Array, pos: number, end: number): number {
     const n = this.remaining <= end - pos ? this.remaining : end - pos;
     const piece = pos === 0 && n === end ? chunk : chunk.subarray(pos, pos + n);
-    if (this.masked) applyMask(piece, this.maskKey!, this.maskPhase);
+    if (this.masked) applyMaskWord(piece, this.maskKey, this.maskPhase);
     this.maskPhase = (this.maskPhase + n) & 3;
     this.remaining -= n;
 

@@ -8,20 +8,33 @@ const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /** Below this many bytes the word-at-a-time loop does not pay for creating its `Int32Array` view. */
 const WORD_LOOP_THRESHOLD = 256;
 
+/**
+ * A masking key as one number: byte `i` of the key in bits `8i`–`8i+7`. A parser keeps the key of
+ * the frame it is reading this way rather than in a 4-byte array (an object of its own per
+ * connection).
+ */
+export function maskKeyWord(maskKey: Uint8Array, offset = 0): number {
+  return (maskKey[offset]! | (maskKey[offset + 1]! << 8) | (maskKey[offset + 2]! << 16) | (maskKey[offset + 3]! << 24)) >>> 0;
+}
+
+/** The key word starting at position `phase` (0–3) of the key: rotated right by whole bytes. */
+function rotateKey(keyWord: number, phase: number): number {
+  const bits = (phase & 3) << 3;
+  return bits === 0 ? keyWord : ((keyWord >>> bits) | (keyWord << (32 - bits))) >>> 0;
+}
+
 /** The portable masking loop, for short payloads and for platforms without WebAssembly SIMD. */
-function applyMaskPortable(data: Uint8Array, maskKey: Uint8Array, phase: number): void {
+function applyMaskPortable(data: Uint8Array, keyWord: number, phase: number): void {
   const length = data.length;
   let i = 0;
+  let key = rotateKey(keyWord, phase);
   if (length >= WORD_LOOP_THRESHOLD) {
     // Walk bytes up to a 4-byte boundary of the underlying buffer, then XOR whole 32-bit words,
     // four at a time.
     const lead = (4 - (data.byteOffset & 3)) & 3;
-    for (; i < lead; i++) data[i]! ^= maskKey[(phase + i) & 3]!;
-    const k0 = maskKey[(phase + i) & 3]!;
-    const k1 = maskKey[(phase + i + 1) & 3]!;
-    const k2 = maskKey[(phase + i + 2) & 3]!;
-    const k3 = maskKey[(phase + i + 3) & 3]!;
-    const word = littleEndian ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24) : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
+    for (; i < lead; i++) data[i]! ^= (key >>> (i << 3)) & 0xff;
+    key = rotateKey(key, lead);
+    const word = littleEndian ? key | 0 : ((key & 0xff) << 24) | ((key & 0xff00) << 8) | ((key >>> 8) & 0xff00) | (key >>> 24);
     const words = (length - i) >>> 2;
     const view = new Int32Array(data.buffer, data.byteOffset + i, words);
     const unrolledEnd = words - 3;
@@ -36,10 +49,10 @@ function applyMaskPortable(data: Uint8Array, maskKey: Uint8Array, phase: number)
     i += words << 2;
   }
   // The tail (or a short payload): four bytes per step with the key bytes held in locals.
-  const k0 = maskKey[(phase + i) & 3]!;
-  const k1 = maskKey[(phase + i + 1) & 3]!;
-  const k2 = maskKey[(phase + i + 2) & 3]!;
-  const k3 = maskKey[(phase + i + 3) & 3]!;
+  const k0 = key & 0xff;
+  const k1 = (key >>> 8) & 0xff;
+  const k2 = (key >>> 16) & 0xff;
+  const k3 = key >>> 24;
   const quadEnd = length - 3;
   for (; i < quadEnd; i += 4) {
     data[i]! ^= k0;
@@ -114,13 +127,17 @@ const WASM = ((): { xor: (pointer: number, length: number, key: number) => void;
  * a payload that arrives in several pieces is unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, maskKey: Uint8Array, phase = 0): void {
+  applyMaskWord(data, maskKeyWord(maskKey), phase);
+}
+
+/** {@link applyMask} with the key given as a {@link maskKeyWord}. */
+export function applyMaskWord(data: Uint8Array, keyWord: number, phase = 0): void {
   const length = data.length;
-  if (WASM === undefined || length < WASM_THRESHOLD) return applyMaskPortable(data, maskKey, phase);
+  if (WASM === undefined || length < WASM_THRESHOLD) return applyMaskPortable(data, keyWord, phase);
   const { xor, memory } = WASM;
-  // WebAssembly memory is little-endian on every platform; slices are multiples of 16 bytes, so
-  // every slice starts at the same key position.
-  const key =
-    maskKey[phase & 3]! | (maskKey[(phase + 1) & 3]! << 8) | (maskKey[(phase + 2) & 3]! << 16) | (maskKey[(phase + 3) & 3]! << 24);
+  // WebAssembly memory is little-endian on every platform, like the key word; slices are
+  // multiples of 16 bytes, so every slice starts at the same key position.
+  const key = rotateKey(keyWord, phase) | 0;
   const whole = length & ~15;
   for (let offset = 0; offset < whole; offset += WASM_SLICE) {
     const size = Math.min(WASM_SLICE, whole - offset);
@@ -129,7 +146,7 @@ export function applyMask(data: Uint8Array, maskKey: Uint8Array, phase = 0): voi
     xor(0, size, key);
     slice.set(size === WASM_SLICE ? memory : memory.subarray(0, size));
   }
-  if (whole < length) applyMaskPortable(data.subarray(whole), maskKey, phase);
+  if (whole < length) applyMaskPortable(data.subarray(whole), keyWord, phase);
 }
 
 /**

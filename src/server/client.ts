@@ -106,8 +106,9 @@ export class Client {
 
   /** @internal A socket left its namespace. */
   remove(socket: Socket): void {
-    const index = this.sockets.indexOf(socket);
-    if (index !== -1) this.sockets.splice(index, 1);
+    // Replaced rather than changed in place, here and on join: a literal holds exactly its sockets,
+    // where a pushed-to array reserves room for more.
+    if (this.sockets.includes(socket)) this.sockets = this.sockets.filter((other) => other !== socket);
   }
 
   /** @internal Disconnects every namespace, then closes the connection (`socket.disconnect(true)`). */
@@ -159,12 +160,12 @@ export class Client {
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    (this.connecting ??= []).push(name);
+    this.connecting = this.connecting === undefined ? [name] : [...this.connecting, name];
     const join = (namespaceName: string): void => {
       const nsp = this.server.of(namespaceName);
       void nsp
         .add(this, auth, (socket) => {
-          this.sockets.push(socket);
+          this.sockets = [...this.sockets, socket];
           if (this.connectTimer) clearTimeout(this.connectTimer);
           this.connectTimer = undefined;
         })
@@ -193,9 +194,8 @@ export class Client {
   private connected(name: string): void {
     const connecting = this.connecting;
     if (connecting === undefined) return;
-    const index = connecting.indexOf(name);
-    if (index !== -1) connecting.splice(index, 1);
-    if (connecting.length === 0) this.connecting = undefined;
+    const rest = connecting.filter((other) => other !== name);
+    this.connecting = rest.length === 0 ? undefined : rest;
   }
 
   private onParseError(err: Error): void {

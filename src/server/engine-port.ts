@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { PreparedMessage } from '../engine/index.js';
+import type { HandshakeRequest, PreparedMessage } from '../engine/index.js';
 
 /**
  * The part of an Engine.IO session the Socket.IO layer uses: one per client connection.
@@ -8,8 +7,8 @@ import type { PreparedMessage } from '../engine/index.js';
 export interface EngineConnection {
   /** Engine.IO session id. */
   readonly id: string;
-  /** The HTTP request that opened the session. */
-  readonly request: IncomingMessage;
+  /** What the session keeps of the HTTP request that opened it. */
+  readonly request: HandshakeRequest;
   /** Engine.IO protocol revision (4). */
   readonly protocol: number;
   /** `opening`, `open`, `closing` or `closed`. */

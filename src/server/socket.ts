@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type {
   AckCallback,
@@ -20,6 +19,7 @@ import { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE } from './ack-errors.js';
 import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
 import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
+import type { HandshakeRequest } from '../engine/index.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Namespace } from './namespace.js';
 
@@ -41,8 +41,8 @@ function newSocketId(): SocketId {
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, issued: number): Handshake {
-  const request: IncomingMessage = conn.request;
-  const url = request.url ?? '/';
+  const request = conn.request;
+  const url = request.url;
   const queryIndex = url.indexOf('?');
   const query = queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1));
   const tlsSocket = request.socket as { encrypted?: boolean } | undefined;
@@ -151,8 +151,8 @@ export class Socket extends EventEmitter implements AdapterSocket {
     return this.client.conn;
   }
 
-  /** The HTTP request that opened the connection. */
-  get request(): IncomingMessage {
+  /** What the connection keeps of the HTTP request that opened it (see {@link HandshakeRequest}). */
+  get request(): HandshakeRequest {
     return this.client.conn.request;
   }
 

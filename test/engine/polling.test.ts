@@ -55,6 +55,32 @@ describe('HTTP long-polling', () => {
       assert.equal(socket.request.url, fixture.path('EIO=4&transport=polling'));
     });
 
+    it('keeps method, URL, headers and what allowRequest added to the request, not the request itself', async () => {
+      const engine = await startEngine({
+        allowRequest: (req) => {
+          (req as unknown as { user: string }).user = 'ana';
+          return true;
+        },
+      });
+      try {
+        const connection = engine.nextConnection();
+        await rawRequest(engine.port, engine.path('EIO=4&transport=polling'), { headers: { 'x-team': 'blue' } });
+        const { request } = await connection;
+        assert.equal(request.method, 'GET');
+        assert.equal(request.url, engine.path('EIO=4&transport=polling'));
+        assert.equal(request.headers['x-team'], 'blue');
+        assert.equal(request.httpVersion, '1.1');
+        assert.equal(request.connection, request.socket);
+        assert.equal(typeof request.socket.remoteAddress, 'string');
+        assert.equal(request['user'], 'ana');
+        // Stream state, raw header lists and the like stay with the IncomingMessage, which is let go of.
+        assert.equal('rawHeaders' in request, false);
+        assert.equal('_readableState' in request, false);
+      } finally {
+        await engine.close();
+      }
+    });
+
     it('gives every session its own id', async () => {
       const ids = new Set<string>();
       for (let i = 0; i < 10; i++) ids.add((await openPolling(fixture)).sid);

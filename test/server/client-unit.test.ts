@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
-import type { PreparedMessage } from '../../src/engine/index.js';
+import type { HandshakeRequest, PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
 import { delay, waitFor } from './helpers.js';
 
@@ -21,7 +20,7 @@ class FakeConnection extends EventEmitter implements EngineConnection {
     url: '/socket.io/?EIO=4&transport=websocket&x=1',
     headers: { host: 'example', origin: 'https://app.example' },
     socket: { remoteAddress: '10.0.0.9', encrypted: true },
-  } as unknown as IncomingMessage;
+  } as unknown as HandshakeRequest;
 
   constructor(readonly id: string) {
     super();

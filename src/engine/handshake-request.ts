@@ -1,0 +1,60 @@
+import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
+import { Socket } from 'node:net';
+
+/** The own properties every `IncomingMessage` has; anything else was added by the application. */
+const STANDARD_PROPERTIES: ReadonlySet<string> = new Set([
+  ...Object.keys(new IncomingMessage(new Socket())),
+  // Set by the HTTP parser or by Node's server as the request is read.
+  'headers',
+  'trailers',
+  'httpVersion',
+  'httpVersionMajor',
+  'httpVersionMinor',
+  'method',
+  'url',
+  'upgrade',
+]);
+
+/**
+ * What a session keeps of the HTTP request that opened it: method, URL, headers, HTTP version and
+ * the connection's socket, plus any property the application set on the request before the
+ * session opened (in `allowRequest`, `generateId` or a `headers` listener, such as a user found
+ * from a cookie). The `IncomingMessage` itself, with its stream state and raw header list, is
+ * let go of: it would cost every connection about a kilobyte for parts nobody reads afterwards
+ * (the reason `ws` stopped keeping it too).
+ *
+ * @example
+ * engine.on('connection', (socket) => {
+ *   console.log(socket.request.method, socket.request.url, socket.request.headers['user-agent']);
+ * });
+ */
+export class HandshakeRequest {
+  /** The request method: `GET` for a WebSocket or the first poll. */
+  readonly method: string;
+  /** The request target, query string included. */
+  readonly url: string;
+  /** The request headers, names in lower case. */
+  readonly headers: IncomingHttpHeaders;
+  /** `1.1` (or `1.0`). */
+  readonly httpVersion: string;
+  /** The connection the request came on (for a polling session, the first poll's). */
+  readonly socket: Socket;
+  /** Properties the application added to the request. */
+  [property: string]: unknown;
+
+  constructor(request: IncomingMessage) {
+    this.method = request.method ?? 'GET';
+    this.url = request.url ?? '/';
+    this.headers = request.headers;
+    this.httpVersion = request.httpVersion;
+    this.socket = request.socket;
+    for (const key of Object.keys(request)) {
+      if (!STANDARD_PROPERTIES.has(key)) this[key] = (request as unknown as Record<string, unknown>)[key];
+    }
+  }
+
+  /** Same as {@link HandshakeRequest.socket}, by its older name. */
+  get connection(): Socket {
+    return this.socket;
+  }
+}
