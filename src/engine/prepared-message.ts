@@ -1,6 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import { PacketType, type MessagePacket } from '../protocol/engine-io/index.js';
-import { encodeFrames } from './websocket-transport.js';
+import { encodeFrame } from './websocket-transport.js';
 
 /**
  * A message encoded once for many sessions, as a broadcast sends it: every WebSocket session
@@ -25,6 +25,6 @@ export class PreparedMessage {
 
   /** @internal The message as one unmasked WebSocket frame (RFC 6455 §5.2). */
   webSocketFrame(): Buffer {
-    return (this.frame ??= encodeFrames([this.packet]));
+    return (this.frame ??= encodeFrame(this.packet));
   }
 }

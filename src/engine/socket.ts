@@ -48,7 +48,10 @@ export interface EngineSocketEvents {
   upgrading: [transport: TransportName];
   /** The session now runs over the named transport. */
   upgrade: [transport: TransportName];
-  /** The buffered packets have been handed to the transport. */
+  /**
+   * The buffered packets have been handed to the transport. Only packets that waited are
+   * buffered: over polling, until the next poll; over WebSocket, none (each is written at once).
+   */
   drain: [];
   /** The client answered a ping. */
   heartbeat: [];
@@ -159,11 +162,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /**
    * Whether a packet sent now would go out at once rather than wait behind others (in the
-   * session's buffer, for the next poll, or behind bytes the operating system has not taken).
+   * session's buffer, for the next poll, or behind earlier writes the network has not taken yet).
    * Volatile packets are dropped when it is false.
    */
   get writable(): boolean {
-    return this.state === 'open' && this.writeBuffer === undefined && this.transport.writable && this.transport.backlog === 0;
+    return this.state === 'open' && this.writeBuffer === undefined && this.transport.writable && !this.transport.congested;
   }
 
   /** @internal Whether the session has closed. */
@@ -191,10 +194,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    */
   sendPrepared(message: PreparedMessage, callback?: () => void): void {
     if (this.state !== 'open') return;
-    this.emit('packetCreate', message.packet);
+    // Checked first: emit() allocates its arguments even when nobody listens, once per recipient of a broadcast.
+    if (this.listenerCount('packetCreate') > 0) this.emit('packetCreate', message.packet);
     if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
       this.transport.sendPrepared(message, callback);
-      this.emit('drain');
       return;
     }
     this.buffer(message.packet, message.compress, callback);
@@ -284,7 +287,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   /** @internal */
   onTransportPacket(packet: Packet): void {
     if (this.state !== 'open') return;
-    this.emit('packet', packet);
+    if (this.listenerCount('packet') > 0) this.emit('packet', packet);
     // Any traffic while a pong is awaited proves the client alive, but extends the wait only once:
     // a large payload may delay the pong behind it (as the reference server allows).
     if (this.awaitingPong && !this.pingTimeoutExtended && packet.type !== PacketType.Pong) {
@@ -353,10 +356,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
     if (this.state !== 'open') return;
-    this.emit('packetCreate', packet);
+    if (this.listenerCount('packetCreate') > 0) this.emit('packetCreate', packet);
     if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
       this.transport.send([packet], compress, callback);
-      this.emit('drain');
       return;
     }
     this.buffer(packet, compress, callback);

@@ -66,9 +66,9 @@ export abstract class Transport {
     this.send([message.packet], message.compress, written);
   }
 
-  /** Bytes handed over but not yet taken by the operating system (a volatile packet waits for none). */
-  get backlog(): number {
-    return 0;
+  /** Whether earlier packets still wait for the network (a volatile packet is dropped then). */
+  get congested(): boolean {
+    return false;
   }
 
   /** Marks the transport as replaced by an upgrade. */

@@ -6,8 +6,21 @@ import { TransportName } from './options.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { Transport, type WrittenCallback } from './transport.js';
 
+/** Encodes one packet as an unmasked server frame (RFC 6455 §5.2). */
+export function encodeFrame(packet: Packet): Buffer {
+  const payload = encodePacket(packet);
+  const text = typeof payload === 'string';
+  const length = text ? Buffer.byteLength(payload) : payload.length;
+  const frame = Buffer.allocUnsafe(frameHeaderSize(length, false) + length);
+  const offset = writeFrameHeader(frame, 0, text ? Opcode.Text : Opcode.Binary, length);
+  if (text) frame.write(payload, offset, length, 'utf8');
+  else frame.set(payload, offset);
+  return frame;
+}
+
 /** Encodes packets as consecutive unmasked server frames (RFC 6455 §5.2) in one buffer. */
 export function encodeFrames(packets: readonly Packet[]): Buffer {
+  if (packets.length === 1) return encodeFrame(packets[0]!);
   const payloads: (string | Uint8Array)[] = [];
   const lengths: number[] = [];
   let size = 0;
@@ -73,9 +86,8 @@ export class WebSocketTransport extends Transport {
     socket.on('close', onSocketClose);
   }
 
-  /** Bytes the WebSocket holds that the operating system has not taken yet. */
-  override get backlog(): number {
-    return this.socket.bufferedAmount;
+  override get congested(): boolean {
+    return this.socket.congested;
   }
 
   /**
@@ -87,12 +99,14 @@ export class WebSocketTransport extends Transport {
       written?.();
       return;
     }
-    if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written))) return;
+    // Replies and emits often come several to a tick: their frames are gathered into one write.
+    if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written), true)) return;
     for (let i = 0; i < packets.length; i++) this.sendCompressible(packets[i]!, compress, i === packets.length - 1 ? written : undefined);
   }
 
   /** Writes a message encoded once for many sessions: the same frame bytes go to every socket. */
   override sendPrepared(message: PreparedMessage, written?: WrittenCallback): void {
+    // A broadcast usually gives each socket one frame a tick: it goes out at once.
     if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written))) return;
     this.sendCompressible(message.packet, message.compress, written);
   }

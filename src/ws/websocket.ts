@@ -268,6 +268,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return (this.socket?.writableLength ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0);
   }
 
+  /**
+   * @internal Whether earlier sends are still waiting: the socket's buffer passed its high-water
+   * mark and has not drained yet, or messages wait behind a Blob or compression. The frames of
+   * the current tick's batch do not count (they leave at the end of the tick).
+   */
+  get congested(): boolean {
+    return (this.socket?.writableNeedDrain ?? false) || this.queuedBytes > 0 || (this.deflate?.bufferedAmount ?? 0) > 0;
+  }
+
   /** Whether the socket's reading is paused by {@link pause}. */
   get isPaused(): boolean {
     return this.socket?.isPaused() ?? false;
@@ -418,12 +427,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return true;
   }
 
-  /** @internal Writes an already encoded frame (a broadcast encodes once for many sockets). */
-  sendFrame(frame: Buffer, callback?: SendCallback): boolean {
+  /**
+   * @internal Writes already encoded frames. A broadcast (`batchFirst` false) writes the first
+   * frame of a tick at once, as it usually is the only one; a sender that may write several in a
+   * tick (`batchFirst` true) has them gathered into one system call (see `output`).
+   */
+  sendFrame(frame: Buffer, callback?: SendCallback, batchFirst = false): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
     if (!this.admit(frame.length, callback)) return true;
-    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback, false), callback);
-    else this.output(frame, callback, false);
+    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback, batchFirst), callback);
+    else this.output(frame, callback, batchFirst);
     return true;
   }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { EngineSocket } from '../../src/engine/index.js';
+import { PreparedMessage, type EngineSocket } from '../../src/engine/index.js';
 import { RawWebSocket, openPolling, rawRequest, sleep, startEngine, until, waitFor, type EngineFixture } from './helpers.js';
 
 describe('WebSocket transport', () => {
@@ -81,6 +81,46 @@ describe('WebSocket transport', () => {
       assert.equal(chunks.length, 1, 'one write');
       assert.deepEqual(chunks[0], expected);
       assert.deepEqual(written, [1, 2, 3]);
+      raw.destroy();
+    });
+
+    it('a prepared message reaches WebSocket and polling sessions alike, WebSocket ones writing one shared frame', async () => {
+      const first = await openWebSocket();
+      const second = await openWebSocket();
+      const polled = fixture.nextConnection();
+      const { sid } = await openPolling(fixture);
+      const polling = await polled;
+      const message = new PreparedMessage('hi all');
+      for (const socket of [first.socket, second.socket, polling]) socket.sendPrepared(message);
+      assert.equal(await first.client.nextText(), '4hi all');
+      assert.equal(await second.client.nextText(), '4hi all');
+      const poll = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`));
+      assert.equal(poll.body, '4hi all');
+      assert.equal(message.webSocketFrame(), message.webSocketFrame(), 'the frame is encoded once');
+      assert.deepEqual(message.webSocketFrame(), Buffer.concat([Buffer.from([0x81, 7]), Buffer.from('4hi all')]));
+      first.client.close();
+      second.client.close();
+    });
+
+    it('is not writable (volatile packets are dropped) while earlier writes wait for a client that does not read', async () => {
+      const connection = fixture.nextConnection();
+      const raw = connect(fixture.port, '127.0.0.1');
+      raw.write(
+        `GET ${fixture.path('EIO=4&transport=websocket')} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n` +
+          'Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      const socket = await connection;
+      // The client reads nothing: the server's bytes pile up once the kernel buffers are full.
+      raw.pause();
+      assert.equal(socket.writable, true);
+      const chunk = 'x'.repeat(1 << 20);
+      for (let sent = 0; socket.writable && sent < 256; sent++) {
+        socket.send(chunk);
+        await sleep(1);
+      }
+      assert.equal(socket.writable, false, 'backlogged after at most 256 MiB');
+      raw.resume();
+      await until(() => socket.writable, 10_000, 'the backlog to drain');
       raw.destroy();
     });
 
