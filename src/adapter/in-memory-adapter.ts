@@ -293,8 +293,12 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
       }
       return;
     }
+    if (exceptIds === undefined) {
+      for (const socket of sockets.values()) fn(socket);
+      return;
+    }
     for (const [id, socket] of sockets) {
-      if (exceptIds === undefined || !exceptIds.has(id)) fn(socket);
+      if (!exceptIds.has(id)) fn(socket);
     }
   }
 

@@ -30,4 +30,5 @@ export {
 export { HandshakeRequest } from './handshake-request.js';
 export { PreparedMessage } from './prepared-message.js';
 export { TransportError } from './transport.js';
-export { EngineErrorCode } from '../protocol/engine-io/index.js';
+// What a session's close reports as its description after "parse error".
+export { EngineErrorCode, EngineIOParseError, ParseErrorCode } from '../protocol/engine-io/index.js';

@@ -154,6 +154,12 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/** A delay in milliseconds that may be 0. */
+export function nonNegativeDelay(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a finite number >= 0, got ${value}`);
+  return value;
+}
+
 /** Normalises a path to start and end with a slash. */
 export function normalizePath(path: string): string {
   let normalized = path.startsWith('/') ? path : '/' + path;

@@ -13,7 +13,7 @@ import {
 import { WebSocketServer, type WebSocket, type WebSocketServerOptions } from '../ws/index.js';
 import { serializeCookie } from './cookie.js';
 import { applyCors } from './cors.js';
-import { TransportName, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
+import { TransportName, nonNegativeDelay, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { CloseReason, EngineSocket, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
@@ -142,6 +142,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
     const path = normalizePath(options.path ?? this.options.path);
+    const destroyUpgrade = options.destroyUpgrade ?? true;
+    const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000);
     const matches = (req: IncomingMessage): boolean => {
       const pathname = pathnameOf(req);
       return pathname === path || pathname + '/' === path;
@@ -154,8 +156,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     });
     server.on('close', () => this.close());
     if (!this.options.transports.includes(TransportName.WebSocket)) return;
-    const destroyUpgrade = options.destroyUpgrade ?? true;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (matches(req)) {
         this.handleUpgrade(req, socket, head);

@@ -81,6 +81,14 @@ export interface SessionSettings {
   readonly release: (socket: EngineSocket) => void;
 }
 
+/**
+ * Notes when a session gets its first `packet` or `packetCreate` listener: until then sends and
+ * receipts skip those events, which a broadcast would otherwise look up once per recipient.
+ */
+function onNewListener(this: EngineSocket, event: string | symbol): void {
+  if (event === 'packetCreate' || event === 'packet') this.packetsWatched = true;
+}
+
 /** The heartbeat timer's one handler for every session (Engine.IO protocol v4, "Heartbeat"). */
 function onHeartbeatDue(socket: EngineSocket): void {
   socket.heartbeatDue();
@@ -127,10 +135,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   private upgraded = false;
   /** The reason to report once the transport this socket is closing has closed. */
   private closeReason: CloseReason | undefined;
+  /** @internal Whether anyone has listened to `packet` or `packetCreate` (see `onNewListener`). */
+  packetsWatched = false;
 
   /** @internal Sessions are created by {@link EngineServer}. */
   constructor(id: string, request: IncomingMessage, transport: Transport, settings: SessionSettings) {
     super();
+    // 'newListener' is Node's own event, outside the typed event map.
+    (this as EventEmitter).on('newListener', onNewListener);
     this.id = id;
     this.request = new HandshakeRequest(request);
     this.remoteAddress = request.socket.remoteAddress ?? '';
@@ -194,8 +206,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    */
   sendPrepared(message: PreparedMessage, callback?: () => void): void {
     if (this.state !== 'open') return;
-    // Checked first: emit() allocates its arguments even when nobody listens, once per recipient of a broadcast.
-    if (this.listenerCount('packetCreate') > 0) this.emit('packetCreate', message.packet);
+    if (this.packetsWatched) this.emit('packetCreate', message.packet);
     if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
       this.transport.sendPrepared(message, callback);
       return;
@@ -287,7 +298,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   /** @internal */
   onTransportPacket(packet: Packet): void {
     if (this.state !== 'open') return;
-    if (this.listenerCount('packet') > 0) this.emit('packet', packet);
+    if (this.packetsWatched) this.emit('packet', packet);
     // Any traffic while a pong is awaited proves the client alive, but extends the wait only once:
     // a large payload may delay the pong behind it (as the reference server allows).
     if (this.awaitingPong && !this.pingTimeoutExtended && packet.type !== PacketType.Pong) {
@@ -356,7 +367,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
     if (this.state !== 'open') return;
-    if (this.listenerCount('packetCreate') > 0) this.emit('packetCreate', packet);
+    if (this.packetsWatched) this.emit('packetCreate', packet);
     if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
       this.transport.send([packet], compress, callback);
       return;

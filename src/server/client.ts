@@ -73,7 +73,7 @@ export class Client {
   constructor(server: Server, conn: EngineConnection) {
     this.server = server;
     this.conn = conn;
-    this.decoder = new Decoder({ maxAttachments: server.maxAttachments, maxNestingDepth: server.maxNestingDepth });
+    this.decoder = new Decoder(server.decoderLimits);
     clientsByConnection.set(conn, this);
     conn.on('message', onConnectionMessage);
     conn.on('close', onConnectionClose);
@@ -101,7 +101,8 @@ export class Client {
   deliverToEngine(chunks: WireChunks, flags: BroadcastFlags): void {
     if (!this.isOpen) return;
     if (flags.volatile && this.conn.writable === false) return;
-    for (const message of preparedMessages(chunks, flags.compress !== false)) this.conn.sendPrepared(message);
+    const messages = preparedMessages(chunks, flags.compress !== false);
+    for (let i = 0; i < messages.length; i++) this.conn.sendPrepared(messages[i]!);
   }
 
   /** @internal A socket left its namespace. */

@@ -12,3 +12,5 @@ export { SERVER_DEFAULTS, type ConnectionStateRecoveryOptions, type ServerOption
 export { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 export { Server } from './server.js';
 export { Socket, type AnyListener, type EventMiddleware } from './socket.js';
+// What `error` listeners and the "parse error" disconnect receive for a malformed packet.
+export { SocketIoErrorCode, SocketIoParseError } from '../protocol/socket-io/index.js';

@@ -57,6 +57,11 @@ export interface ServerOptions extends EngineServerOptions {
    * @default 128
    */
   maxNestingDepth?: number;
+  /**
+   * Longest namespace name a client may name, in characters (the leading `/` included).
+   * @default 256
+   */
+  maxNamespaceLength?: number;
 }
 
 /** Default values of {@link ServerOptions}. */
@@ -68,4 +73,5 @@ export const SERVER_DEFAULTS = {
   cleanupEmptyChildNamespaces: false,
   maxAttachments: 10,
   maxNestingDepth: 128,
+  maxNamespaceLength: 256,
 } as const;

@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { InMemoryAdapter, type AdapterConstructor, type RecoverySettings, type Room } from '../adapter/index.js';
 import { EngineServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import type { DecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import { Client } from './client.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
@@ -45,10 +46,8 @@ export class Server {
   readonly adapterConstructor: AdapterConstructor;
   /** @internal Milliseconds a client has to join a namespace. */
   readonly connectTimeout: number;
-  /** @internal Limit on attachments per incoming packet. */
-  readonly maxAttachments: number;
-  /** @internal Limit on the nesting of incoming payloads. */
-  readonly maxNestingDepth: number;
+  /** @internal Limits of every client's decoder (one object shared by all of them). */
+  readonly decoderLimits: Readonly<Required<DecoderOptions>>;
   /** @internal Whether empty child namespaces are removed. */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Recovery settings, or `undefined` when off. */
@@ -71,9 +70,16 @@ export class Server {
     this.options = options;
     this.adapterConstructor = options.adapter ?? InMemoryAdapter;
     this.connectTimeout = nonNegativeInteger('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
-    this.maxAttachments = nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments);
-    this.maxNestingDepth = nonNegativeInteger('maxNestingDepth', options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth);
-    if (this.maxNestingDepth === 0) throw new TypeError('maxNestingDepth must be at least 1');
+    const maxNestingDepth = nonNegativeInteger('maxNestingDepth', options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth);
+    if (maxNestingDepth === 0) throw new TypeError('maxNestingDepth must be at least 1');
+    const maxNamespaceLength = nonNegativeInteger('maxNamespaceLength', options.maxNamespaceLength ?? SERVER_DEFAULTS.maxNamespaceLength);
+    // "/" alone is the shortest name there is.
+    if (maxNamespaceLength === 0) throw new TypeError('maxNamespaceLength must be at least 1');
+    this.decoderLimits = Object.freeze({
+      maxAttachments: nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments),
+      maxNestingDepth,
+      maxNamespaceLength,
+    });
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
     const recovery = options.connectionStateRecovery;
     if (recovery) {
@@ -122,6 +128,7 @@ export class Server {
       cleanupEmptyChildNamespaces: _cleanup,
       maxAttachments: _maxAttachments,
       maxNestingDepth: _maxNestingDepth,
+      maxNamespaceLength: _maxNamespaceLength,
       serveClient: _serveClient,
       ...engineOptions
     } = { ...this.options, ...options };

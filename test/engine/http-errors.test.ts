@@ -264,6 +264,14 @@ describe('Serving without attach', () => {
     }
   });
 
+  it('refuses a destroyUpgradeTimeout that is negative or not a number', () => {
+    const engine = new EngineServer();
+    for (const destroyUpgradeTimeout of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => engine.attach(createServer(), { destroyUpgradeTimeout }), TypeError);
+    }
+    engine.close();
+  });
+
   it('ends upgrades for other paths that nobody answers within destroyUpgradeTimeout, and leaves answered ones', async () => {
     const engine = new EngineServer();
     const http = createServer();

@@ -124,6 +124,23 @@ describe('WebSocket transport', () => {
       raw.destroy();
     });
 
+    it('reports every packet it sends and receives to packetCreate and packet listeners', async () => {
+      const { client, socket } = await openWebSocket();
+      const created: unknown[] = [];
+      const received: unknown[] = [];
+      socket.on('packetCreate', (packet) => created.push(packet));
+      socket.once('packet', (packet) => received.push(packet));
+      socket.send('one');
+      socket.sendPrepared(new PreparedMessage('two'));
+      assert.deepEqual(created, [{ type: 'message', data: 'one' }, { type: 'message', data: 'two' }]);
+      client.send('4three');
+      await until(() => received.length === 1, 3000, 'the packet event');
+      assert.deepEqual(received, [{ type: 'message', data: 'three' }]);
+      assert.equal(await client.nextText(), '4one');
+      assert.equal(await client.nextText(), '4two');
+      client.close();
+    });
+
     it('a close packet or the client closing ends the session with "transport close"', async () => {
       const first = await openWebSocket();
       const closedByPacket = waitFor<[string]>(first.socket, 'close');

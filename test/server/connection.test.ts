@@ -261,6 +261,8 @@ describe('connection limits and options', () => {
   test('contradictory or impossible options throw a TypeError', () => {
     assert.throws(() => new Server({ connectTimeout: -1 }), TypeError);
     assert.throws(() => new Server({ maxNestingDepth: 0 }), TypeError);
+    assert.throws(() => new Server({ maxNamespaceLength: 0 }), TypeError);
+    assert.throws(() => new Server({ maxNamespaceLength: 2.5 }), TypeError);
     assert.throws(() => new Server({ serveClient: true as false }), TypeError);
     assert.throws(() => new Server({ connectionStateRecovery: { maxDisconnectionDuration: 1.5 } }), TypeError);
   });

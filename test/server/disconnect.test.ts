@@ -223,15 +223,18 @@ describe('parse errors reach error listeners', () => {
 });
 
 describe('configured decoder limits are enforced', () => {
-  test('maxAttachments and maxNestingDepth from the server options bound what a client may send', async () => {
-    const h = await startServer({ maxAttachments: 1, maxNestingDepth: 3 });
+  test('maxAttachments, maxNestingDepth and maxNamespaceLength from the server options bound what a client may send', async () => {
+    const h = await startServer({ maxAttachments: 1, maxNestingDepth: 3, maxNamespaceLength: 8 });
     try {
       h.io.on('connection', (socket: Socket) => socket.on('echo', (_value: unknown, ack: (v: string) => void) => ack('ok')));
       const fits = await connected(h);
       // One attachment and three levels (the event array counts) are just within the limits.
       assert.equal(await fits.client.timeout(1000).emitWithAck('echo', Buffer.from('a')), 'ok');
       assert.equal(await fits.client.timeout(1000).emitWithAck('echo', [[1]]), 'ok');
-      for (const message of ['52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]', '2["x",[[[1]]]]']) {
+      // A namespace of 8 characters is accepted (and refused as unknown); one of 9 is a parse error.
+      const unknown = fits.client.io.socket('/abcdefg');
+      assert.equal(((await waitFor<[Error]>(unknown, 'connect_error'))[0]).message, 'Invalid namespace');
+      for (const message of ['52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]', '2["x",[[[1]]]]', '40/abcdefgh,']) {
         const { client, socket } = await connected(h);
         const reason = waitFor<[string]>(socket, 'disconnect');
         client.io.engine.send(message);
