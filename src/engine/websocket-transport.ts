@@ -99,14 +99,12 @@ export class WebSocketTransport extends Transport {
       written?.();
       return;
     }
-    // Replies and emits often come several to a tick: their frames are gathered into one write.
-    if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written), true)) return;
+    if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written))) return;
     for (let i = 0; i < packets.length; i++) this.sendCompressible(packets[i]!, compress, i === packets.length - 1 ? written : undefined);
   }
 
   /** Writes a message encoded once for many sessions: the same frame bytes go to every socket. */
   override sendPrepared(message: PreparedMessage, written?: WrittenCallback): void {
-    // A broadcast usually gives each socket one frame a tick: it goes out at once.
     if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written))) return;
     this.sendCompressible(message.packet, message.compress, written);
   }

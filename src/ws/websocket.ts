@@ -96,22 +96,21 @@ const EMPTY = Buffer.alloc(0);
 const BROWSER_LISTENER = Symbol('browserListener');
 const HANDLER_PROPERTY = Symbol('handlerProperty');
 /*
- * Write batching. A connection's first write in a tick corks its socket, and the socket is uncorked
- * once the tick's work is done (process.nextTick), so every frame written meanwhile (an echo of a
- * chunk holding many messages, a burst of sends, a pong with them) leaves in one writev system call
- * instead of one call each. The delay is the rest of the current tick: microseconds.
+ * Write batching. A connection's first frame in a tick is held, and written once the tick's work is
+ * done (process.nextTick); a second frame in the same tick corks the socket behind the first, so
+ * every frame written meanwhile (an echo of a chunk holding many messages, a burst of broadcasts, a
+ * pong with them) leaves in one writev system call instead of one call each. A lone frame costs no
+ * more than writing it at once: holding it is a field and a list entry, not a cork. The delay is
+ * the rest of the current tick: microseconds.
  */
-/** Counts ticks in which something was written. */
-let tick = 1;
 let tickEndScheduled = false;
-let corkedThisTick: WebSocket[] = [];
+let batchedThisTick: WebSocket[] = [];
 
 function endTick(): void {
   tickEndScheduled = false;
-  tick++;
-  const corked = corkedThisTick;
-  corkedThisTick = [];
-  for (const socket of corked) socket.uncorkOutput();
+  const batched = batchedThisTick;
+  batchedThisTick = [];
+  for (const socket of batched) socket.flushOutput();
 }
 
 /** The protocol core's events for one connection, as prototype methods rather than closures per connection. */
@@ -200,9 +199,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private inflateHold = false;
   /** Reading stopped until the socket drains: the peer is not reading the pongs it asks for. */
   private writeHold = false;
+  /** The first frame written this tick and its callback, held until the tick ends (see `output`). */
+  private heldFrame: Buffer | undefined;
+  private heldCallback: SendCallback | undefined;
+  /** Whether further frames of this tick are corked behind the held one. */
   private corked = false;
-  /** The tick of this connection's last write (see `output`). */
-  private writeTick = 0;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
@@ -265,7 +266,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return (this.socket?.writableLength ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0);
+    return (this.socket?.writableLength ?? 0) + (this.heldFrame?.length ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0);
   }
 
   /**
@@ -427,16 +428,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return true;
   }
 
-  /**
-   * @internal Writes already encoded frames. A broadcast (`batchFirst` false) writes the first
-   * frame of a tick at once, as it usually is the only one; a sender that may write several in a
-   * tick (`batchFirst` true) has them gathered into one system call (see `output`).
-   */
-  sendFrame(frame: Buffer, callback?: SendCallback, batchFirst = false): boolean {
+  /** @internal Writes already encoded frames (a broadcast encodes once for many sockets). */
+  sendFrame(frame: Buffer, callback?: SendCallback): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
     if (!this.admit(frame.length, callback)) return true;
-    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback, batchFirst), callback);
-    else this.output(frame, callback, batchFirst);
+    if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
+    else this.output(frame, callback);
     return true;
   }
 
@@ -512,7 +509,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.state = ReadyState.CLOSING;
     this.failure = error;
     this.emitError(error);
-    this.socket!.end();
+    this.endSocket();
     this.startCloseTimer();
   }
 
@@ -521,40 +518,59 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.emit('drain');
   }
 
-  /** @internal Uncorks the socket at the end of a tick in which it was corked (or earlier, see `output`). */
-  uncorkOutput(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket!.uncork();
+  /** @internal Writes what this tick has batched: the held frame, or the corked ones (see `output`). */
+  flushOutput(): void {
+    const frame = this.heldFrame;
+    if (frame !== undefined) {
+      const callback = this.heldCallback;
+      this.heldFrame = undefined;
+      this.heldCallback = undefined;
+      this.socket!.write(frame, callback);
+    } else if (this.corked) {
+      this.corked = false;
+      this.socket!.uncork();
+    }
   }
 
   /**
    * Writes bytes to the socket, batched with the rest of this tick's small writes (see `endTick`).
    * A large write gains nothing from batching: it flushes what is batched and goes at once, so it
-   * does not sit in `bufferedAmount` for the rest of the tick. With `batchFirst` false (broadcasts,
-   * which usually write one frame per connection per tick) the first write of a tick goes straight
-   * out, and only a second one in the same tick starts a batch.
+   * does not sit in `bufferedAmount` for the rest of the tick.
    */
-  private output(bytes: Buffer, callback: SendCallback | undefined, batchFirst = true): void {
+  private output(bytes: Buffer, callback: SendCallback | undefined): void {
     const socket = this.socket!;
     if (bytes.length > COPY_THRESHOLD) {
-      this.uncorkOutput();
+      this.flushOutput();
       socket.write(bytes, callback);
       return;
     }
-    if (!this.corked) {
+    if (this.corked) {
+      socket.write(bytes, callback);
+      return;
+    }
+    if (this.heldFrame === undefined) {
+      this.heldFrame = bytes;
+      this.heldCallback = callback;
+      batchedThisTick.push(this);
       if (!tickEndScheduled) {
         tickEndScheduled = true;
         process.nextTick(endTick);
       }
-      if (batchFirst || this.writeTick === tick) {
-        this.corked = true;
-        socket.cork();
-        corkedThisTick.push(this);
-      }
-      this.writeTick = tick;
+      return;
     }
+    // A second frame this tick: both, and any that follow, leave in one writev at the end of it.
+    this.corked = true;
+    socket.cork();
+    socket.write(this.heldFrame, this.heldCallback);
+    this.heldFrame = undefined;
+    this.heldCallback = undefined;
     socket.write(bytes, callback);
+  }
+
+  /** Ends the socket after whatever this tick has batched. */
+  private endSocket(): void {
+    this.flushOutput();
+    this.socket!.end();
   }
 
   private deflateHost(): DeflateHost {
@@ -579,7 +595,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private finishClosingHandshake(): void {
     if (!this.connection!.closeSent || !this.connection!.closeReceived) return;
     this.clean = true;
-    if (this.connection!.role === 'server') this.socket!.end();
+    if (this.connection!.role === 'server') this.endSocket();
     this.startCloseTimer();
   }
 
@@ -593,7 +609,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   handleSocketEnd(): void {
     // The peer closed its side: with no more input coming, close ours (the server's sockets allow half-open).
     if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
-    this.socket!.end();
+    this.endSocket();
   }
 
   /** @internal */
@@ -677,7 +693,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     const socket = this.socket!;
     const header = Buffer.allocUnsafe(frameHeaderSize(length, false));
     writeFrameHeader(header, 0, opcode, length, fin, rsv);
-    this.uncorkOutput();
+    this.flushOutput();
     socket.cork();
     socket.write(header);
     socket.write(payload, callback);
@@ -729,6 +745,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   }
 
   private rejectQueuedSends(): void {
+    // A frame held for the end of the tick in which the socket closed never goes out.
+    const held = this.heldCallback;
+    this.heldFrame = undefined;
+    this.heldCallback = undefined;
+    held?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
     const queue = this.blobQueue;
     if (queue === undefined) return;
     this.blobQueue = undefined;
