@@ -77,7 +77,8 @@ export interface AdapterSocket extends SocketDetails {
   disconnect(close?: boolean): unknown;
   /**
    * Delivers a packet already encoded for the wire: notifies outgoing listeners with `packet`,
-   * then writes `chunks` unchanged.
+   * then writes `chunks` unchanged. Pass the same `chunks` to every recipient of a broadcast (the
+   * server then builds its frames once), and do not change them afterwards.
    */
   deliver(packet: Packet, chunks: WireChunks, flags: BroadcastFlags): void;
   /** Registers the callback that an ACK with `id` from this socket's client resolves. */

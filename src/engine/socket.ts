@@ -386,7 +386,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Everything sent in this tick leaves in one batch.
+    // Everything sent before the current job's microtasks run leaves in one batch (one poll response).
     queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();

@@ -91,8 +91,9 @@ export class WebSocketTransport extends Transport {
   }
 
   /**
-   * Writes the packets. Without compression their frames are encoded together and written at
-   * once; with permessage-deflate each packet goes through `send` so it can be compressed.
+   * Writes the packets. Without compression their frames are encoded together into one buffer;
+   * with permessage-deflate each packet goes through `send` so it can be compressed. Either way
+   * the WebSocket sends them with the rest of the tick's frames.
    */
   override send(packets: Packet[], compress: boolean, written?: WrittenCallback): void {
     if (packets.length === 0) {

@@ -34,13 +34,20 @@ let preparedCompressed = false;
 let prepared: PreparedMessage[] = [];
 
 function preparedMessages(chunks: WireChunks, compress: boolean): PreparedMessage[] {
-  if (preparedFor === chunks && preparedCompressed === compress) return prepared;
+  if (preparedFor === chunks && preparedCompressed === compress && samePayloads(prepared, chunks)) return prepared;
   if (preparedFor === undefined) queueMicrotask(forgetPrepared);
   preparedFor = chunks;
   preparedCompressed = compress;
   const options = compress ? COMPRESSION : NO_COMPRESSION;
   prepared = chunks.map((chunk) => new PreparedMessage(chunk, options));
   return prepared;
+}
+
+/** Whether `messages` still carry `chunks` (an adapter may reuse one array for the next packet). */
+function samePayloads(messages: readonly PreparedMessage[], chunks: WireChunks): boolean {
+  if (messages.length !== chunks.length) return false;
+  for (let i = 0; i < chunks.length; i++) if (messages[i]!.packet.data !== chunks[i]) return false;
+  return true;
 }
 
 function forgetPrepared(): void {

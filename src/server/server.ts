@@ -21,6 +21,9 @@ function nonNegativeInteger(name: string, value: number): number {
   return value;
 }
 
+/** Which Socket.IO server each Engine.IO server serves: every connection has one client. */
+const engineOwners = new WeakMap<EngineServer, Server>();
+
 /**
  * A Socket.IO protocol v5 server, wire-compatible with the official clients.
  *
@@ -145,8 +148,15 @@ export class Server {
     return this.attach(srv, options);
   }
 
-  /** Uses an existing Engine.IO server (for instance one handling requests of a custom HTTP stack). */
+  /**
+   * Uses an existing Engine.IO server (for instance one handling requests of a custom HTTP stack).
+   * An engine serves one Socket.IO server: binding a second one to it throws.
+   */
   bind(engine: EngineServer): this {
+    const owner = engineOwners.get(engine);
+    if (owner !== undefined && owner !== this) throw new Error('this Engine.IO server is already bound to another Socket.IO server');
+    if (owner === this) return this;
+    engineOwners.set(engine, this);
     this.eio = engine;
     engine.on('connection', (conn: EngineSocket) => {
       new Client(this, conn);

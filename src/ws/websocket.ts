@@ -270,12 +270,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   }
 
   /**
-   * @internal Whether earlier sends are still waiting: the socket's buffer passed its high-water
-   * mark and has not drained yet, or messages wait behind a Blob or compression. The frames of
-   * the current tick's batch do not count (they leave at the end of the tick).
+   * @internal Whether sends are backing up: the socket's buffer passed its high-water mark and has
+   * not drained yet, or more than that much waits behind a Blob or for compression. The frames of
+   * the current tick's batch do not count (they leave at the end of the tick), nor does a message
+   * being compressed right now.
    */
   get congested(): boolean {
-    return (this.socket?.writableNeedDrain ?? false) || this.queuedBytes > 0 || (this.deflate?.bufferedAmount ?? 0) > 0;
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    return socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark;
   }
 
   /** Whether the socket's reading is paused by {@link pause}. */

@@ -124,6 +124,26 @@ describe('WebSocket transport', () => {
       raw.destroy();
     });
 
+    it('stays writable while a message or two waits for compression', async () => {
+      const compressing = await startEngine({ perMessageDeflate: { threshold: 0 } });
+      try {
+        const connection = compressing.nextConnection();
+        const client = await RawWebSocket.connect(compressing.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
+        const socket = await connection;
+        assert.equal(client.ws.extensions.startsWith('permessage-deflate'), true);
+        assert.equal(socket.writable, true, 'with the open packet being compressed');
+        socket.send('one');
+        assert.equal(socket.writable, true, 'a volatile packet after it in the same tick is not dropped');
+        socket.send('two');
+        assert.equal((await client.nextText())[0], '0');
+        assert.equal(await client.nextText(), '4one');
+        assert.equal(await client.nextText(), '4two');
+        client.close();
+      } finally {
+        await compressing.close();
+      }
+    });
+
     it('reports every packet it sends and receives to packetCreate and packet listeners', async () => {
       const { client, socket } = await openWebSocket();
       const created: unknown[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import type { HandshakeRequest, PreparedMessage } from '../../src/engine/index.js';
+import { EngineServer, type HandshakeRequest, type PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
 import { delay, waitFor } from './helpers.js';
 
@@ -113,6 +113,28 @@ describe('Client over an in-process engine connection', () => {
       assert.equal(attachment?.data, payload, 'the caller buffer itself, not a copy');
     }
     await io.close();
+  });
+
+  test('prepared messages follow the chunks: an adapter reusing one array for the next packet is not served stale frames', async () => {
+    const { io, connect } = setup();
+    const conns = ['a', 'b'].map((id) => connect(id));
+    for (const conn of conns) conn.receive('0');
+    await delay(5);
+    const sockets = [...io.of('/').sockets.values()];
+    const chunks: string[] = ['2["first"]'];
+    for (const socket of sockets) socket.deliver({ type: 2, nsp: '/', data: ['first'] }, chunks, {});
+    chunks[0] = '2["second"]';
+    for (const socket of sockets) socket.deliver({ type: 2, nsp: '/', data: ['second'] }, chunks, {});
+    for (const conn of conns) assert.deepEqual(conn.texts().slice(1), ['2["first"]', '2["second"]']);
+    await io.close();
+  });
+
+  test('an Engine.IO server serves one Socket.IO server: binding a second one throws', async () => {
+    const engine = new EngineServer();
+    const first = new Server().bind(engine);
+    assert.equal(first.bind(engine), first, 'binding again to the same server is harmless');
+    assert.throws(() => new Server().bind(engine), /already bound/);
+    engine.close();
   });
 
   test('volatile packets are dropped while the engine cannot write; compress(false) reaches the engine', async () => {
