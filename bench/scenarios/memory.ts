@@ -38,7 +38,7 @@ export async function runMemory(context: RunContext): Promise<ScenarioResult> {
           run: async (implementation) => {
             const server = await startServer(context, implementation);
             try {
-              const before = await server.child.request<MemorySample>({ type: 'memory' });
+              const before = await server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
               await Promise.all(
                 generators.map((generator, i) => {
                   const share = Math.min(perProcess, connections - i * perProcess);

@@ -43,7 +43,7 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
             const server = await startSocketIoServerProcess(context, implementation);
             try {
               const [generator] = await pool.take(1);
-              const before = await server.child.request<MemorySample>({ type: 'memory' });
+              const before = await server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
               const load: IdleClientsLoad = { kind: 'idle-clients', driver: 'raw', port: server.port, connections, localAddress: SOURCE_ADDRESS, concurrency: 100 };
               const { value: after } = await withLoads([generator!], [load], async () => {
                 if (!(await waitForConnections(server.child, connections, 30_000))) throw new Error(`the server never saw all ${connections} clients`);

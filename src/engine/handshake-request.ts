@@ -46,7 +46,8 @@ export class HandshakeRequest {
     this.method = request.method ?? 'GET';
     this.url = request.url ?? '/';
     this.headers = request.headers;
-    this.httpVersion = request.httpVersion;
+    // Node builds this string for every request; the usual value is shared instead.
+    this.httpVersion = request.httpVersion === '1.1' ? '1.1' : request.httpVersion;
     this.socket = request.socket;
     for (const key of Object.keys(request)) {
       if (!STANDARD_PROPERTIES.has(key)) this[key] = (request as unknown as Record<string, unknown>)[key];

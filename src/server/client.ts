@@ -56,6 +56,16 @@ function forgetPrepared(): void {
 }
 
 /**
+ * A copy of `items` that holds exactly them. Arrays built by pushing (spread and filter included)
+ * reserve room for more, which every idle client would carry; these lists rarely change.
+ */
+function exactly<T>(items: readonly T[]): T[] {
+  const copy = new Array<T>(items.length);
+  for (let i = 0; i < items.length; i++) copy[i] = items[i]!;
+  return copy;
+}
+
+/**
  * One Engine.IO connection and the Socket.IO sockets multiplexed over it (one per namespace).
  * Decodes incoming messages, routes packets to namespaces, and closes the connection on a
  * malformed packet or one that is invalid in its state, leaving every other connection alone.
@@ -70,7 +80,7 @@ export class Client {
    * The client's sockets, one per namespace. A list rather than a map: a client joins one or a few
    * namespaces, and an idle client should cost little memory.
    */
-  private sockets: Socket[] = [];
+  private sockets: Socket[] = exactly([]);
   /** Namespaces whose CONNECT is being handled (middlewares may take a while). */
   private connecting: string[] | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,15 +124,13 @@ export class Client {
 
   /** @internal A socket left its namespace. */
   remove(socket: Socket): void {
-    // Replaced rather than changed in place, here and on join: a literal holds exactly its sockets,
-    // where a pushed-to array reserves room for more.
-    if (this.sockets.includes(socket)) this.sockets = this.sockets.filter((other) => other !== socket);
+    if (this.sockets.includes(socket)) this.sockets = exactly(this.sockets.filter((other) => other !== socket));
   }
 
   /** @internal Disconnects every namespace, then closes the connection (`socket.disconnect(true)`). */
   disconnectAll(): void {
     for (const socket of [...this.sockets]) socket.disconnect();
-    this.sockets = [];
+    this.sockets = exactly([]);
     this.close();
   }
 
@@ -168,12 +176,12 @@ export class Client {
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    this.connecting = this.connecting === undefined ? [name] : [...this.connecting, name];
+    this.connecting = exactly([...(this.connecting ?? []), name]);
     const join = (namespaceName: string): void => {
       const nsp = this.server.of(namespaceName);
       void nsp
         .add(this, auth, (socket) => {
-          this.sockets = [...this.sockets, socket];
+          this.sockets = exactly([...this.sockets, socket]);
           if (this.connectTimer) clearTimeout(this.connectTimer);
           this.connectTimer = undefined;
         })
@@ -203,7 +211,7 @@ export class Client {
     const connecting = this.connecting;
     if (connecting === undefined) return;
     const rest = connecting.filter((other) => other !== name);
-    this.connecting = rest.length === 0 ? undefined : rest;
+    this.connecting = rest.length === 0 ? undefined : exactly(rest);
   }
 
   private onParseError(err: Error): void {
@@ -223,7 +231,7 @@ export class Client {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     for (const socket of [...this.sockets]) socket.onClose(reason, description);
-    this.sockets = [];
+    this.sockets = exactly([]);
     this.decoder.reset();
   }
 }
