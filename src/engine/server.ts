@@ -15,7 +15,7 @@ import { serializeCookie } from './cookie.js';
 import { applyCors } from './cors.js';
 import { TransportName, nonNegativeDelay, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
-import { CloseReason, EngineSocket, type SessionSettings } from './socket.js';
+import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -124,6 +124,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         this.options.allowUpgrades && this.options.transports.includes(TransportName.WebSocket)
           ? [TransportName.WebSocket]
           : [],
+      heartbeats: heartbeatQueues(this.options.pingInterval, this.options.pingTimeout),
       release: (socket) => {
         if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
       },

@@ -14,6 +14,7 @@ import { PollingTransport, respondError } from './polling-transport.js';
 import { HandshakeRequest } from './handshake-request.js';
 import type { PreparedMessage } from './prepared-message.js';
 import type { Transport, TransportError, TransportListener, WrittenCallback } from './transport.js';
+import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
 import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
 
 /** Why a session closed, worded as the reference Engine.IO server words it. */
@@ -79,6 +80,16 @@ export interface SessionSettings {
   readonly upgrades: readonly TransportName[];
   /** Called as a session closes, before its `close` event, so the server forgets it. */
   readonly release: (socket: EngineSocket) => void;
+  /** Sessions waiting to be pinged (`pingInterval`) and sessions waiting for a pong (`pingTimeout`). */
+  readonly heartbeats: { readonly ping: DeadlineQueue<EngineSocket>; readonly pong: DeadlineQueue<EngineSocket> };
+}
+
+/** The heartbeat queues of a server's sessions (Engine.IO protocol v4, "Heartbeat"). */
+export function heartbeatQueues(pingInterval: number, pingTimeout: number): SessionSettings['heartbeats'] {
+  return {
+    ping: new DeadlineQueue<EngineSocket>(pingInterval, (socket) => socket.pingDue()),
+    pong: new DeadlineQueue<EngineSocket>(pingTimeout, (socket) => socket.pongOverdue()),
+  };
 }
 
 /**
@@ -87,11 +98,6 @@ export interface SessionSettings {
  */
 function onNewListener(this: EngineSocket, event: string | symbol): void {
   if (event === 'packetCreate' || event === 'packet') this.packetsWatched = true;
-}
-
-/** The heartbeat timer's one handler for every session (Engine.IO protocol v4, "Heartbeat"). */
-function onHeartbeatDue(socket: EngineSocket): void {
-  socket.heartbeatDue();
 }
 
 /**
@@ -106,7 +112,7 @@ function onHeartbeatDue(socket: EngineSocket): void {
  *   socket.on('close', (reason) => console.log(socket.id, 'closed:', reason));
  * });
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportListener, UpgradingSession {
+export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportListener, UpgradingSession, DeadlineEntry {
   /** The session id (`sid`). */
   readonly id: string;
   /** What the session keeps of the request that opened it. */
@@ -127,9 +133,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   private compressBuffer = false;
   private pendingCallbacks: WrittenCallback[] | undefined;
   private flushScheduled = false;
-  /** One timer for the heartbeat: until the next ping, then until its pong is due. */
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
+  /*
+   * The heartbeat: the session waits in the server's ping queue until its next ping, then in its
+   * pong queue until the pong is overdue. These are that queue's links (see DeadlineQueue).
+   */
+  /** @internal */ deadlinePrev: DeadlineEntry | undefined;
+  /** @internal */ deadlineNext: DeadlineEntry | undefined;
+  /** @internal */ deadlineAt = 0;
+  /** @internal */ deadlineQueue: DeadlineQueue<DeadlineEntry> | undefined;
   private pingTimeoutExtended = false;
   private probe: UpgradeProbe | undefined;
   private upgraded = false;
@@ -159,7 +170,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
         maxPayload: settings.maxPayload,
       }),
     );
-    this.armHeartbeat(settings.pingInterval);
+    settings.heartbeats.ping.add(this);
   }
 
   /** The name of the transport the session currently uses. */
@@ -282,7 +293,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     this.transport = candidate;
     candidate.listener = this;
     // A ping that went out on the old transport may have its pong come back on the new one late.
-    if (this.awaitingPong) this.armHeartbeat(this.settings.pingTimeout);
+    if (this.awaitingPong) this.settings.heartbeats.pong.add(this);
     this.emit('upgrade', candidate.name);
     this.flush();
     if (this.state === 'closing') this.closeTransport(CloseReason.ForcedClose);
@@ -302,7 +313,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     // Any traffic while a pong is awaited proves the client alive, but extends the wait only once:
     // a large payload may delay the pong behind it (as the reference server allows).
     if (this.awaitingPong && !this.pingTimeoutExtended && packet.type !== PacketType.Pong) {
-      this.heartbeatTimer?.refresh();
+      this.settings.heartbeats.pong.add(this);
       this.pingTimeoutExtended = true;
     }
     switch (packet.type) {
@@ -311,8 +322,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
         break;
       case PacketType.Pong:
         if (!this.awaitingPong) break;
-        this.awaitingPong = false;
-        this.armHeartbeat(this.settings.pingInterval);
+        this.settings.heartbeats.ping.add(this);
         this.emit('heartbeat');
         break;
       case PacketType.Ping:
@@ -347,22 +357,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     this.onClose(this.closeReason ?? CloseReason.TransportClose);
   }
 
-  /** @internal The heartbeat timer fired: time to ping, or the pong is overdue. */
-  heartbeatDue(): void {
-    this.heartbeatTimer = undefined;
-    if (this.awaitingPong) {
-      this.onClose(CloseReason.PingTimeout);
-      return;
-    }
-    this.awaitingPong = true;
-    this.pingTimeoutExtended = false;
-    this.sendPacket({ type: PacketType.Ping });
-    this.armHeartbeat(this.settings.pingTimeout);
+  /** Whether a ping is out and its pong not back yet. */
+  private get awaitingPong(): boolean {
+    return this.settings.heartbeats.pong.has(this);
   }
 
-  private armHeartbeat(delay: number): void {
-    clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = setTimeout(onHeartbeatDue, delay, this);
+  /** @internal `pingInterval` has passed since the open packet or the last pong: ping. */
+  pingDue(): void {
+    this.pingTimeoutExtended = false;
+    this.settings.heartbeats.pong.add(this);
+    this.sendPacket({ type: PacketType.Ping });
+  }
+
+  /** @internal No pong within `pingTimeout` of the ping. */
+  pongOverdue(): void {
+    this.onClose(CloseReason.PingTimeout);
   }
 
   private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
@@ -413,8 +422,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
+    this.deadlineQueue?.remove(this);
     this.probe?.fail();
     this.writeBuffer = undefined;
     this.pendingCallbacks = undefined;
