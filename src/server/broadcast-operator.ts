@@ -1,9 +1,23 @@
 import type { Adapter, BroadcastFlags, BroadcastOptions, Handshake, Room, SocketDetails, SocketId } from '../adapter/index.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
 import { ACK_TIMEOUT_MESSAGE } from './ack-errors.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from './typed-events.js';
 
 /** The callback of a broadcast with acknowledgements: an error after the timeout, and every response received. */
 export type BroadcastAckCallback = (err: Error | null, responses: unknown[]) => void;
+
+/** The events of a map as a broadcast emits them: acknowledgements collect every response. */
+type Broadcast<Map extends EventsMap> = DecorateAcknowledgementsWithMultipleResponses<Map>;
 
 function asSet(room: Room | Room[]): Room[] {
   return Array.isArray(room) ? room : [room];
@@ -13,11 +27,15 @@ function asSet(room: Room | Room[]): Room[] {
  * A target for an emission: rooms to include (all sockets when none), rooms to exclude, and flags.
  * Each call returns a new operator, so a partly built target can be reused.
  *
+ * `EmitEvents` are the events it may emit (a broadcast calls an acknowledgement callback with an
+ * error, then every recipient's response); `SocketData` is the type of `socket.data`, which
+ * `fetchSockets()` returns.
+ *
  * @example
  * io.to('room1').to('room2').except('banned').emit('news', item);
  * const answers = await io.timeout(1000).emitWithAck('status?');
  */
-export class BroadcastOperator {
+export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   private readonly adapter: Adapter;
   private readonly rooms: Set<Room>;
   private readonly exceptRooms: Set<Room>;
@@ -32,41 +50,41 @@ export class BroadcastOperator {
   }
 
   /** Adds rooms to the target (a union: a socket in any of them receives the event once). */
-  to(room: Room | Room[]): BroadcastOperator {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const rooms = new Set(this.rooms);
     for (const r of asSet(room)) rooms.add(r);
     return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
   }
 
   /** Same as {@link BroadcastOperator.to}. */
-  in(room: Room | Room[]): BroadcastOperator {
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
   }
 
   /** Excludes the sockets in these rooms. */
-  except(room: Room | Room[]): BroadcastOperator {
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const exceptRooms = new Set(this.exceptRooms);
     for (const r of asSet(room)) exceptRooms.add(r);
     return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags);
   }
 
   /** Sets whether the event is compressed. */
-  compress(compress: boolean): BroadcastOperator {
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.withFlags({ compress });
   }
 
   /** Drops the event for clients whose connection cannot take it right now. */
-  get volatile(): BroadcastOperator {
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.withFlags({ volatile: true });
   }
 
   /** Targets this node's sockets only. */
-  get local(): BroadcastOperator {
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.withFlags({ local: true });
   }
 
   /** Waits at most `ms` for acknowledgements; the callback then gets an error and the responses so far. */
-  timeout(ms: number): BroadcastOperator {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.withFlags({ timeout: ms });
   }
 
@@ -75,7 +93,7 @@ export class BroadcastOperator {
    * acknowledgement per recipient: `callback(err, responses)`, `err` set when the timeout passed
    * before every recipient answered.
    */
-  emit(event: string, ...args: unknown[]): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<Broadcast<EmitEvents>, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const data: unknown[] = [event, ...args];
     const packet: Packet = { type: PacketType.Event, nsp: '/', data };
@@ -97,14 +115,19 @@ export class BroadcastOperator {
    * @example
    * const responses = await io.to('workers').timeout(500).emitWithAck('job', payload);
    */
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<EmitWithAckResult<Broadcast<EmitEvents>, Ev>> {
     return new Promise((resolve, reject) => {
-      this.emit(event, ...args, (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)));
+      (this as BroadcastOperator).emit(event, ...args, (err: Error | null, result: EmitWithAckResult<Broadcast<EmitEvents>, Ev>) =>
+        err ? reject(err) : resolve(result),
+      );
     });
   }
 
   /** Describes the targeted sockets, on every node. */
-  async fetchSockets(): Promise<RemoteSocket[]> {
+  async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const found = await this.adapter.fetchSockets(this.options());
     return found.map((details) => new RemoteSocket(this.adapter, details));
   }
@@ -133,7 +156,7 @@ export class BroadcastOperator {
     return { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
   }
 
-  private withFlags(extra: BroadcastFlags): BroadcastOperator {
+  private withFlags(extra: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, ...extra });
   }
 
@@ -189,30 +212,44 @@ export class BroadcastOperator {
  *   else socket.emit('notice', 'hello');
  * }
  */
-export class RemoteSocket implements SocketDetails {
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> implements SocketDetails {
   readonly id: SocketId;
   readonly handshake: Handshake;
   readonly rooms: Set<Room>;
-  readonly data: unknown;
+  readonly data: SocketData;
+  private readonly adapter: Adapter;
   private readonly operator: BroadcastOperator;
 
   /** @internal */
-  constructor(adapter: Adapter, details: SocketDetails) {
+  constructor(adapter: Adapter, details: SocketDetails, timeout?: number) {
     this.id = details.id;
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
-    this.data = details.data;
-    this.operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), { expectSingleResponse: true });
+    this.data = details.data as SocketData;
+    this.adapter = adapter;
+    const flags: BroadcastFlags = timeout === undefined ? { expectSingleResponse: true } : { expectSingleResponse: true, timeout };
+    this.operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), flags);
   }
 
-  /** Emits an event to this socket. */
-  emit(event: string, ...args: unknown[]): boolean {
+  /**
+   * Emits an event to this socket. A function as last argument gets its acknowledgement, after an
+   * error argument (set when {@link RemoteSocket.timeout} passed first).
+   */
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<DecorateAcknowledgements<EmitEvents>, Ev>): boolean {
     return this.operator.emit(event, ...args);
   }
 
-  /** Sets a timeout for the acknowledgement of the next emit. */
-  timeout(ms: number): BroadcastOperator {
-    return this.operator.timeout(ms);
+  /** Emits an event and resolves with the socket's acknowledgement. */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<EmitWithAckResult<DecorateAcknowledgements<EmitEvents>, Ev>> {
+    return this.operator.emitWithAck(event, ...args);
+  }
+
+  /** The same socket, with a timeout for the acknowledgement of its emits. */
+  timeout(ms: number): RemoteSocket<EmitEvents, SocketData> {
+    return new RemoteSocket(this.adapter, this, ms);
   }
 
   /** Joins rooms. */

@@ -7,10 +7,24 @@ export { BroadcastOperator, RemoteSocket, type BroadcastAckCallback } from './br
 export { Client } from './client.js';
 export { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
 export type { EngineConnection } from './engine-port.js';
-export { Namespace, type ConnectionError, type ConnectionMiddleware } from './namespace.js';
+export { Namespace, type ConnectionError, type ConnectionMiddleware, type NamespaceEvents } from './namespace.js';
 export { SERVER_DEFAULTS, type ConnectionStateRecoveryOptions, type ServerOptions } from './options.js';
 export { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 export { Server } from './server.js';
-export { Socket, type AnyListener, type EventMiddleware } from './socket.js';
+export { Socket, type AnyListener, type EventMiddleware, type SocketReservedEvents } from './socket.js';
+export type {
+  AckResponse,
+  AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from './typed-events.js';
 // What `error` listeners and the "parse error" disconnect receive for a malformed packet.
 export { SocketIoErrorCode, SocketIoParseError } from '../protocol/socket-io/index.js';

@@ -5,6 +5,18 @@ import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
+import type {
+  AllButLast,
+  DefaultEventsMap,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  DecorateAcknowledgementsWithMultipleResponses,
+} from './typed-events.js';
 
 /** An Error a connection middleware may pass to `next`: `data` reaches the client's `connect_error`. */
 export interface ConnectionError extends Error {
@@ -15,13 +27,37 @@ export interface ConnectionError extends Error {
  * Connection middleware: runs when a client asks to join the namespace, before `connection`.
  * `next()` lets it in; `next(err)` refuses it with a CONNECT_ERROR `{ message, data }`.
  */
-export type ConnectionMiddleware = (socket: Socket, next: (err?: ConnectionError) => void) => void | Promise<void>;
+export type ConnectionMiddleware<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> = (
+  socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  next: (err?: ConnectionError) => void,
+) => void | Promise<void>;
+
+/** The events a namespace raises itself, beside those other nodes send with `serverSideEmit`. */
+export interface NamespaceEvents<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  /** A socket joined the namespace. */
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  /** Same as `connection`. */
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  /** A namespace was created (raised by the main namespace only). */
+  new_namespace: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
 
 const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace']);
 
 /**
  * A communication channel multiplexed over each client connection: its own sockets, rooms,
  * middlewares and adapter. `io.of('/chat')` returns one; `io.sockets` is the main namespace `/`.
+ * Its type parameters are the server's event maps (see {@link Socket}).
  *
  * @example
  * const admin = io.of('/admin');
@@ -29,22 +65,34 @@ const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'conn
  * admin.on('connection', (socket) => socket.emit('welcome'));
  * admin.to('ops').emit('alert', 'disk full');
  */
-export class Namespace extends EventEmitter implements AdapterNamespace {
+export class Namespace<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends EventEmitter
+  implements AdapterNamespace
+{
   /** The namespace name, e.g. `/chat`. */
   readonly name: string;
   /** The server the namespace belongs to. */
-  readonly server: Server;
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** Sockets connected to this namespace on this node. */
-  readonly sockets = new Map<SocketId, Socket>();
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** Room membership and delivery. */
   adapter: Adapter;
   /** @internal The parent of a dynamically created namespace. */
-  readonly parent: Namespace | undefined;
-  protected readonly fns: ConnectionMiddleware[] = [];
+  readonly parent: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined;
+  protected readonly fns: ConnectionMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private ackIds = 0;
 
   /** @internal Use `io.of(name)`. */
-  constructor(server: Server, name: string, parent?: Namespace) {
+  constructor(
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+    parent?: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ) {
     super();
     this.server = server;
     this.name = name;
@@ -87,40 +135,76 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
     super.emit(...(args as [string, ...unknown[]]));
   }
 
+  /**
+   * Listens to `connection` (a socket joined), `new_namespace`, or an event another node sent
+   * with `serverSideEmit`.
+   *
+   * @example
+   * io.of('/chat').on('connection', (socket) => socket.join('lobby'));
+   */
+  override on<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    return super.on(event, listener);
+  }
+
+  /** Listens once to `connection`, `new_namespace` or an event of another node. */
+  override once<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    return super.once(event, listener);
+  }
+
+  /** Removes a listener. */
+  override off<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    return super.off(event, listener);
+  }
+
   /** Adds a connection middleware. */
-  use(fn: ConnectionMiddleware): this {
+  use(fn: ConnectionMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this.fns.push(fn);
     return this;
   }
 
   /** Targets the sockets in `room`. */
-  to(room: Room | Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).to(room);
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().to(room);
   }
 
   /** Same as {@link Namespace.to}. */
-  in(room: Room | Room[]): BroadcastOperator {
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
   }
 
   /** Targets every socket except those in `room`. */
-  except(room: Room | Room[]): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).except(room);
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().except(room);
   }
 
   /** Emits an event to every socket of the namespace (a function as last argument collects acks). */
-  override emit(event: string, ...args: unknown[]): boolean {
-    return new BroadcastOperator(this.adapter).emit(event, ...args);
+  override emit<Ev extends EventNames<EmitEvents>>(
+    event: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, Ev>
+  ): boolean {
+    return this.operator().emit(event, ...args);
   }
 
   /** Emits to every socket and resolves with all acknowledgements. */
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
-    return new BroadcastOperator(this.adapter).emitWithAck(event, ...args);
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<EmitWithAckResult<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, Ev>> {
+    return this.operator().emitWithAck(event, ...args);
   }
 
   /** Sends a `message` event to every socket. */
   send(...args: unknown[]): this {
-    this.emit('message', ...args);
+    this.untypedOperator().emit('message', ...args);
     return this;
   }
 
@@ -133,7 +217,10 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
    * Emits an event to this namespace on the other nodes of the cluster (their `on(event)`
    * listeners, not the clients). A function as last argument collects their answers.
    */
-  serverSideEmit(event: string, ...args: unknown[]): boolean {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    event: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
     if (NAMESPACE_RESERVED_EVENTS.has(event) || RESERVED_EVENTS.has(event)) {
       throw new Error(`"${event}" is a reserved event name`);
     }
@@ -142,52 +229,56 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
   }
 
   /** Like {@link Namespace.serverSideEmit}, resolving with the other nodes' answers. */
-  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<EmitWithAckResult<DecorateAcknowledgementsWithMultipleResponses<ServerSideEvents>, Ev>> {
+    type Responses = EmitWithAckResult<DecorateAcknowledgementsWithMultipleResponses<ServerSideEvents>, Ev>;
     return new Promise((resolve, reject) => {
-      this.serverSideEmit(event, ...args, (err: Error | null, responses: unknown[]) =>
+      (this as Namespace).serverSideEmit(event, ...args, (err: Error | null, responses: Responses) =>
         err ? reject(err) : resolve(responses),
       );
     });
   }
 
   /** Sets whether the next broadcast is compressed. */
-  compress(compress: boolean): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).compress(compress);
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().compress(compress);
   }
 
   /** Drops the next broadcast for clients that cannot take it right now. */
-  get volatile(): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).volatile;
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().volatile;
   }
 
   /** Targets this node's sockets only. */
-  get local(): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).local;
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().local;
   }
 
   /** Sets the acknowledgement timeout of the next broadcast. */
-  timeout(ms: number): BroadcastOperator {
-    return new BroadcastOperator(this.adapter).timeout(ms);
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().timeout(ms);
   }
 
   /** Describes the namespace's sockets, on every node. */
-  fetchSockets(): Promise<RemoteSocket[]> {
-    return new BroadcastOperator(this.adapter).fetchSockets();
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets();
   }
 
   /** Makes every socket join rooms. */
   socketsJoin(room: Room | Room[]): void {
-    new BroadcastOperator(this.adapter).socketsJoin(room);
+    this.operator().socketsJoin(room);
   }
 
   /** Makes every socket leave rooms. */
   socketsLeave(room: Room | Room[]): void {
-    new BroadcastOperator(this.adapter).socketsLeave(room);
+    this.operator().socketsLeave(room);
   }
 
   /** Disconnects every socket (and their connections with `close`). */
   disconnectSockets(close = false): void {
-    new BroadcastOperator(this.adapter).disconnectSockets(close);
+    this.operator().disconnectSockets(close);
   }
 
   /**
@@ -224,11 +315,14 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
   }
 
   /** The connection middlewares in the order they run: the parent's first, for a child namespace. */
-  protected middlewareChain(): ConnectionMiddleware[] {
+  protected middlewareChain(): ConnectionMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] {
     return this.parent ? [...this.parent.middlewareChain(), ...this.fns] : this.fns;
   }
 
-  private async createSocket(client: Client, auth: Record<string, unknown>): Promise<Socket> {
+  private async createSocket(
+    client: Client,
+    auth: Record<string, unknown>,
+  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
     const pid = auth.pid;
     const offset = auth.offset;
     // The official client sends no offset when it never received one; '' asks the adapter to work it out.
@@ -239,7 +333,7 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
     return new Socket(this, client, auth);
   }
 
-  private runMiddlewares(socket: Socket, done: (err?: ConnectionError) => void): void {
+  private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, done: (err?: ConnectionError) => void): void {
     const fns = this.middlewareChain();
     let index = 0;
     const next = (err?: ConnectionError): void => {
@@ -269,7 +363,15 @@ export class Namespace extends EventEmitter implements AdapterNamespace {
     next();
   }
 
-  private doConnect(socket: Socket, onConnected: (socket: Socket) => void): void {
+  private operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter);
+  }
+
+  private untypedOperator(): BroadcastOperator {
+    return new BroadcastOperator(this.adapter);
+  }
+
+  private doConnect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, onConnected: (socket: Socket) => void): void {
     this.sockets.set(socket.id, socket);
     socket.onConnect();
     onConnected(socket);

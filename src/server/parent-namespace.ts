@@ -11,7 +11,9 @@ import type {
 } from '../adapter/index.js';
 import type { Packet } from '../protocol/socket-io/index.js';
 import { Namespace } from './namespace.js';
+import type { Socket } from './socket.js';
 import type { Server } from './server.js';
+import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 
 /**
  * Decides whether a namespace name belongs to a dynamic group: call `next(null, true)` to accept.
@@ -33,12 +35,17 @@ let parentCount = 0;
  * @example
  * io.of(/^\/team-\d+$/).on('connection', (socket) => socket.nsp.emit('joined', socket.id));
  */
-export class ParentNamespace extends Namespace {
+export class ParentNamespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The namespaces created so far. */
-  readonly children = new Set<Namespace>();
+  readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
 
   /** @internal Use `io.of(regex)`. */
-  constructor(server: Server) {
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) {
     super(server, `/_${parentCount++}`);
   }
 
@@ -47,10 +54,10 @@ export class ParentNamespace extends Namespace {
   }
 
   /** @internal Creates the namespace `name`, inheriting middlewares and connection listeners. */
-  createChild(name: string): Namespace {
+  createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name, this);
     for (const event of ['connect', 'connection'] as const) {
-      for (const listener of this.listeners(event)) child.on(event, listener as (...args: unknown[]) => void);
+      for (const listener of this.listeners(event)) child.on(event, listener as (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void);
     }
     this.children.add(child);
     return child;

@@ -9,8 +9,19 @@ import { Namespace, type ConnectionMiddleware } from './namespace.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './options.js';
 import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 import type { Socket } from './socket.js';
-
-type ConnectionListener = (socket: Socket) => void;
+import type {
+  AllButLast,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from './typed-events.js';
+import type { NamespaceEvents } from './namespace.js';
 
 function normalizeName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
@@ -31,6 +42,23 @@ const engineOwners = new WeakMap<EngineServer, Server>();
  * namespaces (the main one is {@link Server.sockets}) and, through them, sockets and rooms.
  * Broadcast and room helpers on the server act on the main namespace.
  *
+ * The type parameters, all optional, declare the application's events: `ListenEvents` the
+ * clients send, `EmitEvents` the server sends (the same as `ListenEvents` when omitted),
+ * `ServerSideEvents` between the nodes of a cluster, and `SocketData` for `socket.data`. Every
+ * `on`, `emit` and acknowledgement is then checked against them:
+ *
+ * ```ts
+ * interface ClientEvents { chat: (text: string, ack: (delivered: boolean) => void) => void }
+ * interface ServerEvents { chat: (from: string, text: string) => void }
+ * const io = new Server<ClientEvents, ServerEvents, {}, { name: string }>(httpServer);
+ * io.on('connection', (socket) => {
+ *   socket.on('chat', (text, ack) => {
+ *     io.emit('chat', socket.data.name, text);
+ *     ack(true);
+ *   });
+ * });
+ * ```
+ *
  * @example
  * import { createServer } from 'node:http';
  * import { Server } from 'switchboard/server';
@@ -42,9 +70,14 @@ const engineOwners = new WeakMap<EngineServer, Server>();
  * });
  * httpServer.listen(3000);
  */
-export class Server {
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> {
   /** The main namespace, `/`. */
-  readonly sockets: Namespace;
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** @internal Adapter class of every namespace. */
   readonly adapterConstructor: AdapterConstructor;
   /** @internal Milliseconds a client has to join a namespace. */
@@ -56,9 +89,9 @@ export class Server {
   /** @internal Recovery settings, or `undefined` when off. */
   readonly recoveryOptions: { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined;
   private readonly options: ServerOptions;
-  private readonly nsps = new Map<string, Namespace>();
-  private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace>();
-  private readonly parentsByRegExp = new Map<RegExp, ParentNamespace>();
+  private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly parentsByRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private eio: EngineServer | undefined;
   private httpServer: HttpServer | HttpsServer | undefined;
 
@@ -172,7 +205,10 @@ export class Server {
    * io.of('/admin').on('connection', onAdmin);
    * io.of(/^\/room-\d+$/).on('connection', (socket) => socket.nsp.name);
    */
-  of(name: string | RegExp | NamespaceMatcher, onConnection?: ConnectionListener): Namespace {
+  of(
+    name: string | RegExp | NamespaceMatcher,
+    onConnection?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     if (typeof name === 'function' || name instanceof RegExp) {
       const parent = new ParentNamespace(this);
       if (typeof name === 'function') {
@@ -205,7 +241,7 @@ export class Server {
   }
 
   /** @internal Looks for a parent namespace accepting `name`; calls back with the child, or `undefined`. */
-  checkDynamicNamespace(name: string, auth: Record<string, unknown>, done: (nsp: Namespace | undefined) => void): void {
+  checkDynamicNamespace(name: string, auth: Record<string, unknown>, done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void): void {
     const candidates = [...this.parentNamespaces];
     let index = 0;
     const tryNext = (): void => {
@@ -231,7 +267,7 @@ export class Server {
   }
 
   /** @internal Drops an empty child namespace (`cleanupEmptyChildNamespaces`). */
-  removeChildNamespace(nsp: Namespace): void {
+  removeChildNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.nsps.get(nsp.name) !== nsp) return;
     this.nsps.delete(nsp.name);
     if (nsp.parent instanceof ParentNamespace) nsp.parent.children.delete(nsp);
@@ -239,33 +275,39 @@ export class Server {
   }
 
   /** Adds a connection middleware to the main namespace. */
-  use(fn: ConnectionMiddleware): this {
+  use(fn: ConnectionMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this.sockets.use(fn);
     return this;
   }
 
   /** Targets the sockets of the main namespace in `room`. */
-  to(room: Room | Room[]): BroadcastOperator {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.to(room);
   }
 
   /** Same as {@link Server.to}. */
-  in(room: Room | Room[]): BroadcastOperator {
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.in(room);
   }
 
   /** Targets every socket of the main namespace except those in `room`. */
-  except(room: Room | Room[]): BroadcastOperator {
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.except(room);
   }
 
   /** Emits to every socket of the main namespace. */
-  emit(event: string, ...args: unknown[]): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(
+    event: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, Ev>
+  ): boolean {
     return this.sockets.emit(event, ...args);
   }
 
   /** Emits to every socket of the main namespace and resolves with their acknowledgements. */
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<EmitWithAckResult<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, Ev>> {
     return this.sockets.emitWithAck(event, ...args);
   }
 
@@ -281,37 +323,43 @@ export class Server {
   }
 
   /** Emits to the main namespace on the other nodes of the cluster. */
-  serverSideEmit(event: string, ...args: unknown[]): boolean {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    event: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
     return this.sockets.serverSideEmit(event, ...args);
   }
 
   /** Like {@link Server.serverSideEmit}, resolving with the other nodes' answers. */
-  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<EmitWithAckResult<DecorateAcknowledgementsWithMultipleResponses<ServerSideEvents>, Ev>> {
     return this.sockets.serverSideEmitWithAck(event, ...args);
   }
 
   /** Sets whether the next broadcast is compressed. */
-  compress(compress: boolean): BroadcastOperator {
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.compress(compress);
   }
 
   /** Drops the next broadcast for clients that cannot take it right now. */
-  get volatile(): BroadcastOperator {
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.volatile;
   }
 
   /** Targets this node only. */
-  get local(): BroadcastOperator {
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.local;
   }
 
   /** Sets the acknowledgement timeout of the next broadcast. */
-  timeout(ms: number): BroadcastOperator {
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.timeout(ms);
   }
 
   /** Describes the sockets of the main namespace, on every node. */
-  fetchSockets(): Promise<RemoteSocket[]> {
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
   }
 
@@ -337,26 +385,29 @@ export class Server {
    * @example
    * io.on('connection', (socket) => socket.emit('welcome'));
    */
-  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
-  on(event: 'new_namespace', listener: (nsp: Namespace) => void): this;
-  on(event: string, listener: (...args: never[]) => void): this;
-  on(event: string, listener: (...args: never[]) => void): this {
-    this.sockets.on(event, listener as (...args: unknown[]) => void);
+  on<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.on(event, listener);
     return this;
   }
 
   /** Listens once on the main namespace. */
-  once(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
-  once(event: 'new_namespace', listener: (nsp: Namespace) => void): this;
-  once(event: string, listener: (...args: never[]) => void): this;
-  once(event: string, listener: (...args: never[]) => void): this {
-    this.sockets.once(event, listener as (...args: unknown[]) => void);
+  once<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.once(event, listener);
     return this;
   }
 
   /** Removes a listener from the main namespace. */
-  off(event: string, listener: (...args: never[]) => void): this {
-    this.sockets.off(event, listener as (...args: unknown[]) => void);
+  off<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this {
+    this.sockets.off(event, listener);
     return this;
   }
 
@@ -376,7 +427,7 @@ export class Server {
    * Engine.IO server closes every connection, and the HTTP server (if any) stops listening.
    */
   async close(callback?: (err?: Error) => void): Promise<void> {
-    const namespaces = new Set<Namespace>(this.nsps.values());
+    const namespaces = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(this.nsps.values());
     for (const parent of this.parentNamespaces.values()) for (const child of parent.children) namespaces.add(child);
     await Promise.allSettled(
       [...namespaces].map(async (nsp) => {
@@ -399,7 +450,7 @@ export class Server {
     });
   }
 
-  private registerChild(parent: ParentNamespace, name: string): Namespace {
+  private registerChild(parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = parent.createChild(name);
     this.nsps.set(name, child);
     this.sockets.emitReserved('new_namespace', child);

@@ -22,6 +22,18 @@ import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-r
 import type { HandshakeRequest } from '../engine/index.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Namespace } from './namespace.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from './typed-events.js';
 
 /** A listener of every incoming (or outgoing) event: the event name, then its arguments. */
 export type AnyListener = (event: string, ...args: unknown[]) => void;
@@ -35,6 +47,16 @@ export type EventMiddleware = (event: [string, ...unknown[]], next: (err?: Error
 
 function newSocketId(): SocketId {
   return randomBytes(15).toString('base64url');
+}
+
+/** The events a socket raises itself, beside the client's. */
+export interface SocketReservedEvents {
+  /** The socket is leaving its namespace; its rooms are still joined. */
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  /** The socket left its namespace. */
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** A malformed packet arrived, or an event middleware refused an event. */
+  error: (err: Error) => void;
 }
 
 /** No flags: what an emit without `timeout`, `volatile` or `compress` uses. */
@@ -66,6 +88,10 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, i
  * A function as last argument of `emit` asks the client for an acknowledgement, and a function
  * as last argument of an incoming event answers the client's.
  *
+ * The type parameters, all optional, declare the application's events so that every `on` and
+ * `emit` is checked: `ListenEvents` from the client, `EmitEvents` to it, `ServerSideEvents`
+ * between the nodes of a cluster, and `SocketData` for {@link Socket.data}.
+ *
  * @example
  * io.on('connection', (socket) => {
  *   socket.join('lobby');
@@ -76,11 +102,19 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, i
  *   socket.timeout(1000).emit('ping', (err: Error | null, answer: unknown) => {});
  * });
  */
-export class Socket extends EventEmitter implements AdapterSocket {
+export class Socket<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends EventEmitter
+  implements AdapterSocket
+{
   /** Session id, also the name of the room the socket is always in. */
   readonly id: SocketId;
   /** The namespace the socket belongs to. */
-  readonly nsp: Namespace;
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The connection (shared by the client's sockets in every namespace). */
   readonly client: Client;
   /** Whether the socket is connected to its namespace. */
@@ -108,7 +142,12 @@ export class Socket extends EventEmitter implements AdapterSocket {
   private left = false;
 
   /** @internal Created by the namespace when a client connects. */
-  constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previousSession?: Session) {
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+    previousSession?: Session,
+  ) {
     super();
     this.nsp = nsp;
     this.client = client;
@@ -133,12 +172,12 @@ export class Socket extends EventEmitter implements AdapterSocket {
   }
 
   /** Free-form data, kept across a recovered disconnection and visible through `fetchSockets()`. */
-  get data(): Record<string, unknown> {
-    return (this.ownData ??= {});
+  get data(): SocketData {
+    return (this.ownData ??= {}) as SocketData;
   }
 
-  set data(value: Record<string, unknown>) {
-    this.ownData = value;
+  set data(value: SocketData) {
+    this.ownData = value as Record<string, unknown>;
   }
 
   /** The namespace's adapter. */
@@ -174,7 +213,7 @@ export class Socket extends EventEmitter implements AdapterSocket {
    * socket.emit('hello', 'world', { binary: Buffer.from([1, 2, 3]) });
    * socket.emit('question', (answer: string) => console.log(answer));
    */
-  override emit(event: string, ...args: unknown[]): boolean {
+  override emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const data: unknown[] = [event, ...args];
     const packet: Packet = { type: PacketType.Event, nsp: this.nsp.name, data };
@@ -204,21 +243,23 @@ export class Socket extends EventEmitter implements AdapterSocket {
    * @example
    * const answer = await socket.timeout(2000).emitWithAck('question', 42);
    */
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<EmitWithAckResult<EmitEvents, Ev>> {
     const withError = this.flags?.timeout !== undefined;
     return new Promise((resolve, reject) => {
-      args.push(
-        withError
-          ? (err: Error | null, response: unknown) => (err ? reject(err) : resolve(response))
-          : (response: unknown) => resolve(response),
-      );
-      this.emit(event, ...args);
+      type Response = EmitWithAckResult<EmitEvents, Ev>;
+      const ack = withError
+        ? (err: Error | null, response: Response) => (err ? reject(err) : resolve(response))
+        : (response: Response) => resolve(response);
+      this.untyped().emit(event, ...args, ack);
     });
   }
 
   /** Sends a `message` event. */
   send(...args: unknown[]): this {
-    this.emit('message', ...args);
+    this.untyped().emit('message', ...args);
     return this;
   }
 
@@ -228,9 +269,9 @@ export class Socket extends EventEmitter implements AdapterSocket {
   }
 
   /** Sets a timeout for the acknowledgement of the next emit; its callback then takes an error first. */
-  timeout(ms: number): this {
+  timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     (this.flags ??= {}).timeout = ms;
-    return this;
+    return this as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
   }
 
   /** Marks the next emit as volatile: dropped if the connection cannot take it right now. */
@@ -246,27 +287,27 @@ export class Socket extends EventEmitter implements AdapterSocket {
   }
 
   /** Targets every other socket of the namespace with the next emit. */
-  get broadcast(): BroadcastOperator {
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
     return this.newBroadcastOperator();
   }
 
   /** Targets this node only with the next broadcast. */
-  get local(): BroadcastOperator {
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.newBroadcastOperator().local;
   }
 
   /** Targets the sockets in `room` (this one excepted). */
-  to(room: Room | Room[]): BroadcastOperator {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.newBroadcastOperator().to(room);
   }
 
   /** Same as {@link Socket.to}. */
-  in(room: Room | Room[]): BroadcastOperator {
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.newBroadcastOperator().in(room);
   }
 
   /** Targets every other socket except those in `room`. */
-  except(room: Room | Room[]): BroadcastOperator {
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.newBroadcastOperator().except(room);
   }
 
@@ -295,6 +336,36 @@ export class Socket extends EventEmitter implements AdapterSocket {
       this.onClose(DisconnectReason.ServerNamespaceDisconnect);
     }
     return this;
+  }
+
+  /**
+   * Listens to one of the client's events, or to `disconnecting`, `disconnect` or `error`.
+   *
+   * @example
+   * socket.on('chat', (text, ack) => ack(text.length > 0));
+   * socket.on('disconnect', (reason) => console.log(socket.id, reason));
+   */
+  override on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return super.on(event, listener);
+  }
+
+  /** Listens to one of the client's events, or to a reserved one, once. */
+  override once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return super.once(event, listener);
+  }
+
+  /** Removes a listener. */
+  override off<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    event: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return super.off(event, listener);
   }
 
   /** Adds a middleware run for every incoming event of this socket. */
@@ -434,11 +505,16 @@ export class Socket extends EventEmitter implements AdapterSocket {
     this.writePacket({ type: PacketType.ConnectError, nsp: this.nsp.name, data: payload }, {});
   }
 
+  /** This socket without its event maps, for emits whose arguments the maps cannot describe. */
+  private untyped(): Socket {
+    return this as Socket;
+  }
+
   private writePacket(packet: Packet, flags: BroadcastFlags): void {
     this.client.writeToEngine(toWireChunks(packet), flags);
   }
 
-  private newBroadcastOperator(): BroadcastOperator {
+  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.flags ?? {};
     this.flags = undefined;
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
