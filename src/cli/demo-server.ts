@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from '../ws/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
-import { sameOriginOr } from './origin-check.js';
+import { allowedHostsCheck, sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
 
 /** Options of {@link startDemoServer}. */
@@ -22,6 +22,12 @@ export interface DemoServerOptions {
    * `https://app.example.com`); browsers on any other origin get 403. @default []
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * Host names the server answers to besides IP addresses and `localhost` (e.g. `chat.example.com`
+   * when it is reached by that name). Requests naming any other host get 403, which stops DNS
+   * rebinding: a site that points its own name at this machine. @default []
+   */
+  readonly allowedHosts?: readonly string[];
   /** Options of the chat room behind `/chat`. @default {} */
   readonly chat?: ChatRoomOptions;
   /** How long shutdown waits for WebSocket close handshakes and HTTP responses in flight (ms). @default 2000 */
@@ -73,6 +79,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     { directory: options.examplesDirectory ?? EXAMPLES_DIRECTORY, headers: examplesHeaders },
   ];
   const serveStatic = createStaticHandler({ roots });
+  const hostAllowed = allowedHostsCheck(options.allowedHosts);
   // Each message is framed once and the same bytes written to every member (the room only
   // broadcasts once connections arrive, by when `wss` below exists).
   const chat = new ChatRoom({ fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }), ...options.chat });
@@ -81,11 +88,17 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     noServer: true,
     maxPayload: chat.maxFrameBytes,
     closeTimeout: shutdownTimeout,
-    authenticate: sameOriginOr(options.allowedOrigins),
+    authenticate: sameOriginOr(options.allowedOrigins, hostAllowed),
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
-  const server = createServer((request, response) => void serveStatic(request, response));
+  const server = createServer((request, response) => {
+    if (hostAllowed(request)) {
+      void serveStatic(request, response);
+      return;
+    }
+    response.writeHead(403, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Host not allowed\n');
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(request.url) === CHAT_PATH) {
       wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));

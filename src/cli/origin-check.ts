@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { AuthenticateHook, HandshakeRejection } from '../ws/index.js';
 
 const refusal: HandshakeRejection = { status: 403, message: 'Origin not allowed' };
@@ -14,9 +15,10 @@ const refusal: HandshakeRejection = { status: 403, message: 'Origin not allowed'
  * @example
  * new WebSocketServer({ noServer: true, authenticate: sameOriginOr(['https://app.example.com']) });
  */
-export function sameOriginOr(allowed: readonly string[] = []): AuthenticateHook {
+export function sameOriginOr(allowed: readonly string[] = [], hostAllowed: HostCheck = () => true): AuthenticateHook {
   const extra = new Set(allowed.map((origin) => new URL(origin).origin));
   return (request: IncomingMessage) => {
+    if (!hostAllowed(request)) return hostRefusal;
     const origin = request.headers.origin;
     if (origin === undefined) return true;
     let parsed: URL;
@@ -29,5 +31,37 @@ export function sameOriginOr(allowed: readonly string[] = []): AuthenticateHook 
     if (extra.has(parsed.origin)) return true;
     const host = request.headers.host?.toLowerCase();
     return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host === host ? true : refusal;
+  };
+}
+
+/** Whether a request names a host the server answers to. */
+export type HostCheck = (request: IncomingMessage) => boolean;
+
+const hostRefusal: HandshakeRejection = { status: 403, message: 'Host not allowed' };
+
+/**
+ * A check against DNS rebinding: a page on a site whose name the attacker later points at this
+ * machine is same-origin with the server, so the `Origin` check lets it in; but its requests still
+ * name the attacker's site in `Host`. Requests pass when `Host` is an IP address, `localhost` or a
+ * name under `.localhost` (which resolve to this machine only, RFC 6761 §6.3), or one of `allowed`
+ * (names without port). Requests without `Host` come from programs, not pages, and pass.
+ *
+ * @example
+ * const hostAllowed = allowedHostsCheck(['chat.example.com']);
+ * if (!hostAllowed(request)) response.writeHead(403).end();
+ */
+export function allowedHostsCheck(allowed: readonly string[] = []): HostCheck {
+  const names = new Set(allowed.map((name) => name.toLowerCase()));
+  return (request: IncomingMessage) => {
+    const host = request.headers.host;
+    if (host === undefined) return true;
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${host}`).hostname;
+    } catch {
+      return false;
+    }
+    const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+    return isIP(bare) !== 0 || bare === 'localhost' || bare.endsWith('.localhost') || names.has(bare);
   };
 }

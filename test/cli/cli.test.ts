@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
 import { ExitCode, UsageError, type Command } from '../../src/cli/command.js';
-import { parseOrigin, parsePort } from '../../src/cli/commands/serve.js';
+import { parseHostName, parseOrigin, parsePort } from '../../src/cli/commands/serve.js';
 import { baseUrl } from '../../src/cli/demo-server.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -103,6 +103,14 @@ describe('switchboard command line', () => {
     assert.equal(parseOrigin('https://example.com:443'), 'https://example.com');
     for (const bad of ['example.com', 'https://example.com/app', 'https://example.com/?', 'https://user@example.com', 'ws://example.com', 'null', '']) {
       assert.throws(() => parseOrigin(bad), /--allow-origin must be an origin/, bad);
+    }
+  });
+
+  test('parseHostName takes a bare host name and nothing else', () => {
+    assert.equal(parseHostName('Chat.Example.com'), 'chat.example.com');
+    assert.equal(parseHostName('devbox'), 'devbox');
+    for (const bad of ['chat.example.com:8080', 'http://chat.example.com', 'chat.example.com/app', 'user@chat.example.com', 'bad host', '']) {
+      assert.throws(() => parseHostName(bad), /--allow-host must be a host name/, bad);
     }
   });
 

@@ -35,6 +35,15 @@ export function parseOrigin(text: string): string {
   return url.origin;
 }
 
+/** Parses a host name such as `chat.example.com`: no scheme, port or path. */
+export function parseHostName(text: string): string {
+  const url = URL.canParse(`http://${text}`) ? new URL(`http://${text}`) : undefined;
+  if (url === undefined || url.host !== text.toLowerCase() || url.port !== '' || text === '') {
+    throw new UsageError(`--allow-host must be a host name like chat.example.com, got "${text}"`);
+  }
+  return url.hostname;
+}
+
 async function checkDirectory(path: string): Promise<string> {
   const absolute = resolve(path);
   const stats = await stat(absolute).catch(() => undefined);
@@ -60,6 +69,9 @@ Options:
                        repeat to add more directories
   --allow-origin <url> Let pages from this origin open the chat WebSocket too (pages
                        from other sites are refused with 403); repeatable
+  --allow-host <name>  Answer requests that reach the server by this host name; besides
+                       IP addresses and localhost, other names get 403 (a defence against
+                       DNS rebinding); repeatable
   -h, --help           Show this help
 
 Example:
@@ -73,6 +85,7 @@ Example:
         host: { type: 'string', short: 'H', default: DEFAULT_HOST },
         static: { type: 'string', short: 's', multiple: true, default: [] },
         'allow-origin': { type: 'string', multiple: true, default: [] },
+        'allow-host': { type: 'string', multiple: true, default: [] },
       },
       strict: true,
       allowPositionals: false,
@@ -81,8 +94,9 @@ Example:
     if (values.host.trim() === '') throw new UsageError('--host must not be empty');
     const staticDirectories = await Promise.all(values.static.map(checkDirectory));
     const allowedOrigins = values['allow-origin'].map(parseOrigin);
+    const allowedHosts = values['allow-host'].map(parseHostName);
 
-    const server = await startDemoServer({ port, host: values.host, staticDirectories, allowedOrigins }).catch((error: unknown) => {
+    const server = await startDemoServer({ port, host: values.host, staticDirectories, allowedOrigins, allowedHosts }).catch((error: unknown) => {
       stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
       return undefined;
     });
