@@ -3,8 +3,8 @@ import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/
 import { ACK_TIMEOUT_MESSAGE } from './ack-errors.js';
 import type {
   AllButLast,
-  DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgementsWithSingleResponse,
   DefaultEventsMap,
   EmitWithAckResult,
   EventNames,
@@ -235,7 +235,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
    * Emits an event to this socket. A function as last argument gets its acknowledgement, after an
    * error argument (set when {@link RemoteSocket.timeout} passed first).
    */
-  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<DecorateAcknowledgements<EmitEvents>, Ev>): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<DecorateAcknowledgementsWithSingleResponse<EmitEvents>, Ev>): boolean {
     return this.operator.emit(event, ...args);
   }
 
@@ -243,7 +243,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     event: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<EmitWithAckResult<DecorateAcknowledgements<EmitEvents>, Ev>> {
+  ): Promise<EmitWithAckResult<DecorateAcknowledgementsWithSingleResponse<EmitEvents>, Ev>> {
     return this.operator.emitWithAck(event, ...args);
   }
 

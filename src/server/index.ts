@@ -17,6 +17,7 @@ export type {
   AllButLast,
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgementsWithSingleResponse,
   DefaultEventsMap,
   EmitWithAckResult,
   EventNames,

@@ -31,60 +31,74 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Par
 
 type AnyFunction = (...args: any[]) => any;
 type IsAny<T> = 0 extends 1 & T ? true : false;
-/** The last element of an argument list; `any` when the list has no fixed shape. */
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : any;
+/**
+ * The last argument of a list: `never` for an empty list or one of optional or rest arguments
+ * only (no acknowledgement there), `any` for the free-form lists of {@link DefaultEventsMap}.
+ */
+type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : IsAny<T[number]> extends true ? any : never;
 /** An argument list without its last element (the acknowledgement callback). */
 export type AllButLast<T extends unknown[]> = T extends [...infer Head, unknown] ? Head : any[];
 
+/** Whether the last of some arguments is an acknowledgement callback (or may be one). */
+type EndsWithAck<Params extends unknown[]> =
+  IsAny<Last<Params>> extends true ? true : [Last<Params>] extends [never] ? false : Last<Params> extends AnyFunction ? true : false;
+
 /** The event names of a map whose last argument is an acknowledgement callback. */
 export type EventNamesWithAck<Map extends EventsMap> = {
-  [Ev in EventNames<Map>]: IsAny<Last<EventParams<Map, Ev>>> extends true
-    ? Ev
-    : Last<EventParams<Map, Ev>> extends AnyFunction
-      ? Ev
-      : never;
+  [Ev in EventNames<Map>]: EndsWithAck<EventParams<Map, Ev>> extends true ? Ev : never;
 }[EventNames<Map>];
 
 /**
- * What `emitWithAck` resolves with, from the acknowledgement callback's signature: its first
- * argument, or its second when the first is the error of a timed acknowledgement.
+ * Whether an acknowledgement's arguments start with the error that `timeout()` and broadcasts
+ * add. As in the official types the error is typed `Error` (it is `null` on success), which also
+ * keeps a callback shaped twice (`socket.timeout(ms).broadcast`) from getting two errors.
  */
-export type AckResponse<Ack> =
-  IsAny<Ack> extends true
-    ? any
-    : Ack extends (...args: infer Args) => unknown
-      ? Args extends [infer First, ...infer Rest]
-        ? [First] extends [Error | null]
-          ? Rest extends [infer Response, ...unknown[]]
-            ? Response
-            : undefined
-          : First
-        : undefined
-      : never;
+type IsErrorFirst<AckArgs extends unknown[]> = AckArgs extends [infer First, ...unknown[]]
+  ? IsAny<First> extends true
+    ? false
+    : [First] extends [Error]
+      ? true
+      : false
+  : false;
 
-/** The acknowledgement callback made error-first, as `timeout()` calls it. */
-type ErrorFirstAck<Params extends unknown[]> = Params extends [...infer Head, infer Ack]
+/** The response an acknowledgement carries: its first argument, after the error when it has one. */
+type ResponseOf<AckArgs extends unknown[]> = IsErrorFirst<AckArgs> extends true ? AckArgs[1] : AckArgs[0];
+
+/** What `emitWithAck` resolves with, from the acknowledgement callback's signature. */
+export type AckResponse<Ack> = IsAny<Ack> extends true ? any : Ack extends (...args: infer AckArgs) => unknown ? ResponseOf<AckArgs> : never;
+
+/** How an emitter calls acknowledgements: a socket after `timeout()`, a `RemoteSocket`, a broadcast. */
+type AckShape = 'error-first' | 'single-response' | 'many-responses';
+
+/** An acknowledgement callback as an emitter of `Shape` calls it. */
+type ShapedAck<AckArgs extends unknown[], Result, Shape extends AckShape> = Shape extends 'error-first'
+  ? IsErrorFirst<AckArgs> extends true
+    ? (...args: AckArgs) => Result
+    : (err: Error, ...args: AckArgs) => Result
+  : Shape extends 'single-response'
+    ? (err: Error, response: ResponseOf<AckArgs>) => Result
+    : (err: Error, responses: ResponseOf<AckArgs>[]) => Result;
+
+/** An argument list whose acknowledgement callback (its last argument, if a function) is shaped. */
+type ShapeAckArgument<Params extends unknown[], Shape extends AckShape> = Params extends [...infer Head, infer Ack]
   ? Ack extends (...args: infer AckArgs) => infer Result
-    ? [...Head, (err: Error | null, ...args: AckArgs) => Result]
+    ? [...Head, ShapedAck<AckArgs, Result, Shape>]
     : Params
   : Params;
 
-/** The acknowledgement callback of a broadcast: an error, then the responses of every recipient. */
-type ManyResponsesAck<Params extends unknown[]> = Params extends [...infer Head, infer Ack]
-  ? Ack extends (...args: infer AckArgs) => infer Result
-    ? [...Head, (err: Error | null, responses: AckArgs[0][]) => Result]
-    : Params
-  : Params;
-
-/** A map whose acknowledgement callbacks take an error first (after `timeout()`, and for a `RemoteSocket`). */
-export type DecorateAcknowledgements<Map extends EventsMap> = {
-  [Ev in keyof Map]: Map[Ev] extends (...args: infer Params) => infer Result ? (...args: ErrorFirstAck<Params>) => Result : Map[Ev];
+/** A map whose acknowledgement callbacks are called as an emitter of `Shape` calls them. */
+type ShapeAcknowledgements<Map extends EventsMap, Shape extends AckShape> = {
+  [Ev in keyof Map]: Map[Ev] extends (...args: infer Params) => infer Result ? (...args: ShapeAckArgument<Params, Shape>) => Result : Map[Ev];
 };
 
-/** A map whose acknowledgement callbacks collect every recipient's response (broadcasts). */
-export type DecorateAcknowledgementsWithMultipleResponses<Map extends EventsMap> = {
-  [Ev in keyof Map]: Map[Ev] extends (...args: infer Params) => infer Result ? (...args: ManyResponsesAck<Params>) => Result : Map[Ev];
-};
+/** A map whose acknowledgement callbacks take an error first (a socket after `timeout()`). */
+export type DecorateAcknowledgements<Map extends EventsMap> = ShapeAcknowledgements<Map, 'error-first'>;
+
+/** A map whose acknowledgement callbacks take an error, then the one response (a `RemoteSocket`). */
+export type DecorateAcknowledgementsWithSingleResponse<Map extends EventsMap> = ShapeAcknowledgements<Map, 'single-response'>;
+
+/** A map whose acknowledgement callbacks take an error, then every recipient's response (broadcasts). */
+export type DecorateAcknowledgementsWithMultipleResponses<Map extends EventsMap> = ShapeAcknowledgements<Map, 'many-responses'>;
 
 /** The events an emitter raises itself, with the user's events beside them. */
 export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> = EventNames<Reserved> | EventNames<User>;

@@ -20,6 +20,18 @@ interface ClientToServer {
 interface ServerToClient {
   chat: (from: string, text: string) => void;
   ask: (question: string, ack: (answer: number) => void) => void;
+  bye: () => void;
+  maybe: (note?: string) => void;
+  many: (...values: number[]) => void;
+  pair: (ack: (first: number, second: string) => void) => void;
+  optional: (ack: (answer?: number) => void) => void;
+  ownError: (ack: (problem: Error | null, answer: number) => void) => void;
+}
+
+/** True when two types are the same (not merely assignable). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertSame<Check extends true>(proof: Check): Check {
+  return proof;
 }
 
 interface BetweenNodes {
@@ -72,6 +84,38 @@ export function typeChecks(io: App, socket: AppSocket, remote: RemoteSocket<Serv
   io.of('/admin').use((s, next) => (s.data.name === 'admin' ? next() : next(new Error('forbidden'))));
   remote.emit('ask', 'how many?', (err, n) => (err ? 0 : n + 1));
   const remoteName: string = remote.data.name;
+
+  // Events without an acknowledgement take no emitWithAck.
+  // @ts-expect-error `bye` takes no acknowledgement
+  void socket.emitWithAck('bye');
+  // @ts-expect-error `maybe` takes no acknowledgement
+  void socket.emitWithAck('maybe');
+  // @ts-expect-error `many` takes no acknowledgement
+  void io.emitWithAck('many', 1);
+  // @ts-expect-error `bye` takes no arguments
+  socket.emit('bye', 1);
+  // Callbacks annotated as code written for the official server annotates them.
+  io.timeout(100).emit('ask', 'q', (err: Error, responses: number[]) => (err ? 0 : responses.length));
+  socket.timeout(100).emit('ask', 'q', (err: Error | null, answer: number) => (err ? 0 : answer));
+  // A timeout before a broadcast, or twice, adds one error argument, not two.
+  socket.timeout(100).broadcast.emit('ask', 'q', (err, responses) => {
+    assertSame<Same<typeof responses, number[]>>(true);
+    return err;
+  });
+  socket.timeout(100).timeout(200).emit('ask', 'q', (err, answer) => {
+    assertSame<Same<typeof answer, number>>(true);
+    return err;
+  });
+  // A remote socket answers with the first argument of the acknowledgement only.
+  remote.emit('pair', (err, first) => {
+    assertSame<Same<typeof first, number>>(true);
+    return err;
+  });
+  assertSame<Same<Awaited<ReturnType<typeof remote.emitWithAck<'pair'>>>, number>>(true);
+  assertSame<Same<Awaited<ReturnType<typeof socket.emitWithAck<'optional'>>>, number | undefined>>(true);
+  // An acknowledgement whose own first argument is an error resolves with that argument.
+  assertSame<Same<Awaited<ReturnType<typeof socket.emitWithAck<'ownError'>>>, Error | null>>(true);
+  assertSame<Same<Awaited<ReturnType<typeof io.emitWithAck<'pair'>>>, number[]>>(true);
   void [answer, timedAnswer, answers, nodeAnswers, remoteName];
 }
 
