@@ -97,7 +97,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       void serveStatic(request, response);
       return;
     }
-    response.writeHead(403, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Host not allowed\n');
+    response.writeHead(403, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Host not allowed: name an IP address, localhost, or a host given with switchboard serve --allow-host <name>\n');
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(request.url) === CHAT_PATH) {
