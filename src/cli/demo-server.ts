@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from '../ws/index.js';
+import { allOf, WebSocketServer } from '../ws/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
-import { allowedHostsCheck, sameOriginOr } from './origin-check.js';
+import { allowedHostsCheck, HOST_REFUSAL, sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
 
 /** Options of {@link startDemoServer}. */
@@ -88,7 +88,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     noServer: true,
     maxPayload: chat.maxFrameBytes,
     closeTimeout: shutdownTimeout,
-    authenticate: sameOriginOr(options.allowedOrigins, hostAllowed),
+    authenticate: allOf((request) => hostAllowed(request) || HOST_REFUSAL, sameOriginOr(options.allowedOrigins)),
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
@@ -97,7 +97,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       void serveStatic(request, response);
       return;
     }
-    response.writeHead(403, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Host not allowed: name an IP address, localhost, or a host given with switchboard serve --allow-host <name>\n');
+    response.writeHead(HOST_REFUSAL.status, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${HOST_REFUSAL.message}\n`);
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(request.url) === CHAT_PATH) {

@@ -15,10 +15,9 @@ const refusal: HandshakeRejection = { status: 403, message: 'Origin not allowed'
  * @example
  * new WebSocketServer({ noServer: true, authenticate: sameOriginOr(['https://app.example.com']) });
  */
-export function sameOriginOr(allowed: readonly string[] = [], hostAllowed: HostCheck = () => true): AuthenticateHook {
+export function sameOriginOr(allowed: readonly string[] = []): AuthenticateHook {
   const extra = new Set(allowed.map((origin) => new URL(origin).origin));
   return (request: IncomingMessage) => {
-    if (!hostAllowed(request)) return hostRefusal;
     const origin = request.headers.origin;
     if (origin === undefined) return true;
     let parsed: URL;
@@ -37,7 +36,11 @@ export function sameOriginOr(allowed: readonly string[] = [], hostAllowed: HostC
 /** Whether a request names a host the server answers to. */
 export type HostCheck = (request: IncomingMessage) => boolean;
 
-const hostRefusal: HandshakeRejection = { status: 403, message: 'Host not allowed' };
+/** The answer to a request whose `Host` is not allowed, page or WebSocket handshake alike. */
+export const HOST_REFUSAL = {
+  status: 403,
+  message: 'Host not allowed: name an IP address, localhost, or a host given with switchboard serve --allow-host <name>',
+} as const satisfies HandshakeRejection;
 
 /**
  * A check against DNS rebinding: a page on a site whose name the attacker later points at this
@@ -48,7 +51,7 @@ const hostRefusal: HandshakeRejection = { status: 403, message: 'Host not allowe
  *
  * @example
  * const hostAllowed = allowedHostsCheck(['chat.example.com']);
- * if (!hostAllowed(request)) response.writeHead(403).end();
+ * authenticate: allOf((request) => hostAllowed(request) || HOST_REFUSAL, sameOriginOr());
  */
 export function allowedHostsCheck(allowed: readonly string[] = []): HostCheck {
   const names = new Set(allowed.map((name) => name.toLowerCase()));

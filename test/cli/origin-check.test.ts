@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startDemoServer, type DemoServer } from '../../src/cli/demo-server.js';
 import { WebSocket } from '../../src/ws/index.js';
@@ -78,6 +79,14 @@ describe('host check against DNS rebinding', () => {
     assert.equal(await statusFor(server, '/chat', host, `http://${host}`, true), 403);
     assert.equal(await statusFor(server, '/chat/', 'evil.localhost.example'), 403);
     assert.equal(await statusFor(server, '/chat/', 'bad host'), 403);
+  });
+
+  test('a request without Host (HTTP/1.0, from a program) is answered', async () => {
+    const socket = connect(server.address.port, '127.0.0.1');
+    socket.write('GET /chat/ HTTP/1.0\r\n\r\n');
+    let reply = '';
+    for await (const chunk of socket) reply += String(chunk);
+    assert.match(reply, /^HTTP\/1\.1 200 /);
   });
 
   test('IP addresses, localhost names and listed hosts are answered', async () => {
