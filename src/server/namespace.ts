@@ -52,6 +52,23 @@ export interface NamespaceEvents<
   new_namespace: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
 }
 
+/** The events a namespace's `on` takes: its own ({@link NamespaceEvents}) and those other nodes send. */
+export type NamespaceEventNames<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>;
+
+/** The listener of namespace event `Ev`. */
+export type NamespaceListener<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+  Ev extends string,
+> = ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>;
+
 const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace']);
 
 /**
@@ -142,25 +159,25 @@ export class Namespace<
    * @example
    * io.of('/chat').on('connection', (socket) => socket.join('lobby'));
    */
-  override on<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  override on<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
     return super.on(event, listener);
   }
 
   /** Listens once to `connection`, `new_namespace` or an event of another node. */
-  override once<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  override once<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
     return super.once(event, listener);
   }
 
   /** Removes a listener. */
-  override off<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  override off<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
     return super.off(event, listener);
   }
@@ -204,7 +221,7 @@ export class Namespace<
 
   /** Sends a `message` event to every socket. */
   send(...args: unknown[]): this {
-    this.untypedOperator().emit('message', ...args);
+    (this as Namespace).emit('message', ...args);
     return this;
   }
 
@@ -364,10 +381,6 @@ export class Namespace<
   }
 
   private operator(): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter);
-  }
-
-  private untypedOperator(): BroadcastOperator {
     return new BroadcastOperator(this.adapter);
   }
 

@@ -18,10 +18,8 @@ import type {
   EventNamesWithAck,
   EventParams,
   EventsMap,
-  ReservedOrUserEventNames,
-  ReservedOrUserListener,
 } from './typed-events.js';
-import type { NamespaceEvents } from './namespace.js';
+import type { NamespaceEventNames, NamespaceListener } from './namespace.js';
 
 function normalizeName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
@@ -385,29 +383,29 @@ export class Server<
    * @example
    * io.on('connection', (socket) => socket.emit('welcome'));
    */
-  on<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  on<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    this.sockets.on(event, listener);
+    this.sockets.on<Ev>(event, listener);
     return this;
   }
 
   /** Listens once on the main namespace. */
-  once<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  once<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    this.sockets.once(event, listener);
+    this.sockets.once<Ev>(event, listener);
     return this;
   }
 
   /** Removes a listener from the main namespace. */
-  off<Ev extends ReservedOrUserEventNames<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents>>(
+  off<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
-    listener: ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+    listener: NamespaceListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
   ): this {
-    this.sockets.off(event, listener);
+    this.sockets.off<Ev>(event, listener);
     return this;
   }
 

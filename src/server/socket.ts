@@ -253,13 +253,13 @@ export class Socket<
       const ack = withError
         ? (err: Error | null, response: Response) => (err ? reject(err) : resolve(response))
         : (response: Response) => resolve(response);
-      this.untyped().emit(event, ...args, ack);
+      (this as Socket).emit(event, ...args, ack);
     });
   }
 
   /** Sends a `message` event. */
   send(...args: unknown[]): this {
-    this.untyped().emit('message', ...args);
+    (this as Socket).emit('message', ...args);
     return this;
   }
 
@@ -503,11 +503,6 @@ export class Socket<
     const payload: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) payload.data = err.data;
     this.writePacket({ type: PacketType.ConnectError, nsp: this.nsp.name, data: payload }, {});
-  }
-
-  /** This socket without its event maps, for emits whose arguments the maps cannot describe. */
-  private untyped(): Socket {
-    return this as Socket;
   }
 
   private writePacket(packet: Packet, flags: BroadcastFlags): void {
