@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import type { Socket } from '../../src/server/index.js';
+import { ACK_TIMEOUT_MESSAGE, type Socket } from '../../src/server/index.js';
 import { TRANSPORT_MODES, delay, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
 
 interface Peer {
@@ -144,6 +144,8 @@ describe('server-side socket operations', () => {
       assert.deepEqual(await direct, ['hello alice']);
       a.client.on('q', (ack: (v: string) => void) => ack('single'));
       assert.equal(await alice.timeout(1000).emitWithAck('q'), 'single');
+      // A client that never answers: the remote socket's timed emit rejects.
+      await assert.rejects(alice.timeout(50).emitWithAck('unanswered'), { message: ACK_TIMEOUT_MESSAGE });
 
       alice.join('vip');
       assert.ok(a.socket.rooms.has('vip'));
