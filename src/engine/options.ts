@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { WebSocketServerOptions } from '../ws/index.js';
+import type { ConnectionSettings, WebSocketServerOptions } from '../ws/index.js';
+import { resolveConnectionSettings, type ResolvedConnectionSettings } from '../ws/options.js';
 
 /** The transports an Engine.IO server can offer, by their wire names. */
 export const TransportName = {
@@ -115,6 +116,19 @@ export interface EngineServerOptions {
    */
   perMessageDeflate?: WebSocketServerOptions['perMessageDeflate'];
   /**
+   * Limits of the WebSocket connections, passed to the WebSocket server as is (`maxHttpBufferSize`
+   * is their `maxPayload`). What a client that reads too slowly may make the server hold:
+   * `highWaterMark` (16 MiB), past which the client counts as slow and what it holds is charged to
+   * `sendBudget` (the process-wide `defaultSendBudget` of `switchboard/ws`, 512 MiB), and
+   * `maxBufferedAmount` (4 × highWaterMark). A send that would pass `maxBufferedAmount` or the
+   * budget closes the client's WebSocket with 1013 and its session with "transport error". Polling
+   * clients are not concerned: their packets wait in the session for the next poll. And
+   * `maxFragments` (16384): the most frames one message may span; past it the WebSocket is closed
+   * with 1008.
+   * @default {} (the WebSocket server's defaults)
+   */
+  webSocketLimits?: Pick<ConnectionSettings, 'highWaterMark' | 'maxBufferedAmount' | 'sendBudget' | 'maxFragments'>;
+  /**
    * Accept Engine.IO protocol v3 clients. Only `false` is supported: every request with an `EIO`
    * other than 4 is answered "Unsupported protocol version".
    * @default false
@@ -136,6 +150,7 @@ export interface ResolvedEngineOptions {
   readonly cors: CorsOptions | undefined;
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
   readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
+  readonly webSocketLimits: Pick<ResolvedConnectionSettings, 'highWaterMark' | 'maxBufferedAmount' | 'sendBudget' | 'maxFragments'>;
 }
 
 /** Default values of {@link EngineServerOptions}. */
@@ -176,6 +191,12 @@ function resolveCompression(option: false | HttpCompressionOptions | undefined):
   return { threshold, level };
 }
 
+/** Checks the WebSocket limits now, though the WebSocket server is only created with the first upgrade. */
+function resolveWebSocketLimits(limits: EngineServerOptions['webSocketLimits']): ResolvedEngineOptions['webSocketLimits'] {
+  const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments } = resolveConnectionSettings(limits);
+  return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments };
+}
+
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */
 export function resolveEngineOptions(options: EngineServerOptions = {}): ResolvedEngineOptions {
   if ((options.allowEIO3 as boolean | undefined) === true) {
@@ -203,5 +224,6 @@ export function resolveEngineOptions(options: EngineServerOptions = {}): Resolve
     cors: options.cors,
     cookie: cookie && { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...cookie },
     perMessageDeflate: options.perMessageDeflate ?? false,
+    webSocketLimits: resolveWebSocketLimits(options.webSocketLimits),
   };
 }

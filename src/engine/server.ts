@@ -417,6 +417,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       // Engine.IO keeps its own heartbeat with ping packets.
       heartbeatInterval: 0,
       perMessageDeflate: this.options.perMessageDeflate,
+      ...this.options.webSocketLimits,
     };
     const wss = new WebSocketServer(options);
     wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {

@@ -24,6 +24,10 @@ export const ErrorCode = {
   InvalidUtf8: 'ERR_INVALID_UTF8',
   /** 1007: compressed data that does not inflate. */
   InvalidCompressedData: 'ERR_INVALID_COMPRESSED_DATA',
+  /** 1008: a message spread over more frames than `maxFragments`. */
+  TooManyFragments: 'ERR_TOO_MANY_FRAGMENTS',
+  /** 1013: inflating a message would take the process past its inflate budget. */
+  InflateBudgetExceeded: 'ERR_INFLATE_BUDGET_EXCEEDED',
   // Handshake (RFC 6455 §4).
   /** 400: a request that is not a valid WebSocket upgrade. */
   BadUpgradeRequest: 'ERR_BAD_UPGRADE_REQUEST',
@@ -40,7 +44,10 @@ export const ErrorCode = {
   // Sending.
   /** A send on a connection that is not open (closing or closed). */
   NotOpen: 'ERR_NOT_OPEN',
-  /** 1013: a send that would pass `highWaterMark`, under the `drop` or `close` policy. */
+  /**
+   * 1013: a send refused because the peer reads too slowly: past `highWaterMark` under the `drop`
+   * or `close` policy, or past `maxBufferedAmount` or the send budget under `wait`.
+   */
   Backpressure: 'ERR_BACKPRESSURE',
   /** The connection closed before a pending send was written. */
   ConnectionClosed: 'ERR_CONNECTION_CLOSED',
@@ -53,6 +60,8 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MessageTooBig]: CloseCode.MessageTooBig,
   [ErrorCode.InvalidUtf8]: CloseCode.InvalidPayload,
   [ErrorCode.InvalidCompressedData]: CloseCode.InvalidPayload,
+  [ErrorCode.TooManyFragments]: CloseCode.PolicyViolation,
+  [ErrorCode.InflateBudgetExceeded]: CloseCode.TryAgainLater,
   [ErrorCode.Backpressure]: CloseCode.TryAgainLater,
   [ErrorCode.HandshakeTimeout]: CloseCode.AbnormalClosure,
   [ErrorCode.BadUpgradeResponse]: CloseCode.AbnormalClosure,

@@ -27,6 +27,12 @@ export interface FrameParserOptions {
   readonly readsFrom: 'client' | 'server';
   /** Largest message in bytes, summed over its fragments; a larger one fails with 1009. @default 104857600 */
   readonly maxPayload?: number;
+  /**
+   * Most frames one data message may span, its first frame included; the frame past it fails the
+   * connection with 1008 (`ERR_TOO_MANY_FRAGMENTS`). A positive integer, or `Infinity` for no limit.
+   * @default 16384
+   */
+  readonly maxFragments?: number;
   /** RSV bits a negotiated extension allows on the first frame of a data message (0x40 = RSV1). @default 0 */
   readonly messageRsvMask?: number;
   /** Bulk UTF-8 check, e.g. a native one from the host. @default the portable {@link isValidUtf8} */
@@ -38,13 +44,30 @@ export interface FrameParserOptions {
 /** Default `maxPayload`: 100 MiB, as `ws` has it. */
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 
+/** Default `maxFragments`: 16,384 frames per message, the limit `ws` users meet. */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
+
+/**
+ * Checks a `maxFragments` value: a positive integer, or `Infinity` for no limit. Zero is refused
+ * rather than read as "no limit": every message spans at least one frame, and a zero that quietly
+ * meant the opposite of what it says would hide a mistake.
+ *
+ * @throws TypeError for any other value.
+ */
+export function checkMaxFragments(value: number): number {
+  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1)) return value;
+  throw new TypeError(`maxFragments must be a positive integer or Infinity, got ${value}`);
+}
+
 const READ_HEADER = 0;
 const READ_PAYLOAD = 1;
 const STOPPED = 2;
 
 const EMPTY = new Uint8Array(0);
-/** Views of a message's pieces kept before small ones are joined (see `readPayload`). */
-const COMPACT_PARTS = 1024;
+/** Smallest piece of a message kept as a view of its chunk rather than copied (see `store`). */
+const MIN_VIEW = 1024;
+/** Room added whenever the accumulator of copied pieces grows, so tiny pieces do not start tiny buffers (see `store`). */
+const ACCUMULATOR_HEADROOM = 256;
 const RSV_BITS = 0x70;
 
 /** Header size given its second byte: 2, plus 2 or 8 for an extended length, plus 4 for a masking key. */
@@ -60,9 +83,10 @@ function defaultAllocate(size: number): Uint8Array {
 /**
  * Incremental WebSocket frame parser (RFC 6455 §5): bytes in, messages and control frames out.
  *
- * Any split of the byte stream gives the same calls to the sink. Only a partial header (at most
- * 14 bytes) is copied between calls; payloads are unmasked in place and passed as views of the
- * input when a message arrives in one piece, so `receive` takes ownership of the buffers it is given.
+ * Any split of the byte stream gives the same calls to the sink. Payloads are unmasked in place
+ * and passed as views of the input when a message arrives in one piece, so `receive` takes
+ * ownership of the buffers it is given. A message in pieces costs memory in proportion to its
+ * bytes, never to its number of frames or chunks (see {@link FrameParser.bufferedBytes}).
  *
  * @example
  * const parser = new FrameParser(sink, { readsFrom: 'client', maxPayload: 1 << 20 });
@@ -72,6 +96,7 @@ export class FrameParser {
   private state = READ_HEADER;
   private readonly expectMasked: boolean;
   private readonly maxPayload: number;
+  private readonly maxFragments: number;
   private readonly messageRsvMask: number;
   private readonly isUtf8: Utf8Check;
   private readonly allocate: (size: number) => Uint8Array;
@@ -94,17 +119,27 @@ export class FrameParser {
   private messageOpcode = 0;
   private messageRsv = 0;
   private messageLength = 0;
-  /** The pieces of the message being assembled; allocated when a message first comes in pieces. */
-  private parts: Uint8Array[] | undefined;
-  /** A message that arrived whole in one piece (the common case, which needs no `parts`). */
+  /** Frames the message has spanned so far, checked against `maxFragments`. */
+  private messageFrames = 0;
+  /** A message that arrived whole in one piece (the common case, which keeps nothing else). */
   private whole: Uint8Array | undefined;
-  /** Bytes held in `parts`. */
+  /**
+   * The pieces of a message in pieces, in order, kept as they are: views of large pieces of input,
+   * and accumulators already filled (see `store`). Allocated when a message first needs one.
+   */
+  private parts: Uint8Array[] | undefined;
+  /** Bytes of the message in `parts`. */
   private partsBytes = 0;
+  /** Bytes of memory `parts` keeps alive: whole input chunks for views, whole allocations for accumulators. */
+  private partsHeld = 0;
+  /** Where small pieces are copied, in order after `parts`; its first `accumulated` bytes are filled. */
+  private accumulator: Uint8Array | undefined;
+  private accumulated = 0;
   private validator: Utf8Validator | undefined;
   private validating = false;
 
-  // A control frame's payload, when it arrives in pieces.
-  private controlParts: Uint8Array[] | undefined;
+  /** A control frame's payload: a view when it arrives whole, else a copy filled as it comes. */
+  private control: Uint8Array | undefined;
 
   constructor(
     private readonly sink: FrameSink,
@@ -112,6 +147,7 @@ export class FrameParser {
   ) {
     this.expectMasked = options.readsFrom === 'client';
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxFragments = checkMaxFragments(options.maxFragments ?? DEFAULT_MAX_FRAGMENTS);
     this.messageRsvMask = options.messageRsvMask ?? 0;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
     this.allocate = options.allocate ?? defaultAllocate;
@@ -120,6 +156,17 @@ export class FrameParser {
   /** Whether the parser has stopped, after a close frame or a protocol error; later input is ignored. */
   get stopped(): boolean {
     return this.state === STOPPED;
+  }
+
+  /**
+   * Bytes of memory the parser keeps between calls to {@link receive}: the pieces of a message or
+   * control frame still incomplete, counting for each view the whole buffer it keeps alive, and the
+   * space for a split header. It stays within about 2.5 times the bytes of the incomplete message
+   * received so far, plus a few hundred bytes, however the peer fragments it and however the
+   * transport chunks it.
+   */
+  get bufferedBytes(): number {
+    return this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0);
   }
 
   /** Feeds the next bytes of the stream. */
@@ -199,11 +246,18 @@ export class FrameParser {
         if (this.messageOpcode === 0) return this.fail(ErrorCode.UnexpectedContinuation, 'continuation frame with no message started');
         // RFC 7692 §6.1: extension bits go on the first frame of a message only.
         if (rsv !== 0) return this.fail(ErrorCode.ReservedBits, 'RSV bits set on a continuation frame');
+        // RFC 6455 §10.4 has endpoints protect themselves with limits of their own; a frame costs
+        // work whatever it carries, so frames are counted, not only bytes. Going past such a limit
+        // is a policy violation (§7.4.1: 1008), not an oversized message.
+        if (++this.messageFrames > this.maxFragments) {
+          return this.fail(ErrorCode.TooManyFragments, `message spans more than maxFragments (${this.maxFragments}) frames`);
+        }
       } else {
         if (this.messageOpcode !== 0) return this.fail(ErrorCode.ExpectedContinuation, 'new data frame inside a fragmented message');
         if ((rsv & ~this.messageRsvMask) !== 0) return this.fail(ErrorCode.ReservedBits, 'RSV bits set with no extension that defines them');
         this.messageOpcode = opcode;
         this.messageRsv = rsv;
+        this.messageFrames = 1;
       }
       // Checked from the header, before any of the payload is buffered.
       if (length > this.maxPayload - this.messageLength) {
@@ -227,13 +281,16 @@ export class FrameParser {
     const piece = pos === 0 && n === end ? chunk : chunk.subarray(pos, pos + n);
     if (this.masked) applyMaskWord(piece, this.maskKey, this.maskPhase);
     this.maskPhase = (this.maskPhase + n) & 3;
+    const offset = this.frameLength - this.remaining;
     this.remaining -= n;
 
     if (this.opcode >= Opcode.Close) {
-      (this.controlParts ??= []).push(piece);
+      if (n === this.frameLength) this.control = piece;
+      else (this.control ??= this.allocate(this.frameLength)).set(piece, offset);
     } else {
-      if (this.fin && n === this.frameLength && this.parts === undefined) {
-        // The usual case: a whole message in one piece of one chunk, kept without a parts list.
+      // The message length so far is this frame's: no earlier frame of the message carried bytes.
+      if (this.fin && n === this.frameLength && this.messageLength === n) {
+        // The usual case: a whole message in one piece of one chunk, handed on as a view of it.
         this.whole = piece;
         this.completeFrame();
         return pos + n;
@@ -247,16 +304,7 @@ export class FrameParser {
           return end;
         }
       }
-      const parts = (this.parts ??= []);
-      parts.push(piece);
-      this.partsBytes += piece.length;
-      // A peer may send a message as a great many tiny fragments, and each view kept costs about
-      // 100 bytes of heap whatever its size: 1-byte fragments would turn maxPayload into 100 times
-      // as much memory. Once the views average under 64 bytes they are joined into one buffer;
-      // each join copies at most 64 bytes per view it frees, so the work stays linear.
-      if (parts.length >= COMPACT_PARTS && parts.length * 64 > this.partsBytes) {
-        this.parts = [this.join(parts, this.partsBytes)];
-      }
+      this.store(piece);
     }
     if (this.remaining === 0) this.completeFrame();
     return pos + n;
@@ -265,7 +313,7 @@ export class FrameParser {
   private completeFrame(): void {
     this.state = READ_HEADER;
     if (this.opcode >= Opcode.Close) {
-      const payload = this.joinControl();
+      const payload = this.takeControl();
       if (this.opcode === Opcode.Ping) this.sink.onPing(payload);
       else if (this.opcode === Opcode.Pong) this.sink.onPong(payload);
       else this.readClose(payload);
@@ -273,8 +321,7 @@ export class FrameParser {
     }
     if (!this.fin) return;
 
-    const parts = this.parts;
-    const data = this.whole ?? (parts === undefined ? EMPTY : parts.length === 1 ? parts[0]! : this.join(parts, this.messageLength));
+    const data = this.whole ?? this.assemble();
     this.whole = undefined;
     const opcode = this.messageOpcode;
     const rsv = this.messageRsv;
@@ -286,11 +333,68 @@ export class FrameParser {
     this.messageRsv = 0;
     this.messageLength = 0;
     this.validating = false;
-    if (parts !== undefined) {
-      this.parts = undefined;
-      this.partsBytes = 0;
-    }
+    this.dropPieces();
     this.sink.onMessage(data, opcode === Opcode.Binary, rsv);
+  }
+
+  /**
+   * Keeps a piece of a message that arrives in several, so that what the parser holds follows the
+   * bytes received, not the number of pieces: a peer may send a message as thousands of 1-byte
+   * fragments, and a view of each would cost about 100 bytes of heap and keep its whole socket
+   * chunk alive. A piece is kept as a view only when it is large and makes up at least half of the
+   * buffer it keeps alive; the others are copied into the accumulator. When full, the accumulator
+   * grows to twice what it must hold (plus a little, so tiny pieces do not start with tiny
+   * buffers): each byte is copied a bounded number of times, so the work stays linear in the
+   * message's bytes. It never grows past what the message can still need (its declared rest once
+   * the final frame is announced, `maxPayload` before), nor past twice what has arrived: a frame
+   * header can announce any length, and nothing is reserved for bytes that are only announced.
+   */
+  private store(piece: Uint8Array): void {
+    const n = piece.length;
+    const filled = this.accumulated;
+    if (n >= MIN_VIEW && n * 2 >= piece.buffer.byteLength) {
+      const parts = (this.parts ??= []);
+      if (filled !== 0) {
+        // The copies so far go first, to keep the order of the bytes.
+        parts.push(this.accumulator!.subarray(0, filled));
+        this.partsBytes += filled;
+        this.partsHeld += this.accumulator!.length;
+        this.accumulator = undefined;
+        this.accumulated = 0;
+      }
+      parts.push(piece);
+      this.partsBytes += n;
+      this.partsHeld += piece.buffer.byteLength;
+      return;
+    }
+    const needed = filled + n;
+    let accumulator = this.accumulator;
+    if (accumulator === undefined || needed > accumulator.length) {
+      const ceiling = (this.fin ? this.messageLength : this.maxPayload) - this.partsBytes;
+      const grown = this.allocate(Math.min(ceiling, 2 * needed + ACCUMULATOR_HEADROOM));
+      if (filled !== 0) grown.set(accumulator!.subarray(0, filled));
+      this.accumulator = accumulator = grown;
+    }
+    accumulator.set(piece, filled);
+    this.accumulated = needed;
+  }
+
+  /** The whole message from its stored pieces: copied once when there are several, else as it is. */
+  private assemble(): Uint8Array {
+    const accumulator = this.accumulator;
+    const copied = accumulator === undefined ? EMPTY : accumulator.length === this.accumulated ? accumulator : accumulator.subarray(0, this.accumulated);
+    const parts = this.parts;
+    if (parts === undefined) return copied;
+    if (copied.length !== 0) parts.push(copied);
+    return parts.length === 1 ? parts[0]! : this.join(parts, this.messageLength);
+  }
+
+  private dropPieces(): void {
+    this.parts = undefined;
+    this.partsBytes = 0;
+    this.partsHeld = 0;
+    this.accumulator = undefined;
+    this.accumulated = 0;
   }
 
   private readClose(payload: Uint8Array): void {
@@ -309,11 +413,11 @@ export class FrameParser {
     this.sink.onClose(code, reason);
   }
 
-  private joinControl(): Uint8Array {
-    const parts = this.controlParts;
-    if (parts === undefined) return EMPTY;
-    this.controlParts = undefined;
-    return parts.length === 1 ? parts[0]! : this.join(parts, this.frameLength);
+  private takeControl(): Uint8Array {
+    const payload = this.control;
+    if (payload === undefined) return EMPTY;
+    this.control = undefined;
+    return payload;
   }
 
   private join(parts: Uint8Array[], length: number): Uint8Array {
@@ -328,10 +432,9 @@ export class FrameParser {
 
   private fail(code: ErrorCode, message: string): void {
     this.state = STOPPED;
-    this.parts = undefined;
     this.whole = undefined;
-    this.partsBytes = 0;
-    this.controlParts = undefined;
+    this.dropPieces();
+    this.control = undefined;
     this.sink.onError(new WebSocketError(code, message));
   }
 }

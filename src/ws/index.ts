@@ -4,9 +4,11 @@
  */
 export { allOf, allowOrigins, basicAuth, bearerToken, type AuthenticateHook, type HandshakeRejection } from './auth.js';
 export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent, type EventListenerLike, type WebSocketEventType } from './events.js';
+export { DEFAULT_INFLATE_BUDGET, InflateBudget, defaultInflateBudget } from './inflate-budget.js';
 export { BackpressurePolicy, type ConnectionSettings } from './options.js';
 export { DEFAULT_DEFLATE_THRESHOLD, type PerMessageDeflateOptions } from './permessage-deflate.js';
 export type { BinaryType, SendData } from './send-data.js';
+export { DEFAULT_SEND_BUDGET, SendBudget, defaultSendBudget } from './send-budget.js';
 export { WebSocket, type SendCallback, type SendOptions, type WebSocketEventMap, type WebSocketEvents, type WebSocketOptions } from './websocket.js';
 export { WebSocketServer, type BroadcastOptions, type WebSocketServerEvents, type WebSocketServerOptions } from './websocket-server.js';
 export { DEFAULT_ZLIB_CONCURRENCY, ZlibLimiter, defaultZlibLimiter, type LimitedJob } from './zlib-limiter.js';

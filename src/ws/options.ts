@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_PAYLOAD } from '../protocol/index.js';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, checkMaxFragments } from '../protocol/index.js';
+import { SendBudget, defaultSendBudget } from './send-budget.js';
 
 /** What `send` does when the bytes waiting to be written would pass `highWaterMark`. */
 export const BackpressurePolicy = {
@@ -17,15 +18,35 @@ export type BackpressurePolicy = (typeof BackpressurePolicy)[keyof typeof Backpr
 export interface ConnectionSettings {
   /** Largest message accepted, in bytes, summed over fragments (and counted after inflation); larger closes with 1009. @default 104857600 (100 MiB) */
   maxPayload?: number;
+  /**
+   * Most frames one message may span, its first frame included; the frame past it closes the
+   * connection with 1008 (`ERR_TOO_MANY_FRAGMENTS`). A positive integer, or `Infinity` for no limit.
+   * @default 16384
+   */
+  maxFragments?: number;
   /** How long to wait for the peer's close frame, then for TCP to close, before destroying the socket (ms). @default 30000 */
   closeTimeout?: number;
   /**
-   * Bytes waiting to be written above which the `backpressure` policy applies; pongs the peer asks
-   * for past it stop reading until the buffer drains. @default 16777216 (16 MiB)
+   * Bytes waiting to be written above which the `backpressure` policy applies, and above which a
+   * connection counts as slow and charges what it holds to its `sendBudget`. @default 16777216 (16 MiB)
    */
   highWaterMark?: number;
   /** What to do with a send that would pass `highWaterMark`. @default 'wait' */
   backpressure?: BackpressurePolicy;
+  /**
+   * Hard ceiling on the bytes waiting to be written, at least `highWaterMark`: a send that would
+   * pass it closes the connection with 1013 and fails with `ERR_BACKPRESSURE`, so that under
+   * `wait` a peer that stops reading cannot grow its queue without bound.
+   * @default 4 × highWaterMark (67108864, 64 MiB, with the default highWaterMark)
+   */
+  maxBufferedAmount?: number;
+  /**
+   * The process-wide budget for bytes queued to slow peers that this connection draws from; a send
+   * that would pass it closes the (slow) connection it was for with 1013. Give servers their own
+   * {@link SendBudget} to keep their peers apart.
+   * @default defaultSendBudget (512 MiB, shared by every connection that is given none)
+   */
+  sendBudget?: SendBudget;
   /** Answer pings with pongs automatically (RFC 6455 §5.5.2 requires an answer). @default true */
   autoPong?: boolean;
 }
@@ -44,11 +65,21 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
   if (!Object.values(BackpressurePolicy).includes(backpressure)) {
     throw new TypeError(`backpressure must be one of ${Object.values(BackpressurePolicy).join(', ')}`);
   }
+  const highWaterMark = nonNegative('highWaterMark', settings.highWaterMark ?? 16 * 1024 * 1024);
+  const maxBufferedAmount = settings.maxBufferedAmount ?? 4 * highWaterMark;
+  if (typeof maxBufferedAmount !== 'number' || !(maxBufferedAmount >= highWaterMark)) {
+    throw new TypeError(`maxBufferedAmount must be a number ≥ highWaterMark (${highWaterMark}), got ${maxBufferedAmount}`);
+  }
+  const sendBudget = settings.sendBudget ?? defaultSendBudget;
+  if (!(sendBudget instanceof SendBudget)) throw new TypeError('sendBudget must be a SendBudget');
   return {
     maxPayload: nonNegative('maxPayload', settings.maxPayload ?? DEFAULT_MAX_PAYLOAD),
+    maxFragments: checkMaxFragments(settings.maxFragments ?? DEFAULT_MAX_FRAGMENTS),
     closeTimeout: nonNegative('closeTimeout', settings.closeTimeout ?? 30_000),
-    highWaterMark: nonNegative('highWaterMark', settings.highWaterMark ?? 16 * 1024 * 1024),
+    highWaterMark,
     backpressure,
+    maxBufferedAmount,
+    sendBudget,
     autoPong: settings.autoPong ?? true,
   };
 }

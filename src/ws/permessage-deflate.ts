@@ -6,6 +6,7 @@ import {
   type DeflateNegotiationOptions,
   type DeflateParameters,
 } from '../protocol/permessage-deflate.js';
+import { InflateBudget, defaultInflateBudget, type InflateBudgetHolder } from './inflate-budget.js';
 import { defaultZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
 
 /**
@@ -29,6 +30,13 @@ export interface PerMessageDeflateOptions extends DeflateNegotiationOptions {
    * @default defaultZlibLimiter (10 operations)
    */
   readonly limiter?: ZlibLimiter;
+  /**
+   * The budget that bounds the bytes of inflated output held at once by messages still inflating;
+   * past it, the connection inflating the most is closed with 1013. Connections share the
+   * process-wide one unless given their own.
+   * @default defaultInflateBudget (128 MiB)
+   */
+  readonly inflateBudget?: InflateBudget;
 }
 
 /** {@link PerMessageDeflateOptions} with defaults applied and values checked. */
@@ -37,6 +45,7 @@ export interface ResolvedDeflateOptions extends DeflateNegotiationOptions {
   readonly level: number;
   readonly memLevel: number;
   readonly limiter: ZlibLimiter;
+  readonly inflateBudget: InflateBudget;
 }
 
 /** Default {@link PerMessageDeflateOptions.threshold}: 1 KiB, as `ws` has it. */
@@ -65,7 +74,13 @@ export function resolveDeflateOptions(option: boolean | PerMessageDeflateOptions
     level: checkInteger(given.level ?? 1, 'level', -1, 9),
     memLevel: checkInteger(given.memLevel ?? 8, 'memLevel', 1, 9),
     limiter: given.limiter ?? defaultZlibLimiter,
+    inflateBudget: checkInflateBudget(given.inflateBudget ?? defaultInflateBudget),
   };
+}
+
+function checkInflateBudget(budget: InflateBudget): InflateBudget {
+  if (!(budget instanceof InflateBudget)) throw new TypeError('perMessageDeflate.inflateBudget must be an InflateBudget');
+  return budget;
 }
 
 /** Receives a compressed message (or fragment): the payloads of the frames to send, in order. */
@@ -94,12 +109,17 @@ function closedError(): WebSocketError {
   return new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed while a message was being compressed or inflated');
 }
 
+function overBudgetError(budget: InflateBudget): WebSocketError {
+  return new WebSocketError(ErrorCode.InflateBudgetExceeded, `messages inflating would hold more than the inflate budget (${budget.limit} bytes)`);
+}
+
 /**
  * permessage-deflate for one connection, once negotiated: an async compressor and decompressor on
  * Node's zlib, each running one message at a time through the process-wide {@link ZlibLimiter}.
  * Callbacks fire in call order per direction, so the host keeps messages in order by queueing
  * around them. zlib contexts are created on first use, dropped after each message when context
- * takeover is off, and freed by {@link close}.
+ * takeover is off, and freed by {@link close}. Inflated output is charged to the
+ * {@link InflateBudget} as it comes and given back when the message is delivered or fails.
  *
  * Window sizes (RFC 7692 §7.1.2): zlib refuses an 8-bit window for raw deflate, so the compressor
  * uses 9 bits when 8 was agreed. That stays within the agreement because zlib's matcher never
@@ -112,12 +132,13 @@ function closedError(): WebSocketError {
  * deflate.compress(payload, true, (error, fragments) => { if (!error) writeFrames(fragments!); });
  * deflate.decompress(compressed, (error, data) => (error ? fail(error) : deliver(data!)));
  */
-export class PerMessageDeflate {
+export class PerMessageDeflate implements InflateBudgetHolder {
   /** Messages shorter than this are sent uncompressed. */
   readonly threshold: number;
   private readonly level: number;
   private readonly memLevel: number;
   private readonly limiter: ZlibLimiter;
+  private readonly budget: InflateBudget;
   private readonly maxPayload: number;
   private readonly deflateWindowBits: number;
   private readonly inflateWindowBits: number;
@@ -147,6 +168,7 @@ export class PerMessageDeflate {
     this.level = options.level;
     this.memLevel = options.memLevel;
     this.limiter = options.limiter;
+    this.budget = options.inflateBudget;
     this.maxPayload = maxPayload;
     const server = role === 'server';
     const ownBits = server ? parameters.serverMaxWindowBits : parameters.clientMaxWindowBits;
@@ -174,7 +196,8 @@ export class PerMessageDeflate {
 
   /**
    * Inflates a whole compressed message (its frames' payloads joined). Stops as soon as the output
-   * passes `maxPayload` (1009) and never holds more than that; data that does not inflate gives 1007.
+   * passes `maxPayload` (1009) and never holds more than that; stops too when the inflate budget
+   * takes back its bytes (1013); data that does not inflate gives 1007.
    */
   decompress(data: Uint8Array, callback: DecompressCallback): void {
     if (this.closed) {
@@ -187,7 +210,7 @@ export class PerMessageDeflate {
 
   /**
    * Frees both zlib contexts. Pending and later calls get an `ERR_CONNECTION_CLOSED` error; the
-   * operations in flight give back their limiter slots.
+   * operations in flight give back their limiter slots and their inflate budget.
    */
   close(): void {
     if (this.closed) return;
@@ -299,14 +322,19 @@ export class PerMessageDeflate {
     });
     inflater.on('data', (chunk: Buffer) => {
       if (inflater !== this.inflater) return;
-      this.inflateLength += chunk.length;
-      if (this.inflateLength > this.maxPayload) {
+      if (this.inflateLength + chunk.length > this.maxPayload) {
         // Stop inflating now: closing the context ends the work between two output chunks
         // (16 KiB each), so a bomb never grows past maxPayload plus one chunk.
         this.releaseInflater();
         this.inflateFinished(new WebSocketError(ErrorCode.MessageTooBig, `inflated message exceeds maxPayload (${this.maxPayload} bytes)`));
         return;
       }
+      if (!this.budget.charge(this, chunk.length)) {
+        this.releaseInflater();
+        this.inflateFinished(overBudgetError(this.budget));
+        return;
+      }
+      this.inflateLength += chunk.length;
       this.inflateChunks.push(chunk);
     });
     inflater.on('error', (error: Error) => {
@@ -334,7 +362,15 @@ export class PerMessageDeflate {
     this.inflateDone = undefined;
     this.inflateChunks = [];
     this.inflateLength = 0;
+    // Delivered, failed or dropped: in every case the output no longer counts against the budget.
+    this.budget.release(this);
     done?.();
+  }
+
+  /** @internal The inflate budget took back this message's bytes to make room: fail it with 1013. */
+  evicted(): void {
+    this.releaseInflater();
+    this.inflateFinished(overBudgetError(this.budget));
   }
 
   private releaseInflater(): void {

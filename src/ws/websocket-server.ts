@@ -45,7 +45,15 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   handleProtocols?: (protocols: Set<string>, request: http.IncomingMessage) => string | false;
   /** Decides whether a handshake may proceed; see `allowOrigins`, `basicAuth`, `bearerToken`. @default accept all */
   authenticate?: AuthenticateHook;
-  /** Time allowed for an upgrade request to be accepted (including `authenticate`), in ms; past it: 408. @default 10000 */
+  /**
+   * Time allowed for an upgrade request, in ms; past it: 408. With `port`, it bounds the arrival of
+   * the request head (from the moment the connection is accepted) and then, on its own, the
+   * `authenticate` hook. With `server` or `noServer`, Node's HTTP server reads the head before this
+   * server sees it: only `authenticate` is timed here, and the head by that server's
+   * `headersTimeout` (Node's default 60 s, checked every 30 s; `createHttpServer` of
+   * `switchboard/engine` makes a server with 10 s).
+   * @default 10000
+   */
   handshakeTimeout?: number;
   /** Connections (open and in handshake) above which new handshakes get 503. @default Infinity */
   maxConnections?: number;

@@ -197,8 +197,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private deflate: DeflateSession | undefined;
   private userPaused = false;
   private inflateHold = false;
-  /** Reading stopped until the socket drains: the peer is not reading the pongs it asks for. */
-  private writeHold = false;
+  /**
+   * The pong for the latest ping, waiting for the socket to drain; reading stops meanwhile (see
+   * `writeProtocolFrame`).
+   */
+  private pendingPong: Buffer | undefined;
+  /** Bytes this connection has charged to its send budget: all it holds while slow, else 0. */
+  private budgetCharge = 0;
   /** The first frame written this tick and its callback, held until the tick ends (see `output`). */
   private heldFrame: Buffer | undefined;
   private heldCallback: SendCallback | undefined;
@@ -264,9 +269,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     if (isBinaryType(value)) this.binary = value;
   }
 
-  /** Bytes accepted by `send` and not yet handed to the operating system. */
+  /** Bytes accepted by `send` (or a pong waiting to be sent) and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return (this.socket?.writableLength ?? 0) + (this.heldFrame?.length ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0);
+    return (
+      (this.socket?.writableLength ?? 0) +
+      (this.heldFrame?.length ?? 0) +
+      this.queuedBytes +
+      (this.deflate?.bufferedAmount ?? 0) +
+      (this.pendingPong?.length ?? 0)
+    );
   }
 
   /**
@@ -281,7 +292,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark;
   }
 
-  /** Whether the socket's reading is paused by {@link pause}. */
+  /**
+   * Whether reading from the socket is paused: by {@link pause}, while messages are being inflated,
+   * or while the pong for a peer that does not read waits for the socket to drain.
+   */
   get isPaused(): boolean {
     return this.socket?.isPaused() ?? false;
   }
@@ -371,7 +385,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** Resumes reading after {@link pause}. */
   resume(): void {
     this.userPaused = false;
-    if (!this.inflateHold && !this.writeHold) this.socket?.resume();
+    if (!this.inflateHold && this.pendingPong === undefined) this.socket?.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
@@ -457,6 +471,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.connection = new Connection(handler, {
       role: setup.role,
       maxPayload: settings.maxPayload,
+      maxFragments: settings.maxFragments,
       messageRsvMask: setup.deflate ? RSV1 : 0,
       autoPong: settings.autoPong,
       isUtf8,
@@ -484,21 +499,21 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   }
 
   /**
-   * @internal Writes a frame the protocol sends by itself (a pong, a close reply). A peer that sends
-   * pings and never reads would grow the write buffer without bound, so past highWaterMark reading
-   * stops until it drains, and TCP flow control pushes back on the peer.
+   * @internal Writes a frame the protocol sends by itself: a pong, or a close frame. A peer that
+   * sends pings and never reads would have its pongs pile up in the write buffer, each a small
+   * buffer costing far more memory than its bytes. RFC 6455 §5.5.3 lets an endpoint that has not
+   * yet answered earlier pings answer only the most recent one: while the socket waits to drain,
+   * the pong for the latest ping waits in one slot, replacing the one before, and reading stops, so
+   * TCP flow control pushes back on the peer. Both end on `'drain'`.
    */
   writeProtocolFrame(bytes: Buffer): void {
     const socket = this.socket!;
-    this.output(bytes, undefined);
-    if (!this.writeHold && socket.writableLength > this.settings!.highWaterMark) {
-      this.writeHold = true;
-      socket.pause();
-      socket.once('drain', () => {
-        this.writeHold = false;
-        if (!this.userPaused && !this.inflateHold) socket.resume();
-      });
+    if ((bytes[0]! & 0x0f) !== Opcode.Pong || (this.pendingPong === undefined && !socket.writableNeedDrain)) {
+      this.output(bytes, undefined);
+      return;
     }
+    if (this.pendingPong === undefined) socket.pause();
+    this.pendingPong = bytes;
   }
 
   /** @internal The peer's close frame arrived (and was answered). */
@@ -516,8 +531,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.startCloseTimer();
   }
 
-  /** @internal */
+  /** @internal The socket has written all it held: the waiting pong goes, reading resumes, the budget is settled. */
   handleSocketDrain(): void {
+    const pong = this.pendingPong;
+    if (pong !== undefined) {
+      this.pendingPong = undefined;
+      // As the protocol core does, no pong follows our close frame; reading resumes to see the peer's.
+      if (!this.connection!.closeSent) this.output(pong, undefined);
+      if (!this.userPaused && !this.inflateHold) this.socket!.resume();
+    }
+    if (this.budgetCharge !== 0) this.settleBudget(this.bufferedAmount);
     this.emit('drain');
   }
 
@@ -585,7 +608,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       holdReading: (hold) => {
         this.inflateHold = hold;
         if (hold) this.socket!.pause();
-        else if (!this.userPaused && !this.writeHold) this.socket!.resume();
+        else if (!this.userPaused && this.pendingPong === undefined) this.socket!.resume();
       },
       onInternalError: (error) => {
         this.emitError(error);
@@ -627,6 +650,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   handleSocketClose(): void {
     clearTimeout(this.closeTimer);
     this.ownHeartbeat?.stop();
+    this.pendingPong = undefined;
+    this.settleBudget(0);
     this.rejectQueuedSends();
     // Messages the peer sent before it closed may still be inflating: they are delivered first.
     if (this.deflate === undefined) this.finishSocketClose();
@@ -674,14 +699,55 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.writeFrame(opcode, payload, length, fin, callback);
   }
 
-  /** Applies the backpressure policy; `false` when the message must not be written. */
+  /**
+   * Applies the backpressure policy, `maxBufferedAmount` and the send budget; `false` when the
+   * message must not be written.
+   */
   private admit(length: number, callback: SendCallback | undefined): boolean {
     const settings = this.settings!;
     // Everything not yet written counts (bytes waiting for compression or behind a Blob too),
     // or a fast sender could queue without bound.
-    if (settings.backpressure === 'wait' || this.bufferedAmount + length <= settings.highWaterMark) return true;
-    const error = new WebSocketError(ErrorCode.Backpressure, `send would pass highWaterMark (${settings.highWaterMark} bytes)`);
-    if (settings.backpressure === 'close') this.close(CloseCode.TryAgainLater, 'send buffer full');
+    const pending = this.bufferedAmount + length;
+    // A connection that keeps up costs no more than this comparison.
+    if (pending <= settings.highWaterMark && this.budgetCharge === 0) return true;
+    if (pending > settings.highWaterMark && settings.backpressure !== 'wait') {
+      return this.refuseSend(`send would pass highWaterMark (${settings.highWaterMark} bytes)`, settings.backpressure === 'close', callback);
+    }
+    if (pending > settings.maxBufferedAmount) {
+      return this.refuseSend(`send would pass maxBufferedAmount (${settings.maxBufferedAmount} bytes)`, true, callback);
+    }
+    if (!this.settleBudget(pending)) {
+      settings.sendBudget.countClosed();
+      return this.refuseSend(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections)`, true, callback);
+    }
+    return true;
+  }
+
+  /**
+   * Charges what this connection holds (`pending` bytes) to its send budget while that is past
+   * `highWaterMark`, else releases its charge; `false`, charging nothing, when the charge would
+   * take the budget past its limit.
+   */
+  private settleBudget(pending: number): boolean {
+    const settings = this.settings!;
+    const charge = pending > settings.highWaterMark ? pending : 0;
+    if (charge === this.budgetCharge) return true;
+    if (!settings.sendBudget.move(this.budgetCharge, charge)) return false;
+    this.budgetCharge = charge;
+    return true;
+  }
+
+  /**
+   * Refuses a send with `ERR_BACKPRESSURE`, passed to its callback; with `close`, the peer reads too
+   * slowly to go on: the connection closes with 1013 (Try Again Later) and `'error'` listeners hear why.
+   */
+  private refuseSend(message: string, close: boolean, callback: SendCallback | undefined): false {
+    const error = new WebSocketError(ErrorCode.Backpressure, message);
+    if (close) {
+      this.close(CloseCode.TryAgainLater, 'send buffer full');
+      // Not from inside the send: a listener that sends or closes would run in the middle of it (or of a broadcast).
+      process.nextTick(() => this.emitError(error));
+    }
     if (callback) process.nextTick(callback, error);
     return false;
   }

@@ -299,7 +299,8 @@ describe('§5.2 parser input handling', () => {
     };
     const stream = Buffer.concat([frame(Opcode.Text, 'abc', { fin: false }), frame(Opcode.Continuation, 'def')]);
     assert.deepEqual(parseStream('server', stream, { allocate }), [messageEvent('abcdef', false)]);
-    assert.deepEqual(sizes, [6]);
+    // One buffer, for the pieces copied as they come (test/protocol/fragments.test.ts measures them).
+    assert.equal(sizes.length, 1);
   });
 
   test('an empty chunk is harmless, anywhere', () => {

@@ -78,35 +78,6 @@ for (const peer of PEERS) {
       });
     }
 
-    test('a message in 20 000 one-byte fragments is joined as it arrives, in linear work', () => {
-      // Kept as one view per fragment, it would cost about 100 bytes of heap per payload byte.
-      const allocations: number[] = [];
-      const allocate = (size: number): Uint8Array => {
-        allocations.push(size);
-        return new Uint8Array(size);
-      };
-      const count = 20_000;
-      const frames = Array.from({ length: count }, (_, i) =>
-        peer.frame(i === 0 ? Opcode.Binary : Opcode.Continuation, Uint8Array.of(i & 0xff), { fin: i === count - 1 }),
-      );
-      const events = parseStream(peer.readsFrom, Buffer.concat(frames), { allocate }, [4096]);
-      assert.deepEqual(events, [messageEvent(Uint8Array.from({ length: count }, (_, i) => i & 0xff), true)]);
-      assert.ok(allocations.length > 5, 'the pieces are joined along the way, not only at the end');
-      const copied = allocations.reduce((sum, size) => sum + size, 0);
-      assert.ok(copied <= 70 * count, `copied ${copied} bytes for ${count}`);
-    });
-
-    test('a message in many large fragments is joined once, at its end', () => {
-      const allocations: number[] = [];
-      const allocate = (size: number): Uint8Array => {
-        allocations.push(size);
-        return new Uint8Array(size);
-      };
-      const frames = Array.from({ length: 2000 }, (_, i) => peer.frame(i === 0 ? Opcode.Binary : Opcode.Continuation, new Uint8Array(100), { fin: i === 1999 }));
-      assert.deepEqual(parseStream(peer.readsFrom, Buffer.concat(frames), { allocate }), [messageEvent(new Uint8Array(200_000), true)]);
-      assert.deepEqual(allocations, [200_000]);
-    });
-
     test('the new-data-frame failure comes from its header alone', () => {
       const stream = Buffer.concat([peer.frame(Opcode.Text, 'a', { fin: false }), frameHeader(Opcode.Binary, 50, { mask: masked })]);
       assert.deepEqual(parse(stream), [errorEvent(ErrorCode.ExpectedContinuation, PROTOCOL_ERROR)]);

@@ -1,0 +1,118 @@
+/**
+ * Default number of bytes of inflated output the messages of a process may hold while they inflate:
+ * 128 MiB, above the default `maxPayload` (100 MiB), so any message the defaults accept can inflate.
+ */
+export const DEFAULT_INFLATE_BUDGET = 128 * 1024 * 1024;
+
+/** One message inflating under an {@link InflateBudget}. */
+export interface InflateBudgetHolder {
+  /**
+   * The budget took back all this holder's bytes to make room for a smaller message: stop
+   * inflating and fail the message with `ERR_INFLATE_BUDGET_EXCEEDED`.
+   */
+  evicted(): void;
+}
+
+/**
+ * A process-wide budget for the bytes of inflated output held at once by compressed messages
+ * (permessage-deflate) still inflating, shared by every connection that uses it.
+ *
+ * `maxPayload` bounds one message, the {@link ZlibLimiter} how many inflate at once; without this,
+ * ten decompression bombs at the default `maxPayload` would hold a gigabyte together. A message's
+ * output is charged as zlib produces it and given back when the message is delivered, fails, or
+ * its connection closes. When a new piece of output would take the total past {@link limit}, the
+ * message holding the most bytes pays: it stops inflating and its connection is closed with 1013
+ * (Try Again Later), the same for the message that asked if it holds the most itself. So a bomb
+ * cannot get a small message refused: with `n` messages inflating at once, one that inflates to
+ * less than `limit / n` bytes (12.8 MiB with the defaults) is never refused.
+ *
+ * @example
+ * import { WebSocketServer, InflateBudget, defaultInflateBudget } from 'switchboard/ws';
+ * const budget = new InflateBudget(32 * 1024 * 1024);
+ * const wss = new WebSocketServer({ port: 8080, perMessageDeflate: { inflateBudget: budget } });
+ * setInterval(() => metrics.gauge('inflating_bytes', defaultInflateBudget.inflatingBytes + budget.inflatingBytes), 10_000);
+ */
+export class InflateBudget {
+  private max: number;
+  private total = 0;
+  private closed = 0;
+  /** Bytes held by each message inflating now; as many entries as zlib operations in flight. */
+  private readonly holders = new Map<InflateBudgetHolder, number>();
+
+  /** @throws TypeError when `limit` is not a number ≥ 0 (`Infinity` turns the budget off). */
+  constructor(limit: number = DEFAULT_INFLATE_BUDGET) {
+    this.max = InflateBudget.check(limit);
+  }
+
+  private static check(limit: number): number {
+    if (typeof limit !== 'number' || !(limit >= 0)) throw new TypeError(`inflateBudget limit must be a number ≥ 0, got ${limit}`);
+    return limit;
+  }
+
+  /** Most bytes of inflated output held at once. Lowering it refuses output only from then on. */
+  get limit(): number {
+    return this.max;
+  }
+
+  set limit(value: number) {
+    this.max = InflateBudget.check(value);
+  }
+
+  /** Bytes of inflated output held now by messages still inflating. */
+  get inflatingBytes(): number {
+    return this.total;
+  }
+
+  /** Messages holding inflated output now. */
+  get inflatingMessages(): number {
+    return this.holders.size;
+  }
+
+  /** Connections closed (1013) since the budget was created because their message did not fit. */
+  get closedConnections(): number {
+    return this.closed;
+  }
+
+  /**
+   * @internal Charges `bytes` more output to `holder`'s message, evicting the largest messages
+   * first when they do not fit (their `evicted` runs before this returns). Answers `false`,
+   * charging nothing, when `holder` is the largest itself: the caller fails its message and calls
+   * {@link release}.
+   */
+  charge(holder: InflateBudgetHolder, bytes: number): boolean {
+    const held = (this.holders.get(holder) ?? 0) + bytes;
+    while (this.total + bytes > this.max) {
+      let largest: InflateBudgetHolder = holder;
+      let largestBytes = held;
+      for (const [other, otherBytes] of this.holders) {
+        if (otherBytes > largestBytes) {
+          largest = other;
+          largestBytes = otherBytes;
+        }
+      }
+      this.closed++;
+      if (largest === holder) return false;
+      // Given back before the holder hears of it, so the total is right whatever its failure runs.
+      this.release(largest);
+      largest.evicted();
+    }
+    this.holders.set(holder, held);
+    this.total += bytes;
+    return true;
+  }
+
+  /** @internal Gives back all `holder`'s bytes: its message was delivered, failed or dropped. */
+  release(holder: InflateBudgetHolder): void {
+    const held = this.holders.get(holder);
+    if (held === undefined) return;
+    this.holders.delete(holder);
+    this.total -= held;
+  }
+}
+
+/**
+ * The budget every permessage-deflate connection shares unless given its own: at most
+ * {@link DEFAULT_INFLATE_BUDGET} bytes of inflated output held across the process. Change `limit`
+ * to tune it.
+ */
+export const defaultInflateBudget = new InflateBudget();

@@ -1,0 +1,79 @@
+/**
+ * Slow WebSocket clients of the engine: a broadcast of prepared frames goes through the same
+ * per-connection ceiling and process-wide send budget as any WebSocket send, so clients that stop
+ * reading are closed (1013 on the wire, "transport error" for the session) while one that reads gets
+ * every message.
+ */
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { describe, it } from 'node:test';
+import { EngineServer, PreparedMessage, type EngineSocket } from '../../src/engine/index.js';
+import { SendBudget } from '../../src/ws/index.js';
+import { RawClient, upgradeRequest } from '../helpers/ws-peers.js';
+import { RawWebSocket, startEngine, until, waitFor } from './helpers.js';
+
+const HIGH_WATER_MARK = 64 * 1024;
+const MESSAGE_SIZE = 32 * 1024;
+/** At most 64 MB per session: far more than the loopback buffers of a client that does not read hold (a few MB). */
+const MAX_MESSAGES = 2048;
+
+describe('slow WebSocket clients of the engine', () => {
+  it('closes them at the send budget while a broadcast of prepared frames goes on to a client that reads', async () => {
+    const limit = 8 * HIGH_WATER_MARK;
+    const budget = new SendBudget(limit);
+    const fixture = await startEngine({
+      pingInterval: 60_000,
+      webSocketLimits: { highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget },
+    });
+    const slow: { raw: RawClient; session: EngineSocket; closed: Promise<unknown[]> }[] = [];
+    let healthy: RawWebSocket | undefined;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const connection = fixture.nextConnection();
+        const raw = await RawClient.connect(fixture.port, upgradeRequest(fixture.path('EIO=4&transport=websocket')));
+        const session = await connection;
+        raw.socket.pause();
+        slow.push({ raw, session, closed: waitFor(session, 'close', 10_000) });
+      }
+      const reader = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
+      healthy = reader;
+      assert.equal((await reader.nextText())[0], '0');
+
+      let maxQueued = 0;
+      let broadcasts = 0;
+      while (broadcasts < MAX_MESSAGES && slow.some(({ session }) => session.readyState === 'open')) {
+        const data = Buffer.alloc(MESSAGE_SIZE);
+        data.writeUInt32BE(broadcasts);
+        const prepared = new PreparedMessage(data);
+        const received = reader.next();
+        for (const session of fixture.engine.clients.values()) session.sendPrepared(prepared);
+        maxQueued = Math.max(maxQueued, budget.queuedBytes);
+        const message = await received;
+        assert.equal(message.isBinary, true);
+        assert.equal(message.data.readUInt32BE(0), broadcasts++, 'the client that reads gets every message, in order');
+      }
+      for (const { closed } of slow) assert.equal((await closed)[0], 'transport error');
+      assert.ok(maxQueued <= limit, `slow clients held ${maxQueued} bytes together`);
+      assert.equal(budget.closedConnections, slow.length);
+      assert.equal(fixture.engine.clientsCount, 1);
+
+      for (const { raw } of slow) {
+        raw.socket.resume();
+        assert.equal(await raw.readCloseCode(), 1013);
+        raw.destroy();
+      }
+      await until(() => budget.queuedBytes === 0, 3000, 'the budget to empty');
+      assert.equal(budget.slowConnections, 0);
+    } finally {
+      healthy?.close();
+      for (const { raw } of slow) raw.destroy();
+      await fixture.close();
+    }
+  });
+
+  it('checks the WebSocket limits at construction', () => {
+    assert.throws(() => new EngineServer({ webSocketLimits: { highWaterMark: 1024, maxBufferedAmount: 1023 } }), /maxBufferedAmount/);
+    assert.throws(() => new EngineServer({ webSocketLimits: { highWaterMark: -1 } }), /highWaterMark/);
+    assert.throws(() => new EngineServer({ webSocketLimits: { maxFragments: 0 } }), /maxFragments/);
+  });
+});
