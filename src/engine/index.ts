@@ -28,6 +28,7 @@ export {
   type EngineSocketState,
 } from './socket.js';
 export { HandshakeRequest } from './handshake-request.js';
+export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits } from './http-server.js';
 export { PreparedMessage } from './prepared-message.js';
 export { TransportError } from './transport.js';
 // What a session's close reports as its description after "parse error".

@@ -61,16 +61,41 @@ export function parseProtocolList(value: string): string[] | undefined {
   return protocols;
 }
 
+const NO_CONTENT_LENGTH = /^0+(?:[ \t]*,[ \t]*0+)*$/;
+
+/**
+ * Refuses an upgrade request that announces content. The bytes after its head are the client's
+ * first frames (RFC 6455 §4.2.1 asks for a GET, and no client sends content with it); a request
+ * that also announces content lets a proxy and a server disagree on where the request ends, which
+ * is how one request is smuggled inside another. `Content-Length` with `Transfer-Encoding` is the
+ * classic case, which RFC 9112 §6.1 lets a server refuse; a `Content-Length` of 0 announces
+ * nothing and is accepted.
+ */
+function refuseContent(headers: HeaderMap): void {
+  const contentLength = headerValue(headers, 'content-length');
+  const transferEncoding = headerValue(headers, 'transfer-encoding');
+  if (transferEncoding !== undefined && contentLength !== undefined) {
+    throw badRequest('Content-Length together with Transfer-Encoding (RFC 9112 §6.1)');
+  }
+  if (transferEncoding !== undefined) throw badRequest('an upgrade request cannot carry content (Transfer-Encoding)');
+  if (contentLength !== undefined && !NO_CONTENT_LENGTH.test(contentLength.trim())) {
+    throw badRequest('an upgrade request cannot carry content (Content-Length other than 0)');
+  }
+}
+
 /**
  * Validates an opening handshake on the server side (RFC 6455 §4.2.1) and returns what it asks
  * for. Throws a `WebSocketError` whose `status` is 426 for an unsupported version (to be answered
- * with `Sec-WebSocket-Version: 13`) and 400 for anything else that is not a valid upgrade.
+ * with `Sec-WebSocket-Version: 13`) and 400 for anything else that is not a valid upgrade,
+ * including a request that announces content (`Transfer-Encoding`, or a `Content-Length` other
+ * than 0).
  */
 export function parseUpgradeRequest(method: string, httpVersion: string, headers: HeaderMap): UpgradeRequest {
   if (method !== 'GET') throw badRequest(`the method must be GET, not ${method}`);
   const [major = 0, minor = 0] = httpVersion.split('.').map(Number);
   // Written as "not at least 1.1" so that a version that is not a number (NaN) is refused too.
   if (!(major > 1 || (major === 1 && minor >= 1))) throw badRequest('HTTP/1.1 or later is required');
+  refuseContent(headers);
   if (!headerValue(headers, 'host')) throw badRequest('missing Host header');
   if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badRequest('the Upgrade header must name websocket');
   if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badRequest('the Connection header must include Upgrade');

@@ -34,7 +34,7 @@ export {
   type ExtensionParam,
   type HeaderMap,
 } from './header-values.js';
-export { DEFAULT_MAX_HEAD_SIZE, parseRequestHead, type RequestHead } from './http-request-head.js';
+export { DEFAULT_MAX_HEAD_SIZE, findHeadEnd, parseRequestHead, type RequestHead } from './http-request-head.js';
 export { MaskKeySource, applyMask } from './mask.js';
 export {
   MAX_WINDOW_BITS,

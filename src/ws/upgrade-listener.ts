@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import net from 'node:net';
-import { WebSocketError, parseRequestHead, rejectResponse } from '../protocol/index.js';
+import { WebSocketError, findHeadEnd, parseRequestHead, rejectResponse } from '../protocol/index.js';
 import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 
 /**
@@ -9,14 +9,19 @@ import { setSocketOwner, type SocketOwner } from './socket-owner.js';
  * with commas (RFC 9110 §5.3), with `; ` for `Cookie`, and `Set-Cookie` as an array.
  */
 function headerObject(rawHeaders: readonly string[]): http.IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
+  // Values are gathered per name and joined once: a head may repeat a field tens of thousands of
+  // times (with a raised maxHeaderSize), and copying or concatenating on every repeat is quadratic.
+  const valuesByName = new Map<string, string[]>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    const value = rawHeaders[i + 1]!;
-    const existing = headers[name];
-    if (name === 'set-cookie') headers[name] = existing === undefined ? [value] : [...(existing as string[]), value];
-    else if (existing === undefined) headers[name] = value;
-    else headers[name] = `${existing as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+    const values = valuesByName.get(name);
+    if (values === undefined) valuesByName.set(name, [rawHeaders[i + 1]!]);
+    else values.push(rawHeaders[i + 1]!);
+  }
+  const headers: http.IncomingHttpHeaders = {};
+  for (const [name, values] of valuesByName) {
+    if (name === 'set-cookie') headers[name] = values;
+    else headers[name] = values.length === 1 ? values[0]! : values.join(name === 'cookie' ? '; ' : ', ');
   }
   return headers;
 }
@@ -41,21 +46,29 @@ export interface UpgradeListenerOptions {
 export class UpgradeListener {
   readonly server: net.Server;
   /** Connections still sending their request head. */
-  private readonly pending = new Set<net.Socket>();
+  private readonly pending = new Map<net.Socket, PendingRequest>();
 
   constructor(private readonly options: UpgradeListenerOptions) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.read(socket));
   }
 
+  /** Bytes held for request heads still arriving, over every pending connection. */
+  get pendingHeadBytes(): number {
+    let bytes = 0;
+    for (const request of this.pending.values()) bytes += request.heldBytes;
+    return bytes;
+  }
+
   /** Drops every connection that has not finished its handshake, so `server.close()` can complete. */
   dropPending(): void {
-    for (const socket of this.pending) socket.destroy();
+    for (const socket of this.pending.keys()) socket.destroy();
     this.pending.clear();
   }
 
   private read(socket: net.Socket): void {
-    this.pending.add(socket);
-    setSocketOwner(socket, new PendingRequest(socket, this.options, () => this.pending.delete(socket)));
+    const request = new PendingRequest(socket, this.options, () => this.pending.delete(socket));
+    this.pending.set(socket, request);
+    setSocketOwner(socket, request);
   }
 }
 
@@ -63,11 +76,14 @@ const EMPTY = Buffer.alloc(0);
 
 /** A connection whose request head is still arriving: reads it, then answers it or hands it over. */
 class PendingRequest implements SocketOwner {
-  /** The chunks of the head so far, joined only once its end (or the size limit) has arrived. */
-  private chunks: Buffer[] = [];
+  /**
+   * The head so far, once it spans more than one read: copied into one buffer that doubles as it
+   * fills (up to `maxHeadSize`), so that a head trickled in byte by byte holds about its own size,
+   * not a `Buffer` object per read.
+   */
+  private buffer = EMPTY;
+  /** Bytes of the head in {@link buffer}. */
   private size = 0;
-  /** The last 3 bytes read, so that a blank line split across reads is still found. */
-  private tail = EMPTY;
   private readonly timer: NodeJS.Timeout;
   private done = false;
 
@@ -80,28 +96,33 @@ class PendingRequest implements SocketOwner {
     this.timer.unref();
   }
 
+  /** Bytes this request holds for its head: at most twice what has arrived, and at most `maxHeadSize`. */
+  get heldBytes(): number {
+    return this.buffer.length;
+  }
+
   receive(chunk: Buffer): void {
     if (this.done) return;
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    // The head can only have ended in the bytes just read: look for its blank line there alone and
-    // join the chunks once, so that a head trickled in byte by byte costs linear time, not quadratic.
-    const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
-    if (window.indexOf('\r\n\r\n') < 0 && this.size < this.options.maxHeadSize) {
-      this.tail = Buffer.from(window.subarray(Math.max(0, window.length - 3)));
-      return;
-    }
-    const received = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.size);
-    this.chunks = [received];
+    const start = this.size;
+    // Bytes past maxHeadSize can only belong to a head that is too large, or follow its end.
+    const room = this.options.maxHeadSize - start;
+    const taken = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    // A head that arrives in one read, as nearly all do, is parsed where it lies, with no copy.
+    const received = start === 0 ? taken : this.append(taken);
     let head;
     try {
-      head = parseRequestHead(received, this.options.maxHeadSize);
+      // Only the new bytes are searched, so the work stays linear in the head's size however it is split.
+      const incomplete = findHeadEnd(received, start) < 0 && received.length < this.options.maxHeadSize;
+      head = incomplete ? undefined : parseRequestHead(received, this.options.maxHeadSize);
     } catch (error) {
       const failure = error as WebSocketError;
       this.refuse(failure.status, failure.message);
       return;
     }
-    if (head === undefined) return;
+    if (head === undefined) {
+      if (start === 0) this.append(taken);
+      return;
+    }
     const request = new http.IncomingMessage(this.socket);
     request.method = head.method;
     request.url = head.target;
@@ -116,7 +137,23 @@ class PendingRequest implements SocketOwner {
       return;
     }
     this.finish();
-    this.options.onUpgrade(request, this.socket, received.subarray(head.length));
+    // The head ended in this read (earlier ones held no end): what follows it is the WebSocket's.
+    this.options.onUpgrade(request, this.socket, chunk.subarray(head.length - start));
+  }
+
+  /** Copies `bytes` after the head so far, growing the buffer by doubling; answers the head so far. */
+  private append(bytes: Buffer): Buffer {
+    const size = this.size + bytes.length;
+    if (size > this.buffer.length) {
+      // Sized exactly at first, then doubled: never more than twice the bytes received, and at most
+      // log2(maxHeadSize) reallocations. Not from the shared pool, so `heldBytes` is what is held.
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.options.maxHeadSize, Math.max(size, this.buffer.length * 2)));
+      this.buffer.copy(grown, 0, 0, this.size);
+      this.buffer = grown;
+    }
+    bytes.copy(this.buffer, this.size);
+    this.size = size;
+    return this.buffer.subarray(0, size);
   }
 
   handleSocketEnd(): void {
@@ -140,7 +177,7 @@ class PendingRequest implements SocketOwner {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.chunks = [];
+    this.buffer = EMPTY;
     clearTimeout(this.timer);
     this.onDone();
   }

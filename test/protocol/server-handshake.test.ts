@@ -80,7 +80,7 @@ describe('§4.2.1 reading the client handshake', () => {
     assert.deepEqual(parseUpgradeRequest('GET', '1.1', requestHeaders()), { key: KEY, protocols: [], extensions: [] });
   });
 
-  test('accepts valid variations: token lists, any case, later HTTP versions, repeated headers', () => {
+  test('accepts valid variations: token lists, any case, later HTTP versions, repeated headers, no content', () => {
     const variations: Record<string, string | string[]>[] = [
       { connection: 'keep-alive, Upgrade' },
       { connection: 'keep-alive,upgrade' },
@@ -91,6 +91,8 @@ describe('§4.2.1 reading the client handshake', () => {
       { upgrade: ['foo', 'websocket'] },
       { 'sec-websocket-version': ' 13 ' },
       { 'sec-websocket-key': ` ${KEY} ` },
+      { 'content-length': '0' },
+      { 'content-length': ['0', '00'] },
     ];
     for (const overrides of variations) {
       assert.equal(parseUpgradeRequest('GET', '1.1', requestHeaders(overrides)).key, KEY, JSON.stringify(overrides));
@@ -160,6 +162,13 @@ describe('§4.2.1 reading the client handshake', () => {
     ['an extension with a quoted non-token', { 'sec-websocket-extensions': 'permessage-deflate; a="1 0"' }],
     ['two extension names with no comma', { 'sec-websocket-extensions': 'permessage-deflate foo' }],
     ['an extension name that is not a token', { 'sec-websocket-extensions': 'perm@ssage' }],
+    // RFC 9112 §6.1: the two framings together are how a request is smuggled past a proxy.
+    ['Content-Length with Transfer-Encoding', { 'content-length': '0', 'transfer-encoding': 'chunked' }],
+    ['a Transfer-Encoding', { 'transfer-encoding': 'chunked' }],
+    ['an empty Transfer-Encoding', { 'transfer-encoding': '' }],
+    ['a Content-Length announcing content', { 'content-length': '5' }],
+    ['a Content-Length that is not a number', { 'content-length': 'zero' }],
+    ['two Content-Lengths, one announcing content', { 'content-length': ['0', '5'] }],
   ];
   for (const [name, overrides] of malformed) {
     test(`${name} is a 400`, () => assertBadRequest('GET', '1.1', requestHeaders(overrides)));

@@ -1,0 +1,81 @@
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { DEFAULT_MAX_HEAD_SIZE } from '../protocol/index.js';
+
+/**
+ * Limits of an HTTP server created by {@link createHttpServer}: how long a client may take to send
+ * a request and how large its head may be. Node's own defaults give a request head 60 s, checked
+ * every 30 s (so up to 90 s), and a whole request 5 min: a client that sends its head a byte at a
+ * time holds its connection that long. These are close to a `WebSocketServer`'s `handshakeTimeout`.
+ */
+export interface HttpServerLimits {
+  /**
+   * Milliseconds from a connection's first byte (or the end of its previous request) to the end of
+   * the request head, upgrade requests included; past it Node answers 408 and closes the connection.
+   * @default 10000
+   */
+  headersTimeout?: number;
+  /**
+   * Milliseconds to receive a whole request, head and body; past it: 408. At least
+   * `headersTimeout`. The response is not timed, so a long-polling request the server holds is not cut.
+   * @default 30000
+   */
+  requestTimeout?: number;
+  /** Milliseconds a keep-alive connection may stay idle between requests before it is closed. @default 5000 */
+  keepAliveTimeout?: number;
+  /** Largest request head, in bytes (request line and headers); larger gets 431. @default 16384 */
+  maxHeaderSize?: number;
+}
+
+/** Default values of {@link HttpServerLimits}. */
+export const HTTP_SERVER_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  maxHeaderSize: DEFAULT_MAX_HEAD_SIZE,
+} as const satisfies Required<HttpServerLimits>;
+
+/** The longest delay a Node timer honours (2³¹ − 1 ms); a longer one fires after 1 ms. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+function wholeMilliseconds(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_DELAY) {
+    throw new TypeError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Creates a `node:http` server with {@link HTTP_SERVER_LIMITS}, or the `limits` given (a bad value
+ * is a `TypeError` naming it): the server the realtime `Server` creates when given a port. To
+ * choose other limits, create one and pass it to `new Server(httpServer)`. On a server created any
+ * other way, Node's defaults time the request head, not `handshakeTimeout` (see `docs/errors.md`).
+ *
+ * @example
+ * const httpServer = createHttpServer({ headersTimeout: 5000 });
+ * const io = new Server(httpServer);
+ * httpServer.listen(3000);
+ */
+export function createHttpServer(limits: HttpServerLimits = {}, listener?: RequestListener): HttpServer {
+  const headersTimeout = wholeMilliseconds('headersTimeout', limits.headersTimeout ?? HTTP_SERVER_LIMITS.headersTimeout);
+  const requestTimeout = wholeMilliseconds('requestTimeout', limits.requestTimeout ?? HTTP_SERVER_LIMITS.requestTimeout);
+  if (headersTimeout > requestTimeout) {
+    throw new TypeError(`headersTimeout (${headersTimeout}) must not exceed requestTimeout (${requestTimeout})`);
+  }
+  const keepAliveTimeout = wholeMilliseconds('keepAliveTimeout', limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout);
+  const maxHeaderSize = limits.maxHeaderSize ?? HTTP_SERVER_LIMITS.maxHeaderSize;
+  if (!Number.isInteger(maxHeaderSize) || maxHeaderSize < 1) {
+    throw new TypeError(`maxHeaderSize must be a positive integer, got ${maxHeaderSize}`);
+  }
+  return createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      maxHeaderSize,
+      // Node looks for expired requests on a timer (every 30 s by default), not at each deadline:
+      // look often enough that a deadline is kept to within a quarter of itself, or a second.
+      connectionsCheckingInterval: Math.max(1, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    listener,
+  );
+}
