@@ -64,7 +64,10 @@ function connect(nick) {
     const reason = event.reason ? `: ${event.reason}` : '';
     if (event.code === 1000 && event.wasClean) setStatus('closed', `Left the chat (close code 1000, ${how})`);
     else setStatus('error', `Disconnected (close code ${event.code}, ${how}${reason})`);
-    showJoin(myNick === undefined && event.code !== 1000 ? 'Could not join. Is the server running?' : '');
+    // The server gives a reason when it turns us away (the chat is full, the nickname took too
+    // long); without one, most likely nothing answered.
+    const refusal = event.reason ? `Could not join: ${event.reason}.` : 'Could not join. Is the server running?';
+    showJoin(myNick === undefined && event.code !== 1000 ? refusal : '');
     myNick = undefined;
   });
   socket = ws;

@@ -1,14 +1,18 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createHttpServer, type HttpServerLimits } from '../engine/index.js';
+import { rejectResponse } from '../protocol/index.js';
 import { allOf, WebSocketServer } from '../ws/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
+import { clientAddress } from './client-address.js';
+import { ConnectionsPerAddress } from './connections-per-address.js';
 import { allowedHostsCheck, HOST_REFUSAL, sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
 
-/** Options of {@link startDemoServer}. */
-export interface DemoServerOptions {
+/** Options of {@link startDemoServer}; the {@link HttpServerLimits} bound what each HTTP request may cost. */
+export interface DemoServerOptions extends HttpServerLimits {
   /** The TCP port; 0 picks a free one (read it back from `url`). @default 8080 */
   readonly port?: number;
   /** The address to listen on. The default keeps the server private to this machine. @default '127.0.0.1' */
@@ -30,6 +34,20 @@ export interface DemoServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Options of the chat room behind `/chat`. @default {} */
   readonly chat?: ChatRoomOptions;
+  /**
+   * Chat WebSockets, open or in their handshake, that one client address may hold; one more
+   * upgrade request gets 429 (Too Many Requests). Behind a reverse proxy every client has the
+   * proxy's address unless `trustProxy` is set.
+   * @default 16
+   */
+  readonly maxConnectionsPerAddress?: number;
+  /**
+   * Count connections by the address a reverse proxy reports in `X-Forwarded-For` (its last
+   * entry) rather than the TCP peer's. Only for a server that clients can reach through that
+   * proxy alone: anyone who reaches it directly can write any address there.
+   * @default false
+   */
+  readonly trustProxy?: boolean;
   /** How long shutdown waits for WebSocket close handshakes and HTTP responses in flight (ms). @default 2000 */
   readonly shutdownTimeout?: number;
 }
@@ -42,12 +60,19 @@ export interface DemoServer {
   readonly address: AddressInfo;
   /** The chat room behind `/chat`. */
   readonly chat: ChatRoom;
+  /** The HTTP server underneath, with the {@link HttpServerLimits} in force as its settings. */
+  readonly httpServer: Server;
+  /** How many chat WebSockets (open or in their handshake) `address` holds, as the per-address cap counts them. */
+  connectionsFrom(address: string): number;
   /**
    * Stops accepting, closes every WebSocket with 1001 (Going Away), lets HTTP responses in flight
    * finish, and resolves once everything is closed (forcing whatever is left after `shutdownTimeout`).
    */
   close(): Promise<void>;
 }
+
+/** Chat WebSockets one client address may hold unless told otherwise. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16;
 
 /** The WebSocket endpoint of the chat demo. */
 export const CHAT_PATH = '/chat';
@@ -74,12 +99,23 @@ const examplesHeaders = {
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const shutdownTimeout = options.shutdownTimeout ?? 2000;
+  const perAddress = new ConnectionsPerAddress(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean') throw new TypeError(`trustProxy must be a boolean, got ${String(trustProxy)}`);
   const roots: StaticRoot[] = [
     ...(options.staticDirectories ?? []).map((directory) => ({ directory })),
     { directory: options.examplesDirectory ?? EXAMPLES_DIRECTORY, headers: examplesHeaders },
   ];
   const serveStatic = createStaticHandler({ roots });
   const hostAllowed = allowedHostsCheck(options.allowedHosts);
+  // Created (and its limits checked) before anything that would need closing if they were wrong.
+  const server = createHttpServer(options, (request, response) => {
+    if (hostAllowed(request)) {
+      void serveStatic(request, response);
+      return;
+    }
+    response.writeHead(HOST_REFUSAL.status, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${HOST_REFUSAL.message}\n`);
+  });
   // Each message is framed once and the same bytes written to every member (the room only
   // broadcasts once connections arrive, by when `wss` below exists).
   const chat = new ChatRoom({ fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }), ...options.chat });
@@ -92,20 +128,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
-  const server = createServer((request, response) => {
-    if (hostAllowed(request)) {
-      void serveStatic(request, response);
-      return;
-    }
-    response.writeHead(HOST_REFUSAL.status, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${HOST_REFUSAL.message}\n`);
-  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathOf(request.url) === CHAT_PATH) {
-      wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));
+    if (pathOf(request.url) !== CHAT_PATH) {
+      refuseUpgrade(socket, 404, '404 Not Found\n');
       return;
     }
-    socket.on('error', () => undefined);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\n404 Not Found\n');
+    // RFC 6585 §4: 429 says this client asked for too much, while the server is fine for others
+    // (503 would say the server is unavailable, and a load balancer might act on that).
+    if (!perAddress.admit(clientAddress(request, trustProxy), socket)) {
+      refuseUpgrade(socket, 429, `Too many connections from your address (at most ${perAddress.max})\n`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -138,8 +172,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     url: baseUrl(address),
     address,
     chat,
+    httpServer: server,
+    connectionsFrom: (address) => perAddress.count(address),
     close: () => (closed ??= close()),
   };
+}
+
+/** Answers an upgrade request with an HTTP error and closes the socket once it is written. */
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.on('error', () => undefined);
+  // The HTTP server allows half-open sockets: without the destroy, a client that never closes its side would keep this one.
+  socket.once('finish', () => socket.destroy());
+  socket.end(rejectResponse(status, message));
 }
 
 function pathOf(target: string | undefined): string {

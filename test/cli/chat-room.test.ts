@@ -168,15 +168,16 @@ describe('chat room', () => {
       await sender.close();
     }));
 
-  test('connections past maxConnections close with 1013', () =>
-    withServer({ maxConnections: 2 }, async (url) => {
-      const first = await TestChatClient.open(url);
-      const second = await TestChatClient.open(url);
+  test('a join past maxMembers closes with 1013; a place that frees up can be taken', () =>
+    withServer({ maxMembers: 2 }, async (url) => {
+      const first = await TestChatClient.join(url, 'First');
+      const second = await TestChatClient.join(url, 'Second');
       const third = await TestChatClient.open(url);
+      third.send({ type: 'join', nick: 'Third' });
       assert.deepEqual(await third.closed, { code: 1013, reason: 'chat is full' });
-      await Promise.all([first.close(), second.close()]);
-      const fourth = await TestChatClient.join(url, 'Later');
-      await fourth.close();
+      await second.close();
+      const later = await TestChatClient.join(url, 'Later');
+      await Promise.all([first.close(), later.close()]);
     }));
 
   test('shutting down closes every connection with 1001 and announces no leaves', async () => {
@@ -225,7 +226,9 @@ describe('chat room', () => {
   });
 
   test('rejects options that make no sense', () => {
-    assert.throws(() => new ChatRoom({ maxConnections: 0 }), TypeError);
+    assert.throws(() => new ChatRoom({ maxMembers: 0 }), /maxMembers/);
+    assert.throws(() => new ChatRoom({ joinTimeout: 0 }), /joinTimeout/);
+    assert.throws(() => new ChatRoom({ joinTimeout: 2 ** 31 }), /joinTimeout/);
     assert.throws(() => new ChatRoom({ limits: { maxNicknameLength: 1.5 } }), TypeError);
     assert.throws(() => new ChatRoom({ messagesPerSecond: 0 }), TypeError);
     assert.throws(() => new ChatRoom({ maxBufferedBytes: -1 }), TypeError);

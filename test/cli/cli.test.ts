@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
 import { ExitCode, UsageError, type Command } from '../../src/cli/command.js';
-import { parseHostName, parseOrigin, parsePort } from '../../src/cli/commands/serve.js';
+import { parseCount, parseHostName, parseOrigin, parsePort } from '../../src/cli/commands/serve.js';
 import { baseUrl } from '../../src/cli/demo-server.js';
+import { TestChatClient } from '../helpers/chat-client.js';
+import { refusedUpgrade } from '../helpers/raw-http.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -16,6 +18,25 @@ async function run(args: string[], signal = new AbortController().signal, comman
   let err = '';
   const code = await runCli(args, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, signal }, commands);
   return { code, out, err };
+}
+
+/** Runs `serve` in-process on a free loopback port; resolves once it prints its URL, with a `stop` that aborts it and resolves with its exit code. */
+async function serveInProcess(args: string[]): Promise<{ url: string; output: () => string; stop: () => Promise<number> }> {
+  const controller = new AbortController();
+  let out = '';
+  const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => undefined }, signal: controller.signal });
+  const stop = (): Promise<number> => {
+    controller.abort();
+    return running;
+  };
+  const deadline = Date.now() + 5000;
+  while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  const url = /listening on (\S+)/.exec(out)?.[1];
+  if (url === undefined) {
+    await stop();
+    assert.fail(`serve did not print its URL: ${out}`);
+  }
+  return { url, output: () => out, stop };
 }
 
 describe('switchboard command line', () => {
@@ -62,6 +83,8 @@ describe('switchboard command line', () => {
       [['serve', '--static', '/definitely/not/here'], /--static must name a directory/],
       [['serve', '--static', 'package.json'], /--static must name a directory/],
       [['serve', '--allow-origin', 'example.com'], /--allow-origin must be an origin/],
+      [['serve', '--connections-per-address', '0'], /--connections-per-address must be a whole number from 1/],
+      [['serve', '--trust-proxy=yes'], /does not take an argument/],
       [['version', 'now'], /takes no arguments/],
     ] as const) {
       const result = await run([...args]);
@@ -128,19 +151,31 @@ describe('switchboard command line', () => {
     for (const bad of ['65536', '-1', '1.5', '0x50', '', ' 80', '80a', '999999']) assert.throws(() => parsePort(bad), /--port/, bad);
   });
 
+  test('parseCount takes a whole number from 1 and nothing else', () => {
+    assert.equal(parseCount('--n', '1'), 1);
+    assert.equal(parseCount('--n', '64'), 64);
+    for (const bad of ['0', '-1', '1.5', '', ' 4', '4x', '1e3', '9999999999']) assert.throws(() => parseCount('--n', bad), /--n must be a whole number from 1/, bad);
+  });
+
   test('serve runs until its signal aborts, then stops cleanly', async () => {
-    const controller = new AbortController();
-    let out = '';
-    const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1'], { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => undefined }, signal: controller.signal });
-    const deadline = Date.now() + 5000;
-    while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    const url = /listening on (\S+)/.exec(out)?.[1];
-    assert.ok(url, out);
-    assert.equal((await fetch(url)).status, 200);
-    controller.abort();
-    assert.equal(await running, ExitCode.Ok);
-    assert.match(out, /Shutting down…\nStopped\.\n$/);
-    await assert.rejects(fetch(url), /fetch failed/);
+    const serve = await serveInProcess([]);
+    assert.equal((await fetch(serve.url)).status, 200);
+    assert.equal(await serve.stop(), ExitCode.Ok);
+    assert.match(serve.output(), /Shutting down…\nStopped\.\n$/);
+    await assert.rejects(fetch(serve.url), /fetch failed/);
+  });
+
+  test('serve --connections-per-address caps each address, by X-Forwarded-For with --trust-proxy', async () => {
+    const serve = await serveInProcess(['--connections-per-address', '1', '--trust-proxy']);
+    const chatUrl = `${serve.url.replace('http:', 'ws:')}chat`;
+    try {
+      const first = await TestChatClient.open(chatUrl, { 'X-Forwarded-For': '203.0.113.7' });
+      assert.equal((await refusedUpgrade(serve.url, '/chat', { 'X-Forwarded-For': '203.0.113.7' })).status, 429);
+      const other = await TestChatClient.open(chatUrl, { 'X-Forwarded-For': '203.0.113.8' });
+      await Promise.all([first.close(), other.close()]);
+    } finally {
+      assert.equal(await serve.stop(), ExitCode.Ok);
+    }
   });
 
   test('a port in use is reported and exits 1', async () => {

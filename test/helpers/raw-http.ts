@@ -33,3 +33,16 @@ export function rawRequest(
     request.end();
   });
 }
+
+/** The headers of a valid WebSocket opening handshake (RFC 6455 §4.1), beside `Host`. */
+const UPGRADE_HEADERS = {
+  Connection: 'Upgrade',
+  Upgrade: 'websocket',
+  'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Version': '13',
+} as const;
+
+/** Sends an opening handshake for `target` that the server is expected to refuse, and resolves with the refusal; an accepted one rejects at the timeout. */
+export function refusedUpgrade(baseUrl: string, target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return rawRequest(baseUrl, target, { headers: { ...UPGRADE_HEADERS, ...headers } });
+}

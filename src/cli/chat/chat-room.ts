@@ -1,4 +1,5 @@
 import { CloseCode, ReadyState } from '../../protocol/index.js';
+import { checkDelay } from '../check-delay.js';
 import {
   defaultChatLimits,
   encodeFileFrame,
@@ -32,8 +33,19 @@ export type FanOut = (data: Buffer, binary: boolean, filter: (socket: ChatSocket
 export interface ChatRoomOptions {
   /** Limits on nicknames, messages and files; unset fields keep their defaults. @default defaultChatLimits */
   readonly limits?: Partial<ChatLimits>;
-  /** Most connections at once, joined or not; one more is closed with 1013 (Try Again Later). @default 100 */
-  readonly maxConnections?: number;
+  /**
+   * Most members at once: connections that have joined. A `join` past it is closed with 1013 (Try
+   * Again Later). Connections that have not joined yet are not counted, so idle connections cannot
+   * fill the room; `joinTimeout` (and the server's cap per client address) bounds those instead.
+   * @default 100
+   */
+  readonly maxMembers?: number;
+  /**
+   * Milliseconds a connection has, from when the room accepts it, to join (a refused nickname does
+   * not restart the clock); past it, it is closed with 1008 (Policy Violation).
+   * @default 10000
+   */
+  readonly joinTimeout?: number;
   /** Messages (text or file) a connection may send in a burst. @default 20 */
   readonly burst?: number;
   /** Messages per second a connection may send once its burst is spent; faster closes with 1008. @default 5 */
@@ -59,7 +71,15 @@ interface Member {
   readonly socket: ChatSocket;
   readonly bucket: TokenBucket;
   nick: string | undefined;
+  /** Closes the connection if it has not joined in time; cleared once it joins or closes. */
+  joinDeadline: NodeJS.Timeout | undefined;
 }
+
+/** How long a connection has to join unless told otherwise (ms). */
+export const DEFAULT_JOIN_TIMEOUT = 10_000;
+
+/** The close reason of a connection that did not join within `joinTimeout`. */
+export const JOIN_TIMEOUT_REASON = 'did not join in time';
 
 /**
  * The chat demo's server side: it takes accepted WebSocket connections, lets each pick a unique
@@ -76,9 +96,12 @@ interface Member {
 export class ChatRoom {
   /** The limits in force. */
   readonly limits: ChatLimits;
-  private readonly members = new Map<ChatSocket, Member>();
+  /** Every open connection, joined or not. */
+  private readonly connections = new Map<ChatSocket, Member>();
+  /** The members: connections that have joined, by nickname in lower case. */
   private readonly nicknames = new Map<string, Member>();
-  private readonly maxConnections: number;
+  private readonly maxMembers: number;
+  private readonly joinTimeout: number;
   private readonly burst: number;
   private readonly messagesPerSecond: number;
   private readonly maxBufferedBytes: number;
@@ -88,13 +111,14 @@ export class ChatRoom {
 
   constructor(options: ChatRoomOptions = {}) {
     this.limits = { ...defaultChatLimits, ...options.limits };
-    this.maxConnections = options.maxConnections ?? 100;
+    this.maxMembers = options.maxMembers ?? 100;
+    this.joinTimeout = checkDelay('joinTimeout', options.joinTimeout ?? DEFAULT_JOIN_TIMEOUT);
     this.burst = options.burst ?? 20;
     this.messagesPerSecond = options.messagesPerSecond ?? 5;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.now = options.now ?? Date.now;
     this.writeToAll = options.fanOut ?? ((data, binary, filter) => this.sendToEach(data, binary, filter));
-    for (const [name, value] of Object.entries({ ...this.limits, maxConnections: this.maxConnections, burst: this.burst })) {
+    for (const [name, value] of Object.entries({ ...this.limits, maxMembers: this.maxMembers, burst: this.burst })) {
       if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
     }
     if (!(this.messagesPerSecond > 0)) throw new TypeError(`messagesPerSecond must be > 0, got ${this.messagesPerSecond}`);
@@ -122,12 +146,15 @@ export class ChatRoom {
       socket.close(CloseCode.GoingAway, 'server shutting down');
       return;
     }
-    if (this.members.size >= this.maxConnections) {
-      socket.close(CloseCode.TryAgainLater, 'chat is full');
-      return;
-    }
-    const member: Member = { socket, bucket: new TokenBucket(this.burst, this.messagesPerSecond, this.now), nick: undefined };
-    this.members.set(socket, member);
+    const member: Member = {
+      socket,
+      bucket: new TokenBucket(this.burst, this.messagesPerSecond, this.now),
+      nick: undefined,
+      // RFC 6455 §7.4.1: 1008 is the generic code for breaking the endpoint's policy, and idling
+      // unjoined does. 1013 would tell the client to retry, though nothing here is overloaded.
+      joinDeadline: setTimeout(() => this.violation(member, JOIN_TIMEOUT_REASON), this.joinTimeout).unref(),
+    };
+    this.connections.set(socket, member);
     socket.on('message', (data, isBinary) => this.receive(member, data, isBinary));
     socket.on('close', () => this.remove(member));
   }
@@ -138,21 +165,21 @@ export class ChatRoom {
    */
   async close(timeoutMs = 2000): Promise<void> {
     this.closing = true;
-    const pending = [...this.members.values()].map(
+    const pending = [...this.connections.values()].map(
       (member) =>
         new Promise<void>((resolve) => {
           member.socket.on('close', resolve);
           if (member.socket.readyState === ReadyState.CLOSED) resolve();
         }),
     );
-    for (const socket of this.members.keys()) socket.close(CloseCode.GoingAway, 'server shutting down');
+    for (const socket of this.connections.keys()) socket.close(CloseCode.GoingAway, 'server shutting down');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
     await Promise.race([Promise.all(pending), timedOut]);
     clearTimeout(timer);
-    for (const socket of this.members.keys()) socket.terminate();
+    for (const socket of this.connections.keys()) socket.terminate();
   }
 
   private receive(member: Member, data: Buffer, isBinary: boolean): void {
@@ -200,6 +227,11 @@ export class ChatRoom {
   }
 
   private join(member: Member, nick: string): void {
+    // Full means full of members: connections that never join take no place from people who do.
+    if (this.nicknames.size >= this.maxMembers) {
+      member.socket.close(CloseCode.TryAgainLater, 'chat is full');
+      return;
+    }
     // Nicknames are unique regardless of case, so "Ada" and "ada" cannot impersonate each other.
     const key = nick.toLowerCase();
     if (this.nicknames.has(key)) {
@@ -207,6 +239,7 @@ export class ChatRoom {
       return;
     }
     member.nick = nick;
+    clearTimeout(member.joinDeadline);
     this.nicknames.set(key, member);
     const users = this.users;
     this.send(member, { type: 'welcome', nick, users, limits: this.limits });
@@ -214,7 +247,8 @@ export class ChatRoom {
   }
 
   private remove(member: Member): void {
-    if (!this.members.delete(member.socket)) return;
+    if (!this.connections.delete(member.socket)) return;
+    clearTimeout(member.joinDeadline);
     if (member.nick === undefined) return;
     this.nicknames.delete(member.nick.toLowerCase());
     if (!this.closing) this.broadcast({ type: 'left', nick: member.nick, users: this.users });
@@ -238,7 +272,7 @@ export class ChatRoom {
   /** Writes the same bytes to every joined member but `except`, dropping members too far behind. */
   private fanOut(bytes: Buffer, binary: boolean, except?: Member): void {
     this.writeToAll(bytes, binary, (socket) => {
-      const member = this.members.get(socket);
+      const member = this.connections.get(socket);
       if (member === undefined || member === except || member.nick === undefined || socket.readyState !== ReadyState.OPEN) return false;
       if (socket.bufferedAmount <= this.maxBufferedBytes) return true;
       socket.terminate();
@@ -247,7 +281,7 @@ export class ChatRoom {
   }
 
   private sendToEach(bytes: Buffer, binary: boolean, filter: (socket: ChatSocket) => boolean): void {
-    for (const socket of this.members.keys()) {
+    for (const socket of this.connections.keys()) {
       if (filter(socket)) socket.send(bytes, { binary });
     }
   }

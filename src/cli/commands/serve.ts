@@ -1,8 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HTTP_SERVER_LIMITS } from '../../engine/index.js';
 import { ExitCode, UsageError, type Command } from '../command.js';
-import { CHAT_PATH, isWildcard, startDemoServer } from '../demo-server.js';
+import { DEFAULT_JOIN_TIMEOUT } from '../chat/chat-room.js';
+import { CHAT_PATH, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, isWildcard, startDemoServer } from '../demo-server.js';
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
@@ -10,6 +12,16 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Parses a TCP port: a whole number from 0 (any free port) to 65535. */
 export function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${text}"`);
+  return Number(text);
+}
+
+function seconds(milliseconds: number): string {
+  return `${milliseconds / 1000} s`;
+}
+
+/** Parses a count such as `--connections-per-address 4`: a whole number from 1. */
+export function parseCount(option: string, text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${option} must be a whole number from 1, got "${text}"`);
   return Number(text);
 }
 
@@ -72,7 +84,18 @@ Options:
   --allow-host <name>  Answer requests that reach the server by this host name; besides
                        IP addresses and localhost, other names get 403 (a defence against
                        DNS rebinding); repeatable
+  --connections-per-address <n>
+                       Chat WebSockets one client address may hold, open or opening
+                       (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}); more get 429 Too Many Requests
+  --trust-proxy        Take the client address from the last X-Forwarded-For entry, as
+                       the reverse proxy in front wrote it. Use it only when clients can
+                       reach the server through that proxy alone; without it, behind a
+                       proxy, every client counts as the proxy's address
   -h, --help           Show this help
+
+A chat connection that has not joined within ${seconds(DEFAULT_JOIN_TIMEOUT)} is closed with 1008 (Policy
+Violation). A request head must arrive within ${seconds(HTTP_SERVER_LIMITS.headersTimeout)}, and the whole request within
+${seconds(HTTP_SERVER_LIMITS.requestTimeout)}, or the client gets 408 Request Timeout and is disconnected.
 
 Example:
   switchboard serve --port 3000 --static ./public
@@ -86,6 +109,8 @@ Example:
         static: { type: 'string', short: 's', multiple: true, default: [] },
         'allow-origin': { type: 'string', multiple: true, default: [] },
         'allow-host': { type: 'string', multiple: true, default: [] },
+        'connections-per-address': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS) },
+        'trust-proxy': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -95,8 +120,17 @@ Example:
     const staticDirectories = await Promise.all(values.static.map(checkDirectory));
     const allowedOrigins = values['allow-origin'].map(parseOrigin);
     const allowedHosts = values['allow-host'].map(parseHostName);
+    const maxConnectionsPerAddress = parseCount('--connections-per-address', values['connections-per-address']);
 
-    const server = await startDemoServer({ port, host: values.host, staticDirectories, allowedOrigins, allowedHosts }).catch((error: unknown) => {
+    const server = await startDemoServer({
+      port,
+      host: values.host,
+      staticDirectories,
+      allowedOrigins,
+      allowedHosts,
+      maxConnectionsPerAddress,
+      trustProxy: values['trust-proxy'],
+    }).catch((error: unknown) => {
       stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
       return undefined;
     });
