@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { DEFAULT_MAX_HEAD_SIZE } from '../protocol/index.js';
+import { checkDelay } from './check-delay.js';
 
 /**
  * Limits of an HTTP server created by {@link createHttpServer}: how long a client may take to send
@@ -34,16 +35,6 @@ export const HTTP_SERVER_LIMITS = {
   maxHeaderSize: DEFAULT_MAX_HEAD_SIZE,
 } as const satisfies Required<HttpServerLimits>;
 
-/** The longest delay a Node timer honours (2³¹ − 1 ms); a longer one fires after 1 ms. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1;
-
-function wholeMilliseconds(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_DELAY) {
-    throw new TypeError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_DELAY}, got ${value}`);
-  }
-  return value;
-}
-
 /**
  * Creates a `node:http` server with {@link HTTP_SERVER_LIMITS}, or the `limits` given (a bad value
  * is a `TypeError` naming it): the server the realtime `Server` creates when given a port. To
@@ -56,12 +47,12 @@ function wholeMilliseconds(name: string, value: number): number {
  * httpServer.listen(3000);
  */
 export function createHttpServer(limits: HttpServerLimits = {}, listener?: RequestListener): HttpServer {
-  const headersTimeout = wholeMilliseconds('headersTimeout', limits.headersTimeout ?? HTTP_SERVER_LIMITS.headersTimeout);
-  const requestTimeout = wholeMilliseconds('requestTimeout', limits.requestTimeout ?? HTTP_SERVER_LIMITS.requestTimeout);
+  const headersTimeout = checkDelay('headersTimeout', limits.headersTimeout ?? HTTP_SERVER_LIMITS.headersTimeout);
+  const requestTimeout = checkDelay('requestTimeout', limits.requestTimeout ?? HTTP_SERVER_LIMITS.requestTimeout);
   if (headersTimeout > requestTimeout) {
     throw new TypeError(`headersTimeout (${headersTimeout}) must not exceed requestTimeout (${requestTimeout})`);
   }
-  const keepAliveTimeout = wholeMilliseconds('keepAliveTimeout', limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout);
+  const keepAliveTimeout = checkDelay('keepAliveTimeout', limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout);
   const maxHeaderSize = limits.maxHeaderSize ?? HTTP_SERVER_LIMITS.maxHeaderSize;
   if (!Number.isInteger(maxHeaderSize) || maxHeaderSize < 1) {
     throw new TypeError(`maxHeaderSize must be a positive integer, got ${maxHeaderSize}`);

@@ -1,5 +1,5 @@
 import { CloseCode, ReadyState } from '../../protocol/index.js';
-import { checkDelay } from '../check-delay.js';
+import { checkDelay } from '../../engine/check-delay.js';
 import {
   defaultChatLimits,
   encodeFileFrame,
