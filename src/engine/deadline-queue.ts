@@ -82,11 +82,15 @@ export class DeadlineQueue<T extends DeadlineEntry> {
     this.timer = undefined;
     const time = now();
     // Every due entry leaves before its handler runs, and whatever the handler adds here is due
-    // `delay` (> 0) later, so the loop ends.
-    for (let entry = this.head; entry !== undefined && entry.deadlineAt <= time; entry = this.head) {
-      this.remove(entry);
-      this.onDue(entry);
+    // `delay` (> 0) later, so the loop ends. A handler that throws (through an application's
+    // listener) must not leave the queue without a timer: every later deadline would be lost.
+    try {
+      for (let entry = this.head; entry !== undefined && entry.deadlineAt <= time; entry = this.head) {
+        this.remove(entry);
+        this.onDue(entry);
+      }
+    } finally {
+      if (this.timer === undefined) this.arm();
     }
-    if (this.timer === undefined) this.arm();
   }
 }

@@ -1,6 +1,7 @@
 import type { Adapter, BroadcastFlags, BroadcastOptions, Handshake, Room, SocketDetails, SocketId } from '../adapter/index.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
 import { ACK_TIMEOUT_MESSAGE } from './ack-errors.js';
+import { containRejection, type ErrorOwner } from './containment.js';
 import type {
   AllButLast,
   DecorateAcknowledgementsWithMultipleResponses,
@@ -37,13 +38,16 @@ function asSet(room: Room | Room[]): Room[] {
  */
 export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   private readonly adapter: Adapter;
+  /** Who answers for what fails later: an adapter's rejected promise, an acknowledgement callback that throws. */
+  private readonly owner: ErrorOwner;
   private readonly rooms: Set<Room>;
   private readonly exceptRooms: Set<Room>;
   private readonly flags: BroadcastFlags;
 
-  /** @internal Created by `Server`, `Namespace` and `Socket`. */
-  constructor(adapter: Adapter, rooms = new Set<Room>(), exceptRooms = new Set<Room>(), flags: BroadcastFlags = {}) {
+  /** @internal Created by `Server`, `Namespace` and `Socket`, which are the `owner`. */
+  constructor(adapter: Adapter, owner: ErrorOwner, rooms = new Set<Room>(), exceptRooms = new Set<Room>(), flags: BroadcastFlags = {}) {
     this.adapter = adapter;
+    this.owner = owner;
     this.rooms = rooms;
     this.exceptRooms = exceptRooms;
     this.flags = flags;
@@ -53,7 +57,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const rooms = new Set(this.rooms);
     for (const r of asSet(room)) rooms.add(r);
-    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+    return new BroadcastOperator(this.adapter, this.owner, rooms, this.exceptRooms, this.flags);
   }
 
   /** Same as {@link BroadcastOperator.to}. */
@@ -65,7 +69,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const exceptRooms = new Set(this.exceptRooms);
     for (const r of asSet(room)) exceptRooms.add(r);
-    return new BroadcastOperator(this.adapter, this.rooms, exceptRooms, this.flags);
+    return new BroadcastOperator(this.adapter, this.owner, this.rooms, exceptRooms, this.flags);
   }
 
   /** Sets whether the event is compressed. */
@@ -100,7 +104,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     const last = data[data.length - 1];
     const opts = this.options();
     if (typeof last !== 'function') {
-      void this.adapter.broadcast(packet, opts);
+      containRejection(this.adapter.broadcast(packet, opts), this.owner);
       return true;
     }
     data.pop();
@@ -129,7 +133,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   /** Describes the targeted sockets, on every node. */
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const found = await this.adapter.fetchSockets(this.options());
-    return found.map((details) => new RemoteSocket(this.adapter, details));
+    return found.map((details) => new RemoteSocket(this.adapter, this.owner, details));
   }
 
   /** Makes the targeted sockets join rooms. */
@@ -157,10 +161,18 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   private withFlags(extra: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, ...extra });
+    return new BroadcastOperator(this.adapter, this.owner, this.rooms, this.exceptRooms, { ...this.flags, ...extra });
   }
 
   private emitWithAckCallback(packet: Packet, opts: BroadcastOptions, callback: (err: Error | null, result: unknown) => void): void {
+    // The callback runs from a timer or from whichever recipient answers last: what it raises is the owner's.
+    const settle = (err: Error | null, result: unknown): void => {
+      try {
+        containRejection(callback(err, result), this.owner);
+      } catch (thrown) {
+        this.owner.contain(thrown);
+      }
+    };
     let finished = false;
     const responses: unknown[] = [];
     let expectedServerCount = -1;
@@ -174,15 +186,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
         : setTimeout(() => {
             if (finished) return;
             finished = true;
-            callback(new Error(ACK_TIMEOUT_MESSAGE), this.result(responses));
+            settle(new Error(ACK_TIMEOUT_MESSAGE), this.result(responses));
           }, timeout);
     const check = (): void => {
       if (finished || expectedServerCount !== actualServerCount || responses.length !== expectedClientCount) return;
       finished = true;
       if (timer) clearTimeout(timer);
-      callback(null, this.result(responses));
+      settle(null, this.result(responses));
     };
-    void this.adapter.broadcastWithAck(
+    const sent = this.adapter.broadcastWithAck(
       packet,
       opts,
       (clientCount) => {
@@ -195,10 +207,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
         check();
       },
     );
-    void this.adapter.serverCount().then((count) => {
+    containRejection(sent, this.owner);
+    const counted = this.adapter.serverCount().then((count) => {
       expectedServerCount = count;
       check();
     });
+    containRejection(counted, this.owner);
   }
 }
 
@@ -218,17 +232,19 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
   readonly rooms: Set<Room>;
   readonly data: SocketData;
   private readonly adapter: Adapter;
+  private readonly owner: ErrorOwner;
   private readonly operator: BroadcastOperator;
 
   /** @internal */
-  constructor(adapter: Adapter, details: SocketDetails, timeout?: number) {
+  constructor(adapter: Adapter, owner: ErrorOwner, details: SocketDetails, timeout?: number) {
     this.id = details.id;
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data as SocketData;
     this.adapter = adapter;
+    this.owner = owner;
     const flags: BroadcastFlags = timeout === undefined ? { expectSingleResponse: true } : { expectSingleResponse: true, timeout };
-    this.operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), flags);
+    this.operator = new BroadcastOperator(adapter, owner, new Set([this.id]), new Set(), flags);
   }
 
   /**
@@ -249,7 +265,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
 
   /** The same socket, with a timeout for the acknowledgement of its emits. */
   timeout(ms: number): RemoteSocket<EmitEvents, SocketData> {
-    return new RemoteSocket(this.adapter, this, ms);
+    return new RemoteSocket(this.adapter, this.owner, this, ms);
   }
 
   /** Joins rooms. */

@@ -1,6 +1,7 @@
 import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/index.js';
+import { DeadlineQueue, type DeadlineEntry } from '../engine/deadline-queue.js';
 import { PreparedMessage } from '../engine/index.js';
-import { Decoder, PacketType, type Packet } from '../protocol/socket-io/index.js';
+import { Decoder, PacketType, SocketIoErrorCode, SocketIoParseError, type Packet } from '../protocol/socket-io/index.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Server } from './server.js';
@@ -66,9 +67,32 @@ function exactly<T>(items: readonly T[]): T[] {
 }
 
 /**
+ * @internal A client's place in its server's queue of binary packets waiting for attachments.
+ * Made with the client's first binary packet and kept, so that clients that never send binary
+ * data carry none, and those that do allocate no timer per packet.
+ */
+export class AttachmentDeadline implements DeadlineEntry {
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  deadlineAt = 0;
+  deadlineQueue: DeadlineQueue<DeadlineEntry> | undefined = undefined;
+
+  constructor(readonly client: Client) {}
+}
+
+/** @internal The queue of a server's unfinished binary packets: one timer for all, `timeout` ms after each was announced. */
+export function attachmentDeadlines(timeout: number): DeadlineQueue<AttachmentDeadline> {
+  return new DeadlineQueue<AttachmentDeadline>(timeout, (deadline) => deadline.client.attachmentsOverdue());
+}
+
+/**
  * One Engine.IO connection and the Socket.IO sockets multiplexed over it (one per namespace).
  * Decodes incoming messages, routes packets to namespaces, and closes the connection on a
  * malformed packet or one that is invalid in its state, leaving every other connection alone.
+ *
+ * Everything a message sets off runs guarded: an exception raised while serving it (by a
+ * listener, a middleware, an acknowledgement callback, an adapter) closes this connection with
+ * "server error" and is reported to the server's `error` listeners; no other client notices.
  */
 export class Client {
   /** The Engine.IO connection. */
@@ -84,6 +108,7 @@ export class Client {
   /** Namespaces whose CONNECT is being handled (middlewares may take a while). */
   private connecting: string[] | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private attachmentDeadline: AttachmentDeadline | undefined;
   private closed = false;
 
   /** @internal Created by the server for each Engine.IO connection. */
@@ -104,6 +129,11 @@ export class Client {
   /** Whether the Engine.IO connection is still open. */
   get isOpen(): boolean {
     return !this.closed && this.conn.readyState === 'open';
+  }
+
+  /** Bytes of binary attachments held for a packet whose other attachments have not arrived yet. */
+  get pendingAttachmentBytes(): number {
+    return this.decoder.bufferedBytes;
   }
 
   /** @internal Writes an encoded packet; a volatile one is dropped when the transport cannot take it now. */
@@ -142,6 +172,18 @@ export class Client {
     this.conn.close();
   }
 
+  /**
+   * @internal Contains an exception raised while serving this client: reports it (with the socket
+   * it concerned, if any), then closes the connection; every socket leaves with "server error".
+   * Never throws; once the connection is closed it only reports.
+   */
+  fail(err: unknown, socket?: Socket): void {
+    this.server.reportError(err, socket);
+    if (!this.isOpen) return;
+    this.onEngineClose(DisconnectReason.ServerError);
+    this.conn.close();
+  }
+
   /** @internal A message from the connection. */
   onMessage(data: string | Buffer): void {
     let packet: Packet | undefined;
@@ -151,7 +193,31 @@ export class Client {
       this.onParseError(err as Error);
       return;
     }
-    if (packet) this.onPacket(packet);
+    if (packet === undefined) {
+      this.awaitAttachments();
+      return;
+    }
+    if (this.attachmentDeadline !== undefined) this.server.attachmentDeadlines.remove(this.attachmentDeadline);
+    try {
+      this.onPacket(packet);
+    } catch (err) {
+      this.fail(err, this.socketIn(packet.nsp));
+    }
+  }
+
+  /** @internal A binary packet's attachments did not all arrive within `attachmentTimeout`. */
+  attachmentsOverdue(): void {
+    const timeout = this.server.attachmentDeadlines.delay;
+    this.onParseError(new SocketIoParseError(SocketIoErrorCode.AttachmentsTimeout, `attachments not received within ${timeout} ms`));
+  }
+
+  /**
+   * A binary packet waits for its attachments. Its deadline runs from the packet itself: later
+   * attachments do not push it back, or a client could hold the bytes by trickling them.
+   */
+  private awaitAttachments(): void {
+    const deadline = (this.attachmentDeadline ??= new AttachmentDeadline(this));
+    if (deadline.deadlineQueue === undefined) this.server.attachmentDeadlines.add(deadline);
   }
 
   private onPacket(packet: Packet): void {
@@ -177,33 +243,45 @@ export class Client {
 
   private connect(name: string, auth: Record<string, unknown>): void {
     this.connecting = exactly([...(this.connecting ?? []), name]);
-    const join = (namespaceName: string): void => {
-      const nsp = this.server.of(namespaceName);
-      void nsp
-        .add(this, auth, (socket) => {
-          this.sockets = exactly([...this.sockets, socket]);
-          if (this.connectTimer) clearTimeout(this.connectTimer);
-          this.connectTimer = undefined;
-        })
-        .finally(() => this.connected(name));
-    };
     if (this.server.hasNamespace(name)) {
-      join(name);
+      this.join(name, auth);
       return;
     }
-    this.server.checkDynamicNamespace(name, auth, (found) => {
-      if (found && this.isOpen) {
-        join(name);
-        return;
-      }
-      this.connected(name);
-      if (!this.isOpen) return;
-      // Socket.IO protocol v5: an unknown namespace is refused with CONNECT_ERROR, the connection stays.
-      this.writeToEngine(
-        toWireChunks({ type: PacketType.ConnectError, nsp: name, data: { message: 'Invalid namespace' } }),
-        {},
-      );
-    });
+    // The server runs this guarded: a matcher may answer from a callback of its own.
+    this.server.checkDynamicNamespace(
+      name,
+      auth,
+      (found) => {
+        if (found && this.isOpen) {
+          this.join(name, auth);
+          return;
+        }
+        this.connected(name);
+        if (!this.isOpen) return;
+        // Socket.IO protocol v5: an unknown namespace is refused with CONNECT_ERROR, the connection stays.
+        this.writeToEngine(
+          toWireChunks({ type: PacketType.ConnectError, nsp: name, data: { message: 'Invalid namespace' } }),
+          {},
+        );
+      },
+      (err) => this.fail(err),
+    );
+  }
+
+  /** Adds the client to namespace `name` (created by now); a failure on the way closes the connection. */
+  private join(name: string, auth: Record<string, unknown>): void {
+    const joined = (socket: Socket): void => {
+      this.sockets = exactly([...this.sockets, socket]);
+      if (this.connectTimer) clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    };
+    void this.server.of(name).add(this, auth, joined).then(
+      () => this.connected(name),
+      (err: unknown) => {
+        this.connected(name);
+        this.fail(err);
+      },
+    );
   }
 
   /** The CONNECT of `name` has been handled, accepted or not. */
@@ -215,7 +293,14 @@ export class Client {
   }
 
   private onParseError(err: Error): void {
-    for (const socket of [...this.sockets]) socket.onError(err);
+    for (const socket of [...this.sockets]) {
+      // The client is going anyway: an `error` listener that throws is reported, the rest still runs.
+      try {
+        socket.onError(err);
+      } catch (thrown) {
+        this.server.reportError(thrown, socket);
+      }
+    }
     if (!this.isOpen) return;
     this.onEngineClose(DisconnectReason.ParseError);
     this.conn.close();
@@ -230,6 +315,7 @@ export class Client {
     this.conn.off('close', onConnectionClose);
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    if (this.attachmentDeadline !== undefined) this.server.attachmentDeadlines.remove(this.attachmentDeadline);
     for (const socket of [...this.sockets]) socket.onClose(reason, description);
     this.sockets = exactly([]);
     this.decoder.reset();

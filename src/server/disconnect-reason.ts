@@ -26,6 +26,12 @@ export const DisconnectReason = {
   ForcedClose: 'forced close',
   /** The client sent a packet that is not valid in the connection's state. */
   ForcedServerClose: 'forced server close',
+  /**
+   * Serving the client raised an exception: a listener, middleware, acknowledgement callback or
+   * adapter call threw or rejected. The whole connection is closed and the error reported to the
+   * server's `error` listeners. Not recoverable: the application's state for the client is unknown.
+   */
+  ServerError: 'server error',
 } as const;
 
 /** One of the disconnect reasons; the engine may report others as is. */

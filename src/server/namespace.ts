@@ -3,6 +3,7 @@ import type { Adapter, AdapterNamespace, RecoverySettings, Room, SocketId } from
 import { RESERVED_EVENTS } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
+import { CAPTURE_REJECTIONS, isThenable, warnContained, type ErrorOwner } from './containment.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
 import type {
@@ -50,6 +51,14 @@ export interface NamespaceEvents<
   connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
   /** A namespace was created (raised by the main namespace only). */
   new_namespace: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  /**
+   * Serving a client raised an exception (a listener, middleware, acknowledgement callback or
+   * adapter call threw or rejected), and the server contained it: the client concerned was
+   * disconnected with `"server error"`. `socket` is the socket it was raised for, when there is
+   * one. Raised on the socket's namespace when it has `error` listeners, else on the main
+   * namespace (`io.on('error')`); with no listener on either, a process warning is emitted.
+   */
+  error: (err: Error, socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void;
 }
 
 /** The events a namespace's `on` takes: its own ({@link NamespaceEvents}) and those other nodes send. */
@@ -69,7 +78,7 @@ export type NamespaceListener<
   Ev extends string,
 > = ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>;
 
-const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace']);
+const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace', 'error']);
 
 /**
  * A communication channel multiplexed over each client connection: its own sockets, rooms,
@@ -89,7 +98,7 @@ export class Namespace<
     SocketData = any,
   >
   extends EventEmitter
-  implements AdapterNamespace
+  implements AdapterNamespace, ErrorOwner
 {
   /** The namespace name, e.g. `/chat`. */
   readonly name: string;
@@ -110,7 +119,7 @@ export class Namespace<
     name: string,
     parent?: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
   ) {
-    super();
+    super(CAPTURE_REJECTIONS);
     this.server = server;
     this.name = name;
     this.parent = parent;
@@ -149,7 +158,27 @@ export class Namespace<
 
   /** @internal Adapter port: an event another node sent with `serverSideEmit`. */
   onServerSideEmit(args: unknown[]): void {
+    const event = args[0];
+    // A node never sends these (serverSideEmit refuses them); one that did must not fake a connection or an error.
+    if (typeof event === 'string' && (NAMESPACE_RESERVED_EVENTS.has(event) || RESERVED_EVENTS.has(event))) return;
     super.emit(...(args as [string, ...unknown[]]));
+  }
+
+  /** @internal Reports an exception raised on the namespace's behalf (a broadcast an adapter failed); no client is blamed. */
+  contain(err: unknown): void {
+    this.server.reportError(err, undefined);
+  }
+
+  /**
+   * @internal An async listener's promise rejected: one of `connection` belongs to the socket it
+   * was given (its client is disconnected); one of `error` is printed, as reporting it to the
+   * listener that failed could go round forever; any other is reported.
+   */
+  override [EventEmitter.captureRejectionSymbol](err: Error, event: string | symbol, ...args: unknown[]): void {
+    const subject = args[0];
+    if ((event === 'connection' || event === 'connect') && subject instanceof Socket) subject.contain(err);
+    else if (event === 'error') warnContained(err, `an error listener of namespace ${this.name} rejected`);
+    else this.server.reportError(err, undefined);
   }
 
   /**
@@ -304,23 +333,11 @@ export class Namespace<
    */
   async add(client: Client, auth: Record<string, unknown>, onConnected: (socket: Socket) => void): Promise<void> {
     const socket = await this.createSocket(client, auth);
-    const skip = this.server.recoveryOptions?.skipMiddlewares === true && socket.recovered;
-    if (skip && client.isOpen) {
-      this.doConnect(socket, onConnected);
+    if (this.server.recoveryOptions?.skipMiddlewares === true && socket.recovered) {
+      this.admit(socket, client, onConnected);
       return;
     }
-    this.runMiddlewares(socket, (err) => {
-      if (!client.isOpen) {
-        socket.cleanup();
-        return;
-      }
-      if (err) {
-        socket.cleanup();
-        socket.refuse(err);
-        return;
-      }
-      this.doConnect(socket, onConnected);
-    });
+    this.runMiddlewares(socket, (err) => this.admit(socket, client, onConnected, err));
   }
 
   /** @internal Removes a socket that left. */
@@ -344,23 +361,36 @@ export class Namespace<
     const offset = auth.offset;
     // The official client sends no offset when it never received one; '' asks the adapter to work it out.
     if (this.recovery && typeof pid === 'string' && (typeof offset === 'string' || offset === undefined)) {
-      const session = await this.adapter.restoreSession(pid, offset ?? '').catch(() => null);
+      // An adapter that fails to restore is reported, and the client starts a new session.
+      const session = await this.adapter.restoreSession(pid, offset ?? '').catch((err: unknown) => {
+        this.server.reportError(err, undefined);
+        return null;
+      });
       if (session) return new Socket(this, client, auth, session);
     }
     return new Socket(this, client, auth);
   }
 
+  /**
+   * Runs the connection middlewares, then `done`. A middleware refuses a socket with `next(err)`;
+   * one that throws or rejects has failed instead: the socket is dropped and its client
+   * disconnected with "server error".
+   */
   private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, done: (err?: ConnectionError) => void): void {
     const fns = this.middlewareChain();
     let index = 0;
+    let failed = false;
+    const fail = (thrown: unknown): void => {
+      failed = true;
+      // A socket still waiting for the chain is dropped here; a connected one leaves with its client.
+      if (!socket.connected) socket.cleanup();
+      socket.contain(thrown);
+    };
     const next = (err?: ConnectionError): void => {
-      if (err) {
+      if (failed) return;
+      const fn = err ? undefined : fns[index++];
+      if (fn === undefined) {
         done(err);
-        return;
-      }
-      const fn = fns[index++];
-      if (!fn) {
-        done();
         return;
       }
       let called = false;
@@ -371,28 +401,47 @@ export class Namespace<
       };
       try {
         const result = fn(socket, step);
-        // A middleware written as an async function may reject instead of calling next(err).
-        if (result instanceof Promise) result.catch((rejection: unknown) => step(toError(rejection)));
+        if (isThenable(result)) result.then(undefined, fail);
       } catch (thrown) {
-        step(toError(thrown));
+        fail(thrown);
       }
     };
     next();
   }
 
   private operator(): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter);
+    return new BroadcastOperator(this.adapter, this);
   }
 
-  private doConnect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, onConnected: (socket: Socket) => void): void {
-    this.sockets.set(socket.id, socket);
-    socket.onConnect();
-    onConnected(socket);
-    super.emit('connect', socket);
-    super.emit('connection', socket);
+  /**
+   * Lets a socket in once its middlewares agreed, or refuses it. A middleware may call `next`
+   * from a callback of its own, so what this raises (a `connection` listener that throws, an
+   * adapter that fails) is contained here rather than thrown at that caller.
+   */
+  private admit(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    onConnected: (socket: Socket) => void,
+    err?: ConnectionError,
+  ): void {
+    try {
+      if (!client.isOpen) {
+        socket.cleanup();
+        return;
+      }
+      if (err) {
+        socket.cleanup();
+        socket.refuse(err);
+        return;
+      }
+      this.sockets.set(socket.id, socket);
+      // The client knows the socket before anything can fail, so that a failure takes it along.
+      onConnected(socket);
+      socket.onConnect();
+      super.emit('connect', socket);
+      super.emit('connection', socket);
+    } catch (thrown) {
+      socket.contain(thrown);
+    }
   }
-}
-
-function toError(value: unknown): ConnectionError {
-  return value instanceof Error ? value : new Error(String(value));
 }

@@ -62,6 +62,28 @@ export interface ServerOptions extends EngineServerOptions {
    * @default 256
    */
   maxNamespaceLength?: number;
+  /**
+   * Most arguments an incoming EVENT may carry after its name, and most values an incoming ACK may
+   * carry; past it the client is disconnected with `"parse error"`. Listeners receive them as
+   * positional arguments, which live on the call stack: raised to some hundred thousand, a packet
+   * can overflow it, and its client is then disconnected with `"server error"`.
+   * @default 1000
+   */
+  maxArguments?: number;
+  /**
+   * Most bytes the binary attachments of one incoming packet may hold together, kept until the
+   * last one arrives; past it the client is disconnected with `"parse error"`.
+   * @default the `maxHttpBufferSize` option (1000000), so that a packet costs no more than a message
+   */
+  maxAttachmentBytes?: number;
+  /**
+   * Milliseconds a client has, once it announced a binary packet, to send all of its attachments;
+   * past it the client is disconnected with `"parse error"` and what it sent is let go of. A
+   * client sends them right after the packet, so this only has to cover the transfer of
+   * `maxAttachmentBytes` over a slow link (1 MB at 1 Mbit/s takes 8 s); raise both together.
+   * @default 10000
+   */
+  attachmentTimeout?: number;
 }
 
 /** Default values of {@link ServerOptions}. */
@@ -74,4 +96,6 @@ export const SERVER_DEFAULTS = {
   maxAttachments: 10,
   maxNestingDepth: 128,
   maxNamespaceLength: 256,
+  maxArguments: 1000,
+  attachmentTimeout: 10_000,
 } as const;

@@ -10,6 +10,7 @@ import type {
   SocketId,
 } from '../adapter/index.js';
 import type { Packet } from '../protocol/socket-io/index.js';
+import { containRejection } from './containment.js';
 import { Namespace } from './namespace.js';
 import type { Socket } from './socket.js';
 import type { Server } from './server.js';
@@ -53,10 +54,10 @@ export class ParentNamespace<
     return new ParentAdapter(this);
   }
 
-  /** @internal Creates the namespace `name`, inheriting middlewares and connection listeners. */
+  /** @internal Creates the namespace `name`, inheriting middlewares, connection and error listeners. */
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name, this);
-    for (const event of ['connect', 'connection'] as const) {
+    for (const event of ['connect', 'connection', 'error'] as const) {
       for (const listener of this.listeners(event)) child.on(event, listener as (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void);
     }
     this.children.add(child);
@@ -88,7 +89,7 @@ class ParentAdapter extends EventEmitter implements Adapter {
   delAll(): void {}
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
-    for (const child of this.parent.children) void child.adapter.broadcast({ ...packet }, opts);
+    for (const child of this.parent.children) containRejection(child.adapter.broadcast({ ...packet }, opts), child);
   }
 
   broadcastWithAck(
@@ -105,10 +106,11 @@ class ParentAdapter extends EventEmitter implements Adapter {
       return;
     }
     for (const child of this.parent.children) {
-      void child.adapter.broadcastWithAck({ ...packet }, opts, (count) => {
+      const sent = child.adapter.broadcastWithAck({ ...packet }, opts, (count) => {
         total += count;
         if (--pending === 0) clientCountCallback(total);
       }, ack);
+      containRejection(sent, child);
     }
   }
 

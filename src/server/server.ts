@@ -1,10 +1,12 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { InMemoryAdapter, type AdapterConstructor, type RecoverySettings, type Room } from '../adapter/index.js';
-import { EngineServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import { ENGINE_DEFAULTS, EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import type { DeadlineQueue } from '../engine/deadline-queue.js';
 import type { DecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
-import { Client } from './client.js';
+import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.js';
+import { asError, containRejection, isThenable, warnContained } from './containment.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
 import { SERVER_DEFAULTS, type ServerOptions } from './options.js';
 import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
@@ -30,8 +32,16 @@ function nonNegativeInteger(name: string, value: number): number {
   return value;
 }
 
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
 /** Which Socket.IO server each Engine.IO server serves: every connection has one client. */
 const engineOwners = new WeakMap<EngineServer, Server>();
+
+/** Errors already reported: one that reaches the server twice (an adapter's rejection the application awaits, too) is reported once. */
+const reportedErrors = new WeakSet<Error>();
 
 /**
  * A Socket.IO protocol v5 server, wire-compatible with the official clients.
@@ -82,6 +92,8 @@ export class Server<
   readonly connectTimeout: number;
   /** @internal Limits of every client's decoder (one object shared by all of them). */
   readonly decoderLimits: Readonly<Required<DecoderOptions>>;
+  /** @internal Binary packets waiting for their attachments, each due `attachmentTimeout` after it was announced. */
+  readonly attachmentDeadlines: DeadlineQueue<AttachmentDeadline>;
   /** @internal Whether empty child namespaces are removed. */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Recovery settings, or `undefined` when off. */
@@ -91,7 +103,7 @@ export class Server<
   private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parentsByRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private eio: EngineServer | undefined;
-  private httpServer: HttpServer | HttpsServer | undefined;
+  private attachedServer: HttpServer | HttpsServer | undefined;
 
   constructor(options?: ServerOptions);
   constructor(srv: HttpServer | HttpsServer | number, options?: ServerOptions);
@@ -113,7 +125,15 @@ export class Server<
       maxAttachments: nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments),
       maxNestingDepth,
       maxNamespaceLength,
+      maxArguments: positiveInteger('maxArguments', options.maxArguments ?? SERVER_DEFAULTS.maxArguments),
+      maxAttachmentBytes: positiveInteger(
+        'maxAttachmentBytes',
+        options.maxAttachmentBytes ?? options.maxHttpBufferSize ?? ENGINE_DEFAULTS.maxHttpBufferSize,
+      ),
     });
+    this.attachmentDeadlines = attachmentDeadlines(
+      positiveInteger('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),
+    );
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
     const recovery = options.connectionStateRecovery;
     if (recovery) {
@@ -141,6 +161,11 @@ export class Server<
     return this.eio;
   }
 
+  /** The HTTP server this server is attached to: the one given, or the one created for a port. */
+  get httpServer(): HttpServer | HttpsServer | undefined {
+    return this.attachedServer;
+  }
+
   /** The request path the server answers on. */
   get path(): string {
     const path = this.options.path ?? SERVER_DEFAULTS.path;
@@ -153,7 +178,8 @@ export class Server<
    */
   attach(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
     if (this.eio) throw new Error('the server is already attached');
-    const server = typeof srv === 'number' ? createServer() : srv;
+    // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head.
+    const server = typeof srv === 'number' ? createHttpServer() : srv;
     // Everything but the Socket.IO options goes to the engine.
     const {
       adapter: _adapter,
@@ -163,12 +189,15 @@ export class Server<
       maxAttachments: _maxAttachments,
       maxNestingDepth: _maxNestingDepth,
       maxNamespaceLength: _maxNamespaceLength,
+      maxArguments: _maxArguments,
+      maxAttachmentBytes: _maxAttachmentBytes,
+      attachmentTimeout: _attachmentTimeout,
       serveClient: _serveClient,
       ...engineOptions
     } = { ...this.options, ...options };
     const engine = new EngineServer({ ...(engineOptions as EngineServerOptions), path: this.path });
     engine.attach(server, { path: this.path });
-    this.httpServer = server;
+    this.attachedServer = server;
     this.bind(engine);
     if (typeof srv === 'number') server.listen(srv);
     return this;
@@ -238,8 +267,17 @@ export class Server<
     return this.nsps.has(name);
   }
 
-  /** @internal Looks for a parent namespace accepting `name`; calls back with the child, or `undefined`. */
-  checkDynamicNamespace(name: string, auth: Record<string, unknown>, done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void): void {
+  /**
+   * @internal Looks for a parent namespace accepting `name`; calls back with the child, or
+   * `undefined`. Matchers may answer from callbacks of their own, so everything from a matcher's
+   * call on, `done` included, runs guarded: what it throws goes to `fail`, never to the matcher.
+   */
+  checkDynamicNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+    fail: (err: unknown) => void,
+  ): void {
     const candidates = [...this.parentNamespaces];
     let index = 0;
     const tryNext = (): void => {
@@ -250,18 +288,52 @@ export class Server<
       }
       const [matcher, parent] = entry;
       let answered = false;
-      matcher(name, auth, (err, allow) => {
+      const matching: unknown = matcher(name, auth, (err, allow) => {
         if (answered) return;
         answered = true;
-        if (err || !allow) {
-          tryNext();
-          return;
+        try {
+          if (err || !allow) {
+            tryNext();
+            return;
+          }
+          const existing = this.nsps.get(name);
+          done(existing ?? this.registerChild(parent, name));
+        } catch (thrown) {
+          fail(thrown);
         }
-        const existing = this.nsps.get(name);
-        done(existing ?? this.registerChild(parent, name));
       });
+      // A matcher written as an async function may reject instead of answering.
+      if (isThenable(matching)) matching.then(undefined, fail);
     };
-    tryNext();
+    try {
+      tryNext();
+    } catch (thrown) {
+      fail(thrown);
+    }
+  }
+
+  /**
+   * @internal Reports an exception the server contained while serving a client: to the `error`
+   * listeners of the socket's namespace if it has some, else to those of the main namespace, else
+   * as a process warning. Never throws: a listener that throws is itself printed as a warning.
+   */
+  reportError(err: unknown, socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined): void {
+    const error = asError(err);
+    if (reportedErrors.has(error)) return;
+    reportedErrors.add(error);
+    const own = socket?.nsp;
+    const target = own !== undefined && own.listenerCount('error') > 0 ? own : this.sockets;
+    const context = socket === undefined ? 'error while serving clients' : `error while serving socket ${socket.id} of ${socket.nsp.name}`;
+    if (target.listenerCount('error') === 0) {
+      warnContained(error, `${context} (listen with io.on('error') to handle it)`);
+      return;
+    }
+    try {
+      target.emitReserved('error', error, socket);
+    } catch (listenerError) {
+      warnContained(error, context);
+      warnContained(listenerError, `an error listener of namespace ${target.name} threw`);
+    }
   }
 
   /** @internal Drops an empty child namespace (`cleanupEmptyChildNamespaces`). */
@@ -269,7 +341,12 @@ export class Server<
     if (this.nsps.get(nsp.name) !== nsp) return;
     this.nsps.delete(nsp.name);
     if (nsp.parent instanceof ParentNamespace) nsp.parent.children.delete(nsp);
-    void nsp.adapter.close();
+    // Called as the last socket leaves: an adapter that fails to close is reported, not thrown at it.
+    try {
+      containRejection(nsp.adapter.close(), nsp);
+    } catch (err) {
+      nsp.contain(err);
+    }
   }
 
   /** Adds a connection middleware to the main namespace. */
@@ -377,11 +454,16 @@ export class Server<
   }
 
   /**
-   * Listens on the main namespace: `connection` (a socket joined), `new_namespace`, and events
-   * other nodes send with `serverSideEmit`.
+   * Listens on the main namespace: `connection` (a socket joined), `new_namespace`, events other
+   * nodes send with `serverSideEmit`, and `error`: an exception raised while serving a client
+   * (its listeners, middlewares, acknowledgement callbacks, adapter calls), which the server
+   * contained by disconnecting that client with `"server error"`. Errors of every namespace come
+   * here unless the namespace has `error` listeners of its own; with none at all, they are
+   * printed as process warnings.
    *
    * @example
    * io.on('connection', (socket) => socket.emit('welcome'));
+   * io.on('error', (err, socket) => logger.error({ err, sid: socket?.id }, 'client handler failed'));
    */
   on<Ev extends NamespaceEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
     event: Ev,
@@ -434,7 +516,7 @@ export class Server<
       }),
     );
     this.eio?.close();
-    const httpServer = this.httpServer;
+    const httpServer = this.attachedServer;
     if (!httpServer) {
       callback?.();
       return;

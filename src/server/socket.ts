@@ -18,6 +18,7 @@ import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/
 import { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE } from './ack-errors.js';
 import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
+import { CAPTURE_REJECTIONS, containRejection, type ErrorOwner } from './containment.js';
 import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
 import type { HandshakeRequest } from '../engine/index.js';
 import type { EngineConnection } from './engine-port.js';
@@ -40,7 +41,8 @@ export type AnyListener = (event: string, ...args: unknown[]) => void;
 
 /**
  * Per-socket middleware, run for every incoming event before its listeners. Call `next()` to go on,
- * `next(err)` to drop the event and emit `error` on the socket.
+ * `next(err)` to drop the event and emit `error` on the socket. One that throws or rejects
+ * disconnects the client with `"server error"`.
  */
 export type EventMiddleware = (event: [string, ...unknown[]], next: (err?: Error) => void) => void;
 
@@ -109,7 +111,7 @@ export class Socket<
     SocketData = any,
   >
   extends EventEmitter
-  implements AdapterSocket
+  implements AdapterSocket, ErrorOwner
 {
   /** Session id, also the name of the room the socket is always in. */
   readonly id: SocketId;
@@ -139,6 +141,7 @@ export class Socket<
   private anyListeners: AnyListener[] | undefined;
   private anyOutgoingListeners: AnyListener[] | undefined;
   private readonly pendingPackets: unknown[][] | undefined;
+  /** Set as the socket starts leaving (or is refused), before any listener runs. */
   private left = false;
 
   /** @internal Created by the namespace when a client connects. */
@@ -148,14 +151,14 @@ export class Socket<
     auth: Record<string, unknown>,
     previousSession?: Session,
   ) {
-    super();
+    super(CAPTURE_REJECTIONS);
     this.nsp = nsp;
     this.client = client;
     this.auth = auth;
     if (previousSession) {
       this.id = previousSession.sid;
       this.pid = previousSession.pid;
-      this.adapter.addAll(this.id, new Set(previousSession.rooms));
+      containRejection(this.adapter.addAll(this.id, new Set(previousSession.rooms)), this);
       this.ownData = previousSession.data as Record<string, unknown> | undefined;
       this.pendingPackets = previousSession.missedPackets;
       this.recovered = true;
@@ -228,7 +231,7 @@ export class Socket<
     this.flags = undefined;
     if (this.nsp.recovery) {
       // Through the adapter, so the packet gets an offset and is logged for replay after a drop.
-      void this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      containRejection(this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags }), this);
     } else {
       this.notifyOutgoingListeners(packet);
       this.writePacket(packet, flags);
@@ -311,16 +314,24 @@ export class Socket<
     return this.newBroadcastOperator().except(room);
   }
 
-  /** Joins one or more rooms (also from a connection middleware). Does nothing once the socket has left. */
+  /**
+   * Joins one or more rooms (also from a connection middleware). Does nothing once the socket has
+   * started leaving. With an adapter that answers with a promise, a rejection disconnects the
+   * client with `"server error"` (and is reported), whether or not the caller awaits it.
+   */
   join(rooms: Room | Room[]): Promise<void> | void {
     // A socket that left must not reappear in the adapter, where nothing would ever remove it.
     if (this.left) return;
-    return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+    const joined = this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+    containRejection(joined, this);
+    return joined;
   }
 
-  /** Leaves a room. */
+  /** Leaves a room; a rejection of the adapter's promise is handled as for {@link Socket.join}. */
   leave(room: Room): Promise<void> | void {
-    return this.adapter.del(this.id, room);
+    const left = this.adapter.del(this.id, room);
+    containRejection(left, this);
+    return left;
   }
 
   /**
@@ -439,7 +450,7 @@ export class Socket<
   /** @internal Called by the namespace once the middlewares let the socket in. */
   onConnect(): void {
     this.connected = true;
-    this.adapter.addAll(this.id, new Set([this.id]));
+    containRejection(this.adapter.addAll(this.id, new Set([this.id])), this);
     const reply: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) reply.pid = this.pid;
     this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
@@ -472,30 +483,48 @@ export class Socket<
 
   /**
    * @internal Leaves the namespace: emits `disconnecting` (rooms still joined), keeps the session
-   * for recovery when the reason allows, then emits `disconnect`.
+   * for recovery when the reason allows, then emits `disconnect`. A listener or adapter that fails
+   * on the way is contained (the client is closed with "server error" if it is still open) and
+   * the socket leaves all the same, once: the failure does not start its leaving over.
    */
   onClose(reason: string, description?: unknown): void {
-    if (!this.connected) return;
-    super.emit('disconnecting', reason, description);
+    if (!this.connected || this.left) return;
+    this.left = true;
+    this.runContained(() => super.emit('disconnecting', reason, description));
     if (this.nsp.recovery && this.pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
-      void this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+      const pid = this.pid;
+      this.runContained(() => this.adapter.persistSession({ sid: this.id, pid, rooms: [...this.rooms], data: this.data }));
     }
     this.cleanup();
     this.client.remove(this);
     this.connected = false;
-    super.emit('disconnect', reason, description);
+    this.runContained(() => super.emit('disconnect', reason, description));
   }
 
   /** @internal Drops room memberships and the namespace's reference (also for a rejected socket). */
   cleanup(): void {
     this.left = true;
-    this.adapter.delAll(this.id);
+    this.runContained(() => this.adapter.delAll(this.id));
     this.nsp.remove(this);
     // Acks waiting with a timeout fail now rather than at their deadline; the others are dropped.
-    if (this.acks !== undefined) {
-      for (const ack of this.acks.values()) failTimedAck(ack);
-      this.acks = undefined;
+    const acks = this.acks;
+    this.acks = undefined;
+    if (acks !== undefined) {
+      for (const ack of acks.values()) {
+        const notifyDisconnected = timedAcks.get(ack);
+        if (notifyDisconnected !== undefined) this.runContained(notifyDisconnected);
+      }
     }
+  }
+
+  /** @internal Disconnects the client with "server error" and reports `err`: something failed on this socket's behalf. */
+  contain(err: unknown): void {
+    this.client.fail(err, this);
+  }
+
+  /** @internal An async listener of this socket rejected. */
+  override [EventEmitter.captureRejectionSymbol](err: Error): void {
+    this.contain(err);
   }
 
   /** @internal Sends a CONNECT_ERROR for a socket refused by a middleware. */
@@ -509,10 +538,22 @@ export class Socket<
     this.client.writeToEngine(toWireChunks(packet), flags);
   }
 
+  /**
+   * Runs application code (a listener, a callback) or an adapter call from a path of the server's
+   * own, a timer or a disconnection: what it throws or rejects is contained, never thrown back.
+   */
+  private runContained(fn: () => unknown): void {
+    try {
+      containRejection(fn(), this);
+    } catch (err) {
+      this.contain(err);
+    }
+  }
+
   private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.flags ?? {};
     this.flags = undefined;
-    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+    return new BroadcastOperator(this.adapter, this, new Set(), new Set([this.id]), flags);
   }
 
   private registerAckCallback(id: number, ack: AckCallback): void {
@@ -524,15 +565,16 @@ export class Socket<
     }
     const timer = setTimeout(() => {
       this.acks?.delete(id);
-      ack(new Error(ACK_TIMEOUT_MESSAGE));
+      this.runContained(() => ack(new Error(ACK_TIMEOUT_MESSAGE)));
     }, timeout);
+    // Both pass on what the callback returns, so that the rejection of an async one is caught.
     const wrapped: AckCallback = (...args) => {
       clearTimeout(timer);
-      ack(null, ...args);
+      return ack(null, ...args);
     };
     timedAcks.set(wrapped, () => {
       clearTimeout(timer);
-      ack(new Error(DISCONNECTED_MESSAGE));
+      return ack(new Error(DISCONNECTED_MESSAGE));
     });
     acks.set(id, wrapped);
   }
@@ -541,7 +583,7 @@ export class Socket<
     const args = packet.data as unknown[];
     if (packet.id !== undefined) args.push(this.makeAck(packet.id));
     if (this.anyListeners?.length) {
-      for (const listener of [...this.anyListeners]) listener(...(args as [string, ...unknown[]]));
+      for (const listener of [...this.anyListeners]) containRejection(listener(...(args as [string, ...unknown[]])), this);
     }
     this.dispatch(args as [string, ...unknown[]]);
   }
@@ -553,15 +595,20 @@ export class Socket<
       return;
     }
     let index = 0;
+    // A middleware may call `next` from a callback of its own, so each step contains what it raises.
     const next = (err?: Error): void => {
       if (!this.connected) return;
-      if (err) {
-        this.onError(err);
-        return;
+      try {
+        if (err) {
+          this.onError(err);
+          return;
+        }
+        const fn = fns[index++];
+        if (fn) containRejection(fn(event, once(next)), this);
+        else this.emitToListeners(event);
+      } catch (thrown) {
+        this.contain(thrown);
       }
-      const fn = fns[index++];
-      if (fn) fn(event, once(next));
-      else this.emitToListeners(event);
     };
     next();
   }
@@ -586,20 +633,28 @@ export class Socket<
     const ack = this.acks?.get(id);
     if (!ack) return;
     this.acks!.delete(id);
-    ack(...(packet.data as unknown[]));
+    containRejection(ack(...(packet.data as unknown[])), this);
   }
 
+  /**
+   * Outgoing listeners run while the packet is sent: from the application's `emit`, or from a
+   * broadcast, once per recipient. A listener that fails is this socket's failure alone, never
+   * the sender's nor the other recipients'.
+   */
   private notifyOutgoingListeners(packet: Packet): void {
     if (!this.anyOutgoingListeners?.length || !Array.isArray(packet.data)) return;
-    for (const listener of [...this.anyOutgoingListeners]) listener(...(packet.data as [string, ...unknown[]]));
+    try {
+      for (const listener of [...this.anyOutgoingListeners]) {
+        containRejection(listener(...(packet.data as [string, ...unknown[]])), this);
+      }
+    } catch (err) {
+      this.contain(err);
+    }
   }
 }
 
-const timedAcks = new WeakMap<AckCallback, () => void>();
-
-function failTimedAck(ack: AckCallback): void {
-  timedAcks.get(ack)?.();
-}
+/** For each acknowledgement callback waiting with a timeout, what tells it the socket disconnected first. */
+const timedAcks = new WeakMap<AckCallback, () => unknown>();
 
 function once(fn: (err?: Error) => void): (err?: Error) => void {
   let called = false;

@@ -219,10 +219,42 @@ describe('Socket.IO v5 decoding: malformed packets', () => {
     rejects(`51-["a",${'['.repeat(400_000)}{"_placeholder":true,"num":0}${']'.repeat(400_000)}]`, SocketIoErrorCode.TooDeep);
   });
 
+  test('events with more arguments, and acks with more values, than maxArguments', () => {
+    const zeros = (count: number): string => new Array<string>(count).fill('0').join(',');
+    const decoder = new Decoder({ maxArguments: 3 });
+    assert.deepEqual(decoder.add(`2["a",${zeros(3)}]`)?.data, ['a', 0, 0, 0]);
+    assert.deepEqual(decoder.add(`31[${zeros(3)}]`)?.data, [0, 0, 0]);
+    rejects(`2["a",${zeros(4)}]`, SocketIoErrorCode.TooManyArguments, decoder);
+    rejects(`31[${zeros(4)}]`, SocketIoErrorCode.TooManyArguments, decoder);
+    // The default, 1000, stops the packet that would overflow the call stack of a listener.
+    rejects(`2["a",${zeros(80_000)}]`, SocketIoErrorCode.TooManyArguments);
+  });
+
+  test('attachments past maxAttachmentBytes together are refused before they are kept, and the rest let go of', () => {
+    const decoder = new Decoder({ maxAttachmentBytes: 10 });
+    const placeholders = [0, 1, 2].map((num) => `{"_placeholder":true,"num":${num}}`).join(',');
+    decoder.add(`53-["a",${placeholders}]`);
+    assert.equal(decoder.bufferedBytes, 0);
+    decoder.add(Buffer.alloc(4));
+    decoder.add(new Uint8Array(4).buffer);
+    assert.equal(decoder.bufferedBytes, 8);
+    rejects(Buffer.alloc(3), SocketIoErrorCode.AttachmentsTooLarge, decoder);
+    assert.equal(decoder.bufferedBytes, 0);
+    assert.equal(decoder.waitingForAttachments, false);
+    // Exactly the budget is fine, and completing the packet releases it.
+    const exact = new Decoder({ maxAttachmentBytes: 10 });
+    exact.add(`52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`);
+    exact.add(Buffer.alloc(5));
+    assert.ok(exact.add(Buffer.alloc(5)));
+    assert.equal(exact.bufferedBytes, 0);
+  });
+
   test('limits are validated at construction', () => {
     assert.throws(() => new Decoder({ maxNestingDepth: 0 }), TypeError);
     assert.throws(() => new Decoder({ maxAttachments: -1 }), TypeError);
     assert.throws(() => new Decoder({ maxNamespaceLength: 0 }), TypeError);
+    assert.throws(() => new Decoder({ maxArguments: 0 }), /maxArguments/);
+    assert.throws(() => new Decoder({ maxAttachmentBytes: 1.5 }), /maxAttachmentBytes/);
   });
 });
 

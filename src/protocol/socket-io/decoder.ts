@@ -20,6 +20,19 @@ export interface DecoderOptions {
    * @default 128
    */
   maxNestingDepth?: number;
+  /**
+   * Most arguments an EVENT may carry after its name, and most values an ACK may carry. The
+   * server calls listeners and acknowledgement callbacks with them as positional arguments, and
+   * arguments live on the call stack: some hundred thousand would overflow it.
+   * @default 1000
+   */
+  maxArguments?: number;
+  /**
+   * Most bytes the attachments of one binary packet may hold together. The decoder keeps them
+   * until the last one arrives, so this bounds what one unfinished packet costs.
+   * @default 1000000
+   */
+  maxAttachmentBytes?: number;
 }
 
 /** Default of {@link DecoderOptions.maxAttachments}. */
@@ -28,11 +41,22 @@ export const DEFAULT_MAX_ATTACHMENTS = 10;
 export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
 /** Default of {@link DecoderOptions.maxNestingDepth}. */
 export const DEFAULT_MAX_NESTING_DEPTH = 128;
+/** Default of {@link DecoderOptions.maxArguments}. */
+export const DEFAULT_MAX_ARGUMENTS = 1000;
+/** Default of {@link DecoderOptions.maxAttachmentBytes}: the Engine.IO default largest message. */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 1_000_000;
 
 interface PendingBinary {
   packet: Packet;
   expected: number;
   buffers: unknown[];
+  /** Bytes of `buffers`, together. */
+  bytes: number;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
+  return value;
 }
 
 function fail(code: SocketIoErrorCode, message: string): never {
@@ -64,6 +88,8 @@ export class Decoder {
   private readonly maxAttachments: number;
   private readonly maxNamespaceLength: number;
   private readonly maxNestingDepth: number;
+  private readonly maxArguments: number;
+  private readonly maxAttachmentBytes: number;
   private pending: PendingBinary | undefined;
 
   constructor(options: DecoderOptions = {}) {
@@ -73,17 +99,20 @@ export class Decoder {
     if (!Number.isInteger(this.maxAttachments) || this.maxAttachments < 0) {
       throw new TypeError('maxAttachments must be a non-negative integer');
     }
-    if (!Number.isInteger(this.maxNamespaceLength) || this.maxNamespaceLength < 1) {
-      throw new TypeError('maxNamespaceLength must be a positive integer');
-    }
-    if (!Number.isInteger(this.maxNestingDepth) || this.maxNestingDepth < 1) {
-      throw new TypeError('maxNestingDepth must be a positive integer');
-    }
+    positiveInteger('maxNamespaceLength', this.maxNamespaceLength);
+    positiveInteger('maxNestingDepth', this.maxNestingDepth);
+    this.maxArguments = positiveInteger('maxArguments', options.maxArguments ?? DEFAULT_MAX_ARGUMENTS);
+    this.maxAttachmentBytes = positiveInteger('maxAttachmentBytes', options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES);
   }
 
   /** Whether a binary packet is still waiting for attachments. */
   get waitingForAttachments(): boolean {
     return this.pending !== undefined;
+  }
+
+  /** Bytes of the attachments held for a binary packet still waiting for the rest (0 when none waits). */
+  get bufferedBytes(): number {
+    return this.pending?.bytes ?? 0;
   }
 
   /**
@@ -95,12 +124,19 @@ export class Decoder {
       if (this.pending) fail(SocketIoErrorCode.UnexpectedText, 'got text data while reconstructing a binary packet');
       const { packet, attachments } = this.decodeText(message);
       if (attachments === 0) return packet;
-      this.pending = { packet, expected: attachments, buffers: [] };
+      this.pending = { packet, expected: attachments, buffers: [], bytes: 0 };
       return undefined;
     }
     const pending = this.pending;
     if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data while no binary packet was announced');
+    const bytes = pending.bytes + message.byteLength;
+    if (bytes > this.maxAttachmentBytes) {
+      // Checked before the attachment is kept, and what was kept is let go of at once.
+      this.pending = undefined;
+      fail(SocketIoErrorCode.AttachmentsTooLarge, `attachments larger than ${this.maxAttachmentBytes} bytes`);
+    }
     pending.buffers.push(message);
+    pending.bytes = bytes;
     if (pending.buffers.length < pending.expected) return undefined;
     this.pending = undefined;
     const used = new Array<boolean>(pending.expected).fill(false);
@@ -205,6 +241,10 @@ export class Decoder {
         if (!Array.isArray(data) || data.length === 0) {
           fail(SocketIoErrorCode.InvalidPayload, 'EVENT payload must be a non-empty array');
         }
+        // The name comes first; the rest are the listener's arguments.
+        if (data.length - 1 > this.maxArguments) {
+          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.maxArguments} arguments`);
+        }
         const name: unknown = data[0];
         if (typeof name === 'string') {
           if (RESERVED_EVENTS.has(name)) fail(SocketIoErrorCode.ReservedEventName, `"${name}" is a reserved event name`);
@@ -216,6 +256,7 @@ export class Decoder {
       case PacketType.Ack:
       case PacketType.BinaryAck:
         if (!Array.isArray(data)) fail(SocketIoErrorCode.InvalidPayload, 'ACK payload must be an array');
+        if (data.length > this.maxArguments) fail(SocketIoErrorCode.TooManyArguments, `more than ${this.maxArguments} values`);
         if (id === undefined) fail(SocketIoErrorCode.InvalidAckId, 'ACK without an ack id');
         return;
     }

@@ -27,6 +27,15 @@ export const SocketIoErrorCode = {
   UnexpectedBinary: 'ERR_SIO_UNEXPECTED_BINARY',
   /** A text message arrived while a binary packet was still waiting for attachments. */
   UnexpectedText: 'ERR_SIO_UNEXPECTED_TEXT',
+  /** An EVENT with more arguments, or an ACK with more values, than `maxArguments`. */
+  TooManyArguments: 'ERR_SIO_TOO_MANY_ARGUMENTS',
+  /** The attachments of one binary packet hold more than `maxAttachmentBytes` bytes together. */
+  AttachmentsTooLarge: 'ERR_SIO_ATTACHMENTS_TOO_LARGE',
+  /**
+   * A binary packet's attachments did not all arrive within `attachmentTimeout`. Raised by the
+   * server, which owns the clock; the decoder itself never raises it.
+   */
+  AttachmentsTimeout: 'ERR_SIO_ATTACHMENTS_TIMEOUT',
 } as const;
 
 /** One of the stable Socket.IO codec error codes. */

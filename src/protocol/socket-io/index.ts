@@ -3,6 +3,8 @@
  * and a stateful decoder that puts them back. Pure: no host modules, no timers, no I/O.
  */
 export {
+  DEFAULT_MAX_ARGUMENTS,
+  DEFAULT_MAX_ATTACHMENT_BYTES,
   DEFAULT_MAX_ATTACHMENTS,
   DEFAULT_MAX_NAMESPACE_LENGTH,
   DEFAULT_MAX_NESTING_DEPTH,
