@@ -6,6 +6,7 @@ export {
   ENGINE_DEFAULTS,
   TransportName,
   type AllowRequest,
+  type ConnectionLimits,
   type CookieOptions,
   type CorsOptions,
   type CorsOriginFunction,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { ConnectionSettings, WebSocketServerOptions } from '../ws/index.js';
-import { resolveConnectionSettings, type ResolvedConnectionSettings } from '../ws/options.js';
+import type { SendBudget, WebSocketServerOptions } from '../ws/index.js';
+import { resolveConnectionSettings } from '../ws/options.js';
 
 /** The transports an Engine.IO server can offer, by their wire names. */
 export const TransportName = {
@@ -73,6 +73,48 @@ export interface CookieOptions {
  */
 export type AllowRequest = (req: IncomingMessage) => boolean | void | Promise<boolean | void>;
 
+/**
+ * What one client that reads too slowly may make the server hold, the same on both transports.
+ * Over WebSocket, what counts is the bytes its WebSocket has not written yet; over HTTP
+ * long-polling, the data of the packets waiting in its session for the next poll (and, during an
+ * upgrade, for the new transport): text by its UTF-8 length, binary by its length. A client whose
+ * send would pass `maxBufferedAmount` or `sendBudget` has its session closed with
+ * "transport error" (over WebSocket, its WebSocket is closed with 1013 first).
+ *
+ * @example
+ * import { SendBudget } from 'switchboard/ws';
+ * const engine = new EngineServer({
+ *   connectionLimits: { highWaterMark: 1024 * 1024, maxBufferedAmount: 4 * 1024 * 1024, sendBudget: new SendBudget(64 * 1024 * 1024) },
+ * });
+ */
+export interface ConnectionLimits {
+  /**
+   * Both transports: bytes held for a client past which it counts as slow, and everything it holds
+   * is charged to `sendBudget` until it catches up (its WebSocket drains, or it polls) or closes.
+   * @default 16777216 (16 MiB)
+   */
+  highWaterMark?: number;
+  /**
+   * Both transports: most bytes held for one client, at least `highWaterMark`; a send that would
+   * pass it closes the client's session with "transport error".
+   * @default 4 × highWaterMark (67108864, 64 MiB, with the default highWaterMark)
+   */
+  maxBufferedAmount?: number;
+  /**
+   * Both transports: the process-wide budget of bytes held for slow clients (a `SendBudget` of
+   * `switchboard/ws`), shared by WebSocket and polling clients alike; a send that would pass it
+   * closes the (slow) client's session with "transport error".
+   * @default defaultSendBudget (512 MiB, shared by every connection that is given none)
+   */
+  sendBudget?: SendBudget;
+  /**
+   * WebSocket only: most frames one message from the client may span; past it the WebSocket is
+   * closed with 1008. A positive integer, or `Infinity` for no limit.
+   * @default 16384
+   */
+  maxFragments?: number;
+}
+
 /** Options of {@link EngineServer}. */
 export interface EngineServerOptions {
   /**
@@ -116,18 +158,12 @@ export interface EngineServerOptions {
    */
   perMessageDeflate?: WebSocketServerOptions['perMessageDeflate'];
   /**
-   * Limits of the WebSocket connections, passed to the WebSocket server as is (`maxHttpBufferSize`
-   * is their `maxPayload`). What a client that reads too slowly may make the server hold:
-   * `highWaterMark` (16 MiB), past which the client counts as slow and what it holds is charged to
-   * `sendBudget` (the process-wide `defaultSendBudget` of `switchboard/ws`, 512 MiB), and
-   * `maxBufferedAmount` (4 × highWaterMark). A send that would pass `maxBufferedAmount` or the
-   * budget closes the client's WebSocket with 1013 and its session with "transport error". Polling
-   * clients are not concerned: their packets wait in the session for the next poll. And
-   * `maxFragments` (16384): the most frames one message may span; past it the WebSocket is closed
-   * with 1008.
-   * @default {} (the WebSocket server's defaults)
+   * What one client that reads too slowly may make the server hold, over either transport (see
+   * {@link ConnectionLimits}); `maxFragments` applies to WebSocket only. Passed to the WebSocket
+   * server as is (`maxHttpBufferSize` is its `maxPayload`).
+   * @default {} (16 MiB `highWaterMark`, 4 × highWaterMark `maxBufferedAmount`, `defaultSendBudget`, 16384 `maxFragments`)
    */
-  webSocketLimits?: Pick<ConnectionSettings, 'highWaterMark' | 'maxBufferedAmount' | 'sendBudget' | 'maxFragments'>;
+  connectionLimits?: ConnectionLimits;
   /**
    * Accept Engine.IO protocol v3 clients. Only `false` is supported: every request with an `EIO`
    * other than 4 is answered "Unsupported protocol version".
@@ -150,7 +186,7 @@ export interface ResolvedEngineOptions {
   readonly cors: CorsOptions | undefined;
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
   readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
-  readonly webSocketLimits: Pick<ResolvedConnectionSettings, 'highWaterMark' | 'maxBufferedAmount' | 'sendBudget' | 'maxFragments'>;
+  readonly connectionLimits: Readonly<Required<ConnectionLimits>>;
 }
 
 /** Default values of {@link EngineServerOptions}. */
@@ -191,8 +227,12 @@ function resolveCompression(option: false | HttpCompressionOptions | undefined):
   return { threshold, level };
 }
 
-/** Checks the WebSocket limits now, though the WebSocket server is only created with the first upgrade. */
-function resolveWebSocketLimits(limits: EngineServerOptions['webSocketLimits']): ResolvedEngineOptions['webSocketLimits'] {
+/**
+ * Fills in and checks the connection limits with the WebSocket server's own rules, now: sessions
+ * over polling apply them from the first packet, though the WebSocket server is only created with
+ * the first upgrade.
+ */
+function resolveConnectionLimits(limits: ConnectionLimits | undefined): ResolvedEngineOptions['connectionLimits'] {
   const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments } = resolveConnectionSettings(limits);
   return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments };
 }
@@ -224,6 +264,6 @@ export function resolveEngineOptions(options: EngineServerOptions = {}): Resolve
     cors: options.cors,
     cookie: cookie && { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...cookie },
     perMessageDeflate: options.perMessageDeflate ?? false,
-    webSocketLimits: resolveWebSocketLimits(options.webSocketLimits),
+    connectionLimits: resolveConnectionLimits(options.connectionLimits),
   };
 }

@@ -120,6 +120,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       pingTimeout: this.options.pingTimeout,
       upgradeTimeout: this.options.upgradeTimeout,
       maxPayload: this.options.maxHttpBufferSize,
+      connectionLimits: this.options.connectionLimits,
       upgrades:
         this.options.allowUpgrades && this.options.transports.includes(TransportName.WebSocket)
           ? [TransportName.WebSocket]
@@ -417,7 +418,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       // Engine.IO keeps its own heartbeat with ping packets.
       heartbeatInterval: 0,
       perMessageDeflate: this.options.perMessageDeflate,
-      ...this.options.webSocketLimits,
+      ...this.options.connectionLimits,
     };
     const wss = new WebSocketServer(options);
     wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {

@@ -9,11 +9,11 @@ import {
   type EngineIOParseError,
   type Packet,
 } from '../protocol/engine-io/index.js';
-import { TransportName } from './options.js';
+import { TransportName, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { HandshakeRequest } from './handshake-request.js';
-import type { PreparedMessage } from './prepared-message.js';
-import type { Transport, TransportError, TransportListener, WrittenCallback } from './transport.js';
+import { packetDataSize, type PreparedMessage } from './prepared-message.js';
+import { TransportError, type Transport, type TransportListener, type WrittenCallback } from './transport.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
 import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
 
@@ -21,7 +21,10 @@ import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
 export const CloseReason = {
   /** The client closed the connection or sent a `close` packet. */
   TransportClose: 'transport close',
-  /** The connection failed: a reset, an aborted poll, overlapping requests, a body over the limit. */
+  /**
+   * The connection failed: a reset, an aborted poll, overlapping requests, a body over the limit,
+   * or a client that reads too slowly (past `connectionLimits`).
+   */
   TransportError: 'transport error',
   /** No `pong` came within `pingTimeout` of a ping. */
   PingTimeout: 'ping timeout',
@@ -76,6 +79,8 @@ export interface SessionSettings {
   readonly pingTimeout: number;
   readonly upgradeTimeout: number;
   readonly maxPayload: number;
+  /** What a client that reads too slowly may make its session hold. */
+  readonly connectionLimits: ResolvedEngineOptions['connectionLimits'];
   /** Transports a polling session may upgrade to. */
   readonly upgrades: readonly TransportName[];
   /** Called as a session closes, before its `close` event, so the server forgets it. */
@@ -130,6 +135,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    * as it comes, so these stay empty for its whole life.
    */
   private writeBuffer: Packet[] | undefined;
+  /*
+   * The bytes of data those packets hold. Past `connectionLimits.highWaterMark` the client is slow
+   * and all of them are charged to the send budget, until they are flushed or the session closes.
+   */
+  private bufferedBytes = 0;
   private compressBuffer = false;
   private pendingCallbacks: WrittenCallback[] | undefined;
   private flushScheduled = false;
@@ -192,6 +202,15 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     return this.state === 'open' && this.writeBuffer === undefined && this.transport.writable && !this.transport.congested;
   }
 
+  /**
+   * Bytes of packet data (text by its UTF-8 length) waiting in the session for its transport: over
+   * polling, for the next poll; during an upgrade, for the new transport. Always 0 over WebSocket,
+   * whose own buffer holds what it has not written. At most `connectionLimits.maxBufferedAmount`.
+   */
+  get bufferedAmount(): number {
+    return this.bufferedBytes;
+  }
+
   /** @internal Whether the session has closed. */
   get closed(): boolean {
     return this.state === 'closed';
@@ -222,7 +241,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
       this.transport.sendPrepared(message, callback);
       return;
     }
-    this.buffer(message.packet, message.compress, callback);
+    this.buffer(message.packet, message.dataSize, message.compress, callback);
   }
 
   /**
@@ -296,7 +315,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     if (this.awaitingPong) this.settings.heartbeats.pong.add(this);
     this.emit('upgrade', candidate.name);
     this.flush();
-    if (this.state === 'closing') this.closeTransport(CloseReason.ForcedClose);
+    // Closing already (the application's close, or a client too slow): the new transport closes too.
+    if (this.state === 'closing') this.closeTransport(this.closeReason ?? CloseReason.ForcedClose);
   }
 
   /** Protocol v4, "Upgrade": the server MUST end a pending GET with a noop so the client can pause. */
@@ -381,15 +401,61 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
       this.transport.send([packet], compress, callback);
       return;
     }
-    this.buffer(packet, compress, callback);
+    this.buffer(packet, packetDataSize(packet), compress, callback);
   }
 
-  /** Keeps a packet for the next batch: the next poll, or the transport an upgrade moves to. */
-  private buffer(packet: Packet, compress: boolean, callback: WrittenCallback | undefined): void {
+  /**
+   * Keeps a packet whose data weighs `size` bytes for the next batch: the next poll, or the
+   * transport an upgrade moves to. A client that keeps up costs an addition and a comparison.
+   */
+  private buffer(packet: Packet, size: number, compress: boolean, callback: WrittenCallback | undefined): void {
+    const held = this.bufferedBytes + size;
+    if (held > this.settings.connectionLimits.highWaterMark && !this.admitSlow(held)) return;
+    this.bufferedBytes = held;
     (this.writeBuffer ??= []).push(packet);
     if (compress) this.compressBuffer = true;
     if (callback !== undefined) (this.pendingCallbacks ??= []).push(callback);
     this.scheduleFlush();
+  }
+
+  /**
+   * The client is slow: charges all it would hold, `held` bytes, to the send budget, as a slow
+   * WebSocket is charged. `false`, and the session fails, when that passes `maxBufferedAmount` or
+   * the budget.
+   */
+  private admitSlow(held: number): boolean {
+    const { highWaterMark, maxBufferedAmount, sendBudget } = this.settings.connectionLimits;
+    if (held > maxBufferedAmount) return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
+    const charged = this.bufferedBytes > highWaterMark ? this.bufferedBytes : 0;
+    if (sendBudget.move(charged, held)) return true;
+    sendBudget.countClosed();
+    return this.refuseSend(`send would pass the send budget (${sendBudget.limit} bytes across slow connections)`);
+  }
+
+  /**
+   * The client reads too slowly to go on: what the session holds is let go of at once, and it
+   * closes with "transport error" (a `TransportError` "send buffer full" as description) once the
+   * current send has returned, so that no listener runs in the middle of it, or of a broadcast.
+   */
+  private refuseSend(detail: string): false {
+    this.state = 'closing';
+    this.closeReason = CloseReason.TransportError;
+    this.releaseBuffer();
+    const error = new TransportError('send buffer full', detail);
+    process.nextTick(() => {
+      if (!this.closed) this.onTransportError(error);
+    });
+    return false;
+  }
+
+  /** Empties the buffer; its bytes leave the send budget. */
+  private releaseBuffer(): void {
+    const { highWaterMark, sendBudget } = this.settings.connectionLimits;
+    if (this.bufferedBytes > highWaterMark) sendBudget.move(this.bufferedBytes, 0);
+    this.bufferedBytes = 0;
+    this.writeBuffer = undefined;
+    this.pendingCallbacks = undefined;
+    this.compressBuffer = false;
   }
 
   private scheduleFlush(): void {
@@ -407,9 +473,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     if (this.state === 'closed' || !this.transport.writable || batch === undefined) return;
     const callbacks = this.pendingCallbacks;
     const compress = this.compressBuffer;
-    this.writeBuffer = undefined;
-    this.pendingCallbacks = undefined;
-    this.compressBuffer = false;
+    this.releaseBuffer();
     this.transport.send(batch, compress, callbacks && (() => callbacks.forEach((callback) => callback())));
     this.emit('drain');
   }
@@ -424,8 +488,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     this.state = 'closed';
     this.deadlineQueue?.remove(this);
     this.probe?.fail();
-    this.writeBuffer = undefined;
-    this.pendingCallbacks = undefined;
+    this.releaseBuffer();
     this.transport.listener = undefined;
     // The session is over: a held poll still gets the close packet, but nothing waits for another.
     this.transport.discard();

@@ -11,7 +11,10 @@ export const DEFAULT_SEND_BUDGET = 512 * 1024 * 1024;
  * total past {@link limit} closes the connection it was for with 1013 (Try Again Later) and fails
  * with `ERR_BACKPRESSURE`: only a slow connection can be refused, never one that keeps up.
  * `maxBufferedAmount` bounds each connection; this bounds them all together, so a crowd of peers
- * that stop reading cannot take the process's memory.
+ * that stop reading cannot take the process's memory. Engine.IO sessions over HTTP long-polling draw
+ * from the budget too (their `connectionLimits`): a client that stops polling is charged for the
+ * packets waiting for it, and its session is closed with "transport error" where a WebSocket would
+ * be closed with 1013.
  *
  * @example
  * import { WebSocketServer, SendBudget, defaultSendBudget } from 'switchboard/ws';
@@ -54,7 +57,10 @@ export class SendBudget {
     return this.slow;
   }
 
-  /** Connections closed (1013) since the budget was created because a send to them would have passed {@link limit}. */
+  /**
+   * Connections closed since the budget was created because a send to them would have passed
+   * {@link limit}: WebSockets (1013) and Engine.IO polling sessions ("transport error").
+   */
   get closedConnections(): number {
     return this.closed;
   }

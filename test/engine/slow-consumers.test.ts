@@ -23,7 +23,7 @@ describe('slow WebSocket clients of the engine', () => {
     const budget = new SendBudget(limit);
     const fixture = await startEngine({
       pingInterval: 60_000,
-      webSocketLimits: { highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget },
+      connectionLimits: { highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget },
     });
     const slow: { raw: RawClient; session: EngineSocket; closed: Promise<unknown[]> }[] = [];
     let healthy: RawWebSocket | undefined;
@@ -71,9 +71,10 @@ describe('slow WebSocket clients of the engine', () => {
     }
   });
 
-  it('checks the WebSocket limits at construction', () => {
-    assert.throws(() => new EngineServer({ webSocketLimits: { highWaterMark: 1024, maxBufferedAmount: 1023 } }), /maxBufferedAmount/);
-    assert.throws(() => new EngineServer({ webSocketLimits: { highWaterMark: -1 } }), /highWaterMark/);
-    assert.throws(() => new EngineServer({ webSocketLimits: { maxFragments: 0 } }), /maxFragments/);
+  it('checks the connection limits at construction', () => {
+    assert.throws(() => new EngineServer({ connectionLimits: { highWaterMark: 1024, maxBufferedAmount: 1023 } }), /maxBufferedAmount/);
+    assert.throws(() => new EngineServer({ connectionLimits: { highWaterMark: -1 } }), /highWaterMark/);
+    assert.throws(() => new EngineServer({ connectionLimits: { maxFragments: 0 } }), /maxFragments/);
+    assert.throws(() => new EngineServer({ connectionLimits: { sendBudget: {} as SendBudget } }), /sendBudget/);
   });
 });
