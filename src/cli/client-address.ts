@@ -28,3 +28,31 @@ function lastForwardedAddress(header: string | string[] | undefined): string | u
   const address = match?.[1] ?? match?.[2];
   return address !== undefined && isIP(address) !== 0 ? address : undefined;
 }
+
+/**
+ * The key a client's connections are counted under: an IPv4 address itself, an IPv6 address its
+ * /64 prefix (`2001:db8:1:2::/64`). One IPv6 subscriber is routinely given a whole /64 (RFC 6177
+ * §2 recommends at least that much for an end site), so counting full IPv6 addresses would let a
+ * single client open the per-address cap 2⁶⁴ times over.
+ */
+export function addressGroup(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const hextets = expandIpv6(address);
+  return `${hextets.slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
+function expandIpv6(address: string): string[] {
+  // A zone (`fe80::1%eth0`) names a link, not a host; a dotted tail (`::ffff:1.2.3.4`) is two groups.
+  let text = address.split('%')[0]!.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((group) => parseInt(group, 16).toString(16));
+}

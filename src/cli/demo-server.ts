@@ -6,7 +6,7 @@ import { createHttpServer, type HttpServerLimits } from '../engine/index.js';
 import { rejectResponse } from '../protocol/index.js';
 import { allOf, WebSocketServer } from '../ws/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
-import { clientAddress } from './client-address.js';
+import { addressGroup, clientAddress } from './client-address.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
 import { allowedHostsCheck, HOST_REFUSAL, sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
@@ -62,7 +62,10 @@ export interface DemoServer {
   readonly chat: ChatRoom;
   /** The HTTP server underneath, with the {@link HttpServerLimits} in force as its settings. */
   readonly httpServer: Server;
-  /** How many chat WebSockets (open or in their handshake) `address` holds, as the per-address cap counts them. */
+  /**
+   * How many chat WebSockets (open or in their handshake) `address` holds, as the per-address cap
+   * counts them: an IPv6 address counts with every other address of its /64.
+   */
   connectionsFrom(address: string): number;
   /**
    * Stops accepting, closes every WebSocket with 1001 (Going Away), lets HTTP responses in flight
@@ -135,7 +138,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     // RFC 6585 §4: 429 says this client asked for too much, while the server is fine for others
     // (503 would say the server is unavailable, and a load balancer might act on that).
-    if (!perAddress.admit(clientAddress(request, trustProxy), socket)) {
+    if (!perAddress.admit(addressGroup(clientAddress(request, trustProxy)), socket)) {
       refuseUpgrade(socket, 429, `Too many connections from your address (at most ${perAddress.max})\n`);
       return;
     }
@@ -173,7 +176,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     address,
     chat,
     httpServer: server,
-    connectionsFrom: (address) => perAddress.count(address),
+    connectionsFrom: (address) => perAddress.count(addressGroup(address)),
     close: () => (closed ??= close()),
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
-import { clientAddress } from '../../src/cli/client-address.js';
+import { addressGroup, clientAddress } from '../../src/cli/client-address.js';
 
 /** The parts of a request `clientAddress` reads. */
 function request(remoteAddress: string | undefined, forwardedFor?: string | string[]): IncomingMessage {
@@ -39,5 +39,16 @@ describe('clientAddress', () => {
       assert.equal(clientAddress(request('10.0.0.2', header), true), '10.0.0.2', header);
     }
     assert.equal(clientAddress(request('10.0.0.2'), true), '10.0.0.2');
+  });
+
+  test('groups IPv6 addresses by their /64, leaves IPv4 addresses alone', () => {
+    assert.equal(addressGroup('203.0.113.7'), '203.0.113.7');
+    assert.equal(addressGroup('2001:db8:1:2::1'), '2001:db8:1:2::/64');
+    assert.equal(addressGroup('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+    assert.equal(addressGroup('2001:db8::1'), '2001:db8:0:0::/64');
+    assert.equal(addressGroup('::1'), '0:0:0:0::/64');
+    assert.equal(addressGroup('fe80::1%eth0'), 'fe80:0:0:0::/64');
+    assert.equal(addressGroup('64:ff9b:1:2::192.0.2.1'), '64:ff9b:1:2::/64');
+    assert.notEqual(addressGroup('2001:db8:1:2::1'), addressGroup('2001:db8:1:3::1'));
   });
 });

@@ -102,6 +102,15 @@ describe('demo chat: connections per client address', () => {
       await until(() => server.connectionsFrom('203.0.113.7') + server.connectionsFrom('203.0.113.8') + server.connectionsFrom('127.0.0.1') === 0, 5000, 'every place to be released');
     }));
 
+  test('IPv6 clients are counted by their /64: another address of the same /64 is refused, another /64 gets in', () =>
+    withServer({ maxConnectionsPerAddress: 1, trustProxy: true }, async (server, url, opened) => {
+      opened.push(await TestChatClient.open(url, viaProxy('2001:db8:1:2::1')));
+      assert.equal((await refusedChatUpgrade(server, viaProxy('2001:db8:1:2::ffff'))).status, 429);
+      assert.equal(server.connectionsFrom('2001:db8:1:2:aaaa::9'), 1);
+      opened.push(await TestChatClient.open(url, viaProxy('2001:db8:1:3::1')));
+      assert.equal(server.connectionsFrom('2001:db8:1:3::1'), 1);
+    }));
+
   test('without trustProxy, X-Forwarded-For is ignored: every loopback client is 127.0.0.1', () =>
     withServer({ maxConnectionsPerAddress: 1 }, async (server, url, opened) => {
       opened.push(await TestChatClient.open(url, viaProxy('203.0.113.7')));
