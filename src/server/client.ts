@@ -56,15 +56,9 @@ function forgetPrepared(): void {
   prepared = [];
 }
 
-/**
- * A copy of `items` that holds exactly them. Arrays built by pushing (spread and filter included)
- * reserve room for more, which every idle client would carry; these lists rarely change.
- */
-function exactly<T>(items: readonly T[]): T[] {
-  const copy = new Array<T>(items.length);
-  for (let i = 0; i < items.length; i++) copy[i] = items[i]!;
-  return copy;
-}
+/** Socket.IO protocol v5: what a refused CONNECT says; the client stays in the namespaces it has. */
+const INVALID_NAMESPACE = Object.freeze({ message: 'Invalid namespace' });
+const TOO_MANY_NAMESPACES = Object.freeze({ message: 'Too many namespaces' });
 
 /**
  * @internal A client's place in its server's queue of binary packets waiting for attachments.
@@ -101,14 +95,16 @@ export class Client {
   readonly server: Server;
   private readonly decoder: Decoder;
   /**
-   * The client's sockets, one per namespace. A list rather than a map: a client joins one or a few
-   * namespaces, and an idle client should cost little memory.
+   * The client's sockets by namespace name: every packet finds its own in one lookup, whatever the
+   * number of namespaces (at most `maxNamespacesPerClient`, with those still connecting).
    */
-  private sockets: Socket[] = exactly([]);
-  /** Namespaces whose CONNECT is being handled (middlewares may take a while). */
-  private connecting: string[] | undefined;
+  private readonly sockets = new Map<string, Socket>();
+  /** Namespaces whose CONNECT is being handled (middlewares may take a while); made with the first. */
+  private connecting: Set<string> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private attachmentDeadline: AttachmentDeadline | undefined;
+  /** Errors this client has reported: one that reaches it twice (from two places) is reported once. */
+  private reported: WeakSet<object> | undefined;
   private closed = false;
 
   /** @internal Created by the server for each Engine.IO connection. */
@@ -122,7 +118,7 @@ export class Client {
     // A client that never joins a namespace holds a session for nothing: close it after connectTimeout.
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
-      if (this.sockets.length === 0) this.close();
+      if (this.sockets.size === 0) this.close();
     }, server.connectTimeout);
   }
 
@@ -152,15 +148,26 @@ export class Client {
     for (let i = 0; i < messages.length; i++) this.conn.sendPrepared(messages[i]!);
   }
 
+  /** Whether a binary packet is waiting for its attachments, with a deadline in the server's queue. */
+  get awaitingAttachments(): boolean {
+    return this.attachmentDeadline !== undefined && this.server.attachmentDeadlines.has(this.attachmentDeadline);
+  }
+
+  /** Namespaces the client is in, or whose CONNECT is being handled: what `maxNamespacesPerClient` bounds. */
+  get namespaceCount(): number {
+    return this.sockets.size + (this.connecting?.size ?? 0);
+  }
+
   /** @internal A socket left its namespace. */
   remove(socket: Socket): void {
-    if (this.sockets.includes(socket)) this.sockets = exactly(this.sockets.filter((other) => other !== socket));
+    const name = socket.nsp.name;
+    if (this.sockets.get(name) === socket) this.sockets.delete(name);
   }
 
   /** @internal Disconnects every namespace, then closes the connection (`socket.disconnect(true)`). */
   disconnectAll(): void {
-    for (const socket of [...this.sockets]) socket.disconnect();
-    this.sockets = exactly([]);
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.sockets.clear();
     this.close();
   }
 
@@ -178,6 +185,13 @@ export class Client {
    * Never throws; once the connection is closed it only reports.
    */
   fail(err: unknown, socket?: Socket): void {
+    // The same error may come twice (a rejection seen by two handlers): reported once per client,
+    // while every client it reaches reports it (an application may share one error object).
+    if (typeof err === 'object' && err !== null) {
+      const reported = (this.reported ??= new WeakSet());
+      if (reported.has(err)) return;
+      reported.add(err);
+    }
     this.server.reportError(err, socket);
     if (!this.isOpen) return;
     this.onEngineClose(DisconnectReason.ServerError);
@@ -201,7 +215,7 @@ export class Client {
     try {
       this.onPacket(packet);
     } catch (err) {
-      this.fail(err, this.socketIn(packet.nsp));
+      this.fail(err, this.sockets.get(packet.nsp));
     }
   }
 
@@ -221,9 +235,14 @@ export class Client {
   }
 
   private onPacket(packet: Packet): void {
-    const socket = this.socketIn(packet.nsp);
+    const socket = this.sockets.get(packet.nsp);
     if (!socket && packet.type === PacketType.Connect) {
-      if (this.connecting?.includes(packet.nsp)) return;
+      if (this.connecting?.has(packet.nsp)) return;
+      // Refused before a dynamic namespace is looked for, so that nothing is created past the limit.
+      if (this.namespaceCount >= this.server.maxNamespacesPerClient) {
+        this.refuseConnect(packet.nsp, TOO_MANY_NAMESPACES);
+        return;
+      }
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
@@ -236,13 +255,13 @@ export class Client {
     this.close();
   }
 
-  private socketIn(namespace: string): Socket | undefined {
-    for (const socket of this.sockets) if (socket.nsp.name === namespace) return socket;
-    return undefined;
+  /** Refuses a CONNECT to `name` with a CONNECT_ERROR; the connection stays (Socket.IO protocol v5). */
+  private refuseConnect(name: string, error: Readonly<{ message: string }>): void {
+    this.writeToEngine(toWireChunks({ type: PacketType.ConnectError, nsp: name, data: error }), {});
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    this.connecting = exactly([...(this.connecting ?? []), name]);
+    (this.connecting ??= new Set()).add(name);
     if (this.server.hasNamespace(name)) {
       this.join(name, auth);
       return;
@@ -257,12 +276,7 @@ export class Client {
           return;
         }
         this.connected(name);
-        if (!this.isOpen) return;
-        // Socket.IO protocol v5: an unknown namespace is refused with CONNECT_ERROR, the connection stays.
-        this.writeToEngine(
-          toWireChunks({ type: PacketType.ConnectError, nsp: name, data: { message: 'Invalid namespace' } }),
-          {},
-        );
+        this.refuseConnect(name, INVALID_NAMESPACE);
       },
       (err) => this.fail(err),
     );
@@ -271,7 +285,7 @@ export class Client {
   /** Adds the client to namespace `name` (created by now); a failure on the way closes the connection. */
   private join(name: string, auth: Record<string, unknown>): void {
     const joined = (socket: Socket): void => {
-      this.sockets = exactly([...this.sockets, socket]);
+      this.sockets.set(name, socket);
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     };
@@ -288,12 +302,12 @@ export class Client {
   private connected(name: string): void {
     const connecting = this.connecting;
     if (connecting === undefined) return;
-    const rest = connecting.filter((other) => other !== name);
-    this.connecting = rest.length === 0 ? undefined : exactly(rest);
+    connecting.delete(name);
+    if (connecting.size === 0) this.connecting = undefined;
   }
 
   private onParseError(err: Error): void {
-    for (const socket of [...this.sockets]) {
+    for (const socket of [...this.sockets.values()]) {
       // The client is going anyway: an `error` listener that throws is reported, the rest still runs.
       try {
         socket.onError(err);
@@ -316,8 +330,9 @@ export class Client {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     if (this.attachmentDeadline !== undefined) this.server.attachmentDeadlines.remove(this.attachmentDeadline);
-    for (const socket of [...this.sockets]) socket.onClose(reason, description);
-    this.sockets = exactly([]);
+    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
+    this.sockets.clear();
+    this.connecting = undefined;
     this.decoder.reset();
   }
 }

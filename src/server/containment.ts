@@ -38,6 +38,63 @@ export function containRejection(result: unknown, owner: ErrorOwner): void {
   if (isThenable(result)) result.then(undefined, (err: unknown) => owner.contain(err));
 }
 
+/**
+ * A promise that knows whether anyone handled it: `await`, `then`, `catch` and `finally` all go
+ * through `then`. Promises it derives are plain ones.
+ */
+class WatchedPromise extends Promise<void> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  /** Whether `then` was called (directly, or by `await`, `catch` or `finally`). */
+  handled = false;
+
+  override then<Fulfilled = void, Rejected = never>(
+    onFulfilled?: ((value: void) => Fulfilled | PromiseLike<Fulfilled>) | null,
+    onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null,
+  ): Promise<Fulfilled | Rejected> {
+    this.handled = true;
+    return super.then(onFulfilled, onRejected);
+  }
+
+  /** Marks the rejection handled without counting as a caller's handler. */
+  silence(): void {
+    super.then(undefined, ignore);
+  }
+}
+
+function ignore(): void {}
+
+/**
+ * Gives the application a promise for an adapter call it asked for (`socket.join`,
+ * `socket.leave`) whose rejection is the application's when it handles the promise and the
+ * server's when it does not. The promise is handled if the caller awaits it or attaches a handler
+ * before the turn in which the adapter rejected has ended (Node's own test for an unhandled
+ * rejection): the caller then gets the rejection, and the client stays. Otherwise `owner`
+ * contains it (the client is disconnected with `"server error"`, the error reported), and the
+ * promise, rejected all the same for a late handler, never counts as an unhandled rejection.
+ */
+export function rejectionForCaller(result: Promise<void> | void, owner: ErrorOwner): Promise<void> | void {
+  if (!isThenable(result)) return result;
+  const watched: WatchedPromise = new WatchedPromise((resolve, reject) => {
+    result.then(
+      () => resolve(),
+      (err: unknown) => {
+        // `await` calls `then` a microtask after it starts, possibly after this runs: decide once the turn is over.
+        setImmediate(() => {
+          if (!watched.handled) {
+            watched.silence();
+            owner.contain(err);
+          }
+          reject(err);
+        });
+      },
+    );
+  });
+  return watched;
+}
+
 /** A thrown value as an Error: anything else (a string, a rejection without a reason) becomes the `cause` of one. */
 export function asError(value: unknown): Error {
   if (value instanceof Error) return value;

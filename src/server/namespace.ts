@@ -4,6 +4,7 @@ import { RESERVED_EVENTS } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
 import { CAPTURE_REJECTIONS, isThenable, warnContained, type ErrorOwner } from './containment.js';
+import { DisconnectReason } from './disconnect-reason.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
 import type {
@@ -79,6 +80,9 @@ export type NamespaceListener<
 > = ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>;
 
 const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace', 'error']);
+
+/** The CONNECT_ERROR of a client whose connection middleware failed: the same as the reason a failure disconnects with. */
+const MIDDLEWARE_FAILURE = Object.freeze({ message: DisconnectReason.ServerError });
 
 /**
  * A communication channel multiplexed over each client connection: its own sockets, rooms,
@@ -330,6 +334,8 @@ export class Namespace<
   /**
    * @internal Adds a client to the namespace: restores its session when it asks for recovery,
    * runs the middlewares (skipped for a recovered session when configured), then connects it.
+   * Settles once the socket is let in, refused, or its middlewares failed: until then the client
+   * counts the namespace as one it is joining.
    */
   async add(client: Client, auth: Record<string, unknown>, onConnected: (socket: Socket) => void): Promise<void> {
     const socket = await this.createSocket(client, auth);
@@ -337,7 +343,19 @@ export class Namespace<
       this.admit(socket, client, onConnected);
       return;
     }
-    this.runMiddlewares(socket, (err) => this.admit(socket, client, onConnected, err));
+    await new Promise<void>((decided) => {
+      this.runMiddlewares(
+        socket,
+        (err) => {
+          this.admit(socket, client, onConnected, err);
+          decided();
+        },
+        (thrown, afterDecision) => {
+          this.middlewareFailed(socket, thrown, afterDecision);
+          decided();
+        },
+      );
+    });
   }
 
   /** @internal Removes a socket that left. */
@@ -373,23 +391,28 @@ export class Namespace<
 
   /**
    * Runs the connection middlewares, then `done`. A middleware refuses a socket with `next(err)`;
-   * one that throws or rejects has failed instead: the socket is dropped and its client
-   * disconnected with "server error".
+   * one that throws or rejects has failed instead, and `failed` is called (once; the chain stops),
+   * told whether `done` had been called already (a middleware that failed after calling `next`).
    */
-  private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, done: (err?: ConnectionError) => void): void {
+  private runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    done: (err?: ConnectionError) => void,
+    failed: (thrown: unknown, afterDecision: boolean) => void,
+  ): void {
     const fns = this.middlewareChain();
     let index = 0;
-    let failed = false;
+    let stopped = false;
+    let decided = false;
     const fail = (thrown: unknown): void => {
-      failed = true;
-      // A socket still waiting for the chain is dropped here; a connected one leaves with its client.
-      if (!socket.connected) socket.cleanup();
-      socket.contain(thrown);
+      if (stopped) return;
+      stopped = true;
+      failed(thrown, decided);
     };
     const next = (err?: ConnectionError): void => {
-      if (failed) return;
+      if (stopped) return;
       const fn = err ? undefined : fns[index++];
       if (fn === undefined) {
+        decided = true;
         done(err);
         return;
       }
@@ -407,6 +430,29 @@ export class Namespace<
       }
     };
     next();
+  }
+
+  /**
+   * A connection middleware threw or rejected. That is a failure of the server, not a refusal: the
+   * error is reported, and the client gets a CONNECT_ERROR that says only "server error" (the
+   * message may hold internals) and keeps its other namespaces, as after `next(err)`. A failure
+   * after the chain decided is only reported when the socket was refused (it was told already);
+   * a socket let in is connected by now, and leaves with its client, as for any failure while
+   * serving a connected socket.
+   */
+  private middlewareFailed(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    thrown: unknown,
+    afterDecision: boolean,
+  ): void {
+    if (socket.connected) {
+      socket.contain(thrown);
+      return;
+    }
+    this.server.reportError(thrown, socket);
+    if (afterDecision) return;
+    socket.cleanup();
+    socket.refuse(MIDDLEWARE_FAILURE);
   }
 
   private operator(): BroadcastOperator<EmitEvents, SocketData> {

@@ -33,10 +33,21 @@ export interface ServerOptions extends EngineServerOptions {
    */
   adapter?: AdapterConstructor;
   /**
-   * Milliseconds a client has to join a namespace after connecting before its connection is closed.
+   * Milliseconds a client has to join a namespace after connecting before its connection is closed
+   * (a whole number from 1 to 2³¹ − 1, the longest a timer waits).
    * @default 45000
    */
   connectTimeout?: number;
+  /**
+   * Most namespaces one client (one Engine.IO connection) may be in at once, those whose CONNECT
+   * is still being handled included. A CONNECT past it is refused with a CONNECT_ERROR
+   * `{"message":"Too many namespaces"}`, and the client stays in the namespaces it has. An
+   * application uses a handful per client; each costs a socket, and with a dynamic parent
+   * (`io.of(/^\/room-\d+$/)`) a namespace of its own, so without a bound one client could make
+   * the server hold as many as it can send CONNECTs.
+   * @default 100
+   */
+  maxNamespacesPerClient?: number;
   /**
    * Turn connection state recovery on; `true` uses the defaults.
    * @default off
@@ -73,23 +84,45 @@ export interface ServerOptions extends EngineServerOptions {
   /**
    * Most bytes the binary attachments of one incoming packet may hold together, kept until the
    * last one arrives; past it the client is disconnected with `"parse error"`.
-   * @default the `maxHttpBufferSize` option (1000000), so that a packet costs no more than a message
+   * @default the Engine.IO server's `maxHttpBufferSize` (1000000), so that a packet costs no more than a message
    */
   maxAttachmentBytes?: number;
   /**
    * Milliseconds a client has, once it announced a binary packet, to send all of its attachments;
    * past it the client is disconnected with `"parse error"` and what it sent is let go of. A
    * client sends them right after the packet, so this only has to cover the transfer of
-   * `maxAttachmentBytes` over a slow link (1 MB at 1 Mbit/s takes 8 s); raise both together.
+   * `maxAttachmentBytes` over a slow link (1 MB at 1 Mbit/s takes 8 s); raise both together. A
+   * whole number from 1 to 2³¹ − 1, the longest a timer waits.
    * @default 10000
    */
   attachmentTimeout?: number;
 }
 
+/**
+ * The options the Socket.IO layer reads, all at construction; the others are the Engine.IO
+ * server's. A record over exactly the keys {@link ServerOptions} adds, so that an option added
+ * there cannot be forgotten here.
+ */
+export const SOCKET_IO_OPTIONS: Readonly<Record<Exclude<keyof ServerOptions, keyof EngineServerOptions>, true>> = Object.freeze({
+  serveClient: true,
+  adapter: true,
+  connectTimeout: true,
+  maxNamespacesPerClient: true,
+  connectionStateRecovery: true,
+  cleanupEmptyChildNamespaces: true,
+  maxAttachments: true,
+  maxNestingDepth: true,
+  maxNamespaceLength: true,
+  maxArguments: true,
+  maxAttachmentBytes: true,
+  attachmentTimeout: true,
+});
+
 /** Default values of {@link ServerOptions}. */
 export const SERVER_DEFAULTS = {
   path: '/socket.io/',
   connectTimeout: 45_000,
+  maxNamespacesPerClient: 100,
   maxDisconnectionDuration: 120_000,
   skipMiddlewares: true,
   cleanupEmptyChildNamespaces: false,

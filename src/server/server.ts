@@ -1,14 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { InMemoryAdapter, type AdapterConstructor, type RecoverySettings, type Room } from '../adapter/index.js';
-import { ENGINE_DEFAULTS, EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import { EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
+import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
-import type { DecoderOptions } from '../protocol/socket-io/index.js';
+import { resolveEngineOptions } from '../engine/options.js';
+import { checkInteger } from '../protocol/check-integer.js';
+import { resolveDecoderOptions, type DecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
-import { SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { SERVER_DEFAULTS, SOCKET_IO_OPTIONS, type ServerOptions } from './options.js';
 import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 import type { Socket } from './socket.js';
 import type {
@@ -27,21 +30,25 @@ function normalizeName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
 }
 
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be a non-negative integer, got ${value}`);
-  return value;
+/** The Engine.IO part of `options`: everything but what {@link SOCKET_IO_OPTIONS} names. */
+function engineOptionsOf(options: ServerOptions): EngineServerOptions {
+  const engineOptions: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(SOCKET_IO_OPTIONS, name)) engineOptions[name] = value;
+  }
+  return engineOptions;
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
-  return value;
+/**
+ * The default attachment budget of an engine whose largest message is `maxHttpBufferSize` bytes:
+ * that option may be any number above 0, while a budget counts whole bytes.
+ */
+function attachmentBytesFor(maxHttpBufferSize: number): number {
+  return Math.max(1, Math.floor(maxHttpBufferSize));
 }
 
 /** Which Socket.IO server each Engine.IO server serves: every connection has one client. */
 const engineOwners = new WeakMap<EngineServer, Server>();
-
-/** Errors already reported: one that reaches the server twice (an adapter's rejection the application awaits, too) is reported once. */
-const reportedErrors = new WeakSet<Error>();
 
 /**
  * A Socket.IO protocol v5 server, wire-compatible with the official clients.
@@ -90,8 +97,13 @@ export class Server<
   readonly adapterConstructor: AdapterConstructor;
   /** @internal Milliseconds a client has to join a namespace. */
   readonly connectTimeout: number;
-  /** @internal Limits of every client's decoder (one object shared by all of them). */
-  readonly decoderLimits: Readonly<Required<DecoderOptions>>;
+  /** @internal Most namespaces one client may be in at once, joining ones included. */
+  readonly maxNamespacesPerClient: number;
+  /**
+   * @internal Limits of every client's decoder (one object shared by all of them); the default
+   * attachment budget is settled when the engine is known.
+   */
+  decoderLimits: Readonly<Required<DecoderOptions>>;
   /** @internal Binary packets waiting for their attachments, each due `attachmentTimeout` after it was announced. */
   readonly attachmentDeadlines: DeadlineQueue<AttachmentDeadline>;
   /** @internal Whether empty child namespaces are removed. */
@@ -115,33 +127,33 @@ export class Server<
     }
     this.options = options;
     this.adapterConstructor = options.adapter ?? InMemoryAdapter;
-    this.connectTimeout = nonNegativeInteger('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
-    const maxNestingDepth = nonNegativeInteger('maxNestingDepth', options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth);
-    if (maxNestingDepth === 0) throw new TypeError('maxNestingDepth must be at least 1');
-    const maxNamespaceLength = nonNegativeInteger('maxNamespaceLength', options.maxNamespaceLength ?? SERVER_DEFAULTS.maxNamespaceLength);
-    // "/" alone is the shortest name there is.
-    if (maxNamespaceLength === 0) throw new TypeError('maxNamespaceLength must be at least 1');
-    this.decoderLimits = Object.freeze({
-      maxAttachments: nonNegativeInteger('maxAttachments', options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments),
-      maxNestingDepth,
-      maxNamespaceLength,
-      maxArguments: positiveInteger('maxArguments', options.maxArguments ?? SERVER_DEFAULTS.maxArguments),
-      maxAttachmentBytes: positiveInteger(
-        'maxAttachmentBytes',
-        options.maxAttachmentBytes ?? options.maxHttpBufferSize ?? ENGINE_DEFAULTS.maxHttpBufferSize,
-      ),
+    this.connectTimeout = checkDelay('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
+    this.maxNamespacesPerClient = checkInteger(
+      'maxNamespacesPerClient',
+      options.maxNamespacesPerClient ?? SERVER_DEFAULTS.maxNamespacesPerClient,
+      1,
+    );
+    // The engine is created later (attach), but a mistake in its options is reported here, where it was made.
+    const engineOptions = resolveEngineOptions(engineOptionsOf(options));
+    this.decoderLimits = resolveDecoderOptions({
+      maxAttachments: options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments,
+      maxNestingDepth: options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth,
+      maxNamespaceLength: options.maxNamespaceLength ?? SERVER_DEFAULTS.maxNamespaceLength,
+      maxArguments: options.maxArguments ?? SERVER_DEFAULTS.maxArguments,
+      maxAttachmentBytes: options.maxAttachmentBytes ?? attachmentBytesFor(engineOptions.maxHttpBufferSize),
     });
     this.attachmentDeadlines = attachmentDeadlines(
-      positiveInteger('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),
+      checkDelay('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),
     );
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
     const recovery = options.connectionStateRecovery;
     if (recovery) {
       const settings = recovery === true ? {} : recovery;
       this.recoveryOptions = {
-        maxDisconnectionDuration: nonNegativeInteger(
+        maxDisconnectionDuration: checkInteger(
           'maxDisconnectionDuration',
           settings.maxDisconnectionDuration ?? SERVER_DEFAULTS.maxDisconnectionDuration,
+          0,
         ),
         skipMiddlewares: settings.skipMiddlewares ?? SERVER_DEFAULTS.skipMiddlewares,
       };
@@ -174,28 +186,29 @@ export class Server<
 
   /**
    * Attaches to an HTTP(S) server, or creates one listening on `port`. Creates the Engine.IO
-   * server with every engine option of the constructor.
+   * server with the engine options of the constructor, and those of `options` over them.
+   *
+   * `options` takes Engine.IO options only: the Socket.IO ones (and `path`) are read by the
+   * constructor, once, and given here they would have no effect, so naming one throws a
+   * `TypeError` that lists them.
+   *
+   * @example
+   * const io = new Server({ connectTimeout: 10_000 });
+   * io.attach(httpServer, { pingInterval: 10_000 });
    */
-  attach(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
+  attach(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> = {}): this {
     if (this.eio) throw new Error('the server is already attached');
+    const misplaced = Object.entries(options)
+      .filter(([name, value]) => value !== undefined && (name === 'path' || Object.hasOwn(SOCKET_IO_OPTIONS, name)))
+      .map(([name]) => name);
+    if (misplaced.length > 0) {
+      throw new TypeError(
+        `${misplaced.join(', ')}: Socket.IO options take effect only when given to the constructor (new Server(httpServer, options)); attach() takes Engine.IO options`,
+      );
+    }
     // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head.
     const server = typeof srv === 'number' ? createHttpServer() : srv;
-    // Everything but the Socket.IO options goes to the engine.
-    const {
-      adapter: _adapter,
-      connectTimeout: _connectTimeout,
-      connectionStateRecovery: _recovery,
-      cleanupEmptyChildNamespaces: _cleanup,
-      maxAttachments: _maxAttachments,
-      maxNestingDepth: _maxNestingDepth,
-      maxNamespaceLength: _maxNamespaceLength,
-      maxArguments: _maxArguments,
-      maxAttachmentBytes: _maxAttachmentBytes,
-      attachmentTimeout: _attachmentTimeout,
-      serveClient: _serveClient,
-      ...engineOptions
-    } = { ...this.options, ...options };
-    const engine = new EngineServer({ ...(engineOptions as EngineServerOptions), path: this.path });
+    const engine = new EngineServer({ ...engineOptionsOf(this.options), ...options, path: this.path });
     engine.attach(server, { path: this.path });
     this.attachedServer = server;
     this.bind(engine);
@@ -204,7 +217,7 @@ export class Server<
   }
 
   /** Same as {@link Server.attach}. */
-  listen(srv: HttpServer | HttpsServer | number, options: ServerOptions = {}): this {
+  listen(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> = {}): this {
     return this.attach(srv, options);
   }
 
@@ -218,6 +231,13 @@ export class Server<
     if (owner === this) return this;
     engineOwners.set(engine, this);
     this.eio = engine;
+    // Unless given, the attachment budget follows this engine's largest message (attach() may have set it).
+    if (this.options.maxAttachmentBytes === undefined) {
+      this.decoderLimits = resolveDecoderOptions({
+        ...this.decoderLimits,
+        maxAttachmentBytes: attachmentBytesFor(engine.options.maxHttpBufferSize),
+      });
+    }
     engine.on('connection', (conn: EngineSocket) => {
       new Client(this, conn);
     });
@@ -319,8 +339,6 @@ export class Server<
    */
   reportError(err: unknown, socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined): void {
     const error = asError(err);
-    if (reportedErrors.has(error)) return;
-    reportedErrors.add(error);
     const own = socket?.nsp;
     const target = own !== undefined && own.listenerCount('error') > 0 ? own : this.sockets;
     const context = socket === undefined ? 'error while serving clients' : `error while serving socket ${socket.id} of ${socket.nsp.name}`;

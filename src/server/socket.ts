@@ -18,7 +18,7 @@ import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/
 import { ACK_TIMEOUT_MESSAGE, DISCONNECTED_MESSAGE } from './ack-errors.js';
 import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
-import { CAPTURE_REJECTIONS, containRejection, type ErrorOwner } from './containment.js';
+import { CAPTURE_REJECTIONS, containRejection, rejectionForCaller, type ErrorOwner } from './containment.js';
 import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
 import type { HandshakeRequest } from '../engine/index.js';
 import type { EngineConnection } from './engine-port.js';
@@ -316,22 +316,26 @@ export class Socket<
 
   /**
    * Joins one or more rooms (also from a connection middleware). Does nothing once the socket has
-   * started leaving. With an adapter that answers with a promise, a rejection disconnects the
-   * client with `"server error"` (and is reported), whether or not the caller awaits it.
+   * started leaving. With an adapter that answers with a promise, a rejection is the caller's if
+   * it awaits the promise or attaches a handler in the same turn (the client stays); one nobody
+   * handles disconnects the client with `"server error"` and is reported, as any failure.
+   *
+   * @example
+   * try {
+   *   await socket.join(room);
+   * } catch (err) {
+   *   socket.emit('join failed', room); // the client stays connected
+   * }
    */
   join(rooms: Room | Room[]): Promise<void> | void {
     // A socket that left must not reappear in the adapter, where nothing would ever remove it.
     if (this.left) return;
-    const joined = this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
-    containRejection(joined, this);
-    return joined;
+    return rejectionForCaller(this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms])), this);
   }
 
   /** Leaves a room; a rejection of the adapter's promise is handled as for {@link Socket.join}. */
   leave(room: Room): Promise<void> | void {
-    const left = this.adapter.del(this.id, room);
-    containRejection(left, this);
-    return left;
+    return rejectionForCaller(this.adapter.del(this.id, room), this);
   }
 
   /**
@@ -527,8 +531,8 @@ export class Socket<
     this.contain(err);
   }
 
-  /** @internal Sends a CONNECT_ERROR for a socket refused by a middleware. */
-  refuse(err: Error & { data?: unknown }): void {
+  /** @internal Sends a CONNECT_ERROR for a socket refused by a middleware (or one whose middleware failed). */
+  refuse(err: { readonly message: string; readonly data?: unknown }): void {
     const payload: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) payload.data = err.data;
     this.writePacket({ type: PacketType.ConnectError, nsp: this.nsp.name, data: payload }, {});

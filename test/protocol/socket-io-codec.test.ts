@@ -9,6 +9,8 @@ import {
   SocketIoParseError,
   encodePacket,
   hasBinary,
+  resolveDecoderOptions,
+  type DecoderOptions,
   type Packet,
 } from '../../src/protocol/socket-io/index.js';
 
@@ -249,12 +251,26 @@ describe('Socket.IO v5 decoding: malformed packets', () => {
     assert.equal(exact.bufferedBytes, 0);
   });
 
-  test('limits are validated at construction', () => {
-    assert.throws(() => new Decoder({ maxNestingDepth: 0 }), TypeError);
-    assert.throws(() => new Decoder({ maxAttachments: -1 }), TypeError);
-    assert.throws(() => new Decoder({ maxNamespaceLength: 0 }), TypeError);
-    assert.throws(() => new Decoder({ maxArguments: 0 }), /maxArguments/);
-    assert.throws(() => new Decoder({ maxAttachmentBytes: 1.5 }), /maxAttachmentBytes/);
+  test('limits are validated at construction, each error naming its option', () => {
+    const invalid: [keyof DecoderOptions, number][] = [
+      ['maxNestingDepth', 0],
+      ['maxAttachments', -1],
+      ['maxNamespaceLength', 0],
+      ['maxArguments', 0],
+      ['maxAttachmentBytes', 1.5],
+    ];
+    for (const [name, value] of invalid) {
+      const named = (err: unknown): boolean => err instanceof TypeError && err.message.startsWith(`${name} must be an integer`);
+      assert.throws(() => new Decoder({ [name]: value }), named, `${name}: ${value}`);
+      assert.throws(() => resolveDecoderOptions({ [name]: value }), named, `${name}: ${value}`);
+    }
+    assert.deepEqual(resolveDecoderOptions({ maxArguments: 5 }), {
+      maxAttachments: 10,
+      maxNamespaceLength: 256,
+      maxNestingDepth: 128,
+      maxArguments: 5,
+      maxAttachmentBytes: 1_000_000,
+    });
   });
 });
 

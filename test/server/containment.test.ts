@@ -4,7 +4,8 @@ import type { Socket as ClientSocket } from 'socket.io-client';
 import { InMemoryAdapter, type AdapterConstructor, type BroadcastOptions, type Room, type SocketId } from '../../src/adapter/index.js';
 import type { Packet } from '../../src/protocol/socket-io/index.js';
 import { DisconnectReason, type ServerOptions, type Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor, type Harness } from './helpers.js';
+import { until } from '../engine/helpers.js';
+import { startServer, waitFor, type Harness } from './helpers.js';
 
 /*
  * Every hook the application gives the server, made to fail, synchronously and asynchronously:
@@ -64,6 +65,11 @@ interface Case {
   reports?: RegExp;
   /** Whether the failure came before the client had a socket, so that none is reported with it. */
   beforeSocket?: true;
+  /**
+   * Whether the failure refuses the client's CONNECT with `"server error"` rather than closing its
+   * connection: the connection stays, with the other namespaces the client is in.
+   */
+  refused?: true;
   /** An event the server sends the witness while the failure happens, which it must still get. */
   witnessGets?: string;
   /** Extra checks once the failure was contained. */
@@ -139,11 +145,13 @@ const CASES: Case[] = [
   },
   {
     name: 'io.use middleware',
+    refused: true,
     arm: (h, fault) => h.io.use((socket, next) => (isOffender(socket) ? fault() : next())),
   },
   {
     name: 'namespace middleware',
     nsp: '/guarded',
+    refused: true,
     arm: (h, fault) => h.io.of('/guarded').use((socket, next) => (isOffender(socket) ? fault() : next())),
   },
   {
@@ -272,14 +280,18 @@ describe('an exception raised while serving a client is contained to that client
               socket.on('disconnect', (reason: string) => (leftWith = reason));
             });
           }
-          h.io.on('connection', (socket: Socket) => socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value)));
+          const echo = (socket: Socket): void => void socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value));
+          h.io.on('connection', echo);
+          if (hook.refused) h.io.of('/elsewhere').on('connection', echo);
           hook.arm?.(h, fault);
           const reported = waitFor<[Error, Socket | undefined]>(h.io.sockets, 'error');
 
           // The offender joins first, so that a broadcast reaches it before the witness.
           const offender = h.client(nsp, { auth: { offender: true } });
-          const closed = waitFor<[string]>(offender.io, 'close');
-          await Promise.race([waitFor(offender, 'connect'), closed]);
+          // A refused client keeps its connection for its other namespaces: it has one more here.
+          const elsewhere = hook.refused ? offender.io.socket('/elsewhere').connect() : undefined;
+          const outcome = hook.refused ? waitFor<[Error]>(offender, 'connect_error') : waitFor<[string]>(offender.io, 'close');
+          await Promise.race([waitFor(offender, 'connect'), outcome]);
           const witness = h.client('/');
           await waitFor(witness, 'connect');
           const witnessGot = hook.witnessGets === undefined ? undefined : waitFor(witness, hook.witnessGets);
@@ -290,7 +302,13 @@ describe('an exception raised while serving a client is contained to that client
           else assert.equal(err.message, message, 'the error is reported as raised');
           if (hook.beforeSocket) assert.equal(socket, undefined);
           else assert.equal(isOffender(socket!), true, 'with the socket it was raised for');
-          await closed;
+          if (elsewhere !== undefined) {
+            const [refusal] = (await outcome) as [Error];
+            assert.equal(refusal.message, 'server error', 'refused, with nothing of the error told');
+            assert.equal(await elsewhere.timeout(2000).emitWithAck('echo', 'still open'), 'still open');
+          } else {
+            await outcome;
+          }
           // The client is closed right after the report, so a socket that got connected has left by now.
           if (offenderSocket !== undefined) assert.equal(leftWith, hook.reason ?? DisconnectReason.ServerError);
           hook.verify?.();
@@ -340,7 +358,7 @@ describe('where contained errors are reported', () => {
       });
       const offender = h.client('/', { auth: { offender: true } });
       await waitFor(offender.io, 'close');
-      for (let tick = 0; tick < 50 && warnings.length < 2; tick++) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => warnings.length >= 2, 2000, 'two warnings');
       assert.deepEqual(
         warnings.map((warning) => /first failure|the error listener is broken/.exec(warning.message)?.[0]),
         ['first failure', 'the error listener is broken'],
@@ -383,7 +401,7 @@ describe('where contained errors are reported', () => {
       h.io.timeout(10).emit('unanswered', () => {
         throw new Error('broadcast callback failed');
       });
-      for (let wait = 0; wait < 100 && errors.length < 2; wait++) await delay(10);
+      await until(() => errors.length >= 2, 2000, 'two reports');
       assert.deepEqual(errors.map(([err, socket]) => [err.message, socket]).sort(), [
         ['broadcast callback failed', undefined],
         ['the broker is down', undefined],
@@ -433,6 +451,81 @@ describe('where contained errors are reported', () => {
       client.io.engine.send('2["x"');
       assert.equal((await reported)[0].message, 'error listener failed');
       assert.equal(await reason, DisconnectReason.ParseError);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('failures the application handles, and failures shared by clients', () => {
+  test('a join or leave rejection the application handles is its own: the client stays, nothing is reported', async () => {
+    const failure = faultOf('async', 'the broker is down');
+    class BrokenRooms extends InMemoryAdapter {
+      override addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
+        return rooms.has('boom') ? failure() : super.addAll(id, rooms);
+      }
+
+      override del(id: SocketId, room: Room): Promise<void> | void {
+        return room === 'boom' ? failure() : super.del(id, room);
+      }
+    }
+    const h = await startServer({ adapter: BrokenRooms });
+    const escaped: unknown[] = [];
+    const record = (err: unknown): void => void escaped.push(err);
+    process.on('unhandledRejection', record);
+    try {
+      const reports: Error[] = [];
+      h.io.on('error', (err) => void reports.push(err));
+      h.io.on('connection', (socket: Socket) => {
+        // Awaited, as most code does.
+        socket.on('join', async (ack: (outcome: string) => void) => {
+          try {
+            await socket.join('boom');
+            ack('joined');
+          } catch (err) {
+            ack(`not joined: ${(err as Error).message}`);
+          }
+        });
+        // A handler attached, no await.
+        socket.on('leave', (ack: (outcome: string) => void) => {
+          (socket.leave('boom') as Promise<void>).then(
+            () => ack('left'),
+            (err: Error) => ack(`not left: ${err.message}`),
+          );
+        });
+      });
+      const client = h.client('/');
+      await waitFor(client, 'connect');
+      assert.equal(await client.timeout(2000).emitWithAck('join'), 'not joined: the broker is down');
+      assert.equal(await client.timeout(2000).emitWithAck('leave'), 'not left: the broker is down');
+      assert.equal(client.connected, true);
+      assert.deepEqual(reports, []);
+      assert.deepEqual(escaped, []);
+    } finally {
+      process.off('unhandledRejection', record);
+      await h.close();
+    }
+  });
+
+  test('one error object raised for three clients is reported three times, once with each socket', async () => {
+    const h = await startServer();
+    try {
+      // An application may keep one error (or one rejected promise) and hand it out again.
+      const shared = new Error('cached failure');
+      const reports: [Error, Socket | undefined][] = [];
+      h.io.on('error', (err, socket) => void reports.push([err, socket]));
+      h.io.on('connection', (socket: Socket) => socket.on('boom', () => Promise.reject(shared)));
+      const clients = [h.client('/'), h.client('/'), h.client('/')];
+      await Promise.all(clients.map((client) => waitFor(client, 'connect')));
+      const closed = clients.map((client) => waitFor(client.io, 'close'));
+      for (const client of clients) client.emit('boom');
+      await Promise.all(closed);
+      await until(() => reports.length >= 3, 2000, 'three reports');
+      assert.deepEqual(
+        reports.map(([err]) => err),
+        [shared, shared, shared],
+      );
+      assert.equal(new Set(reports.map(([, socket]) => socket?.id)).size, 3, 'one report with each socket');
     } finally {
       await h.close();
     }

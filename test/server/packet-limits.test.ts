@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { DisconnectReason, Server, SocketIoErrorCode, type ServerOptions, type Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor, type Harness } from './helpers.js';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { startServer, waitFor, type Harness } from './helpers.js';
 
 /** `count` zeros, comma-separated: the arguments of a packet. */
 function zeros(count: number): string {
@@ -131,6 +133,21 @@ describe('unfinished binary packets', () => {
     }
   });
 
+  test('the default budget follows a maxHttpBufferSize given to attach()', async () => {
+    const io = new Server();
+    const http = createServer();
+    try {
+      io.attach(http, { maxHttpBufferSize: 2000 });
+      assert.equal(io.decoderLimits.maxAttachmentBytes, 2000);
+      const given = new Server({ maxAttachmentBytes: 500 });
+      given.attach(createServer(), { maxHttpBufferSize: 2000 });
+      assert.equal(given.decoderLimits.maxAttachmentBytes, 500, 'one given to the constructor stays');
+      await given.close();
+    } finally {
+      await io.close();
+    }
+  });
+
   test('attachments missing at attachmentTimeout disconnect with "parse error" and are let go of', async () => {
     const h = await startServer({ attachmentTimeout: 50 });
     try {
@@ -139,8 +156,10 @@ describe('unfinished binary packets', () => {
       await sendRaw(client, socket, `52-["file",${placeholders(2)}]`);
       await sendRaw(client, socket, Buffer.alloc(100));
       assert.equal(socket.client.pendingAttachmentBytes, 100);
+      assert.equal(socket.client.awaitingAttachments, true);
       assert.deepEqual(await left, { reason: DisconnectReason.ParseError, code: SocketIoErrorCode.AttachmentsTimeout });
       assert.equal(socket.client.pendingAttachmentBytes, 0);
+      assert.equal(socket.client.awaitingAttachments, false);
     } finally {
       await h.close();
     }
@@ -153,10 +172,15 @@ describe('unfinished binary packets', () => {
         socket.on('upload', (first: Buffer, second: Buffer, ack: (sizes: number[]) => void) => ack([first.length, second.length])),
       );
       const { client, socket } = await connect(h);
-      assert.deepEqual(await client.timeout(2000).emitWithAck('upload', Buffer.alloc(600), Buffer.alloc(400)), [600, 400]);
+      await sendRaw(client, socket, `52-["file",${placeholders(2)}]`);
+      assert.equal(socket.client.awaitingAttachments, true, 'the packet waits with a deadline');
+      await sendRaw(client, socket, Buffer.alloc(600));
+      await sendRaw(client, socket, Buffer.alloc(400));
+      // Complete, the packet leaves the queue of deadlines: nothing is left to fire on this client.
+      assert.equal(socket.client.awaitingAttachments, false);
       assert.equal(socket.client.pendingAttachmentBytes, 0);
-      await delay(150);
       assert.deepEqual(await client.timeout(2000).emitWithAck('upload', Buffer.alloc(1), Buffer.alloc(2)), [1, 2]);
+      assert.equal(socket.client.awaitingAttachments, false);
       assert.equal(socket.connected, true);
     } finally {
       await h.close();
@@ -183,11 +207,39 @@ describe('options of these limits', () => {
       ['maxArguments', 2.5],
       ['maxAttachmentBytes', 0],
       ['maxAttachmentBytes', -1],
+      ['maxHttpBufferSize', 0],
+      ['maxHttpBufferSize', -1],
+      // Past 2³¹ − 1 ms a Node timer fires at once, over and over.
       ['attachmentTimeout', 0],
       ['attachmentTimeout', Number.NaN],
+      ['attachmentTimeout', 3e9],
+      ['connectTimeout', 0],
+      ['connectTimeout', 3e9],
+      ['maxNamespacesPerClient', 0],
+      ['maxNamespacesPerClient', 1.5],
     ];
     for (const [name, value] of invalid) {
       assert.throws(() => new Server({ [name]: value }), (err: unknown) => err instanceof TypeError && err.message.startsWith(name), `${name}: ${value}`);
+    }
+  });
+
+  test('given to attach() rather than the constructor, they would have no effect: a TypeError names them', async () => {
+    const io = new Server();
+    const http = createServer();
+    try {
+      const misplaced = { maxArguments: 10, attachmentTimeout: 1000, path: '/elsewhere/' } as Parameters<Server['attach']>[1];
+      assert.throws(
+        () => io.attach(http, misplaced),
+        (err: unknown) =>
+          err instanceof TypeError && err.message.startsWith('maxArguments, attachmentTimeout, path:') && /constructor/.test(err.message),
+      );
+      // Nothing was attached: attaching as told works.
+      io.attach(http, { pingInterval: 1000 });
+      assert.equal(io.engine.options.pingInterval, 1000);
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+    } finally {
+      await io.close();
     }
   });
 });

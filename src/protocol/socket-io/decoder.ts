@@ -1,3 +1,4 @@
+import { checkInteger } from '../check-integer.js';
 import { SocketIoErrorCode, SocketIoParseError } from './errors.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from './packet.js';
 
@@ -54,9 +55,18 @@ interface PendingBinary {
   bytes: number;
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
-  return value;
+/**
+ * {@link DecoderOptions} with defaults filled in, each checked once: a `TypeError` names the first
+ * that is not a count the decoder can use.
+ */
+export function resolveDecoderOptions(options: DecoderOptions = {}): Readonly<Required<DecoderOptions>> {
+  return Object.freeze({
+    maxAttachments: checkInteger('maxAttachments', options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 0),
+    maxNamespaceLength: checkInteger('maxNamespaceLength', options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH, 1),
+    maxNestingDepth: checkInteger('maxNestingDepth', options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH, 1),
+    maxArguments: checkInteger('maxArguments', options.maxArguments ?? DEFAULT_MAX_ARGUMENTS, 1),
+    maxAttachmentBytes: checkInteger('maxAttachmentBytes', options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES, 1),
+  });
 }
 
 function fail(code: SocketIoErrorCode, message: string): never {
@@ -93,16 +103,12 @@ export class Decoder {
   private pending: PendingBinary | undefined;
 
   constructor(options: DecoderOptions = {}) {
-    this.maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
-    this.maxNamespaceLength = options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH;
-    this.maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH;
-    if (!Number.isInteger(this.maxAttachments) || this.maxAttachments < 0) {
-      throw new TypeError('maxAttachments must be a non-negative integer');
-    }
-    positiveInteger('maxNamespaceLength', this.maxNamespaceLength);
-    positiveInteger('maxNestingDepth', this.maxNestingDepth);
-    this.maxArguments = positiveInteger('maxArguments', options.maxArguments ?? DEFAULT_MAX_ARGUMENTS);
-    this.maxAttachmentBytes = positiveInteger('maxAttachmentBytes', options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES);
+    const limits = resolveDecoderOptions(options);
+    this.maxAttachments = limits.maxAttachments;
+    this.maxNamespaceLength = limits.maxNamespaceLength;
+    this.maxNestingDepth = limits.maxNestingDepth;
+    this.maxArguments = limits.maxArguments;
+    this.maxAttachmentBytes = limits.maxAttachmentBytes;
   }
 
   /** Whether a binary packet is still waiting for attachments. */

@@ -9,6 +9,7 @@ export {
   DEFAULT_MAX_NAMESPACE_LENGTH,
   DEFAULT_MAX_NESTING_DEPTH,
   Decoder,
+  resolveDecoderOptions,
   type DecoderOptions,
 } from './decoder.js';
 export { encodePacket, type EncodedPacket } from './encoder.js';
