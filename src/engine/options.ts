@@ -74,12 +74,24 @@ export interface CookieOptions {
 export type AllowRequest = (req: IncomingMessage) => boolean | void | Promise<boolean | void>;
 
 /**
+ * Bytes of packet data a session may hold for its client (over polling, until the next poll;
+ * during an upgrade, until the new transport takes over) before the client counts as slow and all
+ * it holds is charged to `connectionLimits.sendBudget`: 16 KiB, as a WebSocket is allowed its
+ * socket's own buffer (Node's default `writableHighWaterMark`). A client that polls in time stays
+ * under it and costs the budget nothing.
+ */
+export const SESSION_ALLOWANCE = 16 * 1024;
+
+/**
  * What one client that reads too slowly may make the server hold, the same on both transports.
  * Over WebSocket, what counts is the bytes its WebSocket has not written yet; over HTTP
  * long-polling, the data of the packets waiting in its session for the next poll (and, during an
- * upgrade, for the new transport): text by its UTF-8 length, binary by its length. A client whose
- * send would pass `maxBufferedAmount` or `sendBudget` has its session closed with
- * "transport error" (over WebSocket, its WebSocket is closed with 1013 first).
+ * upgrade, for the new transport): text by its UTF-8 length, binary by its length. A client that
+ * holds more than a small allowance (its WebSocket's socket buffer, 16 KiB by default; for a
+ * session, {@link SESSION_ALLOWANCE}) is slow: all it holds is charged to `sendBudget`. A slow
+ * client whose send would pass `maxBufferedAmount`, or a send whose charge would pass
+ * `sendBudget`, has its session closed with "transport error" (over WebSocket, its WebSocket is
+ * closed with 1013 first).
  *
  * @example
  * import { SendBudget } from 'switchboard/ws';
@@ -89,14 +101,15 @@ export type AllowRequest = (req: IncomingMessage) => boolean | void | Promise<bo
  */
 export interface ConnectionLimits {
   /**
-   * Both transports: bytes held for a client past which it counts as slow, and everything it holds
-   * is charged to `sendBudget` until it catches up (its WebSocket drains, or it polls) or closes.
+   * The base of `maxBufferedAmount`'s default (4 ×). The engine's WebSockets use the `wait`
+   * backpressure policy, under which this mark refuses nothing by itself.
    * @default 16777216 (16 MiB)
    */
   highWaterMark?: number;
   /**
-   * Both transports: most bytes held for one client, at least `highWaterMark`; a send that would
-   * pass it closes the client's session with "transport error".
+   * Both transports: most bytes held for one client, at least `highWaterMark`. It applies to what
+   * is already held: a send to a slow client that would take it past the ceiling closes its
+   * session with "transport error", while a client that keeps up can always take one message.
    * @default 4 × highWaterMark (67108864, 64 MiB, with the default highWaterMark)
    */
   maxBufferedAmount?: number;
@@ -113,6 +126,14 @@ export interface ConnectionLimits {
    * @default 16384
    */
   maxFragments?: number;
+  /**
+   * WebSocket only: most WebSocket pings in a row left unanswered while the pong for an earlier
+   * one waits for the client to read; past it the WebSocket is closed with 1008
+   * (`ERR_PING_FLOOD`). An integer ≥ 0, or `Infinity` for no limit. (Engine.IO's own heartbeat
+   * uses ping packets, which this does not count.)
+   * @default 60
+   */
+  maxUnansweredPings?: number;
 }
 
 /** Options of {@link EngineServer}. */
@@ -161,7 +182,7 @@ export interface EngineServerOptions {
    * What one client that reads too slowly may make the server hold, over either transport (see
    * {@link ConnectionLimits}); `maxFragments` applies to WebSocket only. Passed to the WebSocket
    * server as is (`maxHttpBufferSize` is its `maxPayload`).
-   * @default {} (16 MiB `highWaterMark`, 4 × highWaterMark `maxBufferedAmount`, `defaultSendBudget`, 16384 `maxFragments`)
+   * @default {} (16 MiB `highWaterMark`, 4 × highWaterMark `maxBufferedAmount`, `defaultSendBudget`, 16384 `maxFragments`, 60 `maxUnansweredPings`)
    */
   connectionLimits?: ConnectionLimits;
   /**
@@ -233,8 +254,8 @@ function resolveCompression(option: false | HttpCompressionOptions | undefined):
  * the first upgrade.
  */
 function resolveConnectionLimits(limits: ConnectionLimits | undefined): ResolvedEngineOptions['connectionLimits'] {
-  const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments } = resolveConnectionSettings(limits);
-  return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments };
+  const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings } = resolveConnectionSettings(limits);
+  return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings };
 }
 
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */

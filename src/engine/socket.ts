@@ -9,7 +9,7 @@ import {
   type EngineIOParseError,
   type Packet,
 } from '../protocol/engine-io/index.js';
-import { TransportName, type ResolvedEngineOptions } from './options.js';
+import { SESSION_ALLOWANCE, TransportName, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { HandshakeRequest } from './handshake-request.js';
 import { packetDataSize, type PreparedMessage } from './prepared-message.js';
@@ -136,8 +136,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    */
   private writeBuffer: Packet[] | undefined;
   /*
-   * The bytes of data those packets hold. Past `connectionLimits.highWaterMark` the client is slow
-   * and all of them are charged to the send budget, until they are flushed or the session closes.
+   * The bytes of data those packets hold. Past `SESSION_ALLOWANCE` the client is slow and all of
+   * them are charged to the send budget, until they are flushed or the session closes.
    */
   private bufferedBytes = 0;
   private compressBuffer = false;
@@ -410,7 +410,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    */
   private buffer(packet: Packet, size: number, compress: boolean, callback: WrittenCallback | undefined): void {
     const held = this.bufferedBytes + size;
-    if (held > this.settings.connectionLimits.highWaterMark && !this.admitSlow(held)) return;
+    if (held > SESSION_ALLOWANCE && !this.admitSlow(held)) return;
     this.bufferedBytes = held;
     (this.writeBuffer ??= []).push(packet);
     if (compress) this.compressBuffer = true;
@@ -419,15 +419,16 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   }
 
   /**
-   * The client is slow: charges all it would hold, `held` bytes, to the send budget, as a slow
-   * WebSocket is charged. `false`, and the session fails, when that passes `maxBufferedAmount` or
-   * the budget.
+   * The client holds more than its allowance with this packet: charges all it would hold, `held`
+   * bytes, to the send budget, as a slow WebSocket is charged. `false`, and the session fails, when
+   * a client that was slow already would pass `maxBufferedAmount` or the budget.
    */
   private admitSlow(held: number): boolean {
-    const { highWaterMark, maxBufferedAmount, sendBudget } = this.settings.connectionLimits;
+    const { maxBufferedAmount, sendBudget } = this.settings.connectionLimits;
+    // As for a WebSocket, both limits apply to what is already held: a session that has kept up takes this packet.
+    if (this.bufferedBytes <= SESSION_ALLOWANCE) return sendBudget.move(0, held, true);
     if (held > maxBufferedAmount) return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
-    const charged = this.bufferedBytes > highWaterMark ? this.bufferedBytes : 0;
-    if (sendBudget.move(charged, held)) return true;
+    if (sendBudget.move(this.bufferedBytes, held)) return true;
     sendBudget.countClosed();
     return this.refuseSend(`send would pass the send budget (${sendBudget.limit} bytes across slow connections)`);
   }
@@ -450,8 +451,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** Empties the buffer; its bytes leave the send budget. */
   private releaseBuffer(): void {
-    const { highWaterMark, sendBudget } = this.settings.connectionLimits;
-    if (this.bufferedBytes > highWaterMark) sendBudget.move(this.bufferedBytes, 0);
+    if (this.bufferedBytes > SESSION_ALLOWANCE) this.settings.connectionLimits.sendBudget.move(this.bufferedBytes, 0);
     this.bufferedBytes = 0;
     this.writeBuffer = undefined;
     this.pendingCallbacks = undefined;

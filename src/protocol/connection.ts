@@ -90,6 +90,29 @@ export class Connection implements FrameSink {
     this.parser.receive(chunk);
   }
 
+  /** Bytes the parser keeps of an incomplete message or frame (see {@link FrameParser.bufferedBytes}). */
+  get bufferedBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+
+  /**
+   * The transport closed: nothing more will be read, and what the parser held of an incomplete
+   * message is let go of now rather than when the connection itself is collected.
+   */
+  stopReading(): void {
+    this.parser.stop();
+  }
+
+  /**
+   * Fails the connection for a limit of the host's own (RFC 6455 §10.4), e.g. a peer flooding
+   * pings: reading stops, and as for a protocol error the close frame with `error.closeCode` is
+   * written (§7.1.7) and `handler.onProtocolError` is told.
+   */
+  fail(error: WebSocketError): void {
+    this.parser.stop();
+    this.onError(error);
+  }
+
   /** A fresh masking key when this side is a client, else `undefined`. */
   maskKey(): Uint8Array | undefined {
     return this.masks?.next();

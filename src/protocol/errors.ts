@@ -28,6 +28,8 @@ export const ErrorCode = {
   TooManyFragments: 'ERR_TOO_MANY_FRAGMENTS',
   /** 1013: inflating a message would take the process past its inflate budget. */
   InflateBudgetExceeded: 'ERR_INFLATE_BUDGET_EXCEEDED',
+  /** 1008: more pings in a row than `maxUnansweredPings` while the pong for an earlier one waits for the peer to read. */
+  PingFlood: 'ERR_PING_FLOOD',
   // Handshake (RFC 6455 §4).
   /** 400: a request that is not a valid WebSocket upgrade. */
   BadUpgradeRequest: 'ERR_BAD_UPGRADE_REQUEST',
@@ -61,6 +63,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidUtf8]: CloseCode.InvalidPayload,
   [ErrorCode.InvalidCompressedData]: CloseCode.InvalidPayload,
   [ErrorCode.TooManyFragments]: CloseCode.PolicyViolation,
+  [ErrorCode.PingFlood]: CloseCode.PolicyViolation,
   [ErrorCode.InflateBudgetExceeded]: CloseCode.TryAgainLater,
   [ErrorCode.Backpressure]: CloseCode.TryAgainLater,
   [ErrorCode.HandshakeTimeout]: CloseCode.AbnormalClosure,

@@ -430,11 +430,23 @@ export class FrameParser {
     return joined;
   }
 
-  private fail(code: ErrorCode, message: string): void {
+  /**
+   * Stops reading for good: what the parser held of an incomplete message, control frame or header
+   * is let go of at once, and later input is ignored. For a transport that closed mid-message, so
+   * that a connection kept by the application afterwards holds none of it.
+   */
+  stop(): void {
     this.state = STOPPED;
     this.whole = undefined;
     this.dropPieces();
     this.control = undefined;
+    this.header = undefined;
+    this.headerFill = 0;
+    this.validator = undefined;
+  }
+
+  private fail(code: ErrorCode, message: string): void {
+    this.stop();
     this.sink.onError(new WebSocketError(code, message));
   }
 }

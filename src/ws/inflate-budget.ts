@@ -1,3 +1,5 @@
+import { ProcessBudget } from './process-budget.js';
+
 /**
  * Default number of bytes of inflated output the messages of a process may hold while they inflate:
  * 128 MiB, above the default `maxPayload` (100 MiB), so any message the defaults accept can inflate.
@@ -32,30 +34,14 @@ export interface InflateBudgetHolder {
  * const wss = new WebSocketServer({ port: 8080, perMessageDeflate: { inflateBudget: budget } });
  * setInterval(() => metrics.gauge('inflating_bytes', defaultInflateBudget.inflatingBytes + budget.inflatingBytes), 10_000);
  */
-export class InflateBudget {
-  private max: number;
+export class InflateBudget extends ProcessBudget {
   private total = 0;
-  private closed = 0;
   /** Bytes held by each message inflating now; as many entries as zlib operations in flight. */
   private readonly holders = new Map<InflateBudgetHolder, number>();
 
   /** @throws TypeError when `limit` is not a number ≥ 0 (`Infinity` turns the budget off). */
   constructor(limit: number = DEFAULT_INFLATE_BUDGET) {
-    this.max = InflateBudget.check(limit);
-  }
-
-  private static check(limit: number): number {
-    if (typeof limit !== 'number' || !(limit >= 0)) throw new TypeError(`inflateBudget limit must be a number ≥ 0, got ${limit}`);
-    return limit;
-  }
-
-  /** Most bytes of inflated output held at once. Lowering it refuses output only from then on. */
-  get limit(): number {
-    return this.max;
-  }
-
-  set limit(value: number) {
-    this.max = InflateBudget.check(value);
+    super('inflateBudget', limit);
   }
 
   /** Bytes of inflated output held now by messages still inflating. */
@@ -68,11 +54,6 @@ export class InflateBudget {
     return this.holders.size;
   }
 
-  /** Connections closed (1013) since the budget was created because their message did not fit. */
-  get closedConnections(): number {
-    return this.closed;
-  }
-
   /**
    * @internal Charges `bytes` more output to `holder`'s message, evicting the largest messages
    * first when they do not fit (their `evicted` runs before this returns). Answers `false`,
@@ -81,7 +62,7 @@ export class InflateBudget {
    */
   charge(holder: InflateBudgetHolder, bytes: number): boolean {
     const held = (this.holders.get(holder) ?? 0) + bytes;
-    while (this.total + bytes > this.max) {
+    while (this.total + bytes > this.limit) {
       let largest: InflateBudgetHolder = holder;
       let largestBytes = held;
       for (const [other, otherBytes] of this.holders) {
@@ -90,7 +71,7 @@ export class InflateBudget {
           largestBytes = otherBytes;
         }
       }
-      this.closed++;
+      this.countClosed();
       if (largest === holder) return false;
       // Given back before the holder hears of it, so the total is right whatever its failure runs.
       this.release(largest);

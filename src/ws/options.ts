@@ -27,28 +27,42 @@ export interface ConnectionSettings {
   /** How long to wait for the peer's close frame, then for TCP to close, before destroying the socket (ms). @default 30000 */
   closeTimeout?: number;
   /**
-   * Bytes waiting to be written above which the `backpressure` policy applies, and above which a
-   * connection counts as slow and charges what it holds to its `sendBudget`. @default 16777216 (16 MiB)
+   * Bytes waiting to be written above which the `drop` and `close` backpressure policies refuse a
+   * send (`wait` keeps it); also the base of `maxBufferedAmount`'s default. @default 16777216 (16 MiB)
    */
   highWaterMark?: number;
   /** What to do with a send that would pass `highWaterMark`. @default 'wait' */
   backpressure?: BackpressurePolicy;
   /**
-   * Hard ceiling on the bytes waiting to be written, at least `highWaterMark`: a send that would
-   * pass it closes the connection with 1013 and fails with `ERR_BACKPRESSURE`, so that under
-   * `wait` a peer that stops reading cannot grow its queue without bound.
+   * Hard ceiling on the bytes waiting to be written, at least `highWaterMark`. It applies to what
+   * is already queued: a send fails with `ERR_BACKPRESSURE` and closes the connection with 1013
+   * when the connection already holds more than its socket's own buffer (`writableHighWaterMark`,
+   * 16 KiB by default) and the send would take it past the ceiling, so that under `wait` a peer that
+   * stops reading cannot grow its queue without bound, while an idle connection can always take
+   * one message (up to the peer's `maxPayload`).
    * @default 4 × highWaterMark (67108864, 64 MiB, with the default highWaterMark)
    */
   maxBufferedAmount?: number;
   /**
-   * The process-wide budget for bytes queued to slow peers that this connection draws from; a send
-   * that would pass it closes the (slow) connection it was for with 1013. Give servers their own
-   * {@link SendBudget} to keep their peers apart.
+   * The process-wide budget for bytes queued to slow peers that this connection draws from: once
+   * it holds more than its socket's own buffer (`writableHighWaterMark`, 16 KiB by default), all it
+   * holds is charged. A send whose charge would pass the budget closes the connection it was for
+   * with 1013. Give servers their own {@link SendBudget} to keep their peers apart.
    * @default defaultSendBudget (512 MiB, shared by every connection that is given none)
    */
   sendBudget?: SendBudget;
   /** Answer pings with pongs automatically (RFC 6455 §5.5.2 requires an answer). @default true */
   autoPong?: boolean;
+  /**
+   * Most pings in a row the connection leaves unanswered. While the socket's buffer is full (the
+   * peer does not read), the pong for the latest ping waits in one slot and each new ping replaces
+   * it (RFC 6455 §5.5.3 lets an endpoint answer only the latest ping); the ping past this many
+   * closes the connection with 1008 (`ERR_PING_FLOOD`). The count starts again whenever the waiting
+   * pong is written (the socket drains, or another frame is sent) or a message arrives, so a peer
+   * busy streaming data while it pings is never counted. An integer ≥ 0, or `Infinity` for no limit.
+   * @default 60
+   */
+  maxUnansweredPings?: number;
 }
 
 /** {@link ConnectionSettings} with every default filled in. */
@@ -57,6 +71,17 @@ export type ResolvedConnectionSettings = Required<ConnectionSettings>;
 function nonNegative(name: string, value: number): number {
   if (!(value >= 0)) throw new TypeError(`${name} must be a number ≥ 0, got ${value}`);
   return value;
+}
+
+/**
+ * Default `maxUnansweredPings`: far more than a peer that reads ever leaves unanswered (about one per
+ * heartbeat while its link is busy), few enough that a flood is stopped after a few kilobytes.
+ */
+const DEFAULT_MAX_UNANSWERED_PINGS = 60;
+
+function countOrInfinity(name: string, value: number): number {
+  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0)) return value;
+  throw new TypeError(`${name} must be an integer ≥ 0 or Infinity, got ${value}`);
 }
 
 /** Fills in defaults and rejects values that make no sense, once, at construction. */
@@ -81,5 +106,6 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
     maxBufferedAmount,
     sendBudget,
     autoPong: settings.autoPong ?? true,
+    maxUnansweredPings: countOrInfinity('maxUnansweredPings', settings.maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS),
   };
 }

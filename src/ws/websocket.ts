@@ -29,6 +29,7 @@ import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
 import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 import type { ResolvedConnectionSettings } from './options.js';
 import { PerMessageDeflate } from './permessage-deflate.js';
+import { SendAdmission, type AdmissionHost } from './send-admission.js';
 import {
   asBuffer,
   encodeFrameBuffer,
@@ -91,6 +92,14 @@ export interface SocketSetup {
 
 /** Below this payload size a frame is copied behind its header and written once; above, header and payload are written separately. */
 const COPY_THRESHOLD = 16 * 1024;
+/**
+ * How long a connection closed because its peer does not read (1013 for a slow reader, 1008 for a
+ * ping flood) waits before its socket is destroyed, at most `closeTimeout`. Its close frame sits
+ * behind the data the peer has not read, so the closing handshake cannot happen: waiting the whole
+ * `closeTimeout` would only pin those bytes (and their charge to the send budget). A second lets a
+ * peer that was only slow, not gone, take the close frame.
+ */
+const STALLED_PEER_GRACE = 1000;
 
 const EMPTY = Buffer.alloc(0);
 const BROWSER_LISTENER = Symbol('browserListener');
@@ -122,7 +131,7 @@ class ProtocolEvents implements ConnectionHandler {
   }
 
   onMessage(data: Uint8Array, isBinary: boolean): void {
-    this.owner.emit('message', asBuffer(data), isBinary);
+    this.owner.handleMessage(asBuffer(data), isBinary);
   }
 
   onPing(data: Uint8Array): void {
@@ -165,7 +174,7 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
  * // Node style, as with `ws`:
  * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
  */
-export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget, SocketOwner {
+export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget, SocketOwner, AdmissionHost {
   static readonly CONNECTING = ReadyState.CONNECTING;
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
@@ -197,13 +206,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private deflate: DeflateSession | undefined;
   private userPaused = false;
   private inflateHold = false;
-  /**
-   * The pong for the latest ping, waiting for the socket to drain; reading stops meanwhile (see
-   * `writeProtocolFrame`).
-   */
+  /** The pong for the latest ping, waiting for the socket to drain or for the next frame written (see `writeProtocolFrame`). */
   private pendingPong: Buffer | undefined;
-  /** Bytes this connection has charged to its send budget: all it holds while slow, else 0. */
-  private budgetCharge = 0;
+  /** Pings in a row, with no message between them, whose pong was replaced in `pendingPong` before it could be written. */
+  private unansweredPings = 0;
+  /** Whether the connection is being closed because its peer does not read (see `STALLED_PEER_GRACE`). */
+  private peerStalled = false;
+  private admission: SendAdmission | undefined;
   /** The first frame written this tick and its callback, held until the tick ends (see `output`). */
   private heldFrame: Buffer | undefined;
   private heldCallback: SendCallback | undefined;
@@ -271,13 +280,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
 
   /** Bytes accepted by `send` (or a pong waiting to be sent) and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return (
-      (this.socket?.writableLength ?? 0) +
-      (this.heldFrame?.length ?? 0) +
-      this.queuedBytes +
-      (this.deflate?.bufferedAmount ?? 0) +
-      (this.pendingPong?.length ?? 0)
-    );
+    return (this.socket?.writableLength ?? 0) + this.bufferedBeside;
+  }
+
+  /** @internal What {@link bufferedAmount} counts beside the socket's own buffer. */
+  get bufferedBeside(): number {
+    return (this.heldFrame?.length ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) + (this.pendingPong?.length ?? 0);
   }
 
   /**
@@ -292,10 +300,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark;
   }
 
-  /**
-   * Whether reading from the socket is paused: by {@link pause}, while messages are being inflated,
-   * or while the pong for a peer that does not read waits for the socket to drain.
-   */
+  /** Whether reading from the socket is paused: by {@link pause}, or while messages are being inflated. */
   get isPaused(): boolean {
     return this.socket?.isPaused() ?? false;
   }
@@ -385,7 +390,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** Resumes reading after {@link pause}. */
   resume(): void {
     this.userPaused = false;
-    if (!this.inflateHold && this.pendingPong === undefined) this.socket?.resume();
+    if (!this.inflateHold) this.socket?.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
@@ -448,9 +453,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** @internal Writes already encoded frames (a broadcast encodes once for many sockets). */
   sendFrame(frame: Buffer, callback?: SendCallback): boolean {
     if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
-    if (!this.admit(frame.length, callback)) return true;
+    if (!this.admission!.admit(frame.length, callback)) return true;
     if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
     else this.output(frame, callback);
+    this.admission!.written();
     return true;
   }
 
@@ -462,6 +468,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.registry = setup.registry;
     this.chosenExtensions = setup.extensions;
     this.abortHandshake = undefined;
+    this.admission = new SendAdmission(this, socket, settings);
     let handler: ConnectionHandler = new ProtocolEvents(this);
     if (setup.deflate) {
       const { parameters, options } = setup.deflate;
@@ -502,9 +509,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
    * @internal Writes a frame the protocol sends by itself: a pong, or a close frame. A peer that
    * sends pings and never reads would have its pongs pile up in the write buffer, each a small
    * buffer costing far more memory than its bytes. RFC 6455 §5.5.3 lets an endpoint that has not
-   * yet answered earlier pings answer only the most recent one: while the socket waits to drain,
-   * the pong for the latest ping waits in one slot, replacing the one before, and reading stops, so
-   * TCP flow control pushes back on the peer. Both end on `'drain'`.
+   * yet answered earlier pings answer only the most recent one: while the socket's buffer is full,
+   * the pong for the latest ping waits in one slot, replacing the one before, until the socket
+   * drains or another frame is written. Reading goes on (two peers streaming to each other while
+   * pinging would otherwise each wait for the other to read); what bounds a flood's work is the
+   * count of pings in a row, with no message between them, left unanswered: past
+   * `maxUnansweredPings` a policy violation (1008). A peer busy sending data pings between its
+   * messages, and those start the count again.
    */
   writeProtocolFrame(bytes: Buffer): void {
     const socket = this.socket!;
@@ -512,8 +523,21 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       this.output(bytes, undefined);
       return;
     }
-    if (this.pendingPong === undefined) socket.pause();
+    if (this.pendingPong !== undefined && ++this.unansweredPings > this.settings!.maxUnansweredPings) {
+      this.pendingPong = undefined;
+      this.peerStalled = true;
+      this.connection!.fail(
+        new WebSocketError(ErrorCode.PingFlood, `more than maxUnansweredPings (${this.settings!.maxUnansweredPings}) pings in a row while the peer does not read`),
+      );
+      return;
+    }
     this.pendingPong = bytes;
+  }
+
+  /** @internal A message from the peer: pings that follow it are not in a row with those before (see `writeProtocolFrame`). */
+  handleMessage(data: Buffer, isBinary: boolean): void {
+    this.unansweredPings = 0;
+    this.emit('message', data, isBinary);
   }
 
   /** @internal The peer's close frame arrived (and was answered). */
@@ -531,17 +555,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.startCloseTimer();
   }
 
-  /** @internal The socket has written all it held: the waiting pong goes, reading resumes, the budget is settled. */
+  /** @internal The socket has written all it held: the waiting pong goes, the send budget is settled. */
   handleSocketDrain(): void {
-    const pong = this.pendingPong;
-    if (pong !== undefined) {
-      this.pendingPong = undefined;
-      // As the protocol core does, no pong follows our close frame; reading resumes to see the peer's.
-      if (!this.connection!.closeSent) this.output(pong, undefined);
-      if (!this.userPaused && !this.inflateHold) this.socket!.resume();
-    }
-    if (this.budgetCharge !== 0) this.settleBudget(this.bufferedAmount);
+    if (this.pendingPong !== undefined) this.writeWaitingPong();
+    this.admission!.settle(this.bufferedAmount);
     this.emit('drain');
+  }
+
+  /** @internal The peer reads too slowly to go on: see {@link SendAdmission}. */
+  abandonSlowPeer(error: WebSocketError): void {
+    this.peerStalled = true;
+    this.close(CloseCode.TryAgainLater, 'send buffer full');
+    // Not from inside the send: a listener that sends or closes would run in the middle of it (or of a broadcast).
+    process.nextTick(() => this.emitError(error));
   }
 
   /** @internal Writes what this tick has batched: the held frame, or the corked ones (see `output`). */
@@ -564,6 +590,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
    * does not sit in `bufferedAmount` for the rest of the tick.
    */
   private output(bytes: Buffer, callback: SendCallback | undefined): void {
+    if (this.pendingPong !== undefined) this.writeWaitingPong();
     const socket = this.socket!;
     if (bytes.length > COPY_THRESHOLD) {
       this.flushOutput();
@@ -593,6 +620,18 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     socket.write(bytes, callback);
   }
 
+  /**
+   * Writes the waiting pong, ahead of the frame about to be written if any: a link kept busy with
+   * data may not drain for a long time, and the pong answers the peer's latest ping (§5.5.3). No
+   * pong follows our close frame: a close written goes through `output`, after this.
+   */
+  private writeWaitingPong(): void {
+    const pong = this.pendingPong!;
+    this.pendingPong = undefined;
+    this.unansweredPings = 0;
+    this.output(pong, undefined);
+  }
+
   /** Ends the socket after whatever this tick has batched. */
   private endSocket(): void {
     this.flushOutput();
@@ -608,7 +647,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       holdReading: (hold) => {
         this.inflateHold = hold;
         if (hold) this.socket!.pause();
-        else if (!this.userPaused && this.pendingPong === undefined) this.socket!.resume();
+        else if (!this.userPaused) this.socket!.resume();
       },
       onInternalError: (error) => {
         this.emitError(error);
@@ -627,7 +666,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
 
   private startCloseTimer(): void {
     clearTimeout(this.closeTimer);
-    this.closeTimer = setTimeout(() => this.socket?.destroy(), this.settings!.closeTimeout);
+    const { closeTimeout } = this.settings!;
+    this.closeTimer = setTimeout(() => this.socket?.destroy(), this.peerStalled ? Math.min(closeTimeout, STALLED_PEER_GRACE) : closeTimeout);
     this.closeTimer.unref();
   }
 
@@ -651,7 +691,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     clearTimeout(this.closeTimer);
     this.ownHeartbeat?.stop();
     this.pendingPong = undefined;
-    this.settleBudget(0);
+    this.admission!.settle(0);
+    // Nothing more will be read: the pieces of a message cut short go now, not with this object.
+    this.connection!.stopReading();
     this.rejectQueuedSends();
     // Messages the peer sent before it closed may still be inflating: they are delivered first.
     if (this.deflate === undefined) this.finishSocketClose();
@@ -693,63 +735,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     const fin = options?.fin ?? true;
     const opcode = this.fragmenting ? Opcode.Continuation : binary ? Opcode.Binary : Opcode.Text;
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (!this.admit(length, callback)) return;
+    if (!this.admission!.admit(length, callback)) return;
     this.fragmenting = !fin;
-    if (this.deflate?.send(opcode, payload, length, fin, options?.compress, callback)) return;
-    this.writeFrame(opcode, payload, length, fin, callback);
-  }
-
-  /**
-   * Applies the backpressure policy, `maxBufferedAmount` and the send budget; `false` when the
-   * message must not be written.
-   */
-  private admit(length: number, callback: SendCallback | undefined): boolean {
-    const settings = this.settings!;
-    // Everything not yet written counts (bytes waiting for compression or behind a Blob too),
-    // or a fast sender could queue without bound.
-    const pending = this.bufferedAmount + length;
-    // A connection that keeps up costs no more than this comparison.
-    if (pending <= settings.highWaterMark && this.budgetCharge === 0) return true;
-    if (pending > settings.highWaterMark && settings.backpressure !== 'wait') {
-      return this.refuseSend(`send would pass highWaterMark (${settings.highWaterMark} bytes)`, settings.backpressure === 'close', callback);
-    }
-    if (pending > settings.maxBufferedAmount) {
-      return this.refuseSend(`send would pass maxBufferedAmount (${settings.maxBufferedAmount} bytes)`, true, callback);
-    }
-    if (!this.settleBudget(pending)) {
-      settings.sendBudget.countClosed();
-      return this.refuseSend(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections)`, true, callback);
-    }
-    return true;
-  }
-
-  /**
-   * Charges what this connection holds (`pending` bytes) to its send budget while that is past
-   * `highWaterMark`, else releases its charge; `false`, charging nothing, when the charge would
-   * take the budget past its limit.
-   */
-  private settleBudget(pending: number): boolean {
-    const settings = this.settings!;
-    const charge = pending > settings.highWaterMark ? pending : 0;
-    if (charge === this.budgetCharge) return true;
-    if (!settings.sendBudget.move(this.budgetCharge, charge)) return false;
-    this.budgetCharge = charge;
-    return true;
-  }
-
-  /**
-   * Refuses a send with `ERR_BACKPRESSURE`, passed to its callback; with `close`, the peer reads too
-   * slowly to go on: the connection closes with 1013 (Try Again Later) and `'error'` listeners hear why.
-   */
-  private refuseSend(message: string, close: boolean, callback: SendCallback | undefined): false {
-    const error = new WebSocketError(ErrorCode.Backpressure, message);
-    if (close) {
-      this.close(CloseCode.TryAgainLater, 'send buffer full');
-      // Not from inside the send: a listener that sends or closes would run in the middle of it (or of a broadcast).
-      process.nextTick(() => this.emitError(error));
-    }
-    if (callback) process.nextTick(callback, error);
-    return false;
+    if (!this.deflate?.send(opcode, payload, length, fin, options?.compress, callback)) this.writeFrame(opcode, payload, length, fin, callback);
+    this.admission!.written();
   }
 
   private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined, rsv = 0): void {
@@ -759,6 +748,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       return;
     }
     // Large server payloads go out without a copy, header and payload in one corked write.
+    if (this.pendingPong !== undefined) this.writeWaitingPong();
     const socket = this.socket!;
     const header = Buffer.allocUnsafe(frameHeaderSize(length, false));
     writeFrameHeader(header, 0, opcode, length, fin, rsv);

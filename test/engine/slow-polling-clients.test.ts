@@ -1,16 +1,17 @@
 /**
  * Slow long-polling clients of the engine: a session whose client stops polling keeps what is sent
  * to it in its buffer, held to the same `connectionLimits` as a WebSocket (`maxBufferedAmount` each,
- * the shared `sendBudget` past `highWaterMark`). Past either, the session closes with
- * "transport error" while a client that polls gets every message; the budget's counter never
- * passes its limit and returns to 0.
+ * the shared `sendBudget` past the session's allowance). Past either, the session closes with
+ * "transport error" while a client that polls gets every message; what the sessions really hold
+ * stays within the budget plus, each, its allowance and one message, and the budget returns to 0.
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { Socket as ClientSocket } from 'engine.io-client';
 import { PreparedMessage, TransportError, type EngineSocket } from '../../src/engine/index.js';
-import { SendBudget } from '../../src/ws/index.js';
+import { SESSION_ALLOWANCE } from '../../src/engine/options.js';
+import { SendBudget, type WebSocketServer } from '../../src/ws/index.js';
 import { RawClient, upgradeRequest } from '../helpers/ws-peers.js';
 import {
   RawWebSocket,
@@ -57,7 +58,7 @@ async function openReader(fixture: EngineFixture): Promise<{ client: ClientSocke
 /** What a broadcast loop saw of the limits at their worst. */
 interface Peaks {
   broadcasts: number;
-  /** Most bytes the budget held. */
+  /** Most bytes the slow sessions held together. */
   queued: number;
   /** Most connections charged to the budget at once. */
   slow: number;
@@ -78,7 +79,7 @@ async function broadcastUntilClosed(fixture: EngineFixture, reader: ClientSocket
     const prepared = new PreparedMessage(text);
     for (const session of fixture.engine.clients.values()) session.sendPrepared(prepared);
     for (const session of slow) peaks.held = Math.max(peaks.held, session.bufferedAmount);
-    peaks.queued = Math.max(peaks.queued, budget.queuedBytes);
+    peaks.queued = Math.max(peaks.queued, slow.reduce((sum, session) => sum + session.bufferedAmount, 0));
     peaks.slow = Math.max(peaks.slow, budget.slowConnections);
     assert.equal((await received)[0], text, 'the client that polls gets every message, in order');
     peaks.broadcasts++;
@@ -95,7 +96,7 @@ function assertClosedForBeingSlow([reason, description]: [string, unknown]): voi
 describe('slow polling clients of the engine', () => {
   it('closes a client that stops polling at maxBufferedAmount, while a client that polls gets every broadcast', async () => {
     const budget = new SendBudget(1024 * KIB);
-    const limits = { highWaterMark: 4 * KIB, maxBufferedAmount: 16 * KIB, sendBudget: budget };
+    const limits = { highWaterMark: 16 * KIB, maxBufferedAmount: 32 * KIB, sendBudget: budget };
     const fixture = await startEngine({ pingInterval: 60_000, connectionLimits: limits });
     let reader: ClientSocket | undefined;
     try {
@@ -107,7 +108,7 @@ describe('slow polling clients of the engine', () => {
       assert.ok(peaks.broadcasts < MAX_BROADCASTS, 'every silent client was closed');
       for (const { closed } of slow) assertClosedForBeingSlow(await closed);
       assert.ok(peaks.held <= limits.maxBufferedAmount, `a silent client held ${peaks.held} bytes`);
-      assert.ok(peaks.held > limits.highWaterMark, 'they were slow before they were closed');
+      assert.ok(peaks.held > SESSION_ALLOWANCE, 'they were slow before they were closed');
       assert.equal(peaks.slow, 2, 'both were charged to the budget');
       assert.equal(budget.closedConnections, 0, 'closed by their own ceiling, not by the budget');
       assert.equal(budget.queuedBytes, 0, 'their charge left the budget as they closed');
@@ -123,12 +124,12 @@ describe('slow polling clients of the engine', () => {
     }
   });
 
-  it('closes clients that stop polling at the send budget, which never holds more than its limit', async () => {
-    const limit = 24 * KIB;
+  it('closes clients that stop polling at the send budget, which bounds what they really hold', async () => {
+    const limit = 128 * KIB;
     const budget = new SendBudget(limit);
     const fixture = await startEngine({
       pingInterval: 60_000,
-      connectionLimits: { highWaterMark: 4 * KIB, maxBufferedAmount: 64 * KIB, sendBudget: budget },
+      connectionLimits: { highWaterMark: 16 * KIB, maxBufferedAmount: 256 * KIB, sendBudget: budget },
     });
     let reader: ClientSocket | undefined;
     try {
@@ -140,7 +141,11 @@ describe('slow polling clients of the engine', () => {
       const peaks = await broadcastUntilClosed(fixture, opened.client, slow.map(({ session }) => session), budget);
       assert.ok(peaks.broadcasts < MAX_BROADCASTS, 'every silent client was closed');
       for (const { closed } of slow) assertClosedForBeingSlow(await closed);
-      assert.ok(peaks.queued <= limit, `silent clients held ${peaks.queued} bytes together`);
+      // Each holds its allowance before it is charged, and the message that made it slow may have
+      // been taken past the limit (a session that keeps up is never refused).
+      const bound = limit + slow.length * (SESSION_ALLOWANCE + KIB);
+      assert.ok(peaks.queued <= bound, `silent clients held ${peaks.queued} bytes together (bound ${bound})`);
+      assert.ok(peaks.queued > limit / 2, 'the budget did fill');
       assert.equal(peaks.slow, 4);
       assert.equal(budget.closedConnections, slow.length, 'each was closed by the budget');
       assert.equal(budget.queuedBytes, 0);
@@ -154,17 +159,19 @@ describe('slow polling clients of the engine', () => {
 
   it('charges a client that falls behind until it polls, then until its session closes', async () => {
     const budget = new SendBudget();
-    const fixture = await startEngine({ pingInterval: 60_000, connectionLimits: { highWaterMark: 4 * KIB, sendBudget: budget } });
+    const fixture = await startEngine({ pingInterval: 60_000, connectionLimits: { sendBudget: budget } });
     try {
       const { sid, session, closed } = await openSilentPoller(fixture);
       const path = fixture.path(`EIO=4&transport=polling&sid=${sid}`);
       // Text counts by its UTF-8 length (a broadcast's measured once), binary by its length.
-      const burst = [message(0, 2 * KIB), 'é'.repeat(KIB), Buffer.alloc(2 * KIB, 7)] as const;
+      const burst = [message(0, 8 * KIB), 'é'.repeat(4 * KIB), Buffer.alloc(8 * KIB, 7)] as const;
       session.send(burst[0]);
       session.sendPrepared(new PreparedMessage(burst[1]));
+      assert.equal(session.bufferedAmount, SESSION_ALLOWANCE);
+      assert.equal(budget.queuedBytes, 0, 'within its allowance, it is not charged');
       session.send(burst[2]);
-      assert.equal(session.bufferedAmount, 6 * KIB);
-      assert.equal(budget.queuedBytes, 6 * KIB, 'all it holds is charged');
+      assert.equal(session.bufferedAmount, 24 * KIB);
+      assert.equal(budget.queuedBytes, 24 * KIB, 'past it, all it holds is charged');
       assert.equal(budget.slowConnections, 1);
 
       const batch = await rawRequest(fixture.port, path);
@@ -173,8 +180,8 @@ describe('slow polling clients of the engine', () => {
       assert.equal(budget.queuedBytes, 0, 'a poll releases the charge');
       assert.equal(budget.slowConnections, 0);
 
-      session.send(message(2, 5 * KIB));
-      assert.equal(budget.queuedBytes, 5 * KIB);
+      session.send(message(2, 20 * KIB));
+      assert.equal(budget.queuedBytes, 20 * KIB);
       // The client leaves with a close packet, without polling what waits for it.
       await rawRequest(fixture.port, path, { method: 'POST', body: '1', headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
       assert.equal((await closed)[0], 'transport close');
@@ -188,7 +195,7 @@ describe('slow polling clients of the engine', () => {
 
   it('bounds the packets a session keeps for the WebSocket it is upgrading to', async () => {
     const budget = new SendBudget();
-    const limits = { highWaterMark: 4 * KIB, maxBufferedAmount: 16 * KIB, sendBudget: budget };
+    const limits = { highWaterMark: 16 * KIB, maxBufferedAmount: 32 * KIB, sendBudget: budget };
     const fixture = await startEngine({ pingInterval: 60_000, connectionLimits: limits });
     let candidate: RawWebSocket | undefined;
     try {
@@ -206,7 +213,9 @@ describe('slow polling clients of the engine', () => {
         session.send(message(sent++));
         assert.ok(session.bufferedAmount <= limits.maxBufferedAmount);
       }
-      assert.equal(sent, 17, 'the 17th message of 1 KiB would pass maxBufferedAmount');
+      // The 17th message of 1 KiB takes the session past its allowance; 32 in all are held; the 33rd
+      // would take the (now slow) session past maxBufferedAmount.
+      assert.equal(sent, 33);
       assertClosedForBeingSlow(await closed);
       assert.equal(budget.queuedBytes, 0);
       await candidate.closed;
@@ -238,18 +247,25 @@ describe('slow polling clients of the engine', () => {
       for (let i = 0; i < 2048 && budget.slowConnections === 0; i++) webSocket.sendPrepared(new PreparedMessage(data));
       assert.equal(budget.slowConnections, 1, 'the WebSocket client is slow');
 
+      // Over WebSocket, what the client costs is held by the WebSocket server's connection.
+      const webSockets = (fixture.engine as unknown as { wss: WebSocketServer }).wss.clients;
       let mostSlow = 0;
       let mostQueued = 0;
       for (let i = 0; i < MAX_BROADCASTS && fixture.engine.clientsCount > 0; i++) {
         const prepared = new PreparedMessage(data);
         for (const session of [webSocket, poller.session]) session.sendPrepared(prepared);
         mostSlow = Math.max(mostSlow, budget.slowConnections);
-        mostQueued = Math.max(mostQueued, budget.queuedBytes);
+        let held = poller.session.bufferedAmount;
+        for (const socket of webSockets) held += socket.bufferedAmount;
+        mostQueued = Math.max(mostQueued, held);
         // The WebSocket's session closes when its WebSocket reports the refusal, a tick later.
         await new Promise((resolve) => setImmediate(resolve));
       }
       assert.equal(mostSlow, 2, 'both clients were charged to the same budget');
-      assert.ok(mostQueued <= limit, `slow clients held ${mostQueued} bytes together`);
+      // Each may hold its allowance (at most 16 KiB) and one message beside its charge, and the
+      // WebSocket its close frame.
+      const bound = limit + 2 * (SESSION_ALLOWANCE + data.length + 16) + 127;
+      assert.ok(mostQueued <= bound, `slow clients held ${mostQueued} bytes together (bound ${bound})`);
       assertClosedForBeingSlow(await poller.closed);
       assert.equal((await webSocketClosed)[0], 'transport error');
       assert.equal(budget.closedConnections, 2, 'the budget closed both');

@@ -6,8 +6,8 @@ import {
   ErrorCode,
   Opcode,
   type ConnectionHandler,
+  WebSocketError,
   type ConnectionOptions,
-  type WebSocketError,
 } from '../../src/protocol/index.js';
 import { clientFrame, closePayload, errorEvent, frameHeader, parseStream, serverFrame, type SinkEvent } from '../helpers/frames.js';
 
@@ -254,5 +254,34 @@ describe('§5.1 what each side sends', () => {
       ['close'],
     );
     assert.deepEqual(parseStream('server', h.writes[0]!), [errorEvent(ErrorCode.MaskedServerFrame, 1002)]);
+  });
+});
+
+describe('§7.1.1 the transport closing, and the host failing the connection', () => {
+  test('stopReading lets go of an incomplete message and ignores later input', () => {
+    const h = harness('server');
+    h.connection.receive(h.peerFrame(Opcode.Binary, Buffer.alloc(4096, 1), { fin: false }));
+    const continuation = h.peerFrame(Opcode.Continuation, Buffer.alloc(4096, 2));
+    h.connection.receive(continuation.subarray(0, 3));
+    assert.ok(h.connection.bufferedBytes >= 4096, `holds ${h.connection.bufferedBytes} bytes`);
+    h.connection.stopReading();
+    assert.equal(h.connection.bufferedBytes, 0);
+    h.connection.receive(continuation.subarray(3));
+    h.connection.receive(h.peerFrame(Opcode.Ping, 'late'));
+    assert.deepEqual(h.events, []);
+    assert.deepEqual(h.writes, []);
+  });
+
+  test('fail stops reading, writes the close frame with the error code (§7.1.7) and reports it', () => {
+    const h = harness('server');
+    h.connection.receive(h.peerFrame(Opcode.Text, 'part', { fin: false }));
+    h.connection.fail(new WebSocketError(ErrorCode.PingFlood, 'too many pings'));
+    assert.equal(h.connection.bufferedBytes, 0);
+    assert.equal(h.connection.closeSent, true);
+    assert.equal(h.connection.closeCode, CloseCode.PolicyViolation);
+    assert.deepEqual(h.written(), [closeEvent(CloseCode.PolicyViolation, 'too many pings')]);
+    assert.deepEqual(h.events, [{ type: 'protocol-error', code: ErrorCode.PingFlood, closeCode: CloseCode.PolicyViolation }]);
+    h.connection.receive(h.peerFrame(Opcode.Ping, 'late'));
+    assert.equal(h.writes.length, 1, 'nothing answered after the failure');
   });
 });

@@ -18,8 +18,8 @@ const MAX_EVENTS = 200;
 describe('slow polling clients of the Socket.IO server', () => {
   it('io.emit to a client that stops polling: its socket leaves with "transport error", a client that polls gets every event', async () => {
     const budget = new SendBudget();
-    const maxBufferedAmount = 16 * KIB;
-    const h = await startServer({ connectionLimits: { highWaterMark: 4 * KIB, maxBufferedAmount, sendBudget: budget } }, 'polling');
+    const maxBufferedAmount = 32 * KIB;
+    const h = await startServer({ connectionLimits: { highWaterMark: 16 * KIB, maxBufferedAmount, sendBudget: budget } }, 'polling');
     try {
       const reader = h.client();
       await waitFor(reader, 'connect');

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import type { Connection } from '../../src/protocol/index.js';
 import { CloseCode, ErrorCode, WebSocket, WebSocketError, WebSocketServer } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient, nextEvent, startServer } from '../helpers/ws-peers.js';
@@ -103,6 +104,30 @@ describe('maxFragments over a real connection', () => {
       assert.equal((await serverClose!)[0], 1008);
     } finally {
       client.terminate();
+      await server.close();
+    }
+  });
+
+  it('lets go of the pieces of a message cut short when the socket closes, though the application keeps the connection', async () => {
+    const server = await startServer();
+    const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+    const raw = await RawClient.open(server.port);
+    try {
+      const [socket] = await accepted;
+      // A ping between the fragments (RFC 6455 §5.4) tells when the server has read them.
+      const pinged = nextEvent(socket, 'ping');
+      raw.write(clientFrame(BINARY, Buffer.alloc(8192, 1), { fin: false }));
+      raw.write(clientFrame(CONTINUATION, Buffer.alloc(8192, 2), { fin: false }));
+      raw.write(clientFrame(0x9, 'between'));
+      await pinged;
+      const connection = (socket as unknown as { connection: Connection }).connection;
+      assert.ok(connection.bufferedBytes >= 16_384, `holds ${connection.bufferedBytes} bytes of the message`);
+      const closed = nextEvent<[number]>(socket, 'close');
+      raw.destroy();
+      assert.equal((await closed)[0], CloseCode.AbnormalClosure);
+      assert.equal(connection.bufferedBytes, 0);
+    } finally {
+      raw.destroy();
       await server.close();
     }
   });

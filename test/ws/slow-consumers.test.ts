@@ -1,17 +1,25 @@
 /**
  * Peers that stop reading under the default `wait` policy: each connection's queue stops at
  * `maxBufferedAmount`, and all slow connections together at their `sendBudget`; past either, the
- * connection sent to is closed with 1013 and its send fails with `ERR_BACKPRESSURE`, while a peer
- * that keeps reading gets every message.
+ * connection sent to is closed with 1013, its send fails with `ERR_BACKPRESSURE`, and its socket is
+ * let go of soon after, while a peer that keeps reading gets every message. Both limits apply to
+ * what is already queued: an idle connection takes a message of any size.
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { describe, test } from 'node:test';
 import { ErrorCode, SendBudget, WebSocket, WebSocketError, WebSocketServer } from '../../src/ws/index.js';
 import { RawClient, nextEvent, startServer, type TestServer } from '../helpers/ws-peers.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const MESSAGE_SIZE = 32 * 1024;
+/** What a connection holds before it is charged to its budget: its socket's own buffer (16 KiB in Node 20). */
+const ALLOWANCE = getDefaultHighWaterMark(false);
+/** A frame of {@link MESSAGE_SIZE} bytes, its header included. */
+const FRAME_SIZE = MESSAGE_SIZE + 4;
+/** The largest close frame, which a closed connection holds beside what it was charged for. */
+const CLOSE_FRAME_SIZE = 2 + 125;
 /** At most 64 MB per connection: far more than the loopback buffers of a peer that does not read hold (a few MB). */
 const MAX_MESSAGES = 2048;
 
@@ -41,7 +49,8 @@ describe('slow consumers under the wait policy', () => {
   test('a send past maxBufferedAmount closes the connection with 1013 and fails with ERR_BACKPRESSURE', async () => {
     const budget = new SendBudget(Infinity);
     const maxBufferedAmount = 4 * HIGH_WATER_MARK;
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, heartbeatInterval: 0 });
+    // The grace before a peer that does not read is let go of is at most closeTimeout.
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, closeTimeout: 200, heartbeatInterval: 0 });
     const { raw, socket } = await openSlowPeer(server);
     try {
       const reported = nextEvent<[Error]>(socket, 'error');
@@ -53,13 +62,13 @@ describe('slow consumers under the wait policy', () => {
           if (error) failures.push(error);
         });
         maxBuffered = Math.max(maxBuffered, socket.bufferedAmount);
-        assert.ok(budget.queuedBytes <= maxBufferedAmount);
         // Let the kernel take what it takes now and then, as it would from a peer that reads slowly.
         if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       assert.equal(socket.readyState, WebSocket.CLOSING, `still open after ${sent} sends`);
       assert.ok(maxBuffered <= maxBufferedAmount, `the connection held ${maxBuffered} bytes`);
       const [error] = await reported;
+      const closed = nextEvent(socket, 'close');
       assert.ok(error instanceof WebSocketError);
       assert.equal(error.code, ErrorCode.Backpressure);
       assert.equal(error.closeCode, 1013);
@@ -68,8 +77,7 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(budget.closedConnections, 0, 'the ceiling, not the budget, closed it');
 
       assert.equal(await closeCodeOnTheWire(raw), 1013);
-      const closed = nextEvent(socket, 'close');
-      raw.sendClose(1013);
+      // The peer never answers the close: its socket is destroyed after the grace.
       await closed;
       assert.equal(budget.queuedBytes, 0);
       assert.equal(budget.slowConnections, 0);
@@ -79,7 +87,52 @@ describe('slow consumers under the wait policy', () => {
     }
   });
 
-  test('a broadcast closes slow peers with 1013 at the send budget; a peer that reads gets every message; the budget empties as they go', async () => {
+  test('a connection closed with 1013 for a peer that never reads is destroyed after a short grace, which releases its charge', async () => {
+    const budget = new SendBudget(Infinity);
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 4 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 60_000, heartbeatInterval: 0 });
+    const { raw, socket } = await openSlowPeer(server);
+    try {
+      const reported = nextEvent<[WebSocketError]>(socket, 'error');
+      for (let sent = 0; sent < MAX_MESSAGES && socket.readyState === WebSocket.OPEN; sent++) {
+        socket.send(message(sent));
+        if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(socket.readyState, WebSocket.CLOSING);
+      assert.equal((await reported)[0].code, ErrorCode.Backpressure);
+      const closed = nextEvent(socket, 'close');
+      assert.ok(budget.queuedBytes > 0, 'it is charged for what it holds while closing');
+      // Its close frame waits behind what the peer does not read: waiting closeTimeout would pin the bytes.
+      await closed;
+      assert.equal(server.wss.clients.size, 0);
+      assert.equal(budget.queuedBytes, 0);
+      assert.equal(budget.slowConnections, 0);
+    } finally {
+      raw.destroy();
+      await server.close();
+    }
+  });
+
+  test('an idle connection takes one message larger than maxBufferedAmount, and the peer that reads it gets it', async () => {
+    const maxBufferedAmount = 4 * HIGH_WATER_MARK;
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: new SendBudget(Infinity), heartbeatInterval: 0 });
+    const client = new WebSocket(server.url);
+    try {
+      const [socket] = await nextEvent<[WebSocket]>(server.wss, 'connection');
+      await nextEvent(client, 'open');
+      const large = Buffer.alloc(4 * maxBufferedAmount, 7);
+      const received = nextEvent<[Buffer]>(client, 'message');
+      const written = new Promise<unknown>((resolve) => socket.send(large, resolve));
+      const [data] = await received;
+      assert.ok(data.equals(large));
+      assert.ok((await written) == null, 'the send succeeded');
+      assert.equal(socket.readyState, WebSocket.OPEN);
+    } finally {
+      client.terminate();
+      await server.close();
+    }
+  });
+
+  test('a broadcast closes slow peers with 1013 at the send budget, which bounds the bytes they really hold; a peer that reads gets every message', async () => {
     const limit = 8 * HIGH_WATER_MARK;
     const budget = new SendBudget(limit);
     // A ceiling no peer reaches here: the budget binds first.
@@ -88,18 +141,22 @@ describe('slow consumers under the wait policy', () => {
     const healthy = new WebSocket(server.url);
     try {
       await nextEvent(healthy, 'open');
-      let maxQueued = 0;
+      // Each slow peer holds its allowance uncharged, and the one message that made it slow may have
+      // been taken past the limit (a connection that keeps up is never refused).
+      const bound = limit + slow.length * (ALLOWANCE + FRAME_SIZE + CLOSE_FRAME_SIZE);
+      let mostHeld = 0;
       let broadcasts = 0;
       while (broadcasts < MAX_MESSAGES && slow.some(({ socket }) => socket.readyState === WebSocket.OPEN)) {
         const received = nextEvent<[Buffer]>(healthy, 'message');
         server.wss.broadcast(message(broadcasts));
-        maxQueued = Math.max(maxQueued, budget.queuedBytes);
+        mostHeld = Math.max(mostHeld, slow.reduce((sum, { socket }) => sum + socket.bufferedAmount, 0));
         const [data] = await received;
         assert.equal(data.readUInt32BE(0), broadcasts++, 'the healthy peer gets every message, in order');
       }
       assert.ok(slow.every(({ socket }) => socket.readyState === WebSocket.CLOSING), `slow peers still open after ${broadcasts} broadcasts`);
       assert.equal(healthy.readyState, WebSocket.OPEN);
-      assert.ok(maxQueued <= limit, `slow peers held ${maxQueued} bytes together`);
+      assert.ok(mostHeld <= bound, `slow peers held ${mostHeld} bytes together (bound ${bound})`);
+      assert.ok(mostHeld > limit / 2, `slow peers held ${mostHeld} bytes: the budget did fill`);
       assert.equal(budget.closedConnections, slow.length);
 
       // The healthy peer still gets what follows.
@@ -107,12 +164,9 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(server.wss.broadcast(message(broadcasts)), 1);
       assert.equal((await after)[0].readUInt32BE(0), broadcasts);
 
-      for (const { raw, socket } of slow) {
-        assert.equal(await closeCodeOnTheWire(raw), 1013);
-        const closed = nextEvent(socket, 'close');
-        raw.destroy();
-        await closed;
-      }
+      const closed = slow.map(({ socket }) => (socket.readyState === WebSocket.CLOSED ? undefined : nextEvent(socket, 'close')));
+      for (const { raw } of slow) assert.equal(await closeCodeOnTheWire(raw), 1013);
+      await Promise.all(closed);
       assert.equal(budget.queuedBytes, 0);
       assert.equal(budget.slowConnections, 0);
     } finally {

@@ -1,0 +1,106 @@
+import type { Duplex } from 'node:stream';
+import { ErrorCode, WebSocketError } from '../protocol/index.js';
+import { BackpressurePolicy, type ResolvedConnectionSettings } from './options.js';
+import type { SendCallback } from './websocket.js';
+
+/** What a {@link SendAdmission} needs from the connection it admits sends for. */
+export interface AdmissionHost {
+  /**
+   * Bytes accepted and not yet in the socket's buffer: the frame held for the end of the tick,
+   * Blobs being read, messages being compressed, the waiting pong.
+   */
+  readonly bufferedBeside: number;
+  /** The peer reads too slowly to go on: close with 1013 (Try Again Later) and report `error`. */
+  abandonSlowPeer(error: WebSocketError): void;
+}
+
+/**
+ * Decides, for one connection, whether a send may be queued: the backpressure policy past
+ * `highWaterMark`, the `maxBufferedAmount` ceiling, and the connection's charge to its send budget.
+ *
+ * A connection is allowed its socket's own buffer (`writableHighWaterMark`, 16 KiB by default)
+ * for free: holding no more, it keeps up. Past that allowance all it holds is charged to its
+ * budget, until a later send or the socket's draining finds it back under, or it closes. Both
+ * limits apply to what is already queued: a connection past its allowance is refused a send that
+ * would take it past `maxBufferedAmount` or its budget, but one that has kept up can always take
+ * one message, however large the peer's `maxPayload` lets it be. So the bytes that `n` connections
+ * hold never pass their budget's limit plus, each, its allowance and one message, whatever their
+ * `highWaterMark`.
+ */
+export class SendAdmission {
+  /** Bytes charged to the budget: all the connection holds while past its allowance, else 0. */
+  private charged = 0;
+  private readonly allowance: number;
+  /** Sends that keep the connection under this need no further look: the allowance, or a lower `highWaterMark`. */
+  private readonly quickLimit: number;
+
+  constructor(
+    private readonly host: AdmissionHost,
+    private readonly socket: Duplex,
+    private readonly settings: ResolvedConnectionSettings,
+  ) {
+    this.allowance = socket.writableHighWaterMark;
+    this.quickLimit = Math.min(this.allowance, settings.highWaterMark);
+  }
+
+  /** `false` when a send of `length` bytes must not be written; its callback then gets the error. */
+  admit(length: number, callback: SendCallback | undefined): boolean {
+    // Per send and per broadcast recipient: the socket's buffer is compared first, and only a
+    // connection near its allowance adds up what waits beside it.
+    const inSocket = this.socket.writableLength + length;
+    if (inSocket > this.quickLimit || this.charged !== 0) return this.admitPast(inSocket + this.host.bufferedBeside, length, callback);
+    const pending = inSocket + this.host.bufferedBeside;
+    return pending <= this.quickLimit || this.admitPast(pending, length, callback);
+  }
+
+  /**
+   * Charges what the connection holds, `held` bytes, to its budget while that is past its
+   * allowance, else releases its charge (`settle(0)` as it closes). `false`, charging nothing,
+   * when a growing charge would take the budget past its limit, unless `force`.
+   */
+  settle(held: number, force = false): boolean {
+    const charge = held > this.allowance ? held : 0;
+    if (charge === this.charged) return true;
+    if (!this.settings.sendBudget.move(this.charged, charge, force)) return false;
+    this.charged = charge;
+    return true;
+  }
+
+  /**
+   * After an admitted send went to the socket: what the kernel took at once is no longer held, and
+   * a connection that holds no more than its allowance now leaves the budget (there may be no
+   * `'drain'` to tell it so, as there is none when the socket's buffer never filled).
+   */
+  written(): void {
+    if (this.charged !== 0) this.settle(this.socket.writableLength + this.host.bufferedBeside);
+  }
+
+  /** `pending`: all the connection would hold with the send, `length` bytes of it the send's own. */
+  private admitPast(pending: number, length: number, callback: SendCallback | undefined): boolean {
+    const settings = this.settings;
+    if (pending > settings.highWaterMark && settings.backpressure !== BackpressurePolicy.Wait) {
+      return this.refuse(`send would pass highWaterMark (${settings.highWaterMark} bytes)`, settings.backpressure === BackpressurePolicy.Close, callback);
+    }
+    // Both limits apply to what is already queued: a connection that has kept up takes this send.
+    const slow = pending - length > this.allowance;
+    if (slow && pending > settings.maxBufferedAmount) {
+      return this.refuse(`send would pass maxBufferedAmount (${settings.maxBufferedAmount} bytes)`, true, callback);
+    }
+    if (!this.settle(pending, !slow)) {
+      settings.sendBudget.countClosed();
+      return this.refuse(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections)`, true, callback);
+    }
+    return true;
+  }
+
+  /**
+   * Refuses a send with `ERR_BACKPRESSURE`, passed to its callback; with `close`, the peer reads
+   * too slowly to go on and the connection is abandoned (1013).
+   */
+  private refuse(message: string, close: boolean, callback: SendCallback | undefined): false {
+    const error = new WebSocketError(ErrorCode.Backpressure, message);
+    if (close) this.host.abandonSlowPeer(error);
+    if (callback) process.nextTick(callback, error);
+    return false;
+  }
+}
