@@ -89,9 +89,9 @@ export const SESSION_ALLOWANCE = 16 * 1024;
  * upgrade, for the new transport): text by its UTF-8 length, binary by its length. A client that
  * holds more than a small allowance (its WebSocket's socket buffer, 16 KiB by default; for a
  * session, {@link SESSION_ALLOWANCE}) is slow: all it holds is charged to `sendBudget`. A slow
- * client whose send would pass `maxBufferedAmount`, or a send whose charge would pass
- * `sendBudget`, has its session closed with "transport error" (over WebSocket, its WebSocket is
- * closed with 1013 first).
+ * client whose send would pass `maxBufferedAmount`, or the client holding the most when a send's
+ * charge would pass `sendBudget` (over either transport), has its session closed with "transport
+ * error" (over WebSocket, its WebSocket is closed with 1013 first).
  *
  * @example
  * import { SendBudget } from 'switchboard/ws';
@@ -115,8 +115,8 @@ export interface ConnectionLimits {
   maxBufferedAmount?: number;
   /**
    * Both transports: the process-wide budget of bytes held for slow clients (a `SendBudget` of
-   * `switchboard/ws`), shared by WebSocket and polling clients alike; a send that would pass it
-   * closes the (slow) client's session with "transport error".
+   * `switchboard/ws`), shared by WebSocket and polling clients alike; when a send would pass it,
+   * the client holding the most has its session closed with "transport error".
    * @default defaultSendBudget (512 MiB, shared by every connection that is given none)
    */
   sendBudget?: SendBudget;

@@ -9,6 +9,7 @@ import {
   type EngineIOParseError,
   type Packet,
 } from '../protocol/engine-io/index.js';
+import type { SendBudgetHolder } from '../ws/send-budget.js';
 import { SESSION_ALLOWANCE, TransportName, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { HandshakeRequest } from './handshake-request.js';
@@ -140,6 +141,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
    * them are charged to the send budget, until they are flushed or the session closes.
    */
   private bufferedBytes = 0;
+  /** What the send budget charges for those bytes, made the first time the client falls behind. */
+  private budgetHolder: SendBudgetHolder | undefined;
   private compressBuffer = false;
   private pendingCallbacks: WrittenCallback[] | undefined;
   private flushScheduled = false;
@@ -420,17 +423,23 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /**
    * The client holds more than its allowance with this packet: charges all it would hold, `held`
-   * bytes, to the send budget, as a slow WebSocket is charged. `false`, and the session fails, when
-   * a client that was slow already would pass `maxBufferedAmount` or the budget.
+   * bytes, to the send budget, as a slow WebSocket is charged (the budget closes the connections
+   * holding the most to make room, this session's among them). `false`, and the session fails,
+   * when a client that was slow already would pass `maxBufferedAmount`, or would hold the most of
+   * a full budget.
    */
   private admitSlow(held: number): boolean {
     const { maxBufferedAmount, sendBudget } = this.settings.connectionLimits;
     // As for a WebSocket, both limits apply to what is already held: a session that has kept up takes this packet.
-    if (this.bufferedBytes <= SESSION_ALLOWANCE) return sendBudget.move(0, held, true);
-    if (held > maxBufferedAmount) return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
-    if (sendBudget.move(this.bufferedBytes, held)) return true;
-    sendBudget.countClosed();
-    return this.refuseSend(`send would pass the send budget (${sendBudget.limit} bytes across slow connections)`);
+    const keptUp = this.bufferedBytes <= SESSION_ALLOWANCE;
+    if (!keptUp && held > maxBufferedAmount) return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
+    this.budgetHolder ??= {
+      evicted: () => this.refuseSend(`the send budget (${sendBudget.limit} bytes across slow connections) was full and this client held the most`),
+    };
+    return (
+      sendBudget.charge(this.budgetHolder, held, keptUp) ||
+      this.refuseSend(`send would pass the send budget (${sendBudget.limit} bytes across slow connections) and this client would hold the most`)
+    );
   }
 
   /**
@@ -451,7 +460,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** Empties the buffer; its bytes leave the send budget. */
   private releaseBuffer(): void {
-    if (this.bufferedBytes > SESSION_ALLOWANCE) this.settings.connectionLimits.sendBudget.move(this.bufferedBytes, 0);
+    if (this.bufferedBytes > SESSION_ALLOWANCE) this.settings.connectionLimits.sendBudget.release(this.budgetHolder!);
     this.bufferedBytes = 0;
     this.writeBuffer = undefined;
     this.pendingCallbacks = undefined;

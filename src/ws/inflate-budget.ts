@@ -1,4 +1,4 @@
-import { ProcessBudget } from './process-budget.js';
+import { ProcessBudget, type BudgetHolder } from './process-budget.js';
 
 /**
  * Default number of bytes of inflated output the messages of a process may hold while they inflate:
@@ -7,7 +7,7 @@ import { ProcessBudget } from './process-budget.js';
 export const DEFAULT_INFLATE_BUDGET = 128 * 1024 * 1024;
 
 /** One message inflating under an {@link InflateBudget}. */
-export interface InflateBudgetHolder {
+export interface InflateBudgetHolder extends BudgetHolder {
   /**
    * The budget took back all this holder's bytes to make room for a smaller message: stop
    * inflating and fail the message with `ERR_INFLATE_BUDGET_EXCEEDED`.
@@ -34,11 +34,7 @@ export interface InflateBudgetHolder {
  * const wss = new WebSocketServer({ port: 8080, perMessageDeflate: { inflateBudget: budget } });
  * setInterval(() => metrics.gauge('inflating_bytes', defaultInflateBudget.inflatingBytes + budget.inflatingBytes), 10_000);
  */
-export class InflateBudget extends ProcessBudget {
-  private total = 0;
-  /** Bytes held by each message inflating now; as many entries as zlib operations in flight. */
-  private readonly holders = new Map<InflateBudgetHolder, number>();
-
+export class InflateBudget extends ProcessBudget<InflateBudgetHolder> {
   /** @throws TypeError when `limit` is not a number ≥ 0 (`Infinity` turns the budget off). */
   constructor(limit: number = DEFAULT_INFLATE_BUDGET) {
     super('inflateBudget', limit);
@@ -46,12 +42,12 @@ export class InflateBudget extends ProcessBudget {
 
   /** Bytes of inflated output held now by messages still inflating. */
   get inflatingBytes(): number {
-    return this.total;
+    return this.heldBytes;
   }
 
   /** Messages holding inflated output now. */
   get inflatingMessages(): number {
-    return this.holders.size;
+    return this.holderCount;
   }
 
   /**
@@ -61,33 +57,7 @@ export class InflateBudget extends ProcessBudget {
    * {@link release}.
    */
   charge(holder: InflateBudgetHolder, bytes: number): boolean {
-    const held = (this.holders.get(holder) ?? 0) + bytes;
-    while (this.total + bytes > this.limit) {
-      let largest: InflateBudgetHolder = holder;
-      let largestBytes = held;
-      for (const [other, otherBytes] of this.holders) {
-        if (otherBytes > largestBytes) {
-          largest = other;
-          largestBytes = otherBytes;
-        }
-      }
-      this.countClosed();
-      if (largest === holder) return false;
-      // Given back before the holder hears of it, so the total is right whatever its failure runs.
-      this.release(largest);
-      largest.evicted();
-    }
-    this.holders.set(holder, held);
-    this.total += bytes;
-    return true;
-  }
-
-  /** @internal Gives back all `holder`'s bytes: its message was delivered, failed or dropped. */
-  release(holder: InflateBudgetHolder): void {
-    const held = this.holders.get(holder);
-    if (held === undefined) return;
-    this.holders.delete(holder);
-    this.total -= held;
+    return this.hold(holder, this.heldBy(holder) + bytes);
   }
 }
 

@@ -46,8 +46,9 @@ export interface ConnectionSettings {
   /**
    * The process-wide budget for bytes queued to slow peers that this connection draws from: once
    * it holds more than its socket's own buffer (`writableHighWaterMark`, 16 KiB by default), all it
-   * holds is charged. A send whose charge would pass the budget closes the connection it was for
-   * with 1013. Give servers their own {@link SendBudget} to keep their peers apart.
+   * holds is charged. When a send's charge would pass the budget, the connection holding the most
+   * is closed with 1013 (this one only if it would hold the most itself). Give servers their own
+   * {@link SendBudget} to keep their peers apart.
    * @default defaultSendBudget (512 MiB, shared by every connection that is given none)
    */
   sendBudget?: SendBudget;

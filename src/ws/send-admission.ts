@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { ErrorCode, WebSocketError } from '../protocol/index.js';
 import { BackpressurePolicy, type ResolvedConnectionSettings } from './options.js';
+import type { SendBudgetHolder } from './send-budget.js';
 import type { SendCallback } from './websocket.js';
 
 /** What a {@link SendAdmission} needs from the connection it admits sends for. */
@@ -22,14 +23,18 @@ export interface AdmissionHost {
  * for free: holding no more, it keeps up. Past that allowance all it holds is charged to its
  * budget, until a later send or the socket's draining finds it back under, or it closes. Both
  * limits apply to what is already queued: a connection past its allowance is refused a send that
- * would take it past `maxBufferedAmount` or its budget, but one that has kept up can always take
- * one message, however large the peer's `maxPayload` lets it be. So the bytes that `n` connections
- * hold never pass their budget's limit plus, each, its allowance and one message, whatever their
- * `highWaterMark`.
+ * would take it past `maxBufferedAmount`, but one that has kept up can always take one message,
+ * however large the peer's `maxPayload` lets it be. When the budget is full, the connection
+ * charged the most is closed to make room (see `SendBudget`), this one if it would hold the
+ * most itself. A connection closed for reading too slowly leaves the budget at once and is charged
+ * no more. So the bytes that the `n` connections still open hold never pass their budget's limit
+ * plus, each, its allowance and one message, whatever their `highWaterMark`.
  */
-export class SendAdmission {
+export class SendAdmission implements SendBudgetHolder {
   /** Bytes charged to the budget: all the connection holds while past its allowance, else 0. */
   private charged = 0;
+  /** Whether the connection was closed for reading too slowly: it has left the budget for good. */
+  private abandoned = false;
   private readonly allowance: number;
   /** Sends that keep the connection under this need no further look: the allowance, or a lower `highWaterMark`. */
   private readonly quickLimit: number;
@@ -55,21 +60,31 @@ export class SendAdmission {
 
   /**
    * Charges what the connection holds, `held` bytes, to its budget while that is past its
-   * allowance, else releases its charge (`settle(0)` as it closes). `false`, charging nothing,
-   * when a growing charge would take the budget past its limit, unless `force`.
+   * allowance, else releases its charge (`settle(0)` as it closes). Bytes already held are always
+   * charged (the budget makes room by closing larger holders, or passes its limit); only a send
+   * being admitted is `refusable`: `false`, charging nothing, when the connection would hold the
+   * most of a full budget.
    */
-  settle(held: number, force = false): boolean {
+  settle(held: number, refusable = false): boolean {
     const charge = held > this.allowance ? held : 0;
-    if (charge === this.charged) return true;
-    if (!this.settings.sendBudget.move(this.charged, charge, force)) return false;
+    if (charge === this.charged || this.abandoned) return true;
+    const budget = this.settings.sendBudget;
+    if (charge === 0) budget.release(this);
+    else if (!budget.charge(this, charge, !refusable)) return false;
     this.charged = charge;
     return true;
+  }
+
+  /** The budget closed this connection to make room for connections holding less. */
+  evicted(): void {
+    this.abandon(new WebSocketError(ErrorCode.Backpressure, `the send budget (${this.settings.sendBudget.limit} bytes across slow connections) was full and this connection held the most`));
   }
 
   /**
    * After an admitted send went to the socket: what the kernel took at once is no longer held, and
    * a connection that holds no more than its allowance now leaves the budget (there may be no
-   * `'drain'` to tell it so, as there is none when the socket's buffer never filled).
+   * `'drain'` to tell it so, as there is none when the socket's buffer never filled). The send
+   * was admitted: what it adds beyond its length (the frame's header) is charged, never refused.
    */
   written(): void {
     if (this.charged !== 0) this.settle(this.socket.writableLength + this.host.bufferedBeside);
@@ -86,9 +101,8 @@ export class SendAdmission {
     if (slow && pending > settings.maxBufferedAmount) {
       return this.refuse(`send would pass maxBufferedAmount (${settings.maxBufferedAmount} bytes)`, true, callback);
     }
-    if (!this.settle(pending, !slow)) {
-      settings.sendBudget.countClosed();
-      return this.refuse(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections)`, true, callback);
+    if (!this.settle(pending, slow)) {
+      return this.refuse(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections) and this connection would hold the most`, true, callback);
     }
     return true;
   }
@@ -99,8 +113,20 @@ export class SendAdmission {
    */
   private refuse(message: string, close: boolean, callback: SendCallback | undefined): false {
     const error = new WebSocketError(ErrorCode.Backpressure, message);
-    if (close) this.host.abandonSlowPeer(error);
+    if (close) this.abandon(error);
     if (callback) process.nextTick(callback, error);
     return false;
+  }
+
+  /**
+   * The peer reads too slowly to go on: the connection leaves the budget now (what it holds goes
+   * when its socket is destroyed) and is closed with 1013.
+   */
+  private abandon(error: WebSocketError): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.settings.sendBudget.release(this);
+    this.charged = 0;
+    this.host.abandonSlowPeer(error);
   }
 }

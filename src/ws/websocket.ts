@@ -96,7 +96,7 @@ const COPY_THRESHOLD = 16 * 1024;
  * How long a connection closed because its peer does not read (1013 for a slow reader, 1008 for a
  * ping flood) waits before its socket is destroyed, at most `closeTimeout`. Its close frame sits
  * behind the data the peer has not read, so the closing handshake cannot happen: waiting the whole
- * `closeTimeout` would only pin those bytes (and their charge to the send budget). A second lets a
+ * `closeTimeout` would only pin those bytes (a slow reader's have left the send budget). A second lets a
  * peer that was only slow, not gone, take the close frame.
  */
 const STALLED_PEER_GRACE = 1000;
@@ -565,7 +565,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   /** @internal The peer reads too slowly to go on: see {@link SendAdmission}. */
   abandonSlowPeer(error: WebSocketError): void {
     this.peerStalled = true;
-    this.close(CloseCode.TryAgainLater, 'send buffer full');
+    if (this.state === ReadyState.OPEN) this.close(CloseCode.TryAgainLater, 'send buffer full');
+    // Closing already (the send budget closed it to make room): what it holds is no longer charged, so it goes after the grace too.
+    else if (this.closeTimer !== undefined) this.startCloseTimer();
     // Not from inside the send: a listener that sends or closes would run in the middle of it (or of a broadcast).
     process.nextTick(() => this.emitError(error));
   }

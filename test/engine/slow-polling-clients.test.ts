@@ -4,6 +4,8 @@
  * the shared `sendBudget` past the session's allowance). Past either, the session closes with
  * "transport error" while a client that polls gets every message; what the sessions really hold
  * stays within the budget plus, each, its allowance and one message, and the budget returns to 0.
+ * When the budget is full, the client holding the most pays, over either transport: a client that
+ * reads, sent a burst, is never the one closed while one that stopped polling holds more.
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
@@ -225,6 +227,76 @@ describe('slow polling clients of the engine', () => {
     }
   });
 
+  it('a full budget closes the session holding the most when another session needs room', async () => {
+    const budget = new SendBudget(Infinity);
+    const fixture = await startEngine({
+      pingInterval: 60_000,
+      connectionLimits: { highWaterMark: 16 * KIB, maxBufferedAmount: 1024 * KIB, sendBudget: budget },
+    });
+    try {
+      const large = await openSilentPoller(fixture);
+      const small = await openSilentPoller(fixture);
+      let sent = 0;
+      while (sent < 12) large.session.send(message(sent++, 8 * KIB));
+      while (sent < 15) small.session.send(message(sent++, 8 * KIB));
+      assert.equal(large.session.bufferedAmount, 96 * KIB);
+      assert.equal(small.session.bufferedAmount, 24 * KIB);
+      assert.equal(budget.slowConnections, 2);
+      // Room for one more message of 8 KiB, not two.
+      budget.limit = budget.queuedBytes + 12 * KIB;
+
+      small.session.send(message(sent++, 8 * KIB));
+      assert.equal(large.session.readyState, 'open', 'there was room for the first');
+      small.session.send(message(sent++, 8 * KIB));
+      assert.equal(large.session.readyState, 'closing', 'the session holding the most made room');
+      assert.equal(large.session.bufferedAmount, 0, 'and dropped what it held');
+      assert.equal(small.session.readyState, 'open');
+      assert.equal(small.session.bufferedAmount, 40 * KIB, 'the send that asked went');
+      assert.equal(budget.queuedBytes, 40 * KIB);
+      assert.equal(budget.slowConnections, 1);
+      assert.equal(budget.closedConnections, 1);
+      const closed = await large.closed;
+      assertClosedForBeingSlow(closed);
+      assert.match(String((closed[1] as TransportError).description), /held the most/);
+      assert.equal(small.session.readyState, 'open');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('a WebSocket client that reads everything, sent a burst while a client that stopped polling fills the budget, makes that session pay', async () => {
+    const limit = 256 * KIB;
+    const budget = new SendBudget(limit);
+    const fixture = await startEngine({ pingInterval: 60_000, connectionLimits: { sendBudget: budget } });
+    let reader: RawWebSocket | undefined;
+    try {
+      const poller = await openSilentPoller(fixture);
+      for (let sent = 0; sent < MAX_BROADCASTS && budget.queuedBytes < limit - 8 * KIB; sent++) poller.session.send(message(sent, 8 * KIB));
+      assert.ok(budget.queuedBytes >= limit - 8 * KIB, 'the silent client holds nearly all the budget');
+      const connection = fixture.nextConnection();
+      reader = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
+      const session = await connection;
+      assert.equal((await reader.nextText())[0], '0');
+
+      // One tick's writes wait in the WebSocket's socket until the tick ends, whatever the client's speed.
+      const burst = Array.from({ length: 100 }, (_, index) => message(index, 500));
+      for (const text of burst) session.send(text);
+      assert.ok(budget.queuedBytes > SESSION_ALLOWANCE, 'the burst was charged to the budget');
+      assert.equal(session.readyState, 'open');
+      assert.equal(poller.session.readyState, 'closing', 'the session holding the most made room');
+      assert.equal(budget.closedConnections, 1);
+
+      for (const text of burst) assert.equal(await reader.nextText(), `4${text}`, 'the reader gets every message, in order');
+      assertClosedForBeingSlow(await poller.closed);
+      assert.equal(session.readyState, 'open');
+      await until(() => budget.queuedBytes === 0, 3000, 'the reader to leave the budget');
+      assert.equal(budget.closedConnections, 1);
+    } finally {
+      reader?.close();
+      await fixture.close();
+    }
+  });
+
   it('WebSocket and polling clients draw from one budget', async () => {
     const highWaterMark = 64 * KIB;
     const limit = 8 * highWaterMark;
@@ -251,21 +323,24 @@ describe('slow polling clients of the engine', () => {
       const webSockets = (fixture.engine as unknown as { wss: WebSocketServer }).wss.clients;
       let mostSlow = 0;
       let mostQueued = 0;
+      let mostCharged = 0;
       for (let i = 0; i < MAX_BROADCASTS && fixture.engine.clientsCount > 0; i++) {
         const prepared = new PreparedMessage(data);
         for (const session of [webSocket, poller.session]) session.sendPrepared(prepared);
         mostSlow = Math.max(mostSlow, budget.slowConnections);
+        // A closed client has left the budget: a session drops what it held at once, a WebSocket after a grace.
         let held = poller.session.bufferedAmount;
-        for (const socket of webSockets) held += socket.bufferedAmount;
+        for (const socket of webSockets) if (socket.readyState === socket.OPEN) held += socket.bufferedAmount;
         mostQueued = Math.max(mostQueued, held);
+        mostCharged = Math.max(mostCharged, budget.queuedBytes);
         // The WebSocket's session closes when its WebSocket reports the refusal, a tick later.
         await new Promise((resolve) => setImmediate(resolve));
       }
       assert.equal(mostSlow, 2, 'both clients were charged to the same budget');
-      // Each may hold its allowance (at most 16 KiB) and one message beside its charge, and the
-      // WebSocket its close frame.
-      const bound = limit + 2 * (SESSION_ALLOWANCE + data.length + 16) + 127;
-      assert.ok(mostQueued <= bound, `slow clients held ${mostQueued} bytes together (bound ${bound})`);
+      // Each may hold its allowance (at most 16 KiB) and one message beside its charge.
+      const bound = limit + 2 * (SESSION_ALLOWANCE + data.length + 16);
+      assert.ok(mostQueued <= bound, `open slow clients held ${mostQueued} bytes together (bound ${bound})`);
+      assert.ok(mostCharged <= bound, `the budget was charged ${mostCharged} bytes (bound ${bound})`);
       assertClosedForBeingSlow(await poller.closed);
       assert.equal((await webSocketClosed)[0], 'transport error');
       assert.equal(budget.closedConnections, 2, 'the budget closed both');
