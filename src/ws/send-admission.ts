@@ -21,7 +21,7 @@ export interface AdmissionHost {
  *
  * A connection is allowed its socket's own buffer (`writableHighWaterMark`, 16 KiB by default)
  * for free: holding no more, it keeps up. Past that allowance all it holds is charged to its
- * budget, until a later send or the socket's draining finds it back under, or it closes. Both
+ * budget (in whole allowances, rounded up), until a later send or the socket's draining finds it back under, or it closes. Both
  * limits apply to what is already queued: a connection past its allowance is refused a send that
  * would take it past `maxBufferedAmount`, but one that has kept up can always take one message,
  * however large the peer's `maxPayload` lets it be. When the budget is full, the connection
@@ -66,7 +66,11 @@ export class SendAdmission implements SendBudgetHolder {
    * most of a full budget.
    */
   settle(held: number, refusable = false): boolean {
-    const charge = held > this.allowance ? held : 0;
+    // Charged in whole allowances, rounded up: a connection that writes a burst of small messages
+    // within one tick (an echo of a read that held many) passes its allowance until the tick ends,
+    // and should not update the budget's map on every one of them. The charge stays at least what
+    // is held, so every bound holds; it is over by less than one allowance.
+    const charge = held > this.allowance ? Math.ceil(held / this.allowance) * this.allowance : 0;
     if (charge === this.charged || this.abandoned) return true;
     const budget = this.settings.sendBudget;
     if (charge === 0) budget.release(this);

@@ -18,8 +18,9 @@ export interface SendBudgetHolder extends BudgetHolder {
  *
  * A connection is slow while it holds more than a small allowance, its socket's own buffer
  * (`writableHighWaterMark`, 16 KiB by default), whatever its `highWaterMark`. All the bytes a slow
- * connection holds are charged to the budget: they enter when it queues them and leave when its
- * socket drains, when a later send finds it back under its allowance, or when it closes.
+ * WebSocket holds are charged to the budget, rounded up to whole allowances: they enter when it
+ * queues them and leave when its socket drains, when a later send finds it back under its
+ * allowance, or when it closes.
  *
  * When a send would take the total past {@link limit}, the connection charged the most pays: it
  * is closed with 1013 (Try Again Later), the next largest after it if that is not enough, until
