@@ -2,6 +2,7 @@ import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/i
 import { DeadlineQueue, type DeadlineEntry } from '../engine/deadline-queue.js';
 import { PreparedMessage } from '../engine/index.js';
 import { Decoder, PacketType, SocketIoErrorCode, SocketIoParseError, type Packet } from '../protocol/socket-io/index.js';
+import { ClientSockets } from './client-sockets.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Server } from './server.js';
@@ -98,7 +99,7 @@ export class Client {
    * The client's sockets by namespace name: every packet finds its own in one lookup, whatever the
    * number of namespaces (at most `maxNamespacesPerClient`, with those still connecting).
    */
-  private readonly sockets = new Map<string, Socket>();
+  private readonly sockets = new ClientSockets();
   /** Namespaces whose CONNECT is being handled (middlewares may take a while); made with the first. */
   private connecting: Set<string> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -166,7 +167,7 @@ export class Client {
 
   /** @internal Disconnects every namespace, then closes the connection (`socket.disconnect(true)`). */
   disconnectAll(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    for (const socket of this.sockets.values()) socket.disconnect();
     this.sockets.clear();
     this.close();
   }
@@ -307,7 +308,7 @@ export class Client {
   }
 
   private onParseError(err: Error): void {
-    for (const socket of [...this.sockets.values()]) {
+    for (const socket of this.sockets.values()) {
       // The client is going anyway: an `error` listener that throws is reported, the rest still runs.
       try {
         socket.onError(err);
@@ -330,7 +331,7 @@ export class Client {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     if (this.attachmentDeadline !== undefined) this.server.attachmentDeadlines.remove(this.attachmentDeadline);
-    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
+    for (const socket of this.sockets.values()) socket.onClose(reason, description);
     this.sockets.clear();
     this.connecting = undefined;
     this.decoder.reset();
