@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { InMemoryAdapter, type AdapterConstructor, type BroadcastOptions, type Room, type SocketId } from '../../src/adapter/index.js';
 import type { Packet } from '../../src/protocol/socket-io/index.js';
 import { DisconnectReason, type ServerOptions, type Socket } from '../../src/server/index.js';
 import { until } from '../engine/helpers.js';
+import { recordEscapes } from '../helpers/escapes.js';
 import { startServer, waitFor, type Harness } from './helpers.js';
 
 /*
@@ -246,16 +247,7 @@ const CASES: Case[] = [
 ];
 
 describe('an exception raised while serving a client is contained to that client', () => {
-  const escaped: unknown[] = [];
-  const record = (err: unknown): void => void escaped.push(err);
-  before(() => {
-    process.on('uncaughtException', record);
-    process.on('unhandledRejection', record);
-  });
-  after(() => {
-    process.off('uncaughtException', record);
-    process.off('unhandledRejection', record);
-  });
+  const escaped = recordEscapes();
 
   for (const hook of CASES) {
     for (const kind of hook.kinds ?? (['sync', 'async'] as const)) {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { DisconnectReason, Server, SocketIoErrorCode, type ServerOptions, type Socket } from '../../src/server/index.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { recordEscapes } from '../helpers/escapes.js';
 import { startServer, waitFor, type Harness } from './helpers.js';
 
 /** `count` zeros, comma-separated: the arguments of a packet. */
@@ -41,16 +42,7 @@ async function leaving(socket: Socket): Promise<{ reason: string; code: string |
 }
 
 describe('maxArguments', () => {
-  const escaped: unknown[] = [];
-  const record = (err: unknown): void => void escaped.push(err);
-  before(() => {
-    process.on('uncaughtException', record);
-    process.on('unhandledRejection', record);
-  });
-  after(() => {
-    process.off('uncaughtException', record);
-    process.off('unhandledRejection', record);
-  });
+  const escaped = recordEscapes();
 
   test('an EVENT or an ACK past the default of 1000 is a parse error; one at it is delivered', async () => {
     const h = await startServer();
