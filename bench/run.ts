@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { compileForBenchmarks, removeBuild } from './lib/build.js';
-import { killAllChildren, killAllChildrenNow, ROOT, runCompiledFrom } from './lib/children.js';
+import { ROOT, runCompiledFrom, runStoppingChildren } from './lib/children.js';
 import { FULL, SMOKE } from './lib/config.js';
 import type { RunContext } from './lib/context.js';
 import { IMPLEMENTATIONS } from './lib/implementations.js';
@@ -148,19 +148,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllChildrenNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the benchmark processes`);
-    void killAllChildren().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await killAllChildren();
-}
+await runStoppingChildren(main, 'benchmark processes');

@@ -153,3 +153,26 @@ export async function killAllChildren(): Promise<void> {
 export function killAllChildrenNow(): void {
   for (const child of live) child.killNow();
 }
+
+/**
+ * Runs a command's `main` so that the child processes it starts are stopped however it ends: when
+ * it returns or throws (the exit code is then 1), on SIGINT or SIGTERM (130), and, as a last
+ * resort, at exit. `what` names them in the message an interruption prints.
+ */
+export async function runStoppingChildren(main: () => Promise<void>, what: string): Promise<void> {
+  process.on('exit', killAllChildrenNow);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the ${what}`);
+      void killAllChildren().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await main();
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  } finally {
+    await killAllChildren();
+  }
+}

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileForBenchmarks, removeBuild } from '../lib/build.js';
-import { BenchChild, killAllChildren, killAllChildrenNow, ROOT, runCompiledFrom } from '../lib/children.js';
+import { BenchChild, ROOT, runCompiledFrom, runStoppingChildren } from '../lib/children.js';
 import { machineInfo } from '../lib/machine.js';
 import type { LatencySummary } from '../lib/protocol.js';
 import {
@@ -287,19 +287,4 @@ async function main(): Promise<void> {
   console.log(`results: ${file}`);
 }
 
-process.on('exit', killAllChildrenNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the soak processes`);
-    void killAllChildren().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await killAllChildren();
-}
+await runStoppingChildren(main, 'soak processes');
