@@ -94,10 +94,11 @@ export interface SocketSetup {
 const COPY_THRESHOLD = 16 * 1024;
 /**
  * How long a connection closed because its peer does not read (1013 for a slow reader, 1008 for a
- * ping flood) waits before its socket is destroyed, at most `closeTimeout`. Its close frame sits
- * behind the data the peer has not read, so the closing handshake cannot happen: waiting the whole
- * `closeTimeout` would only pin those bytes (a slow reader's have left the send budget). A second lets a
- * peer that was only slow, not gone, take the close frame.
+ * ping flood) waits for the peer to read something before its socket is destroyed. Its close frame
+ * sits behind the data the peer has not read: waiting the whole `closeTimeout` for a peer that is
+ * gone would only pin those bytes (a slow reader's have left the send budget). A peer that reads
+ * during a grace, so that the socket holds less at its end, is slow, not gone: it gets another, up
+ * to `closeTimeout` in all, so that it can still take the close frame.
  */
 const STALLED_PEER_GRACE = 1000;
 
@@ -669,7 +670,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private startCloseTimer(): void {
     clearTimeout(this.closeTimer);
     const { closeTimeout } = this.settings!;
-    this.closeTimer = setTimeout(() => this.socket?.destroy(), this.peerStalled ? Math.min(closeTimeout, STALLED_PEER_GRACE) : closeTimeout);
+    if (this.peerStalled) this.startGrace(Math.min(closeTimeout, STALLED_PEER_GRACE), Date.now() + closeTimeout);
+    else this.closeTimer = setTimeout(() => this.socket?.destroy(), closeTimeout);
+    this.closeTimer!.unref();
+  }
+
+  /** Destroys the socket of a peer that does not read after `grace` ms, unless it read meanwhile (see `STALLED_PEER_GRACE`). */
+  private startGrace(grace: number, deadline: number): void {
+    const socket = this.socket!;
+    const held = socket.writableLength;
+    this.closeTimer = setTimeout(() => {
+      if (socket.writableLength < held && Date.now() + grace <= deadline) this.startGrace(grace, deadline);
+      else socket.destroy();
+    }, grace);
     this.closeTimer.unref();
   }
 

@@ -61,8 +61,8 @@ describe('slow consumers under the wait policy', () => {
   test('a send past maxBufferedAmount closes the connection with 1013 and fails with ERR_BACKPRESSURE', async () => {
     const budget = new SendBudget(Infinity);
     const maxBufferedAmount = 4 * HIGH_WATER_MARK;
-    // The grace before a peer that does not read is let go of is at most closeTimeout.
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, closeTimeout: 200, heartbeatInterval: 0 });
+    // A peer that reads during the grace gets another, up to closeTimeout: time to read its close frame.
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, closeTimeout: 30_000, heartbeatInterval: 0 });
     const { raw, socket } = await openSlowPeer(server);
     try {
       const reported = nextEvent<[Error]>(socket, 'error');
@@ -89,7 +89,7 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(budget.closedConnections, 0, 'the ceiling, not the budget, closed it');
 
       assert.equal(await closeCodeOnTheWire(raw), 1013);
-      // The peer never answers the close: its socket is destroyed after the grace.
+      // The peer read its close frame but never answers it: once it stops reading, its socket is destroyed after the grace.
       await closed;
       assert.equal(budget.queuedBytes, 0);
       assert.equal(budget.slowConnections, 0);
@@ -241,7 +241,7 @@ describe('slow consumers under the wait policy', () => {
 
   test('a full budget closes the connection charged the most; the one that asks is refused only when it holds the most', async () => {
     const budget = new SendBudget(Infinity);
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 200, heartbeatInterval: 0 });
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 30_000, heartbeatInterval: 0 });
     const peers = [await openSlowPeer(server), await openSlowPeer(server), await openSlowPeer(server)];
     const [small, middle, large] = peers as [(typeof peers)[0], (typeof peers)[0], (typeof peers)[0]];
     try {
