@@ -97,8 +97,9 @@ const COPY_THRESHOLD = 16 * 1024;
  * ping flood) waits for the peer to read something before its socket is destroyed. Its close frame
  * sits behind the data the peer has not read: waiting the whole `closeTimeout` for a peer that is
  * gone would only pin those bytes (a slow reader's have left the send budget). A peer that reads
- * during a grace, so that the socket holds less at its end, is slow, not gone: it gets another, up
- * to `closeTimeout` in all, so that it can still take the close frame.
+ * at least half of what is left during a grace is slow, not gone: it gets another, up to
+ * `closeTimeout` in all, so that it can still take the close frame. Half, not any progress: a peer
+ * that reads a byte a second must not hold the rest outside the budget for `closeTimeout`.
  */
 const STALLED_PEER_GRACE = 1000;
 
@@ -675,12 +676,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.closeTimer!.unref();
   }
 
-  /** Destroys the socket of a peer that does not read after `grace` ms, unless it read meanwhile (see `STALLED_PEER_GRACE`). */
+  /** Destroys the socket of a peer that does not read after `grace` ms, unless it read half of what was left meanwhile (see `STALLED_PEER_GRACE`). */
   private startGrace(grace: number, deadline: number): void {
     const socket = this.socket!;
     const held = socket.writableLength;
     this.closeTimer = setTimeout(() => {
-      if (socket.writableLength < held && Date.now() + grace <= deadline) this.startGrace(grace, deadline);
+      // Nothing held at the start: the close frame was written, and the peer had a grace to answer it.
+      if (held > 0 && socket.writableLength <= held / 2 && Date.now() + grace <= deadline) this.startGrace(grace, deadline);
       else socket.destroy();
     }, grace);
     this.closeTimer.unref();

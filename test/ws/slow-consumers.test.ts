@@ -125,6 +125,30 @@ describe('slow consumers under the wait policy', () => {
     }
   });
 
+  test('a peer that trickles its reads after the close is not given closeTimeout: it must read half of what is left in each grace', async () => {
+    const budget = new SendBudget(Infinity);
+    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 4 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 60_000, heartbeatInterval: 0 });
+    const { raw, socket } = await openSlowPeer(server);
+    let trickle: NodeJS.Timeout | undefined;
+    try {
+      const reported = nextEvent<[WebSocketError]>(socket, 'error');
+      for (let sent = 0; sent < MAX_MESSAGES && socket.readyState === WebSocket.OPEN; sent++) {
+        socket.send(message(sent));
+        if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal((await reported)[0].code, ErrorCode.Backpressure);
+      // A byte every 20 ms: progress, but far from half of the megabytes the server holds each second.
+      trickle = setInterval(() => raw.socket.read(1), 20);
+      // nextEvent gives up after 5 s, long before closeTimeout (60 s).
+      await nextEvent(socket, 'close');
+      assert.equal(server.wss.clients.size, 0);
+    } finally {
+      clearInterval(trickle);
+      raw.destroy();
+      await server.close();
+    }
+  });
+
   test('an idle connection takes one message larger than maxBufferedAmount, and the peer that reads it gets it', async () => {
     const maxBufferedAmount = 4 * HIGH_WATER_MARK;
     const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: new SendBudget(Infinity), heartbeatInterval: 0 });
