@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { checkInteger } from '../protocol/index.js';
 
 /**
  * Counts the connections each client address holds, from the upgrade request until the socket
@@ -16,7 +17,7 @@ export class ConnectionsPerAddress {
 
   /** @param max connections one address may hold at once; a positive integer. */
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new TypeError(`maxConnectionsPerAddress must be a positive integer, got ${max}`);
+    checkInteger('maxConnectionsPerAddress', max, 1);
   }
 
   /** Counts `socket` against `address` until it closes; `false` (and nothing counted) when `address` is at `max`. */

@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
-import { DEFAULT_MAX_HEAD_SIZE } from '../protocol/index.js';
+import { DEFAULT_MAX_HEAD_SIZE, checkInteger } from '../protocol/index.js';
 import { checkDelay } from './check-delay.js';
 
 /**
@@ -53,10 +53,7 @@ export function createHttpServer(limits: HttpServerLimits = {}, listener?: Reque
     throw new TypeError(`headersTimeout (${headersTimeout}) must not exceed requestTimeout (${requestTimeout})`);
   }
   const keepAliveTimeout = checkDelay('keepAliveTimeout', limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout);
-  const maxHeaderSize = limits.maxHeaderSize ?? HTTP_SERVER_LIMITS.maxHeaderSize;
-  if (!Number.isInteger(maxHeaderSize) || maxHeaderSize < 1) {
-    throw new TypeError(`maxHeaderSize must be a positive integer, got ${maxHeaderSize}`);
-  }
+  const maxHeaderSize = checkInteger('maxHeaderSize', limits.maxHeaderSize ?? HTTP_SERVER_LIMITS.maxHeaderSize, 1);
   return createServer(
     {
       headersTimeout,

@@ -1,3 +1,4 @@
+import { checkIntegerOrInfinity } from './check-integer.js';
 import { isValidWireCloseCode, CloseCode } from './close-codes.js';
 import { ErrorCode, WebSocketError } from './errors.js';
 import { applyMaskWord } from './mask.js';
@@ -55,8 +56,7 @@ export const DEFAULT_MAX_FRAGMENTS = 16_384;
  * @throws TypeError for any other value.
  */
 export function checkMaxFragments(value: number): number {
-  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1)) return value;
-  throw new TypeError(`maxFragments must be a positive integer or Infinity, got ${value}`);
+  return checkIntegerOrInfinity('maxFragments', value, 1);
 }
 
 const READ_HEADER = 0;

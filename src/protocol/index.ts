@@ -5,6 +5,7 @@
  */
 export { CloseCode, isApplicationCloseCode, isValidWireCloseCode } from './close-codes.js';
 export { Connection, ReadyState, type ConnectionHandler, type ConnectionOptions } from './connection.js';
+export { checkInteger, checkIntegerOrInfinity } from './check-integer.js';
 export { ErrorCode, WebSocketError } from './errors.js';
 export { acceptExtensions, negotiateExtensions, type ClientExtension, type ServerExtension } from './extension.js';
 export { encodeClosePayload, encodeFrame, frameHeaderSize, writeFrameHeader, type FrameOptions } from './frame-encoder.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, checkMaxFragments } from '../protocol/index.js';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, checkIntegerOrInfinity, checkMaxFragments } from '../protocol/index.js';
 import { SendBudget, defaultSendBudget } from './send-budget.js';
 
 /** What `send` does when the bytes waiting to be written would pass `highWaterMark`. */
@@ -80,11 +80,6 @@ function nonNegative(name: string, value: number): number {
  */
 const DEFAULT_MAX_UNANSWERED_PINGS = 60;
 
-function countOrInfinity(name: string, value: number): number {
-  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0)) return value;
-  throw new TypeError(`${name} must be an integer ≥ 0 or Infinity, got ${value}`);
-}
-
 /** Fills in defaults and rejects values that make no sense, once, at construction. */
 export function resolveConnectionSettings(settings: ConnectionSettings = {}): ResolvedConnectionSettings {
   const backpressure = settings.backpressure ?? BackpressurePolicy.Wait;
@@ -107,6 +102,6 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
     maxBufferedAmount,
     sendBudget,
     autoPong: settings.autoPong ?? true,
-    maxUnansweredPings: countOrInfinity('maxUnansweredPings', settings.maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS),
+    maxUnansweredPings: checkIntegerOrInfinity('maxUnansweredPings', settings.maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS, 0),
   };
 }
