@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { compileForBenchmarks, removeBuild } from '../lib/build.js';
-import { BenchChild, killAllChildren, ROOT, runCompiledFrom } from '../lib/children.js';
+import { BenchChild, ROOT, runCompiledFrom, runStoppingChildren } from '../lib/children.js';
 import { GENERATOR_CORE, SERVER_CORE } from '../lib/context.js';
 import { sleep, waitForConnections } from '../lib/measure.js';
 import { SocketIoImplId } from './implementations.js';
@@ -190,11 +190,4 @@ async function main(): Promise<void> {
   else await profileCpu(directory, kind, implementation, amount);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await killAllChildren();
-}
+await runStoppingChildren(main, 'profiled processes');
