@@ -182,7 +182,7 @@ export class Namespace<
     const subject = args[0];
     if ((event === 'connection' || event === 'connect') && subject instanceof Socket) subject.contain(err);
     else if (event === 'error') warnContained(err, `an error listener of namespace ${this.name} rejected`);
-    else this.server.reportError(err, undefined);
+    else this.contain(err);
   }
 
   /**
@@ -381,7 +381,7 @@ export class Namespace<
     if (this.recovery && typeof pid === 'string' && (typeof offset === 'string' || offset === undefined)) {
       // An adapter that fails to restore is reported, and the client starts a new session.
       const session = await this.adapter.restoreSession(pid, offset ?? '').catch((err: unknown) => {
-        this.server.reportError(err, undefined);
+        this.contain(err);
         return null;
       });
       if (session) return new Socket(this, client, auth, session);

@@ -1,5 +1,11 @@
 import type { AdapterConstructor } from '../adapter/index.js';
 import type { EngineServerOptions } from '../engine/index.js';
+import {
+  DEFAULT_MAX_ARGUMENTS,
+  DEFAULT_MAX_ATTACHMENTS,
+  DEFAULT_MAX_NAMESPACE_LENGTH,
+  DEFAULT_MAX_NESTING_DEPTH,
+} from '../protocol/socket-io/index.js';
 
 /** Connection state recovery: a client that loses its connection briefly gets its id, rooms, data and missed events back. */
 export interface ConnectionStateRecoveryOptions {
@@ -126,9 +132,9 @@ export const SERVER_DEFAULTS = {
   maxDisconnectionDuration: 120_000,
   skipMiddlewares: true,
   cleanupEmptyChildNamespaces: false,
-  maxAttachments: 10,
-  maxNestingDepth: 128,
-  maxNamespaceLength: 256,
-  maxArguments: 1000,
+  maxAttachments: DEFAULT_MAX_ATTACHMENTS,
+  maxNestingDepth: DEFAULT_MAX_NESTING_DEPTH,
+  maxNamespaceLength: DEFAULT_MAX_NAMESPACE_LENGTH,
+  maxArguments: DEFAULT_MAX_ARGUMENTS,
   attachmentTimeout: 10_000,
 } as const;

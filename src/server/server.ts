@@ -6,7 +6,7 @@ import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
 import { resolveEngineOptions } from '../engine/options.js';
 import { checkInteger } from '../protocol/check-integer.js';
-import { resolveDecoderOptions, type DecoderOptions } from '../protocol/socket-io/index.js';
+import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
@@ -103,7 +103,7 @@ export class Server<
    * @internal Limits of every client's decoder (one object shared by all of them); the default
    * attachment budget is settled when the engine is known.
    */
-  decoderLimits: Readonly<Required<DecoderOptions>>;
+  decoderLimits: ResolvedDecoderOptions;
   /** @internal Binary packets waiting for their attachments, each due `attachmentTimeout` after it was announced. */
   readonly attachmentDeadlines: DeadlineQueue<AttachmentDeadline>;
   /** @internal Whether empty child namespaces are removed. */
@@ -134,13 +134,14 @@ export class Server<
       1,
     );
     // The engine is created later (attach), but a mistake in its options is reported here, where it was made.
-    const engineOptions = resolveEngineOptions(engineOptionsOf(options));
+    resolveEngineOptions(engineOptionsOf(options));
+    // Unless given, the attachment budget is set when the engine is bound (see `bind`).
     this.decoderLimits = resolveDecoderOptions({
-      maxAttachments: options.maxAttachments ?? SERVER_DEFAULTS.maxAttachments,
-      maxNestingDepth: options.maxNestingDepth ?? SERVER_DEFAULTS.maxNestingDepth,
-      maxNamespaceLength: options.maxNamespaceLength ?? SERVER_DEFAULTS.maxNamespaceLength,
-      maxArguments: options.maxArguments ?? SERVER_DEFAULTS.maxArguments,
-      maxAttachmentBytes: options.maxAttachmentBytes ?? attachmentBytesFor(engineOptions.maxHttpBufferSize),
+      maxAttachments: options.maxAttachments,
+      maxNestingDepth: options.maxNestingDepth,
+      maxNamespaceLength: options.maxNamespaceLength,
+      maxArguments: options.maxArguments,
+      maxAttachmentBytes: options.maxAttachmentBytes,
     });
     this.attachmentDeadlines = attachmentDeadlines(
       checkDelay('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),

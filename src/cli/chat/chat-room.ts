@@ -1,5 +1,6 @@
 import { CloseCode, ReadyState } from '../../protocol/index.js';
 import { checkDelay } from '../../engine/check-delay.js';
+import { checkInteger } from '../../protocol/index.js';
 import {
   defaultChatLimits,
   encodeFileFrame,
@@ -118,9 +119,7 @@ export class ChatRoom {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.now = options.now ?? Date.now;
     this.writeToAll = options.fanOut ?? ((data, binary, filter) => this.sendToEach(data, binary, filter));
-    for (const [name, value] of Object.entries({ ...this.limits, maxMembers: this.maxMembers, burst: this.burst })) {
-      if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
-    }
+    for (const [name, value] of Object.entries({ ...this.limits, maxMembers: this.maxMembers, burst: this.burst })) checkInteger(name, value, 1);
     if (!(this.messagesPerSecond > 0)) throw new TypeError(`messagesPerSecond must be > 0, got ${this.messagesPerSecond}`);
     if (!(this.maxBufferedBytes >= 0)) throw new TypeError(`maxBufferedBytes must be ≥ 0, got ${this.maxBufferedBytes}`);
   }

@@ -55,18 +55,26 @@ interface PendingBinary {
   bytes: number;
 }
 
+/** {@link DecoderOptions} with every default filled in and every value checked. */
+export type ResolvedDecoderOptions = Readonly<Required<DecoderOptions>>;
+
+/** What {@link resolveDecoderOptions} made: a decoder given one takes it as is, without checking it again. */
+const resolvedLimits = new WeakSet<object>();
+
 /**
  * {@link DecoderOptions} with defaults filled in, each checked once: a `TypeError` names the first
  * that is not a count the decoder can use.
  */
-export function resolveDecoderOptions(options: DecoderOptions = {}): Readonly<Required<DecoderOptions>> {
-  return Object.freeze({
+export function resolveDecoderOptions(options: DecoderOptions = {}): ResolvedDecoderOptions {
+  const limits = Object.freeze({
     maxAttachments: checkInteger('maxAttachments', options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 0),
     maxNamespaceLength: checkInteger('maxNamespaceLength', options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH, 1),
     maxNestingDepth: checkInteger('maxNestingDepth', options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH, 1),
     maxArguments: checkInteger('maxArguments', options.maxArguments ?? DEFAULT_MAX_ARGUMENTS, 1),
     maxAttachmentBytes: checkInteger('maxAttachmentBytes', options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES, 1),
   });
+  resolvedLimits.add(limits);
+  return limits;
 }
 
 function fail(code: SocketIoErrorCode, message: string): never {
@@ -95,20 +103,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * // { type: 2, nsp: '/chat', id: 7, data: ['message', 'hi'] }
  */
 export class Decoder {
-  private readonly maxAttachments: number;
-  private readonly maxNamespaceLength: number;
-  private readonly maxNestingDepth: number;
-  private readonly maxArguments: number;
-  private readonly maxAttachmentBytes: number;
+  /** One object for every decoder given the same resolved limits (a server's clients share theirs). */
+  private readonly limits: ResolvedDecoderOptions;
   private pending: PendingBinary | undefined;
 
   constructor(options: DecoderOptions = {}) {
-    const limits = resolveDecoderOptions(options);
-    this.maxAttachments = limits.maxAttachments;
-    this.maxNamespaceLength = limits.maxNamespaceLength;
-    this.maxNestingDepth = limits.maxNestingDepth;
-    this.maxArguments = limits.maxArguments;
-    this.maxAttachmentBytes = limits.maxAttachmentBytes;
+    this.limits = resolvedLimits.has(options) ? (options as ResolvedDecoderOptions) : resolveDecoderOptions(options);
   }
 
   /** Whether a binary packet is still waiting for attachments. */
@@ -136,10 +136,10 @@ export class Decoder {
     const pending = this.pending;
     if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data while no binary packet was announced');
     const bytes = pending.bytes + message.byteLength;
-    if (bytes > this.maxAttachmentBytes) {
+    if (bytes > this.limits.maxAttachmentBytes) {
       // Checked before the attachment is kept, and what was kept is let go of at once.
       this.pending = undefined;
-      fail(SocketIoErrorCode.AttachmentsTooLarge, `attachments larger than ${this.maxAttachmentBytes} bytes`);
+      fail(SocketIoErrorCode.AttachmentsTooLarge, `attachments larger than ${this.limits.maxAttachmentBytes} bytes`);
     }
     pending.buffers.push(message);
     pending.bytes = bytes;
@@ -175,8 +175,8 @@ export class Decoder {
       }
       attachments = Number(text.slice(start, i));
       if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, 'illegal attachment count');
-      if (attachments > this.maxAttachments) {
-        fail(SocketIoErrorCode.TooManyAttachments, `too many attachments (${attachments} > ${this.maxAttachments})`);
+      if (attachments > this.limits.maxAttachments) {
+        fail(SocketIoErrorCode.TooManyAttachments, `too many attachments (${attachments} > ${this.limits.maxAttachments})`);
       }
       i++;
     }
@@ -199,8 +199,8 @@ export class Decoder {
     const hasPayload = i < length;
     if (hasPayload) {
       // Nesting needs two characters per level, so shorter payloads cannot be too deep.
-      if (length - i > 2 * this.maxNestingDepth && nestingExceeds(text, i, this.maxNestingDepth)) {
-        fail(SocketIoErrorCode.TooDeep, `payload nested deeper than ${this.maxNestingDepth}`);
+      if (length - i > 2 * this.limits.maxNestingDepth && nestingExceeds(text, i, this.limits.maxNestingDepth)) {
+        fail(SocketIoErrorCode.TooDeep, `payload nested deeper than ${this.limits.maxNestingDepth}`);
       }
       try {
         data = JSON.parse(text.slice(i));
@@ -216,7 +216,7 @@ export class Decoder {
   }
 
   private checkNamespace(nsp: string): void {
-    if (nsp.length < 2 || nsp.length > this.maxNamespaceLength) {
+    if (nsp.length < 2 || nsp.length > this.limits.maxNamespaceLength) {
       fail(SocketIoErrorCode.InvalidNamespace, 'invalid namespace');
     }
     for (let j = 0; j < nsp.length; j++) {
@@ -248,8 +248,8 @@ export class Decoder {
           fail(SocketIoErrorCode.InvalidPayload, 'EVENT payload must be a non-empty array');
         }
         // The name comes first; the rest are the listener's arguments.
-        if (data.length - 1 > this.maxArguments) {
-          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.maxArguments} arguments`);
+        if (data.length - 1 > this.limits.maxArguments) {
+          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} arguments`);
         }
         const name: unknown = data[0];
         if (typeof name === 'string') {
@@ -262,7 +262,7 @@ export class Decoder {
       case PacketType.Ack:
       case PacketType.BinaryAck:
         if (!Array.isArray(data)) fail(SocketIoErrorCode.InvalidPayload, 'ACK payload must be an array');
-        if (data.length > this.maxArguments) fail(SocketIoErrorCode.TooManyArguments, `more than ${this.maxArguments} values`);
+        if (data.length > this.limits.maxArguments) fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} values`);
         if (id === undefined) fail(SocketIoErrorCode.InvalidAckId, 'ACK without an ack id');
         return;
     }

@@ -11,6 +11,7 @@ export {
   Decoder,
   resolveDecoderOptions,
   type DecoderOptions,
+  type ResolvedDecoderOptions,
 } from './decoder.js';
 export { encodePacket, type EncodedPacket } from './encoder.js';
 export { SocketIoErrorCode, SocketIoParseError } from './errors.js';
