@@ -111,6 +111,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   ];
   const serveStatic = createStaticHandler({ roots });
   const hostAllowed = allowedHostsCheck(options.allowedHosts);
+  const tooManyConnections = { status: 429, message: `Too many connections from your address (at most ${perAddress.max})` };
   // Created (and its limits checked) before anything that would need closing if they were wrong.
   const server = createHttpServer(options, (request, response) => {
     if (hostAllowed(request)) {
@@ -127,19 +128,20 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     noServer: true,
     maxPayload: chat.maxFrameBytes,
     closeTimeout: shutdownTimeout,
-    authenticate: allOf((request) => hostAllowed(request) || HOST_REFUSAL, sameOriginOr(options.allowedOrigins)),
+    authenticate: allOf(
+      (request) => hostAllowed(request) || HOST_REFUSAL,
+      sameOriginOr(options.allowedOrigins),
+      // Last, so that a request refused for another reason holds no place. RFC 6585 §4: 429 says
+      // this client asked for too much, while the server is fine for others (503 would say the
+      // server is unavailable, and a load balancer might act on that).
+      (request) => perAddress.admit(addressGroup(clientAddress(request, trustProxy)), request.socket) || tooManyConnections,
+    ),
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(request.url) !== CHAT_PATH) {
       refuseUpgrade(socket, 404, '404 Not Found\n');
-      return;
-    }
-    // RFC 6585 §4: 429 says this client asked for too much, while the server is fine for others
-    // (503 would say the server is unavailable, and a load balancer might act on that).
-    if (!perAddress.admit(addressGroup(clientAddress(request, trustProxy)), socket)) {
-      refuseUpgrade(socket, 429, `Too many connections from your address (at most ${perAddress.max})\n`);
       return;
     }
     wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));
