@@ -6,13 +6,14 @@ import { describe, it } from 'node:test';
 /** Which layers each layer may import (docs/ARCHITECTURE.md); `node` stands for `node:*` modules. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   protocol: ['protocol'],
-  ws: ['protocol', 'ws', 'node'],
-  engine: ['protocol', 'ws', 'engine', 'node'],
+  diagnostics: ['diagnostics', 'node'],
+  ws: ['protocol', 'diagnostics', 'ws', 'node'],
+  engine: ['protocol', 'diagnostics', 'ws', 'engine', 'node'],
   adapter: ['protocol', 'adapter', 'node'],
-  server: ['protocol', 'engine', 'adapter', 'server', 'node'],
+  server: ['protocol', 'diagnostics', 'engine', 'adapter', 'server', 'node'],
   redis: ['protocol', 'adapter', 'redis', 'node', 'package'],
   client: ['protocol', 'client', 'package'],
-  cli: ['protocol', 'ws', 'engine', 'adapter', 'server', 'redis', 'cli', 'node', 'package'],
+  cli: ['protocol', 'diagnostics', 'ws', 'engine', 'adapter', 'server', 'redis', 'cli', 'node', 'package'],
 };
 
 const SRC = resolve('src');
