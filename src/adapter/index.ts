@@ -1,3 +1,6 @@
+// The declarations name Node's types (Buffer, EventEmitter, node:http): `preserve` keeps this in
+// the emitted .d.ts, so a project compiled with `"types": []` still loads @types/node.
+/// <reference types="node" preserve="true" />
 /**
  * The adapter port (rooms and delivery for a namespace), the default in-memory adapter and the
  * abstract cluster adapter that multi-node adapters (Redis, ...) extend.
@@ -31,4 +34,4 @@ export type {
   SocketId,
   WireChunks,
 } from './types.js';
-export { toWireChunks } from './wire.js';
+export { WIRE_ENCODER, toWireChunks, type PacketEncoder } from './wire.js';

@@ -133,6 +133,13 @@ export interface AdapterEvents {
 /**
  * The adapter port: room membership and delivery for one namespace. The in-memory adapter is the
  * default; a cluster adapter fans the same operations out to other nodes.
+ *
+ * The server calls every adapter through these methods, which are those of the official
+ * `socket.io-adapter` classes. Our adapters reach back into the server only through
+ * {@link AdapterNamespace} and {@link AdapterSocket}; adapters built on `socket.io-adapter` (the
+ * official Redis, PostgreSQL and cluster adapters) reach further (`nsp.server.encoder`, `nsp._ids`,
+ * `socket.client.writeToEngine`, `socket.acks`, ...), and the server's objects expose those members
+ * too, over the same code paths, so both kinds work unchanged.
  */
 export interface Adapter {
   /** Rooms and their members, on this node. */
@@ -180,14 +187,20 @@ export interface Adapter {
   /** Keeps a disconnected socket's session for recovery. */
   persistSession(session: SessionToPersist): void | Promise<void>;
   /**
-   * Returns the session and the packets it missed since `offset`, or `null` when it cannot be
-   * recovered. An empty `offset` means the client never received an offset (no broadcast reached
+   * Returns the session and the packets it missed since `offset`, or `null` (or a promise of it)
+   * when it cannot be recovered. An empty `offset` means the client never received an offset (no broadcast reached
    * it before the drop): the adapter then decides from its own records what the client missed.
    */
-  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null>;
+  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> | null;
   on<E extends keyof AdapterEvents>(event: E, listener: (...args: AdapterEvents[E]) => void): this;
   off<E extends keyof AdapterEvents>(event: E, listener: (...args: AdapterEvents[E]) => void): this;
 }
 
-/** Builds the adapter of a namespace; the `adapter` server option. */
-export type AdapterConstructor = new (nsp: AdapterNamespace) => Adapter;
+/**
+ * Builds the adapter of a namespace: the `adapter` server option and the argument of
+ * `io.adapter()`. Either an adapter class, or a function returning the adapter, such as what
+ * `createAdapter()` of the official adapters (`@socket.io/redis-adapter`, ...) returns. The server
+ * calls it with `new`, as the official server does; a function without a prototype (an arrow
+ * function) cannot be, and is called plainly.
+ */
+export type AdapterConstructor = (new (nsp: AdapterNamespace) => Adapter) | ((nsp: AdapterNamespace) => Adapter);

@@ -15,3 +15,12 @@ export function toWireChunks(packet: Packet): WireChunks {
   }
   return chunks;
 }
+
+/** Encodes packets for the wire: what socket.io-adapter's classes expect as `nsp.server.encoder`. */
+export interface PacketEncoder {
+  /** The wire chunks of `packet` (see {@link toWireChunks}). */
+  encode(packet: Packet): WireChunks;
+}
+
+/** The encoder every server shares (it holds no state). */
+export const WIRE_ENCODER: PacketEncoder = Object.freeze({ encode: toWireChunks });

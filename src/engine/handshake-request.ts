@@ -16,12 +16,18 @@ const STANDARD_PROPERTIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * What a session keeps of the HTTP request that opened it: method, URL, headers, HTTP version and
- * the connection's socket, plus any property the application set on the request before the
- * session opened (in `allowRequest`, `generateId` or a `headers` listener, such as a user found
- * from a cookie). The `IncomingMessage` itself, with its stream state and raw header list, is
- * let go of: it would cost every connection about a kilobyte for parts nobody reads afterwards
- * (the reason `ws` stopped keeping it too).
+ * What a session keeps of the HTTP request that opened it when the engine has no middlewares:
+ * method, URL, headers, HTTP version and the connection's socket, plus any property the
+ * application set on the request before the session opened (in `allowRequest`, `generateId` or a
+ * `headers` listener, such as a user found from a cookie). The `IncomingMessage` itself, with its
+ * stream state and raw header list, is let go of: it would cost every connection about a kilobyte
+ * for parts nobody reads afterwards (the reason `ws` stopped keeping it too). Its prototype chain
+ * goes through `IncomingMessage.prototype`, so `request instanceof IncomingMessage` holds, at no
+ * cost per session; stream methods and the raw header lists are not there to use.
+ *
+ * Once the engine has middlewares (`engine.use()`), sessions keep the `IncomingMessage` itself
+ * instead: the middlewares attached state to it that the application reads later (a session, a
+ * user), often through methods that hold on to the request.
  *
  * @example
  * engine.on('connection', (socket) => {
@@ -59,3 +65,6 @@ export class HandshakeRequest {
     return this.socket;
   }
 }
+
+// Own fields (define semantics) shadow the prototype's accessors (`headers`, `connection`).
+Object.setPrototypeOf(HandshakeRequest.prototype, IncomingMessage.prototype);

@@ -1,3 +1,6 @@
+// The declarations name Node's types (Buffer, EventEmitter, node:http): `preserve` keeps this in
+// the emitted .d.ts, so a project compiled with `"types": []` still loads @types/node.
+/// <reference types="node" preserve="true" />
 /**
  * Engine.IO protocol v4 server: sessions over HTTP long-polling and WebSocket, upgrades,
  * heartbeats, CORS and the protocol's HTTP errors. The layer the Socket.IO server runs on.
@@ -8,8 +11,6 @@ export {
   type AllowRequest,
   type ConnectionLimits,
   type CookieOptions,
-  type CorsOptions,
-  type CorsOriginFunction,
   type EngineServerOptions,
   type HttpCompressionOptions,
   type ResolvedEngineOptions,
@@ -29,6 +30,8 @@ export {
   type EngineSocketState,
 } from './socket.js';
 export { HandshakeRequest } from './handshake-request.js';
+export { type CorsOptions, type CorsOptionsDelegate, type CorsOriginFunction, type StaticOrigin } from './cors.js';
+export { type EngineMiddleware } from './middleware.js';
 export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits } from './http-server.js';
 export { PreparedMessage } from './prepared-message.js';
 export { TransportError } from './transport.js';

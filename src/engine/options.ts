@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { SendBudget, WebSocketServerOptions } from '../ws/index.js';
 import { resolveConnectionSettings } from '../ws/options.js';
+import { checkCorsOption, type CorsOptions, type CorsOptionsDelegate } from './cors.js';
+import type { AttachOptions } from './server.js';
 
 /** The transports an Engine.IO server can offer, by their wire names. */
 export const TransportName = {
@@ -10,36 +12,6 @@ export const TransportName = {
 
 /** One of the transport names. */
 export type TransportName = (typeof TransportName)[keyof typeof TransportName];
-
-/**
- * Decides whether a cross-origin request may read the response: `true` reflects the request's
- * origin, `false` sends no `Access-Control-Allow-Origin`, a string is sent as is.
- */
-export type CorsOriginFunction = (
-  origin: string | undefined,
-  req: IncomingMessage,
-) => boolean | string | Promise<boolean | string>;
-
-/** CORS for the HTTP long-polling requests (browsers apply no CORS to WebSocket upgrades). */
-export interface CorsOptions {
-  /**
-   * Which origins may read responses: `'*'` any, a string that one origin, a RegExp or a list
-   * (strings and RegExps) those that match (the matching origin is reflected), `true` any (the
-   * request's origin is reflected, which, unlike `'*'`, works with credentials), or a function.
-   * @default '*'
-   */
-  origin?: boolean | string | RegExp | readonly (string | RegExp)[] | CorsOriginFunction;
-  /** Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). @default false */
-  credentials?: boolean;
-  /** Methods allowed by a preflight. @default ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] */
-  methods?: readonly string[];
-  /** Request headers allowed by a preflight. @default the ones the preflight asks for */
-  allowedHeaders?: readonly string[];
-  /** Response headers the page may read. @default none */
-  exposedHeaders?: readonly string[];
-  /** How long (seconds) a browser may cache a preflight answer. @default not sent */
-  maxAge?: number;
-}
 
 /** Compression of polling responses. */
 export interface HttpCompressionOptions {
@@ -59,19 +31,34 @@ export interface CookieOptions {
   domain?: string;
   /** @default true */
   httpOnly?: boolean;
-  /** @default 'lax' */
-  sameSite?: 'strict' | 'lax' | 'none';
+  /** `true` is `'strict'`, `false` sends no `SameSite`, as the `cookie` package does. @default 'lax' */
+  sameSite?: boolean | 'strict' | 'lax' | 'none';
   /** @default false */
   secure?: boolean;
   /** Lifetime in seconds. @default a session cookie */
   maxAge?: number;
+  /** Expiry date (`Max-Age` wins where both are sent). @default a session cookie */
+  expires?: Date;
+  /** `Partitioned` (CHIPS): a third-party cookie kept per top-level site. @default false */
+  partitioned?: boolean;
+  /** `Priority`, which Chromium uses to choose cookies to evict. @default not sent */
+  priority?: 'low' | 'medium' | 'high';
 }
 
 /**
- * Decides whether a handshake (a request without `sid`) may open a session. Resolve `false`, or
- * reject, to answer 403 Forbidden; a rejection's message becomes the error body's `message`.
+ * Decides whether a handshake (a request without `sid`, over polling or WebSocket) may open a
+ * session, as Engine.IO's `allowRequest` does: call `callback(err, success)`, at once or later.
+ * `success` falsy refuses it with 403 Forbidden, `err` (when given) becoming the error body's
+ * `message`. A hook that throws, or returns a promise that rejects, refuses it the same way, with
+ * the error's message; one that returns a value without calling its callback refuses it too
+ * (that was never an answer: see the `'connection_error'` event's `context.error`).
+ *
+ * @example
+ * allowRequest: (req, callback) => {
+ *   callback(null, req.headers.origin === 'https://app.example');
+ * }
  */
-export type AllowRequest = (req: IncomingMessage) => boolean | void | Promise<boolean | void>;
+export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
 
 /**
  * Bytes of packet data a session may hold for its client (over polling, until the next poll;
@@ -165,11 +152,16 @@ export interface EngineServerOptions {
    * compressed.
    * @default { threshold: 1024 }
    */
-  httpCompression?: false | HttpCompressionOptions;
-  /** Hook that can refuse handshakes (403). @default every handshake is allowed */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /** Hook that can refuse handshakes (403), as Engine.IO's. @default every handshake is allowed */
   allowRequest?: AllowRequest;
-  /** CORS for polling requests, preflights included. @default off (no CORS headers) */
-  cors?: CorsOptions;
+  /**
+   * CORS for the engine's HTTP requests, preflights included, with the options (or the options
+   * delegate `(req, callback)`) of the `cors` package; `true` allows every origin. It runs before
+   * the `engine.use()` middlewares, as the reference server's does.
+   * @default off (no CORS headers)
+   */
+  cors?: boolean | CorsOptions | CorsOptionsDelegate;
   /** Set a cookie holding the session id on the handshake response; `true` uses the defaults. @default false */
   cookie?: boolean | CookieOptions;
   /**
@@ -204,7 +196,7 @@ export interface ResolvedEngineOptions {
   readonly allowUpgrades: boolean;
   readonly httpCompression: Required<HttpCompressionOptions> | undefined;
   readonly allowRequest: AllowRequest | undefined;
-  readonly cors: CorsOptions | undefined;
+  readonly cors: CorsOptions | CorsOptionsDelegate | undefined;
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
   readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
   readonly connectionLimits: Readonly<Required<ConnectionLimits>>;
@@ -239,8 +231,14 @@ export function normalizePath(path: string): string {
   return normalized;
 }
 
-function resolveCompression(option: false | HttpCompressionOptions | undefined): Required<HttpCompressionOptions> | undefined {
+function resolveCompression(option: boolean | HttpCompressionOptions | undefined): Required<HttpCompressionOptions> | undefined {
   if (option === false) return undefined;
+  if (option === true) return { threshold: 1024, level: 6 };
+  for (const name of Object.keys(option ?? {})) {
+    if (name !== 'threshold' && name !== 'level') {
+      throw new TypeError(`httpCompression.${name}: not supported; only threshold and level can be set`);
+    }
+  }
   const level = option?.level ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) throw new TypeError(`httpCompression.level must be 0–9, got ${level}`);
   const threshold = option?.threshold ?? 1024;
@@ -258,20 +256,94 @@ function resolveConnectionLimits(limits: ConnectionLimits | undefined): Resolved
   return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings };
 }
 
+/**
+ * Every option name the engine takes: its own, and those of `attach()`, which the Socket.IO
+ * server passes along with the others (as the reference `attach(server, options)` does).
+ */
+const ENGINE_OPTION_NAMES: Readonly<Record<keyof EngineServerOptions | keyof AttachOptions, true>> = Object.freeze({
+  path: true,
+  pingInterval: true,
+  pingTimeout: true,
+  upgradeTimeout: true,
+  maxHttpBufferSize: true,
+  transports: true,
+  allowUpgrades: true,
+  httpCompression: true,
+  allowRequest: true,
+  cors: true,
+  cookie: true,
+  perMessageDeflate: true,
+  connectionLimits: true,
+  allowEIO3: true,
+  destroyUpgrade: true,
+  destroyUpgradeTimeout: true,
+  addTrailingSlash: true,
+});
+
+/** Options of the reference servers that are not supported, and what to do instead. */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  wsEngine:
+    'the WebSocket transport runs on our own WebSocket server and cannot be swapped; remove the option (perMessageDeflate and connectionLimits tune it)',
+  initialPacket: 'not supported; send a first message from the engine\'s (or the Socket.IO server\'s) connection listener instead',
+  parser: 'custom Socket.IO parsers (such as socket.io-msgpack-parser) are not supported; remove the option to use the default parser',
+});
+
+/** {@link ENGINE_OPTION_NAMES} as a set. */
+export const ENGINE_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(ENGINE_OPTION_NAMES));
+
+const COOKIE_OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'path', 'domain', 'httpOnly', 'sameSite', 'secure', 'maxAge', 'expires', 'partitioned', 'priority']);
+
+/**
+ * Throws a `TypeError` for an option name the engine does not know: one the reference servers
+ * have that is not supported (saying what to use instead), or a misspelt one.
+ */
+export function checkOptionNames(options: object, known: ReadonlySet<string>, where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.has(name)) continue;
+    const refusal = REFUSED_OPTIONS[name];
+    if (refusal !== undefined) throw new TypeError(`${name}: ${refusal}`);
+    throw new TypeError(`${name}: unknown ${where} option (check its spelling); known: ${[...known].join(', ')}`);
+  }
+}
+
+function resolveCookie(option: boolean | CookieOptions | undefined): ResolvedEngineOptions['cookie'] {
+  if (option === undefined || option === false) return undefined;
+  const cookie = option === true ? {} : option;
+  for (const name of Object.keys(cookie)) {
+    if (!COOKIE_OPTION_NAMES.has(name)) {
+      const hint = name === 'encode' ? ' (session ids need no encoding)' : '';
+      throw new TypeError(`cookie.${name}: not supported${hint}; known: ${[...COOKIE_OPTION_NAMES].join(', ')}`);
+    }
+  }
+  return { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...cookie };
+}
+
+/** The `cors` option as the engine applies it: `true` is the `cors` package's defaults (any origin). */
+function resolveCors(option: EngineServerOptions['cors']): ResolvedEngineOptions['cors'] {
+  if (option === undefined || option === false) return undefined;
+  checkCorsOption(option);
+  return option === true ? {} : option;
+}
+
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */
 export function resolveEngineOptions(options: EngineServerOptions = {}): ResolvedEngineOptions {
+  checkOptionNames(options, ENGINE_OPTION_KEYS, 'Engine.IO');
   if ((options.allowEIO3 as boolean | undefined) === true) {
     throw new TypeError('allowEIO3: Engine.IO protocol v3 is not supported; only v4 clients can connect');
   }
   const transports = options.transports ?? ENGINE_DEFAULTS.transports;
   if (transports.length === 0) throw new TypeError('transports must name at least one transport');
   for (const name of transports) {
+    if ((name as string) === 'webtransport') {
+      throw new TypeError('transports: WebTransport is not supported; use polling and websocket');
+    }
     if (name !== TransportName.Polling && name !== TransportName.WebSocket) {
       throw new TypeError(`transports: unknown transport ${JSON.stringify(name)}`);
     }
   }
-  const cookie =
-    options.cookie === true ? {} : options.cookie === false || options.cookie === undefined ? undefined : options.cookie;
+  if (options.allowRequest !== undefined && typeof options.allowRequest !== 'function') {
+    throw new TypeError('allowRequest must be a function (req, callback)');
+  }
   return {
     path: normalizePath(options.path ?? ENGINE_DEFAULTS.path),
     pingInterval: positive('pingInterval', options.pingInterval ?? ENGINE_DEFAULTS.pingInterval),
@@ -282,8 +354,8 @@ export function resolveEngineOptions(options: EngineServerOptions = {}): Resolve
     allowUpgrades: options.allowUpgrades ?? ENGINE_DEFAULTS.allowUpgrades,
     httpCompression: resolveCompression(options.httpCompression),
     allowRequest: options.allowRequest,
-    cors: options.cors,
-    cookie: cookie && { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...cookie },
+    cors: resolveCors(options.cors),
+    cookie: resolveCookie(options.cookie),
     perMessageDeflate: options.perMessageDeflate ?? false,
     connectionLimits: resolveConnectionLimits(options.connectionLimits),
   };

@@ -11,12 +11,16 @@ import {
   engineErrorStatus,
 } from '../protocol/engine-io/index.js';
 import { WebSocketServer, type WebSocket, type WebSocketServerOptions } from '../ws/index.js';
+import { CallbackFormError, callHook } from './callback-hook.js';
 import { serializeCookie } from './cookie.js';
-import { applyCors } from './cors.js';
+import { corsMiddleware } from './cors.js';
+import { HandshakeRequest } from './handshake-request.js';
+import { runMiddlewares, type EngineMiddleware } from './middleware.js';
 import { TransportName, nonNegativeDelay, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
+import { UpgradeResponse } from './upgrade-response.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 /** What `'connection_error'` reports about a refused request, as the reference server does. */
@@ -27,7 +31,10 @@ export interface ConnectionError {
   readonly code: EngineErrorCode;
   /** The standard message of the code. */
   readonly message: string;
-  /** Details: the offending transport, sid, method, protocol, or the `allowRequest` error. */
+  /**
+   * Details: the offending transport, sid, method, protocol, the `allowRequest` error, or, for a
+   * middleware that failed (`name: 'MIDDLEWARE_FAILURE'`), its `error`.
+   */
   readonly context: Readonly<Record<string, unknown>>;
 }
 
@@ -58,6 +65,12 @@ export interface AttachOptions {
   destroyUpgrade?: boolean;
   /** @default 1000 */
   destroyUpgradeTimeout?: number;
+  /**
+   * Accepted for compatibility: the path is matched with and without its trailing slash
+   * (`/engine.io/` and `/engine.io`) either way.
+   * @default true
+   */
+  addTrailingSlash?: boolean;
 }
 
 interface Refusal {
@@ -110,7 +123,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private wss: WebSocketServer | undefined;
   /** Ids of WebSocket-only sessions whose handshake is being answered. */
   private readonly pendingIds = new WeakMap<IncomingMessage, string>();
+  /** Headers the middlewares set on an upgrade, for its `101` answer. */
+  private readonly upgradeHeaders = new WeakMap<IncomingMessage, EngineHeaders>();
   private readonly settings: SessionSettings;
+  /** The middlewares every request goes through: CORS (when configured), then those of {@link use}. */
+  private readonly middlewares: EngineMiddleware[] = [];
+  /** Whether the application added middlewares: sessions then keep their whole request (see {@link use}). */
+  private keepRequests = false;
+  /** `allowRequest` answered with a value instead of its callback: warned about once. */
+  private allowRequestMisuseWarned = false;
 
   constructor(options: EngineServerOptions = {}) {
     super();
@@ -130,6 +151,30 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
       },
     };
+    if (this.options.cors !== undefined) this.middlewares.push(corsMiddleware(this.options.cors));
+  }
+
+  /**
+   * Adds an Express-style middleware, run on every HTTP request of the engine (handshakes, polls,
+   * POSTs) and on every upgrade, before the request is checked, as the reference server runs them.
+   * On an upgrade, `res` only collects headers for the `101` answer, and ending it closes the
+   * connection. A middleware that fails (`next(err)`, a throw, a rejected promise) refuses the
+   * request with "Bad request" (a `'connection_error'` with `context.name` `'MIDDLEWARE_FAILURE'`).
+   *
+   * Once a middleware is added, each session keeps the `IncomingMessage` that opened it as
+   * `socket.request`, with whatever the middlewares attached to it (a session, a user); without
+   * any, it keeps a lighter copy (see {@link HandshakeRequest}).
+   *
+   * @example
+   * import session from 'express-session';
+   * io.engine.use(session({ secret: 'keyboard cat', resave: false, saveUninitialized: false }));
+   * io.on('connection', (socket) => console.log(socket.request.session.id));
+   */
+  use(middleware: EngineMiddleware): this {
+    if (typeof middleware !== 'function') throw new TypeError('use() takes a middleware function (req, res, next)');
+    this.middlewares.push(middleware);
+    this.keepRequests = true;
+    return this;
   }
 
   /** How many sessions are open. */
@@ -221,8 +266,22 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return this;
   }
 
+  /**
+   * Runs the middlewares; returns `false` when the request is over: refused because one failed,
+   * or answered by one of them (a CORS preflight, an upgrade whose stand-in response was ended).
+   */
+  private async passMiddlewares(req: IncomingMessage, res: ServerResponse, target: ServerResponse | Duplex): Promise<boolean> {
+    try {
+      await runMiddlewares(this.middlewares, req, res);
+    } catch (error) {
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'MIDDLEWARE_FAILURE', error } }, target);
+      return false;
+    }
+    return !res.writableEnded;
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.options.cors !== undefined && (await applyCors(this.options.cors, req, res))) return;
+    if (this.middlewares.length > 0 && !(await this.passMiddlewares(req, res, res))) return;
     const query = queryOf(req);
     const refusal = await this.verify(req, query, false);
     if (refusal !== undefined) {
@@ -261,6 +320,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onEarlyError: () => void): Promise<void> {
+    if (this.middlewares.length > 0) {
+      const res = new UpgradeResponse(req, socket);
+      if (!(await this.passMiddlewares(req, res.asServerResponse(), socket))) return;
+      // Session middlewares set their cookie when the head is written (see UpgradeResponse).
+      res.writeHead();
+      this.upgradeHeaders.set(req, res.headers);
+    }
     const query = queryOf(req);
     const refusal = await this.verify(req, query, true);
     if (refusal !== undefined) {
@@ -281,6 +347,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (id !== undefined) this.pendingIds.set(req, id);
     this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingIds.delete(req);
+      this.upgradeHeaders.delete(req);
       if (id !== undefined) {
         if (this.clients.has(id)) {
           ws.on('error', () => {});
@@ -321,8 +388,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * Headers for an answer: the session cookie and whatever `'initial_headers'` (handshakes, where
    * `id` is the new session's) and `'headers'` listeners add.
    */
-  private responseHeaders(req: IncomingMessage, id: string | undefined): EngineHeaders {
-    const headers: EngineHeaders = {};
+  private responseHeaders(req: IncomingMessage, id: string | undefined, headers: EngineHeaders = {}): EngineHeaders {
     if (id !== undefined) {
       if (this.options.cookie !== undefined) headers['Set-Cookie'] = serializeCookie(this.options.cookie, id);
       this.emit('initial_headers', headers, req);
@@ -332,7 +398,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private register(id: string, req: IncomingMessage, transport: Transport): EngineSocket {
-    const socket = new EngineSocket(id, req, transport, this.settings);
+    const request = this.keepRequests ? req : (new HandshakeRequest(req) as unknown as IncomingMessage);
+    const socket = new EngineSocket(id, request, transport, this.settings);
     this.clients.set(id, socket);
     return socket;
   }
@@ -372,17 +439,51 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_HANDSHAKE_ERROR' } };
     }
     if (this.options.allowRequest !== undefined) {
-      try {
-        if ((await this.options.allowRequest(req)) === false) return { code: EngineErrorCode.Forbidden, context: {} };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { code: EngineErrorCode.Forbidden, context: { message, error }, message };
-      }
+      const refusal = await this.askAllowRequest(this.options.allowRequest, req);
+      if (refusal !== undefined) return refusal;
     }
     if (protocol !== String(ENGINE_IO_PROTOCOL)) {
       return { code: EngineErrorCode.UnsupportedProtocolVersion, context: { protocol } };
     }
     return undefined;
+  }
+
+  /**
+   * Asks `allowRequest(req, callback)` (Engine.IO's form) whether a handshake may go on; an
+   * answer other than through the callback refuses it (see {@link AllowRequest}).
+   */
+  private askAllowRequest(allowRequest: NonNullable<ResolvedEngineOptions['allowRequest']>, req: IncomingMessage): Promise<Refusal | undefined> {
+    return new Promise((resolve) => {
+      let answered = false;
+      callHook(
+        'allowRequest',
+        '(req, callback) => callback(null, allowed)',
+        () =>
+          allowRequest(req, (err, success) => {
+            if (answered) return;
+            answered = true;
+            if (success) {
+              resolve(undefined);
+              return;
+            }
+            // As the reference server: the callback's first argument becomes the body's message.
+            const message = err === null || err === undefined || err === '' ? undefined : String(err);
+            resolve({ code: EngineErrorCode.Forbidden, context: message === undefined ? {} : { message }, message });
+          }),
+        () => answered,
+        (error) => {
+          answered = true;
+          if (error instanceof CallbackFormError) {
+            // The application's mistake, not the client's: said to the developer, not in the body.
+            if (!this.allowRequestMisuseWarned) process.emitWarning(error);
+            this.allowRequestMisuseWarned = true;
+            resolve({ code: EngineErrorCode.Forbidden, context: { error } });
+            return;
+          }
+          resolve({ code: EngineErrorCode.Forbidden, context: { message: error.message, error }, message: error.message });
+        },
+      );
+    });
   }
 
   /** Reports a refusal as `'connection_error'` and answers it: JSON over HTTP, or on the raw upgrade socket. */
@@ -421,10 +522,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ...this.options.connectionLimits,
     };
     const wss = new WebSocketServer(options);
-    wss.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
-      for (const [name, value] of Object.entries(this.responseHeaders(req, this.pendingIds.get(req)))) {
-        // One header line per value: the handshake answer is written as raw text.
-        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    wss.on('headers', (headers: Record<string, string> | string[], req: IncomingMessage) => {
+      const extra = this.responseHeaders(req, this.pendingIds.get(req), this.upgradeHeaders.get(req));
+      for (const [name, value] of Object.entries(extra)) {
+        if (Array.isArray(headers)) {
+          // The `ws` form: header lines, one per value (Set-Cookie must never be folded).
+          for (const line of Array.isArray(value) ? value : [value]) headers.push(`${name}: ${line}`);
+        } else {
+          headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
       }
     });
     this.wss = wss;

@@ -12,11 +12,11 @@ import {
 import type { SendBudgetHolder } from '../ws/send-budget.js';
 import { SESSION_ALLOWANCE, TransportName, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
-import { HandshakeRequest } from './handshake-request.js';
+import type { HandshakeRequest } from './handshake-request.js';
 import { packetDataSize, type PreparedMessage } from './prepared-message.js';
-import { TransportError, type Transport, type TransportListener, type WrittenCallback } from './transport.js';
+import { TransportError, type Transport, type WrittenCallback } from './transport.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
-import { UpgradeProbe, type UpgradingSession } from './upgrade-probe.js';
+import { UpgradeProbe } from './upgrade-probe.js';
 
 /** Why a session closed, worded as the reference Engine.IO server words it. */
 export const CloseReason = {
@@ -74,7 +74,7 @@ export interface EngineSendOptions {
   compress?: boolean;
 }
 
-/** Session settings an {@link EngineServer} hands each socket. */
+/** @internal Session settings an {@link EngineServer} hands each socket. */
 export interface SessionSettings {
   readonly pingInterval: number;
   readonly pingTimeout: number;
@@ -90,7 +90,7 @@ export interface SessionSettings {
   readonly heartbeats: { readonly ping: DeadlineQueue<EngineSocket>; readonly pong: DeadlineQueue<EngineSocket> };
 }
 
-/** The heartbeat queues of a server's sessions (Engine.IO protocol v4, "Heartbeat"). */
+/** @internal The heartbeat queues of a server's sessions (Engine.IO protocol v4, "Heartbeat"). */
 export function heartbeatQueues(pingInterval: number, pingTimeout: number): SessionSettings['heartbeats'] {
   return {
     ping: new DeadlineQueue<EngineSocket>(pingInterval, (socket) => socket.pingDue()),
@@ -106,6 +106,10 @@ function onNewListener(this: EngineSocket, event: string | symbol): void {
   if (event === 'packetCreate' || event === 'packet') this.packetsWatched = true;
 }
 
+// Not `implements TransportListener, UpgradingSession, DeadlineEntry`: the members those need are
+// internal, so `stripInternal` leaves them out of the published declarations, where the clause
+// would then fail to type-check. `transport.listener = this`, `new UpgradeProbe(this, …)` and the `DeadlineQueue`
+// type parameter check the shape.
 /**
  * One Engine.IO session: a client, identified by its `sid`, over whichever transport it currently
  * uses. It sends the `open` packet, keeps the heartbeat, batches outgoing packets, carries the
@@ -118,11 +122,14 @@ function onNewListener(this: EngineSocket, event: string | symbol): void {
  *   socket.on('close', (reason) => console.log(socket.id, 'closed:', reason));
  * });
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportListener, UpgradingSession, DeadlineEntry {
+export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   /** The session id (`sid`). */
   readonly id: string;
-  /** What the session keeps of the request that opened it. */
-  readonly request: HandshakeRequest;
+  /**
+   * The request that opened the session: the `IncomingMessage` itself once the engine has
+   * middlewares (`engine.use()`), else a lighter copy of it (see {@link HandshakeRequest}).
+   */
+  readonly request: IncomingMessage;
   /** The Engine.IO protocol revision of the session. */
   readonly protocol: typeof ENGINE_IO_PROTOCOL = ENGINE_IO_PROTOCOL;
   /** The client's address, as seen when the session opened. */
@@ -168,7 +175,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     // 'newListener' is Node's own event, outside the typed event map.
     (this as EventEmitter).on('newListener', onNewListener);
     this.id = id;
-    this.request = new HandshakeRequest(request);
+    this.request = request;
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.settings = settings;
     this.transport = transport;

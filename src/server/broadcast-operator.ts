@@ -14,6 +14,14 @@ import type {
   EventsMap,
 } from './typed-events.js';
 
+/**
+ * What `emitWithAck()` of a broadcast rejects with when its timeout passes: the acknowledgements
+ * that did arrive are in `responses` (for a `RemoteSocket`, `null`).
+ */
+export interface AckTimeoutError extends Error {
+  responses: unknown;
+}
+
 /** The callback of a broadcast with acknowledgements: an error after the timeout, and every response received. */
 export type BroadcastAckCallback = (err: Error | null, responses: unknown[]) => void;
 
@@ -113,20 +121,30 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   /**
-   * Emits an event and resolves with every recipient's acknowledgement; rejects when the timeout
-   * passes first.
+   * Emits an event and resolves with every recipient's acknowledgement. When the timeout passes
+   * first, it rejects with an error whose `responses` holds the acknowledgements that did arrive,
+   * as in the official server.
    *
    * @example
-   * const responses = await io.to('workers').timeout(500).emitWithAck('job', payload);
+   * try {
+   *   const responses = await io.to('workers').timeout(500).emitWithAck('job', payload);
+   * } catch (err) {
+   *   const answered = (err as Error & { responses: unknown[] }).responses; // some workers were silent
+   * }
    */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     event: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<EmitWithAckResult<Broadcast<EmitEvents>, Ev>> {
     return new Promise((resolve, reject) => {
-      (this as BroadcastOperator).emit(event, ...args, (err: Error | null, result: EmitWithAckResult<Broadcast<EmitEvents>, Ev>) =>
-        err ? reject(err) : resolve(result),
-      );
+      (this as BroadcastOperator).emit(event, ...args, (err: Error | null, result: EmitWithAckResult<Broadcast<EmitEvents>, Ev>) => {
+        if (err === null) {
+          resolve(result);
+          return;
+        }
+        (err as AckTimeoutError).responses = result;
+        reject(err);
+      });
     });
   }
 
@@ -134,6 +152,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const found = await this.adapter.fetchSockets(this.options());
     return found.map((details) => new RemoteSocket(this.adapter, this.owner, details));
+  }
+
+  /**
+   * The ids of the targeted sockets, as the adapter lists them (the official server's adapters:
+   * on every node); rooms excluded with `except` are not taken out, as in the official server.
+   * @deprecated as in the official server: use {@link BroadcastOperator.fetchSockets}.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.adapter.sockets(this.rooms);
   }
 
   /** Makes the targeted sockets join rooms. */
@@ -151,9 +178,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     this.adapter.disconnectSockets(this.options(), close);
   }
 
-  // A RemoteSocket's emit targets one socket: its callback takes that socket's answer, not a list.
-  private result(responses: unknown[]): unknown {
-    return this.flags.expectSingleResponse ? responses[0] : responses;
+  // A RemoteSocket's emit targets one socket: its callback takes that socket's answer, not a list
+  // (null when it timed out, as in the official server).
+  private result(responses: unknown[], timedOut = false): unknown {
+    if (!this.flags.expectSingleResponse) return responses;
+    return timedOut ? null : responses[0];
   }
 
   private options(): BroadcastOptions {
@@ -186,7 +215,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
         : setTimeout(() => {
             if (finished) return;
             finished = true;
-            settle(new Error(ACK_TIMEOUT_MESSAGE), this.result(responses));
+            settle(new Error(ACK_TIMEOUT_MESSAGE), this.result(responses, true));
           }, timeout);
     const check = (): void => {
       if (finished || expectedServerCount !== actualServerCount || responses.length !== expectedClientCount) return;

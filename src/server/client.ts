@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/index.js';
 import { DeadlineQueue, type DeadlineEntry } from '../engine/deadline-queue.js';
 import { PreparedMessage } from '../engine/index.js';
@@ -55,6 +56,12 @@ function samePayloads(messages: readonly PreparedMessage[], chunks: WireChunks):
 function forgetPrepared(): void {
   preparedFor = undefined;
   prepared = [];
+}
+
+/** How {@link Client.writeToEngine} writes: the flags of the emission, and whether the chunks are a broadcast's. */
+export interface WriteOptions extends Pick<BroadcastFlags, 'volatile' | 'compress'> {
+  /** The same chunks go to every recipient of a broadcast, unchanged: their frames may be shared. */
+  preEncoded?: boolean;
 }
 
 /** Socket.IO protocol v5: what a refused CONNECT says; the client stays in the namespaces it has. */
@@ -133,11 +140,32 @@ export class Client {
     return this.decoder.bufferedBytes;
   }
 
-  /** @internal Writes an encoded packet; a volatile one is dropped when the transport cannot take it now. */
-  writeToEngine(chunks: WireChunks, flags: BroadcastFlags): void {
+  /** The HTTP request that opened the connection (see `Socket.request`). */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /** The Engine.IO session id, as the official `client.id` (the admin UI shows it). */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /**
+   * Writes an encoded packet (its text, then its attachments); a volatile one is dropped when the
+   * transport cannot take it now. With `preEncoded`, the chunks are those of a broadcast, handed
+   * to every recipient: their frames are then built once and shared by all of them.
+   * The signature is the official client's, for socket.io-adapter compatibility: its broadcasts
+   * write through it (their `wsPreEncodedFrame` is not needed here and is ignored).
+   */
+  writeToEngine(chunks: WireChunks | string, opts: WriteOptions): void {
+    if (typeof chunks === 'string') chunks = [chunks];
+    if (opts.preEncoded === true) {
+      this.deliverToEngine(chunks, opts);
+      return;
+    }
     if (!this.isOpen) return;
-    if (flags.volatile && this.conn.writable === false) return;
-    const options = flags.compress === false ? NO_COMPRESSION : COMPRESSION;
+    if (opts.volatile && this.conn.writable === false) return;
+    const options = opts.compress === false ? NO_COMPRESSION : COMPRESSION;
     for (const chunk of chunks) this.conn.send(chunk, options);
   }
 

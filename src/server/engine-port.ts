@@ -1,4 +1,5 @@
-import type { HandshakeRequest, PreparedMessage } from '../engine/index.js';
+import type { IncomingMessage } from 'node:http';
+import type { PreparedMessage } from '../engine/index.js';
 
 /**
  * The part of an Engine.IO session the Socket.IO layer uses: one per client connection.
@@ -7,8 +8,8 @@ import type { HandshakeRequest, PreparedMessage } from '../engine/index.js';
 export interface EngineConnection {
   /** Engine.IO session id. */
   readonly id: string;
-  /** What the session keeps of the HTTP request that opened it. */
-  readonly request: HandshakeRequest;
+  /** The HTTP request that opened the session (or the engine's lighter copy of it). */
+  readonly request: IncomingMessage;
   /** Engine.IO protocol revision (4). */
   readonly protocol: number;
   /** `opening`, `open`, `closing` or `closed`. */

@@ -1,3 +1,6 @@
+// The declarations name Node's types (Buffer, EventEmitter, node:http): `preserve` keeps this in
+// the emitted .d.ts, so a project compiled with `"types": []` still loads @types/node.
+/// <reference types="node" preserve="true" />
 /**
  * The Socket.IO protocol v5 server: namespaces, sockets, rooms, broadcasts with acknowledgements,
  * middlewares and connection state recovery, on Switchboard's Engine.IO server.

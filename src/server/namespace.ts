@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Adapter, AdapterNamespace, RecoverySettings, Room, SocketId } from '../adapter/index.js';
+import type { Adapter, AdapterConstructor, AdapterNamespace, RecoverySettings, Room, Session, SocketId } from '../adapter/index.js';
 import { RESERVED_EVENTS } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
-import { CAPTURE_REJECTIONS, isThenable, warnContained, type ErrorOwner } from './containment.js';
+import { CAPTURE_REJECTIONS, containRejection, isThenable, warnContained, type ErrorOwner } from './containment.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import type { Server } from './server.js';
 import { Socket } from './socket.js';
@@ -115,7 +115,11 @@ export class Namespace<
   /** @internal The parent of a dynamically created namespace. */
   readonly parent: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined;
   protected readonly fns: ConnectionMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
-  private ackIds = 0;
+  /**
+   * The next acknowledgement id, shared by direct emits and broadcasts of the namespace. Public
+   * for socket.io-adapter compatibility: its adapters take ids with `nsp._ids++`.
+   */
+  _ids = 0;
 
   /** @internal Use `io.of(name)`. */
   constructor(
@@ -132,7 +136,7 @@ export class Namespace<
 
   /** @internal Builds the adapter; overridden by parent namespaces. */
   protected createAdapter(): Adapter {
-    const adapter = new this.server.adapterConstructor(this);
+    const adapter = constructAdapter(this.server.adapter(), this);
     // An adapter that cannot start (a broker that is down) must not crash the process; it is reported.
     const report = (err: unknown): void =>
       process.emitWarning(`adapter of namespace ${this.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
@@ -150,9 +154,23 @@ export class Namespace<
     return this.server.recovery;
   }
 
-  /** @internal Adapter port. */
+  /**
+   * @internal Replaces the adapter with one of the server's current adapter kind (`io.adapter(v)`),
+   * closing the old one. Rooms held by the old adapter are not carried over, as in the official server.
+   */
+  resetAdapter(): void {
+    const previous = this.adapter;
+    this.adapter = this.createAdapter();
+    try {
+      containRejection(previous.close(), this);
+    } catch (err) {
+      this.contain(err);
+    }
+  }
+
+  /** Adapter port ({@link AdapterNamespace}, which adapters call, so it is public): allocates an ack id. */
   nextAckId(): number {
-    return this.ackIds++;
+    return this._ids++;
   }
 
   /** @internal Emits to local listeners (`connection`, `new_namespace`), never to clients. */
@@ -160,12 +178,17 @@ export class Namespace<
     return super.emit(event, ...args);
   }
 
-  /** @internal Adapter port: an event another node sent with `serverSideEmit`. */
+  /** Adapter port ({@link AdapterNamespace}): an event another node sent with `serverSideEmit`. */
   onServerSideEmit(args: unknown[]): void {
     const event = args[0];
     // A node never sends these (serverSideEmit refuses them); one that did must not fake a connection or an error.
     if (typeof event === 'string' && (NAMESPACE_RESERVED_EVENTS.has(event) || RESERVED_EVENTS.has(event))) return;
     super.emit(...(args as [string, ...unknown[]]));
+  }
+
+  /** The same as `onServerSideEmit`, under the name socket.io-adapter's classes call. */
+  _onServerSideEmit(args: unknown[]): void {
+    this.onServerSideEmit(args);
   }
 
   /** @internal Reports an exception raised on the namespace's behalf (a broadcast an adapter failed); no client is blamed. */
@@ -316,6 +339,14 @@ export class Namespace<
     return this.operator().fetchSockets();
   }
 
+  /**
+   * The ids of the namespace's sockets (see {@link BroadcastOperator.allSockets}).
+   * @deprecated as in the official server: use {@link Namespace.fetchSockets}.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
   /** Makes every socket join rooms. */
   socketsJoin(room: Room | Room[]): void {
     this.operator().socketsJoin(room);
@@ -379,8 +410,10 @@ export class Namespace<
     const offset = auth.offset;
     // The official client sends no offset when it never received one; '' asks the adapter to work it out.
     if (this.recovery && typeof pid === 'string' && (typeof offset === 'string' || offset === undefined)) {
-      // An adapter that fails to restore is reported, and the client starts a new session.
-      const session = await this.adapter.restoreSession(pid, offset ?? '').catch((err: unknown) => {
+      // An adapter that fails to restore is reported, and the client starts a new session. The
+      // socket.io-adapter base class answers `null` without a promise, or may throw.
+      const restoring = new Promise<Session | null>((resolve) => resolve(this.adapter.restoreSession(pid, offset ?? '')));
+      const session = await restoring.catch((err: unknown) => {
         this.contain(err);
         return null;
       });
@@ -490,4 +523,14 @@ export class Namespace<
       socket.contain(thrown);
     }
   }
+}
+
+/**
+ * Builds a namespace's adapter with `new`, as the official server does (the factories of the
+ * official adapters are plain functions returning the adapter, which `new` accepts); an arrow
+ * function, which `new` refuses, is called plainly.
+ */
+function constructAdapter(kind: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+  if (kind.prototype === undefined) return (kind as (nsp: AdapterNamespace) => Adapter)(nsp);
+  return new (kind as new (nsp: AdapterNamespace) => Adapter)(nsp);
 }

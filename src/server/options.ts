@@ -1,5 +1,5 @@
 import type { AdapterConstructor } from '../adapter/index.js';
-import type { EngineServerOptions } from '../engine/index.js';
+import type { AttachOptions, EngineServerOptions } from '../engine/index.js';
 import {
   DEFAULT_MAX_ARGUMENTS,
   DEFAULT_MAX_ATTACHMENTS,
@@ -21,18 +21,24 @@ export interface ConnectionStateRecoveryOptions {
   skipMiddlewares?: boolean;
 }
 
-/** Options of {@link Server}: Socket.IO options, plus every Engine.IO option, passed through. */
-export interface ServerOptions extends EngineServerOptions {
+/**
+ * Options of {@link Server}: Socket.IO options, plus every Engine.IO option and those of the
+ * engine's `attach()`, passed through. An option name it does not know (a misspelt one, or one of
+ * the official server's that is not supported, such as `parser` or `wsEngine`) throws a
+ * `TypeError` naming it.
+ */
+export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 'path'> {
   /**
    * The request path the server answers on.
    * @default '/socket.io/'
    */
   path?: string;
   /**
-   * Serving the official client bundle is not supported; only `false` is accepted.
+   * Serving the official client bundle is not supported: `true` throws a `TypeError` (serve
+   * socket.io-client's `dist/` files from your own assets instead).
    * @default false
    */
-  serveClient?: false;
+  serveClient?: boolean;
   /**
    * The adapter class each namespace gets.
    * @default InMemoryAdapter
@@ -109,7 +115,7 @@ export interface ServerOptions extends EngineServerOptions {
  * server's. A record over exactly the keys {@link ServerOptions} adds, so that an option added
  * there cannot be forgotten here.
  */
-export const SOCKET_IO_OPTIONS: Readonly<Record<Exclude<keyof ServerOptions, keyof EngineServerOptions>, true>> = Object.freeze({
+export const SOCKET_IO_OPTIONS: Readonly<Record<Exclude<keyof ServerOptions, keyof EngineServerOptions | keyof AttachOptions>, true>> = Object.freeze({
   serveClient: true,
   adapter: true,
   connectTimeout: true,

@@ -1,10 +1,11 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { InMemoryAdapter, type AdapterConstructor, type RecoverySettings, type Room } from '../adapter/index.js';
+import { InMemoryAdapter, WIRE_ENCODER, type AdapterConstructor, type PacketEncoder, type RecoverySettings, type Room } from '../adapter/index.js';
 import { EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
 import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
-import { resolveEngineOptions } from '../engine/options.js';
+import { ENGINE_OPTION_KEYS, checkOptionNames, normalizePath, resolveEngineOptions } from '../engine/options.js';
+import type { AttachOptions } from '../engine/server.js';
 import { checkInteger } from '../protocol/check-integer.js';
 import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
@@ -93,8 +94,11 @@ export class Server<
 > {
   /** The main namespace, `/`. */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** @internal Adapter class of every namespace. */
-  readonly adapterConstructor: AdapterConstructor;
+  /**
+   * Encodes packets for the wire. For socket.io-adapter compatibility: its adapters encode each
+   * broadcast once with `nsp.server.encoder`.
+   */
+  readonly encoder: PacketEncoder = WIRE_ENCODER;
   /** @internal Milliseconds a client has to join a namespace. */
   readonly connectTimeout: number;
   /** @internal Most namespaces one client may be in at once, joining ones included. */
@@ -112,21 +116,29 @@ export class Server<
   readonly recoveryOptions: { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined;
   private readonly options: ServerOptions;
   private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** What builds each namespace's adapter (see {@link Server.adapter}). */
+  private adapterKind: AdapterConstructor;
+  /** {@link Server.opts}, made when first asked for. */
+  private resolvedOpts: Readonly<ServerOptions> | undefined;
   private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parentsByRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private eio: EngineServer | undefined;
   private attachedServer: HttpServer | HttpsServer | undefined;
+  /** The request path, without its trailing slash, as {@link Server.path} reports it. */
+  private pathValue: string;
+  /** Whether {@link Server.close} ran since the last attach: the server may then attach again. */
+  private closed = false;
 
   constructor(options?: ServerOptions);
   constructor(srv: HttpServer | HttpsServer | number, options?: ServerOptions);
   constructor(srvOrOptions?: HttpServer | HttpsServer | number | ServerOptions, maybeOptions?: ServerOptions) {
     const srv = typeof srvOrOptions === 'number' || isHttpServer(srvOrOptions) ? srvOrOptions : undefined;
     const options: ServerOptions = (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
-    if ((options.serveClient as boolean | undefined) === true) {
-      throw new TypeError('serveClient: serving the client bundle is not supported; serve it from your own assets');
-    }
+    checkOptionNames(options, SERVER_OPTION_KEYS, 'Server');
+    this.serveClient(options.serveClient ?? false);
     this.options = options;
-    this.adapterConstructor = options.adapter ?? InMemoryAdapter;
+    this.pathValue = trimPath(options.path ?? SERVER_DEFAULTS.path);
+    this.adapterKind = options.adapter ?? InMemoryAdapter;
     this.connectTimeout = checkDelay('connectTimeout', options.connectTimeout ?? SERVER_DEFAULTS.connectTimeout);
     this.maxNamespacesPerClient = checkInteger(
       'maxNamespacesPerClient',
@@ -168,6 +180,50 @@ export class Server<
     return this.recoveryOptions;
   }
 
+  /**
+   * The constructor options, with connection state recovery's defaults filled in. For
+   * socket.io-adapter compatibility: its adapters read `nsp.server.opts.connectionStateRecovery`.
+   */
+  get opts(): Readonly<ServerOptions> {
+    return (this.resolvedOpts ??= Object.freeze({ ...this.options, connectionStateRecovery: this.recoveryOptions }));
+  }
+
+  /**
+   * The namespaces by name (those created with `io.of(name)` and the children of dynamic ones).
+   * For compatibility with tools written for the official server, such as `@socket.io/admin-ui`.
+   */
+  get _nsps(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    return this.nsps;
+  }
+
+  /** Returns what builds each namespace's adapter: the `adapter` option, {@link InMemoryAdapter} by default. */
+  adapter(): AdapterConstructor;
+  /**
+   * Sets what builds each namespace's adapter: an adapter class, or a function returning the
+   * adapter, such as what `createAdapter()` of the official adapters returns. As in the official
+   * server, the namespaces that exist already get a new adapter too (the old one is closed, and the
+   * rooms it held are lost), so call it before clients connect.
+   *
+   * @example
+   * import { createClient } from 'redis';
+   * import { createAdapter } from '@socket.io/redis-adapter';
+   *
+   * const pubClient = createClient({ url: 'redis://localhost:6379' });
+   * const subClient = pubClient.duplicate();
+   * await Promise.all([pubClient.connect(), subClient.connect()]);
+   * io.adapter(createAdapter(pubClient, subClient));
+   */
+  adapter(kind: AdapterConstructor): this;
+  adapter(kind?: AdapterConstructor): AdapterConstructor | this {
+    if (kind === undefined) return this.adapterKind;
+    if (typeof kind !== 'function') {
+      throw new TypeError('adapter: expected an adapter class or a function returning an adapter, such as createAdapter() of an official adapter');
+    }
+    this.adapterKind = kind;
+    for (const nsp of this.nsps.values()) nsp.resetAdapter();
+    return this;
+  }
+
   /** The Engine.IO server, once attached or bound. */
   get engine(): EngineServer {
     if (!this.eio) throw new Error('the server is not attached yet: call attach(), listen() or bind() first');
@@ -179,10 +235,45 @@ export class Server<
     return this.attachedServer;
   }
 
-  /** The request path the server answers on. */
-  get path(): string {
-    const path = this.options.path ?? SERVER_DEFAULTS.path;
-    return path.endsWith('/') ? path : `${path}/`;
+  /** Returns the request path the server answers on, without its trailing slash (`'/socket.io'`), as the official server. */
+  path(): string;
+  /**
+   * Sets the request path, before the server is attached (afterwards the engine already listens
+   * on the old one, so this throws).
+   */
+  path(path: string): this;
+  path(path?: string): string | this {
+    if (path === undefined) return this.pathValue;
+    if (this.eio !== undefined && !this.closed) {
+      throw new Error('path: the server is attached already; set the path before attach() or listen(), or give it as the path option');
+    }
+    this.pathValue = trimPath(path);
+    return this;
+  }
+
+  /** Returns `false`: the server does not serve the client bundle. */
+  serveClient(): false;
+  /**
+   * Only `false` is accepted: serving the official client bundle is not supported, so `true`
+   * throws a `TypeError` saying what to do instead.
+   */
+  serveClient(serve: boolean): this;
+  serveClient(serve?: boolean): false | this {
+    if (serve === undefined) return false;
+    if (serve !== false) {
+      throw new TypeError(
+        'serveClient: serving the client bundle is not supported; install socket.io-client and serve its dist/ files from your own assets (or a CDN)',
+      );
+    }
+    return this;
+  }
+
+  /**
+   * The ids of the main namespace's sockets.
+   * @deprecated as in the official server: use {@link Server.fetchSockets}.
+   */
+  allSockets(): Promise<Set<string>> {
+    return this.sockets.allSockets();
   }
 
   /**
@@ -197,8 +288,13 @@ export class Server<
    * const io = new Server({ connectTimeout: 10_000 });
    * io.attach(httpServer, { pingInterval: 10_000 });
    */
-  attach(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> = {}): this {
-    if (this.eio) throw new Error('the server is already attached');
+  attach(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
+    if (this.eio !== undefined && !this.closed) throw new Error('the server is already attached');
+    if (this.closed && srv === this.attachedServer) {
+      // Attached again to the server it closed: its engine still serves that server's path.
+      this.closed = false;
+      return this;
+    }
     const misplaced = Object.entries(options)
       .filter(([name, value]) => value !== undefined && (name === 'path' || Object.hasOwn(SOCKET_IO_OPTIONS, name)))
       .map(([name]) => name);
@@ -207,18 +303,22 @@ export class Server<
         `${misplaced.join(', ')}: Socket.IO options take effect only when given to the constructor (new Server(httpServer, options)); attach() takes Engine.IO options`,
       );
     }
-    // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head.
-    const server = typeof srv === 'number' ? createHttpServer() : srv;
-    const engine = new EngineServer({ ...engineOptionsOf(this.options), ...options, path: this.path });
-    engine.attach(server, { path: this.path });
+    // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head,
+    // and answers 404 to every other request, as the official server's does.
+    const server = typeof srv === 'number' ? createHttpServer({}, answerNotFound) : srv;
+    const path = normalizePath(this.pathValue);
+    const merged: EngineServerOptions & AttachOptions = { ...engineOptionsOf(this.options), ...options, path };
+    const engine = new EngineServer(merged);
+    engine.attach(server, { path, destroyUpgrade: merged.destroyUpgrade, destroyUpgradeTimeout: merged.destroyUpgradeTimeout });
     this.attachedServer = server;
+    this.closed = false;
     this.bind(engine);
     if (typeof srv === 'number') server.listen(srv);
     return this;
   }
 
   /** Same as {@link Server.attach}. */
-  listen(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> = {}): this {
+  listen(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
     return this.attach(srv, options);
   }
 
@@ -535,6 +635,7 @@ export class Server<
       }),
     );
     this.eio?.close();
+    this.closed = true;
     const httpServer = this.attachedServer;
     if (!httpServer) {
       callback?.();
@@ -555,6 +656,21 @@ export class Server<
     this.sockets.emitReserved('new_namespace', child);
     return child;
   }
+}
+
+/** Every option name the constructor takes: the Socket.IO ones and the Engine.IO ones. */
+const SERVER_OPTION_KEYS: ReadonlySet<string> = new Set([...Object.keys(SOCKET_IO_OPTIONS), ...ENGINE_OPTION_KEYS]);
+
+/** A path as the official `path()` reports it: without its trailing slash. */
+function trimPath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The request listener of a server created for a port: every request the engine does not take is answered 404. */
+function answerNotFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404);
+  res.end();
 }
 
 function isHttpServer(value: unknown): value is HttpServer | HttpsServer {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type {
   AckCallback,
@@ -20,7 +21,6 @@ import { BroadcastOperator } from './broadcast-operator.js';
 import type { Client } from './client.js';
 import { CAPTURE_REJECTIONS, containRejection, rejectionForCaller, type ErrorOwner } from './containment.js';
 import { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
-import type { HandshakeRequest } from '../engine/index.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Namespace } from './namespace.js';
 import type {
@@ -66,7 +66,7 @@ const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, issued: number): Handshake {
   const request = conn.request;
-  const url = request.url;
+  const url = request.url ?? '/';
   const queryIndex = url.indexOf('?');
   const query = queryIndex === -1 ? {} : parseQuery(url.slice(queryIndex + 1));
   const tlsSocket = request.socket as { encrypted?: boolean } | undefined;
@@ -126,7 +126,7 @@ export class Socket<
   /** Private session id, sent to the client to recover the session; `undefined` without recovery. */
   readonly pid: PrivateSessionId | undefined;
   /** Acknowledgements awaited from the client, by packet id; created with the first (most sockets never wait for one). */
-  private acks: Map<number, AckCallback> | undefined;
+  private ackCallbacks: Map<number, AckCallback> | undefined;
   /*
    * What most sockets never use is created on first use, so an idle client costs little memory:
    * event middlewares, flags of the next emit, `data`, and the handshake (built from the request
@@ -193,9 +193,22 @@ export class Socket<
     return this.client.conn;
   }
 
-  /** What the connection keeps of the HTTP request that opened it (see {@link HandshakeRequest}). */
-  get request(): HandshakeRequest {
+  /**
+   * The HTTP request that opened the connection: the `IncomingMessage` itself when the engine has
+   * middlewares (`io.engine.use()`, so a session or user they attached is there), else a lighter
+   * copy with its method, URL, headers, socket and the properties the application added.
+   */
+  get request(): IncomingMessage {
     return this.client.conn.request;
+  }
+
+  /**
+   * Acknowledgement callbacks awaited from the client, by packet id. Public for socket.io-adapter
+   * compatibility (its broadcasts register theirs with `socket.acks.set(id, ack)`); the map is made
+   * on first use, so a socket that never waits for an answer carries none.
+   */
+  get acks(): Map<number, AckCallback> {
+    return (this.ackCallbacks ??= new Map());
   }
 
   /** Rooms the socket is in (its own id included). A copy: changing it changes nothing. */
@@ -435,20 +448,23 @@ export class Socket<
     return [...(this.anyOutgoingListeners ?? [])];
   }
 
-  /** @internal Adapter port: writes a packet the adapter encoded once for every recipient. */
+  /**
+   * Adapter port ({@link AdapterSocket}, which adapters call, so it is public): writes a packet
+   * the adapter encoded once for every recipient.
+   */
   deliver(packet: Packet, chunks: WireChunks, flags: BroadcastFlags): void {
     this.notifyOutgoingListeners(packet);
     this.client.deliverToEngine(chunks, flags);
   }
 
-  /** @internal Adapter port: a broadcast with ack expects an ACK with `id` from this client. */
+  /** Adapter port ({@link AdapterSocket}): a broadcast with ack expects an ACK with `id` from this client. */
   registerAck(id: number, ack: AckCallback): void {
-    (this.acks ??= new Map()).set(id, ack);
+    this.acks.set(id, ack);
   }
 
-  /** @internal Adapter port: the broadcast waiting for ACK `id` timed out. */
+  /** Adapter port ({@link AdapterSocket}): the broadcast waiting for ACK `id` timed out. */
   clearAck(id: number): void {
-    this.acks?.delete(id);
+    this.ackCallbacks?.delete(id);
   }
 
   /** @internal Called by the namespace once the middlewares let the socket in. */
@@ -511,8 +527,8 @@ export class Socket<
     this.runContained(() => this.adapter.delAll(this.id));
     this.nsp.remove(this);
     // Acks waiting with a timeout fail now rather than at their deadline; the others are dropped.
-    const acks = this.acks;
-    this.acks = undefined;
+    const acks = this.ackCallbacks;
+    this.ackCallbacks = undefined;
     if (acks !== undefined) {
       for (const ack of acks.values()) {
         const notifyDisconnected = timedAcks.get(ack);
@@ -562,13 +578,13 @@ export class Socket<
 
   private registerAckCallback(id: number, ack: AckCallback): void {
     const timeout = this.flags?.timeout;
-    const acks = (this.acks ??= new Map());
+    const acks = this.acks;
     if (timeout === undefined) {
       acks.set(id, ack);
       return;
     }
     const timer = setTimeout(() => {
-      this.acks?.delete(id);
+      this.ackCallbacks?.delete(id);
       this.runContained(() => ack(new Error(ACK_TIMEOUT_MESSAGE)));
     }, timeout);
     // Both pass on what the callback returns, so that the rejection of an async one is caught.
@@ -634,18 +650,20 @@ export class Socket<
 
   private onAck(packet: Packet): void {
     const id = packet.id as number;
-    const ack = this.acks?.get(id);
+    const acks = this.ackCallbacks;
+    const ack = acks?.get(id);
     if (!ack) return;
-    this.acks!.delete(id);
+    acks!.delete(id);
     containRejection(ack(...(packet.data as unknown[])), this);
   }
 
   /**
-   * Outgoing listeners run while the packet is sent: from the application's `emit`, or from a
-   * broadcast, once per recipient. A listener that fails is this socket's failure alone, never
-   * the sender's nor the other recipients'.
+   * Runs the `onAnyOutgoing` listeners for a packet being sent: from the application's `emit`, or
+   * from a broadcast, once per recipient. A listener that fails is this socket's failure alone,
+   * never the sender's nor the other recipients'. Public for socket.io-adapter compatibility: its
+   * broadcasts call it before writing to each recipient.
    */
-  private notifyOutgoingListeners(packet: Packet): void {
+  notifyOutgoingListeners(packet: Packet): void {
     if (!this.anyOutgoingListeners?.length || !Array.isArray(packet.data)) return;
     try {
       for (const listener of [...this.anyOutgoingListeners]) {

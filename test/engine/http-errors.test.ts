@@ -23,10 +23,9 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
 
   before(async () => {
     fixture = await startEngine({
-      allowRequest: (req) => {
-        if (req.headers['x-deny'] === 'silently') return false;
+      allowRequest: (req, callback) => {
         if (req.headers['x-deny'] === 'loudly') throw new Error('no entry for you');
-        return true;
+        callback(null, req.headers['x-deny'] !== 'silently');
       },
     });
     fixture.engine.on('connection_error', (error) => errors.push(error));
@@ -78,7 +77,7 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
     fixture.engine.clients.get(sid)!.close();
   });
 
-  it('4 Forbidden: allowRequest answers false (403) or throws (403 with its message)', async () => {
+  it('4 Forbidden: allowRequest calls back false (403) or throws (403 with its message)', async () => {
     await expectError('EIO=4&transport=polling', 403, 4, 'Forbidden', { headers: { 'x-deny': 'silently' } });
     const error = await expectError('EIO=4&transport=polling', 403, 4, 'no entry for you', { headers: { 'x-deny': 'loudly' } });
     assert.equal(error.message, 'Forbidden');

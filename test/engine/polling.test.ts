@@ -3,6 +3,7 @@
  * encoding"): handshake, held GETs, POSTs, payload formats, limits, overlap rules and heartbeats.
  */
 import assert from 'node:assert/strict';
+import { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -57,9 +58,9 @@ describe('HTTP long-polling', () => {
 
     it('keeps method, URL, headers and what allowRequest added to the request, not the request itself', async () => {
       const engine = await startEngine({
-        allowRequest: (req) => {
+        allowRequest: (req, callback) => {
           (req as unknown as { user: string }).user = 'ana';
-          return true;
+          callback(null, true);
         },
       });
       try {
@@ -72,7 +73,8 @@ describe('HTTP long-polling', () => {
         assert.equal(request.httpVersion, '1.1');
         assert.equal(request.connection, request.socket);
         assert.equal(typeof request.socket.remoteAddress, 'string');
-        assert.equal(request['user'], 'ana');
+        assert.equal((request as unknown as { user: string }).user, 'ana');
+        assert.ok(request instanceof IncomingMessage, 'an IncomingMessage to code that checks');
         // Stream state, raw header lists and the like stay with the IncomingMessage, which is let go of.
         assert.equal('rawHeaders' in request, false);
         assert.equal('_readableState' in request, false);

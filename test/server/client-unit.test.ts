@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import { EngineServer, type HandshakeRequest, type PreparedMessage } from '../../src/engine/index.js';
+import type { IncomingMessage } from 'node:http';
+import { EngineServer, type PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
 import { delay, waitFor } from './helpers.js';
 
@@ -20,7 +21,7 @@ class FakeConnection extends EventEmitter implements EngineConnection {
     url: '/socket.io/?EIO=4&transport=websocket&x=1',
     headers: { host: 'example', origin: 'https://app.example' },
     socket: { remoteAddress: '10.0.0.9', encrypted: true },
-  } as unknown as HandshakeRequest;
+  } as unknown as IncomingMessage;
 
   constructor(readonly id: string) {
     super();

@@ -195,7 +195,7 @@ describe('connection limits and options', () => {
     try {
       const client = h.client('/', { path: '/rt/' });
       await waitFor(client, 'connect');
-      assert.equal(h.io.path, '/rt/');
+      assert.equal(h.io.path(), '/rt');
       const wrongPath = h.client('/');
       const [err] = await waitFor<[Error]>(wrongPath, 'connect_error');
       assert.ok(err.message.length > 0);
@@ -226,7 +226,7 @@ describe('connection limits and options', () => {
   });
 
   test('allowRequest passes through: a refused handshake is a connect_error, no socket is created', async () => {
-    const h = await startServer({ allowRequest: (req) => !String(req.url).includes('blocked=1') });
+    const h = await startServer({ allowRequest: (req, callback) => callback(null, !String(req.url).includes('blocked=1')) });
     try {
       const refused = h.client('/', { query: { blocked: '1' } });
       await waitFor(refused, 'connect_error');
