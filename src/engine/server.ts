@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket, type WebSocketServerOptions } from '..
 import { CallbackFormError, callHook } from './callback-hook.js';
 import { serializeCookie } from './cookie.js';
 import { corsMiddleware } from './cors.js';
+import { createDebugLog } from '../diagnostics/debug.js';
 import { HandshakeRequest } from './handshake-request.js';
 import { runMiddlewares, type EngineMiddleware } from './middleware.js';
 import { TransportName, nonNegativeDelay, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
@@ -22,6 +23,8 @@ import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from
 import type { Transport } from './transport.js';
 import { UpgradeResponse } from './upgrade-response.js';
 import { WebSocketTransport } from './websocket-transport.js';
+
+const debug = createDebugLog('engine');
 
 /** What `'connection_error'` reports about a refused request, as the reference server does. */
 export interface ConnectionError {
@@ -401,6 +404,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const request = this.keepRequests ? req : (new HandshakeRequest(req) as unknown as IncomingMessage);
     const socket = new EngineSocket(id, request, transport, this.settings);
     this.clients.set(id, socket);
+    debug('session %s opened over %s from %s', id, transport.name, req.socket.remoteAddress);
     return socket;
   }
 
@@ -495,6 +499,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       context: refusal.context,
     });
     const status = engineErrorStatus(refusal.code);
+    if (debug.enabled) {
+      debug('refused %s %s with %d: %s %o', req.method, req.url, status, refusal.message ?? ENGINE_ERROR_MESSAGES[refusal.code], refusal.context ?? {});
+    }
     if ('writeHead' in target) {
       respondError(target, status, refusal.code, refusal.message);
       return;

@@ -17,6 +17,9 @@ import { packetDataSize, type PreparedMessage } from './prepared-message.js';
 import { TransportError, type Transport, type WrittenCallback } from './transport.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
 import { UpgradeProbe } from './upgrade-probe.js';
+import { createDebugLog } from '../diagnostics/debug.js';
+
+const debug = createDebugLog('engine');
 
 /** Why a session closed, worded as the reference Engine.IO server words it. */
 export const CloseReason = {
@@ -323,6 +326,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     candidate.listener = this;
     // A ping that went out on the old transport may have its pong come back on the new one late.
     if (this.awaitingPong) this.settings.heartbeats.pong.add(this);
+    debug('session %s upgraded from %s to %s', this.id, previous.name, candidate.name);
     this.emit('upgrade', candidate.name);
     this.flush();
     // Closing already (the application's close, or a client too slow): the new transport closes too.
@@ -510,6 +514,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.transport.discard();
     this.transport.close();
     this.settings.release(this);
+    debug('session %s closed: %s', this.id, reason);
     this.emit('close', reason, description);
   }
 }

@@ -1,8 +1,13 @@
 import { PacketType, type EngineIOParseError, type Packet } from '../protocol/engine-io/index.js';
+import { createDebugLog } from '../diagnostics/debug.js';
 import type { Transport, TransportError, TransportListener } from './transport.js';
+
+const debug = createDebugLog('engine');
 
 /** What a probe needs of the session it upgrades. */
 export interface UpgradingSession {
+  /** The session id. */
+  readonly id: string;
   /** Whether the session has closed. */
   readonly closed: boolean;
   /** The client answered the probe: the session tells the application and ends its held poll. */
@@ -62,6 +67,7 @@ export class UpgradeProbe implements TransportListener {
 
   /** Gives up: the candidate closes, the session stays where it is. */
   fail(): void {
+    debug('upgrade of session %s to %s given up', this.session.id, this.candidate.name);
     this.end();
     this.candidate.close();
   }

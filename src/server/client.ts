@@ -8,6 +8,9 @@ import { DisconnectReason } from './disconnect-reason.js';
 import type { EngineConnection } from './engine-port.js';
 import type { Server } from './server.js';
 import type { Socket } from './socket.js';
+import { createDebugLog } from '../diagnostics/debug.js';
+
+const debug = createDebugLog('server');
 
 // Shared per-write options: the broadcast path allocates nothing per recipient.
 const COMPRESSION = Object.freeze({ compress: true });
@@ -286,6 +289,7 @@ export class Client {
 
   /** Refuses a CONNECT to `name` with a CONNECT_ERROR; the connection stays (Socket.IO protocol v5). */
   private refuseConnect(name: string, error: Readonly<{ message: string }>): void {
+    debug('connection to %s over session %s refused: %s', name, this.conn.id, error.message);
     this.writeToEngine(toWireChunks({ type: PacketType.ConnectError, nsp: name, data: error }), {});
   }
 

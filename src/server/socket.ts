@@ -35,6 +35,9 @@ import type {
   ReservedOrUserEventNames,
   ReservedOrUserListener,
 } from './typed-events.js';
+import { createDebugLog } from '../diagnostics/debug.js';
+
+const debug = createDebugLog('server');
 
 /** A listener of every incoming (or outgoing) event: the event name, then its arguments. */
 export type AnyListener = (event: string, ...args: unknown[]) => void;
@@ -473,6 +476,7 @@ export class Socket<
     containRejection(this.adapter.addAll(this.id, new Set([this.id])), this);
     const reply: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) reply.pid = this.pid;
+    debug('socket %s connected to %s over session %s', this.id, this.nsp.name, this.conn.id);
     this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
     if (this.pendingPackets) {
       for (const data of this.pendingPackets) this.writePacket({ type: PacketType.Event, nsp: this.nsp.name, data }, {});
@@ -518,6 +522,7 @@ export class Socket<
     this.cleanup();
     this.client.remove(this);
     this.connected = false;
+    debug('socket %s left %s: %s', this.id, this.nsp.name, reason);
     this.runContained(() => super.emit('disconnect', reason, description));
   }
 
@@ -551,6 +556,7 @@ export class Socket<
   refuse(err: { readonly message: string; readonly data?: unknown }): void {
     const payload: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) payload.data = err.data;
+    debug('connection to %s over session %s refused: %s', this.nsp.name, this.conn.id, err.message);
     this.writePacket({ type: PacketType.ConnectError, nsp: this.nsp.name, data: payload }, {});
   }
 
