@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,35 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket as WsWebSocket, WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
+import { selfSigned, skipWithoutOpenssl as skip, type Certificate } from '../helpers/certificates.js';
 import { binaryOfBytes, next, nextMessage, openOurClient, ourClose, textOfBytes, wsClose } from './interop-shared.js';
 
 // wss:// with a certificate made for the test: Switchboard's server on https.createServer,
 // Switchboard's client trusting it through `ca`, and refusing it when it is not trusted.
-
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-const mustRun = process.env['CI'] === 'true';
-const skip = !hasOpenssl && !mustRun ? 'openssl is not installed (set CI=true to make this a failure)' : false;
-
-interface Certificate {
-  readonly key: Buffer;
-  readonly cert: Buffer;
-}
-
-/** A self-signed certificate for `subjectAltName`, made with openssl in `dir`. */
-function selfSigned(dir: string, name: string, subjectAltName: string): Certificate {
-  const keyPath = join(dir, `${name}-key.pem`);
-  const certPath = join(dir, `${name}-cert.pem`);
-  const result = spawnSync(
-    'openssl',
-    [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${subjectAltName}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, `openssl failed: ${result.stderr}`);
-  return { key: readFileSync(keyPath), cert: readFileSync(certPath) };
-}
 
 /** Rejects with what a client's `error` event carried, and resolves how it closed. */
 async function failedConnection(client: WebSocket): Promise<{ error: Error & { code?: string }; close: { code: number; wasClean: boolean } }> {
