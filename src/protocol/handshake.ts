@@ -162,20 +162,27 @@ export interface AcceptOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** The server's `101 Switching Protocols` response (RFC 6455 §4.2.2 step 5), as the bytes to write. */
-export function acceptResponse(key: string, options: AcceptOptions = {}): string {
-  let response =
-    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n`;
+/**
+ * The status line and header lines of the server's `101 Switching Protocols` response (RFC 6455
+ * §4.2.2 step 5), without line ends: for hosts that let the application add lines before the
+ * response is written (`ws`'s `'headers'` event). `options.headers` is not used here.
+ */
+export function acceptResponseLines(key: string, options: AcceptOptions = {}): string[] {
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`];
   if (options.protocol) {
     // The protocol may come from application code (a `handleProtocols` hook): a CR or LF in it would inject headers.
     if (!isToken(options.protocol)) throw new TypeError(`invalid subprotocol ${JSON.stringify(options.protocol)}`);
-    response += `Sec-WebSocket-Protocol: ${options.protocol}\r\n`;
+    lines.push(`Sec-WebSocket-Protocol: ${options.protocol}`);
   }
   if (options.extensions && options.extensions.length > 0) {
-    response += `Sec-WebSocket-Extensions: ${formatExtensionList(options.extensions)}\r\n`;
+    lines.push(`Sec-WebSocket-Extensions: ${formatExtensionList(options.extensions)}`);
   }
-  return response + headerLines(options.headers) + '\r\n';
+  return lines;
+}
+
+/** The server's `101 Switching Protocols` response (RFC 6455 §4.2.2 step 5), as the bytes to write. */
+export function acceptResponse(key: string, options: AcceptOptions = {}): string {
+  return acceptResponseLines(key, options).join('\r\n') + '\r\n' + headerLines(options.headers) + '\r\n';
 }
 
 /**

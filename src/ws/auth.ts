@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 /** A refusal: the HTTP status to answer the upgrade request with, an optional message and headers. */
 export interface HandshakeRejection {
@@ -15,6 +16,79 @@ export interface HandshakeRejection {
 export type AuthenticateHook = (
   request: IncomingMessage,
 ) => boolean | void | HandshakeRejection | Promise<boolean | void | HandshakeRejection>;
+
+/** What a {@link VerifyClient} hook is told about an upgrade request, as `ws` tells it. */
+export interface VerifyClientInfo {
+  /** The request's `Origin` header (browsers always send it), if any. */
+  origin: string | undefined;
+  /** Whether the request came over TLS. */
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+/** Answers a callback-form {@link VerifyClient}: refused with `code` (default 401), `message` and `headers` unless `result` is true. */
+export type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void;
+
+/**
+ * `ws`'s access check, in either of its forms: `(info) => boolean` refuses with 401 when it answers
+ * false, `(info, callback) => void` (a function declaring two parameters) answers through the
+ * callback. A promise it returns is awaited (`ws` would take the promise itself for a yes), and a
+ * hook that throws or rejects refuses with 500. Beside `authenticate`, both must accept.
+ *
+ * @example
+ * verifyClient: ({ req }, done) => sessions.check(req.headers.cookie).then((ok) => done(ok, 403, 'Forbidden'))
+ */
+// One signature rather than a union of the two forms: TypeScript cannot type the parameters of an
+// arrow function from a union whose members take different numbers of them. The result is
+// `unknown` because the callback form may return anything (`setImmediate(done, true)`), as a
+// `void` function may; the synchronous form's result is read as a yes or no.
+export type VerifyClient = (info: VerifyClientInfo, callback: VerifyClientCallback) => unknown;
+
+/** A verdict of the handshake checks: `true` to accept, else how to refuse. */
+export type HandshakeVerdict = true | HandshakeRejection;
+
+function refusal(code: number | undefined, message: string | undefined, headers: OutgoingHttpHeaders | undefined): HandshakeRejection {
+  const rejection: HandshakeRejection = { status: code || 401 };
+  // An empty message gets the status text, as `ws` answers.
+  if (message) rejection.message = message;
+  if (headers !== undefined) {
+    rejection.headers = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined) rejection.headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+  }
+  return rejection;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Runs a `ws`-style {@link VerifyClient} on `request`: the verdict at once for the synchronous form,
+ * or a promise of it (the callback form, or a returned promise; the first answer wins). A hook that
+ * throws synchronously throws here.
+ */
+export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMessage): HandshakeVerdict | Promise<HandshakeVerdict> {
+  const socket = request.socket as Partial<TLSSocket> | null;
+  const info: VerifyClientInfo = {
+    origin: request.headers.origin,
+    secure: Boolean(socket?.authorized || socket?.encrypted),
+    req: request,
+  };
+  if (verifyClient.length === 2) {
+    return new Promise<HandshakeVerdict>((resolve, reject) => {
+      const answer: VerifyClientCallback = (result, code, message, headers) => resolve(result ? true : refusal(code, message, headers));
+      const returned = verifyClient(info, answer);
+      // An async function in the callback form: its rejection refuses, as a throw does.
+      if (isPromiseLike(returned)) returned.then(undefined, reject);
+    });
+  }
+  // The synchronous form is given no callback: one it called anyway would be a bug, not an answer.
+  const verdict = (verifyClient as (info: VerifyClientInfo) => unknown)(info);
+  if (isPromiseLike(verdict)) return Promise.resolve(verdict).then((accepted) => (accepted ? true : refusal(401, undefined, undefined)));
+  return verdict ? true : refusal(401, undefined, undefined);
+}
 
 /**
  * Accepts only requests whose `Origin` is in `allowed` (exact strings, or patterns). Browsers always

@@ -6,7 +6,8 @@ import {
   type DeflateNegotiationOptions,
   type DeflateParameters,
 } from '../protocol/permessage-deflate.js';
-import { InflateBudget, defaultInflateBudget, type InflateBudgetHolder } from './inflate-budget.js';
+import { InflateBudget, defaultInflateBudget } from './inflate-budget.js';
+import { checkOptionNames } from './options.js';
 import { defaultZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
 
 /**
@@ -58,15 +59,35 @@ function checkInteger(value: number, name: string, min: number, max: number): nu
   return value;
 }
 
+const DEFLATE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'serverNoContextTakeover',
+  'clientNoContextTakeover',
+  'serverMaxWindowBits',
+  'clientMaxWindowBits',
+  'threshold',
+  'level',
+  'memLevel',
+  'limiter',
+  'inflateBudget',
+]);
+
+/** `ws`'s `perMessageDeflate` options refused, and what to use instead. */
+const REFUSED_DEFLATE_OPTIONS: Readonly<Record<string, string>> = {
+  zlibDeflateOptions: 'give its level and memLevel as perMessageDeflate.level and perMessageDeflate.memLevel (the other zlib settings are fixed)',
+  zlibInflateOptions: 'inflation is bounded by maxPayload and perMessageDeflate.inflateBudget instead; remove it',
+  concurrencyLimit: 'give perMessageDeflate.limiter: new ZlibLimiter(n) instead',
+};
+
 /**
  * Resolves a `perMessageDeflate` option: `false` turns compression off, `true` uses the defaults,
  * an object overrides them. Answers `undefined` when compression is off.
  *
- * @throws TypeError when a value is out of range.
+ * @throws TypeError when a value is out of range, or for an option this module does not take (naming it).
  */
 export function resolveDeflateOptions(option: boolean | PerMessageDeflateOptions | undefined, enabledByDefault: boolean): ResolvedDeflateOptions | undefined {
   if (option === false || (option === undefined && !enabledByDefault)) return undefined;
   const given: PerMessageDeflateOptions = option === true || option === undefined ? {} : option;
+  checkOptionNames('perMessageDeflate', given, DEFLATE_OPTION_NAMES, REFUSED_DEFLATE_OPTIONS);
   validateDeflateNegotiationOptions(given);
   return {
     ...given,
@@ -113,6 +134,8 @@ function overBudgetError(budget: InflateBudget): WebSocketError {
   return new WebSocketError(ErrorCode.InflateBudgetExceeded, `messages inflating would hold more than the inflate budget (${budget.limit} bytes)`);
 }
 
+// Not `implements InflateBudgetHolder`: `evicted` is internal, so `stripInternal` leaves it out of
+// the published declarations, where the clause would then fail to type-check. `budget.charge(this, …)` checks it.
 /**
  * permessage-deflate for one connection, once negotiated: an async compressor and decompressor on
  * Node's zlib, each running one message at a time through the process-wide {@link ZlibLimiter}.
@@ -132,7 +155,7 @@ function overBudgetError(budget: InflateBudget): WebSocketError {
  * deflate.compress(payload, true, (error, fragments) => { if (!error) writeFrames(fragments!); });
  * deflate.decompress(compressed, (error, data) => (error ? fail(error) : deliver(data!)));
  */
-export class PerMessageDeflate implements InflateBudgetHolder {
+export class PerMessageDeflate {
   /** Messages shorter than this are sent uncompressed. */
   readonly threshold: number;
   private readonly level: number;

@@ -31,6 +31,11 @@ function onDrain(this: OwnedSocket): void {
   this[OWNER]!.handleSocketDrain();
 }
 
+/** The socket's current owner, if it has been given one. */
+export function socketOwner(socket: Duplex): SocketOwner | undefined {
+  return (socket as OwnedSocket)[OWNER];
+}
+
 /**
  * Routes a socket's events to `owner`. The listeners are shared functions, added once per socket,
  * that find the owner on the socket itself: no closure per connection, and when a handshake hands

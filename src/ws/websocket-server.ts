@@ -8,25 +8,35 @@ import {
   CloseCode,
   ErrorCode,
   WebSocketError,
-  acceptResponse,
+  acceptResponseLines,
   formatExtensionList,
   Opcode,
   parseUpgradeRequest,
   rejectResponse,
   DEFAULT_MAX_HEAD_SIZE,
 } from '../protocol/index.js';
-import type { AuthenticateHook, HandshakeRejection } from './auth.js';
+import { runVerifyClient, type AuthenticateHook, type HandshakeRejection, type HandshakeVerdict, type VerifyClient } from './auth.js';
 import { negotiateDeflateExtension } from './deflate-session.js';
 import { Heartbeat } from './heartbeat.js';
-import { resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
+import {
+  CONNECTION_SETTING_NAMES,
+  checkOptionNames,
+  resolveConnectionSettings,
+  type ConnectionSettings,
+  type ResolvedConnectionSettings,
+} from './options.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
 import { encodeFrameBuffer, toPayload } from './send-data.js';
-import { HandshakeGuard, setSocketOwner } from './socket-owner.js';
+import { HandshakeGuard, setSocketOwner, socketOwner } from './socket-owner.js';
 import { UpgradeListener } from './upgrade-listener.js';
 import { WebSocket } from './websocket.js';
 
-/** Options of a {@link WebSocketServer}; names follow `ws` where it has one. */
-export interface WebSocketServerOptions extends ConnectionSettings {
+/**
+ * Options of a {@link WebSocketServer}; names follow `ws` where it has one. Every option of `ws`'s
+ * server is taken except `maxBufferedChunks` (refused, naming it); a name that is neither ours nor
+ * `ws`'s (a typo) is refused too.
+ */
+export interface WebSocketServerOptions<T extends WebSocket = WebSocket> extends ConnectionSettings {
   /** Listen on this port with a server of our own (0 picks a free one). Exclusive with `server` and `noServer`. */
   port?: number;
   /** Host to listen on with `port`. @default all interfaces */
@@ -46,6 +56,15 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   /** Decides whether a handshake may proceed; see `allowOrigins`, `basicAuth`, `bearerToken`. @default accept all */
   authenticate?: AuthenticateHook;
   /**
+   * `ws`'s access check, in its synchronous or callback form (see {@link VerifyClient}). Runs before
+   * `authenticate` when both are given; both must accept. @default accept all
+   */
+  verifyClient?: VerifyClient;
+  /** Keep the open connections in {@link WebSocketServer.clients}; with `false` it is `undefined`, as in `ws`. @default true */
+  clientTracking?: boolean;
+  /** The class of the connections this server accepts: `WebSocket` or a subclass of it. @default WebSocket */
+  WebSocket?: new (...args: never[]) => T;
+  /**
    * Time allowed for an upgrade request, in ms; past it: 408. With `port`, it bounds the arrival of
    * the request head (from the moment the connection is accepted) and then, on its own, the
    * `authenticate` hook. With `server` or `noServer`, Node's HTTP server reads the head before this
@@ -63,6 +82,34 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
+const SERVER_OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...CONNECTION_SETTING_NAMES,
+  'port',
+  'host',
+  'backlog',
+  'maxHeaderSize',
+  'server',
+  'noServer',
+  'path',
+  'handleProtocols',
+  'authenticate',
+  'verifyClient',
+  'clientTracking',
+  'WebSocket',
+  'handshakeTimeout',
+  'maxConnections',
+  'heartbeatInterval',
+  'perMessageDeflate',
+]);
+
+/** `ws` server options refused, and what to use instead. */
+const REFUSED_SERVER_OPTIONS: Readonly<Record<string, string>> = {
+  maxBufferedChunks:
+    'a message in pieces is held in proportion to its bytes, not its chunks; maxPayload and maxFragments bound it, remove maxBufferedChunks',
+};
+
+const MODES_ERROR = 'One and only one of the "port", "server", or "noServer" options must be specified';
+
 /** Options of {@link WebSocketServer.broadcast}. */
 export interface BroadcastOptions {
   /** Send as binary; by default strings go as text and buffers as binary. */
@@ -76,17 +123,21 @@ export interface BroadcastOptions {
 type Callback = (error?: Error) => void;
 
 /** The events of a {@link WebSocketServer} and their arguments. */
-export interface WebSocketServerEvents {
+export interface WebSocketServerEvents<T extends WebSocket = WebSocket> {
   /** A handshake completed: the new connection and the request it came from. */
-  connection: [socket: WebSocket, request: http.IncomingMessage];
-  /** The server's own listener (with `port`) is listening. */
+  connection: [socket: T, request: http.IncomingMessage];
+  /** The server's own listener (with `port`), or the attached server (with `server`), is listening. */
   listening: [];
   /** `close()` finished: every connection is closed. */
   close: [];
-  /** The server's own listener failed (e.g. the port is taken). */
+  /** The server's own listener or the attached server failed (e.g. the port is taken). */
   error: [error: Error];
-  /** About to accept: listeners may add response headers. */
-  headers: [headers: Record<string, string>, request: http.IncomingMessage];
+  /**
+   * About to accept: the lines of the 101 response, status line first (`'HTTP/1.1 101 Switching
+   * Protocols'`, `'Upgrade: websocket'`, ...), as `ws` passes them; listeners may push more
+   * (`headers.push('Set-Cookie: a=b')`). A line holding a CR or LF refuses the handshake with 500.
+   */
+  headers: [headers: string[], request: http.IncomingMessage];
   /** A handshake failed; with a listener, answering the socket is the listener's job. */
   wsClientError: [error: WebSocketError, socket: Duplex, request: http.IncomingMessage];
 }
@@ -102,63 +153,100 @@ export interface WebSocketServerEvents {
  *   socket.on('message', (data, isBinary) => wss.broadcast(data, { binary: isBinary, except: socket }));
  * });
  */
-export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
-  /** Every open connection. */
-  readonly clients = new Set<WebSocket>();
+export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitter<WebSocketServerEvents<T>> {
+  /**
+   * Every open connection; `undefined` with `clientTracking: false`, as in `ws` (the server still
+   * knows its connections, to close them on {@link close}).
+   */
+  readonly clients: Set<T>;
+  /** The options given to the constructor. */
+  readonly options: Readonly<WebSocketServerOptions<T>>;
+  private readonly connections = new Set<T>();
   private readonly settings: ResolvedConnectionSettings;
   private readonly path: string | undefined;
   private readonly handleProtocols: WebSocketServerOptions['handleProtocols'];
   private readonly authenticate: AuthenticateHook | undefined;
+  private readonly verifyClient: VerifyClient | undefined;
+  private readonly socketClass: new (url: null) => T;
   private readonly handshakeTimeout: number;
   private readonly maxConnections: number;
   private readonly heartbeat: Heartbeat;
   private readonly deflateOptions: ResolvedDeflateOptions | undefined;
-  /** The attached server (`server` option). */
-  private readonly server: http.Server | HttpsServer | undefined;
+  /** The attached server (`server` option), until `close()`. */
+  private server: http.Server | HttpsServer | undefined;
   /** The listener of our own (`port` option). */
   private readonly listener: UpgradeListener | undefined;
   private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.upgradeFromServer(request, socket, head);
+  private readonly onListening = (): void => void this.emit('listening');
+  private readonly onError = (error: Error): void => void this.emit('error', error);
   private handshakes = 0;
   private state: 'running' | 'closing' | 'closed' = 'running';
 
-  constructor(options: WebSocketServerOptions, callback?: () => void) {
+  /**
+   * Throws a `TypeError` unless exactly one of `port`, `server` and `noServer` is given (`ws`'s
+   * wording), for an option this server does not take (naming it), and for values that make no sense.
+   * `callback` listens for `'listening'` and needs `port`.
+   */
+  constructor(options?: WebSocketServerOptions<T>, callback?: () => void) {
     super();
-    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length;
-    if (modes !== 1) throw new TypeError('exactly one of the "port", "server" and "noServer" options must be given');
-    this.settings = resolveConnectionSettings(options);
-    this.path = options.path;
-    this.handleProtocols = options.handleProtocols;
-    this.authenticate = options.authenticate;
-    this.handshakeTimeout = options.handshakeTimeout ?? 10_000;
-    this.maxConnections = options.maxConnections ?? Infinity;
-    this.heartbeat = new Heartbeat(options.heartbeatInterval ?? 30_000);
-    this.deflateOptions = resolveDeflateOptions(options.perMessageDeflate, false);
+    const given = options ?? {};
+    // `ws`'s test: `port` may be 0, `server` and `noServer` count when truthy.
+    const hasPort = given.port !== undefined && given.port !== null;
+    if ((!hasPort && !given.server && !given.noServer) || (hasPort && (given.server || given.noServer)) || (given.server && given.noServer)) {
+      throw new TypeError(MODES_ERROR);
+    }
+    checkOptionNames('WebSocketServer', given, SERVER_OPTION_NAMES, REFUSED_SERVER_OPTIONS);
+    const socketClass = given.WebSocket ?? WebSocket;
+    if (socketClass !== WebSocket && !(socketClass.prototype instanceof WebSocket)) {
+      throw new TypeError('the "WebSocket" option must be the WebSocket class of this package or a subclass of it');
+    }
+    if (given.verifyClient !== undefined && typeof given.verifyClient !== 'function') throw new TypeError('verifyClient must be a function');
+    this.options = { ...given };
+    this.socketClass = socketClass as unknown as new (url: null) => T;
+    this.clients = given.clientTracking === false ? (undefined as unknown as Set<T>) : this.connections;
+    this.settings = resolveConnectionSettings(given);
+    this.path = given.path;
+    this.handleProtocols = given.handleProtocols;
+    this.authenticate = given.authenticate;
+    this.verifyClient = given.verifyClient;
+    this.handshakeTimeout = given.handshakeTimeout ?? 10_000;
+    this.maxConnections = given.maxConnections ?? Infinity;
+    this.heartbeat = new Heartbeat(given.heartbeatInterval ?? 30_000);
+    this.deflateOptions = resolveDeflateOptions(given.perMessageDeflate, false);
 
-    if (options.port !== undefined) {
+    if (hasPort) {
       this.listener = new UpgradeListener({
-        maxHeadSize: options.maxHeaderSize ?? DEFAULT_MAX_HEAD_SIZE,
+        maxHeadSize: given.maxHeaderSize ?? DEFAULT_MAX_HEAD_SIZE,
         handshakeTimeout: this.handshakeTimeout,
         onUpgrade: (request, socket, head) => this.upgradeFromServer(request, socket, head),
       });
       const server = this.listener.server;
-      server.on('listening', () => this.emit('listening'));
-      server.on('error', (error) => this.emit('error', error));
-      server.listen(options.port, options.host, options.backlog, callback);
-    } else {
-      this.server = options.server;
-      if (callback) throw new TypeError('a listening callback only makes sense with the "port" option');
+      server.on('listening', this.onListening);
+      server.on('error', this.onError);
+      server.listen(given.port, given.host, given.backlog, callback);
+      return;
     }
-    this.server?.on('upgrade', this.onUpgrade);
+    if (callback) throw new TypeError('a listening callback only makes sense with the "port" option');
+    if (given.server) {
+      // As `ws` does: the attached server's 'listening' and 'error' are this server's too, until close().
+      this.server = given.server;
+      this.server.on('listening', this.onListening);
+      this.server.on('error', this.onError);
+      this.server.on('upgrade', this.onUpgrade);
+    }
   }
 
-  /** The bound address of the server's own listener or of the attached server. */
+  /**
+   * The bound address of the server's own listener or of the attached server; `null` once
+   * `close()` was called. Throws in `noServer` mode.
+   */
   address(): AddressInfo | string | null {
-    const server = this.listener?.server ?? this.server;
-    if (server === undefined) throw new Error('the server is in "noServer" mode');
-    return server.address();
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    if (this.state !== 'running') return null;
+    return (this.listener?.server ?? this.server)?.address() ?? null;
   }
 
-  /** Whether `request` is for this server's `path`. */
+  /** Whether `request` is for this server's `path`; override it to choose requests another way. */
   shouldHandle(request: http.IncomingMessage): boolean {
     if (this.path === undefined) return true;
     const url = request.url ?? '/';
@@ -168,23 +256,23 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   /**
    * Completes (or refuses) the opening handshake for an upgrade request, as `noServer` applications
-   * call it from their own `'upgrade'` listener; `callback` gets the new connection.
+   * call it from their own `'upgrade'` listener; `callback` gets the new connection. Throws if the
+   * socket was already handed to a server (two servers answering one request).
    *
    * @example
    * httpServer.on('upgrade', (request, socket, head) => {
    *   wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
    * });
    */
-  handleUpgrade(
-    request: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    callback: (socket: WebSocket, request: http.IncomingMessage) => void,
-  ): void {
+  handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: (socket: T, request: http.IncomingMessage) => void): void {
+    const owner = socketOwner(socket);
+    if (owner instanceof HandshakeGuard || owner instanceof WebSocket) {
+      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    }
     setSocketOwner(socket, new HandshakeGuard(socket));
 
     if (this.state !== 'running') return this.refuseBusy(request, socket, 'Server is shutting down');
-    if (this.clients.size + this.handshakes >= this.maxConnections) {
+    if (this.connections.size + this.handshakes >= this.maxConnections) {
       return this.refuseBusy(request, socket, 'Too many connections');
     }
     if (!this.shouldHandle(request)) return this.refuse(request, socket, { status: 400, message: 'Unexpected path' });
@@ -197,31 +285,134 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
 
     const accept = (): void => {
-      if (socket.destroyed || !socket.writable) return;
+      if (socket.destroyed || !socket.readable || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // `close()` may have come while a hook decided.
+      if (this.state !== 'running') return this.refuseBusy(request, socket, 'Server is shutting down');
       let protocol = '';
       if (upgrade.protocols.length > 0) {
         const chosen = this.handleProtocols ? this.handleProtocols(new Set(upgrade.protocols), request) : upgrade.protocols[0]!;
         if (chosen !== false && upgrade.protocols.includes(chosen)) protocol = chosen;
       }
-      const headers: Record<string, string> = {};
-      this.emit('headers', headers, request);
       const deflate = negotiateDeflateExtension(upgrade.extensions, this.deflateOptions);
-      socket.write(acceptResponse(upgrade.key, { protocol, headers, extensions: deflate?.header }));
-      const connection = WebSocket.accept({
-        role: 'server',
-        socket,
-        head,
-        protocol,
-        extensions: deflate ? formatExtensionList(deflate.header) : '',
-        settings: this.settings,
-        deflate: deflate?.agreement,
-        registry: this,
-      });
+      const lines = acceptResponseLines(upgrade.key, { protocol, extensions: deflate?.header });
+      this.emit('headers', lines, request);
+      // The lines are the application's to extend: a CR or LF in one would start a header or body of its own.
+      if (lines.some((line) => typeof line !== 'string' || /[\r\n]/.test(line))) {
+        const message = 'a "headers" listener added a line that is not a string or holds a CR or LF';
+        return this.refuse(request, socket, { status: 500 }, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 500 }));
+      }
+      socket.write(lines.join('\r\n') + '\r\n\r\n');
+      const connection = WebSocket.accept(
+        {
+          role: 'server',
+          socket,
+          head,
+          protocol,
+          extensions: deflate ? formatExtensionList(deflate.header) : '',
+          settings: this.settings,
+          deflate: deflate?.agreement,
+          registry: this as WebSocketServer<WebSocket>,
+        },
+        this.socketClass,
+      );
       this.track(connection);
       callback(connection, request);
     };
 
-    if (this.authenticate === undefined) return accept();
+    let verdict: HandshakeVerdict | Promise<HandshakeVerdict> = true;
+    if (this.verifyClient !== undefined) {
+      try {
+        verdict = runVerifyClient(this.verifyClient, request);
+      } catch (error) {
+        return this.refuseForHook(request, socket, 'verifyClient', error);
+      }
+    }
+    if (verdict !== true && !(verdict instanceof Promise)) return this.refuseWith(request, socket, verdict);
+    if (verdict === true && this.authenticate === undefined) return accept();
+    this.checkAsync(request, socket, verdict, accept);
+  }
+
+  /**
+   * Sends one message to every open connection (or those `options` select), encoding the frame once
+   * and writing the same bytes to each. Returns how many connections it was written to.
+   */
+  broadcast(data: string | Buffer | ArrayBuffer | ArrayBufferView, options: BroadcastOptions = {}): number {
+    const payload = toPayload(data);
+    const binary = options.binary ?? typeof payload !== 'string';
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    const frame = encodeFrameBuffer(binary ? Opcode.Binary : Opcode.Text, payload, length);
+    let count = 0;
+    for (const client of this.connections) {
+      if (client === options.except || (options.filter && !options.filter(client))) continue;
+      if (client.sendFrame(frame)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * Stops accepting connections and closes every open one with 1001 (Going Away); `ws` leaves them
+   * open and waits for them to go. `'close'` is emitted, and `callback` runs, once all are closed
+   * (and the server's own listener, if it has one). Called again once closed, it emits `'close'`
+   * again and gives `callback` an error, as `ws` does.
+   */
+  close(callback?: Callback): void {
+    if (this.state === 'closed') {
+      if (callback) this.once('close', () => callback(new Error('The server is not running')));
+      process.nextTick(() => this.emit('close'));
+      return;
+    }
+    if (callback) this.once('close', () => callback());
+    if (this.state === 'closing') return;
+    this.state = 'closing';
+    this.heartbeat.stop();
+    if (this.server) {
+      this.server.removeListener('upgrade', this.onUpgrade);
+      this.server.removeListener('listening', this.onListening);
+      this.server.removeListener('error', this.onError);
+      this.server = undefined;
+    }
+    let waiting = 1 + (this.listener ? 1 : 0);
+    const done = (): void => {
+      if (--waiting > 0) return;
+      this.state = 'closed';
+      this.emit('close');
+    };
+    if (this.listener) {
+      this.listener.server.close(() => {
+        this.listener!.server.removeListener('listening', this.onListening);
+        this.listener!.server.removeListener('error', this.onError);
+        done();
+      });
+      this.listener.dropPending();
+    }
+    if (this.connections.size === 0) {
+      // Asynchronously, as `ws` emits it, so a listener added right after close() hears it.
+      process.nextTick(done);
+      return;
+    }
+    let open = this.connections.size;
+    for (const client of this.connections) {
+      client.once('close', () => {
+        if (--open === 0) done();
+      });
+      client.close(CloseCode.GoingAway, 'server shutting down');
+    }
+  }
+
+  private upgradeFromServer(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Another listener (another WebSocketServer on another path, say) may own this request.
+    if (!this.shouldHandle(request) && this.server !== undefined && this.server.listenerCount('upgrade') > 1) return;
+    this.handleUpgrade(request, socket, head, (connection, accepted) => this.emit('connection', connection, accepted));
+  }
+
+  /**
+   * Finishes the checks that did not decide at once (an async `verifyClient`, or `authenticate`),
+   * within `handshakeTimeout`: 408 past it.
+   */
+  private checkAsync(request: http.IncomingMessage, socket: Duplex, first: HandshakeVerdict | Promise<HandshakeVerdict>, accept: () => void): void {
     this.handshakes++;
     let done = false;
     const finish = (): boolean => {
@@ -237,98 +428,59 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       this.refuse(request, socket, { status: 408, message }, new WebSocketError(ErrorCode.HandshakeTimeout, message, { status: 408 }));
     }, this.handshakeTimeout);
     timer.unref();
-    Promise.resolve()
-      .then(() => this.authenticate!(request))
-      .then(
-        (verdict) => {
-          if (!finish()) return;
-          if (verdict === undefined || verdict === true) return accept();
-          const rejection = verdict === false ? { status: 401, message: 'Unauthorized' } : verdict;
-          this.refuse(request, socket, rejection, new WebSocketError(ErrorCode.HandshakeRefused, rejection.message ?? `refused with ${rejection.status}`, { status: rejection.status }));
-        },
-        (error: unknown) => {
-          if (!finish()) return;
-          this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, new WebSocketError(ErrorCode.HandshakeRefused, 'the authenticate hook failed', { status: 500, cause: error }));
-        },
-      );
-  }
-
-  /**
-   * Sends one message to every open connection (or those `options` select), encoding the frame once
-   * and writing the same bytes to each. Returns how many connections it was written to.
-   */
-  broadcast(data: string | Buffer | ArrayBuffer | ArrayBufferView, options: BroadcastOptions = {}): number {
-    const payload = toPayload(data);
-    const binary = options.binary ?? typeof payload !== 'string';
-    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    const frame = encodeFrameBuffer(binary ? Opcode.Binary : Opcode.Text, payload, length);
-    let count = 0;
-    for (const client of this.clients) {
-      if (client === options.except || (options.filter && !options.filter(client))) continue;
-      if (client.sendFrame(frame)) count++;
-    }
-    return count;
-  }
-
-  /**
-   * Stops accepting connections and closes every open one with 1001 (Going Away). `callback` runs
-   * once all are closed (and the server's own listener, if it has one).
-   */
-  close(callback?: Callback): void {
-    if (this.state !== 'running') {
-      if (callback) {
-        if (this.state === 'closed') process.nextTick(callback, new Error('the server is not running'));
-        else this.once('close', () => callback());
-      }
-      return;
-    }
-    this.state = 'closing';
-    if (callback) this.once('close', () => callback());
-    this.heartbeat.stop();
-    this.server?.removeListener('upgrade', this.onUpgrade);
-    let waiting = 1 + (this.listener ? 1 : 0);
-    const done = (): void => {
-      if (--waiting > 0) return;
-      this.state = 'closed';
-      this.emit('close');
+    const failed = (hook: string) => (cause: unknown): never => {
+      throw new WebSocketError(ErrorCode.HandshakeRefused, `the ${hook} hook failed`, { status: 500, cause });
     };
-    if (this.listener) {
-      this.listener.server.close(() => done());
-      this.listener.dropPending();
+    let verdict = Promise.resolve(first).catch(failed('verifyClient'));
+    const authenticate = this.authenticate;
+    if (authenticate !== undefined) {
+      verdict = verdict.then((earlier) =>
+        earlier !== true
+          ? earlier
+          : Promise.resolve()
+              .then(() => authenticate(request))
+              .then((answer) => (answer === undefined || answer === true ? true : answer === false ? { status: 401, message: 'Unauthorized' } : answer), failed('authenticate')),
+      );
     }
-    if (this.clients.size === 0) {
-      done();
-      return;
-    }
-    let open = this.clients.size;
-    for (const client of this.clients) {
-      client.once('close', () => {
-        if (--open === 0) done();
-      });
-      client.close(CloseCode.GoingAway, 'server shutting down');
-    }
+    verdict.then(
+      (answer) => {
+        if (!finish()) return;
+        if (answer === true) accept();
+        else this.refuseWith(request, socket, answer);
+      },
+      (error: WebSocketError) => {
+        if (!finish()) return;
+        this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error);
+      },
+    );
   }
 
-  private upgradeFromServer(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Another listener (another WebSocketServer on another path, say) may own this request.
-    if (!this.shouldHandle(request) && this.server !== undefined && this.server.listenerCount('upgrade') > 1) return;
-    this.handleUpgrade(request, socket, head, (connection, accepted) => this.emit('connection', connection, accepted));
-  }
-
-  private track(connection: WebSocket): void {
-    this.clients.add(connection);
+  private track(connection: T): void {
+    this.connections.add(connection);
     this.heartbeat.add(connection);
   }
 
   /** @internal A connection closed: forget it (called by the connection itself, before its `'close'` event). */
   release(connection: WebSocket): void {
-    this.clients.delete(connection);
+    this.connections.delete(connection as T);
     this.heartbeat.delete(connection);
   }
 
   /** Refuses a handshake with 503: the server is at `maxConnections` or shutting down (`ERR_HANDSHAKE_REFUSED`). */
   private refuseBusy(request: http.IncomingMessage, socket: Duplex, message: string): void {
     this.refuse(request, socket, { status: 503, message }, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 503 }));
+  }
+
+  /** Refuses a handshake as a hook decided (`ERR_HANDSHAKE_REFUSED`). */
+  private refuseWith(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection): void {
+    const message = rejection.message ?? `refused with ${rejection.status}`;
+    this.refuse(request, socket, rejection, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: rejection.status }));
+  }
+
+  /** Refuses a handshake with 500: a hook threw. */
+  private refuseForHook(request: http.IncomingMessage, socket: Duplex, hook: string, cause: unknown): void {
+    const error = new WebSocketError(ErrorCode.HandshakeRefused, `the ${hook} hook failed`, { status: 500, cause });
+    this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error);
   }
 
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */

@@ -88,8 +88,8 @@ describe('WebSocketServer handshake (RFC 6455 §4.2)', () => {
 
   it('lets "headers" listeners add response headers', async () => {
     const server = await startServer();
-    server.wss.on('headers', (headers: Record<string, string>) => {
-      headers['Set-Cookie'] = 'session=abc';
+    server.wss.on('headers', (headers) => {
+      headers.push('Set-Cookie: session=abc');
     });
     const raw = await RawClient.open(server.port);
     assert.match(raw.response, /\r\nSet-Cookie: session=abc\r\n/);
