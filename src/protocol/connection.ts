@@ -104,6 +104,25 @@ export class Connection implements FrameSink {
   }
 
   /**
+   * From inside a handler callback: parse nothing more until {@link resumeReading}; input is kept
+   * meanwhile (see {@link FrameParser.pause}). A host that handles a message asynchronously pauses
+   * so that what followed it, a close frame above all, is handled after the message.
+   */
+  pauseReading(): void {
+    this.parser.pause();
+  }
+
+  /** Parses the input kept since {@link pauseReading}; the handler may pause again on the way. */
+  resumeReading(): void {
+    this.parser.resume();
+  }
+
+  /** Whether parsing is paused (see {@link pauseReading}). */
+  get readingPaused(): boolean {
+    return this.parser.paused;
+  }
+
+  /**
    * Fails the connection for a limit of the host's own (RFC 6455 §10.4), e.g. a peer flooding
    * pings: reading stops, and as for a protocol error the close frame with `error.closeCode` is
    * written (§7.1.7) and `handler.onProtocolError` is told.

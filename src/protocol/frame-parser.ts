@@ -38,6 +38,12 @@ export interface FrameParserOptions {
   readonly messageRsvMask?: number;
   /** Bulk UTF-8 check, e.g. a native one from the host. @default the portable {@link isValidUtf8} */
   readonly isUtf8?: Utf8Check;
+  /**
+   * Check that text messages and close reasons are UTF-8 (RFC 6455 §8.1), failing with 1007
+   * otherwise. Turning it off (`ws`'s `skipUTF8Validation`) is for peers trusted to send valid text.
+   * @default true
+   */
+  readonly validateUtf8?: boolean;
   /** Allocator for reassembled messages, e.g. `Buffer.allocUnsafe`. @default `new Uint8Array(size)` */
   readonly allocate?: (size: number) => Uint8Array;
 }
@@ -99,6 +105,7 @@ export class FrameParser {
   private readonly maxFragments: number;
   private readonly messageRsvMask: number;
   private readonly isUtf8: Utf8Check;
+  private readonly validateUtf8: boolean;
   private readonly allocate: (size: number) => Uint8Array;
 
   /** A header that straddles two chunks, gathered here; allocated the first time one does. */
@@ -137,6 +144,11 @@ export class FrameParser {
   private accumulated = 0;
   private validator: Utf8Validator | undefined;
   private validating = false;
+  /**
+   * Input not parsed yet because the sink paused the parser (see {@link pause}), in order;
+   * `undefined` while the parser runs.
+   */
+  private held: Uint8Array[] | undefined;
 
   /** A control frame's payload: a view when it arrives whole, else a copy filled as it comes. */
   private control: Uint8Array | undefined;
@@ -150,6 +162,7 @@ export class FrameParser {
     this.maxFragments = checkMaxFragments(options.maxFragments ?? DEFAULT_MAX_FRAGMENTS);
     this.messageRsvMask = options.messageRsvMask ?? 0;
     this.isUtf8 = options.isUtf8 ?? isValidUtf8;
+    this.validateUtf8 = options.validateUtf8 ?? true;
     this.allocate = options.allocate ?? defaultAllocate;
   }
 
@@ -166,14 +179,59 @@ export class FrameParser {
    * transport chunks it.
    */
   get bufferedBytes(): number {
-    return this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0);
+    let held = 0;
+    for (const chunk of this.held ?? []) held += chunk.length;
+    return this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0) + held;
   }
 
-  /** Feeds the next bytes of the stream. */
+  /** Whether the sink paused the parser (see {@link pause}). */
+  get paused(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Feeds the next bytes of the stream; while paused, they are kept for {@link resume}. */
   receive(chunk: Uint8Array): void {
+    if (this.held !== undefined) {
+      if (this.state !== STOPPED) this.held.push(chunk);
+      return;
+    }
+    this.parse(chunk);
+  }
+
+  /**
+   * Stops parsing after the event being reported, from inside a sink callback: the rest of the
+   * input is kept, unparsed, until {@link resume}. For a host whose handling of a message is
+   * asynchronous (permessage-deflate inflation) and must finish before anything after it is even
+   * looked at: a close frame that followed the message is then answered only after the
+   * application has seen the message, as if the frames had arrived one by one.
+   */
+  pause(): void {
+    if (this.state !== STOPPED) this.held ??= [];
+  }
+
+  /** Parses the input kept since {@link pause}, unless the sink pauses again on the way. */
+  resume(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      this.parse(held[i]!);
+      if (this.paused) {
+        // Paused again: what was not reached yet stays behind what parse() kept of this chunk.
+        for (let j = i + 1; j < held.length; j++) this.receive(held[j]!);
+        return;
+      }
+    }
+  }
+
+  private parse(chunk: Uint8Array): void {
     const end = chunk.length;
     let pos = 0;
     while (pos < end) {
+      if (this.held !== undefined) {
+        if (this.state !== STOPPED) this.held.push(pos === 0 ? chunk : chunk.subarray(pos));
+        return;
+      }
       if (this.state === READ_HEADER) pos = this.readHeader(chunk, pos, end);
       else if (this.state === READ_PAYLOAD) pos = this.readPayload(chunk, pos, end);
       else return;
@@ -295,7 +353,7 @@ export class FrameParser {
         this.completeFrame();
         return pos + n;
       }
-      if (this.messageOpcode === Opcode.Text && this.messageRsv === 0) {
+      if (this.messageOpcode === Opcode.Text && this.messageRsv === 0 && this.validateUtf8) {
         // Fail as soon as the invalid byte arrives, not at the end of the message (Autobahn 6.4).
         this.validator ??= new Utf8Validator(this.isUtf8);
         this.validating = true;
@@ -325,7 +383,7 @@ export class FrameParser {
     this.whole = undefined;
     const opcode = this.messageOpcode;
     const rsv = this.messageRsv;
-    if (opcode === Opcode.Text && rsv === 0) {
+    if (opcode === Opcode.Text && rsv === 0 && this.validateUtf8) {
       const valid = this.validating ? this.validator!.finish() : this.isUtf8(data);
       if (!valid) return this.fail(ErrorCode.InvalidUtf8, 'text message is not valid UTF-8');
     }
@@ -405,7 +463,7 @@ export class FrameParser {
       code = (payload[0]! << 8) | payload[1]!;
       if (!isValidWireCloseCode(code)) return this.fail(ErrorCode.InvalidCloseCode, `invalid close code ${code}`);
       const reasonBytes = payload.subarray(2);
-      if (!this.isUtf8(reasonBytes)) return this.fail(ErrorCode.InvalidUtf8, 'close reason is not valid UTF-8');
+      if (this.validateUtf8 && !this.isUtf8(reasonBytes)) return this.fail(ErrorCode.InvalidUtf8, 'close reason is not valid UTF-8');
       reason = textDecoder.decode(reasonBytes);
     }
     // RFC 6455 §5.5.1: after a close frame the peer sends no more data; anything that follows is ignored.
@@ -437,6 +495,7 @@ export class FrameParser {
    */
   stop(): void {
     this.state = STOPPED;
+    this.held = undefined;
     this.whole = undefined;
     this.dropPieces();
     this.control = undefined;

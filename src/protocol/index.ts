@@ -14,6 +14,7 @@ export {
   WEBSOCKET_GUID,
   WEBSOCKET_VERSION,
   acceptResponse,
+  acceptResponseLines,
   computeAcceptKey,
   createClientKey,
   parseProtocolList,

@@ -88,12 +88,6 @@ export class OrderedQueue {
     };
   }
 
-  /** Drops everything queued, reserved places included (their fill then does nothing). */
-  clear(): void {
-    for (const slot of this.slots) slot.action = undefined;
-    this.slots.length = 0;
-  }
-
   private flush(): void {
     while (this.slots.length !== 0) {
       const head = this.slots[0]!;
@@ -118,12 +112,13 @@ export interface DeflateHost {
 /**
  * Runs permessage-deflate for one open connection between its {@link Connection} and its
  * WebSocket: inflates messages with RSV1 set, compresses sends, and keeps both directions in
- * order. Inbound, every event after a compressed message waits until that message is inflated,
- * and reading pauses meanwhile; outbound, every frame sent after a message being compressed waits
- * for it, so neither direction lets a message overtake another.
+ * order. Inbound, the connection parses nothing after a compressed message until the message is
+ * inflated and delivered, and reading pauses meanwhile, so a close frame that followed it is
+ * answered only once the application has seen the message (and could reply while open).
+ * Outbound, every frame sent after a message being compressed waits for it, the reply to the
+ * peer's close included, so neither direction lets a frame overtake another.
  */
 export class DeflateSession {
-  private readonly inbound = new OrderedQueue();
   private readonly outbound = new OrderedQueue();
   /** Bytes given to `send` that wait in the outbound queue. */
   private waitingBytes = 0;
@@ -132,11 +127,16 @@ export class DeflateSession {
   /** The connection wrote its own close frame (a reply or a failure): queued data can no longer go. */
   private closeOnWire = false;
   private failed = false;
-  private inflating = 0;
+  /** A message is being inflated, and the connection's parsing is paused behind it. */
+  private inflating = false;
+  /** Told once no message is being inflated (see {@link afterInbound}). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly host: DeflateHost,
     private readonly deflate: PerMessageDeflate,
+    /** Whether inflated text is checked as UTF-8 (off with `skipUTF8Validation`). */
+    private readonly validateUtf8 = true,
   ) {}
 
   /** Bytes accepted by `send` still waiting for compression or for earlier messages. */
@@ -146,33 +146,34 @@ export class DeflateSession {
 
   /**
    * Wraps the WebSocket's protocol handler: compressed messages are inflated (and text checked as
-   * UTF-8 afterwards), every other event waits behind messages still inflating.
+   * UTF-8 afterwards) while the connection's parsing is paused, so every other event comes in order.
    */
   wrap(handler: ConnectionHandler, connection: () => Connection): ConnectionHandler {
     return {
       write: (bytes) => {
         // Connection writes by itself only pongs and, once closeSent is set, its own close frame.
-        if (connection().closeSent) this.closeOnWire = true;
-        handler.write(bytes);
+        const current = connection();
+        if (!current.closeSent) return handler.write(bytes);
+        if (!current.closeReceived) {
+          // A failure's close frame goes at once: what is still being compressed is dropped.
+          this.closeOnWire = true;
+          return handler.write(bytes);
+        }
+        // The reply to the peer's close goes after what the application sent before it, such as
+        // an answer to the message that preceded the close, still being compressed.
+        this.outbound.run(() => {
+          this.closeOnWire = true;
+          handler.write(bytes);
+        });
       },
       onMessage: (data, isBinary, rsv) => {
-        if (this.failed) return;
-        if ((rsv & RSV1) === 0) {
-          // The common case allocates nothing: with nothing inflating, deliver at once.
-          if (this.inbound.idle) handler.onMessage(data, isBinary, 0);
-          else this.inbound.run(() => handler.onMessage(data, isBinary, 0));
-          return;
-        }
-        this.inflate(data, isBinary, handler, connection());
+        if ((rsv & RSV1) === 0) handler.onMessage(data, isBinary, 0);
+        else this.inflate(data, isBinary, handler, connection());
       },
-      onPing: (data) => this.inOrder(() => handler.onPing(data)),
-      onPong: (data) => this.inOrder(() => handler.onPong(data)),
-      onPeerClose: (code, reason) => this.inOrder(() => handler.onPeerClose(code, reason)),
-      onProtocolError: (error) => {
-        // The parser stopped: nothing more arrives; what is inflating still gets delivered first.
-        if (this.failed) return handler.onProtocolError(error);
-        this.inOrder(() => handler.onProtocolError(error));
-      },
+      onPing: (data) => handler.onPing(data),
+      onPong: (data) => handler.onPong(data),
+      onPeerClose: (code, reason) => handler.onPeerClose(code, reason),
+      onProtocolError: (error) => handler.onProtocolError(error),
     };
   }
 
@@ -245,46 +246,51 @@ export class DeflateSession {
     this.outbound.run(finish);
   }
 
-  /** Runs `action` once the messages still inflating have been delivered; at once if none are. */
+  /**
+   * Runs `action` once no message is being inflated and what arrived behind the last one has been
+   * parsed and delivered; at once if none is.
+   */
   afterInbound(action: () => void): void {
-    this.inbound.run(action);
+    if (this.inflating) this.idleWaiters.push(action);
+    else action();
   }
 
   /** Frees the zlib contexts; what waits is answered with `ERR_CONNECTION_CLOSED`. */
   close(): void {
     this.failed = true;
     this.deflate.close();
-    this.inbound.clear();
+    this.idleWaiters = [];
     this.waitingBytes = 0;
   }
 
-  private inOrder(action: () => void): void {
-    if (this.failed) return;
-    this.inbound.run(action);
-  }
-
   private inflate(data: Uint8Array, isBinary: boolean, handler: ConnectionHandler, connection: Connection): void {
-    const fill = this.inbound.reserve();
-    if (this.inflating++ === 0) this.host.holdReading(true);
+    if (this.failed) return;
+    // Nothing after this message is parsed until it is delivered (see the class comment).
+    this.inflating = true;
+    connection.pauseReading();
+    this.host.holdReading(true);
     this.deflate.decompress(data, (error, inflated) => {
-      // Read again even after a failure, so the peer's close frame and TCP close are seen.
-      if (--this.inflating === 0) this.host.holdReading(false);
       if (this.failed) return;
-      fill(() => {
-        let failure = error;
-        // RFC 6455 §8.1: text is checked once inflated; the parser could not see it.
-        if (failure === null && !isBinary && !isUtf8(inflated!)) {
-          failure = new WebSocketError(ErrorCode.InvalidUtf8, 'text message is not valid UTF-8');
-        }
-        if (failure === null) {
-          handler.onMessage(inflated!, isBinary, 0);
-          return;
-        }
-        // Fail the connection (1009 or 1007): later events are dropped, the close frame goes now.
-        this.failed = true;
-        this.inbound.clear();
-        connection.onError(failure);
-      });
+      this.inflating = false;
+      let failure = error;
+      // RFC 6455 §8.1: text is checked once inflated; the parser could not see it.
+      if (failure === null && !isBinary && this.validateUtf8 && !isUtf8(inflated!)) {
+        failure = new WebSocketError(ErrorCode.InvalidUtf8, 'text message is not valid UTF-8');
+      }
+      if (failure === null) {
+        handler.onMessage(inflated!, isBinary, 0);
+        // What followed the message, possibly another compressed one that pauses parsing again.
+        connection.resumeReading();
+      } else {
+        // Fail the connection (1009 or 1007): what followed is dropped, the close frame goes now.
+        connection.fail(failure);
+      }
+      if (this.inflating) return;
+      // Read again even after a failure, so the peer's close frame and TCP close are seen.
+      this.host.holdReading(false);
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
     });
   }
 

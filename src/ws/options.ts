@@ -64,10 +64,60 @@ export interface ConnectionSettings {
    * @default 60
    */
   maxUnansweredPings?: number;
+  /**
+   * `ws`'s name for a bound on pongs a peer that does not read leaves waiting; taken as
+   * {@link maxUnansweredPings}, with `ws`'s 0 meaning no limit (`Infinity`). Give one of the two.
+   */
+  maxPendingAutoPongs?: number;
+  /**
+   * Deliver text messages and close reasons without checking that they are UTF-8 (RFC 6455 §8.1
+   * has the connection fail with 1007 otherwise): for trusted peers, to save the check's time.
+   * @default false
+   */
+  skipUTF8Validation?: boolean;
+  /**
+   * `ws`'s switch between emitting events synchronously (`true`, its default and our only way)
+   * and one event per tick; `false` is refused.
+   * @default true
+   */
+  allowSynchronousEvents?: boolean;
 }
 
-/** {@link ConnectionSettings} with every default filled in. */
-export type ResolvedConnectionSettings = Required<ConnectionSettings>;
+/** {@link ConnectionSettings} with every default filled in (and `ws`'s aliases folded into ours). */
+export type ResolvedConnectionSettings = Required<Omit<ConnectionSettings, 'maxPendingAutoPongs' | 'allowSynchronousEvents'>>;
+
+/** The names of {@link ConnectionSettings}, for the checks of option names (see {@link checkOptionNames}). */
+export const CONNECTION_SETTING_NAMES: readonly string[] = [
+  'maxPayload',
+  'maxFragments',
+  'closeTimeout',
+  'highWaterMark',
+  'backpressure',
+  'maxBufferedAmount',
+  'sendBudget',
+  'autoPong',
+  'maxUnansweredPings',
+  'maxPendingAutoPongs',
+  'skipUTF8Validation',
+  'allowSynchronousEvents',
+];
+
+/**
+ * Refuses, with a `TypeError` that names it, every option in `options` that `refused` lists (with
+ * what to use instead) and every one that is not in `known`: a misspelt option (`clientTraking`)
+ * silently ignored would leave the user believing it works.
+ */
+export function checkOptionNames(
+  owner: string,
+  options: object,
+  known: ReadonlySet<string>,
+  refused: Readonly<Record<string, string>>,
+): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(refused, name)) throw new TypeError(`the ${owner} option "${name}" is not supported: ${refused[name]}`);
+    if (!known.has(name)) throw new TypeError(`unknown ${owner} option "${name}"`);
+  }
+}
 
 function nonNegative(name: string, value: number): number {
   if (!(value >= 0)) throw new TypeError(`${name} must be a number ≥ 0, got ${value}`);
@@ -93,6 +143,11 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
   }
   const sendBudget = settings.sendBudget ?? defaultSendBudget;
   if (!(sendBudget instanceof SendBudget)) throw new TypeError('sendBudget must be a SendBudget');
+  if (settings.allowSynchronousEvents === false) {
+    throw new TypeError(
+      'allowSynchronousEvents: false is not supported: events are always emitted synchronously (ws\'s default); defer work with setImmediate in the listener instead',
+    );
+  }
   return {
     maxPayload: nonNegative('maxPayload', settings.maxPayload ?? DEFAULT_MAX_PAYLOAD),
     maxFragments: checkMaxFragments(settings.maxFragments ?? DEFAULT_MAX_FRAGMENTS),
@@ -102,6 +157,13 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
     maxBufferedAmount,
     sendBudget,
     autoPong: settings.autoPong ?? true,
-    maxUnansweredPings: checkIntegerOrInfinity('maxUnansweredPings', settings.maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS, 0),
+    maxUnansweredPings: checkIntegerOrInfinity('maxUnansweredPings', resolveMaxUnansweredPings(settings), 0),
+    skipUTF8Validation: settings.skipUTF8Validation ?? false,
   };
+}
+
+function resolveMaxUnansweredPings({ maxUnansweredPings, maxPendingAutoPongs }: ConnectionSettings): number {
+  if (maxPendingAutoPongs === undefined) return maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS;
+  if (maxUnansweredPings !== undefined) throw new TypeError('give maxUnansweredPings or its ws name maxPendingAutoPongs, not both');
+  return maxPendingAutoPongs === 0 ? Infinity : maxPendingAutoPongs;
 }

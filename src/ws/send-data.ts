@@ -4,6 +4,9 @@ import { applyMask, frameHeaderSize, writeFrameHeader } from '../protocol/index.
 /** What `WebSocket#send` accepts, as in browsers, plus Node's `Buffer`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
 
+/** What `ping` and `pong` accept: as `send`, but not a `Blob`, and a number is sent as its decimal text (as in `ws`). */
+export type ControlData = string | number | Buffer | ArrayBuffer | ArrayBufferView;
+
 /**
  * Turns send data into a string or a `Buffer` view without copying. Anything else a browser
  * would stringify (WebIDL `USVString` conversion) is stringified.
@@ -17,20 +20,27 @@ export function toPayload(data: unknown): string | Buffer {
 }
 
 /** A received binary payload as `binaryType` asks for it. */
-export function toBinaryType(data: Buffer, binaryType: BinaryType): Buffer | ArrayBuffer | Blob {
+export function toBinaryType(data: Buffer, binaryType: BinaryType): Buffer | ArrayBuffer | Blob | Buffer[] {
   if (binaryType === 'nodebuffer') return data;
   if (binaryType === 'blob') return new Blob([data]);
+  // The parser joins a message's frames as they arrive: the whole message is the one fragment.
+  if (binaryType === 'fragments') return [data];
   // An ArrayBuffer of exactly the message: the view may share a larger buffer, so copy when it does.
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data.buffer as ArrayBuffer;
   return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
 
-/** How binary messages are handed to browser-style listeners: the browser's two, plus Node's `Buffer`. */
-export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'blob';
+/**
+ * How binary messages are handed to browser-style listeners: the browser's two, Node's `Buffer`,
+ * and `ws`'s `'fragments'` (an array of `Buffer`s).
+ */
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'blob' | 'fragments';
+
+const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'blob', 'fragments'] satisfies BinaryType[];
 
 /** Whether `value` is one of the binary types. */
 export function isBinaryType(value: unknown): value is BinaryType {
-  return value === 'nodebuffer' || value === 'arraybuffer' || value === 'blob';
+  return typeof value === 'string' && BINARY_TYPES.includes(value);
 }
 
 /** Wraps a protocol-core buffer (a `Uint8Array`, often already a `Buffer`) as a `Buffer` without copying. */

@@ -1,6 +1,6 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   CloseCode,
@@ -25,11 +25,11 @@ import {
   type EventListenerLike,
   type WebSocketEventType,
 } from './events.js';
-import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
-import { setSocketOwner, type SocketOwner } from './socket-owner.js';
+import { Heartbeat } from './heartbeat.js';
+import { setSocketOwner } from './socket-owner.js';
 import type { ResolvedConnectionSettings } from './options.js';
 import { PerMessageDeflate } from './permessage-deflate.js';
-import { SendAdmission, type AdmissionHost } from './send-admission.js';
+import { SendAdmission } from './send-admission.js';
 import {
   asBuffer,
   encodeFrameBuffer,
@@ -38,6 +38,7 @@ import {
   toBinaryType,
   toPayload,
   type BinaryType,
+  type ControlData,
   type SendData,
 } from './send-data.js';
 
@@ -51,7 +52,16 @@ export interface SendOptions {
   compress?: boolean;
   /** Whether this is the last fragment of the message; `false` starts or continues a fragmented message. @default true */
   fin?: boolean;
+  /**
+   * `ws`'s switch for masking. RFC 6455 §5.1 fixes it by role, so only that value is accepted:
+   * `true` on a client (which masks every frame), `false` on the server side.
+   * @default true on a client, false on the server side
+   */
+  mask?: boolean;
 }
+
+const SEND_OPTION_NAMES = new Set(['binary', 'compress', 'fin', 'mask']);
+const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
 /** The Node-style events of a `WebSocket` and their arguments. */
 export interface WebSocketEvents {
@@ -61,7 +71,16 @@ export interface WebSocketEvents {
   pong: [data: Buffer];
   close: [code: number, reason: Buffer];
   error: [error: Error];
+  /** Client side: the server's 101 answer, before it is checked (as in `ws`). */
   upgrade: [response: IncomingMessage];
+  /** Client side, with `followRedirects`: the handshake follows a redirect to `url` with `request`. */
+  redirect: [url: string, request: ClientRequest];
+  /**
+   * Client side: the server answered the upgrade with another status than 101. With a listener the
+   * connection does not fail by itself: read `response` (status, headers, body), then call `close()`
+   * or `terminate()`; without one it fails with `Unexpected server response: <status>`.
+   */
+  'unexpected-response': [request: ClientRequest, response: IncomingMessage];
   drain: [];
 }
 
@@ -161,6 +180,9 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
   else listener.handleEvent(event);
 }
 
+// Not `implements HeartbeatTarget, SocketOwner, AdmissionHost`: the members those need are
+// internal, so `stripInternal` leaves them out of the published declarations, where the clause
+// would then fail to type-check. Passing `this` to `Heartbeat`, `setSocketOwner` and `SendAdmission` checks the shape.
 /**
  * A WebSocket connection, client or server side: the browser's `WebSocket` interface
  * (`onopen`/`onmessage`/`onerror`/`onclose`, `addEventListener`, `send`, `close`, `readyState`,
@@ -176,7 +198,7 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
  * // Node style, as with `ws`:
  * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
  */
-export class WebSocket extends EventEmitter<WebSocketEvents> implements HeartbeatTarget, SocketOwner, AdmissionHost {
+export class WebSocket extends EventEmitter<WebSocketEvents> {
   static readonly CONNECTING = ReadyState.CONNECTING;
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
@@ -186,8 +208,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   readonly CLOSING = ReadyState.CLOSING;
   readonly CLOSED = ReadyState.CLOSED;
 
-  /** The URL this client connected to; `''` on the server side. */
-  readonly url: string;
+  private address: string;
   private state: ReadyState = ReadyState.CONNECTING;
   private binary: BinaryType = 'nodebuffer';
   private chosenProtocol = '';
@@ -201,6 +222,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private clean = false;
   private failure: Error | undefined;
   private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined }[] | undefined;
+  /** A `close()` called while Blobs were queued: it goes once they are sent (see `drainSendQueue`). */
+  private closeBehindBlobs: { code: number | undefined; reason: string } | undefined;
   private queuedBytes = 0;
   private ownHeartbeat: Heartbeat | undefined;
   private registry: SocketSetup['registry'];
@@ -231,28 +254,37 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   constructor(url: string | URL | null, protocols?: string | string[] | WebSocketOptions, options?: WebSocketOptions) {
     super();
     if (url === null) {
-      this.url = '';
+      this.address = '';
       return;
     }
     if (typeof protocols === 'object' && !Array.isArray(protocols)) {
       options = protocols;
       protocols = undefined;
     }
-    const attempt = connectClient(this, url, protocols ?? [], options ?? {}, {
+    const attempt = connectClient(this, url, protocols ?? options?.protocols ?? [], options ?? {}, {
       open: (setup) => this.start(setup),
       fail: (error) => this.failHandshake(error),
+      redirected: (address) => (this.address = address),
     });
-    this.url = attempt.url;
+    this.address = attempt.url;
     this.abortHandshake = attempt.abort;
     const heartbeatInterval = options?.heartbeatInterval ?? 0;
     if (heartbeatInterval > 0) this.ownHeartbeat = new Heartbeat(heartbeatInterval);
   }
 
-  /** @internal Wraps a socket whose server-side handshake has just completed. */
-  static accept(setup: SocketSetup): WebSocket {
-    const socket = new WebSocket(null);
+  /**
+   * @internal Wraps a socket whose server-side handshake has just completed, in an instance of
+   * `Class` (a subclass given as the server's `WebSocket` option).
+   */
+  static accept<T extends WebSocket>(setup: SocketSetup, Class: new (url: null) => T): T {
+    const socket = new Class(null);
     socket.start(setup);
     return socket;
+  }
+
+  /** The URL this client connected to (the last one, after redirects); `''` on the server side. */
+  get url(): string {
+    return this.address;
   }
 
   /** The connection state: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
@@ -270,14 +302,21 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return this.chosenExtensions;
   }
 
-  /** How binary messages reach browser-style listeners: `'nodebuffer'` (default), `'arraybuffer'` or `'blob'`. */
+  /**
+   * How binary messages reach browser-style listeners (`event.data`): `'nodebuffer'` (default),
+   * `'arraybuffer'`, `'blob'`, or `'fragments'` (an array holding the message as one `Buffer`).
+   * The Node-style `'message'` event always carries a `Buffer`. An unknown value throws a
+   * `TypeError` (browsers and `ws` ignore it, which hides the mistake).
+   */
   get binaryType(): BinaryType {
     return this.binary;
   }
 
   set binaryType(value: BinaryType) {
-    // As in browsers, an unknown value is ignored.
-    if (isBinaryType(value)) this.binary = value;
+    if (!isBinaryType(value)) {
+      throw new TypeError(`binaryType must be 'nodebuffer', 'arraybuffer', 'blob' or 'fragments', not ${JSON.stringify(value)}`);
+    }
+    this.binary = value;
   }
 
   /** Bytes accepted by `send` (or a pong waiting to be sent) and not yet handed to the operating system. */
@@ -302,24 +341,27 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     return socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark;
   }
 
-  /** Whether reading from the socket is paused: by {@link pause}, or while messages are being inflated. */
+  /** Whether the application paused reading with {@link pause} (and has not resumed it). */
   get isPaused(): boolean {
-    return this.socket?.isPaused() ?? false;
+    return this.userPaused;
   }
 
   /**
-   * Sends a message: a string as text, anything else (`Buffer`, `ArrayBuffer`, a typed array,
-   * a `Blob`) as binary, unless `options.binary` says otherwise. `callback` runs once the frame is
-   * written, or with the error that prevented it. Throws an `InvalidStateError` while connecting.
+   * Sends a message: a string (or a number, as its decimal text) as text, anything else
+   * (`Buffer`, `ArrayBuffer`, a typed array, a `Blob`) as binary, unless `options.binary` says
+   * otherwise; no data sends an empty binary message, as `ws` does. `callback` runs once the frame
+   * is written, or with the error that prevented it. Throws while connecting, as `ws` does
+   * (`WebSocket is not open: readyState 0 (CONNECTING)`).
    */
-  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+  send(data?: SendData | number, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+    if (this.state === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
-    if (this.state === ReadyState.CONNECTING) {
-      throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
-    }
+    if (options !== undefined) this.checkSendOptions(options);
+    if (data === undefined || data === null) data = EMPTY;
+    else if (typeof data === 'number') data = String(data);
     if (this.state !== ReadyState.OPEN) {
       if (callback) process.nextTick(callback, this.notOpenError());
       return;
@@ -333,34 +375,47 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
 
   /**
    * Sends a ping (RFC 6455 §5.5.2) with up to 125 bytes of application data; the peer answers with a
-   * pong, reported as a `'pong'` event.
+   * pong, reported as a `'pong'` event. As in `ws`, a function in first or second place is the
+   * callback, a number is sent as its decimal text, and `mask` may only be what RFC 6455 §5.1
+   * fixes for the role (see {@link SendOptions.mask}).
    */
-  ping(data?: SendData, callback?: SendCallback): void {
-    this.sendControl(Opcode.Ping, data, callback);
+  ping(data?: ControlData | SendCallback, mask?: boolean | SendCallback, callback?: SendCallback): void {
+    this.sendControl(Opcode.Ping, data, mask, callback);
   }
 
-  /** Sends an unsolicited pong (RFC 6455 §5.5.3), e.g. as a one-way heartbeat. */
-  pong(data?: SendData, callback?: SendCallback): void {
-    this.sendControl(Opcode.Pong, data, callback);
+  /** Sends an unsolicited pong (RFC 6455 §5.5.3), e.g. as a one-way heartbeat; arguments as {@link ping}. */
+  pong(data?: ControlData | SendCallback, mask?: boolean | SendCallback, callback?: SendCallback): void {
+    this.sendControl(Opcode.Pong, data, mask, callback);
   }
 
   /**
-   * Starts the closing handshake (RFC 6455 §7.1.2). `code` must be one that may appear on the wire
-   * (1000–1003, 1007–1014, 3000–4999), else an `InvalidAccessError` is thrown; `reason` must fit in
-   * 123 bytes of UTF-8, else a `SyntaxError`. Without a code the close frame carries none.
+   * Starts the closing handshake (RFC 6455 §7.1.2), after the Blobs still being read for earlier
+   * sends have gone. As in `ws`, `code` must be one that may appear on the wire (1000–1003,
+   * 1007–1014, 3000–4999), else a `TypeError` is thrown, and `reason` (a string or UTF-8 bytes)
+   * must fit in 123 bytes, else a `RangeError`. Without a code the close frame carries none.
    */
-  close(code?: number, reason?: string): void {
-    if (code !== undefined && (!Number.isInteger(code) || !isValidWireCloseCode(code))) {
-      throw new DOMException(`invalid close code ${code}`, 'InvalidAccessError');
+  close(code?: number, reason?: string | Uint8Array): void {
+    if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || !isValidWireCloseCode(code))) {
+      throw new TypeError('First argument must be a valid error code number');
     }
-    const text = reason ?? '';
-    if (Buffer.byteLength(text) > 123) throw new DOMException('close reason is longer than 123 bytes', 'SyntaxError');
+    let text = '';
+    if (typeof reason === 'string') text = reason;
+    else if (reason instanceof Uint8Array) text = asBuffer(reason).toString();
+    else if (reason !== undefined) throw new TypeError('Second argument must be a string or a Uint8Array');
+    if (Buffer.byteLength(text) > 123) throw new RangeError('The message must not be greater than 123 bytes');
     if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) return;
     if (this.state === ReadyState.CONNECTING) {
       this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
       return;
     }
     this.state = ReadyState.CLOSING;
+    // Blobs are still being read for earlier sends: browsers and ws send them before the close frame.
+    if (this.blobQueue !== undefined) this.closeBehindBlobs = { code, reason: text };
+    else this.sendClose(code, text);
+  }
+
+  /** Writes our close frame (after the messages still being compressed) and waits for the peer's. */
+  private sendClose(code: number | undefined, text: string): void {
     const frame = this.connection!.close(code, text);
     const finish = (): void => {
       if (frame) this.output(asBuffer(frame), undefined);
@@ -376,23 +431,26 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   terminate(): void {
     if (this.state === ReadyState.CLOSED) return;
     if (this.state === ReadyState.CONNECTING) {
-      this.abortHandshake?.(new Error('WebSocket was terminated before the connection was established'));
+      // The wording is ws's: it says "closed" for both.
+      this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
       return;
     }
     this.state = ReadyState.CLOSING;
     this.socket!.destroy();
   }
 
-  /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control. */
+  /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control; does nothing while connecting or once closed, as in `ws`. */
   pause(): void {
+    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
     this.userPaused = true;
-    this.socket?.pause();
+    this.socket!.pause();
   }
 
-  /** Resumes reading after {@link pause}. */
+  /** Resumes reading after {@link pause}; does nothing while connecting or once closed. */
   resume(): void {
+    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
     this.userPaused = false;
-    if (!this.inflateHold) this.socket?.resume();
+    if (!this.inflateHold) this.socket!.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
@@ -448,7 +506,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       return false;
     }
     this.alive = false;
-    this.sendControl(Opcode.Ping, undefined, undefined);
+    this.sendControl(Opcode.Ping, undefined, undefined, undefined);
     return true;
   }
 
@@ -474,7 +532,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     let handler: ConnectionHandler = new ProtocolEvents(this);
     if (setup.deflate) {
       const { parameters, options } = setup.deflate;
-      this.deflate = new DeflateSession(this.deflateHost(), new PerMessageDeflate(parameters, setup.role, options, settings.maxPayload));
+      const deflate = new PerMessageDeflate(parameters, setup.role, options, settings.maxPayload);
+      this.deflate = new DeflateSession(this.deflateHost(), deflate, !settings.skipUTF8Validation);
       handler = this.deflate.wrap(handler, () => this.connection!);
     }
     this.connection = new Connection(handler, {
@@ -484,6 +543,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
       messageRsvMask: setup.deflate ? RSV1 : 0,
       autoPong: settings.autoPong,
       isUtf8,
+      validateUtf8: !settings.skipUTF8Validation,
       allocate: Buffer.allocUnsafe,
     });
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
@@ -664,7 +724,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
   private finishClosingHandshake(): void {
     if (!this.connection!.closeSent || !this.connection!.closeReceived) return;
     this.clean = true;
-    if (this.connection!.role === 'server') this.endSocket();
+    if (this.connection!.role === 'server') {
+      // With permessage-deflate our close frame may still wait behind messages being compressed.
+      if (this.deflate) this.deflate.closeAfterSends(() => this.endSocket());
+      else this.endSocket();
+    }
     this.startCloseTimer();
   }
 
@@ -709,18 +773,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.ownHeartbeat?.stop();
     this.pendingPong = undefined;
     this.admission!.settle(0);
-    // Nothing more will be read: the pieces of a message cut short go now, not with this object.
-    this.connection!.stopReading();
     this.rejectQueuedSends();
-    // Messages the peer sent before it closed may still be inflating: they are delivered first.
     if (this.deflate === undefined) this.finishSocketClose();
     else {
+      // Messages the peer sent before it closed may still be inflating, with what followed them
+      // not parsed yet: they are delivered first.
       if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
       this.deflate.afterInbound(() => this.finishSocketClose());
     }
   }
 
   private finishSocketClose(): void {
+    // Nothing more will be read: the pieces of a message cut short go now, not with this object.
+    this.connection!.stopReading();
     this.state = ReadyState.CLOSED;
     this.deflate?.close();
     this.registry?.release(this);
@@ -776,14 +841,29 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     socket.uncork();
   }
 
-  private sendControl(opcode: number, data: SendData | undefined, callback: SendCallback | undefined): void {
-    if (this.state === ReadyState.CONNECTING) {
-      throw new DOMException('WebSocket is not open: readyState 0 (CONNECTING)', 'InvalidStateError');
+  private sendControl(
+    opcode: number,
+    data: ControlData | SendCallback | undefined,
+    mask: boolean | SendCallback | undefined,
+    callback: SendCallback | undefined,
+  ): void {
+    if (this.state === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    // ws's argument forms: (callback), (data, callback), (data, mask, callback).
+    if (typeof data === 'function') {
+      callback = data;
+      data = mask = undefined;
+    } else if (typeof mask === 'function') {
+      callback = mask;
+      mask = undefined;
     }
-    const payload = data === undefined ? EMPTY : toPayload(data instanceof Blob ? '' : data);
+    if (mask !== undefined) this.checkMask(mask);
+    if (data instanceof Blob) {
+      throw new TypeError(`a Blob as ${opcode === Opcode.Ping ? 'ping' : 'pong'} data is not supported: read it first (Buffer.from(await blob.arrayBuffer()))`);
+    }
+    const payload = data === undefined || data === null ? EMPTY : toPayload(typeof data === 'number' ? String(data) : data);
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     // RFC 6455 §5.5: control frames carry at most 125 bytes.
-    if (bytes.length > 125) throw new RangeError('a ping or pong carries at most 125 bytes');
+    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
       if (callback) process.nextTick(callback, this.notOpenError());
       return;
@@ -806,18 +886,71 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     const queue = this.blobQueue!;
     while (queue.length > 0) {
       const { data, options, callback } = queue[0]!;
-      const payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
+      let payload: string | Buffer;
+      try {
+        payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
+      } catch (error) {
+        if (this.blobQueue === queue) this.failBlobRead(error as Error);
+        return;
+      }
       if (this.blobQueue !== queue) return; // the connection closed meanwhile; callbacks were told
       queue.shift();
       this.queuedBytes -= payloadSize(data);
-      if (this.state === ReadyState.OPEN) this.sendPayload(payload, options, callback);
-      else callback?.(this.notOpenError());
+      // Sends made before close() still go: close() waits for them (see `closeBehindBlobs`).
+      if (this.state === ReadyState.OPEN || (this.closeBehindBlobs !== undefined && !this.connection!.closeSent)) {
+        this.sendPayload(payload, options, callback);
+      } else callback?.(this.notOpenError());
     }
     this.blobQueue = undefined;
+    this.sendCloseBehindBlobs();
+  }
+
+  /**
+   * A Blob could not be read: as in `ws`, the connection cannot go on with a message missing from
+   * the middle of its stream. Every queued send is told, `'error'` is emitted, and the connection
+   * closes with the code given to a waiting `close()`, else 1011.
+   */
+  private failBlobRead(error: Error): void {
+    const queue = this.blobQueue!;
+    this.blobQueue = undefined;
+    this.queuedBytes = 0;
+    for (const { callback } of queue) callback?.(error);
+    this.emitError(error);
+    if (this.state === ReadyState.OPEN) {
+      this.state = ReadyState.CLOSING;
+      this.closeBehindBlobs = { code: CloseCode.InternalError, reason: 'a Blob could not be read' };
+    }
+    this.sendCloseBehindBlobs();
+  }
+
+  private sendCloseBehindBlobs(): void {
+    const close = this.closeBehindBlobs;
+    if (close === undefined) return;
+    this.closeBehindBlobs = undefined;
+    // The peer's close may have come meanwhile and been answered: the handshake is then complete.
+    if (!this.connection!.closeSent) this.sendClose(close.code, close.reason);
   }
 
   private notOpenError(): WebSocketError {
-    return new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state}`);
+    return new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state} (${READY_STATE_NAMES[this.state]})`);
+  }
+
+  /** RFC 6455 §5.1: clients mask every frame, servers none; `ws` lets either be asked for, we refuse the one that breaks the protocol. */
+  private checkMask(mask: unknown): void {
+    const client = this.connection?.role === 'client';
+    if (mask === client) return;
+    throw new TypeError(
+      client
+        ? 'mask: false is not supported: RFC 6455 §5.1 has a client mask every frame (servers fail unmasked ones); leave mask out'
+        : 'mask: true is not supported on the server side: RFC 6455 §5.1 forbids masking server frames (clients fail them); leave mask out',
+    );
+  }
+
+  private checkSendOptions(options: SendOptions): void {
+    for (const name of Object.keys(options)) {
+      if (!SEND_OPTION_NAMES.has(name)) throw new TypeError(`unknown send option "${name}" (the options are binary, compress, fin and mask)`);
+    }
+    if (options.mask !== undefined) this.checkMask(options.mask);
   }
 
   private rejectQueuedSends(): void {
@@ -826,6 +959,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements Heartbea
     this.heldFrame = undefined;
     this.heldCallback = undefined;
     held?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
+    this.closeBehindBlobs = undefined;
     const queue = this.blobQueue;
     if (queue === undefined) return;
     this.blobQueue = undefined;
