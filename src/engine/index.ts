@@ -34,6 +34,6 @@ export { type CorsOptions, type CorsOptionsDelegate, type CorsOriginFunction, ty
 export { type EngineMiddleware } from './middleware.js';
 export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits } from './http-server.js';
 export { PreparedMessage } from './prepared-message.js';
-export { TransportError } from './transport.js';
+export { TransportError, type EngineTransport } from './transport.js';
 // What a session's close reports as its description after "parse error".
 export { EngineErrorCode, EngineIOParseError, ParseErrorCode } from '../protocol/engine-io/index.js';

@@ -119,8 +119,6 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
  * httpServer.listen(3000);
  */
 export class EngineServer extends EventEmitter<EngineServerEvents> {
-  /** The options in force, defaults included. */
-  readonly options: ResolvedEngineOptions;
   /** Open sessions by id. */
   readonly clients = new Map<string, EngineSocket>();
   private wss: WebSocketServer | undefined;
@@ -128,9 +126,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private readonly pendingIds = new WeakMap<IncomingMessage, string>();
   /** Headers the middlewares set on an upgrade, for its `101` answer. */
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, EngineHeaders>();
-  private readonly settings: SessionSettings;
+  private resolved: ResolvedEngineOptions;
+  private settings: SessionSettings;
   /** The middlewares every request goes through: CORS (when configured), then those of {@link use}. */
   private readonly middlewares: EngineMiddleware[] = [];
+  /** The CORS middleware at the head of {@link middlewares}, when the `cors` option is set. */
+  private corsHandler: EngineMiddleware | undefined;
+  /** Whether the engine was attached or handed a request: its options are then settled. */
+  private served = false;
   /** Whether the application added middlewares: sessions then keep their whole request (see {@link use}). */
   private keepRequests = false;
   /** `allowRequest` answered with a value instead of its callback: warned about once. */
@@ -138,23 +141,50 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   constructor(options: EngineServerOptions = {}) {
     super();
-    this.options = resolveEngineOptions(options);
-    this.settings = {
-      pingInterval: this.options.pingInterval,
-      pingTimeout: this.options.pingTimeout,
-      upgradeTimeout: this.options.upgradeTimeout,
-      maxPayload: this.options.maxHttpBufferSize,
-      connectionLimits: this.options.connectionLimits,
-      upgrades:
-        this.options.allowUpgrades && this.options.transports.includes(TransportName.WebSocket)
-          ? [TransportName.WebSocket]
-          : [],
-      heartbeats: heartbeatQueues(this.options.pingInterval, this.options.pingTimeout),
+    this.resolved = resolveEngineOptions(options);
+    this.settings = this.sessionSettings();
+    this.installCors();
+  }
+
+  /** The options in force, defaults included. */
+  get options(): ResolvedEngineOptions {
+    return this.resolved;
+  }
+
+  /**
+   * @internal Replaces the options of an engine that has not served yet. The Socket.IO server
+   * creates its engine in its constructor, so that `io.engine` is there before `attach()` (for
+   * `io.engine.use()` and tools such as the admin UI), and learns `attach()`'s options later.
+   * Listeners, middlewares and `generateId` stay.
+   */
+  reconfigure(options: EngineServerOptions): void {
+    if (this.served) throw new Error('the engine is serving already: its options can no longer change');
+    this.resolved = resolveEngineOptions(options);
+    this.settings = this.sessionSettings();
+    this.installCors();
+  }
+
+  private sessionSettings(): SessionSettings {
+    const options = this.resolved;
+    return {
+      pingInterval: options.pingInterval,
+      pingTimeout: options.pingTimeout,
+      upgradeTimeout: options.upgradeTimeout,
+      maxPayload: options.maxHttpBufferSize,
+      connectionLimits: options.connectionLimits,
+      upgrades: options.allowUpgrades && options.transports.includes(TransportName.WebSocket) ? [TransportName.WebSocket] : [],
+      heartbeats: heartbeatQueues(options.pingInterval, options.pingTimeout),
       release: (socket) => {
         if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
       },
     };
-    if (this.options.cors !== undefined) this.middlewares.push(corsMiddleware(this.options.cors));
+  }
+
+  /** Puts the CORS middleware of the `cors` option first, in place of the previous one. */
+  private installCors(): void {
+    if (this.corsHandler !== undefined) this.middlewares.splice(this.middlewares.indexOf(this.corsHandler), 1);
+    this.corsHandler = this.resolved.cors === undefined ? undefined : corsMiddleware(this.resolved.cors);
+    if (this.corsHandler !== undefined) this.middlewares.unshift(this.corsHandler);
   }
 
   /**
@@ -163,6 +193,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * On an upgrade, `res` only collects headers for the `101` answer, and ending it closes the
    * connection. A middleware that fails (`next(err)`, a throw, a rejected promise) refuses the
    * request with "Bad request" (a `'connection_error'` with `context.name` `'MIDDLEWARE_FAILURE'`).
+   * As there, `req._query` holds the parsed query string when they run (no `sid` on a handshake).
    *
    * Once a middleware is added, each session keeps the `IncomingMessage` that opened it as
    * `socket.request`, with whatever the middlewares attached to it (a session, a user); without
@@ -191,6 +222,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * the server.
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
+    this.served = true;
     const path = normalizePath(options.path ?? this.options.path);
     const destroyUpgrade = options.destroyUpgrade ?? true;
     const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000);
@@ -226,6 +258,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * preflight). For servers not set up with {@link attach}.
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.served = true;
     this.onRequest(req, res).catch((error: unknown) => {
       this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'INTERNAL_ERROR', error } }, res);
     });
@@ -236,6 +269,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * upgrades to. For servers not set up with {@link attach}.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.served = true;
     // A client that vanishes mid-handshake must not crash the process.
     const onEarlyError = (): void => {
       socket.destroy();
@@ -273,7 +307,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * Runs the middlewares; returns `false` when the request is over: refused because one failed,
    * or answered by one of them (a CORS preflight, an upgrade whose stand-in response was ended).
    */
-  private async passMiddlewares(req: IncomingMessage, res: ServerResponse, target: ServerResponse | Duplex): Promise<boolean> {
+  private async passMiddlewares(
+    req: IncomingMessage,
+    query: URLSearchParams | undefined,
+    res: ServerResponse,
+    target: ServerResponse | Duplex,
+  ): Promise<boolean> {
+    // The reference server parses the query into `req._query` before its middlewares run, and the
+    // official recipes read it there (`req._query.sid === undefined` tells a handshake).
+    const withQuery = req as IncomingMessage & { _query?: Record<string, string> };
+    if (withQuery._query === undefined && query !== undefined) withQuery._query = Object.fromEntries(query);
     try {
       await runMiddlewares(this.middlewares, req, res);
     } catch (error) {
@@ -284,8 +327,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.middlewares.length > 0 && !(await this.passMiddlewares(req, res, res))) return;
     const query = queryOf(req);
+    if (this.middlewares.length > 0 && !(await this.passMiddlewares(req, query, res, res))) return;
     const refusal = await this.verify(req, query, false);
     if (refusal !== undefined) {
       this.fail(req, refusal, res);
@@ -323,14 +366,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onEarlyError: () => void): Promise<void> {
+    const query = queryOf(req);
     if (this.middlewares.length > 0) {
       const res = new UpgradeResponse(req, socket);
-      if (!(await this.passMiddlewares(req, res.asServerResponse(), socket))) return;
+      if (!(await this.passMiddlewares(req, query, res.asServerResponse(), socket))) return;
       // Session middlewares set their cookie when the head is written (see UpgradeResponse).
       res.writeHead();
       this.upgradeHeaders.set(req, res.headers);
     }
-    const query = queryOf(req);
     const refusal = await this.verify(req, query, true);
     if (refusal !== undefined) {
       this.fail(req, refusal, socket);

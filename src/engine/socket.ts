@@ -14,7 +14,7 @@ import { SESSION_ALLOWANCE, TransportName, type ResolvedEngineOptions } from './
 import { PollingTransport, respondError } from './polling-transport.js';
 import type { HandshakeRequest } from './handshake-request.js';
 import { packetDataSize, type PreparedMessage } from './prepared-message.js';
-import { TransportError, type Transport, type WrittenCallback } from './transport.js';
+import { TransportError, type EngineTransport, type Transport, type WrittenCallback } from './transport.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
 import { UpgradeProbe } from './upgrade-probe.js';
 import { createDebugLog } from '../diagnostics/debug.js';
@@ -52,10 +52,10 @@ export interface EngineSocketEvents {
   message: [data: string | Buffer];
   /** The session is over; `description` carries the underlying error, if any. Emitted once. */
   close: [reason: CloseReason, description?: unknown];
-  /** The client probed a WebSocket to upgrade to. */
-  upgrading: [transport: TransportName];
-  /** The session now runs over the named transport. */
-  upgrade: [transport: TransportName];
+  /** The client probed a WebSocket to upgrade to: the transport it would move to. */
+  upgrading: [transport: EngineTransport];
+  /** The session now runs over this transport (its `name` says which). */
+  upgrade: [transport: EngineTransport];
   /**
    * The buffered packets have been handed to the transport. Only packets that waited are
    * buffered: over polling, until the next poll; over WebSocket, none (each is written at once).
@@ -139,7 +139,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   readonly remoteAddress: string;
 
   private state: EngineSocketState = 'opening';
-  private transport: Transport;
+  private current: Transport;
   private readonly settings: SessionSettings;
   /*
    * Packets waiting for the transport, created when needed: a WebSocket session writes each packet
@@ -181,7 +181,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.request = request;
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.settings = settings;
-    this.transport = transport;
+    this.current = transport;
     transport.listener = this;
     this.state = 'open';
     this.sendPacket(
@@ -198,7 +198,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** The name of the transport the session currently uses. */
   get transportName(): TransportName {
-    return this.transport.name;
+    return this.current.name;
+  }
+
+  /**
+   * The transport the session currently uses: its `name` and whether it takes packets now, as
+   * the reference server's `socket.transport` shows them.
+   *
+   * @example
+   * io.on('connection', (socket) => {
+   *   console.log(socket.conn.transport.name); // 'polling' or 'websocket'
+   *   socket.conn.once('upgrade', (transport) => console.log('now over', transport.name));
+   * });
+   */
+  get transport(): EngineTransport {
+    return this.current;
   }
 
   /** `'open'` until the session starts closing, `'closed'` once the `close` event has fired. */
@@ -212,7 +226,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    * Volatile packets are dropped when it is false.
    */
   get writable(): boolean {
-    return this.state === 'open' && this.writeBuffer === undefined && this.transport.writable && !this.transport.congested;
+    return this.state === 'open' && this.writeBuffer === undefined && this.current.writable && !this.current.congested;
   }
 
   /**
@@ -250,8 +264,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   sendPrepared(message: PreparedMessage, callback?: () => void): void {
     if (this.state !== 'open') return;
     if (this.packetsWatched) this.emit('packetCreate', message.packet);
-    if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
-      this.transport.sendPrepared(message, callback);
+    if (this.writeBuffer === undefined && this.current.immediate && this.current.writable) {
+      this.current.sendPrepared(message, callback);
       return;
     }
     this.buffer(message.packet, message.dataSize, message.compress, callback);
@@ -277,22 +291,22 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.state === 'closed') return;
     this.state = 'closing';
     this.closeReason = reason;
-    this.transport.discard();
-    this.transport.close();
+    this.current.discard();
+    this.current.close();
   }
 
   /** @internal Hands a polling request of this session to its transport. */
   handlePollingRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (!(this.transport instanceof PollingTransport)) {
+    if (!(this.current instanceof PollingTransport)) {
       respondError(res, 400, EngineErrorCode.BadRequest);
       return;
     }
-    this.transport.onRequest(req, res);
+    this.current.onRequest(req, res);
   }
 
   /** @internal Whether a WebSocket may still be offered to this session as an upgrade. */
   get canUpgrade(): boolean {
-    return this.state === 'open' && this.probe === undefined && !this.upgraded && this.transport.name === TransportName.Polling;
+    return this.state === 'open' && this.probe === undefined && !this.upgraded && this.current.name === TransportName.Polling;
   }
 
   /**
@@ -305,7 +319,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** @internal */
   probeAnswered(candidate: Transport): void {
-    this.emit('upgrading', candidate.name);
+    this.emit('upgrading', candidate);
     this.endPollForUpgrade();
   }
 
@@ -316,18 +330,18 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** @internal */
   upgradeRequested(candidate: Transport): void {
-    const previous = this.transport;
+    const previous = this.current;
     this.upgraded = true;
     // Let go of the old transport before it closes, so its close does not end the session.
     previous.listener = undefined;
     previous.discard();
     previous.close();
-    this.transport = candidate;
+    this.current = candidate;
     candidate.listener = this;
     // A ping that went out on the old transport may have its pong come back on the new one late.
     if (this.awaitingPong) this.settings.heartbeats.pong.add(this);
     debug('session %s upgraded from %s to %s', this.id, previous.name, candidate.name);
-    this.emit('upgrade', candidate.name);
+    this.emit('upgrade', candidate);
     this.flush();
     // Closing already (the application's close, or a client too slow): the new transport closes too.
     if (this.state === 'closing') this.closeTransport(this.closeReason ?? CloseReason.ForcedClose);
@@ -335,8 +349,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** Protocol v4, "Upgrade": the server MUST end a pending GET with a noop so the client can pause. */
   private endPollForUpgrade(): void {
-    if (this.probe?.probed === true && this.transport.name === TransportName.Polling && this.transport.writable) {
-      this.transport.send([{ type: PacketType.Noop }], false);
+    if (this.probe?.probed === true && this.current.name === TransportName.Polling && this.current.writable) {
+      this.current.send([{ type: PacketType.Noop }], false);
     }
   }
 
@@ -411,8 +425,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
     if (this.state !== 'open') return;
     if (this.packetsWatched) this.emit('packetCreate', packet);
-    if (this.writeBuffer === undefined && this.transport.immediate && this.transport.writable) {
-      this.transport.send([packet], compress, callback);
+    if (this.writeBuffer === undefined && this.current.immediate && this.current.writable) {
+      this.current.send([packet], compress, callback);
       return;
     }
     this.buffer(packet, packetDataSize(packet), compress, callback);
@@ -490,17 +504,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private flush(): void {
     const batch = this.writeBuffer;
-    if (this.state === 'closed' || !this.transport.writable || batch === undefined) return;
+    if (this.state === 'closed' || !this.current.writable || batch === undefined) return;
     const callbacks = this.pendingCallbacks;
     const compress = this.compressBuffer;
     this.releaseBuffer();
-    this.transport.send(batch, compress, callbacks && (() => callbacks.forEach((callback) => callback())));
+    this.current.send(batch, compress, callbacks && (() => callbacks.forEach((callback) => callback())));
     this.emit('drain');
   }
 
   private closeTransport(reason: CloseReason): void {
     this.closeReason = reason;
-    this.transport.close();
+    this.current.close();
   }
 
   private onClose(reason: CloseReason, description?: unknown): void {
@@ -509,10 +523,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.deadlineQueue?.remove(this);
     this.probe?.fail();
     this.releaseBuffer();
-    this.transport.listener = undefined;
+    this.current.listener = undefined;
     // The session is over: a held poll still gets the close packet, but nothing waits for another.
-    this.transport.discard();
-    this.transport.close();
+    this.current.discard();
+    this.current.close();
     this.settings.release(this);
     debug('session %s closed: %s', this.id, reason);
     this.emit('close', reason, description);

@@ -14,6 +14,17 @@ export class TransportError extends Error {
 }
 
 /**
+ * A session's transport as the application sees it (`socket.conn.transport`, and what the
+ * `upgrading` and `upgrade` events pass), as in the reference server.
+ */
+export interface EngineTransport {
+  /** The wire name: `'polling'` or `'websocket'`. */
+  readonly name: TransportName;
+  /** Whether it takes packets now (a poll is waiting, or the WebSocket is open). */
+  readonly writable: boolean;
+}
+
+/**
  * The one party a transport reports to: the session that owns it, or the upgrade probe trying it.
  * A plain interface rather than events, so a connection holds no listener table and no closures.
  */

@@ -163,19 +163,22 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return this.adapter.sockets(this.rooms);
   }
 
+  // A cluster adapter (socket.io-adapter's ClusterAdapter and those built on it) answers these
+  // three with a promise; as they return nothing to the caller, its rejection is the owner's.
+
   /** Makes the targeted sockets join rooms. */
   socketsJoin(room: Room | Room[]): void {
-    this.adapter.addSockets(this.options(), asSet(room));
+    containRejection(this.adapter.addSockets(this.options(), asSet(room)), this.owner);
   }
 
   /** Makes the targeted sockets leave rooms. */
   socketsLeave(room: Room | Room[]): void {
-    this.adapter.delSockets(this.options(), asSet(room));
+    containRejection(this.adapter.delSockets(this.options(), asSet(room)), this.owner);
   }
 
   /** Disconnects the targeted sockets (and their whole connection with `close`). */
   disconnectSockets(close = false): void {
-    this.adapter.disconnectSockets(this.options(), close);
+    containRejection(this.adapter.disconnectSockets(this.options(), close), this.owner);
   }
 
   // A RemoteSocket's emit targets one socket: its callback takes that socket's answer, not a list

@@ -16,6 +16,8 @@ export interface EngineConnection {
   readonly readyState: string;
   /** Name of the transport in use: `polling` or `websocket`. */
   readonly transportName: string;
+  /** The transport in use: its `name` (`polling` or `websocket`) and whether it takes packets now. */
+  readonly transport: { readonly name: string; readonly writable: boolean };
   /** Remote address, when the engine records it. */
   readonly remoteAddress?: string;
   /** Whether a write would go out now rather than wait in a buffer (volatile packets are dropped otherwise). */
@@ -28,8 +30,10 @@ export interface EngineConnection {
   close(): unknown;
   on(event: 'message', listener: (data: string | Buffer) => void): unknown;
   on(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
+  /** The client probed the transport it may move to. */
+  on(event: 'upgrading', listener: (transport: { readonly name: string }) => void): unknown;
   /** The session moved to another transport (polling to WebSocket). */
-  on(event: 'upgrade', listener: (transportName: string) => void): unknown;
+  on(event: 'upgrade', listener: (transport: { readonly name: string }) => void): unknown;
   /** Everything buffered was handed to the transport. */
   on(event: 'drain', listener: () => void): unknown;
   off(event: 'message', listener: (data: string | Buffer) => void): unknown;

@@ -4,7 +4,7 @@ import { InMemoryAdapter, WIRE_ENCODER, type AdapterConstructor, type PacketEnco
 import { EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
 import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
-import { ENGINE_OPTION_KEYS, checkOptionNames, normalizePath, resolveEngineOptions } from '../engine/options.js';
+import { ENGINE_OPTION_KEYS, checkOptionNames, normalizePath } from '../engine/options.js';
 import type { AttachOptions } from '../engine/server.js';
 import { checkInteger } from '../protocol/check-integer.js';
 import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
@@ -31,11 +31,11 @@ function normalizeName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
 }
 
-/** The Engine.IO part of `options`: everything but what {@link SOCKET_IO_OPTIONS} names. */
-function engineOptionsOf(options: ServerOptions): EngineServerOptions {
+/** The Engine.IO part of `options` that is set: everything but what {@link SOCKET_IO_OPTIONS} names. */
+function engineOptionsOf(options: ServerOptions): EngineServerOptions & AttachOptions {
   const engineOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
-    if (!Object.hasOwn(SOCKET_IO_OPTIONS, name)) engineOptions[name] = value;
+    if (value !== undefined && !Object.hasOwn(SOCKET_IO_OPTIONS, name)) engineOptions[name] = value;
   }
   return engineOptions;
 }
@@ -54,8 +54,9 @@ const engineOwners = new WeakMap<EngineServer, Server>();
 /**
  * A Socket.IO protocol v5 server, wire-compatible with the official clients.
  *
- * It owns an Engine.IO server (created on {@link Server.attach} or {@link Server.listen}),
- * namespaces (the main one is {@link Server.sockets}) and, through them, sockets and rooms.
+ * It owns an Engine.IO server ({@link Server.engine}, which serves once attached with
+ * {@link Server.attach} or {@link Server.listen}), namespaces (the main one is
+ * {@link Server.sockets}) and, through them, sockets and rooms.
  * Broadcast and room helpers on the server act on the main namespace.
  *
  * The type parameters, all optional, declare the application's events: `ListenEvents` the
@@ -122,17 +123,26 @@ export class Server<
   private resolvedOpts: Readonly<ServerOptions> | undefined;
   private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parentsByRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  private eio: EngineServer | undefined;
+  private eio: EngineServer;
+  /**
+   * Whether {@link eio} is still the engine the constructor made, never attached: `attach()` then
+   * gives it its options instead of making another one.
+   */
+  private engineFresh = true;
   private attachedServer: HttpServer | HttpsServer | undefined;
+  /** Whether the server serves: attached or bound, and not closed since. */
+  private serving = false;
   /** The request path, without its trailing slash, as {@link Server.path} reports it. */
   private pathValue: string;
-  /** Whether {@link Server.close} ran since the last attach: the server may then attach again. */
-  private closed = false;
 
   constructor(options?: ServerOptions);
-  constructor(srv: HttpServer | HttpsServer | number, options?: ServerOptions);
-  constructor(srvOrOptions?: HttpServer | HttpsServer | number | ServerOptions, maybeOptions?: ServerOptions) {
-    const srv = typeof srvOrOptions === 'number' || isHttpServer(srvOrOptions) ? srvOrOptions : undefined;
+  /**
+   * `srv` is the HTTP(S) server to attach to, or a port to listen on (a number, or a string of
+   * digits such as `process.env.PORT`, as the official server takes at run time).
+   */
+  constructor(srv: HttpServer | HttpsServer | number | string, options?: ServerOptions);
+  constructor(srvOrOptions?: HttpServer | HttpsServer | number | string | ServerOptions, maybeOptions?: ServerOptions) {
+    const srv = isServerTarget(srvOrOptions) ? srvOrOptions : undefined;
     const options: ServerOptions = (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
     checkOptionNames(options, SERVER_OPTION_KEYS, 'Server');
     this.serveClient(options.serveClient ?? false);
@@ -145,9 +155,7 @@ export class Server<
       options.maxNamespacesPerClient ?? SERVER_DEFAULTS.maxNamespacesPerClient,
       1,
     );
-    // The engine is created later (attach), but a mistake in its options is reported here, where it was made.
-    resolveEngineOptions(engineOptionsOf(options));
-    // Unless given, the attachment budget is set when the engine is bound (see `bind`).
+    // Unless given, the attachment budget follows the engine's largest message (see `settleDecoderLimits`).
     this.decoderLimits = resolveDecoderOptions({
       maxAttachments: options.maxAttachments,
       maxNestingDepth: options.maxNestingDepth,
@@ -172,6 +180,10 @@ export class Server<
       };
     }
     this.sockets = this.of('/');
+    // Made now, so that `io.engine` is there before attach() (for `io.engine.use()`, and tools
+    // such as the admin UI that listen to it), as the official server's is once attached.
+    this.eio = new EngineServer({ ...engineOptionsOf(options), path: normalizePath(this.pathValue) });
+    this.adopt(this.eio);
     if (srv !== undefined) this.attach(srv);
   }
 
@@ -224,9 +236,12 @@ export class Server<
     return this;
   }
 
-  /** The Engine.IO server, once attached or bound. */
+  /**
+   * The Engine.IO server. It exists from the constructor on (its middlewares and listeners can be
+   * added before `attach()`), and serves once attached; `attach()` gives it its options then.
+   * After `close()`, attaching to another HTTP server makes a new one, as the official server does.
+   */
   get engine(): EngineServer {
-    if (!this.eio) throw new Error('the server is not attached yet: call attach(), listen() or bind() first');
     return this.eio;
   }
 
@@ -244,7 +259,7 @@ export class Server<
   path(path: string): this;
   path(path?: string): string | this {
     if (path === undefined) return this.pathValue;
-    if (this.eio !== undefined && !this.closed) {
+    if (this.serving) {
       throw new Error('path: the server is attached already; set the path before attach() or listen(), or give it as the path option');
     }
     this.pathValue = trimPath(path);
@@ -277,8 +292,9 @@ export class Server<
   }
 
   /**
-   * Attaches to an HTTP(S) server, or creates one listening on `port`. Creates the Engine.IO
-   * server with the engine options of the constructor, and those of `options` over them.
+   * Attaches to an HTTP(S) server, or creates one listening on `port` (a number, or a string of
+   * digits). The Engine.IO server takes the engine options of `options` where the constructor's
+   * options do not set them: as in the official server, the constructor's win.
    *
    * `options` takes Engine.IO options only: the Socket.IO ones (and `path`) are read by the
    * constructor, once, and given here they would have no effect, so naming one throws a
@@ -288,11 +304,12 @@ export class Server<
    * const io = new Server({ connectTimeout: 10_000 });
    * io.attach(httpServer, { pingInterval: 10_000 });
    */
-  attach(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
-    if (this.eio !== undefined && !this.closed) throw new Error('the server is already attached');
-    if (this.closed && srv === this.attachedServer) {
+  attach(srv: HttpServer | HttpsServer | number | string, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
+    const target = serverTarget(srv);
+    if (this.serving) throw new Error('the server is already attached');
+    if (!this.engineFresh && target === this.attachedServer) {
       // Attached again to the server it closed: its engine still serves that server's path.
-      this.closed = false;
+      this.serving = true;
       return this;
     }
     const misplaced = Object.entries(options)
@@ -305,20 +322,28 @@ export class Server<
     }
     // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head,
     // and answers 404 to every other request, as the official server's does.
-    const server = typeof srv === 'number' ? createHttpServer({}, answerNotFound) : srv;
+    const server = typeof target === 'number' ? createHttpServer({}, answerNotFound) : target;
     const path = normalizePath(this.pathValue);
-    const merged: EngineServerOptions & AttachOptions = { ...engineOptionsOf(this.options), ...options, path };
-    const engine = new EngineServer(merged);
-    engine.attach(server, { path, destroyUpgrade: merged.destroyUpgrade, destroyUpgradeTimeout: merged.destroyUpgradeTimeout });
+    // The official server's order: attach()'s options, then the constructor's over them.
+    const merged: EngineServerOptions & AttachOptions = { ...options, ...engineOptionsOf(this.options), path };
+    if (this.engineFresh) {
+      this.eio.reconfigure(merged);
+      this.settleDecoderLimits(this.eio);
+    } else {
+      // Closed, then attached to another server: the old engine goes with the old server.
+      this.eio = new EngineServer(merged);
+      this.adopt(this.eio);
+    }
+    this.eio.attach(server, { path, destroyUpgrade: merged.destroyUpgrade, destroyUpgradeTimeout: merged.destroyUpgradeTimeout });
+    this.engineFresh = false;
     this.attachedServer = server;
-    this.closed = false;
-    this.bind(engine);
-    if (typeof srv === 'number') server.listen(srv);
+    this.serving = true;
+    if (typeof target === 'number') server.listen(target);
     return this;
   }
 
   /** Same as {@link Server.attach}. */
-  listen(srv: HttpServer | HttpsServer | number, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
+  listen(srv: HttpServer | HttpsServer | number | string, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
     return this.attach(srv, options);
   }
 
@@ -329,20 +354,29 @@ export class Server<
   bind(engine: EngineServer): this {
     const owner = engineOwners.get(engine);
     if (owner !== undefined && owner !== this) throw new Error('this Engine.IO server is already bound to another Socket.IO server');
-    if (owner === this) return this;
-    engineOwners.set(engine, this);
+    if (owner === undefined) this.adopt(engine);
     this.eio = engine;
-    // Unless given, the attachment budget follows this engine's largest message (attach() may have set it).
-    if (this.options.maxAttachmentBytes === undefined) {
-      this.decoderLimits = resolveDecoderOptions({
-        ...this.decoderLimits,
-        maxAttachmentBytes: attachmentBytesFor(engine.options.maxHttpBufferSize),
-      });
-    }
+    this.engineFresh = false;
+    this.serving = true;
+    return this;
+  }
+
+  /** Makes `engine` open a client for each of its connections. */
+  private adopt(engine: EngineServer): void {
+    engineOwners.set(engine, this);
+    this.settleDecoderLimits(engine);
     engine.on('connection', (conn: EngineSocket) => {
       new Client(this, conn);
     });
-    return this;
+  }
+
+  /** Unless given, the attachment budget follows the largest message of the engine. */
+  private settleDecoderLimits(engine: EngineServer): void {
+    if (this.options.maxAttachmentBytes !== undefined) return;
+    this.decoderLimits = resolveDecoderOptions({
+      ...this.decoderLimits,
+      maxAttachmentBytes: attachmentBytesFor(engine.options.maxHttpBufferSize),
+    });
   }
 
   /**
@@ -623,7 +657,10 @@ export class Server<
 
   /**
    * Closes the server: every socket leaves with `"server shutting down"`, adapters close, the
-   * Engine.IO server closes every connection, and the HTTP server (if any) stops listening.
+   * Engine.IO server closes every session, and the HTTP server (if any) stops listening. As in
+   * the official server, the application's HTTP requests still in progress on that server
+   * finish (Node ends only its idle keep-alive connections); the callback and the promise
+   * settle once they have.
    */
   async close(callback?: (err?: Error) => void): Promise<void> {
     const namespaces = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(this.nsps.values());
@@ -634,19 +671,20 @@ export class Server<
         await nsp.adapter.close();
       }),
     );
-    this.eio?.close();
-    this.closed = true;
+    this.eio.close();
+    this.serving = false;
     const httpServer = this.attachedServer;
     if (!httpServer) {
       callback?.();
       return;
     }
     await new Promise<void>((resolve) => {
+      // Node ≥ 19 ends idle keep-alive connections as the server stops listening; requests in
+      // progress (the application's, on a server it gave us) finish first, as in the official server.
       httpServer.close((err) => {
         callback?.(err);
         resolve();
       });
-      httpServer.closeAllConnections?.();
     });
   }
 
@@ -675,4 +713,21 @@ function answerNotFound(_req: IncomingMessage, res: ServerResponse): void {
 
 function isHttpServer(value: unknown): value is HttpServer | HttpsServer {
   return typeof value === 'object' && value !== null && typeof (value as { listen?: unknown }).listen === 'function';
+}
+
+/** Whether the constructor's first argument is what to attach to rather than the options. */
+function isServerTarget(value: unknown): value is HttpServer | HttpsServer | number | string {
+  // An Express app is a function: given to attach(), it is refused there with the official message.
+  return typeof value === 'number' || typeof value === 'string' || typeof value === 'function' || isHttpServer(value);
+}
+
+/** What `attach()` was given, as an HTTP(S) server or a port number; anything else throws a `TypeError`. */
+function serverTarget(srv: unknown): HttpServer | HttpsServer | number {
+  if (typeof srv === 'function') {
+    // The official server's wording.
+    throw new TypeError('You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.');
+  }
+  if (typeof srv === 'string' && /^\d+$/.test(srv)) return Number(srv);
+  if (typeof srv === 'number' || isHttpServer(srv)) return srv;
+  throw new TypeError(`expected an http(s).Server or a port (a number, or a string of digits), got ${typeof srv === 'string' ? JSON.stringify(srv) : typeof srv}`);
 }

@@ -3,10 +3,15 @@
  * `/admin` namespace (what the admin UI's page is) sees our sockets and can act on them.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { instrument } from '@socket.io/admin-ui';
-import type { Socket as ClientSocket } from 'socket.io-client';
-import { startServer, waitFor, type Harness } from '../server/helpers.js';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { Server } from '../../src/server/index.js';
+import { sleep, until } from '../engine/helpers.js';
+import { TRANSPORT_MODES, startServer, waitFor, type Harness } from '../server/helpers.js';
 import { connectedClient } from './services.js';
 
 /** What admin-ui says about a socket (the fields these tests read). */
@@ -22,6 +27,8 @@ interface SerializedSocket {
 
 interface ServerStats {
   clientsCount: number;
+  pollingClientsCount: number;
+  aggregatedEvents: { type: string; count: number }[];
   namespaces: { name: string; socketsCount: number }[];
 }
 
@@ -73,6 +80,8 @@ describe('@socket.io/admin-ui on our server', () => {
     try {
       const admin = h.client('/admin');
       await waitFor(admin, 'all_sockets');
+      const stats: ServerStats[] = [];
+      admin.on('server_stats', (latest: ServerStats) => stats.push(latest));
       const connected = waitFor<[SerializedSocket]>(admin, 'socket_connected');
       const newcomer = await connectedClient(h.url, h.clients);
       const [socket] = await connected;
@@ -130,6 +139,43 @@ describe('@socket.io/admin-ui on our server', () => {
       assert.deepEqual(serverStats.namespaces.find((nsp) => nsp.name === '/'), { name: '/', socketsCount: 1 });
     } finally {
       await h.close();
+    }
+  });
+
+  test('instrument() before the server is attached, the usual order in apps: engine statistics and transports after an upgrade', async () => {
+    const io = new Server({ pingInterval: 2000, pingTimeout: 5000 });
+    const clients: ClientSocket[] = [];
+    instrument(io as unknown as InstrumentedServer, { auth: false, mode: 'development' });
+    // Later than the tick in which the admin UI looks again for an engine it did not find.
+    await sleep(20);
+    const http = createServer();
+    io.attach(http);
+    http.listen(0, '127.0.0.1');
+    try {
+      await once(http, 'listening');
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+      const admin = connect(`${url}/admin`, { forceNew: true, reconnection: false, transports: ['websocket'] });
+      clients.push(admin);
+      await waitFor(admin, 'all_sockets');
+      const stats: ServerStats[] = [];
+      admin.on('server_stats', (latest: ServerStats) => stats.push(latest));
+      const connected = waitFor<[SerializedSocket]>(admin, 'socket_connected');
+      const updated = waitFor<[{ id: string; transport?: string }]>(admin, 'socket_updated');
+      const app = connect(url, { forceNew: true, reconnection: false, ...TRANSPORT_MODES.upgrade });
+      clients.push(app);
+      const [socket] = await connected;
+      assert.equal(socket.transport, 'polling');
+      const [update] = await updated;
+      assert.deepEqual(update, { id: socket.id, nsp: '/', transport: 'websocket' });
+
+      // The engine listeners the admin UI added before attach() count the raw connections.
+      // Stats go out every 2 s, each with the events since the one before.
+      await until(() => stats.some((each) => each.aggregatedEvents.some((event) => event.type === 'rawConnection')), 5000, 'raw connections counted');
+      // Two engine clients, none polling any more: the admin UI heard the upgrade.
+      await until(() => stats.at(-1)?.clientsCount === 2 && stats.at(-1)?.pollingClientsCount === 0, 5000, 'two clients, none polling');
+    } finally {
+      for (const client of clients) client.disconnect();
+      await io.close();
     }
   });
 });

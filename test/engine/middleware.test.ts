@@ -126,6 +126,25 @@ describe('engine.use()', () => {
     });
   });
 
+  it('finds the parsed query in req._query, as the reference server puts it there (handshake, poll, upgrade)', async () => {
+    await withEngine(async (fixture) => {
+      const queries: Record<string, string>[] = [];
+      fixture.engine.use((req, _res, next) => {
+        queries.push({ ...(req as typeof req & { _query: Record<string, string> })._query });
+        next();
+      });
+      const { sid } = await openPolling(fixture);
+      await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '4hi' });
+      const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket&room=a%20b'));
+      client.socket.destroy();
+      assert.deepEqual(queries, [
+        { EIO: '4', transport: 'polling' },
+        { EIO: '4', transport: 'polling', sid },
+        { EIO: '4', transport: 'websocket', room: 'a b' },
+      ]);
+    });
+  });
+
   it('ending the stand-in response on an upgrade closes the connection', async () => {
     await withEngine(async (fixture) => {
       fixture.engine.use((_req, res) => {

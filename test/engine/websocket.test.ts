@@ -263,8 +263,8 @@ describe('WebSocket transport', () => {
       const { sid } = await openPolling(fixture);
       const socket = await connection;
       const events: string[] = [];
-      socket.on('upgrading', (name) => events.push(`upgrading ${name}`));
-      socket.on('upgrade', (name) => events.push(`upgrade ${name}`));
+      socket.on('upgrading', (transport) => events.push(`upgrading ${transport.name}`));
+      socket.on('upgrade', (transport) => events.push(`upgrade ${transport.name} ${transport === socket.transport}`));
       socket.send('before');
       assert.equal((await poll(sid)).body, '4before');
       const held = poll(sid);
@@ -283,7 +283,7 @@ describe('WebSocket transport', () => {
       client.send('5');
       for (let i = 0; i < 5; i++) assert.equal(await client.nextText(), `4during ${i}`);
       assert.deepEqual((await client.next()).data, Buffer.from([7]));
-      assert.deepEqual(events, ['upgrading websocket', 'upgrade websocket']);
+      assert.deepEqual(events, ['upgrading websocket', 'upgrade websocket true']);
       assert.equal(socket.transportName, 'websocket');
 
       const received = waitFor<[string]>(socket, 'message');

@@ -14,6 +14,7 @@ class FakeConnection extends EventEmitter implements EngineConnection {
   readonly sent: { data: string | Buffer; compress: boolean | undefined }[] = [];
   readonly protocol = 4;
   readonly transportName = 'websocket';
+  readonly transport = { name: 'websocket', writable: true };
   readyState = 'open';
   writable = true;
   closeCalls = 0;

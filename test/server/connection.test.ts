@@ -32,9 +32,11 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
         assert.equal(h.io.sockets.sockets.get(socket.id), socket);
         assert.equal(h.io.engine.clientsCount, 1);
         if (mode === 'upgrade' && socket.conn.transportName === 'polling') {
-          assert.deepEqual(await waitFor(socket.conn, 'upgrade'), ['websocket']);
+          const [transport] = await waitFor<[{ name: string }]>(socket.conn, 'upgrade');
+          assert.equal(transport.name, 'websocket');
         }
         assert.equal(socket.conn.transportName, mode === 'polling' ? 'polling' : 'websocket');
+        assert.equal(socket.conn.transport.name, socket.conn.transportName);
       } finally {
         await h.close();
       }

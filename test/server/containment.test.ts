@@ -6,7 +6,7 @@ import type { Packet } from '../../src/protocol/socket-io/index.js';
 import { DisconnectReason, type ServerOptions, type Socket } from '../../src/server/index.js';
 import { until } from '../engine/helpers.js';
 import { recordEscapes } from '../helpers/escapes.js';
-import { startServer, waitFor, type Harness } from './helpers.js';
+import { delay, startServer, waitFor, type Harness } from './helpers.js';
 
 /*
  * Every hook the application gives the server, made to fail, synchronously and asynchronously:
@@ -400,6 +400,58 @@ describe('where contained errors are reported', () => {
       ]);
       assert.equal(client.connected, true);
     } finally {
+      await h.close();
+    }
+  });
+
+  test('a cluster adapter that rejects socketsJoin, socketsLeave or disconnectSockets: reported, nothing escapes', async () => {
+    // As socket.io-adapter's ClusterAdapter does: the local part done, the publication to the other nodes failed.
+    class BrokerDown extends InMemoryAdapter {
+      override addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> {
+        super.addSockets(opts, rooms);
+        return Promise.reject(new Error('join not published'));
+      }
+
+      override delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> {
+        super.delSockets(opts, rooms);
+        return Promise.reject(new Error('leave not published'));
+      }
+
+      override disconnectSockets(opts: BroadcastOptions, close: boolean): Promise<void> {
+        super.disconnectSockets(opts, close);
+        return Promise.reject(new Error('disconnect not published'));
+      }
+    }
+    const h = await startServer({ adapter: BrokerDown });
+    const escaped: unknown[] = [];
+    const record = (err: unknown): void => void escaped.push(err);
+    process.on('unhandledRejection', record);
+    try {
+      const reports: [string, Socket | undefined][] = [];
+      h.io.on('error', (err, socket) => void reports.push([err.message, socket]));
+      const client = h.client('/');
+      await waitFor(client, 'connect');
+      const socket = h.io.sockets.sockets.get(client.id!)!;
+      h.io.socketsJoin('red');
+      h.io.of('/').in('red').socketsLeave('red');
+      const [remote] = await h.io.fetchSockets();
+      remote!.join('blue');
+      assert.deepEqual([...socket.rooms].sort(), [socket.id, 'blue'].sort());
+      const gone = waitFor(client, 'disconnect');
+      h.io.disconnectSockets();
+      assert.equal((await gone)[0], 'io server disconnect');
+      await until(() => reports.length >= 4, 2000, 'four reports');
+      assert.deepEqual(reports.map(([message]) => message).sort(), [
+        'disconnect not published',
+        'join not published',
+        'join not published',
+        'leave not published',
+      ]);
+      assert.ok(reports.every(([, subject]) => subject === undefined), 'no socket is blamed');
+      await delay(20);
+      assert.deepEqual(escaped, []);
+    } finally {
+      process.off('unhandledRejection', record);
       await h.close();
     }
   });
