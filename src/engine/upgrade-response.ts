@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { EngineHeaders } from './server.js';
 
@@ -11,6 +11,11 @@ import type { EngineHeaders } from './server.js';
  *
  * Session middlewares (express-session) set their cookie from `writeHead()`, so the engine calls
  * it once the middlewares are done, before it answers the handshake.
+ *
+ * A middleware that refuses with a status (`res.writeHead(401); res.end()`, as the passport recipe
+ * does, or `res.statusCode = 403; res.end('why')`) gets that status, its headers and body written
+ * on the socket, where the reference server only drops the connection: the client can tell an
+ * authentication failure from a network one.
  */
 export class UpgradeResponse extends EventEmitter {
   /** The headers set so far, as they will be written. */
@@ -19,6 +24,8 @@ export class UpgradeResponse extends EventEmitter {
   readonly req: IncomingMessage;
   private readonly socket: Duplex;
   private ended = false;
+  /** The body written before `end()`, for a refusal. */
+  private body: Buffer[] | undefined;
 
   constructor(req: IncomingMessage, socket: Duplex) {
     super();
@@ -41,7 +48,10 @@ export class UpgradeResponse extends EventEmitter {
     return this.ended;
   }
 
+  /** Sets a header; a name or value Node would refuse (a CR or LF in it, say) throws as there. */
   setHeader(name: string, value: OutgoingHttpHeader): this {
+    validateHeaderName(name);
+    for (const one of Array.isArray(value) ? value : [value]) validateHeaderValue(name, String(one));
     this.headers[this.key(name) ?? name] = typeof value === 'number' ? String(value) : value;
     return this;
   }
@@ -63,23 +73,50 @@ export class UpgradeResponse extends EventEmitter {
     if (key !== undefined) delete this.headers[key];
   }
 
-  /** Nothing is written before the handshake answer. */
-  write(): boolean {
+  /** Keeps a chunk of a refusal's body; nothing is written before the handshake is answered. */
+  write(chunk?: string | Uint8Array): boolean {
+    if (chunk !== undefined && chunk.length > 0) (this.body ??= []).push(Buffer.from(chunk));
     return true;
   }
 
-  /** Nothing is written before the handshake answer (see the class comment). */
-  writeHead(): this {
+  /**
+   * Records a status and headers; nothing is written before the handshake answer (see the class
+   * comment). The engine calls it with no argument once the middlewares let the upgrade through.
+   */
+  writeHead(statusCode?: number, headers?: OutgoingHttpHeaders): this {
+    if (statusCode !== undefined) this.statusCode = statusCode;
+    for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) this.setHeader(name, value);
     return this;
   }
 
-  /** A middleware answered the request itself: the upgrade is refused by closing the connection. */
-  end(): this {
+  /**
+   * A middleware answered the request itself: the upgrade is refused. With an error status (4xx,
+   * 5xx) that answer is written before the connection closes; otherwise the connection just closes.
+   */
+  end(chunk?: string | Uint8Array | (() => void)): this {
     if (this.ended) return this;
     this.ended = true;
+    if (typeof chunk !== 'function') this.write(chunk);
+    if (this.statusCode >= 400 && this.socket.writable) {
+      this.socket.end(this.refusal(), () => this.socket.destroy());
+    } else {
+      this.socket.destroy();
+    }
     this.emit('finish');
-    this.socket.destroy();
     return this;
+  }
+
+  /** The HTTP answer of a refusal: status line, the headers set, the body. */
+  private refusal(): Buffer {
+    const body = Buffer.concat(this.body ?? []);
+    const lines = [`HTTP/1.1 ${this.statusCode} ${STATUS_CODES[this.statusCode] ?? ''}`, 'Connection: close'];
+    for (const [name, value] of Object.entries(this.headers)) {
+      const lower = name.toLowerCase();
+      if (value === undefined || lower === 'connection' || lower === 'content-length' || lower === 'transfer-encoding') continue;
+      for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${one}`);
+    }
+    lines.push(`Content-Length: ${body.length}`);
+    return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
   }
 
   /** Header names are case-insensitive (RFC 9110 §5.1). */

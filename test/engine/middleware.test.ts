@@ -8,6 +8,7 @@ import { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import type { ConnectionError, EngineMiddleware } from '../../src/engine/index.js';
 import { HandshakeRequest } from '../../src/engine/index.js';
+import { refusedUpgrade } from '../helpers/raw-http.js';
 import { RawClient } from '../helpers/ws-peers.js';
 import { openPolling, rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
 
@@ -153,6 +154,31 @@ describe('engine.use()', () => {
       const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'));
       assert.equal(client.response, '');
       assert.equal(fixture.engine.clientsCount, 0);
+    });
+  });
+
+  it('a middleware refusing an upgrade with a status gets that answer written, headers and body', async () => {
+    await withEngine(async (fixture) => {
+      fixture.engine.use((req, res, next) => {
+        if (req.headers['x-who'] === 'nobody') {
+          res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="hub"' });
+          res.end('log in first');
+        } else if (req.headers['x-who'] === 'intruder') {
+          res.statusCode = 403;
+          res.end();
+        } else next();
+      });
+      const unauthenticated = await refusedUpgrade(`http://127.0.0.1:${fixture.port}`, fixture.path('EIO=4&transport=websocket'), { 'x-who': 'nobody' });
+      assert.equal(unauthenticated.status, 401);
+      assert.equal(unauthenticated.headers['www-authenticate'], 'Basic realm="hub"');
+      assert.equal(unauthenticated.body.toString(), 'log in first');
+      const forbidden = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), 'x-who: intruder\r\n');
+      assert.equal(forbidden.status, 403);
+      forbidden.socket.destroy();
+      assert.equal(fixture.engine.clientsCount, 0);
+      const welcome = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'));
+      assert.equal(welcome.status, 101);
+      welcome.socket.destroy();
     });
   });
 
