@@ -177,11 +177,11 @@ export interface Adapter {
   /** Describes the matching sockets, on every node unless `flags.local`. */
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]>;
   /** Makes the matching sockets join rooms. */
-  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
   /** Makes the matching sockets leave rooms. */
-  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
   /** Disconnects the matching sockets. */
-  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
+  disconnectSockets(opts: BroadcastOptions, close: boolean): Promise<void> | void;
   /** Emits an event to the other nodes' namespaces; a function as last element collects their answers. */
   serverSideEmit(packet: unknown[]): void;
   /** Keeps a disconnected socket's session for recovery. */
