@@ -34,9 +34,11 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    */
   path?: string;
   /**
-   * Serving the official client bundle is not supported: `true` throws a `TypeError` (serve
-   * socket.io-client's `dist/` files from your own assets instead).
-   * @default false
+   * Serve the client bundle at `<path>/socket.io.js` (and `socket.io.min.js`,
+   * `socket.io.esm.min.js` and their source maps) as the official server does, from the
+   * application's own socket.io-client package (this package does not depend on it). `true` throws
+   * when socket.io-client is not installed.
+   * @default true when socket.io-client is installed, else false
    */
   serveClient?: boolean;
   /**

@@ -10,6 +10,7 @@ import { checkInteger } from '../protocol/check-integer.js';
 import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.js';
+import { clientBundleFor, findClientBundle, serveClientBundle } from './client-bundle.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
 import { SERVER_DEFAULTS, SOCKET_IO_OPTIONS, type ServerOptions } from './options.js';
@@ -134,6 +135,8 @@ export class Server<
   private serving = false;
   /** The request path, without its trailing slash, as {@link Server.path} reports it. */
   private pathValue: string;
+  /** {@link Server.serveClient} as set; `undefined` serves the bundle when socket.io-client is installed. */
+  private serveClientSetting: boolean | undefined;
 
   constructor(options?: ServerOptions);
   /**
@@ -145,7 +148,7 @@ export class Server<
     const srv = isServerTarget(srvOrOptions) ? srvOrOptions : undefined;
     const options: ServerOptions = (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
     checkOptionNames(options, SERVER_OPTION_KEYS, 'Server');
-    this.serveClient(options.serveClient ?? false);
+    if (options.serveClient !== undefined) this.serveClient(options.serveClient);
     this.options = options;
     this.pathValue = trimPath(options.path ?? SERVER_DEFAULTS.path);
     this.adapterKind = options.adapter ?? InMemoryAdapter;
@@ -266,20 +269,23 @@ export class Server<
     return this;
   }
 
-  /** Returns `false`: the server does not serve the client bundle. */
-  serveClient(): false;
   /**
-   * Only `false` is accepted: serving the official client bundle is not supported, so `true`
-   * throws a `TypeError` saying what to do instead.
+   * Whether the server serves the client bundle (`<path>/socket.io.js` and the other files of
+   * socket.io-client's `dist/`) once attached: as set, else whether socket.io-client is installed.
+   */
+  serveClient(): boolean;
+  /**
+   * Sets whether to serve the client bundle, from the application's socket.io-client package;
+   * read by the next {@link Server.attach}, as in the official server. `true` throws when
+   * socket.io-client is not installed, naming the fix.
    */
   serveClient(serve: boolean): this;
-  serveClient(serve?: boolean): false | this {
-    if (serve === undefined) return false;
-    if (serve !== false) {
-      throw new TypeError(
-        'serveClient: serving the client bundle is not supported; install socket.io-client and serve its dist/ files from your own assets (or a CDN)',
-      );
-    }
+  serveClient(serve?: boolean): boolean | this {
+    if (serve === undefined) return this.serveClientSetting ?? findClientBundle() !== undefined;
+    if (typeof serve !== 'boolean') throw new TypeError(`serveClient must be a boolean, got ${String(serve)}`);
+    // Looked up now too, so that a missing package shows where it is asked for, not at attach().
+    clientBundleFor(serve);
+    this.serveClientSetting = serve;
     return this;
   }
 
@@ -294,7 +300,8 @@ export class Server<
   /**
    * Attaches to an HTTP(S) server, or creates one listening on `port` (a number, or a string of
    * digits). The Engine.IO server takes the engine options of `options` where the constructor's
-   * options do not set them: as in the official server, the constructor's win.
+   * options do not set them: as in the official server, the constructor's win. It also serves
+   * the client bundle under the path unless told not to (see {@link Server.serveClient}).
    *
    * `options` takes Engine.IO options only: the Socket.IO ones (and `path`) are read by the
    * constructor, once, and given here they would have no effect, so naming one throws a
@@ -320,6 +327,7 @@ export class Server<
         `${misplaced.join(', ')}: Socket.IO options take effect only when given to the constructor (new Server(httpServer, options)); attach() takes Engine.IO options`,
       );
     }
+    const bundle = clientBundleFor(this.serveClientSetting);
     // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head,
     // and answers 404 to every other request, as the official server's does.
     const server = typeof target === 'number' ? createHttpServer({}, answerNotFound) : target;
@@ -335,6 +343,8 @@ export class Server<
       this.adopt(this.eio);
     }
     this.eio.attach(server, { path, destroyUpgrade: merged.destroyUpgrade, destroyUpgradeTimeout: merged.destroyUpgradeTimeout });
+    // After the engine, so that it runs first, as the official server's does.
+    if (bundle !== undefined) serveClientBundle(server, this.pathValue, bundle, this.eio.options.cors);
     this.engineFresh = false;
     this.attachedServer = server;
     this.serving = true;

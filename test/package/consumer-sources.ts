@@ -111,3 +111,62 @@ export function commonJsScript(specifiers: readonly string[]): string {
   const entries = specifiers.map((specifier) => `  '${specifier}': require('${specifier}'),`);
   return `'use strict';\nconst namespaces = {\n${entries.join('\n')}\n};\n${ECHO}`;
 }
+
+/**
+ * A plain CommonJS script written the way socket.io's and ws's CommonJS examples start:
+ * `require('switchboard/server')(httpServer, options)`, and `require('switchboard/ws')` used as
+ * the WebSocket class (`new WebSocket.Server(...)`, `new WebSocket(url)`). It checks that both
+ * entries give the very classes `import` gives, then echoes a message, within a deadline.
+ */
+export const COMMONJS_CALL_FORMS_SCRIPT = `'use strict';
+const http = require('node:http');
+const io = require('switchboard/server')(http.createServer(), { pingInterval: 10000 });
+const { Server, Namespace } = require('switchboard/server');
+const WebSocket = require('switchboard/ws');
+const deadline = setTimeout(() => {
+  console.error('no echo within 10 s');
+  process.exit(1);
+}, 10000);
+Promise.all([import('switchboard/server'), import('switchboard/ws')]).then(([server, ws]) => {
+  if (!(io instanceof server.Server) || Server !== server.Server || Namespace !== server.Namespace) throw new Error('switchboard/server: not the ES module build\\'s classes');
+  if (WebSocket !== ws.WebSocket || WebSocket.Server !== ws.WebSocketServer || WebSocket.CloseCode !== ws.CloseCode) throw new Error('switchboard/ws: not the ES module build\\'s class');
+  io.close();
+  const wss = new WebSocket.Server({ port: 0, host: '127.0.0.1' }, () => {
+    const client = new WebSocket('ws://127.0.0.1:' + wss.address().port + '/');
+    client.on('open', () => client.send('hello'));
+    client.on('message', (data) => {
+      if (client.readyState !== WebSocket.OPEN) throw new Error('not open');
+      console.log('echo: ' + data);
+      clearTimeout(deadline);
+      client.close();
+      wss.close();
+    });
+  });
+  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+});
+`;
+
+/**
+ * A plain ES module run where socket.io-client is not installed: `serveClient: true` is refused
+ * naming the fix, and by default `/socket.io/socket.io.js` is left to the application (404).
+ */
+export const NO_CLIENT_BUNDLE_SCRIPT = `import { createServer } from 'node:http';
+import { Server } from 'switchboard/server';
+
+try {
+  new Server({ serveClient: true });
+  console.log('refused: no');
+} catch (error) {
+  console.log('refused: ' + error.message);
+}
+const http = createServer((req, res) => res.writeHead(404).end());
+const io = new Server(http);
+http.listen(0, '127.0.0.1', async () => {
+  try {
+    const response = await fetch('http://127.0.0.1:' + http.address().port + '/socket.io/socket.io.js', { signal: AbortSignal.timeout(5000) });
+    console.log('served: ' + io.serveClient() + ' ' + response.status);
+  } finally {
+    await io.close();
+  }
+});
+`;

@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/processes.js';
-import { COMMONJS_TYPESCRIPT_CONSUMER, commonJsScript, moduleScript, typeScriptConsumer } from './consumer-sources.js';
+import {
+  COMMONJS_CALL_FORMS_SCRIPT,
+  COMMONJS_TYPESCRIPT_CONSUMER,
+  NO_CLIENT_BUNDLE_SCRIPT,
+  commonJsScript,
+  moduleScript,
+  typeScriptConsumer,
+} from './consumer-sources.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,11 +46,19 @@ const SPECIFIERS = Object.keys(manifest.exports)
 const COMPILERS = ['typescript', 'typescript-7'].map((name) => {
   const home = dirname(require.resolve(`${name}/package.json`));
   const { version } = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { version: string };
-  return { name: `TypeScript ${version}`, tsc: join(home, 'bin', 'tsc') };
+  return { name: `TypeScript ${version}`, major: Number.parseInt(version, 10), tsc: join(home, 'bin', 'tsc') };
 });
 
-/** The consumer's compiler settings: strict, no skipLibCheck, and each resolution users pick. */
-const SETTINGS: readonly { readonly name: string; readonly compilerOptions: Readonly<Record<string, unknown>>; readonly files: readonly string[] }[] = [
+/**
+ * The consumer's compiler settings: strict, no skipLibCheck, and each resolution users pick.
+ * `removedIn` is the TypeScript major that no longer knows the setting.
+ */
+const SETTINGS: readonly {
+  readonly name: string;
+  readonly compilerOptions: Readonly<Record<string, unknown>>;
+  readonly files: readonly string[];
+  readonly removedIn?: number;
+}[] = [
   // Default `lib` (the DOM included, whose WebSocket and events must not clash with ours).
   { name: 'node16', compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] }, files: ['consumer.ts'] },
   // nodenext lets a CommonJS module import the ESM package (compiled to require(), Node ≥ 20.19).
@@ -55,6 +70,14 @@ const SETTINGS: readonly { readonly name: string; readonly compilerOptions: Read
     compilerOptions: { module: resolution === 'bundler' ? 'esnext' : resolution, moduleResolution: resolution, types: [], lib: ['es2022'] },
     files: ['consumer.ts'],
   })),
+  // A CommonJS project of the TypeScript 4 era (what `module: commonjs` implies): subpaths found
+  // through `typesVersions`, and no default import of a CommonJS module in the declarations.
+  {
+    name: 'node10, commonjs, no esModuleInterop',
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: false, types: ['node'] },
+    files: ['consumer.ts'],
+    removedIn: 7,
+  },
 ];
 
 /** Runs a command to completion within `timeoutMs`; rejects with its output when it fails. */
@@ -100,6 +123,8 @@ describe('the packed package, installed in a fresh project', () => {
     writeFileSync(join(consumer, 'commonjs.cts'), COMMONJS_TYPESCRIPT_CONSUMER);
     writeFileSync(join(consumer, 'echo.mjs'), moduleScript(SPECIFIERS));
     writeFileSync(join(consumer, 'echo.cjs'), commonJsScript(SPECIFIERS));
+    writeFileSync(join(consumer, 'call-forms.cjs'), COMMONJS_CALL_FORMS_SCRIPT);
+    writeFileSync(join(consumer, 'no-client.mjs'), NO_CLIENT_BUNDLE_SCRIPT);
   });
 
   after(() => {
@@ -135,7 +160,9 @@ describe('the packed package, installed in a fresh project', () => {
 
   for (const compiler of COMPILERS) {
     for (const setting of SETTINGS) {
-      it(`type-checks with ${compiler.name}, strict, no skipLibCheck, ${setting.name}`, async () => {
+      const removed = setting.removedIn !== undefined && compiler.major >= setting.removedIn;
+      const skip = removed ? `${compiler.name} no longer has this module resolution (TS5108)` : false;
+      it(`type-checks with ${compiler.name}, strict, no skipLibCheck, ${setting.name}`, { skip }, async () => {
         const config = `tsconfig.${compiler.name.replace(/\W+/g, '-')}.${setting.name.replace(/\W+/g, '-')}.json`;
         const compilerOptions = { strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, target: 'es2022', ...setting.compilerOptions };
         writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions, files: setting.files }));
@@ -152,6 +179,17 @@ describe('the packed package, installed in a fresh project', () => {
   it('loads every subpath with require() and echoes a message', async () => {
     const { stdout } = await run(process.execPath, ['echo.cjs'], consumer, 30_000);
     assert.match(stdout, /^echo: hello$/m);
+  });
+
+  it('takes socket.io\'s and ws\'s CommonJS call forms: require(\'switchboard/server\')(srv), new (require(\'switchboard/ws\'))(url)', async () => {
+    const { stdout } = await run(process.execPath, ['call-forms.cjs'], consumer, 30_000);
+    assert.match(stdout, /^echo: hello$/m);
+  });
+
+  it('without socket.io-client, serves no client bundle and refuses serveClient: true naming the fix', async () => {
+    const { stdout } = await run(process.execPath, ['no-client.mjs'], consumer, 30_000);
+    assert.match(stdout, /^refused: serveClient: .*run `npm install socket\.io-client`, or set serveClient: false$/m);
+    assert.match(stdout, /^served: false 404$/m);
   });
 
   it('installs the switchboard command', async () => {

@@ -69,12 +69,13 @@ describe('path() and serveClient()', () => {
     assert.equal(new Server().path(), '/socket.io');
   });
 
-  test('serveClient() answers false; serveClient(true) and the option true throw saying what to do', () => {
+  test('serveClient() reads and sets whether the client bundle is served (see client-bundle.test.ts)', () => {
     const io = new Server();
-    assert.equal(io.serveClient(), false);
+    assert.equal(io.serveClient(), true, 'socket.io-client is installed here');
     assert.equal(io.serveClient(false), io);
-    assert.throws(() => io.serveClient(true), /serveClient: serving the client bundle is not supported; install socket.io-client/);
-    assert.throws(() => new Server({ serveClient: true }), /serveClient/);
+    assert.equal(io.serveClient(), false);
+    assert.equal(io.serveClient(true).serveClient(), true);
+    assert.equal(new Server({ serveClient: false }).serveClient(), false);
   });
 });
 
