@@ -60,6 +60,7 @@ export class Connection implements FrameSink {
   private readonly allocate: ((size: number) => Uint8Array) | undefined;
   private sentClose = false;
   private receivedClose = false;
+  private peerStartedClose = false;
   /** The close code to report: the peer's (§7.1.5), the one a protocol error failed with, or 1006. */
   closeCode: number = CloseCode.AbnormalClosure;
   closeReason = '';
@@ -83,6 +84,11 @@ export class Connection implements FrameSink {
   /** Whether the peer's close frame has arrived. */
   get closeReceived(): boolean {
     return this.receivedClose;
+  }
+
+  /** Whether the peer started the close handshake: its close frame arrived before this side sent one. */
+  get closeStartedByPeer(): boolean {
+    return this.peerStartedClose;
   }
 
   /** Feeds bytes read from the transport. */
@@ -174,6 +180,7 @@ export class Connection implements FrameSink {
     this.closeCode = code;
     this.closeReason = reason;
     if (!this.sentClose) {
+      this.peerStartedClose = true;
       // §5.5.1: echo the status code; a close with no code (1005) is answered with no payload.
       const reply = this.close(code === CloseCode.NoStatusReceived ? undefined : code);
       if (reply) this.handler.write(reply);

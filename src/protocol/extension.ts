@@ -2,6 +2,12 @@ import { ErrorCode, WebSocketError } from './errors.js';
 import type { ExtensionElement, ExtensionParam } from './header-values.js';
 
 /**
+ * The message of every client-side failure caused by the server's `Sec-WebSocket-Extensions`
+ * (malformed, or an answer the extension refuses), `ws`'s wording; the reason is the `cause`.
+ */
+export const INVALID_EXTENSIONS_HEADER = 'Invalid Sec-WebSocket-Extensions header';
+
+/**
  * A WebSocket extension as the server negotiates it (RFC 6455 §9). permessage-deflate
  * (RFC 7692) is one; the handshake code knows extensions only through this interface.
  */
@@ -62,11 +68,13 @@ export function acceptExtensions(
   const accepted: ClientExtension[] = [];
   for (const element of response) {
     const extension = offered.find((candidate) => candidate.name === element.name);
-    if (extension === undefined) {
-      throw new WebSocketError(ErrorCode.BadUpgradeResponse, `server accepted extension "${element.name}" that was not offered`);
+    // ws's wording for both cases.
+    if (offered.length === 0) {
+      throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'Server sent a Sec-WebSocket-Extensions header but no extension was requested');
     }
+    if (extension === undefined) throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'Server indicated an extension that was not requested');
     if (accepted.includes(extension)) {
-      throw new WebSocketError(ErrorCode.BadUpgradeResponse, `server accepted extension "${element.name}" twice`);
+      throw new WebSocketError(ErrorCode.BadUpgradeResponse, INVALID_EXTENSIONS_HEADER, { cause: new Error(`the server accepted "${element.name}" twice`) });
     }
     extension.accept(element.params);
     accepted.push(extension);

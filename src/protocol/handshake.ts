@@ -1,5 +1,6 @@
 import { toBase64 } from './base64.js';
 import { ErrorCode, WebSocketError } from './errors.js';
+import { INVALID_EXTENSIONS_HEADER } from './extension.js';
 import {
   formatExtensionList,
   headerValue,
@@ -16,6 +17,14 @@ export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** The protocol version this implementation speaks (RFC 6455 §4.1). */
 export const WEBSOCKET_VERSION = '13';
+
+/**
+ * Version 8 (draft-ietf-hybi-thewebsocketprotocol-08), which servers accept beside 13 as `ws`
+ * does: its frames, masking, close codes and accept key are RFC 6455's; only its origin header is
+ * named `Sec-WebSocket-Origin` (see {@link requestOrigin}). No browser sends it; a 426 still
+ * advertises 13 alone, the version clients should speak.
+ */
+const DRAFT_VERSION = '8';
 
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 const textEncoder = new TextEncoder();
@@ -84,36 +93,48 @@ function refuseContent(headers: HeaderMap): void {
 }
 
 /**
+ * The origin a handshake declares: `Origin` (RFC 6455 §4.1), or `Sec-WebSocket-Origin` for a
+ * version 8 request (the draft's name for it).
+ */
+export function requestOrigin(headers: HeaderMap): string | undefined {
+  const draft = headerValue(headers, 'sec-websocket-version')?.trim() === DRAFT_VERSION;
+  return headerValue(headers, draft ? 'sec-websocket-origin' : 'origin');
+}
+
+/**
  * Validates an opening handshake on the server side (RFC 6455 §4.2.1) and returns what it asks
- * for. Throws a `WebSocketError` whose `status` is 426 for an unsupported version (to be answered
+ * for. Versions 13 and 8 are accepted (see {@link DRAFT_VERSION}). Throws a `WebSocketError` whose
+ * `status` is 405 for a method other than GET, 426 for an unsupported version (to be answered
  * with `Sec-WebSocket-Version: 13`) and 400 for anything else that is not a valid upgrade,
  * including a request that announces content (`Transfer-Encoding`, or a `Content-Length` other
  * than 0).
  */
 export function parseUpgradeRequest(method: string, httpVersion: string, headers: HeaderMap): UpgradeRequest {
-  if (method !== 'GET') throw badRequest(`the method must be GET, not ${method}`);
+  // ws's checks come first, in ws's order and words, so that a request both refuse gets the same answer.
+  if (method !== 'GET') throw new WebSocketError(ErrorCode.BadUpgradeRequest, 'Invalid HTTP method', { status: 405 });
+  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badRequest('Invalid Upgrade header');
+  const key = headerValue(headers, 'sec-websocket-key')?.trim();
+  if (key === undefined || !KEY_PATTERN.test(key)) throw badRequest('Missing or invalid Sec-WebSocket-Key header');
+  const version = headerValue(headers, 'sec-websocket-version')?.trim();
+  if (version === undefined || version === '') throw badRequest('Missing or invalid Sec-WebSocket-Version header');
+  if (version !== WEBSOCKET_VERSION && version !== DRAFT_VERSION) {
+    // §4.4: 426 with the version we speak (rejectResponse adds it); ws answers 400.
+    throw new WebSocketError(ErrorCode.UnsupportedVersion, 'Missing or invalid Sec-WebSocket-Version header');
+  }
+
+  // RFC 6455 §4.2.1 asks for these too; ws does not check them.
   const [major = 0, minor = 0] = httpVersion.split('.').map(Number);
   // Written as "not at least 1.1" so that a version that is not a number (NaN) is refused too.
   if (!(major > 1 || (major === 1 && minor >= 1))) throw badRequest('HTTP/1.1 or later is required');
   refuseContent(headers);
-  if (!headerValue(headers, 'host')) throw badRequest('missing Host header');
-  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badRequest('the Upgrade header must name websocket');
-  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badRequest('the Connection header must include Upgrade');
-
-  const version = headerValue(headers, 'sec-websocket-version');
-  if (version === undefined || version.trim() === '') throw badRequest('missing Sec-WebSocket-Version header');
-  if (version.trim() !== WEBSOCKET_VERSION) {
-    throw new WebSocketError(ErrorCode.UnsupportedVersion, `unsupported WebSocket version ${version}`);
-  }
-
-  const key = headerValue(headers, 'sec-websocket-key')?.trim();
-  if (key === undefined || !KEY_PATTERN.test(key)) throw badRequest('Sec-WebSocket-Key must be the base64 of 16 bytes');
+  if (!headerValue(headers, 'host')) throw badRequest('Missing Host header');
+  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badRequest('Invalid Connection header');
 
   let protocols: string[] = [];
   const protocolHeader = headerValue(headers, 'sec-websocket-protocol');
   if (protocolHeader !== undefined) {
     const parsed = parseProtocolList(protocolHeader);
-    if (parsed === undefined) throw badRequest('malformed Sec-WebSocket-Protocol header');
+    if (parsed === undefined) throw badRequest('Invalid Sec-WebSocket-Protocol header');
     protocols = parsed;
   }
 
@@ -121,7 +142,7 @@ export function parseUpgradeRequest(method: string, httpVersion: string, headers
   const extensionHeader = headerValue(headers, 'sec-websocket-extensions');
   if (extensionHeader !== undefined) {
     const parsed = parseExtensionList(extensionHeader);
-    if (parsed === undefined) throw badRequest('malformed Sec-WebSocket-Extensions header');
+    if (parsed === undefined) throw badRequest('Invalid or unacceptable Sec-WebSocket-Extensions header');
     extensions = parsed;
   }
   return { key, protocols, extensions };
@@ -191,7 +212,8 @@ export function acceptResponse(key: string, options: AcceptOptions = {}): string
  */
 export function rejectResponse(status: number, message = STATUS_TEXT[status] ?? 'Error', headers?: Readonly<Record<string, string>>): string {
   const body = textEncoder.encode(message);
-  const extra = status === 426 ? { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, ...headers } : headers;
+  // RFC 6455 §4.4: a 426 names the version spoken; RFC 9110 §15.5.6: a 405 names the methods allowed.
+  const extra = status === 426 ? { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, ...headers } : status === 405 ? { Allow: 'GET', ...headers } : headers;
   return (
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
     'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
@@ -242,28 +264,31 @@ export function verifyUpgradeResponse(
   headers: HeaderMap,
   request: { readonly key: string; readonly protocols: readonly string[] },
 ): UpgradeResponse {
-  if (statusCode !== 101) throw badResponse(`unexpected server response: ${statusCode}`);
-  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badResponse('the Upgrade header must name websocket');
-  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badResponse('the Connection header must include Upgrade');
+  // The messages are ws's own (its initAsClient), so code that matches on them ports unchanged.
+  if (statusCode !== 101) throw badResponse(`Unexpected server response: ${statusCode}`);
+  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) throw badResponse('Invalid Upgrade header');
+  // ws does not check Connection; RFC 6455 §4.1 has the client fail without it.
+  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) throw badResponse('Invalid Connection header');
   if (headerValue(headers, 'sec-websocket-accept') !== computeAcceptKey(request.key)) {
-    throw badResponse('invalid Sec-WebSocket-Accept header');
+    throw badResponse('Invalid Sec-WebSocket-Accept header');
   }
 
   const protocolHeader = headerValue(headers, 'sec-websocket-protocol');
   let protocol = '';
   if (protocolHeader !== undefined) {
     protocol = protocolHeader.trim();
-    if (!request.protocols.includes(protocol)) throw badResponse(`server chose subprotocol "${protocol}", which was not offered`);
+    if (request.protocols.length === 0) throw badResponse('Server sent a subprotocol but none was requested');
+    if (!request.protocols.includes(protocol)) throw badResponse('Server sent an invalid subprotocol');
   } else if (request.protocols.length > 0) {
     // As browsers do: offering subprotocols and getting none back fails the connection.
-    throw badResponse('server chose none of the offered subprotocols');
+    throw badResponse('Server sent no subprotocol');
   }
 
   let extensions: ExtensionElement[] = [];
   const extensionHeader = headerValue(headers, 'sec-websocket-extensions');
   if (extensionHeader !== undefined) {
     const parsed = parseExtensionList(extensionHeader);
-    if (parsed === undefined) throw badResponse('malformed Sec-WebSocket-Extensions header');
+    if (parsed === undefined) throw badResponse(INVALID_EXTENSIONS_HEADER);
     extensions = parsed;
   }
   return { protocol, extensions };

@@ -20,6 +20,7 @@ export {
   parseProtocolList,
   parseUpgradeRequest,
   rejectResponse,
+  requestOrigin,
   upgradeRequestHeaders,
   verifyUpgradeResponse,
   type AcceptOptions,

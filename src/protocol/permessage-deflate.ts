@@ -1,5 +1,5 @@
 import { ErrorCode, WebSocketError } from './errors.js';
-import type { ClientExtension, ServerExtension } from './extension.js';
+import { INVALID_EXTENSIONS_HEADER, type ClientExtension, type ServerExtension } from './extension.js';
 import type { ExtensionParam } from './header-values.js';
 
 /** The extension token of RFC 7692 §7. */
@@ -222,7 +222,7 @@ export function acceptDeflateResponse(
 ): DeflateParameters {
   const response = parseParams(params, 'response');
   const fail = (message: string): WebSocketError =>
-    new WebSocketError(ErrorCode.BadExtension, `invalid permessage-deflate response: ${message}`);
+    new WebSocketError(ErrorCode.BadExtension, INVALID_EXTENSIONS_HEADER, { cause: new Error(`invalid permessage-deflate response: ${message}`) });
   if (typeof response === 'string') throw fail(response);
   // §7.1.1.1: a server accepting server_no_context_takeover must say so.
   if (options.serverNoContextTakeover === true && !response.serverNoContextTakeover) {

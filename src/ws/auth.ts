@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { requestOrigin } from '../protocol/index.js';
 
 /** A refusal: the HTTP status to answer the upgrade request with, an optional message and headers. */
 export interface HandshakeRejection {
@@ -19,7 +20,7 @@ export type AuthenticateHook = (
 
 /** What a {@link VerifyClient} hook is told about an upgrade request, as `ws` tells it. */
 export interface VerifyClientInfo {
-  /** The request's `Origin` header (browsers always send it), if any. */
+  /** The request's `Origin` header (browsers always send it), or `Sec-WebSocket-Origin` for a version 8 request, as in `ws`. */
   origin: string | undefined;
   /** Whether the request came over TLS. */
   secure: boolean;
@@ -72,7 +73,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMessage): HandshakeVerdict | Promise<HandshakeVerdict> {
   const socket = request.socket as Partial<TLSSocket> | null;
   const info: VerifyClientInfo = {
-    origin: request.headers.origin,
+    origin: requestOrigin(request.headers),
     secure: Boolean(socket?.authorized || socket?.encrypted),
     req: request,
   };
@@ -99,7 +100,7 @@ export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMes
  */
 export function allowOrigins(allowed: readonly (string | RegExp)[]): AuthenticateHook {
   return (request) => {
-    const origin = request.headers.origin;
+    const origin = requestOrigin(request.headers);
     if (origin !== undefined && allowed.some((rule) => (typeof rule === 'string' ? rule === origin : rule.test(origin)))) return true;
     return { status: 403, message: 'Origin not allowed' };
   };

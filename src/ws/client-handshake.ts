@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -33,7 +33,7 @@ export interface WebSocketOptions extends ConnectionSettings, ClientTlsOptions {
   heartbeatInterval?: number;
   /** Offer permessage-deflate (RFC 7692); an object sets what is offered and how messages are compressed. @default true */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** The `Sec-WebSocket-Version` to send: only 13 (RFC 6455) is supported. @default 13 */
+  /** The `Sec-WebSocket-Version` to send: 13 (RFC 6455), or 8 (a draft, which sends `origin` as `Sec-WebSocket-Origin`), as `ws` takes it. @default 13 */
   protocolVersion?: number;
   /** Follow 3xx answers to the upgrade request (each reported by a `'redirect'` event). @default false */
   followRedirects?: boolean;
@@ -133,8 +133,11 @@ const REFUSED_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
   timeout: 'use handshakeTimeout',
 };
 
-/** The `Sec-WebSocket-Version` values this client speaks: RFC 6455's only (`ws` also speaks draft 8). */
-const PROTOCOL_VERSIONS = [13];
+/**
+ * The `Sec-WebSocket-Version` values this client speaks, as `ws`: RFC 6455's 13, and draft 8,
+ * whose frames are the same and whose origin header is named `Sec-WebSocket-Origin`.
+ */
+const PROTOCOL_VERSIONS = [8, 13];
 
 /** What a client handshake reports back to its `WebSocket`. */
 export interface ClientHandshakeCallbacks {
@@ -177,8 +180,10 @@ function checkProtocols(protocols: string | string[]): string[] {
   const list = typeof protocols === 'string' ? [protocols] : [...protocols];
   const seen = new Set<string>();
   for (const protocol of list) {
+    // Not a string (null, a number): refused as ws does, rather than sent as its text.
+    if (typeof protocol !== 'string') throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     // WHATWG compares subprotocols case-insensitively for duplicates.
-    const folded = typeof protocol === 'string' ? protocol.toLowerCase() : '';
+    const folded = protocol.toLowerCase();
     if (!isToken(protocol) || seen.has(folded)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     seen.add(folded);
   }
@@ -186,7 +191,7 @@ function checkProtocols(protocols: string | string[]): string[] {
 }
 
 /** Where one upgrade request goes: `http.request`'s address options for `url`. */
-function requestTarget(url: URL): { secure: boolean; host: string; port: number | undefined; path: string; socketPath: string | undefined; origin: string } {
+function requestTarget(url: URL): { secure: boolean; host: string; port: number | string | undefined; path: string; socketPath: string | undefined; origin: string } {
   const secure = url.protocol === 'wss:';
   if (url.protocol === 'ws+unix:') {
     // ws+unix:/path/to/socket:/request/path: the socket's path, then the request's after the first ':'.
@@ -196,7 +201,8 @@ function requestTarget(url: URL): { secure: boolean; host: string; port: number 
     return { secure, host: 'localhost', port: undefined, path: colon < 0 ? '/' : target.slice(colon + 1), socketPath, origin: `unix:${socketPath}` };
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+  // The URL's port as written (a string), the default as a number: what ws hands to createConnection.
+  const port = url.port === '' ? (secure ? 443 : 80) : url.port;
   return { secure, host, port, path: `${url.pathname}${url.search}`, socketPath: undefined, origin: url.host };
 }
 
@@ -247,14 +253,15 @@ export function connectClient(
     process.nextTick(() => callbacks.fail(error));
   };
   const timer = setTimeout(() => {
-    fail(new WebSocketError(ErrorCode.HandshakeTimeout, `opening handshake timed out after ${handshakeTimeout} ms`));
+    fail(new WebSocketError(ErrorCode.HandshakeTimeout, 'Opening handshake has timed out'));
   }, handshakeTimeout);
   timer.unref();
 
   const send = (url: URL): void => {
     const where = requestTarget(url);
     const headers: Record<string, string> = { ...options.headers, ...upgradeRequestHeaders({ key, protocols: offeredProtocols, extensions: deflate.offer }) };
-    if (options.origin !== undefined) headers['Origin'] = options.origin;
+    if (protocolVersion === 8) headers['Sec-WebSocket-Version'] = '8';
+    if (options.origin !== undefined) headers[protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = options.origin;
     if (url.username !== '' || url.password !== '') {
       // Credentials in the URL become HTTP Basic authentication, as browsers send them.
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;

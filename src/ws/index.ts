@@ -24,7 +24,8 @@ export { DEFAULT_DEFLATE_THRESHOLD, type PerMessageDeflateOptions } from './perm
 export type { BinaryType, ControlData, SendData } from './send-data.js';
 export { createWebSocketStream } from './stream.js';
 export { DEFAULT_SEND_BUDGET, SendBudget, defaultSendBudget } from './send-budget.js';
-export { WebSocket, type SendCallback, type SendOptions, type WebSocketEventMap, type WebSocketEvents, type WebSocketOptions } from './websocket.js';
+export { WebSocket, type RawData, type SendCallback, type SendOptions, type WebSocketEventMap, type WebSocketEvents, type WebSocketOptions } from './websocket.js';
 export { WebSocketServer, type BroadcastOptions, type WebSocketServerEvents, type WebSocketServerOptions } from './websocket-server.js';
 export { DEFAULT_ZLIB_CONCURRENCY, ZlibLimiter, defaultZlibLimiter, type LimitedJob } from './zlib-limiter.js';
+export type { ZlibDeflateSettings, ZlibInflateSettings } from './zlib-options.js';
 export { CloseCode, ErrorCode, WebSocketError } from '../protocol/index.js';

@@ -9,6 +9,13 @@ import {
 import { InflateBudget, defaultInflateBudget } from './inflate-budget.js';
 import { checkOptionNames } from './options.js';
 import { defaultZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
+import {
+  concurrencyLimiter,
+  resolveZlibDeflateSettings,
+  resolveZlibInflateChunkSize,
+  type ZlibDeflateSettings,
+  type ZlibInflateSettings,
+} from './zlib-options.js';
 
 /**
  * Options of permessage-deflate (RFC 7692), the `perMessageDeflate` option of `WebSocketServer`
@@ -18,7 +25,15 @@ import { defaultZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
  * @example
  * new WebSocketServer({ port: 8080, perMessageDeflate: { threshold: 256, serverNoContextTakeover: true } });
  */
-export interface PerMessageDeflateOptions extends DeflateNegotiationOptions {
+export interface PerMessageDeflateOptions extends Omit<DeflateNegotiationOptions, 'clientMaxWindowBits'> {
+  /**
+   * Server: the largest window it lets clients compress with; below 15 it declines offers without
+   * `client_max_window_bits`, since those clients may use the full window. Client: the largest
+   * window it compresses with, offered as `client_max_window_bits` (with no value at 15). `true`,
+   * `ws`'s way of asking for that bare offer, is 15.
+   * @default 15
+   */
+  readonly clientMaxWindowBits?: number | true;
   /** Messages shorter than this many bytes are sent uncompressed. @default 1024 */
   readonly threshold?: number;
   /** zlib compression level, 0–9 (or -1 for zlib's default, 6); 1 trades a little ratio for speed. @default 1 */
@@ -38,6 +53,19 @@ export interface PerMessageDeflateOptions extends DeflateNegotiationOptions {
    * @default defaultInflateBudget (128 MiB)
    */
   readonly inflateBudget?: InflateBudget;
+  /**
+   * `ws`'s zlib settings of the compressor: `level` and `memLevel` (as the options of those names;
+   * give each in one place only), `strategy` and `chunkSize`. `windowBits` is negotiated and
+   * refused here, as are the settings that would change the protocol.
+   */
+  readonly zlibDeflateOptions?: ZlibDeflateSettings;
+  /** `ws`'s zlib settings of the decompressor: `chunkSize` only (`maxOutputLength` is `maxPayload`'s job). */
+  readonly zlibInflateOptions?: ZlibInflateSettings;
+  /**
+   * `ws`'s bound on zlib operations in flight: a process-wide {@link ZlibLimiter} of this
+   * concurrency, shared by every server and client given the same value. Give it or `limiter`.
+   */
+  readonly concurrencyLimit?: number;
 }
 
 /** {@link PerMessageDeflateOptions} with defaults applied and values checked. */
@@ -45,6 +73,9 @@ export interface ResolvedDeflateOptions extends DeflateNegotiationOptions {
   readonly threshold: number;
   readonly level: number;
   readonly memLevel: number;
+  readonly strategy: number;
+  readonly deflateChunkSize: number;
+  readonly inflateChunkSize: number;
   readonly limiter: ZlibLimiter;
   readonly inflateBudget: InflateBudget;
 }
@@ -69,14 +100,18 @@ const DEFLATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'memLevel',
   'limiter',
   'inflateBudget',
+  'zlibDeflateOptions',
+  'zlibInflateOptions',
+  'concurrencyLimit',
 ]);
 
-/** `ws`'s `perMessageDeflate` options refused, and what to use instead. */
-const REFUSED_DEFLATE_OPTIONS: Readonly<Record<string, string>> = {
-  zlibDeflateOptions: 'give its level and memLevel as perMessageDeflate.level and perMessageDeflate.memLevel (the other zlib settings are fixed)',
-  zlibInflateOptions: 'inflation is bounded by maxPayload and perMessageDeflate.inflateBudget instead; remove it',
-  concurrencyLimit: 'give perMessageDeflate.limiter: new ZlibLimiter(n) instead',
-};
+/** Refuses a setting given both under our name and in `ws`'s `zlibDeflateOptions`. */
+function once<T>(name: string, ours: T | undefined, zlibs: T | undefined): T | undefined {
+  if (ours !== undefined && zlibs !== undefined) {
+    throw new TypeError(`give perMessageDeflate.${name} or perMessageDeflate.zlibDeflateOptions.${name}, not both`);
+  }
+  return ours ?? zlibs;
+}
 
 /**
  * Resolves a `perMessageDeflate` option: `false` turns compression off, `true` uses the defaults,
@@ -87,14 +122,23 @@ const REFUSED_DEFLATE_OPTIONS: Readonly<Record<string, string>> = {
 export function resolveDeflateOptions(option: boolean | PerMessageDeflateOptions | undefined, enabledByDefault: boolean): ResolvedDeflateOptions | undefined {
   if (option === false || (option === undefined && !enabledByDefault)) return undefined;
   const given: PerMessageDeflateOptions = option === true || option === undefined ? {} : option;
-  checkOptionNames('perMessageDeflate', given, DEFLATE_OPTION_NAMES, REFUSED_DEFLATE_OPTIONS);
-  validateDeflateNegotiationOptions(given);
+  checkOptionNames('perMessageDeflate', given, DEFLATE_OPTION_NAMES, {});
+  const { zlibDeflateOptions, zlibInflateOptions, concurrencyLimit, clientMaxWindowBits, ...rest } = given;
+  const negotiation: DeflateNegotiationOptions = { ...rest, ...(clientMaxWindowBits === undefined ? {} : { clientMaxWindowBits: clientMaxWindowBits === true ? MAX_WINDOW_BITS : clientMaxWindowBits }) };
+  validateDeflateNegotiationOptions(negotiation);
+  const zlib = resolveZlibDeflateSettings(zlibDeflateOptions);
+  if (concurrencyLimit !== undefined && given.limiter !== undefined) {
+    throw new TypeError('give perMessageDeflate.limiter or ws\'s perMessageDeflate.concurrencyLimit, not both');
+  }
   return {
-    ...given,
+    ...negotiation,
     threshold: checkInteger(given.threshold ?? DEFAULT_DEFLATE_THRESHOLD, 'threshold', 0, Number.MAX_SAFE_INTEGER),
-    level: checkInteger(given.level ?? 1, 'level', -1, 9),
-    memLevel: checkInteger(given.memLevel ?? 8, 'memLevel', 1, 9),
-    limiter: given.limiter ?? defaultZlibLimiter,
+    level: checkInteger(once('level', given.level, zlib.level) ?? 1, 'level', -1, 9),
+    memLevel: checkInteger(once('memLevel', given.memLevel, zlib.memLevel) ?? 8, 'memLevel', 1, 9),
+    strategy: zlib.strategy,
+    deflateChunkSize: zlib.chunkSize,
+    inflateChunkSize: resolveZlibInflateChunkSize(zlibInflateOptions),
+    limiter: concurrencyLimit === undefined ? (given.limiter ?? defaultZlibLimiter) : concurrencyLimiter(concurrencyLimit),
     inflateBudget: checkInflateBudget(given.inflateBudget ?? defaultInflateBudget),
   };
 }
@@ -126,8 +170,13 @@ interface DecompressTask {
   readonly callback: DecompressCallback;
 }
 
-function closedError(): WebSocketError {
-  return new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed while a message was being compressed or inflated');
+/** A message that was to be compressed when the connection closed (ws's wording). */
+function closedWhileCompressing(): WebSocketError {
+  return new WebSocketError(ErrorCode.ConnectionClosed, 'The socket was closed while data was being compressed');
+}
+
+function closedWhileInflating(): WebSocketError {
+  return new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed while a message was being inflated');
 }
 
 function overBudgetError(budget: InflateBudget): WebSocketError {
@@ -160,6 +209,9 @@ export class PerMessageDeflate {
   readonly threshold: number;
   private readonly level: number;
   private readonly memLevel: number;
+  private readonly strategy: number;
+  private readonly deflateChunkSize: number;
+  private readonly inflateChunkSize: number;
   private readonly limiter: ZlibLimiter;
   private readonly budget: InflateBudget;
   private readonly maxPayload: number;
@@ -190,6 +242,9 @@ export class PerMessageDeflate {
     this.threshold = options.threshold;
     this.level = options.level;
     this.memLevel = options.memLevel;
+    this.strategy = options.strategy;
+    this.deflateChunkSize = options.deflateChunkSize;
+    this.inflateChunkSize = options.inflateChunkSize;
     this.limiter = options.limiter;
     this.budget = options.inflateBudget;
     this.maxPayload = maxPayload;
@@ -210,7 +265,7 @@ export class PerMessageDeflate {
    */
   compress(data: Uint8Array, fin: boolean, callback: CompressCallback): void {
     if (this.closed) {
-      queueMicrotask(() => callback(closedError()));
+      queueMicrotask(() => callback(closedWhileCompressing()));
       return;
     }
     this.outbound.push({ data, fin, callback });
@@ -224,7 +279,7 @@ export class PerMessageDeflate {
    */
   decompress(data: Uint8Array, callback: DecompressCallback): void {
     if (this.closed) {
-      queueMicrotask(() => callback(closedError()));
+      queueMicrotask(() => callback(closedWhileInflating()));
       return;
     }
     this.inbound.push({ data, callback });
@@ -242,9 +297,10 @@ export class PerMessageDeflate {
     this.releaseInflater();
     this.finishDeflate();
     this.finishInflate();
-    const error = closedError();
-    for (const task of this.outbound.splice(0)) task.callback(error);
-    for (const task of this.inbound.splice(0)) task.callback(error);
+    const compressing = closedWhileCompressing();
+    for (const task of this.outbound.splice(0)) task.callback(compressing);
+    const inflating = closedWhileInflating();
+    for (const task of this.inbound.splice(0)) task.callback(inflating);
   }
 
   private readonly startDeflate = (done: () => void): void => {
@@ -262,7 +318,13 @@ export class PerMessageDeflate {
   };
 
   private createDeflater(): DeflateRaw {
-    const deflater = createDeflateRaw({ level: this.level, memLevel: this.memLevel, windowBits: this.deflateWindowBits });
+    const deflater = createDeflateRaw({
+      level: this.level,
+      memLevel: this.memLevel,
+      strategy: this.strategy,
+      chunkSize: this.deflateChunkSize,
+      windowBits: this.deflateWindowBits,
+    });
     deflater.on('data', (chunk: Buffer) => {
       this.deflateChunks.push(chunk);
       this.deflateLength += chunk.length;
@@ -337,7 +399,7 @@ export class PerMessageDeflate {
   };
 
   private createInflater(): InflateRaw {
-    const inflater = createInflateRaw({ windowBits: this.inflateWindowBits });
+    const inflater = createInflateRaw({ windowBits: this.inflateWindowBits, chunkSize: this.inflateChunkSize });
     this.inflaterEnded = false;
     inflater.on('end', () => {
       // zlib ignores all input after the final block, so this context cannot inflate another message.
@@ -347,7 +409,7 @@ export class PerMessageDeflate {
       if (inflater !== this.inflater) return;
       if (this.inflateLength + chunk.length > this.maxPayload) {
         // Stop inflating now: closing the context ends the work between two output chunks
-        // (16 KiB each), so a bomb never grows past maxPayload plus one chunk.
+        // (16 KiB, or zlibInflateOptions.chunkSize), so a bomb never grows past maxPayload plus one chunk.
         this.releaseInflater();
         this.inflateFinished(new WebSocketError(ErrorCode.MessageTooBig, `inflated message exceeds maxPayload (${this.maxPayload} bytes)`));
         return;
@@ -424,8 +486,8 @@ function dropTail(chunks: Buffer[], count: number): Buffer[] {
 }
 
 /**
- * Groups zlib's output chunks into frame payloads of at most {@link MAX_FRAGMENT} bytes (a chunk
- * is never split, and zlib's are 16 KiB), so a large compressed message goes out as several
+ * Groups zlib's output chunks into frame payloads of at most {@link MAX_FRAGMENT} bytes, or one
+ * chunk when a chunk is larger (a chunk is never split; zlib's are 16 KiB by default), so a large compressed message goes out as several
  * frames instead of one buffer joined from all its chunks. Always answers at least one payload.
  */
 function toFragments(chunks: Buffer[], length: number): Buffer[] {

@@ -57,7 +57,7 @@ export function setSocketOwner(socket: Duplex, owner: SocketOwner): void {
 /**
  * Owns a socket while the server decides on its handshake (an `authenticate` hook may take a
  * while): reading stays paused, so bytes that follow the request wait for the `WebSocket`, and an
- * error or a peer that leaves ends the socket quietly instead of going unhandled.
+ * error destroys the socket quietly instead of going unhandled.
  */
 export class HandshakeGuard implements SocketOwner {
   constructor(private readonly socket: Duplex) {
@@ -71,7 +71,9 @@ export class HandshakeGuard implements SocketOwner {
   }
 
   handleSocketEnd(): void {
-    this.socket.destroy();
+    // The peer half-closed while its handshake is decided: as in ws, hooks still see a writable
+    // socket and the handshake runs to its end (bounded by handshakeTimeout), where a socket that
+    // can no longer be read is destroyed rather than accepted, and a refusal is still answered.
   }
 
   handleSocketClose(): void {}

@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
-import http from 'node:http';
-import net from 'node:net';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import { WebSocketError, findHeadEnd, parseRequestHead, rejectResponse } from '../protocol/index.js';
+import { debug } from './debug-log.js';
 import { setSocketOwner, type SocketOwner } from './socket-owner.js';
 
 /**
@@ -184,6 +185,7 @@ class PendingRequest implements SocketOwner {
 
   private refuse(status: number, message?: string): void {
     if (this.done) return;
+    if (debug.enabled) debug('refused a request from %s with %d: %s', this.socket.remoteAddress, status, message ?? 'no head in time');
     this.finish();
     this.socket.once('finish', () => this.socket.destroy());
     this.socket.end(rejectResponse(status, message));

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import http from 'node:http';
+import * as http from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import { runVerifyClient, type AuthenticateHook, type HandshakeRejection, type HandshakeVerdict, type VerifyClient } from './auth.js';
 import { negotiateDeflateExtension } from './deflate-session.js';
+import { debug } from './debug-log.js';
 import { Heartbeat } from './heartbeat.js';
 import {
   CONNECTION_SETTING_NAMES,
@@ -319,6 +320,9 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
         this.socketClass,
       );
       this.track(connection);
+      if (debug.enabled) {
+        debug('connection opened on %s from %s (subprotocol %s, extensions %s)', request.url, request.socket?.remoteAddress, protocol || 'none', connection.extensions || 'none');
+      }
       callback(connection, request);
     };
 
@@ -486,6 +490,9 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */
   private refuse(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection, error?: WebSocketError): void {
     const failure = error ?? new WebSocketError(ErrorCode.BadUpgradeRequest, rejection.message ?? 'handshake refused', { status: rejection.status });
+    if (debug.enabled) {
+      debug('refused %s %s from %s with %d: %s (%s)', request.method, request.url, request.socket?.remoteAddress, rejection.status, failure.message, failure.code);
+    }
     if (this.listenerCount('wsClientError') > 0) {
       this.emit('wsClientError', failure, socket, request);
       return;

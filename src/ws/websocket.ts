@@ -16,6 +16,7 @@ import {
   type ConnectionHandler,
 } from '../protocol/index.js';
 import { connectClient, type WebSocketOptions } from './client-handshake.js';
+import { debug } from './debug-log.js';
 import { DeflateSession, type DeflateAgreement, type DeflateHost } from './deflate-session.js';
 import {
   CloseEvent,
@@ -43,6 +44,13 @@ import {
 } from './send-data.js';
 
 export type { WebSocketOptions } from './client-handshake.js';
+/**
+ * What a `'message'` listener may receive, `ws`'s name for it: a `Buffer` for text and, by default,
+ * for binary; an `ArrayBuffer`, a `Blob` or a `Buffer[]` for binary under the other `binaryType`s.
+ * The `'message'` event is declared with `Buffer`, the default; a listener of a socket whose
+ * `binaryType` was changed declares its parameter as `RawData` (or the one type it gets).
+ */
+export type RawData = Buffer | ArrayBuffer | Buffer[] | Blob;
 
 /** Options of one `send`. */
 export interface SendOptions {
@@ -66,6 +74,7 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 /** The Node-style events of a `WebSocket` and their arguments. */
 export interface WebSocketEvents {
   open: [];
+  /** `data` is a `Buffer`, or for binary messages what `binaryType` names (see {@link RawData}). */
   message: [data: Buffer, isBinary: boolean];
   ping: [data: Buffer];
   pong: [data: Buffer];
@@ -175,6 +184,11 @@ class ProtocolEvents implements ConnectionHandler {
 // EventEmitter's own listener type; the wrappers below take the arguments each event is emitted with.
 type NodeListener = ((...args: any[]) => void) & { [BROWSER_LISTENER]?: unknown };
 
+/** The error of sends waiting behind a Blob being read when the socket closes, in ws's words. */
+function blobReadCutError(): WebSocketError {
+  return new WebSocketError(ErrorCode.ConnectionClosed, 'The socket was closed while the blob was being read');
+}
+
 function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): void {
   if (typeof listener === 'function') listener.call(target, event);
   else listener.handleEvent(event);
@@ -199,18 +213,24 @@ function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): v
  * socket.on('message', (data, isBinary) => console.log(isBinary ? data : data.toString()));
  */
 export class WebSocket extends EventEmitter<WebSocketEvents> {
-  static readonly CONNECTING = ReadyState.CONNECTING;
-  static readonly OPEN = ReadyState.OPEN;
-  static readonly CLOSING = ReadyState.CLOSING;
-  static readonly CLOSED = ReadyState.CLOSED;
-  readonly CONNECTING = ReadyState.CONNECTING;
-  readonly OPEN = ReadyState.OPEN;
-  readonly CLOSING = ReadyState.CLOSING;
-  readonly CLOSED = ReadyState.CLOSED;
+  // Defined below the class, on the class and its prototype, as the WHATWG interface has them.
+  declare static readonly CONNECTING: typeof ReadyState.CONNECTING;
+  declare static readonly OPEN: typeof ReadyState.OPEN;
+  declare static readonly CLOSING: typeof ReadyState.CLOSING;
+  declare static readonly CLOSED: typeof ReadyState.CLOSED;
+  declare readonly CONNECTING: typeof ReadyState.CONNECTING;
+  declare readonly OPEN: typeof ReadyState.OPEN;
+  declare readonly CLOSING: typeof ReadyState.CLOSING;
+  declare readonly CLOSED: typeof ReadyState.CLOSED;
 
   private address: string;
   private state: ReadyState = ReadyState.CONNECTING;
   private binary: BinaryType = 'nodebuffer';
+  /**
+   * Bytes of sends, pings and pongs refused once closing: WHATWG has `bufferedAmount` grow by them
+   * (an application polling it sees its data did not go), and ws does the same.
+   */
+  private refusedBytes = 0;
   private chosenProtocol = '';
   private chosenExtensions = '';
   private socket: Duplex | undefined;
@@ -257,11 +277,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.address = '';
       return;
     }
-    if (typeof protocols === 'object' && !Array.isArray(protocols)) {
+    // ws's argument forms: an object in second place is the options; any other value that is not
+    // an array is one subprotocol, so null or a number fails the subprotocol check as in ws.
+    if (typeof protocols === 'object' && protocols !== null && !Array.isArray(protocols)) {
       options = protocols;
       protocols = undefined;
     }
-    const attempt = connectClient(this, url, protocols ?? options?.protocols ?? [], options ?? {}, {
+    const offered: unknown = protocols === undefined ? (options?.protocols ?? []) : protocols;
+    const attempt = connectClient(this, url, Array.isArray(offered) ? offered : [offered as string], options ?? {}, {
       open: (setup) => this.start(setup),
       fail: (error) => this.failHandshake(error),
       redirected: (address) => (this.address = address),
@@ -303,10 +326,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 
   /**
-   * How binary messages reach browser-style listeners (`event.data`): `'nodebuffer'` (default),
-   * `'arraybuffer'`, `'blob'`, or `'fragments'` (an array holding the message as one `Buffer`).
-   * The Node-style `'message'` event always carries a `Buffer`. An unknown value throws a
-   * `TypeError` (browsers and `ws` ignore it, which hides the mistake).
+   * The form binary messages take, for Node-style `'message'` listeners and browser-style ones
+   * (`event.data`) alike, as in `ws`: `'nodebuffer'` (default, a `Buffer`), `'arraybuffer'`,
+   * `'blob'`, or `'fragments'` (an array holding the message as one `Buffer`). Text messages are
+   * a `Buffer` for Node-style listeners and a string for browser-style ones, whatever it says.
+   * An unknown value throws a `TypeError` (browsers and `ws` ignore it, which hides the mistake).
    */
   get binaryType(): BinaryType {
     return this.binary;
@@ -319,9 +343,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.binary = value;
   }
 
-  /** Bytes accepted by `send` (or a pong waiting to be sent) and not yet handed to the operating system. */
+  /**
+   * Bytes accepted by `send` (or a pong waiting to be sent) and not yet handed to the operating
+   * system, plus, as WHATWG has it, those of every send refused once closing.
+   */
   get bufferedAmount(): number {
-    return (this.socket?.writableLength ?? 0) + this.bufferedBeside;
+    return (this.socket?.writableLength ?? 0) + this.bufferedBeside + this.refusedBytes;
   }
 
   /** @internal What {@link bufferedAmount} counts beside the socket's own buffer. */
@@ -363,6 +390,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (data === undefined || data === null) data = EMPTY;
     else if (typeof data === 'number') data = String(data);
     if (this.state !== ReadyState.OPEN) {
+      this.refusedBytes += payloadSize(data);
       if (callback) process.nextTick(callback, this.notOpenError());
       return;
     }
@@ -418,7 +446,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private sendClose(code: number | undefined, text: string): void {
     const frame = this.connection!.close(code, text);
     const finish = (): void => {
-      if (frame) this.output(asBuffer(frame), undefined);
+      if (frame) {
+        // Nothing follows a close frame: it goes now, with what this tick batched before it,
+        // rather than at the end of the tick (bufferedAmount drops at once, as in ws).
+        this.output(asBuffer(frame), undefined);
+        this.flushOutput();
+      }
       if (this.connection!.closeReceived) this.finishClosingHandshake();
       else this.startCloseTimer();
     };
@@ -430,7 +463,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** Destroys the connection at once, without a closing handshake (the close code reported is 1006). */
   terminate(): void {
     if (this.state === ReadyState.CLOSED) return;
-    if (this.state === ReadyState.CONNECTING) {
+    // No socket: still connecting, or failing to (CLOSING while its 'error' is emitted).
+    if (this.socket === undefined) {
       // The wording is ws's: it says "closed" for both.
       this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
       return;
@@ -441,16 +475,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control; does nothing while connecting or once closed, as in `ws`. */
   pause(): void {
-    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
+    if (this.socket === undefined || this.state === ReadyState.CLOSED) return;
     this.userPaused = true;
-    this.socket!.pause();
+    this.socket.pause();
   }
 
   /** Resumes reading after {@link pause}; does nothing while connecting or once closed. */
   resume(): void {
-    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
+    if (this.socket === undefined || this.state === ReadyState.CLOSED) return;
     this.userPaused = false;
-    if (!this.inflateHold) this.socket!.resume();
+    if (!this.inflateHold) this.socket.resume();
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
@@ -558,7 +592,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (socket.isPaused()) socket.resume();
     this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
-    if (setup.role === 'client') this.emit('open');
+    if (setup.role === 'client') {
+      if (debug.enabled) debug('client connected to %s (subprotocol %s, extensions %s)', this.address, setup.protocol || 'none', setup.extensions || 'none');
+      this.emit('open');
+    }
   }
 
   /** @internal Feeds bytes read from the socket to the protocol. */
@@ -599,7 +636,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal A message from the peer: pings that follow it are not in a row with those before (see `writeProtocolFrame`). */
   handleMessage(data: Buffer, isBinary: boolean): void {
     this.unansweredPings = 0;
-    this.emit('message', data, isBinary);
+    // As in ws, binary data takes the binaryType's form for every listener; the default costs one
+    // comparison. The event is declared with the default form, Buffer (see RawData).
+    this.emit('message', (isBinary && this.binary !== 'nodebuffer' ? toBinaryType(data, this.binary) : data) as Buffer, isBinary);
   }
 
   /** @internal The peer's close frame arrived (and was answered). */
@@ -610,6 +649,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** @internal The peer broke the protocol; the core has written the close frame. */
   handleProtocolError(error: WebSocketError): void {
+    if (debug.enabled) debug('%s connection failed: %s %s (close %d)', this.connection!.role, error.code, error.message, error.closeCode);
     this.state = ReadyState.CLOSING;
     this.failure = error;
     this.emitError(error);
@@ -620,7 +660,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal The socket has written all it held: the waiting pong goes, the send budget is settled. */
   handleSocketDrain(): void {
     if (this.pendingPong !== undefined) this.writeWaitingPong();
-    this.admission!.settle(this.bufferedAmount);
+    this.admission!.settle(this.socket!.writableLength + this.bufferedBeside);
     this.emit('drain');
   }
 
@@ -786,12 +826,17 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private finishSocketClose(): void {
     // Nothing more will be read: the pieces of a message cut short go now, not with this object.
     this.connection!.stopReading();
-    this.state = ReadyState.CLOSED;
+    // Sends still being compressed fail while CLOSING, as in ws; the state is CLOSED only for 'close'.
     this.deflate?.close();
+    this.state = ReadyState.CLOSED;
     this.registry?.release(this);
     const connection = this.connection!;
     const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;
     const reason = connection.closeReceived ? connection.closeReason : '';
+    if (debug.enabled) {
+      const by = connection.closeStartedByPeer ? 'the peer' : connection.closeSent ? 'this side' : 'neither side (connection lost)';
+      debug('%s connection closed: %d %j, closed by %s, %s', connection.role, code, reason, by, this.clean ? 'clean' : 'not clean');
+    }
     this.emitClose(code, reason);
   }
 
@@ -805,10 +850,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 
   private failHandshake(error: Error): void {
+    if (debug.enabled) {
+      const detail = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      debug('client handshake to %s failed: %s%s (%s)', this.address, error.message, detail, (error as Partial<WebSocketError>).code ?? error.name);
+    }
     this.abortHandshake = undefined;
-    this.state = ReadyState.CLOSED;
+    // WHATWG (and ws): failing a connection not yet established makes it CLOSING for 'error', CLOSED for 'close'.
+    this.state = ReadyState.CLOSING;
     this.ownHeartbeat?.stop();
     this.emitError(error);
+    this.state = ReadyState.CLOSED;
     this.emitClose(CloseCode.AbnormalClosure, '');
   }
 
@@ -865,6 +916,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     // RFC 6455 §5.5: control frames carry at most 125 bytes.
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
+      this.refusedBytes += bytes.length;
       if (callback) process.nextTick(callback, this.notOpenError());
       return;
     }
@@ -899,7 +951,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       // Sends made before close() still go: close() waits for them (see `closeBehindBlobs`).
       if (this.state === ReadyState.OPEN || (this.closeBehindBlobs !== undefined && !this.connection!.closeSent)) {
         this.sendPayload(payload, options, callback);
-      } else callback?.(this.notOpenError());
+      } else callback?.(this.socket!.destroyed ? blobReadCutError() : this.notOpenError());
     }
     this.blobQueue = undefined;
     this.sendCloseBehindBlobs();
@@ -964,9 +1016,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (queue === undefined) return;
     this.blobQueue = undefined;
     this.queuedBytes = 0;
-    for (const { callback } of queue) {
-      callback?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
-    }
+    for (const { callback } of queue) callback?.(blobReadCutError());
   }
 
   private browserListener(type: WebSocketEventType, listener: EventListenerLike<WebSocketEvent>): NodeListener | undefined {
@@ -976,8 +1026,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         wrapped = () => invoke(listener, this, new WebSocketEvent('open', this));
         break;
       case 'message':
-        wrapped = (data: Buffer, isBinary: boolean) =>
-          invoke(listener, this, new MessageEvent(this, isBinary ? toBinaryType(data, this.binary) : data.toString()));
+        wrapped = (data: RawData, isBinary: boolean) => invoke(listener, this, new MessageEvent(this, isBinary ? data : data.toString()));
         break;
       case 'error':
         wrapped = (error: unknown) => invoke(listener, this, new ErrorEvent(this, error));
@@ -1011,4 +1060,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     (wrapped as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] = true;
     this.on(type, wrapped as never);
   }
+}
+
+// As the WHATWG interface (and ws) shape them: the ready-state constants are enumerable, fixed
+// values on the class and on its prototype (not a copy on every connection), and the attributes
+// are enumerable accessors of the prototype.
+for (const name of READY_STATE_NAMES) {
+  Object.defineProperty(WebSocket, name, { enumerable: true, value: ReadyState[name] });
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true, value: ReadyState[name] });
+}
+for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onerror', 'onclose', 'onmessage']) {
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
 }

@@ -31,6 +31,6 @@ describe('DEBUG=switchboard:* channels', () => {
 
   it('say nothing when DEBUG does not name them', async () => {
     assert.doesNotMatch(await storyStderr(undefined), /switchboard:/);
-    assert.doesNotMatch(await storyStderr('switchboard:*,-switchboard:engine,-switchboard:server'), /switchboard:/);
+    assert.doesNotMatch(await storyStderr('switchboard:*,-switchboard:engine,-switchboard:server,-switchboard:ws'), /switchboard:/);
   });
 });

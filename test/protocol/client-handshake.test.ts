@@ -127,8 +127,14 @@ describe('§4.1 reading the server response', () => {
   });
 
   for (const status of [200, 204, 301, 302, 400, 401, 403, 404, 426, 500, 503]) {
-    test(`status ${status} fails the connection`, () => assertBadResponse(status, responseHeaders(), [], new RegExp(String(status))));
+    test(`status ${status} fails the connection`, () => assertBadResponse(status, responseHeaders(), [], new RegExp(`^Unexpected server response: ${status}$`)));
   }
+
+  test('a bad Upgrade, Connection or Sec-WebSocket-Accept is named in ws\'s words', () => {
+    assertBadResponse(101, responseHeaders({ upgrade: 'h2c' }), [], /^Invalid Upgrade header$/);
+    assertBadResponse(101, responseHeaders({ connection: 'keep-alive' }), [], /^Invalid Connection header$/);
+    assertBadResponse(101, responseHeaders({ 'sec-websocket-accept': KEY }), [], /^Invalid Sec-WebSocket-Accept header$/);
+  });
 
   const malformed: [string, Record<string, string | string[] | undefined>][] = [
     ['a missing Upgrade', { upgrade: undefined }],
@@ -146,11 +152,11 @@ describe('§4.1 reading the server response', () => {
   }
 
   test('a subprotocol when none was offered fails the connection', () => {
-    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'chat' }), [], /not offered/);
+    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'chat' }), [], /^Server sent a subprotocol but none was requested$/);
   });
 
   test('a subprotocol that was not offered fails the connection', () => {
-    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'other' }), ['chat'], /not offered/);
+    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'other' }), ['chat'], /^Server sent an invalid subprotocol$/);
   });
 
   test('a list of subprotocols instead of one fails the connection', () => {
@@ -159,12 +165,12 @@ describe('§4.1 reading the server response', () => {
   });
 
   test('no subprotocol when some were offered fails the connection', () => {
-    assertBadResponse(101, responseHeaders(), ['chat'], /none of the offered/);
+    assertBadResponse(101, responseHeaders(), ['chat'], /^Server sent no subprotocol$/);
   });
 
   for (const value of ['; foo', 'permessage-deflate;', 'permessage-deflate; a="x', 'permessage-deflate; a=', 'a b', 'ext; p="not a token"']) {
     test(`a malformed Sec-WebSocket-Extensions ${JSON.stringify(value)} fails the connection`, () => {
-      assertBadResponse(101, responseHeaders({ 'sec-websocket-extensions': value }), [], /Sec-WebSocket-Extensions/);
+      assertBadResponse(101, responseHeaders({ 'sec-websocket-extensions': value }), [], /^Invalid Sec-WebSocket-Extensions header$/);
     });
   }
 });

@@ -10,6 +10,7 @@ import {
   parseProtocolList,
   parseUpgradeRequest,
   rejectResponse,
+  requestOrigin,
   type HeaderMap,
 } from '../../src/protocol/index.js';
 
@@ -122,8 +123,28 @@ describe('§4.2.1 reading the client handshake', () => {
   });
 
   for (const method of ['POST', 'get', 'HEAD', 'CONNECT']) {
-    test(`method ${method} is a 400`, () => assertBadRequest(method, '1.1', requestHeaders()));
+    test(`method ${method} is a 405, in ws's words`, () => {
+      const error = rejection(method, '1.1', requestHeaders());
+      assert.equal(error.code, ErrorCode.BadUpgradeRequest);
+      assert.equal(error.status, 405);
+      assert.equal(error.message, 'Invalid HTTP method');
+    });
   }
+
+  test('the checks ws makes come first, in its order and words', () => {
+    const messageOf = (headers: HeaderMap): string => rejection('GET', '1.1', headers).message;
+    // Only a stray header: the Upgrade check speaks first (ws's), not the Host check (ours).
+    assert.equal(messageOf({ foo: 'bar' }), 'Invalid Upgrade header');
+    assert.equal(messageOf(requestHeaders({ 'sec-websocket-key': undefined, 'sec-websocket-version': undefined })), 'Missing or invalid Sec-WebSocket-Key header');
+    assert.equal(messageOf(requestHeaders({ 'sec-websocket-version': undefined })), 'Missing or invalid Sec-WebSocket-Version header');
+    assert.equal(messageOf(requestHeaders({ 'sec-websocket-version': '12' })), 'Missing or invalid Sec-WebSocket-Version header');
+    assert.equal(messageOf(requestHeaders({ 'sec-websocket-protocol': 'a b' })), 'Invalid Sec-WebSocket-Protocol header');
+    assert.equal(messageOf(requestHeaders({ 'sec-websocket-extensions': '; foo' })), 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+  });
+
+  test('a 405 names the method allowed (RFC 9110 §15.5.6)', () => {
+    assert.deepEqual(parseResponse(rejectResponse(405, 'Invalid HTTP method')).headers.get('allow'), ['GET']);
+  });
 
   for (const version of ['1.0', '0.9', '', 'garbage', '1.x']) {
     test(`HTTP version "${version}" is a 400`, () => assertBadRequest('GET', version, requestHeaders()));
@@ -174,7 +195,14 @@ describe('§4.2.1 reading the client handshake', () => {
     test(`${name} is a 400`, () => assertBadRequest('GET', '1.1', requestHeaders(overrides)));
   }
 
-  for (const version of ['8', '12', '14', '13, 8', 'thirteen']) {
+  test('Sec-WebSocket-Version "8" (the draft ws accepts too) is accepted, its origin read from Sec-WebSocket-Origin', () => {
+    const headers = requestHeaders({ 'sec-websocket-version': '8', 'sec-websocket-origin': 'https://draft.example', origin: undefined });
+    assert.equal(parseUpgradeRequest('GET', '1.1', headers).key, KEY);
+    assert.equal(requestOrigin(headers), 'https://draft.example');
+    assert.equal(requestOrigin(requestHeaders({ origin: 'https://app.example', 'sec-websocket-origin': 'https://other.example' })), 'https://app.example');
+  });
+
+  for (const version of ['7', '12', '14', '13, 8', 'thirteen']) {
     test(`Sec-WebSocket-Version "${version}" is a 426`, () => {
       const error = rejection('GET', '1.1', requestHeaders({ 'sec-websocket-version': version }));
       assert.equal(error.code, ErrorCode.UnsupportedVersion);

@@ -72,6 +72,25 @@ describe('Blobs sent just before close()', () => {
     }
   });
 
+  it('terminate() while a Blob is read: its send and those behind it fail in ws\'s words, while CLOSING', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url);
+    try {
+      await next(client, 'open');
+      const failures: [string, number][] = [];
+      const record = (error?: Error | null): void => void failures.push([String(error?.message), client.readyState]);
+      client.send(new Blob(['blob']), record);
+      client.send('behind', record);
+      const closed = next(client, 'close');
+      client.terminate();
+      await closed;
+      const expected: [string, number] = ['The socket was closed while the blob was being read', WebSocket.CLOSING];
+      assert.deepEqual(failures, [expected, expected]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a Blob that cannot be read: its send and those behind it fail, and the close still goes', async () => {
     const server = await startServer();
     try {

@@ -193,10 +193,12 @@ describe('client connection options (as ws)', () => {
       await next(viaAgent, 'open');
       viaAgent.close();
 
+      const ports: unknown[] = [];
       const viaCreate = new WebSocket(server.url, {
         createConnection: (options) => {
           created.push('createConnection');
-          return net.connect(options.port as number, options.host as string);
+          ports.push(options.port);
+          return net.connect(Number(options.port), options.host as string);
         },
       });
       await next(viaCreate, 'open');
@@ -215,22 +217,39 @@ describe('client connection options (as ws)', () => {
       assert.equal(await header, 'by the app');
       finished.close();
       assert.deepEqual(created, ['agent', 'createConnection']);
+      // The URL's port as written, as ws gives it.
+      assert.deepEqual(ports, [String(server.port)]);
       agent.destroy();
     } finally {
       await server.close();
     }
   });
 
-  it('refuses unsupported and unknown options by name, and protocol versions other than 13', () => {
+  it('refuses unsupported and unknown options by name, and protocol versions other than 13 and 8', () => {
     const url = 'ws://127.0.0.1:1/';
     assert.throws(() => new WebSocket(url, { generateMask: () => undefined } as never), { name: 'TypeError', message: /option "generateMask" is not supported: masking keys/ });
     assert.throws(() => new WebSocket(url, { timeout: 5 } as never), { name: 'TypeError', message: /"timeout" is not supported: use handshakeTimeout/ });
     assert.throws(() => new WebSocket(url, { socketPath: '/tmp/x' } as never), { name: 'TypeError', message: /use a ws\+unix: URL/ });
     assert.throws(() => new WebSocket(url, { handshakeTimout: 5 } as never), { name: 'TypeError', message: /unknown WebSocket option "handshakeTimout"/ });
-    assert.throws(() => new WebSocket(url, { protocolVersion: 8 }), { name: 'RangeError', message: 'Unsupported protocol version: 8 (supported versions: 13)' });
+    assert.throws(() => new WebSocket(url, { protocolVersion: 1000 }), { name: 'RangeError', message: 'Unsupported protocol version: 1000 (supported versions: 8, 13)' });
     assert.throws(() => new WebSocket('ftp://example.com/'), { name: 'SyntaxError', message: 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"' });
     assert.throws(() => new WebSocket('not a url'), { name: 'SyntaxError', message: 'Invalid URL: not a url' });
     assert.throws(() => new WebSocket(url, ['a', 'a']), { name: 'SyntaxError', message: 'An invalid or duplicated subprotocol was specified' });
+  });
+
+  it('speaks protocol version 8 as ws does, sending origin as Sec-WebSocket-Origin', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url, { protocolVersion: 8, origin: 'https://draft.example' });
+    try {
+      const [, request] = await next<[WebSocket, http.IncomingMessage]>(server.wss, 'connection');
+      assert.equal(request.headers['sec-websocket-version'], '8');
+      assert.equal(request.headers['sec-websocket-origin'], 'https://draft.example');
+      assert.equal(request.headers.origin, undefined);
+      await next(client, 'open');
+    } finally {
+      client.terminate();
+      await server.close();
+    }
   });
 
   it('takes subprotocols from options.protocols when the argument is left out', async () => {

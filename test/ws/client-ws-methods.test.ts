@@ -105,6 +105,47 @@ describe('send as ws code calls it', () => {
       await close();
     }
   });
+
+  it('a handshake that fails is CLOSING during its error and CLOSED at its close; methods called then are harmless', async () => {
+    const { client, close } = await connected();
+    try {
+      const early = new WebSocket(client.url);
+      const states: number[] = [];
+      early.once('error', () => {
+        states.push(early.readyState);
+        early.pause();
+        early.resume();
+        early.terminate();
+        early.close();
+      });
+      const closed = new Promise<void>((resolve) => early.once('close', () => resolve(void states.push(early.readyState))));
+      early.terminate();
+      await closed;
+      early.close();
+      assert.deepEqual(states, [WebSocket.CLOSING, WebSocket.CLOSED]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('sends, pings and pongs refused once closing add to bufferedAmount, as WHATWG and ws have it', async () => {
+    const { client, close } = await connected();
+    try {
+      const closed = next(client, 'close');
+      client.close();
+      // The close frame is written at once, not held for the end of the tick.
+      assert.equal(client.bufferedAmount, 0);
+      await closed;
+      const before = client.bufferedAmount;
+      client.send('hello');
+      client.ping('hi');
+      client.pong(Buffer.from('abc'));
+      client.send(new Blob(['blob']));
+      assert.equal(client.bufferedAmount, before + 5 + 2 + 3 + 4);
+    } finally {
+      await close();
+    }
+  });
 });
 
 describe('pause and resume (as ws)', () => {

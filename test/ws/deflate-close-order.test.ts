@@ -13,6 +13,7 @@ import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocket } from '../../src/ws/index.js';
 import { deflateMessage, inflateMessage, textLike } from '../helpers/deflate.js';
 import { closePayload, messageEvent, recordingParser, serverFrame } from '../helpers/frames.js';
+import { startServer } from '../helpers/ws-peers.js';
 import { next, startWsServer } from './interop-shared.js';
 
 const RSV1 = 0x40;
@@ -131,6 +132,22 @@ describe('a compressed message followed at once by a close frame (client side)',
       assert.deepEqual(received, ['echo 100000']);
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe('terminate() while a message is being compressed', () => {
+  it('fails its send while CLOSING, in ws\'s words', async () => {
+    const server = await startServer({ perMessageDeflate: { threshold: 0 } });
+    const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
+    try {
+      await next(client, 'open');
+      const failed = new Promise<[string, number]>((resolve) => client.send('hi', (error) => resolve([String(error?.message), client.readyState])));
+      client.terminate();
+      assert.deepEqual(await failed, ['The socket was closed while data was being compressed', WebSocket.CLOSING]);
+    } finally {
+      client.terminate();
+      await server.close();
     }
   });
 });

@@ -183,33 +183,38 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
     }
   });
 
-  test('ws speaking protocol version 8: 426 with Sec-WebSocket-Version: 13, and ERR_UNSUPPORTED_VERSION', async () => {
-    const server = await startServer();
+  test('ws speaking protocol version 8 (the draft) is accepted as ws accepts it, its Sec-WebSocket-Origin read as the origin', async () => {
+    const origins: (string | undefined)[] = [];
+    const server = await startServer({ verifyClient: (info) => (origins.push(info.origin), true) });
+    const client = new WsWebSocket(server.url, { protocolVersion: 8, origin: 'https://draft.example' });
     try {
-      const reported = next<[Error]>(server.wss, 'wsClientError');
-      server.wss.on('wsClientError', (_failure: WebSocketError, socket: Duplex) => socket.end(rejectResponse(426)));
-      const client = new WsWebSocket(server.url, { protocolVersion: 8 });
-      client.on('error', () => undefined);
-      const [failure] = await reported;
-      assert.ok(failure instanceof WebSocketError);
-      assert.equal(failure.code, ErrorCode.UnsupportedVersion);
-      const response = await responseOf(client);
-      assert.equal(response.statusCode, 426);
-      assert.equal(response.headers['sec-websocket-version'], '13');
+      server.wss.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer) => socket.send(data)));
+      await once(client, 'open');
+      const echoed = nextMessage(client);
+      client.send('over version 8');
+      assert.equal((await echoed).data.toString(), 'over version 8');
+      assert.deepEqual(origins, ['https://draft.example']);
     } finally {
+      client.terminate();
       await server.close();
     }
   });
 
-  test('without a wsClientError listener, the server answers 426 itself', async () => {
+  test('another version: 426 with Sec-WebSocket-Version: 13, and ERR_UNSUPPORTED_VERSION to wsClientError', async () => {
     const server = await startServer();
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
     try {
-      const client = new WsWebSocket(server.url, { protocolVersion: 8 });
-      client.on('error', () => undefined);
-      const response = await responseOf(client);
-      assert.equal(response.statusCode, 426);
-      assert.equal(response.headers['sec-websocket-version'], '13');
+      const reported = next<[Error]>(server.wss, 'wsClientError');
+      server.wss.on('wsClientError', (_failure: WebSocketError, peer: Duplex) => peer.end(rejectResponse(426)));
+      socket.write(upgradeRequest('/').replace('Version: 13', 'Version: 12'));
+      const [failure] = await reported;
+      assert.ok(failure instanceof WebSocketError);
+      assert.equal(failure.code, ErrorCode.UnsupportedVersion);
+      const [answer] = await next<[Buffer]>(socket, 'data');
+      assert.match(answer.toString('latin1'), /^HTTP\/1\.1 426 [^]*\r\nSec-WebSocket-Version: 13\r\n/);
     } finally {
+      socket.destroy();
       await server.close();
     }
   });

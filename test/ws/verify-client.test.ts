@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { describe, test } from 'node:test';
 import { WebSocket, WebSocketServer, type VerifyClientCallback, type VerifyClientInfo, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { selfSigned, skipWithoutOpenssl } from '../helpers/certificates.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
-import { nextEvent, startServer } from '../helpers/ws-peers.js';
+import { nextEvent, startServer, upgradeRequest } from '../helpers/ws-peers.js';
+import { next } from './interop-shared.js';
 
 // `ws`'s verifyClient hook, in its two forms, and how it sits beside our `authenticate`.
 
@@ -201,6 +203,39 @@ describe('verifyClient beside authenticate', () => {
       assert.equal(response.status, 429);
       assert.equal(response.body.toString(), 'Slow down');
     });
+  });
+
+  test('a peer that half-closes while the hook decides: the hook still sees a writable socket, and an acceptance is not a connection', async () => {
+    let connections = 0;
+    const seen: [boolean, boolean][] = [];
+    await withServer(
+      {
+        verifyClient: ({ req: { socket } }, done) => {
+          seen.push([socket.readable, socket.writable]);
+          socket.once('end', () => {
+            seen.push([socket.readable, socket.writable]);
+            done(true);
+          });
+        },
+      },
+      async (url, wss) => {
+        wss.on('connection', () => connections++);
+        const { port } = new URL(url);
+        const peer = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+        peer.on('error', () => undefined);
+        try {
+          await once(peer, 'connect');
+          peer.resume();
+          const ended = next(peer, 'end');
+          peer.end(upgradeRequest('/'));
+          await ended;
+        } finally {
+          peer.destroy();
+        }
+      },
+    );
+    assert.deepEqual(seen, [[true, true], [false, true]]);
+    assert.equal(connections, 0);
   });
 
   test('verifyClient must be a function', () => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { computeAcceptKey } from '../../src/protocol/index.js';
-import { CloseEvent, ErrorCode, MessageEvent, WebSocket, WebSocketError } from '../../src/ws/index.js';
+import { CloseEvent, ErrorCode, MessageEvent, WebSocket, WebSocketError, type RawData } from '../../src/ws/index.js';
 import { frame } from '../helpers/frames.js';
 import { nextEvent, startServer } from '../helpers/ws-peers.js';
 
@@ -118,6 +118,49 @@ describe('WebSocket send and receive', () => {
     assert.deepEqual(fragments.map(String), ['d']);
     client.close();
     await server.close();
+  });
+
+  it('gives Node-style message listeners binary data in the binaryType\'s form, text as a Buffer, on both sides', async () => {
+    const server = await startServer();
+    const client = new WebSocket(server.url);
+    try {
+      const [accepted] = await nextEvent<[WebSocket]>(server.wss, 'connection');
+      await nextEvent(client, 'open');
+      const next = (socket: WebSocket): Promise<[RawData, boolean]> => nextEvent<[RawData, boolean]>(socket, 'message');
+      let received = next(client);
+      accepted.send(Buffer.from('default'));
+      const [plain] = await received;
+      assert.ok(Buffer.isBuffer(plain));
+      client.binaryType = 'arraybuffer';
+      received = next(client);
+      accepted.send(Uint8Array.of(1, 2, 3));
+      const [arrayBuffer, isBinary] = await received;
+      assert.equal(isBinary, true);
+      assert.ok(arrayBuffer instanceof ArrayBuffer);
+      assert.deepEqual([...new Uint8Array(arrayBuffer)], [1, 2, 3]);
+      client.binaryType = 'blob';
+      received = next(client);
+      accepted.send(Buffer.from('blob'));
+      assert.equal(await ((await received)[0] as Blob).text(), 'blob');
+      client.binaryType = 'fragments';
+      received = next(client);
+      accepted.send(Buffer.from('frag'));
+      assert.deepEqual(((await received)[0] as Buffer[]).map(String), ['frag']);
+      received = next(client);
+      accepted.send('text');
+      const [text, textIsBinary] = await received;
+      assert.equal(textIsBinary, false);
+      assert.ok(Buffer.isBuffer(text));
+      assert.equal(text.toString(), 'text');
+      // The server side's sockets follow their own binaryType as well.
+      accepted.binaryType = 'arraybuffer';
+      received = next(accepted);
+      client.send(Buffer.from('up'));
+      assert.ok((await received)[0] instanceof ArrayBuffer);
+    } finally {
+      client.terminate();
+      await server.close();
+    }
   });
 
   it('sends a fragmented message with fin: false', async () => {

@@ -27,9 +27,9 @@ describe('WebSocketServer handshake (RFC 6455 §4.2)', () => {
     await server.close();
   });
 
-  it('refuses a version other than 13 with 426 and the version it speaks', async () => {
+  it('refuses a version other than 13 (and the draft 8) with 426 and the version it speaks', async () => {
     const server = await startServer();
-    const raw = await RawClient.connect(server.port, upgradeRequest('/').replace('Version: 13', 'Version: 8'));
+    const raw = await RawClient.connect(server.port, upgradeRequest('/').replace('Version: 13', 'Version: 7'));
     assert.equal(raw.status, 426);
     assert.match(raw.response, /\r\nSec-WebSocket-Version: 13\r\n/);
     await raw.waitForEnd();

@@ -76,6 +76,25 @@ describe('the module shape of ws', () => {
   });
 });
 
+describe('the WebSocket class shape, as WHATWG and ws define it', () => {
+  test('the ready-state constants are enumerable, fixed values on the class and on its prototype', () => {
+    for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]] as const) {
+      const fixed = { configurable: false, enumerable: true, value, writable: false };
+      assert.deepEqual(Object.getOwnPropertyDescriptor(WebSocket, name), fixed);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(WebSocket.prototype, name), fixed);
+    }
+  });
+
+  test('the attributes and the on<event> handlers are enumerable, configurable accessors of the prototype', () => {
+    for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onerror', 'onclose', 'onmessage']) {
+      const descriptor = Object.getOwnPropertyDescriptor(WebSocket.prototype, name)!;
+      assert.equal(descriptor.enumerable, true, name);
+      assert.equal(descriptor.configurable, true, name);
+      assert.equal(typeof descriptor.get, 'function', name);
+    }
+  });
+});
+
 describe('createWebSocketStream', () => {
   test('a chunk written goes as one binary message; each message comes back as a Buffer', async () => {
     let received: [Buffer, boolean] | undefined;
