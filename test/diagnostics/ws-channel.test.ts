@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spawnNode } from '../helpers/processes.js';
+import { storyStderr } from './story.js';
 
-const STORY = ['--import', 'tsx', 'test/diagnostics/fixtures/ws-story.ts'];
-
-/** Runs the story with `DEBUG` set to `debug` (unset when `undefined`) and returns its stderr. */
-async function storyStderr(debug: string | undefined): Promise<string> {
-  const child = spawnNode(STORY, { DEBUG: debug });
-  try {
-    await child.waitForOutput(/done/, 20_000);
-    const exit = await child.exited;
-    assert.equal(exit.code, 0, child.stderr());
-    return child.stderr();
-  } finally {
-    child.kill();
-  }
-}
+const STORY = 'ws-story.ts';
 
 describe('DEBUG=switchboard:ws', () => {
   it('tells refusals, handshake failures, connections opened and closed, and protocol errors', async () => {
-    const stderr = await storyStderr('switchboard:ws');
+    const stderr = await storyStderr(STORY, 'switchboard:ws');
     const address = '(::ffff:)?127\\.0\\.0\\.1';
     assert.match(stderr, new RegExp(`^switchboard:ws refused a request from ${address} with 426: Upgrade Required`, 'm'));
     assert.match(stderr, new RegExp(`^switchboard:ws refused GET /private from ${address} with 401: .*\\(ERR_HANDSHAKE_REFUSED\\)`, 'm'));
@@ -33,7 +20,7 @@ describe('DEBUG=switchboard:ws', () => {
   });
 
   it('says nothing when DEBUG does not name it', async () => {
-    assert.doesNotMatch(await storyStderr(undefined), /switchboard:/);
-    assert.doesNotMatch(await storyStderr('switchboard:*,-switchboard:ws'), /switchboard:/);
+    assert.doesNotMatch(await storyStderr(STORY, undefined), /switchboard:/);
+    assert.doesNotMatch(await storyStderr(STORY, 'switchboard:*,-switchboard:ws'), /switchboard:/);
   });
 });
