@@ -123,11 +123,6 @@ export class Connection implements FrameSink {
     this.parser.resume();
   }
 
-  /** Whether parsing is paused (see {@link pauseReading}). */
-  get readingPaused(): boolean {
-    return this.parser.paused;
-  }
-
   /**
    * Fails the connection for a limit of the host's own (RFC 6455 §10.4), e.g. a peer flooding
    * pings: reading stops, and as for a protocol error the close frame with `error.closeCode` is

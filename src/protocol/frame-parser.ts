@@ -180,7 +180,7 @@ export class FrameParser {
    */
   get bufferedBytes(): number {
     let held = 0;
-    for (const chunk of this.held ?? []) held += chunk.length;
+    if (this.held !== undefined) for (const chunk of this.held) held += chunk.length;
     return this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0) + held;
   }
 

@@ -10,6 +10,7 @@ import {
   type ExtensionElement,
   type HeaderMap,
 } from './header-values.js';
+import { reasonPhrase } from './status-text.js';
 import { sha1 } from './sha1.js';
 
 /** The GUID every server appends to the client's key (RFC 6455 §1.3). */
@@ -148,22 +149,6 @@ export function parseUpgradeRequest(method: string, httpVersion: string, headers
   return { key, protocols, extensions };
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  426: 'Upgrade Required',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 function headerLines(headers: Readonly<Record<string, string>> | undefined): string {
   let lines = '';
   if (headers === undefined) return lines;
@@ -207,21 +192,27 @@ export function acceptResponse(key: string, options: AcceptOptions = {}): string
 }
 
 /**
- * An HTTP error response that refuses a handshake and closes the connection; a 426 carries the
- * version this server speaks (RFC 6455 §4.4).
+ * An HTTP error response that refuses a handshake and closes the connection: `message` (by
+ * default the status's reason phrase, as `ws` answers) as a plain-text body. A 426 carries the
+ * version this server speaks (RFC 6455 §4.4), a 405 the method allowed (RFC 9110 §15.5.6).
+ * `headers` are added, and as in `ws` replace ours of the same name (names compare
+ * case-insensitively, RFC 9110 §5.1); a name that is not a token or a value holding a CR or LF
+ * throws a `TypeError`.
  */
-export function rejectResponse(status: number, message = STATUS_TEXT[status] ?? 'Error', headers?: Readonly<Record<string, string>>): string {
-  const body = textEncoder.encode(message);
-  // RFC 6455 §4.4: a 426 names the version spoken; RFC 9110 §15.5.6: a 405 names the methods allowed.
-  const extra = status === 426 ? { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, ...headers } : status === 405 ? { Allow: 'GET', ...headers } : headers;
-  return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-    'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-    `Content-Length: ${body.length}\r\n` +
-    headerLines(extra) +
-    '\r\n' +
-    message
-  );
+export function rejectResponse(status: number, message = reasonPhrase(status), headers?: Readonly<Record<string, string>>): string {
+  const fields: Record<string, string> = {
+    Connection: 'close',
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(textEncoder.encode(message).length),
+  };
+  if (status === 426) fields['Sec-WebSocket-Version'] = WEBSOCKET_VERSION;
+  else if (status === 405) fields['Allow'] = 'GET';
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    for (const ours in fields) if (ours.toLowerCase() === lower) delete fields[ours];
+    fields[name] = headers[name]!;
+  }
+  return `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` + headerLines(fields) + '\r\n' + message;
 }
 
 /** The headers of a client's opening handshake, beside the request line and `Host` the HTTP client writes. */

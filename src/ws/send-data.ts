@@ -4,8 +4,8 @@ import { applyMask, frameHeaderSize, writeFrameHeader } from '../protocol/index.
 /** What `WebSocket#send` accepts, as in browsers, plus Node's `Buffer`. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
 
-/** What `ping` and `pong` accept: as `send`, but not a `Blob`, and a number is sent as its decimal text (as in `ws`). */
-export type ControlData = string | number | Buffer | ArrayBuffer | ArrayBufferView;
+/** What `ping` and `pong` accept: as `send`, and a number, sent as its decimal text (as in `ws`). */
+export type ControlData = SendData | number;
 
 /**
  * Turns send data into a string or a `Buffer` view without copying. Anything else a browser

@@ -109,6 +109,11 @@ const REFUSED_SERVER_OPTIONS: Readonly<Record<string, string>> = {
     'a message in pieces is held in proportion to its bytes, not its chunks; maxPayload and maxFragments bound it, remove maxBufferedChunks',
 };
 
+/** The error of a handshake refused because an access hook threw or rejected. */
+function hookFailure(hook: string, cause: unknown): WebSocketError {
+  return new WebSocketError(ErrorCode.HandshakeRefused, `the ${hook} hook failed`, { status: 500, cause });
+}
+
 const MODES_ERROR = 'One and only one of the "port", "server", or "noServer" options must be specified';
 
 /** Options of {@link WebSocketServer.broadcast}. */
@@ -331,7 +336,7 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       try {
         verdict = runVerifyClient(this.verifyClient, request);
       } catch (error) {
-        return this.refuseForHook(request, socket, 'verifyClient', error);
+        return this.refuseForHook(request, socket, hookFailure('verifyClient', error));
       }
     }
     if (verdict !== true && !(verdict instanceof Promise)) return this.refuseWith(request, socket, verdict);
@@ -433,7 +438,7 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     }, this.handshakeTimeout);
     timer.unref();
     const failed = (hook: string) => (cause: unknown): never => {
-      throw new WebSocketError(ErrorCode.HandshakeRefused, `the ${hook} hook failed`, { status: 500, cause });
+      throw hookFailure(hook, cause);
     };
     let verdict = Promise.resolve(first).catch(failed('verifyClient'));
     const authenticate = this.authenticate;
@@ -454,7 +459,7 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       },
       (error: WebSocketError) => {
         if (!finish()) return;
-        this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error);
+        this.refuseForHook(request, socket, error);
       },
     );
   }
@@ -481,10 +486,9 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     this.refuse(request, socket, rejection, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: rejection.status }));
   }
 
-  /** Refuses a handshake with 500: a hook threw. */
-  private refuseForHook(request: http.IncomingMessage, socket: Duplex, hook: string, cause: unknown): void {
-    const error = new WebSocketError(ErrorCode.HandshakeRefused, `the ${hook} hook failed`, { status: 500, cause });
-    this.refuse(request, socket, { status: 500, message: 'Internal Server Error' }, error);
+  /** Refuses a handshake with 500: a hook threw (`error` from {@link hookFailure}). */
+  private refuseForHook(request: http.IncomingMessage, socket: Duplex, error: WebSocketError): void {
+    this.refuse(request, socket, { status: 500 }, error);
   }
 
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */
@@ -501,7 +505,16 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       socket.destroy();
       return;
     }
+    let response: string;
+    try {
+      response = rejectResponse(rejection.status, rejection.message, rejection.headers);
+    } catch (error) {
+      // A hook's header that is not a token, or holds a CR or LF (which would start a header or
+      // body of its own): the bug is the application's, the peer still gets an answer.
+      if (debug.enabled) debug('refusal headers %j rejected: %s; answering 500', rejection.headers, (error as Error).message);
+      response = rejectResponse(500);
+    }
     socket.once('finish', () => socket.destroy());
-    socket.end(rejectResponse(rejection.status, rejection.message, rejection.headers));
+    socket.end(response);
   }
 }

@@ -11,10 +11,19 @@ import {
   ReadyState,
   WebSocketError,
   frameHeaderSize,
-  isValidWireCloseCode,
   writeFrameHeader,
   type ConnectionHandler,
 } from '../protocol/index.js';
+import {
+  NOT_CONNECTED,
+  READY_STATE_NAMES,
+  checkMask,
+  checkSendOptions,
+  clientArguments,
+  closeArguments,
+  notOpenError,
+  type SendOptions,
+} from './call-forms.js';
 import { connectClient, type WebSocketOptions } from './client-handshake.js';
 import { debug } from './debug-log.js';
 import { DeflateSession, type DeflateAgreement, type DeflateHost } from './deflate-session.js';
@@ -43,6 +52,7 @@ import {
   type SendData,
 } from './send-data.js';
 
+export type { SendOptions } from './call-forms.js';
 export type { WebSocketOptions } from './client-handshake.js';
 /**
  * What a `'message'` listener may receive, `ws`'s name for it: a `Buffer` for text and, by default,
@@ -51,25 +61,6 @@ export type { WebSocketOptions } from './client-handshake.js';
  * `binaryType` was changed declares its parameter as `RawData` (or the one type it gets).
  */
 export type RawData = Buffer | ArrayBuffer | Buffer[] | Blob;
-
-/** Options of one `send`. */
-export interface SendOptions {
-  /** Send a binary frame; by default strings go as text and everything else as binary. */
-  binary?: boolean;
-  /** Compress the message when permessage-deflate is negotiated. @default true */
-  compress?: boolean;
-  /** Whether this is the last fragment of the message; `false` starts or continues a fragmented message. @default true */
-  fin?: boolean;
-  /**
-   * `ws`'s switch for masking. RFC 6455 §5.1 fixes it by role, so only that value is accepted:
-   * `true` on a client (which masks every frame), `false` on the server side.
-   * @default true on a client, false on the server side
-   */
-  mask?: boolean;
-}
-
-const SEND_OPTION_NAMES = new Set(['binary', 'compress', 'fin', 'mask']);
-const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
 /** The Node-style events of a `WebSocket` and their arguments. */
 export interface WebSocketEvents {
@@ -241,7 +232,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private closeTimer: NodeJS.Timeout | undefined;
   private clean = false;
   private failure: Error | undefined;
-  private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined }[] | undefined;
+  /** Sends, pings and pongs waiting behind a Blob being read (see `queueSend`). */
+  private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined; control: number | undefined }[] | undefined;
   /** A `close()` called while Blobs were queued: it goes once they are sent (see `drainSendQueue`). */
   private closeBehindBlobs: { code: number | undefined; reason: string } | undefined;
   private queuedBytes = 0;
@@ -277,21 +269,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.address = '';
       return;
     }
-    // ws's argument forms: an object in second place is the options; any other value that is not
-    // an array is one subprotocol, so null or a number fails the subprotocol check as in ws.
-    if (typeof protocols === 'object' && protocols !== null && !Array.isArray(protocols)) {
-      options = protocols;
-      protocols = undefined;
-    }
-    const offered: unknown = protocols === undefined ? (options?.protocols ?? []) : protocols;
-    const attempt = connectClient(this, url, Array.isArray(offered) ? offered : [offered as string], options ?? {}, {
+    const given = clientArguments(protocols, options);
+    const attempt = connectClient(this, url, given.protocols, given.options, {
       open: (setup) => this.start(setup),
       fail: (error) => this.failHandshake(error),
       redirected: (address) => (this.address = address),
     });
     this.address = attempt.url;
     this.abortHandshake = attempt.abort;
-    const heartbeatInterval = options?.heartbeatInterval ?? 0;
+    const heartbeatInterval = given.options.heartbeatInterval ?? 0;
     if (heartbeatInterval > 0) this.ownHeartbeat = new Heartbeat(heartbeatInterval);
   }
 
@@ -381,21 +367,21 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * (`WebSocket is not open: readyState 0 (CONNECTING)`).
    */
   send(data?: SendData | number, options?: SendOptions | SendCallback, callback?: SendCallback): void {
-    if (this.state === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (this.state === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
-    if (options !== undefined) this.checkSendOptions(options);
+    if (options !== undefined) checkSendOptions(options, this.isClient);
     if (data === undefined || data === null) data = EMPTY;
     else if (typeof data === 'number') data = String(data);
     if (this.state !== ReadyState.OPEN) {
       this.refusedBytes += payloadSize(data);
-      if (callback) process.nextTick(callback, this.notOpenError());
+      if (callback) process.nextTick(callback, notOpenError(this.state));
       return;
     }
     if (this.blobQueue !== undefined || data instanceof Blob) {
-      this.queueSend(data, options, callback);
+      this.queueSend(data, options, callback, undefined);
       return;
     }
     this.sendPayload(toPayload(data), options, callback);
@@ -404,8 +390,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /**
    * Sends a ping (RFC 6455 §5.5.2) with up to 125 bytes of application data; the peer answers with a
    * pong, reported as a `'pong'` event. As in `ws`, a function in first or second place is the
-   * callback, a number is sent as its decimal text, and `mask` may only be what RFC 6455 §5.1
-   * fixes for the role (see {@link SendOptions.mask}).
+   * callback, a number is sent as its decimal text, a `Blob` is read first (the ping keeps its place
+   * among the sends, as every frame does behind a Blob being read), and `mask` may only be what
+   * RFC 6455 §5.1 fixes for the role (see {@link SendOptions.mask}).
    */
   ping(data?: ControlData | SendCallback, mask?: boolean | SendCallback, callback?: SendCallback): void {
     this.sendControl(Opcode.Ping, data, mask, callback);
@@ -418,19 +405,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /**
    * Starts the closing handshake (RFC 6455 §7.1.2), after the Blobs still being read for earlier
-   * sends have gone. As in `ws`, `code` must be one that may appear on the wire (1000–1003,
+   * sends, pings and pongs have gone. As in `ws`, `code` must be one that may appear on the wire (1000–1003,
    * 1007–1014, 3000–4999), else a `TypeError` is thrown, and `reason` (a string or UTF-8 bytes)
    * must fit in 123 bytes, else a `RangeError`. Without a code the close frame carries none.
    */
   close(code?: number, reason?: string | Uint8Array): void {
-    if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || !isValidWireCloseCode(code))) {
-      throw new TypeError('First argument must be a valid error code number');
-    }
-    let text = '';
-    if (typeof reason === 'string') text = reason;
-    else if (reason instanceof Uint8Array) text = asBuffer(reason).toString();
-    else if (reason !== undefined) throw new TypeError('Second argument must be a string or a Uint8Array');
-    if (Buffer.byteLength(text) > 123) throw new RangeError('The message must not be greater than 123 bytes');
+    const text = closeArguments(code, reason);
     if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) return;
     if (this.state === ReadyState.CONNECTING) {
       this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
@@ -898,7 +878,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     mask: boolean | SendCallback | undefined,
     callback: SendCallback | undefined,
   ): void {
-    if (this.state === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (this.state === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
     // ws's argument forms: (callback), (data, callback), (data, mask, callback).
     if (typeof data === 'function') {
       callback = data;
@@ -907,29 +887,41 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       callback = mask;
       mask = undefined;
     }
-    if (mask !== undefined) this.checkMask(mask);
-    if (data instanceof Blob) {
-      throw new TypeError(`a Blob as ${opcode === Opcode.Ping ? 'ping' : 'pong'} data is not supported: read it first (Buffer.from(await blob.arrayBuffer()))`);
+    if (mask !== undefined) checkMask(mask, this.isClient);
+    let payload: Buffer | Blob;
+    if (data instanceof Blob) payload = data;
+    else {
+      const converted = data === undefined || data === null ? EMPTY : toPayload(typeof data === 'number' ? String(data) : data);
+      payload = typeof converted === 'string' ? Buffer.from(converted) : converted;
     }
-    const payload = data === undefined || data === null ? EMPTY : toPayload(typeof data === 'number' ? String(data) : data);
-    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    // RFC 6455 §5.5: control frames carry at most 125 bytes.
-    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    // RFC 6455 §5.5: control frames carry at most 125 bytes; a Blob is known by its size before it is read.
+    const size = payload instanceof Blob ? payload.size : payload.length;
+    if (size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
-      this.refusedBytes += bytes.length;
-      if (callback) process.nextTick(callback, this.notOpenError());
+      this.refusedBytes += size;
+      if (callback) process.nextTick(callback, notOpenError(this.state));
       return;
     }
-    const frame = asBuffer(this.connection!.encode(opcode, bytes));
+    // Behind a Blob being read, as ws orders them: the frames leave in the order they were asked for.
+    if (this.blobQueue !== undefined || payload instanceof Blob) this.queueSend(payload, undefined, callback, opcode);
+    else this.writeControl(opcode, payload, callback);
+  }
+
+  /** Writes a ping or pong, after the messages still being compressed. */
+  private writeControl(opcode: number, payload: Buffer, callback: SendCallback | undefined): void {
+    const frame = asBuffer(this.connection!.encode(opcode, payload));
     if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
     else this.output(frame, callback);
   }
 
-  /** Blobs are read asynchronously; later sends wait behind them so messages keep their order. */
-  private queueSend(data: SendData, options: SendOptions | undefined, callback: SendCallback | undefined): void {
+  /**
+   * Blobs are read asynchronously; later sends, pings and pongs wait behind them so frames keep
+   * their order. `control` is the opcode of a ping or pong, `undefined` for a message.
+   */
+  private queueSend(data: SendData, options: SendOptions | undefined, callback: SendCallback | undefined, control: number | undefined): void {
     const first = this.blobQueue === undefined;
     this.blobQueue ??= [];
-    this.blobQueue.push({ data, options, callback });
+    this.blobQueue.push({ data, options, callback, control });
     this.queuedBytes += payloadSize(data);
     if (first) void this.drainSendQueue();
   }
@@ -937,7 +929,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private async drainSendQueue(): Promise<void> {
     const queue = this.blobQueue!;
     while (queue.length > 0) {
-      const { data, options, callback } = queue[0]!;
+      const { data, options, callback, control } = queue[0]!;
       let payload: string | Buffer;
       try {
         payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
@@ -950,8 +942,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.queuedBytes -= payloadSize(data);
       // Sends made before close() still go: close() waits for them (see `closeBehindBlobs`).
       if (this.state === ReadyState.OPEN || (this.closeBehindBlobs !== undefined && !this.connection!.closeSent)) {
-        this.sendPayload(payload, options, callback);
-      } else callback?.(this.socket!.destroyed ? blobReadCutError() : this.notOpenError());
+        // A ping's or pong's data is a Buffer or a Blob, so its payload is a Buffer.
+        if (control === undefined) this.sendPayload(payload, options, callback);
+        else this.writeControl(control, payload as Buffer, callback);
+      } else callback?.(this.socket!.destroyed ? blobReadCutError() : notOpenError(this.state));
     }
     this.blobQueue = undefined;
     this.sendCloseBehindBlobs();
@@ -983,26 +977,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (!this.connection!.closeSent) this.sendClose(close.code, close.reason);
   }
 
-  private notOpenError(): WebSocketError {
-    return new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${this.state} (${READY_STATE_NAMES[this.state]})`);
-  }
-
-  /** RFC 6455 §5.1: clients mask every frame, servers none; `ws` lets either be asked for, we refuse the one that breaks the protocol. */
-  private checkMask(mask: unknown): void {
-    const client = this.connection?.role === 'client';
-    if (mask === client) return;
-    throw new TypeError(
-      client
-        ? 'mask: false is not supported: RFC 6455 §5.1 has a client mask every frame (servers fail unmasked ones); leave mask out'
-        : 'mask: true is not supported on the server side: RFC 6455 §5.1 forbids masking server frames (clients fail them); leave mask out',
-    );
-  }
-
-  private checkSendOptions(options: SendOptions): void {
-    for (const name of Object.keys(options)) {
-      if (!SEND_OPTION_NAMES.has(name)) throw new TypeError(`unknown send option "${name}" (the options are binary, compress, fin and mask)`);
-    }
-    if (options.mask !== undefined) this.checkMask(options.mask);
+  /**
+   * Whether this is a client connection: a server-side one has its connection from the start, a
+   * client has none until its handshake completes (or ever, when it fails).
+   */
+  private get isClient(): boolean {
+    return this.connection === undefined || this.connection.role === 'client';
   }
 
   private rejectQueuedSends(): void {

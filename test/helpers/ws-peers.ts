@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { clientFrame, closePayload } from './frames.js';
 
@@ -29,6 +30,44 @@ export async function startServer(options: Omit<WebSocketServerOptions, 'port' |
     url: `ws://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
   };
+}
+
+/** A hand-made server for a client under test: its URL, and `close()` to drop it with every connection. */
+export interface FakeServer {
+  readonly url: string;
+  close(): void;
+}
+
+/**
+ * A TCP server answering every upgrade request itself, for handshakes and frames no real server
+ * would send: once a request has arrived, what `respond` answers for its `Sec-WebSocket-Key` is
+ * written (nothing for `undefined`); `respond` may also listen on the socket for what follows.
+ */
+export async function fakeUpgradeServer(respond: (key: string, socket: net.Socket) => string | Buffer | undefined): Promise<FakeServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('data', (request: Buffer) => {
+      const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
+      const answer = respond(key, socket);
+      if (answer !== undefined) socket.write(answer);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+/** A `101 Switching Protocols` head accepting `key`, with `extra` header lines (each ending in CRLF). */
+export function switchingProtocols(key: string, extra = ''): string {
+  return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n${extra}\r\n`;
 }
 
 /** A frame read back by a {@link RawClient}: opcode, FIN and the (unmasked) payload. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { describe, test } from 'node:test';
 import {
   ErrorCode,
@@ -280,10 +281,23 @@ describe('§4.2.2 the server response', () => {
     assert.deepEqual(headers.get('content-type'), ['text/plain; charset=utf-8']);
   });
 
-  test('rejectResponse has a default message per status, and a generic one for unknown statuses', () => {
-    assert.equal(parseResponse(rejectResponse(400)).body, 'Bad Request');
-    assert.equal(parseResponse(rejectResponse(503)).body, 'Service Unavailable');
-    assert.equal(parseResponse(rejectResponse(418)).status, 418);
+  test('rejectResponse answers with the reason phrase Node (and so ws) gives every error status, and a generic one for unknown statuses', () => {
+    for (const [code, phrase] of Object.entries(STATUS_CODES)) {
+      if (Number(code) < 400) continue;
+      const response = rejectResponse(Number(code));
+      assert.ok(response.startsWith(`HTTP/1.1 ${code} ${phrase}\r\n`), response);
+      assert.equal(parseResponse(response).body, phrase);
+    }
+    const unknown = rejectResponse(599);
+    assert.ok(unknown.startsWith('HTTP/1.1 599 Error\r\n'));
+    assert.equal(parseResponse(unknown).body, 'Error');
+  });
+
+  test("rejectResponse: a header given replaces ours of the same name, whatever its case, as ws's do", () => {
+    const { headers } = parseResponse(rejectResponse(401, '{"error":"login"}', { 'content-type': 'application/json', CONNECTION: 'close' }));
+    assert.deepEqual(headers.get('content-type'), ['application/json']);
+    assert.deepEqual(headers.get('connection'), ['close']);
+    assert.deepEqual(parseResponse(rejectResponse(426, 'x', { 'sec-websocket-version': '13, 8' })).headers.get('sec-websocket-version'), ['13, 8']);
   });
 
   test('parseProtocolList answers undefined for malformed lists', () => {

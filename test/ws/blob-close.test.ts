@@ -3,6 +3,7 @@
  * after them, as browsers and `ws` do; a Blob that cannot be read does not hold the close up.
  */
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { WebSocket } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
@@ -15,22 +16,48 @@ class UnreadableBlob extends Blob {
   }
 }
 
+/** What the server side of the connection saw: each message (`binary …`/`text …`), then `close <code> <reason>`. */
+interface ServerSide {
+  readonly events: string[];
+  /** Resolves with the close code once the server side has closed. */
+  readonly closed: Promise<number>;
+}
+
+/**
+ * Starts a server (ours or `ws`'s) that records what its connection receives, opens our client to
+ * it, and runs `body`; the server is closed whatever happens.
+ */
+async function withRecordingServer(
+  start: () => Promise<{ readonly wss: EventEmitter; readonly url: string; close(): Promise<void> }>,
+  body: (client: WebSocket, server: ServerSide) => Promise<void>,
+): Promise<void> {
+  const server = await start();
+  try {
+    const events: string[] = [];
+    const closed = new Promise<number>((resolve) =>
+      server.wss.on('connection', (socket: EventEmitter) => {
+        socket.on('message', (data: Buffer, isBinary: boolean) => events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`));
+        socket.on('close', (code: number, reason: Buffer) => {
+          events.push(`close ${code} ${reason.toString()}`);
+          resolve(code);
+        });
+      }),
+    );
+    const client = new WebSocket(server.url);
+    try {
+      await next(client, 'open');
+      await body(client, { events, closed });
+    } finally {
+      client.terminate();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 describe('Blobs sent just before close()', () => {
   it('reach our server before the close frame', async () => {
-    const server = await startServer();
-    try {
-      const events: string[] = [];
-      const serverClosed = new Promise<void>((resolve) =>
-        server.wss.on('connection', (socket) => {
-          socket.on('message', (data, isBinary) => events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`));
-          socket.on('close', (code, reason) => {
-            events.push(`close ${code} ${reason.toString()}`);
-            resolve();
-          });
-        }),
-      );
-      const client = new WebSocket(server.url);
-      await next(client, 'open');
+    await withRecordingServer(startServer, async (client, server) => {
       const callbacks: unknown[] = [];
       client.send(new Blob(['first']), (error) => callbacks.push(error ?? 'first sent'));
       client.send('between');
@@ -43,40 +70,23 @@ describe('Blobs sent just before close()', () => {
       assert.equal(code, 4000);
       assert.match(String(await late), /WebSocket is not open: readyState 2 \(CLOSING\)/);
       assert.deepEqual(callbacks, ['first sent', 'second sent']);
-      await serverClosed;
-      assert.deepEqual(events, ['binary first', 'text between', 'binary second', 'close 4000 done']);
-    } finally {
-      await server.close();
-    }
+      await server.closed;
+      assert.deepEqual(server.events, ['binary first', 'text between', 'binary second', 'close 4000 done']);
+    });
   });
 
   it('reach a ws server before the close frame', async () => {
-    const peer = await startWsServer();
-    try {
-      const received: string[] = [];
-      const closed = new Promise<number>((resolve) =>
-        peer.wss.on('connection', (socket) => {
-          socket.on('message', (data) => received.push(String(data)));
-          socket.on('close', (code) => resolve(code));
-        }),
-      );
-      const client = new WebSocket(peer.url);
-      await next(client, 'open');
+    await withRecordingServer(startWsServer, async (client, server) => {
       client.send(new Blob(['a'.repeat(100_000)]));
       client.send(new Blob(['b']));
       client.close();
-      assert.equal(await closed, 1005);
-      assert.deepEqual(received.map((m) => `${m[0]} ${m.length}`), ['a 100000', 'b 1']);
-    } finally {
-      await peer.close();
-    }
+      assert.equal(await server.closed, 1005);
+      assert.deepEqual(server.events, [`binary ${'a'.repeat(100_000)}`, 'binary b', 'close 1005 ']);
+    });
   });
 
-  it('terminate() while a Blob is read: its send and those behind it fail in ws\'s words, while CLOSING', async () => {
-    const server = await startServer();
-    const client = new WebSocket(server.url);
-    try {
-      await next(client, 'open');
+  it("terminate() while a Blob is read: its send and those behind it fail in ws's words, while CLOSING", async () => {
+    await withRecordingServer(startServer, async (client) => {
       const failures: [string, number][] = [];
       const record = (error?: Error | null): void => void failures.push([String(error?.message), client.readyState]);
       client.send(new Blob(['blob']), record);
@@ -86,23 +96,11 @@ describe('Blobs sent just before close()', () => {
       await closed;
       const expected: [string, number] = ['The socket was closed while the blob was being read', WebSocket.CLOSING];
       assert.deepEqual(failures, [expected, expected]);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('a Blob that cannot be read: its send and those behind it fail, and the close still goes', async () => {
-    const server = await startServer();
-    try {
-      const received: string[] = [];
-      const serverClose = new Promise<number>((resolve) =>
-        server.wss.on('connection', (socket) => {
-          socket.on('message', (data) => received.push(String(data)));
-          socket.on('close', (code) => resolve(code));
-        }),
-      );
-      const client = new WebSocket(server.url);
-      await next(client, 'open');
+    await withRecordingServer(startServer, async (client, server) => {
       const errors: unknown[] = [];
       client.on('error', (error) => errors.push(error.message));
       const callbacks: Record<string, string> = {};
@@ -112,14 +110,11 @@ describe('Blobs sent just before close()', () => {
       // Not events.once: it would reject on the 'error' this test expects.
       const closed = new Promise<number>((resolve) => client.once('close', resolve));
       client.close(4001);
-      const code = await closed;
-      assert.equal(code, 4001);
-      assert.equal(await serverClose, 4001);
+      assert.equal(await closed, 4001);
+      assert.equal(await server.closed, 4001);
       assert.deepEqual(callbacks, { readable: 'sent', unreadable: 'the file behind the Blob is gone', behind: 'the file behind the Blob is gone' });
       assert.deepEqual(errors, ['the file behind the Blob is gone']);
-      assert.deepEqual(received, ['readable']);
-    } finally {
-      await server.close();
-    }
+      assert.deepEqual(server.events, ['binary readable', 'close 4001 ']);
+    });
   });
 });

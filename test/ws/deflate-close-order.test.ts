@@ -2,58 +2,35 @@
  * A compressed message followed at once by a close frame: the message is delivered while the
  * connection is still open, and what the application answers goes out before the close reply,
  * as `ws` does and as if the two frames had arrived one by one. Client side against a raw server
- * and a real `ws` server; the parser's pause that makes it so, on its own.
+ * and a real `ws` server (the parser's pause that makes it so is tested in test/protocol).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocket } from '../../src/ws/index.js';
 import { deflateMessage, inflateMessage, textLike } from '../helpers/deflate.js';
-import { closePayload, messageEvent, recordingParser, serverFrame } from '../helpers/frames.js';
-import { startServer } from '../helpers/ws-peers.js';
+import { closePayload, recordingParser, serverFrame, type SinkEvent } from '../helpers/frames.js';
+import { fakeUpgradeServer, startServer, switchingProtocols, type FakeServer } from '../helpers/ws-peers.js';
 import { next, startWsServer } from './interop-shared.js';
 
 const RSV1 = 0x40;
 
 /**
  * A server that accepts one client with permessage-deflate (no context takeover, so each message
- * inflates on its own), writes `bytes` in one write, records the client's frames, and closes TCP
- * once the client's close frame has arrived.
+ * inflates on its own), writes `bytes` right behind its answer, records the client's frames, and
+ * closes TCP once the client's close frame has arrived.
  */
-async function rawDeflateServer(bytes: Buffer): Promise<{ url: string; frames: ReturnType<typeof recordingParser>['sink']['events']; close(): void }> {
+async function rawDeflateServer(bytes: Buffer): Promise<FakeServer & { frames: SinkEvent[] }> {
   const { parser, sink } = recordingParser('client', { messageRsvMask: RSV1 });
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('data', (request: Buffer) => {
-      const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n` +
-          'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n\r\n',
-      );
-      socket.write(bytes);
-      socket.on('data', (chunk: Buffer) => {
-        parser.receive(chunk);
-        // The close handshake is done: a server closes TCP first (RFC 6455 §7.1.1).
-        if (sink.events.some((event) => event.type === 'close')) socket.end();
-      });
+  const server = await fakeUpgradeServer((key, socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      parser.receive(chunk);
+      // The close handshake is done: a server closes TCP first (RFC 6455 §7.1.1).
+      if (sink.events.some((event) => event.type === 'close')) socket.end();
     });
+    const answer = switchingProtocols(key, 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n');
+    return Buffer.concat([Buffer.from(answer), bytes]);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    frames: sink.events,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
+  return { ...server, frames: sink.events };
 }
 
 describe('a compressed message followed at once by a close frame (client side)', () => {
@@ -149,42 +126,5 @@ describe('terminate() while a message is being compressed', () => {
       client.terminate();
       await server.close();
     }
-  });
-});
-
-describe('FrameParser pause and resume', () => {
-  it('parses nothing after the frame whose event paused it, keeps later input, and resumes where it stopped', () => {
-    const stream = Buffer.concat([serverFrame(0x1, 'one'), serverFrame(0x1, 'two'), serverFrame(0x9, 'p'), serverFrame(0x1, 'three')]);
-    const { parser, sink } = recordingParser('server');
-    const onMessage = sink.onMessage.bind(sink);
-    // Pause after every message, as a host whose message handling is asynchronous does.
-    sink.onMessage = (data, isBinary, rsv) => {
-      onMessage(data, isBinary, rsv);
-      parser.pause();
-    };
-    parser.receive(stream.subarray(0, 7));
-    parser.receive(stream.subarray(7));
-    assert.deepEqual(sink.events, [messageEvent('one', false)]);
-    assert.ok(parser.paused);
-    assert.equal(parser.bufferedBytes, stream.length - 5);
-    parser.resume();
-    assert.deepEqual(sink.events, [messageEvent('one', false), messageEvent('two', false)]);
-    parser.resume();
-    assert.deepEqual(sink.events.slice(2), [{ type: 'ping', data: Buffer.from('p') }, messageEvent('three', false)]);
-    parser.resume();
-    assert.equal(parser.paused, false);
-    parser.receive(serverFrame(0x8, closePayload(1000)));
-    assert.deepEqual(sink.events.at(-1), { type: 'close', code: 1000, reason: '' });
-  });
-
-  it('drops what it kept when stopped', () => {
-    const { parser, sink } = recordingParser('server');
-    sink.onMessage = () => parser.pause();
-    parser.receive(Buffer.concat([serverFrame(0x1, 'a'), serverFrame(0x1, 'b')]));
-    assert.ok(parser.bufferedBytes > 0);
-    parser.stop();
-    assert.equal(parser.bufferedBytes, 0);
-    parser.resume();
-    assert.deepEqual(sink.events, []);
   });
 });

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { syncBuiltinESMExports } from 'node:module';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { computeAcceptKey } from '../../src/protocol/index.js';
 import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
 import { ZlibLimiter } from '../../src/ws/zlib-limiter.js';
 import { deflateMessage, measureArrayBuffers, textLike } from '../helpers/deflate.js';
 import { clientFrame } from '../helpers/frames.js';
-import { RawClient, startServer } from '../helpers/ws-peers.js';
+import { RawClient, fakeUpgradeServer, startServer, switchingProtocols } from '../helpers/ws-peers.js';
 import { nextMessage, openWsClient, ourClose } from './interop-shared.js';
 
 const OFFER = 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n';
@@ -140,35 +138,23 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
       'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
       'permessage-deflate, permessage-deflate',
     ];
-    const sockets = new Set<net.Socket>();
     let answer = '';
-    const fake = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.once('data', (request: Buffer) => {
-        const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
-        socket.write(
-          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-            `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\nSec-WebSocket-Extensions: ${answer}\r\n\r\n`,
-        );
-      });
-    });
-    fake.listen(0, '127.0.0.1');
-    await once(fake, 'listening');
-    const url = `ws://127.0.0.1:${(fake.address() as AddressInfo).port}/`;
-    for (const candidate of [...answers, 'permessage-deflate; server_max_window_bits=12']) {
-      answer = candidate;
-      // The last one answers an offer of at most 11 bits with 12.
-      const client = new WebSocket(url, candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {});
-      const error = new Promise<unknown>((resolve) => client.once('error', resolve));
-      const closed = ourClose(client);
-      const failure = await error;
-      assert.ok(failure instanceof WebSocketError, candidate);
-      assert.ok(failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse, `${candidate}: ${failure.code}`);
-      assert.equal((await closed).code, 1006);
+    const fake = await fakeUpgradeServer((key) => switchingProtocols(key, `Sec-WebSocket-Extensions: ${answer}\r\n`));
+    try {
+      for (const candidate of [...answers, 'permessage-deflate; server_max_window_bits=12']) {
+        answer = candidate;
+        // The last one answers an offer of at most 11 bits with 12.
+        const client = new WebSocket(fake.url, candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {});
+        const error = new Promise<unknown>((resolve) => client.once('error', resolve));
+        const closed = ourClose(client);
+        const failure = await error;
+        assert.ok(failure instanceof WebSocketError, candidate);
+        assert.ok(failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse, `${candidate}: ${failure.code}`);
+        assert.equal((await closed).code, 1006);
+      }
+    } finally {
+      fake.close();
     }
-    for (const socket of sockets) socket.destroy();
-    fake.close();
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -144,10 +145,40 @@ describe('verifyClient, callback form', () => {
     });
   });
 
-  test('a code of its own with no message gets its status text', async () => {
-    await withServer({ verifyClient: (_info, done) => done(false, 404) }, async (url) => {
+  test('a code of its own with no message gets its status text, as the body too (as ws)', async () => {
+    for (const status of [404, 418, 451]) {
+      await withServer({ verifyClient: (_info, done) => done(false, status) }, async (url) => {
+        const response = await refusedUpgrade(url, '/');
+        assert.equal(response.status, status);
+        assert.equal(response.body.toString(), STATUS_CODES[status]);
+      });
+    }
+  });
+
+  test("its headers replace ours of the same name, as ws's do", async () => {
+    const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
+      done(false, 401, '{"error":"no session"}', { 'content-type': 'application/json', 'WWW-Authenticate': 'Cookie' });
+    };
+    await withServer({ verifyClient }, async (url) => {
       const response = await refusedUpgrade(url, '/');
-      assert.equal(response.status, 404);
+      assert.equal(response.status, 401);
+      // One Content-Type, the hook's; two would leave the client to guess.
+      assert.equal(response.headers['content-type'], 'application/json');
+      assert.equal(response.headers['www-authenticate'], 'Cookie');
+      assert.deepEqual(JSON.parse(response.body.toString()), { error: 'no session' });
+    });
+  });
+
+  test('a header that would inject lines is answered 500, and the server carries on', async () => {
+    const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
+      setImmediate(() => done(false, 403, 'Forbidden', { 'X-Reason': 'a\r\nSet-Cookie: stolen=1' }));
+    };
+    await withServer({ verifyClient }, async (url) => {
+      const response = await refusedUpgrade(url, '/');
+      assert.equal(response.status, 500);
+      assert.equal(response.headers['set-cookie'], undefined);
+      // A second request: the first did not take the server down.
+      assert.equal((await refusedUpgrade(url, '/')).status, 500);
     });
   });
 

@@ -6,38 +6,11 @@ import { describe, it } from 'node:test';
 import { computeAcceptKey } from '../../src/protocol/index.js';
 import { CloseEvent, ErrorCode, MessageEvent, WebSocket, WebSocketError, type RawData } from '../../src/ws/index.js';
 import { frame } from '../helpers/frames.js';
-import { nextEvent, startServer } from '../helpers/ws-peers.js';
+import { fakeUpgradeServer, nextEvent, startServer, switchingProtocols } from '../helpers/ws-peers.js';
 
 /** Resolves with the next `close` as a browser-style event. */
 function closeEvent(client: WebSocket): Promise<CloseEvent> {
   return new Promise((resolve) => client.addEventListener('close', resolve, { once: true }));
-}
-
-/** A TCP server that answers every upgrade with `respond(key)`; for handshakes no real server would send. */
-async function fakeServer(respond: (key: string) => string | undefined): Promise<{ url: string; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('data', (request: Buffer) => {
-      const key = /Sec-WebSocket-Key: (\S+)/i.exec(request.toString())?.[1] ?? '';
-      const answer = respond(key);
-      if (answer !== undefined) socket.write(answer);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
-function switching(key: string, extra = ''): string {
-  return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n${extra}\r\n`;
 }
 
 async function expectFailure(client: WebSocket): Promise<{ error: unknown; close: CloseEvent }> {
@@ -247,39 +220,48 @@ describe('WebSocket close (RFC 6455 §7, WHATWG close())', () => {
   });
 
   it('fails a server that masks its frames with 1002', async () => {
-    const fake = await fakeServer((key) => switching(key) + frame(0x1, 'hi', { mask: true }).toString('latin1'));
-    const client = new WebSocket(fake.url);
-    const { error, close } = await expectFailure(client);
-    assert.equal((error as WebSocketError).code, ErrorCode.MaskedServerFrame);
-    assert.equal(close.code, 1002);
-    fake.close();
+    const fake = await fakeUpgradeServer((key) => switchingProtocols(key) + frame(0x1, 'hi', { mask: true }).toString('latin1'));
+    try {
+      const client = new WebSocket(fake.url);
+      const { error, close } = await expectFailure(client);
+      assert.equal((error as WebSocketError).code, ErrorCode.MaskedServerFrame);
+      assert.equal(close.code, 1002);
+    } finally {
+      fake.close();
+    }
   });
 });
 
 describe('WebSocket opening handshake failures (RFC 6455 §4.1)', () => {
   const cases: [string, (key: string) => string | undefined, RegExp][] = [
     ['a non-101 response', () => 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', /404/],
-    ['a wrong Sec-WebSocket-Accept', (key) => switching(key).replace(computeAcceptKey(key), computeAcceptKey('x')), /Accept/],
-    ['an unrequested subprotocol', (key) => switching(key, 'Sec-WebSocket-Protocol: other\r\n'), /subprotocol/],
-    ['an unrequested extension', (key) => switching(key, 'Sec-WebSocket-Extensions: x-unoffered\r\n'), /extension/],
+    ['a wrong Sec-WebSocket-Accept', (key) => switchingProtocols(key).replace(computeAcceptKey(key), computeAcceptKey('x')), /Accept/],
+    ['an unrequested subprotocol', (key) => switchingProtocols(key, 'Sec-WebSocket-Protocol: other\r\n'), /subprotocol/],
+    ['an unrequested extension', (key) => switchingProtocols(key, 'Sec-WebSocket-Extensions: x-unoffered\r\n'), /extension/],
   ];
   for (const [name, respond, message] of cases) {
     it(`fails on ${name}`, async () => {
-      const fake = await fakeServer(respond);
-      const client = new WebSocket(fake.url);
-      const { error, close } = await expectFailure(client);
-      assert.match((error as Error).message, message);
-      assert.equal(close.code, 1006);
-      fake.close();
+      const fake = await fakeUpgradeServer(respond);
+      try {
+        const client = new WebSocket(fake.url);
+        const { error, close } = await expectFailure(client);
+        assert.match((error as Error).message, message);
+        assert.equal(close.code, 1006);
+      } finally {
+        fake.close();
+      }
     });
   }
 
   it('fails when the handshake outlasts handshakeTimeout', async () => {
-    const fake = await fakeServer(() => undefined);
-    const client = new WebSocket(fake.url, [], { handshakeTimeout: 50 });
-    const { error } = await expectFailure(client);
-    assert.equal((error as WebSocketError).code, ErrorCode.HandshakeTimeout);
-    fake.close();
+    const fake = await fakeUpgradeServer(() => undefined);
+    try {
+      const client = new WebSocket(fake.url, [], { handshakeTimeout: 50 });
+      const { error } = await expectFailure(client);
+      assert.equal((error as WebSocketError).code, ErrorCode.HandshakeTimeout);
+    } finally {
+      fake.close();
+    }
   });
 
   it('fails when nothing listens', async () => {
@@ -333,11 +315,14 @@ describe('WebSocket listeners', () => {
   });
 
   it('terminates a silent server when heartbeatInterval is set', async () => {
-    const fake = await fakeServer((key) => switching(key));
-    const client = new WebSocket(fake.url, [], { heartbeatInterval: 30 });
-    const close = closeEvent(client);
-    await nextEvent(client, 'open');
-    assert.equal((await close).code, 1006);
-    fake.close();
+    const fake = await fakeUpgradeServer((key) => switchingProtocols(key));
+    try {
+      const client = new WebSocket(fake.url, [], { heartbeatInterval: 30 });
+      const close = closeEvent(client);
+      await nextEvent(client, 'open');
+      assert.equal((await close).code, 1006);
+    } finally {
+      fake.close();
+    }
   });
 });
