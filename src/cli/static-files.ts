@@ -1,6 +1,6 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -256,16 +256,8 @@ function isFresh(request: IncomingMessage, etag: string, stats: Stats): boolean 
   return !Number.isNaN(since) && Math.floor(stats.mtimeMs / 1000) * 1000 <= since;
 }
 
-const statusText: Readonly<Record<number, string>> = {
-  301: 'Moved Permanently',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  500: 'Internal Server Error',
-};
-
 function sendStatus(response: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  const body = `${status} ${statusText[status] ?? ''}\n`;
+  const body = `${status} ${STATUS_CODES[status] ?? ''}\n`;
   response.writeHead(status, {
     ...headers,
     'Content-Type': 'text/plain; charset=utf-8',
