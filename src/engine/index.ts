@@ -25,6 +25,7 @@ export {
 export {
   CloseReason,
   EngineSocket,
+  type CreatedPacket,
   type EngineSendOptions,
   type EngineSocketEvents,
   type EngineSocketState,

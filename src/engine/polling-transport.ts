@@ -92,7 +92,9 @@ export class PollingTransport extends Transport {
     res.on('close', onClose);
     this.writable = true;
     if (this.closePending) {
-      this.send([]);
+      // The close packet rides behind a noop (`6\x1e1`), byte for byte as the reference server ends a
+      // session closed while no poll was held; clients skip the noop.
+      this.send([{ type: PacketType.Noop }]);
       return;
     }
     this.listener?.onTransportReady();

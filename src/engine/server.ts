@@ -58,7 +58,10 @@ export interface EngineServerEvents {
 
 /** Options of {@link EngineServer.attach}. */
 export interface AttachOptions {
-  /** The path to intercept. @default the server's `path` option */
+  /**
+   * The path to intercept: requests for it, and for paths under it whose query names Engine.IO
+   * (`EIO` and `transport`). @default the server's `path` option
+   */
   path?: string;
   /**
    * End upgrade requests for other paths that no other listener answered within
@@ -93,10 +96,19 @@ function queryOf(req: IncomingMessage): URLSearchParams | undefined {
   }
 }
 
-function pathnameOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
+/**
+ * Whether a request is for an engine served at `path` (normalized, with its trailing slash): the
+ * path itself, with or without the slash, or, as the reference server matches it by prefix, a
+ * path under it whose query names the Engine.IO protocol (`EIO` and `transport`). Other paths
+ * under it stay with the application.
+ */
+function isEngineRequest(url: string, path: string): boolean {
   const end = url.indexOf('?');
-  return end === -1 ? url : url.slice(0, end);
+  const pathname = end === -1 ? url : url.slice(0, end);
+  if (pathname === path || pathname + '/' === path) return true;
+  if (end === -1 || !pathname.startsWith(path)) return false;
+  const query = new URLSearchParams(url.slice(end + 1));
+  return query.has('EIO') && query.has('transport');
 }
 
 // RFC 9110 §5.5: field values are visible ASCII, spaces, tabs and obs-text; anything else is forged.
@@ -217,19 +229,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /**
-   * Serves Engine.IO on `server`: requests and upgrades for the path go to this engine; other
-   * requests go to the `'request'` listeners the server had, untouched. The engine closes with
-   * the server.
+   * Serves Engine.IO on `server`: requests and upgrades for the path (or under it, with an
+   * Engine.IO query) go to this engine; other requests go to the `'request'` listeners the server
+   * had, untouched. The engine closes with the server.
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
     this.served = true;
     const path = normalizePath(options.path ?? this.options.path);
     const destroyUpgrade = options.destroyUpgrade ?? true;
     const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000);
-    const matches = (req: IncomingMessage): boolean => {
-      const pathname = pathnameOf(req);
-      return pathname === path || pathname + '/' === path;
-    };
+    const matches = (req: IncomingMessage): boolean => isEngineRequest(req.url ?? '/', path);
     const previous = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {

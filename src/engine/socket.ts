@@ -67,9 +67,23 @@ export interface EngineSocketEvents {
   error: [error: Error];
   /** Any packet from the client, before it is acted on. */
   packet: [packet: Packet];
-  /** Any packet queued for the client. */
-  packetCreate: [packet: Packet];
+  /**
+   * Any packet queued for the client, with the options it was sent with (as the reference server
+   * shows them: `packet.options.compress`). A copy made for the listeners: changing it changes
+   * nothing sent.
+   */
+  packetCreate: [packet: CreatedPacket];
+  /** The data of a message from the client, just before `message` (the reference server's alias of it). */
+  data: [data: string | Buffer];
+  /** The buffered packets about to be handed to the transport, just before `drain`. */
+  flush: [packets: readonly Packet[]];
 }
+
+/** A packet as `packetCreate` reports it: the packet and the options it was sent with. */
+export type CreatedPacket = Packet & {
+  /** `compress`: whether permessage-deflate or HTTP compression may compress it. */
+  readonly options: { readonly compress: boolean };
+};
 
 /** Send options of {@link EngineSocket.send}. */
 export interface EngineSendOptions {
@@ -101,12 +115,16 @@ export function heartbeatQueues(pingInterval: number, pingTimeout: number): Sess
   };
 }
 
+/** The events reporting single packets, batches or their data, which nothing needs to work. */
+const PACKET_EVENTS: ReadonlySet<string | symbol> = new Set(['packet', 'packetCreate', 'data', 'flush']);
+
 /**
- * Notes when a session gets its first `packet` or `packetCreate` listener: until then sends and
- * receipts skip those events, which a broadcast would otherwise look up once per recipient.
+ * Notes when a session gets its first listener to one of {@link PACKET_EVENTS}: until then sends
+ * and receipts skip those events (and the copy `packetCreate` hands out), which a broadcast would
+ * otherwise look up once per recipient.
  */
 function onNewListener(this: EngineSocket, event: string | symbol): void {
-  if (event === 'packetCreate' || event === 'packet') this.packetsWatched = true;
+  if (PACKET_EVENTS.has(event)) this.packetsWatched = true;
 }
 
 // Not `implements TransportListener, UpgradingSession, DeadlineEntry`: the members those need are
@@ -169,7 +187,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private upgraded = false;
   /** The reason to report once the transport this socket is closing has closed. */
   private closeReason: CloseReason | undefined;
-  /** @internal Whether anyone has listened to `packet` or `packetCreate` (see `onNewListener`). */
+  /** @internal Whether anyone has listened to `packet`, `packetCreate`, `data` or `flush` (see `onNewListener`). */
   packetsWatched = false;
 
   /** @internal Sessions are created by {@link EngineServer}. */
@@ -263,7 +281,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    */
   sendPrepared(message: PreparedMessage, callback?: () => void): void {
     if (this.state !== 'open') return;
-    if (this.packetsWatched) this.emit('packetCreate', message.packet);
+    if (this.packetsWatched) this.emit('packetCreate', { ...message.packet, options: { compress: message.compress } });
     if (this.writeBuffer === undefined && this.current.immediate && this.current.writable) {
       this.current.sendPrepared(message, callback);
       return;
@@ -365,9 +383,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       this.pingTimeoutExtended = true;
     }
     switch (packet.type) {
-      case PacketType.Message:
-        this.emit('message', typeof packet.data === 'string' ? packet.data : asBuffer(packet.data));
+      case PacketType.Message: {
+        const data = typeof packet.data === 'string' ? packet.data : asBuffer(packet.data);
+        if (this.packetsWatched) this.emit('data', data);
+        this.emit('message', data);
         break;
+      }
       case PacketType.Pong:
         if (!this.awaitingPong) break;
         this.settings.heartbeats.ping.add(this);
@@ -424,7 +445,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private sendPacket(packet: Packet, compress = true, callback?: WrittenCallback): void {
     if (this.state !== 'open') return;
-    if (this.packetsWatched) this.emit('packetCreate', packet);
+    if (this.packetsWatched) this.emit('packetCreate', { ...packet, options: { compress } });
     if (this.writeBuffer === undefined && this.current.immediate && this.current.writable) {
       this.current.send([packet], compress, callback);
       return;
@@ -508,6 +529,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const callbacks = this.pendingCallbacks;
     const compress = this.compressBuffer;
     this.releaseBuffer();
+    if (this.packetsWatched) this.emit('flush', batch);
     this.current.send(batch, compress, callbacks && (() => callbacks.forEach((callback) => callback())));
     this.emit('drain');
   }

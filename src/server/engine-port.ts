@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { PreparedMessage } from '../engine/index.js';
+import type { CreatedPacket, PreparedMessage } from '../engine/index.js';
+import type { Packet } from '../protocol/engine-io/index.js';
 
 /**
  * The part of an Engine.IO session the Socket.IO layer uses: one per client connection.
@@ -36,6 +37,16 @@ export interface EngineConnection {
   on(event: 'upgrade', listener: (transport: { readonly name: string }) => void): unknown;
   /** Everything buffered was handed to the transport. */
   on(event: 'drain', listener: () => void): unknown;
+  /** Any Engine.IO packet from the client, before it is acted on. */
+  on(event: 'packet', listener: (packet: Packet) => void): unknown;
+  /** Any Engine.IO packet queued for the client, with the options it was sent with (`options.compress`). */
+  on(event: 'packetCreate', listener: (packet: CreatedPacket) => void): unknown;
+  /** The data of a message from the client, as `message` gives it. */
+  on(event: 'data', listener: (data: string | Buffer) => void): unknown;
+  /** The buffered packets about to be handed to the transport. */
+  on(event: 'flush', listener: (packets: readonly Packet[]) => void): unknown;
+  /** The client answered a ping. */
+  on(event: 'heartbeat', listener: () => void): unknown;
   off(event: 'message', listener: (data: string | Buffer) => void): unknown;
   off(event: 'close', listener: (reason: string, description?: unknown) => void): unknown;
 }

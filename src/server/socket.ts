@@ -477,10 +477,12 @@ export class Socket<
     const reply: Record<string, string> = { sid: this.id };
     if (this.pid !== undefined) reply.pid = this.pid;
     debug('socket %s connected to %s over session %s', this.id, this.nsp.name, this.conn.id);
-    this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
+    // A recovered session's missed packets go before the CONNECT, as the official server sends them:
+    // its client holds them until the CONNECT and hands them to the application before 'connect'.
     if (this.pendingPackets) {
       for (const data of this.pendingPackets) this.writePacket({ type: PacketType.Event, nsp: this.nsp.name, data }, {});
     }
+    this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
   }
 
   /** @internal Handles a packet for this namespace. */

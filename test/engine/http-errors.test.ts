@@ -118,6 +118,23 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
     assert.equal(response.body, 'not found');
   });
 
+  it('takes a path under its own as an engine request when the query names Engine.IO (EIO and transport), as the reference server does', async () => {
+    const base = fixture.engine.options.path;
+    const handshake = await rawRequest(fixture.port, `${base}default/?EIO=4&transport=polling`);
+    assert.equal(handshake.status, 200);
+    const { sid } = JSON.parse(handshake.body.slice(1)) as { sid: string };
+    fixture.engine.clients.get(sid)!.close();
+    const client = await RawWebSocket.connect(`ws://127.0.0.1:${fixture.port}${base}sub/path?EIO=4&transport=websocket`);
+    assert.equal((await client.nextText())[0], '0');
+    client.close();
+    // Without that query, the paths under it stay the application's.
+    for (const path of [`${base}default/`, `${base}page?EIO=4`, `${base}page?transport=polling`]) {
+      const response = await rawRequest(fixture.port, path);
+      assert.equal(response.status, 404, path);
+      assert.equal(response.body, 'not found', path);
+    }
+  });
+
   it('keeps serving after all of the above', async () => {
     const handshake = await openPolling(fixture);
     assert.equal(typeof handshake.sid, 'string');

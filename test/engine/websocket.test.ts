@@ -148,16 +148,26 @@ describe('WebSocket transport', () => {
       const { client, socket } = await openWebSocket();
       const created: unknown[] = [];
       const received: unknown[] = [];
+      const data: unknown[] = [];
       socket.on('packetCreate', (packet) => created.push(packet));
       socket.once('packet', (packet) => received.push(packet));
+      socket.once('data', (message) => data.push(message));
       socket.send('one');
+      socket.send('uncompressed', { compress: false });
       socket.sendPrepared(new PreparedMessage('two'));
-      assert.deepEqual(created, [{ type: 'message', data: 'one' }, { type: 'message', data: 'two' }]);
-      client.send('4three');
+      socket.sendPrepared(new PreparedMessage('three', { compress: false }));
+      // As the reference server reports them: each packet with the options it was sent with.
+      assert.deepEqual(created, [
+        { type: 'message', data: 'one', options: { compress: true } },
+        { type: 'message', data: 'uncompressed', options: { compress: false } },
+        { type: 'message', data: 'two', options: { compress: true } },
+        { type: 'message', data: 'three', options: { compress: false } },
+      ]);
+      client.send('4four');
       await until(() => received.length === 1, 3000, 'the packet event');
-      assert.deepEqual(received, [{ type: 'message', data: 'three' }]);
-      assert.equal(await client.nextText(), '4one');
-      assert.equal(await client.nextText(), '4two');
+      assert.deepEqual(received, [{ type: 'message', data: 'four' }]);
+      assert.deepEqual(data, ['four'], "'data' carries the message, as 'message' does");
+      for (const text of ['4one', '4uncompressed', '4two', '4three']) assert.equal(await client.nextText(), text);
       client.close();
     });
 

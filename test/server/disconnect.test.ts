@@ -220,6 +220,47 @@ describe('parse errors reach error listeners', () => {
       await h.close();
     }
   });
+
+  test('a binary packet with a bad or missing attachment count is reported in the official decoder\'s words', async () => {
+    for (const message of ['5woooot', '5']) {
+      const h = await startServer();
+      try {
+        const { client, socket } = await connected(h);
+        const errored = waitFor<[Error & { code?: string }]>(socket, 'error');
+        const reason = waitFor<[string]>(socket, 'disconnect');
+        client.io.engine.send(message);
+        const [err] = await errored;
+        assert.match(err.message, /Illegal attachments/, message);
+        assert.equal(err.code, 'ERR_SIO_ILLEGAL_ATTACHMENTS');
+        assert.equal((await reason)[0], 'parse error');
+      } finally {
+        await h.close();
+      }
+    }
+  });
+});
+
+describe('an event sent just before the client disconnects', () => {
+  // The official server defers each event by a tick and drops it if the DISCONNECT came in the same
+  // read (one POST, or one TCP chunk); here every event the client sent first is delivered first.
+  for (const mode of ['polling', 'websocket'] as TransportMode[]) {
+    test(`is delivered, before 'disconnect' (${mode})`, async () => {
+      const h = await startServer({}, mode);
+      try {
+        const { client, socket } = await connected(h);
+        const seen: string[] = [];
+        socket.on('last words', (bytes: Buffer) => seen.push(`last words ${bytes.length}`));
+        const gone = waitFor<[string]>(socket, 'disconnect');
+        socket.on('disconnect', () => seen.push('disconnect'));
+        client.emit('last words', Buffer.alloc(10));
+        client.disconnect();
+        assert.equal((await gone)[0], 'client namespace disconnect');
+        assert.deepEqual(seen, ['last words 10', 'disconnect']);
+      } finally {
+        await h.close();
+      }
+    });
+  }
 });
 
 describe('configured decoder limits are enforced', () => {

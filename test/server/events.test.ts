@@ -237,6 +237,45 @@ describe('catch-all listeners and per-socket middlewares', () => {
   });
 });
 
+describe("socket.conn's packet events", () => {
+  test("'packetCreate' shows each packet with its compress flag: emit, compress(false), broadcasts", async () => {
+    const h = await startServer();
+    try {
+      const { client, socket } = await connected(h, '/chat');
+      const created: string[] = [];
+      socket.conn.on('packetCreate', (packet) => created.push(`${String(packet.data)} compress=${packet.options.compress}`));
+      const arrived = new Promise<void>((resolve) => client.onAny(() => created.length === 4 && resolve()));
+      socket.emit('woot', 1);
+      socket.compress(false).emit('woot', 2);
+      h.io.of('/chat').emit('woot', 3);
+      h.io.of('/chat').compress(false).emit('woot', 4);
+      assert.deepEqual(created, [
+        '2/chat,["woot",1] compress=true',
+        '2/chat,["woot",2] compress=false',
+        '2/chat,["woot",3] compress=true',
+        '2/chat,["woot",4] compress=false',
+      ]);
+      await arrived;
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("'packet' and 'data' show what the client sends", async () => {
+    const h = await startServer();
+    try {
+      const { client, socket } = await connected(h);
+      const packet = waitFor<[{ type: string; data: unknown }]>(socket.conn, 'packet');
+      const data = waitFor<[unknown]>(socket.conn, 'data');
+      client.emit('hello', 'there');
+      assert.deepEqual((await packet)[0], { type: 'message', data: '2["hello","there"]' });
+      assert.equal((await data)[0], '2["hello","there"]');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('rooms after leaving', () => {
   test('a socket that left cannot join rooms again', async () => {
     const h = await startServer();

@@ -203,6 +203,46 @@ describe('connection state recovery', () => {
     }
   });
 
+  test('the missed packets go out before the CONNECT, as the official server sends them', async () => {
+    const h = await recoveryServer({}, 'polling');
+    try {
+      const { client, socket } = await connected(h);
+      await socket.join('room');
+      const first = waitFor(client, 'news');
+      h.io.emit('news', 'seen');
+      await first;
+      const { pid } = socket;
+      const [offset] = (await new Promise<unknown[]>((resolve) => {
+        client.once('news', (...args: unknown[]) => resolve(args.slice(1)));
+        h.io.emit('news', 'last seen');
+      })) as [string];
+      // The session ends under the client, which is told nothing (no reconnection here).
+      const gone = waitFor(socket, 'disconnect');
+      client.io.engine.close();
+      await gone;
+      h.io.emit('news', 'to all');
+      h.io.to('room').emit('news', 'to the room');
+      socket.emit('news', 'to the socket');
+
+      // A raw Engine.IO session asks for recovery with the pid and the last offset seen.
+      const base = `${h.url}/socket.io/?EIO=4&transport=polling`;
+      const open = await (await fetch(base)).text();
+      const { sid } = JSON.parse(open.slice(1)) as { sid: string };
+      const recovered = waitFor<[Socket]>(h.io, 'connection');
+      const posted = await fetch(`${base}&sid=${sid}`, { method: 'POST', body: `40${JSON.stringify({ pid, offset })}` });
+      assert.equal(await posted.text(), 'ok');
+      await recovered;
+      const packets = (await (await fetch(`${base}&sid=${sid}`)).text()).split('\x1e');
+      assert.deepEqual(
+        packets.map((packet) => packet.replace(/,"[^"]+"\]$/, ']')),
+        ['42["news","to all"]', '42["news","to the room"]', '42["news","to the socket"]', `40{"sid":"${socket.id}","pid":"${pid}"}`],
+      );
+      await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '1' });
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a forged or unknown pid is simply a new session', async () => {
     const h = await recoveryServer();
     try {

@@ -77,6 +77,12 @@ export function resolveDecoderOptions(options: DecoderOptions = {}): ResolvedDec
   return limits;
 }
 
+/*
+ * Where a condition is the one socket.io-parser's decoder reports, its message is worded the same,
+ * so that code matching the reference server's messages (`/Illegal attachments/`) keeps working.
+ */
+const ILLEGAL_ATTACHMENTS = 'Illegal attachments';
+
 function fail(code: SocketIoErrorCode, message: string): never {
   throw new SocketIoParseError(code, message);
 }
@@ -127,14 +133,14 @@ export class Decoder {
    */
   add(message: string | ArrayBufferView | ArrayBuffer): Packet | undefined {
     if (typeof message === 'string') {
-      if (this.pending) fail(SocketIoErrorCode.UnexpectedText, 'got text data while reconstructing a binary packet');
+      if (this.pending) fail(SocketIoErrorCode.UnexpectedText, 'got plaintext data when reconstructing a packet');
       const { packet, attachments } = this.decodeText(message);
       if (attachments === 0) return packet;
       this.pending = { packet, expected: attachments, buffers: [], bytes: 0 };
       return undefined;
     }
     const pending = this.pending;
-    if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data while no binary packet was announced');
+    if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data when not reconstructing a packet');
     const bytes = pending.bytes + message.byteLength;
     if (bytes > this.limits.maxAttachmentBytes) {
       // Checked before the attachment is kept, and what was kept is let go of at once.
@@ -161,7 +167,9 @@ export class Decoder {
     if (length === 0) fail(SocketIoErrorCode.UnknownPacketType, 'empty packet');
     const typeCode = text.charCodeAt(0) - 0x30;
     if (typeCode < PacketType.Connect || typeCode > PacketType.BinaryAck) {
-      fail(SocketIoErrorCode.UnknownPacketType, `unknown packet type ${JSON.stringify(text[0])}`);
+      // A digit as socket.io-parser words it ("unknown packet type 9"); anything else quoted, as it may not print.
+      const shown = typeCode >= 0 && typeCode <= 9 ? text[0] : JSON.stringify(text[0]);
+      fail(SocketIoErrorCode.UnknownPacketType, `unknown packet type ${shown}`);
     }
     const type = typeCode as PacketType;
     let i = 1;
@@ -171,10 +179,10 @@ export class Decoder {
       const start = i;
       while (i < length && isDigit(text.charCodeAt(i))) i++;
       if (i === start || i - start > 6 || text[i] !== '-') {
-        fail(SocketIoErrorCode.IllegalAttachments, 'illegal attachment count');
+        fail(SocketIoErrorCode.IllegalAttachments, ILLEGAL_ATTACHMENTS);
       }
       attachments = Number(text.slice(start, i));
-      if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, 'illegal attachment count');
+      if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, ILLEGAL_ATTACHMENTS);
       if (attachments > this.limits.maxAttachments) {
         fail(SocketIoErrorCode.TooManyAttachments, `too many attachments (${attachments} > ${this.limits.maxAttachments})`);
       }
