@@ -12,8 +12,17 @@ export class CallbackFormError extends TypeError {
   override name = 'CallbackFormError';
 }
 
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+/** A thrown value as an Error: anything else (a string, a rejection without a reason) becomes the `cause` of one. */
+export function asError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    // An object without a prototype, or whose toString throws: converting it must not throw in turn.
+    text = Object.prototype.toString.call(value);
+  }
+  return new Error(`non-error thrown: ${text}`, { cause: value });
 }
 
 /**

@@ -13,6 +13,9 @@ const STANDARD_PROPERTIES: ReadonlySet<string> = new Set([
   'method',
   'url',
   'upgrade',
+  // Set by the engine for its middlewares (the parsed query, see `EngineServer.use`): with only the
+  // `cors` option's middleware, a session must not keep it.
+  '_query',
 ]);
 
 /**

@@ -200,6 +200,9 @@ export interface ResolvedEngineOptions {
   readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
   readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
   readonly connectionLimits: Readonly<Required<ConnectionLimits>>;
+  /** The defaults of {@link AttachOptions.destroyUpgrade} and `destroyUpgradeTimeout`, when given here. */
+  readonly destroyUpgrade: boolean;
+  readonly destroyUpgradeTimeout: number;
 }
 
 /** Default values of {@link EngineServerOptions}. */
@@ -326,7 +329,7 @@ function resolveCors(option: EngineServerOptions['cors']): ResolvedEngineOptions
 }
 
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */
-export function resolveEngineOptions(options: EngineServerOptions = {}): ResolvedEngineOptions {
+export function resolveEngineOptions(options: EngineServerOptions & Omit<AttachOptions, 'path'> = {}): ResolvedEngineOptions {
   checkOptionNames(options, ENGINE_OPTION_KEYS, 'Engine.IO');
   if ((options.allowEIO3 as boolean | undefined) === true) {
     throw new TypeError('allowEIO3: Engine.IO protocol v3 is not supported; only v4 clients can connect');
@@ -358,5 +361,8 @@ export function resolveEngineOptions(options: EngineServerOptions = {}): Resolve
     cookie: resolveCookie(options.cookie),
     perMessageDeflate: options.perMessageDeflate ?? false,
     connectionLimits: resolveConnectionLimits(options.connectionLimits),
+    // Taken here too, as the reference `attach(server, options)` hands one options object to both.
+    destroyUpgrade: options.destroyUpgrade ?? true,
+    destroyUpgradeTimeout: nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000),
   };
 }

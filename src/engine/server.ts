@@ -11,7 +11,7 @@ import {
   engineErrorStatus,
 } from '../protocol/engine-io/index.js';
 import { WebSocketServer, type WebSocket, type WebSocketServerOptions } from '../ws/index.js';
-import { CallbackFormError, callHook } from './callback-hook.js';
+import { askAllowRequest, type Refusal } from './allow-request.js';
 import { serializeCookie } from './cookie.js';
 import { corsMiddleware } from './cors.js';
 import { createDebugLog } from '../diagnostics/debug.js';
@@ -66,10 +66,10 @@ export interface AttachOptions {
   /**
    * End upgrade requests for other paths that no other listener answered within
    * `destroyUpgradeTimeout`, since an `'upgrade'` listener stops Node from doing so.
-   * @default true
+   * @default the engine's `destroyUpgrade` option, else true
    */
   destroyUpgrade?: boolean;
-  /** @default 1000 */
+  /** Milliseconds. @default the engine's `destroyUpgradeTimeout` option, else 1000 */
   destroyUpgradeTimeout?: number;
   /**
    * Accepted for compatibility: the path is matched with and without its trailing slash
@@ -77,13 +77,6 @@ export interface AttachOptions {
    * @default true
    */
   addTrailingSlash?: boolean;
-}
-
-interface Refusal {
-  readonly code: EngineErrorCode;
-  readonly context: Readonly<Record<string, unknown>>;
-  /** Replaces the standard message in the response body (the `allowRequest` error). */
-  readonly message?: string;
 }
 
 /** Query parameters of an Engine.IO request, or `undefined` when the URL cannot be parsed. */
@@ -136,8 +129,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private wss: WebSocketServer | undefined;
   /** Ids of WebSocket-only sessions whose handshake is being answered. */
   private readonly pendingIds = new WeakMap<IncomingMessage, string>();
-  /** Headers the middlewares set on an upgrade, for its `101` answer. */
-  private readonly upgradeHeaders = new WeakMap<IncomingMessage, EngineHeaders>();
+  /** The middlewares' stand-in response of an upgrade being answered: its headers go out with the `101`. */
+  private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private resolved: ResolvedEngineOptions;
   private settings: SessionSettings;
   /** The middlewares every request goes through: CORS (when configured), then those of {@link use}. */
@@ -151,7 +144,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** `allowRequest` answered with a value instead of its callback: warned about once. */
   private allowRequestMisuseWarned = false;
 
-  constructor(options: EngineServerOptions = {}) {
+  /** `options` may hold `attach()`'s `destroyUpgrade` and `destroyUpgradeTimeout` too, as its defaults. */
+  constructor(options: EngineServerOptions & Omit<AttachOptions, 'path'> = {}) {
     super();
     this.resolved = resolveEngineOptions(options);
     this.settings = this.sessionSettings();
@@ -169,7 +163,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * `io.engine.use()` and tools such as the admin UI), and learns `attach()`'s options later.
    * Listeners, middlewares and `generateId` stay.
    */
-  reconfigure(options: EngineServerOptions): void {
+  reconfigure(options: EngineServerOptions & Omit<AttachOptions, 'path'>): void {
     if (this.served) throw new Error('the engine is serving already: its options can no longer change');
     this.resolved = resolveEngineOptions(options);
     this.settings = this.sessionSettings();
@@ -236,8 +230,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
     this.served = true;
     const path = normalizePath(options.path ?? this.options.path);
-    const destroyUpgrade = options.destroyUpgrade ?? true;
-    const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000);
+    const destroyUpgrade = options.destroyUpgrade ?? this.options.destroyUpgrade;
+    const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? this.options.destroyUpgradeTimeout);
     const matches = (req: IncomingMessage): boolean => isEngineRequest(req.url ?? '/', path);
     const previous = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');
@@ -322,10 +316,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     res: ServerResponse,
     target: ServerResponse | Duplex,
   ): Promise<boolean> {
-    // The reference server parses the query into `req._query` before its middlewares run, and the
-    // official recipes read it there (`req._query.sid === undefined` tells a handshake).
-    const withQuery = req as IncomingMessage & { _query?: Record<string, string> };
-    if (withQuery._query === undefined && query !== undefined) withQuery._query = Object.fromEntries(query);
+    exposeQuery(req, query);
     try {
       await runMiddlewares(this.middlewares, req, res);
     } catch (error) {
@@ -381,7 +372,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (!(await this.passMiddlewares(req, query, res.asServerResponse(), socket))) return;
       // Session middlewares set their cookie when the head is written (see UpgradeResponse).
       res.writeHead();
-      this.upgradeHeaders.set(req, res.headers);
+      this.upgradeResponses.set(req, res);
     }
     const refusal = await this.verify(req, query, true);
     if (refusal !== undefined) {
@@ -402,7 +393,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (id !== undefined) this.pendingIds.set(req, id);
     this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingIds.delete(req);
-      this.upgradeHeaders.delete(req);
+      this.upgradeResponses.get(req)?.settle();
+      this.upgradeResponses.delete(req);
       if (id !== undefined) {
         if (this.clients.has(id)) {
           ws.on('error', () => {});
@@ -495,51 +487,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_HANDSHAKE_ERROR' } };
     }
     if (this.options.allowRequest !== undefined) {
-      const refusal = await this.askAllowRequest(this.options.allowRequest, req);
+      exposeQuery(req, query);
+      const refusal = await askAllowRequest(this.options.allowRequest, req, (error) => {
+        if (!this.allowRequestMisuseWarned) process.emitWarning(error);
+        this.allowRequestMisuseWarned = true;
+      });
       if (refusal !== undefined) return refusal;
     }
     if (protocol !== String(ENGINE_IO_PROTOCOL)) {
       return { code: EngineErrorCode.UnsupportedProtocolVersion, context: { protocol } };
     }
     return undefined;
-  }
-
-  /**
-   * Asks `allowRequest(req, callback)` (Engine.IO's form) whether a handshake may go on; an
-   * answer other than through the callback refuses it (see {@link AllowRequest}).
-   */
-  private askAllowRequest(allowRequest: NonNullable<ResolvedEngineOptions['allowRequest']>, req: IncomingMessage): Promise<Refusal | undefined> {
-    return new Promise((resolve) => {
-      let answered = false;
-      callHook(
-        'allowRequest',
-        '(req, callback) => callback(null, allowed)',
-        () =>
-          allowRequest(req, (err, success) => {
-            if (answered) return;
-            answered = true;
-            if (success) {
-              resolve(undefined);
-              return;
-            }
-            // As the reference server: the callback's first argument becomes the body's message.
-            const message = err === null || err === undefined || err === '' ? undefined : String(err);
-            resolve({ code: EngineErrorCode.Forbidden, context: message === undefined ? {} : { message }, message });
-          }),
-        () => answered,
-        (error) => {
-          answered = true;
-          if (error instanceof CallbackFormError) {
-            // The application's mistake, not the client's: said to the developer, not in the body.
-            if (!this.allowRequestMisuseWarned) process.emitWarning(error);
-            this.allowRequestMisuseWarned = true;
-            resolve({ code: EngineErrorCode.Forbidden, context: { error } });
-            return;
-          }
-          resolve({ code: EngineErrorCode.Forbidden, context: { message: error.message, error }, message: error.message });
-        },
-      );
-    });
   }
 
   /** Reports a refusal as `'connection_error'` and answers it: JSON over HTTP, or on the raw upgrade socket. */
@@ -581,18 +539,24 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ...this.options.connectionLimits,
     };
     const wss = new WebSocketServer(options);
-    wss.on('headers', (headers: Record<string, string> | string[], req: IncomingMessage) => {
-      const extra = this.responseHeaders(req, this.pendingIds.get(req), this.upgradeHeaders.get(req));
+    wss.on('headers', (lines: string[], req: IncomingMessage) => {
+      const extra = this.responseHeaders(req, this.pendingIds.get(req), this.upgradeResponses.get(req)?.headers);
       for (const [name, value] of Object.entries(extra)) {
-        if (Array.isArray(headers)) {
-          // The `ws` form: header lines, one per value (Set-Cookie must never be folded).
-          for (const line of Array.isArray(value) ? value : [value]) headers.push(`${name}: ${line}`);
-        } else {
-          headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
+        // One line per value: Set-Cookie must never be folded (RFC 6265 §3).
+        for (const line of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${line}`);
       }
     });
     this.wss = wss;
     return wss;
   }
+}
+
+/**
+ * Puts the parsed query on `req._query`, as the reference server does before its middlewares and
+ * `allowRequest` run: the official recipes read it there (`req._query.sid === undefined` tells a
+ * handshake from the requests of an open session).
+ */
+function exposeQuery(req: IncomingMessage, query: URLSearchParams | undefined): void {
+  const withQuery = req as IncomingMessage & { _query?: Record<string, string> };
+  if (withQuery._query === undefined && query !== undefined) withQuery._query = Object.fromEntries(query);
 }

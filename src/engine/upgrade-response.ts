@@ -6,8 +6,10 @@ import type { EngineHeaders } from './server.js';
 /**
  * The `res` that engine middlewares get on a WebSocket upgrade, where there is no
  * `ServerResponse`: the headers they set go out with the `101 Switching Protocols` answer, and
- * ending it refuses the upgrade by closing the connection, as the reference server does. It is
- * not attached to the socket and is let go of once the handshake is answered.
+ * ending it refuses the upgrade by closing the connection, as the reference server does. The
+ * engine calls {@link UpgradeResponse.settle} once the handshake is answered: the response is then
+ * over (`'finish'`, `'close'`), its listener on the socket is removed, and it is let go of, so a
+ * connection does not keep it for its whole life.
  *
  * Session middlewares (express-session) set their cookie from `writeHead()`, so the engine calls
  * it once the middlewares are done, before it answers the handshake.
@@ -26,13 +28,29 @@ export class UpgradeResponse extends EventEmitter {
   private ended = false;
   /** The body written before `end()`, for a refusal. */
   private body: Buffer[] | undefined;
+  /** Loggers (pino-http) wait for 'close' to know the response is over; a refused upgrade's is the socket's. */
+  private readonly onSocketClose = (): void => {
+    this.emit('close');
+  };
 
   constructor(req: IncomingMessage, socket: Duplex) {
     super();
     this.req = req;
     this.socket = socket;
-    // Loggers (pino-http) wait for 'close' to know the response is over.
-    socket.once('close', () => this.emit('close'));
+    socket.once('close', this.onSocketClose);
+  }
+
+  /**
+   * The handshake was answered (`101`): the response is over. A later `end()` (a middleware that
+   * went on with `next()` and ended the response afterwards) must not close the WebSocket, so it
+   * does nothing.
+   */
+  settle(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.off('close', this.onSocketClose);
+    this.emit('finish');
+    this.emit('close');
   }
 
   /** This stand-in as the `ServerResponse` middlewares are typed to take. */
@@ -97,7 +115,9 @@ export class UpgradeResponse extends EventEmitter {
     if (this.ended) return this;
     this.ended = true;
     if (typeof chunk !== 'function') this.write(chunk);
-    if (this.statusCode >= 400 && this.socket.writable) {
+    // Node's own range check (`ERR_HTTP_INVALID_STATUS_CODE`): anything else is no status to write.
+    const status = this.statusCode;
+    if (Number.isInteger(status) && status >= 400 && status <= 999 && this.socket.writable) {
       this.socket.end(this.refusal(), () => this.socket.destroy());
     } else {
       this.socket.destroy();

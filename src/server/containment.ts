@@ -5,6 +5,7 @@
  * error goes to the owner of the operation, which reports it and, for a socket, disconnects its
  * client with "server error". Nothing reaches `uncaughtException` or `unhandledRejection`.
  */
+import { asError, isThenable } from '../engine/callback-hook.js';
 
 /** What an operation runs on behalf of: a socket (whose client answers for a failure) or a namespace. */
 export interface ErrorOwner {
@@ -21,14 +22,8 @@ export interface ErrorOwner {
  */
 export const CAPTURE_REJECTIONS = Object.freeze({ captureRejections: true });
 
-/** Whether `value` is a promise, or anything `await` would treat as one. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
+// The engine's, which runs application hooks too: one definition of each.
+export { asError, isThenable };
 
 /**
  * Hands the rejection of `result` to `owner`, when `result` is a promise (an async listener's, or
@@ -93,19 +88,6 @@ export function rejectionForCaller(result: Promise<void> | void, owner: ErrorOwn
     );
   });
   return watched;
-}
-
-/** A thrown value as an Error: anything else (a string, a rejection without a reason) becomes the `cause` of one. */
-export function asError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    // An object without a prototype, or whose toString throws.
-    text = Object.prototype.toString.call(value);
-  }
-  return new Error(`non-error thrown: ${text}`, { cause: value });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AdapterConstructor } from '../adapter/index.js';
 import type { AttachOptions, EngineServerOptions } from '../engine/index.js';
+import { ENGINE_OPTION_KEYS } from '../engine/options.js';
 import {
   DEFAULT_MAX_ARGUMENTS,
   DEFAULT_MAX_ATTACHMENTS,
@@ -146,3 +147,36 @@ export const SERVER_DEFAULTS = {
   maxArguments: DEFAULT_MAX_ARGUMENTS,
   attachmentTimeout: 10_000,
 } as const;
+
+/** Every option name the constructor takes: the Socket.IO ones and the Engine.IO ones. */
+export const SERVER_OPTION_KEYS: ReadonlySet<string> = new Set([...Object.keys(SOCKET_IO_OPTIONS), ...ENGINE_OPTION_KEYS]);
+
+/** The Engine.IO part of `options` that is set: everything but what {@link SOCKET_IO_OPTIONS} names. */
+export function engineOptionsOf(options: ServerOptions): EngineServerOptions & AttachOptions {
+  const engineOptions: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value !== undefined && !Object.hasOwn(SOCKET_IO_OPTIONS, name)) engineOptions[name] = value;
+  }
+  return engineOptions;
+}
+
+/**
+ * Refuses Socket.IO options (and `path`) given to `attach()`: the constructor reads them, once,
+ * and given there they would have no effect.
+ */
+export function checkAttachOptions(options: object): void {
+  const misplaced = Object.entries(options)
+    .filter(([name, value]) => value !== undefined && (name === 'path' || Object.hasOwn(SOCKET_IO_OPTIONS, name)))
+    .map(([name]) => name);
+  if (misplaced.length > 0) {
+    throw new TypeError(
+      `${misplaced.join(', ')}: Socket.IO options take effect only when given to the constructor (new Server(httpServer, options)); attach() takes Engine.IO options`,
+    );
+  }
+}
+
+/** A path as the official `path()` reports it: without its trailing slash. */
+export function trimPath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}

@@ -1,10 +1,10 @@
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { InMemoryAdapter, WIRE_ENCODER, type AdapterConstructor, type PacketEncoder, type RecoverySettings, type Room } from '../adapter/index.js';
 import { EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
 import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
-import { ENGINE_OPTION_KEYS, checkOptionNames, normalizePath } from '../engine/options.js';
+import { checkOptionNames, normalizePath } from '../engine/options.js';
 import type { AttachOptions } from '../engine/server.js';
 import { checkInteger } from '../protocol/check-integer.js';
 import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
@@ -13,7 +13,8 @@ import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.j
 import { clientBundleFor, findClientBundle, serveClientBundle } from './client-bundle.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
-import { SERVER_DEFAULTS, SOCKET_IO_OPTIONS, type ServerOptions } from './options.js';
+import { SERVER_DEFAULTS, SERVER_OPTION_KEYS, checkAttachOptions, engineOptionsOf, trimPath, type ServerOptions } from './options.js';
+import { answerNotFound, isServerTarget, serverTarget } from './attach-target.js';
 import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 import type { Socket } from './socket.js';
 import type {
@@ -30,15 +31,6 @@ import type { NamespaceEventNames, NamespaceListener } from './namespace.js';
 
 function normalizeName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
-}
-
-/** The Engine.IO part of `options` that is set: everything but what {@link SOCKET_IO_OPTIONS} names. */
-function engineOptionsOf(options: ServerOptions): EngineServerOptions & AttachOptions {
-  const engineOptions: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (value !== undefined && !Object.hasOwn(SOCKET_IO_OPTIONS, name)) engineOptions[name] = value;
-  }
-  return engineOptions;
 }
 
 /**
@@ -314,18 +306,16 @@ export class Server<
   attach(srv: HttpServer | HttpsServer | number | string, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
     const target = serverTarget(srv);
     if (this.serving) throw new Error('the server is already attached');
+    checkAttachOptions(options);
     if (!this.engineFresh && target === this.attachedServer) {
-      // Attached again to the server it closed: its engine still serves that server's path.
+      // Attached again to the server it closed: its engine still serves that server's path, with
+      // the options it has; new ones would not take effect, so they are refused.
+      const given = Object.keys(options).filter((name) => options[name as keyof typeof options] !== undefined);
+      if (given.length > 0) {
+        throw new TypeError(`${given.join(', ')}: attached again to the server it closed, the engine keeps its options; give them to the first attach() or to the constructor`);
+      }
       this.serving = true;
       return this;
-    }
-    const misplaced = Object.entries(options)
-      .filter(([name, value]) => value !== undefined && (name === 'path' || Object.hasOwn(SOCKET_IO_OPTIONS, name)))
-      .map(([name]) => name);
-    if (misplaced.length > 0) {
-      throw new TypeError(
-        `${misplaced.join(', ')}: Socket.IO options take effect only when given to the constructor (new Server(httpServer, options)); attach() takes Engine.IO options`,
-      );
     }
     const bundle = clientBundleFor(this.serveClientSetting);
     // A server of our own gets limits close to a WebSocket handshake's, not Node's 60 s for a head,
@@ -342,7 +332,7 @@ export class Server<
       this.eio = new EngineServer(merged);
       this.adopt(this.eio);
     }
-    this.eio.attach(server, { path, destroyUpgrade: merged.destroyUpgrade, destroyUpgradeTimeout: merged.destroyUpgradeTimeout });
+    this.eio.attach(server, { path });
     // After the engine, so that it runs first, as the official server's does.
     if (bundle !== undefined) serveClientBundle(server, this.pathValue, bundle, this.eio.options.cors);
     this.engineFresh = false;
@@ -704,40 +694,4 @@ export class Server<
     this.sockets.emitReserved('new_namespace', child);
     return child;
   }
-}
-
-/** Every option name the constructor takes: the Socket.IO ones and the Engine.IO ones. */
-const SERVER_OPTION_KEYS: ReadonlySet<string> = new Set([...Object.keys(SOCKET_IO_OPTIONS), ...ENGINE_OPTION_KEYS]);
-
-/** A path as the official `path()` reports it: without its trailing slash. */
-function trimPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
-/** The request listener of a server created for a port: every request the engine does not take is answered 404. */
-function answerNotFound(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(404);
-  res.end();
-}
-
-function isHttpServer(value: unknown): value is HttpServer | HttpsServer {
-  return typeof value === 'object' && value !== null && typeof (value as { listen?: unknown }).listen === 'function';
-}
-
-/** Whether the constructor's first argument is what to attach to rather than the options. */
-function isServerTarget(value: unknown): value is HttpServer | HttpsServer | number | string {
-  // An Express app is a function: given to attach(), it is refused there with the official message.
-  return typeof value === 'number' || typeof value === 'string' || typeof value === 'function' || isHttpServer(value);
-}
-
-/** What `attach()` was given, as an HTTP(S) server or a port number; anything else throws a `TypeError`. */
-function serverTarget(srv: unknown): HttpServer | HttpsServer | number {
-  if (typeof srv === 'function') {
-    // The official server's wording.
-    throw new TypeError('You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.');
-  }
-  if (typeof srv === 'string' && /^\d+$/.test(srv)) return Number(srv);
-  if (typeof srv === 'number' || isHttpServer(srv)) return srv;
-  throw new TypeError(`expected an http(s).Server or a port (a number, or a string of digits), got ${typeof srv === 'string' ? JSON.stringify(srv) : typeof srv}`);
 }

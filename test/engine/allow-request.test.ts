@@ -5,22 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AllowRequest, ConnectionError } from '../../src/engine/index.js';
+import type { AllowRequest } from '../../src/engine/index.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
+import { rawRequest, waitFor, withEngine, type EngineFixture } from './helpers.js';
 
 const HANDSHAKE = 'EIO=4&transport=polling';
-
-async function withEngine(allowRequest: AllowRequest, body: (fixture: EngineFixture, errors: ConnectionError[]) => Promise<void>): Promise<void> {
-  const fixture = await startEngine({ allowRequest });
-  const errors: ConnectionError[] = [];
-  fixture.engine.on('connection_error', (error) => errors.push(error));
-  try {
-    await body(fixture, errors);
-  } finally {
-    await fixture.close();
-  }
-}
 
 /** A polling handshake whose `x-verdict` header tells the hook what to answer. */
 function handshake(fixture: EngineFixture, verdict: string): ReturnType<typeof rawRequest> {
@@ -30,11 +19,13 @@ function handshake(fixture: EngineFixture, verdict: string): ReturnType<typeof r
 describe('allowRequest(req, callback)', () => {
   it('a synchronous callback allows or refuses; its first argument becomes the message', async () => {
     await withEngine(
-      (req, callback) => {
-        const verdict = req.headers['x-verdict'];
-        if (verdict === 'yes') callback(null, true);
-        else if (verdict === 'why') callback('not on the list', false);
-        else callback(null, false);
+      {
+        allowRequest: (req, callback) => {
+          const verdict = req.headers['x-verdict'];
+          if (verdict === 'yes') callback(null, true);
+          else if (verdict === 'why') callback('not on the list', false);
+          else callback(null, false);
+        },
       },
       async (fixture, errors) => {
         const allowed = await handshake(fixture, 'yes');
@@ -56,8 +47,10 @@ describe('allowRequest(req, callback)', () => {
 
   it('an asynchronous denial refuses the handshake (and an asynchronous approval lets it in)', async () => {
     await withEngine(
-      (req, callback) => {
-        setTimeout(() => callback(null, req.headers['x-verdict'] === 'yes'), 20);
+      {
+        allowRequest: (req, callback) => {
+          setTimeout(() => callback(null, req.headers['x-verdict'] === 'yes'), 20);
+        },
       },
       async (fixture) => {
         assert.equal((await handshake(fixture, 'no')).status, 403);
@@ -70,10 +63,12 @@ describe('allowRequest(req, callback)', () => {
 
   it('an async function that awaits, then calls back, is heard; a second call is ignored', async () => {
     await withEngine(
-      async (req, callback) => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        callback(null, req.headers['x-verdict'] === 'yes');
-        callback(null, true);
+      {
+        allowRequest: async (req, callback) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          callback(null, req.headers['x-verdict'] === 'yes');
+          callback(null, true);
+        },
       },
       async (fixture) => {
         assert.equal((await handshake(fixture, 'no')).status, 403);
@@ -84,10 +79,12 @@ describe('allowRequest(req, callback)', () => {
 
   it('a hook that throws or rejects refuses with its message, without crashing the server', async () => {
     await withEngine(
-      async (req, callback) => {
-        if (req.headers['x-verdict'] === 'throw') throw new Error('database down');
-        await Promise.resolve();
-        callback(null, true);
+      {
+        allowRequest: async (req, callback) => {
+          if (req.headers['x-verdict'] === 'throw') throw new Error('database down');
+          await Promise.resolve();
+          callback(null, true);
+        },
       },
       async (fixture, errors) => {
         const refused = await handshake(fixture, 'throw');
@@ -98,15 +95,44 @@ describe('allowRequest(req, callback)', () => {
       },
     );
     await withEngine(
-      (req, callback) => {
-        if (req.headers['x-verdict'] === 'throw') throw new Error('sync failure');
-        callback(null, true);
+      {
+        allowRequest: (req, callback) => {
+          if (req.headers['x-verdict'] === 'throw') throw new Error('sync failure');
+          callback(null, true);
+        },
       },
       async (fixture) => {
         assert.equal((await handshake(fixture, 'throw')).status, 403);
         assert.equal((await handshake(fixture, 'fine')).status, 200);
       },
     );
+  });
+
+  it('a rejection with a value that cannot become a string refuses too, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await withEngine(
+        {
+          allowRequest: async () => {
+            throw Object.create(null);
+          },
+        },
+        async (fixture, errors) => {
+          const refused = await handshake(fixture, 'any');
+          assert.equal(refused.status, 403);
+          assert.deepEqual(JSON.parse(refused.body), { code: 4, message: 'non-error thrown: [object Object]' });
+          assert.equal(errors.length, 1);
+        },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('a verdict returned instead of called back is refused and the developer is told, once', async () => {
@@ -117,7 +143,7 @@ describe('allowRequest(req, callback)', () => {
     process.on('warning', onWarning);
     try {
       const returnsVerdict = ((req: { headers: Record<string, unknown> }) => req.headers['x-verdict'] === 'yes') as unknown as AllowRequest;
-      await withEngine(returnsVerdict, async (fixture, errors) => {
+      await withEngine({ allowRequest: returnsVerdict }, async (fixture, errors) => {
         // Even `true` is refused: a `false` must never pass for an approval.
         assert.equal((await handshake(fixture, 'yes')).status, 403);
         assert.deepEqual(JSON.parse((await handshake(fixture, 'no')).body), { code: 4, message: 'Forbidden' });
@@ -130,9 +156,27 @@ describe('allowRequest(req, callback)', () => {
     }
   });
 
+  it('finds the parsed query in req._query, as the reference server puts it there', async () => {
+    const seen: unknown[] = [];
+    await withEngine(
+      {
+        allowRequest: (req, callback) => {
+          seen.push((req as typeof req & { _query?: unknown })._query);
+          callback(null, true);
+        },
+      },
+      async (fixture) => {
+        assert.equal((await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling&token=abc'))).status, 200);
+      },
+    );
+    assert.deepEqual(seen, [{ EIO: '4', transport: 'polling', token: 'abc' }]);
+  });
+
   it('refuses a WebSocket handshake too, on the raw socket', async () => {
     await withEngine(
-      (req, callback) => setTimeout(() => callback(null, req.headers['x-verdict'] === 'yes'), 5),
+      {
+        allowRequest: (req, callback) => setTimeout(() => callback(null, req.headers['x-verdict'] === 'yes'), 5),
+      },
       async (fixture) => {
         const refused = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), 'x-verdict: no\r\n');
         assert.equal(refused.status, 403);

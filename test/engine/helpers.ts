@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once, type EventEmitter } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EngineServer, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
+import { EngineServer, type ConnectionError, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
 import type { Socket as ClientSocket } from 'engine.io-client';
 
@@ -52,6 +52,24 @@ export async function startEngine(options: EngineServerOptions = {}): Promise<En
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Runs `body` against an engine started with `options`, with the `'connection_error'`s it reports
+ * so far; the engine and its server are closed afterwards, whatever happens.
+ */
+export async function withEngine(
+  options: EngineServerOptions,
+  body: (fixture: EngineFixture, errors: ConnectionError[]) => Promise<void>,
+): Promise<void> {
+  const fixture = await startEngine(options);
+  const errors: ConnectionError[] = [];
+  fixture.engine.on('connection_error', (error) => errors.push(error));
+  try {
+    await body(fixture, errors);
+  } finally {
+    await fixture.close();
+  }
 }
 
 /** The answer to a raw request. */

@@ -8,7 +8,7 @@ import { createServer, request, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EngineServer, type ConnectionError, type EngineSocket } from '../../src/engine/index.js';
-import { RawWebSocket, openPolling, rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
+import { RawWebSocket, openPolling, rawRequest, startEngine, waitFor, withEngine, type EngineFixture } from './helpers.js';
 
 const UPGRADE_HEADERS = {
   Connection: 'Upgrade',
@@ -284,51 +284,55 @@ describe('Serving without attach', () => {
     const engine = new EngineServer();
     for (const destroyUpgradeTimeout of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => engine.attach(createServer(), { destroyUpgradeTimeout }), TypeError);
+      assert.throws(() => new EngineServer({ destroyUpgradeTimeout }), /destroyUpgradeTimeout must be a finite number >= 0/);
     }
     engine.close();
   });
 
-  it('ends upgrades for other paths that nobody answers within destroyUpgradeTimeout, and leaves answered ones', async () => {
-    const engine = new EngineServer();
-    const http = createServer();
-    engine.attach(http, { destroyUpgradeTimeout: 50 });
-    // Another upgrade listener answers its own path; the engine must not end that socket.
-    const accepted: Socket[] = [];
-    http.on('upgrade', (req: IncomingMessage, socket: Socket) => {
-      accepted.push(socket);
-      if (req.url === '/answered') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
-    });
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
-    const port = (http.address() as AddressInfo).port;
-    const upgrade = (path: string): Socket => {
-      const socket = connect(port, '127.0.0.1');
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`);
-      return socket;
-    };
-    try {
-      const ignored = upgrade('/ignored');
-      const received: Buffer[] = [];
-      ignored.on('data', (chunk: Buffer) => received.push(chunk));
-      await waitFor(ignored, 'end', 2000);
-      assert.equal(Buffer.concat(received).length, 0, 'ended without an answer');
-      ignored.destroy();
+  // attach()'s options, or the constructor's, as the reference `attach(server, options)` hands one object to both.
+  for (const given of ['attach', 'constructor'] as const) {
+    it(`ends upgrades for other paths that nobody answers within destroyUpgradeTimeout (given to ${given}), and leaves answered ones`, async () => {
+      const engine = new EngineServer(given === 'constructor' ? { destroyUpgradeTimeout: 50 } : {});
+      const http = createServer();
+      engine.attach(http, given === 'attach' ? { destroyUpgradeTimeout: 50 } : {});
+      // Another upgrade listener answers its own path; the engine must not end that socket.
+      const accepted: Socket[] = [];
+      http.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+        accepted.push(socket);
+        if (req.url === '/answered') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+      });
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const port = (http.address() as AddressInfo).port;
+      const upgrade = (path: string): Socket => {
+        const socket = connect(port, '127.0.0.1');
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`);
+        return socket;
+      };
+      try {
+        const ignored = upgrade('/ignored');
+        const received: Buffer[] = [];
+        ignored.on('data', (chunk: Buffer) => received.push(chunk));
+        await waitFor(ignored, 'end', 2000);
+        assert.equal(Buffer.concat(received).length, 0, 'ended without an answer');
+        ignored.destroy();
 
-      const answered = upgrade('/answered');
-      await waitFor(answered, 'data', 2000);
-      let ended = false;
-      answered.on('end', () => (ended = true));
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      assert.equal(ended, false, 'an answered upgrade stays open');
-      answered.destroy();
-    } finally {
-      // Upgraded sockets are no longer the server's to close.
-      for (const socket of accepted) socket.destroy();
-      engine.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    }
-  });
+        const answered = upgrade('/answered');
+        await waitFor(answered, 'data', 2000);
+        let ended = false;
+        answered.on('end', () => (ended = true));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        assert.equal(ended, false, 'an answered upgrade stays open');
+        answered.destroy();
+      } finally {
+        // Upgraded sockets are no longer the server's to close.
+        for (const socket of accepted) socket.destroy();
+        engine.close();
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
+    });
+  }
 
   it('rejects impossible options at construction', () => {
     assert.throws(() => new EngineServer({ pingInterval: 0 }), TypeError);
@@ -343,10 +347,7 @@ describe('Serving without attach', () => {
 
 describe('Hooks: generateId and header events', () => {
   it('uses a replaced generateId, and refuses handshakes whose id fails or is taken', async () => {
-    const fixture = await startEngine();
-    const errors: ConnectionError[] = [];
-    fixture.engine.on('connection_error', (error) => errors.push(error));
-    try {
+    await withEngine({}, async (fixture, errors) => {
       let next: string | Error = 'custom-1';
       fixture.engine.generateId = async () => {
         if (next instanceof Error) throw next;
@@ -365,9 +366,7 @@ describe('Hooks: generateId and header events', () => {
       const client = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
       assert.equal((await connection).id, 'custom-ws');
       client.close();
-    } finally {
-      await fixture.close();
-    }
+    });
   });
 
   it("lets 'initial_headers' and 'headers' listeners add response headers", async () => {

@@ -6,26 +6,15 @@
 import assert from 'node:assert/strict';
 import { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import type { ConnectionError, EngineMiddleware } from '../../src/engine/index.js';
+import type { EngineMiddleware } from '../../src/engine/index.js';
 import { HandshakeRequest } from '../../src/engine/index.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { openPolling, rawRequest, startEngine, waitFor, type EngineFixture } from './helpers.js';
-
-async function withEngine(body: (fixture: EngineFixture, errors: ConnectionError[]) => Promise<void>): Promise<void> {
-  const fixture = await startEngine();
-  const errors: ConnectionError[] = [];
-  fixture.engine.on('connection_error', (error) => errors.push(error));
-  try {
-    await body(fixture, errors);
-  } finally {
-    await fixture.close();
-  }
-}
+import { openPolling, rawRequest, sleep, waitFor, withEngine } from './helpers.js';
 
 describe('engine.use()', () => {
   it('runs on the handshake, polls and POSTs, in order, before the request is checked', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       const seen: string[] = [];
       fixture.engine.use((req, res, next) => {
         seen.push(`first ${req.method}`);
@@ -50,7 +39,7 @@ describe('engine.use()', () => {
   });
 
   it('a middleware that fails (next(err), throws, rejects) refuses with "Bad request"', async () => {
-    await withEngine(async (fixture, errors) => {
+    await withEngine({}, async (fixture, errors) => {
       fixture.engine.use((req, _res, next) => {
         const how = req.headers['x-fail'];
         if (how === 'next') next(new Error('denied by next'));
@@ -73,7 +62,7 @@ describe('engine.use()', () => {
   });
 
   it('a middleware may answer the request itself', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       fixture.engine.use((req, res, next) => {
         if (req.headers['x-teapot'] === undefined) {
           next();
@@ -90,7 +79,7 @@ describe('engine.use()', () => {
   });
 
   it('runs on upgrades with a stand-in response: its headers go out with the 101, writeHead is called', async () => {
-    await withEngine(async (fixture, errors) => {
+    await withEngine({}, async (fixture, errors) => {
       let wroteHead = 0;
       const cookieOnHead: EngineMiddleware = (req, res, next) => {
         // What express-session does: set its cookie when the head is written.
@@ -128,7 +117,7 @@ describe('engine.use()', () => {
   });
 
   it('finds the parsed query in req._query, as the reference server puts it there (handshake, poll, upgrade)', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       const queries: Record<string, string>[] = [];
       fixture.engine.use((req, _res, next) => {
         queries.push({ ...(req as typeof req & { _query: Record<string, string> })._query });
@@ -147,7 +136,7 @@ describe('engine.use()', () => {
   });
 
   it('ending the stand-in response on an upgrade closes the connection', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       fixture.engine.use((_req, res) => {
         res.end();
       });
@@ -158,7 +147,7 @@ describe('engine.use()', () => {
   });
 
   it('a middleware refusing an upgrade with a status gets that answer written, headers and body', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       fixture.engine.use((req, res, next) => {
         if (req.headers['x-who'] === 'nobody') {
           res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="hub"' });
@@ -182,8 +171,50 @@ describe('engine.use()', () => {
     });
   });
 
+  it('the stand-in response is over once the 101 is written: a late end() leaves the WebSocket open', async () => {
+    await withEngine({}, async (fixture) => {
+      const events: string[] = [];
+      let late: (() => void) | undefined;
+      fixture.engine.use((_req, res, next) => {
+        res.on('finish', () => events.push('finish'));
+        res.on('close', () => events.push('close'));
+        late = () => res.end();
+        next();
+      });
+      const connection = fixture.nextConnection();
+      const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'));
+      try {
+        assert.equal(client.status, 101);
+        const session = await connection;
+        // Loggers waiting for the response to end hear of it now, not when the connection closes.
+        assert.deepEqual(events, ['finish', 'close']);
+        late!();
+        await sleep(20);
+        assert.equal(client.ended, false, 'the WebSocket stays open');
+        assert.equal(session.readyState, 'open');
+      } finally {
+        client.socket.destroy();
+      }
+    });
+  });
+
+  it('a stand-in status Node would refuse is not written: the upgrade connection just closes', async () => {
+    await withEngine({}, async (fixture) => {
+      const statuses: unknown[] = ['403 Forbidden\r\nX-Injected: 1', 4030, 403.5];
+      fixture.engine.use((req, res) => {
+        res.statusCode = statuses[Number(req.headers['x-case'])] as number;
+        res.end();
+      });
+      for (const [index, status] of statuses.entries()) {
+        const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), `x-case: ${index}\r\n`);
+        assert.equal(client.response, '', String(status));
+      }
+      assert.equal(fixture.engine.clientsCount, 0);
+    });
+  });
+
   it('sessions keep the IncomingMessage once there are middlewares, a lighter copy without', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       const light = fixture.nextConnection();
       await openPolling(fixture);
       const lightRequest = (await light).request;
@@ -204,8 +235,18 @@ describe('engine.use()', () => {
     });
   });
 
+  it("with only the cors option's middleware, the lighter copy does not keep the engine's req._query", async () => {
+    await withEngine({ cors: true }, async (fixture) => {
+      const connection = fixture.nextConnection();
+      await openPolling(fixture);
+      const request = (await connection).request;
+      assert.ok(request instanceof HandshakeRequest);
+      assert.equal(Object.hasOwn(request, '_query'), false);
+    });
+  });
+
   it('use() takes a function only', async () => {
-    await withEngine(async (fixture) => {
+    await withEngine({}, async (fixture) => {
       assert.throws(() => fixture.engine.use('helmet' as unknown as EngineMiddleware), /use\(\) takes a middleware function/);
     });
   });

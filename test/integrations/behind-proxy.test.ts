@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ourClose } from '../ws/interop-shared.js';
 import { Clients, startExample, stopGracefully } from './run-example.js';
 
 // behind-proxy.mjs takes each client's address from the last X-Forwarded-For entry (the one a
@@ -25,9 +24,7 @@ test('behind-proxy.mjs: the client address is the last X-Forwarded-For entry, or
     const [directWs, directAddress] = await clients.greetedWebSocket(wsUrl);
     assert.equal(directAddress, '127.0.0.1');
 
-    const closes = [ourClose(proxiedWs), ourClose(directWs)];
-    await stopGracefully(example);
-    for (const closed of closes) assert.equal((await closed).code, 1001);
+    await stopGracefully(example, { webSockets: [proxiedWs, directWs] });
   } finally {
     clients.close();
     example.kill();

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { rawRequest } from '../helpers/raw-http.js';
-import { waitFor } from '../server/helpers.js';
-import { ourClose } from '../ws/interop-shared.js';
 import { Clients, startExample, stopGracefully } from './run-example.js';
 
 // Each framework example serves its own route, Socket.IO and plain WebSockets on one port, and
@@ -23,11 +21,7 @@ for (const file of ['express.mjs', 'fastify.mjs', 'koa.mjs']) {
         const socket = await clients.socketIo(origin);
         const ws = await clients.echoWebSocket(`ws://127.0.0.1:${example.port}/ws`);
 
-        const wsClosed = ourClose(ws);
-        const disconnected = waitFor<[string]>(socket, 'disconnect', 15_000);
-        await stopGracefully(example);
-        assert.equal((await wsClosed).code, 1001);
-        await disconnected;
+        await stopGracefully(example, { webSockets: [ws], sockets: [socket] });
       } finally {
         clients.close();
         example.kill();
@@ -51,9 +45,7 @@ describe('express-upgrade-routing.mjs', () => {
       const refused = clients.webSocket(`ws://127.0.0.1:${example.port}/elsewhere`);
       await assert.rejects(refused, 'an upgrade for an unknown path does not open');
 
-      const closes = [ourClose(echo), ourClose(clock)];
-      await stopGracefully(example);
-      for (const closed of closes) assert.equal((await closed).code, 1001);
+      await stopGracefully(example, { webSockets: [echo, clock] });
     } finally {
       clients.close();
       example.kill();

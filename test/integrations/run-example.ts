@@ -9,7 +9,7 @@ import { io as connect, type ManagerOptions, type Socket as ClientSocket, type S
 import { WebSocket, type WebSocketOptions } from '../../src/ws/index.js';
 import { spawnNode, type ChildHandle } from '../helpers/processes.js';
 import { waitFor } from '../server/helpers.js';
-import { nextMessage, openOurClient } from '../ws/interop-shared.js';
+import { nextMessage, openOurClient, ourClose } from '../ws/interop-shared.js';
 
 /** An example process, listening. */
 export interface RunningExample extends ChildHandle {
@@ -107,8 +107,23 @@ export class Clients {
   }
 }
 
-/** Stops an example with SIGTERM and checks that it exits on its own with 0: nothing left open. */
-export async function stopGracefully(example: RunningExample): Promise<void> {
+/** The clients an example must say goodbye to as it stops. */
+export interface Goodbyes {
+  /** Each is closed with 1001 (going away). */
+  readonly webSockets?: readonly WebSocket[];
+  /** Each is disconnected. */
+  readonly sockets?: readonly ClientSocket[];
+}
+
+/**
+ * Stops an example with SIGTERM and checks that it exits on its own with 0 (nothing left open),
+ * having closed each of the given clients as a server going away does.
+ */
+export async function stopGracefully(example: RunningExample, { webSockets = [], sockets = [] }: Goodbyes = {}): Promise<void> {
+  const closes = webSockets.map((ws) => ourClose(ws));
+  const disconnects = sockets.map((socket) => waitFor(socket, 'disconnect', 15_000));
   const exit = await example.stop('SIGTERM', 15_000);
   assert.deepEqual(exit, { code: 0, signal: null }, `the example did not exit cleanly:\n${example.stderr()}`);
+  for (const closed of closes) assert.equal((await closed).code, 1001);
+  await Promise.all(disconnects);
 }

@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { selfSigned, skipWithoutOpenssl, type Certificate } from '../helpers/certificates.js';
-import { waitFor } from '../server/helpers.js';
-import { ourClose } from '../ws/interop-shared.js';
 import { Clients, startExample, stopGracefully } from './run-example.js';
 
 // The TLS examples: an https.Server carrying Socket.IO and wss://, clients trusting its
@@ -60,11 +58,7 @@ describe('TLS examples', { skip: skipWithoutOpenssl }, () => {
       const wsUntrusted = await clients.refusedWebSocket(`wss://127.0.0.1:${example.port}/ws`);
       assert.match(wsUntrusted.message, /self-signed|certificate/i);
 
-      const wsClosed = ourClose(ws);
-      const disconnected = waitFor(socket, 'disconnect', 15_000);
-      await stopGracefully(example);
-      assert.equal((await wsClosed).code, 1001);
-      await disconnected;
+      await stopGracefully(example, { webSockets: [ws], sockets: [socket] });
     } finally {
       clients.close();
       example.kill();
@@ -100,9 +94,7 @@ describe('TLS examples', { skip: skipWithoutOpenssl }, () => {
       assert.ok(await clients.refusedSocketIo(origin, { ca }));
       assert.ok(await clients.refusedWebSocket(wsUrl, { ca }));
 
-      const wsClosed = ourClose(ws);
-      await stopGracefully(example);
-      assert.equal((await wsClosed).code, 1001);
+      await stopGracefully(example, { webSockets: [ws] });
     } finally {
       clients.close();
       example.kill();

@@ -19,6 +19,16 @@ async function listening(http: HttpServer): Promise<string> {
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
+/** A client connects over polling (then leaves). */
+async function connectsOverPolling(url: string): Promise<void> {
+  const client = connect(url, { forceNew: true, reconnection: false, ...TRANSPORT_MODES.polling });
+  try {
+    await waitFor(client, 'connect');
+  } finally {
+    client.disconnect();
+  }
+}
+
 describe('io.engine before attach()', () => {
   test('exists from the constructor on; its middlewares and listeners serve once attached', async () => {
     const io = new Server();
@@ -54,13 +64,24 @@ describe('io.engine before attach()', () => {
     io.attach(other);
     try {
       assert.notEqual(io.engine, first);
-      const url = await listening(other);
-      const client = connect(url, { forceNew: true, reconnection: false, ...TRANSPORT_MODES.polling });
-      try {
-        await waitFor(client, 'connect');
-      } finally {
-        client.disconnect();
-      }
+      await connectsOverPolling(await listening(other));
+    } finally {
+      await io.close();
+    }
+  });
+
+  test('after close(), attaching to the same server keeps its engine; options given then are refused by name', async () => {
+    const io = new Server();
+    const http = createServer();
+    io.attach(http);
+    await listening(http);
+    await io.close();
+    const engine = io.engine;
+    assert.throws(() => io.attach(http, { pingInterval: 5000 }), (err: Error) => err instanceof TypeError && /^pingInterval: attached again/.test(err.message));
+    io.attach(http);
+    try {
+      assert.equal(io.engine, engine);
+      await connectsOverPolling(await listening(http));
     } finally {
       await io.close();
     }
