@@ -159,10 +159,9 @@ describe('the packed package, installed in a fresh project', () => {
   });
 
   for (const compiler of COMPILERS) {
-    for (const setting of SETTINGS) {
-      const removed = setting.removedIn !== undefined && compiler.major >= setting.removedIn;
-      const skip = removed ? `${compiler.name} no longer has this module resolution (TS5108)` : false;
-      it(`type-checks with ${compiler.name}, strict, no skipLibCheck, ${setting.name}`, { skip }, async () => {
+    // A resolution a compiler no longer has (TypeScript 7 dropped node10, TS5108) is not a setting its users can pick.
+    for (const setting of SETTINGS.filter(({ removedIn }) => removedIn === undefined || compiler.major < removedIn)) {
+      it(`type-checks with ${compiler.name}, strict, no skipLibCheck, ${setting.name}`, async () => {
         const config = `tsconfig.${compiler.name.replace(/\W+/g, '-')}.${setting.name.replace(/\W+/g, '-')}.json`;
         const compilerOptions = { strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, target: 'es2022', ...setting.compilerOptions };
         writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions, files: setting.files }));

@@ -206,7 +206,8 @@ describe('connection state recovery', () => {
   test('the missed packets go out before the CONNECT, as the official server sends them', async () => {
     const h = await recoveryServer({}, 'polling');
     try {
-      const { client, socket } = await connected(h);
+      // No reconnection: the raw session below must be the one to recover, not the client racing it.
+      const { client, socket } = await connected(h, { reconnection: false });
       await socket.join('room');
       const first = waitFor(client, 'news');
       h.io.emit('news', 'seen');
