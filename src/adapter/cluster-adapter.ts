@@ -164,7 +164,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     for (const request of this.requests.values()) clearTimeout(request.timer);
     this.requests.clear();
     this.ackRequests.clear();
-    super.close();
+    await super.close();
     await this.publish({ type: ClusterMessageType.AdapterClose });
   }
 
@@ -290,6 +290,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (message.type !== ClusterMessageType.AdapterClose) this.nodes.set(message.uid, Date.now());
     switch (message.type) {
       case ClusterMessageType.InitialHeartbeat:
+        // Answered at once, so that a node just started counts this one before the next interval.
         void this.publish({ type: ClusterMessageType.Heartbeat });
         return;
       case ClusterMessageType.Heartbeat:
@@ -297,78 +298,84 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       case ClusterMessageType.AdapterClose:
         this.nodes.delete(message.uid);
         return;
-      case ClusterMessageType.Broadcast: {
-        const opts = deserializeOptions(message.data.opts);
-        const requestId = message.data.requestId;
-        if (requestId === undefined) {
-          InMemoryAdapter.prototype.broadcast.call(this, message.data.packet, opts);
-          return;
-        }
-        const requester = message.uid;
-        InMemoryAdapter.prototype.broadcastWithAck.call(
-          this,
-          message.data.packet,
-          opts,
-          (clientCount) => {
-            void this.publishResponse(requester, {
-              type: ClusterMessageType.BroadcastClientCount,
-              data: { requestId, clientCount },
-            });
-          },
-          (...args) => {
-            void this.publishResponse(requester, { type: ClusterMessageType.BroadcastAck, data: { requestId, packet: args } });
-          },
-        );
+      case ClusterMessageType.Broadcast:
+        this.onRemoteBroadcast(message);
         return;
-      }
       case ClusterMessageType.SocketsJoin:
-        InMemoryAdapter.prototype.addSockets.call(this, deserializeOptions(message.data.opts), message.data.rooms);
+        super.addSockets(deserializeOptions(message.data.opts), message.data.rooms);
         return;
       case ClusterMessageType.SocketsLeave:
-        InMemoryAdapter.prototype.delSockets.call(this, deserializeOptions(message.data.opts), message.data.rooms);
+        super.delSockets(deserializeOptions(message.data.opts), message.data.rooms);
         return;
       case ClusterMessageType.DisconnectSockets:
-        InMemoryAdapter.prototype.disconnectSockets.call(this, deserializeOptions(message.data.opts), message.data.close);
+        super.disconnectSockets(deserializeOptions(message.data.opts), message.data.close);
         return;
-      case ClusterMessageType.FetchSockets: {
-        const requester = message.uid;
-        const requestId = message.data.requestId;
-        void InMemoryAdapter.prototype.fetchSockets.call(this, deserializeOptions(message.data.opts)).then((found) => {
-          const sockets = found.map((socket) => ({
-            id: socket.id,
-            handshake: socket.handshake,
-            rooms: [...socket.rooms],
-            data: socket.data,
-          }));
-          return this.publishResponse(requester, {
-            type: ClusterMessageType.FetchSocketsResponse,
-            data: { requestId, sockets },
-          });
-        });
+      case ClusterMessageType.FetchSockets:
+        this.onRemoteFetchSockets(message);
         return;
-      }
-      case ClusterMessageType.ServerSideEmit: {
-        const requestId = message.data.requestId;
-        if (requestId === undefined) {
-          this.nsp.onServerSideEmit(message.data.packet);
-          return;
-        }
-        const requester = message.uid;
-        let answered = false;
-        this.nsp.onServerSideEmit([
-          ...message.data.packet,
-          (...args: unknown[]) => {
-            if (answered) return;
-            answered = true;
-            void this.publishResponse(requester, {
-              type: ClusterMessageType.ServerSideEmitResponse,
-              data: { requestId, packet: args },
-            });
-          },
-        ]);
+      case ClusterMessageType.ServerSideEmit:
+        this.onRemoteServerSideEmit(message);
         return;
-      }
     }
+  }
+
+  /** Delivers another node's broadcast to the sockets here; with an ack, counts and acks go back to it. */
+  private onRemoteBroadcast(message: ClusterMessageOf<typeof ClusterMessageType.Broadcast>): void {
+    const { uid: requester, data } = message;
+    const opts = deserializeOptions(data.opts);
+    const requestId = data.requestId;
+    if (requestId === undefined) {
+      super.broadcast(data.packet, opts);
+      return;
+    }
+    super.broadcastWithAck(
+      data.packet,
+      opts,
+      (clientCount) => {
+        const type = ClusterMessageType.BroadcastClientCount;
+        void this.publishResponse(requester, { type, data: { requestId, clientCount } });
+      },
+      (...args) => {
+        const type = ClusterMessageType.BroadcastAck;
+        void this.publishResponse(requester, { type, data: { requestId, packet: args } });
+      },
+    );
+  }
+
+  /** Answers another node's `fetchSockets` with the matching sockets of this one. */
+  private onRemoteFetchSockets(message: ClusterMessageOf<typeof ClusterMessageType.FetchSockets>): void {
+    const { uid: requester, data } = message;
+    const requestId = data.requestId;
+    void super.fetchSockets(deserializeOptions(data.opts)).then((found) => {
+      const sockets = found.map((socket) => ({
+        id: socket.id,
+        handshake: socket.handshake,
+        rooms: [...socket.rooms],
+        data: socket.data,
+      }));
+      const type = ClusterMessageType.FetchSocketsResponse;
+      return this.publishResponse(requester, { type, data: { requestId, sockets } });
+    });
+  }
+
+  /** Hands another node's `serverSideEmit` to the namespace; with an ack, the first answer goes back. */
+  private onRemoteServerSideEmit(message: ClusterMessageOf<typeof ClusterMessageType.ServerSideEmit>): void {
+    const { uid: requester, data } = message;
+    const requestId = data.requestId;
+    if (requestId === undefined) {
+      this.nsp.onServerSideEmit(data.packet);
+      return;
+    }
+    let answered = false;
+    this.nsp.onServerSideEmit([
+      ...data.packet,
+      (...args: unknown[]) => {
+        if (answered) return;
+        answered = true;
+        const type = ClusterMessageType.ServerSideEmitResponse;
+        void this.publishResponse(requester, { type, data: { requestId, packet: args } });
+      },
+    ]);
   }
 
   /** Handles a response addressed to this node. Call it from the response subscription. */
@@ -409,12 +416,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   }
 
   private publish(body: DistributiveOmit<ClusterMessage, 'uid' | 'nsp'>): Promise<void> {
-    const message = { ...body, uid: this.uid, nsp: this.nsp.name } as ClusterMessage;
+    const message: ClusterMessage = { ...body, uid: this.uid, nsp: this.nsp.name };
     return this.doPublish(message).catch(() => undefined);
   }
 
   private publishResponse(requesterUid: string, body: DistributiveOmit<ClusterResponse, 'uid' | 'nsp'>): Promise<void> {
-    const response = { ...body, uid: this.uid, nsp: this.nsp.name } as ClusterResponse;
+    const response: ClusterResponse = { ...body, uid: this.uid, nsp: this.nsp.name };
     return this.doPublishResponse(requesterUid, response).catch(() => undefined);
   }
 
@@ -429,3 +436,6 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The cluster message of kind `T`. */
+type ClusterMessageOf<T extends ClusterMessageType> = Extract<ClusterMessage, { type: T }>;

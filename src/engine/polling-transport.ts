@@ -161,9 +161,7 @@ export class PollingTransport extends Transport {
   private onPayload(body: Buffer, res: ServerResponse): void {
     let packets: Packet[];
     try {
-      const result = decodePayload(utf8.decode(body));
-      if (!result.ok) throw result.error;
-      packets = result.value;
+      packets = decodePayload(utf8.decode(body));
     } catch (error) {
       respondError(res, 400, EngineErrorCode.BadRequest);
       this.listener?.onTransportParseError(

@@ -1,6 +1,12 @@
 import { Buffer } from 'node:buffer';
 import { Opcode, frameHeaderSize, writeFrameHeader } from '../protocol/index.js';
-import { PacketType, decodePacket, encodePacket, type Packet } from '../protocol/engine-io/index.js';
+import {
+  PacketType,
+  decodePacket,
+  encodePacket,
+  type EngineIOParseError,
+  type Packet,
+} from '../protocol/engine-io/index.js';
 import type { WebSocket } from '../ws/index.js';
 import { TransportName } from './options.js';
 import type { PreparedMessage } from './prepared-message.js';
@@ -113,11 +119,17 @@ export class WebSocketTransport extends Transport {
   /** @internal A message from the WebSocket. */
   receive(data: Buffer, isBinary: boolean): void {
     if (this.state !== 'open') return;
-    // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
-    const result = decodePacket(isBinary ? data : data.toString('utf8'));
-    if (!result.ok) this.listener?.onTransportParseError(result.error);
-    else if (result.value.type === PacketType.Close) this.close();
-    else this.listener?.onTransportPacket(result.value);
+    let packet: Packet;
+    try {
+      // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
+      packet = decodePacket(isBinary ? data : data.toString('utf8'));
+    } catch (error) {
+      // The decoder throws nothing but EngineIOParseError.
+      this.listener?.onTransportParseError(error as EngineIOParseError);
+      return;
+    }
+    if (packet.type === PacketType.Close) this.close();
+    else this.listener?.onTransportPacket(packet);
   }
 
   /** @internal The WebSocket closed. */

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/index.js';
 import { DeadlineQueue, type DeadlineEntry } from '../engine/deadline-queue.js';
-import { PreparedMessage } from '../engine/index.js';
 import { Decoder, PacketType, SocketIoErrorCode, SocketIoParseError, type Packet } from '../protocol/socket-io/index.js';
+import { COMPRESSION, NO_COMPRESSION } from './broadcast-frames.js';
 import { ClientSockets } from './client-sockets.js';
 import { DisconnectReason } from './disconnect-reason.js';
 import type { EngineConnection } from './engine-port.js';
@@ -11,10 +11,6 @@ import type { Socket } from './socket.js';
 import { createDebugLog } from '../diagnostics/debug.js';
 
 const debug = createDebugLog('server');
-
-// Shared per-write options: the broadcast path allocates nothing per recipient.
-const COMPRESSION = Object.freeze({ compress: true });
-const NO_COMPRESSION = Object.freeze({ compress: false });
 
 /*
  * The connection's events reach their client through one pair of module-level listeners (the
@@ -28,37 +24,6 @@ function onConnectionMessage(this: EngineConnection, data: string | Buffer): voi
 
 function onConnectionClose(this: EngineConnection, reason: string, description?: unknown): void {
   clientsByConnection.get(this)?.onEngineClose(reason, description);
-}
-
-/*
- * A broadcast hands the same wire chunks to every recipient in turn, so the messages prepared for
- * the first recipient serve all the others: each WebSocket client then writes the same frame
- * bytes. One entry is enough, and it is let go of once the current job is done.
- */
-let preparedFor: WireChunks | undefined;
-let preparedCompressed = false;
-let prepared: PreparedMessage[] = [];
-
-function preparedMessages(chunks: WireChunks, compress: boolean): PreparedMessage[] {
-  if (preparedFor === chunks && preparedCompressed === compress && samePayloads(prepared, chunks)) return prepared;
-  if (preparedFor === undefined) queueMicrotask(forgetPrepared);
-  preparedFor = chunks;
-  preparedCompressed = compress;
-  const options = compress ? COMPRESSION : NO_COMPRESSION;
-  prepared = chunks.map((chunk) => new PreparedMessage(chunk, options));
-  return prepared;
-}
-
-/** Whether `messages` still carry `chunks` (an adapter may reuse one array for the next packet). */
-function samePayloads(messages: readonly PreparedMessage[], chunks: WireChunks): boolean {
-  if (messages.length !== chunks.length) return false;
-  for (let i = 0; i < chunks.length; i++) if (messages[i]!.packet.data !== chunks[i]) return false;
-  return true;
-}
-
-function forgetPrepared(): void {
-  preparedFor = undefined;
-  prepared = [];
 }
 
 /** How {@link Client.writeToEngine} writes: the flags of the emission, and whether the chunks are a broadcast's. */
@@ -176,8 +141,8 @@ export class Client {
   deliverToEngine(chunks: WireChunks, flags: BroadcastFlags): void {
     if (!this.isOpen) return;
     if (flags.volatile && this.conn.writable === false) return;
-    const messages = preparedMessages(chunks, flags.compress !== false);
-    for (let i = 0; i < messages.length; i++) this.conn.sendPrepared(messages[i]!);
+    const messages = this.server.broadcastFrames.messagesFor(chunks, flags.compress !== false);
+    for (const message of messages) this.conn.sendPrepared(message);
   }
 
   /** Whether a binary packet is waiting for its attachments, with a deadline in the server's queue. */

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type { IncomingMessage } from 'node:http';
 import { EngineServer, type PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
-import { delay, waitFor } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /**
  * An in-process Engine.IO session for unit tests of the Socket.IO layer: records what the server
@@ -12,6 +12,8 @@ import { delay, waitFor } from './helpers.js';
  */
 class FakeConnection extends EventEmitter implements EngineConnection {
   readonly sent: { data: string | Buffer; compress: boolean | undefined }[] = [];
+  /** The prepared messages written, in order: a broadcast's recipients may share them. */
+  readonly prepared: PreparedMessage[] = [];
   readonly protocol = 4;
   readonly transportName = 'websocket';
   readonly transport = { name: 'websocket', writable: true };
@@ -33,6 +35,7 @@ class FakeConnection extends EventEmitter implements EngineConnection {
   }
 
   sendPrepared(message: PreparedMessage): void {
+    this.prepared.push(message);
     this.send(message.packet.data as string | Buffer, { compress: message.compress });
   }
 
@@ -82,7 +85,7 @@ describe('Client over an in-process engine connection', () => {
     const { io, connect } = setup();
     const conn = connect('e1');
     conn.receive('0/nope,');
-    await delay(5);
+    await sleep(5);
     assert.deepEqual(conn.texts(), ['4/nope,{"message":"Invalid namespace"}']);
     assert.equal(conn.closeCalls, 0);
     await io.close();
@@ -106,7 +109,7 @@ describe('Client over an in-process engine connection', () => {
     const { io, connect } = setup();
     const conns = ['a', 'b', 'c'].map((id) => connect(id));
     for (const conn of conns) conn.receive('0');
-    await delay(5);
+    await sleep(5);
     const payload = Buffer.from('shared');
     io.emit('file', { payload });
     const frames = conns.map((conn) => conn.sent.slice(-2));
@@ -121,7 +124,7 @@ describe('Client over an in-process engine connection', () => {
     const { io, connect } = setup();
     const conns = ['a', 'b'].map((id) => connect(id));
     for (const conn of conns) conn.receive('0');
-    await delay(5);
+    await sleep(5);
     const sockets = [...io.of('/').sockets.values()];
     const chunks: string[] = ['2["first"]'];
     for (const socket of sockets) socket.deliver({ type: 2, nsp: '/', data: ['first'] }, chunks, {});
@@ -129,6 +132,39 @@ describe('Client over an in-process engine connection', () => {
     for (const socket of sockets) socket.deliver({ type: 2, nsp: '/', data: ['second'] }, chunks, {});
     for (const conn of conns) assert.deepEqual(conn.texts().slice(1), ['2["first"]', '2["second"]']);
     await io.close();
+  });
+
+  test('two servers broadcasting in the same tick never share or mix frames', async () => {
+    const first = setup();
+    const second = setup();
+    try {
+      const [a1, b1, a2, b2] = [first.connect('a'), first.connect('b'), second.connect('a'), second.connect('b')];
+      for (const conn of [a1, b1, a2, b2]) conn.receive('0');
+      await sleep(5);
+      // The two broadcasts interleave recipient by recipient, and even hand over one shared array.
+      const chunks: string[] = ['2["same"]'];
+      const firstSockets = [...first.io.of('/').sockets.values()];
+      const secondSockets = [...second.io.of('/').sockets.values()];
+      for (let i = 0; i < 2; i++) {
+        for (const socket of [firstSockets[i], secondSockets[i]]) {
+          socket?.deliver({ type: 2, nsp: '/', data: ['same'] }, chunks, {});
+        }
+      }
+      first.io.emit('from', 'first');
+      second.io.emit('from', 'second');
+      const payloads = (conn: FakeConnection) => conn.prepared.map((message) => message.packet.data);
+      assert.deepEqual(payloads(a1), ['2["same"]', '2["from","first"]']);
+      assert.deepEqual(payloads(b1), ['2["same"]', '2["from","first"]']);
+      assert.deepEqual(payloads(a2), ['2["same"]', '2["from","second"]']);
+      assert.deepEqual(payloads(b2), ['2["same"]', '2["from","second"]']);
+      for (let i = 0; i < 2; i++) {
+        assert.equal(a1.prepared[i], b1.prepared[i], 'one server prepares a broadcast once for all its recipients');
+        assert.equal(a2.prepared[i], b2.prepared[i], 'one server prepares a broadcast once for all its recipients');
+        assert.notEqual(a1.prepared[i], a2.prepared[i], 'two servers never share a prepared message');
+      }
+    } finally {
+      await Promise.all([first.io.close(), second.io.close()]);
+    }
   });
 
   test('an Engine.IO server serves one Socket.IO server: binding a second one throws', async () => {
@@ -143,7 +179,7 @@ describe('Client over an in-process engine connection', () => {
     const { io, connect } = setup();
     const conn = connect('a');
     conn.receive('0');
-    await delay(5);
+    await sleep(5);
     conn.writable = false;
     io.volatile.emit('lossy', 1);
     io.emit('kept', 2);
@@ -159,7 +195,7 @@ describe('Client over an in-process engine connection', () => {
     const idle = connect('idle');
     const active = connect('active');
     active.receive('0');
-    await delay(120);
+    await sleep(120);
     assert.equal(idle.closeCalls, 1);
     assert.equal(active.closeCalls, 0);
     await io.close();
@@ -182,7 +218,7 @@ describe('Client over an in-process engine connection', () => {
     const { io, connect } = setup();
     const conn = connect('a');
     conn.receive('0', '1/other,');
-    await delay(5);
+    await sleep(5);
     assert.equal(conn.closeCalls, 0);
     await io.close();
   });

@@ -1,7 +1,7 @@
 /**
  * The sans-I/O Engine.IO protocol v4 codec: packets for WebSocket frames, payloads for HTTP
  * long-polling, the handshake data and the HTTP error codes. Pure functions over strings and bytes;
- * malformed input comes back as an {@link EngineIOParseError} value, never as a thrown exception.
+ * malformed input throws an {@link EngineIOParseError}, and nothing else (as the Socket.IO decoder).
  */
 export { decodeBase64Strict } from './base64.js';
 export {
@@ -22,5 +22,5 @@ export {
   type MessagePacket,
   type Packet,
 } from './packet.js';
-export { EngineIOParseError, ParseErrorCode, decoded, malformed, type DecodeResult } from './parse-error.js';
+export { EngineIOParseError, ParseErrorCode } from './parse-error.js';
 export { RECORD_SEPARATOR, decodePayload, encodePayload, type DecodePayloadOptions } from './payload-codec.js';

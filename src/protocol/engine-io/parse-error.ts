@@ -18,8 +18,13 @@ export const ParseErrorCode = {
 export type ParseErrorCode = (typeof ParseErrorCode)[keyof typeof ParseErrorCode];
 
 /**
- * Describes why bytes from a peer are not a valid Engine.IO packet or payload. The codec returns it
- * as a value (see {@link DecodeResult}); it is never thrown.
+ * Thrown by the Engine.IO decoders when bytes from a peer are not a valid packet or payload; the
+ * only exception they throw. `code` is stable and safe to branch on.
+ *
+ * @example
+ * try { decodePacket(frame); } catch (err) {
+ *   if (err instanceof EngineIOParseError) closeSession('parse error');
+ * }
  */
 export class EngineIOParseError extends Error {
   readonly code: ParseErrorCode;
@@ -31,17 +36,7 @@ export class EngineIOParseError extends Error {
   }
 }
 
-/** What a decoder returns: the decoded value, or why the input is malformed. */
-export type DecodeResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: EngineIOParseError };
-
-/** Wraps a decoded value. */
-export function decoded<T>(value: T): DecodeResult<T> {
-  return { ok: true, value };
-}
-
-/** Wraps a parse failure. */
-export function malformed<T>(code: ParseErrorCode, message: string): DecodeResult<T> {
-  return { ok: false, error: new EngineIOParseError(code, message) };
+/** Throws the {@link EngineIOParseError} of `code`. */
+export function malformed(code: ParseErrorCode, message: string): never {
+  throw new EngineIOParseError(code, message);
 }

@@ -2,7 +2,7 @@ import { toBase64 } from '../base64.js';
 import { decodeBase64Strict } from './base64.js';
 import { decodeTextPacket, encodePacket } from './packet-codec.js';
 import { PacketType, type Packet } from './packet.js';
-import { ParseErrorCode, decoded, malformed, type DecodeResult } from './parse-error.js';
+import { ParseErrorCode, malformed } from './parse-error.js';
 
 /**
  * The record separator (U+001E) between packets of a polling payload (Engine.IO protocol v4,
@@ -45,10 +45,11 @@ export function encodePayload(packets: readonly Packet[]): string {
  * Decodes an HTTP long-polling payload into its packets. The whole payload is rejected if any
  * packet in it is malformed, so a peer never gets half a payload through.
  *
+ * @throws EngineIOParseError for a malformed packet, invalid base64 or more than `maxPackets`.
  * @example
- * decodePayload('4hello\x1e2'); // { ok: true, value: [{ type: 'message', data: 'hello' }, { type: 'ping' }] }
+ * decodePayload('4hello\x1e2'); // [{ type: 'message', data: 'hello' }, { type: 'ping' }]
  */
-export function decodePayload(payload: string, options: DecodePayloadOptions = {}): DecodeResult<Packet[]> {
+export function decodePayload(payload: string, options: DecodePayloadOptions = {}): Packet[] {
   const maxPackets = options.maxPackets ?? Infinity;
   const packets: Packet[] = [];
   let start = 0;
@@ -56,18 +57,16 @@ export function decodePayload(payload: string, options: DecodePayloadOptions = {
     let end = payload.indexOf(RECORD_SEPARATOR, start);
     if (end === -1) end = payload.length;
     if (packets.length >= maxPackets) {
-      return malformed(ParseErrorCode.TooManyPackets, `payload holds more than ${maxPackets} packets`);
+      malformed(ParseErrorCode.TooManyPackets, `payload holds more than ${maxPackets} packets`);
     }
     if (end > start && payload.charCodeAt(start) === BINARY_PREFIX_CODE) {
       const bytes = decodeBase64Strict(payload, start + 1, end);
-      if (bytes === undefined) return malformed(ParseErrorCode.InvalidBase64, 'binary packet is not valid base64');
+      if (bytes === undefined) malformed(ParseErrorCode.InvalidBase64, 'binary packet is not valid base64');
       packets.push({ type: PacketType.Message, data: bytes });
     } else {
-      const result = decodeTextPacket(payload, start, end);
-      if (!result.ok) return result;
-      packets.push(result.value);
+      packets.push(decodeTextPacket(payload, start, end));
     }
-    if (end === payload.length) return decoded(packets);
+    if (end === payload.length) return packets;
     start = end + 1;
   }
 }
