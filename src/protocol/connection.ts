@@ -185,10 +185,21 @@ export class Connection implements FrameSink {
 
   onError(error: WebSocketError): void {
     // §7.1.7: fail the connection by sending a close frame with the matching code, if none went out yet.
-    const frame = this.close(error.closeCode, error.message.length <= 123 ? error.message : '');
+    const frame = this.close(error.closeCode, fitsCloseReason(error.message) ? error.message : '');
     if (frame) this.handler.write(frame);
     this.closeCode = error.closeCode;
     this.closeReason = '';
     this.handler.onProtocolError(error);
   }
 }
+
+/**
+ * Whether `reason` fits a close frame: RFC 6455 §5.5 caps a control frame's payload at 125 bytes, two of
+ * them the close code, and the reason goes as UTF-8, so it is the encoded length that counts, not the
+ * string's UTF-16 length.
+ */
+function fitsCloseReason(reason: string): boolean {
+  return textEncoder.encode(reason).length <= 123;
+}
+
+const textEncoder = new TextEncoder();

@@ -4,10 +4,11 @@ import type { ClusterMessage } from '../../src/adapter/index.js';
 import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
 import { Bus, BusAdapter } from './bus-adapter.js';
 import { RecordingNamespace } from './fixtures.js';
+import { sleep } from '../helpers/wait.js';
 
 /** Waits `ms`, then lets the bus deliver everything in flight (replies to replies included). */
 async function tick(ms = 20): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(ms);
   for (let round = 0; round < 10; round++) await new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -118,6 +119,26 @@ describe('ClusterAdapter', () => {
     await tick();
     assert.equal(b.disconnectedWith, false);
     await c.close();
+  });
+
+  test('socketsLeave (delSockets) takes remote sockets out of rooms too, and only those matching', async () => {
+    const c = await cluster(3);
+    try {
+      const [one, two, three] = c.nodes;
+      assert.ok(one && two && three);
+      const a = one.nsp.connect('a', ['x', 'y']);
+      const b = two.nsp.connect('b', ['x', 'y']);
+      const other = three.nsp.connect('c', ['y']);
+      one.adapter.delSockets({ rooms: new Set(['x']) }, ['y']);
+      await tick();
+      assert.deepEqual([a.rooms.has('y'), b.rooms.has('y')], [false, false], 'local and remote members of x left y');
+      assert.ok(b.rooms.has('x'), 'rooms not named are kept');
+      assert.ok(other.rooms.has('y'), 'a socket outside x keeps y');
+      const left = await one.adapter.fetchSockets({ rooms: new Set(['y']) });
+      assert.deepEqual(left.map((socket) => socket.id), ['c']);
+    } finally {
+      await c.close();
+    }
   });
 
   test('fetchSockets rejects when a node does not answer in time', async () => {

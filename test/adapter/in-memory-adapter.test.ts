@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { InMemoryAdapter } from '../../src/adapter/index.js';
 import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
 import { RecordingNamespace } from './fixtures.js';
+import { sleep } from '../helpers/wait.js';
 
 function setup(recovery?: { maxDisconnectionDuration: number }) {
   const nsp = new RecordingNamespace('/chat', recovery);
@@ -106,7 +107,7 @@ test('broadcastWithAck with a timeout frees the recipients\' callbacks once it p
   adapter.broadcastWithAck(event('q'), { rooms: new Set(['blue']), flags: { timeout: 20 } }, () => {}, () => {});
   assert.equal(a.acks.size, 1);
   a.acks.get(0)?.('answered');
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await sleep(40);
   assert.equal(b.acks.size, 0, 'the silent recipient holds no callback any more');
 });
 
@@ -152,7 +153,7 @@ describe('InMemoryAdapter connection state recovery', () => {
     adapter.broadcast(event('v'), { rooms: new Set(['a']), flags: { volatile: true } });
     adapter.broadcast({ ...event('q'), id: 4 }, { rooms: new Set(['a']) });
     assert.deepEqual(a.texts().slice(1), ['2/chat,["v"]', '2/chat,4["q"]']);
-    adapter.close();
+    void adapter.close();
   });
 
   test('a session restored within the duration gets the packets it missed, filtered by its rooms', async () => {
@@ -178,7 +179,7 @@ describe('InMemoryAdapter connection state recovery', () => {
     );
     assert.equal(await adapter.restoreSession('pid-a', offset), null, 'a session is restored once');
     assert.ok(nsp);
-    adapter.close();
+    void adapter.close();
   });
 
   test('a client that never received an offset gets what was sent after its rooms last changed', async () => {
@@ -194,7 +195,7 @@ describe('InMemoryAdapter connection state recovery', () => {
     adapter.broadcast(event('to all'), { rooms: new Set() });
     const session = await adapter.restoreSession('pid-c', '');
     assert.deepEqual(session?.missedPackets.map((data) => data[0]), ['to late', 'to all']);
-    adapter.close();
+    void adapter.close();
   });
 
   test('an unknown offset or an expired session is not restored', async () => {
@@ -204,8 +205,34 @@ describe('InMemoryAdapter connection state recovery', () => {
     adapter.persistSession({ sid: 'a', pid: 'p1', rooms: ['a'], data: {} });
     assert.equal(await adapter.restoreSession('p1', 'no-such-offset'), null);
     adapter.persistSession({ sid: 'a', pid: 'p2', rooms: ['a'], data: {} });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await sleep(40);
     assert.equal(await adapter.restoreSession('p2', offset), null);
-    adapter.close();
+    void adapter.close();
+  });
+
+  test('packets older than maxDisconnectionDuration are swept in the background, not only on restore', async (t) => {
+    // The sweep runs on an interval: mocked time makes "older than the duration" exact.
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 0 });
+    const { adapter, a } = setup({ maxDisconnectionDuration: 1000 });
+    try {
+      adapter.broadcast(event('old'), { rooms: new Set() });
+      adapter.broadcast(event('older than the duration by the time a drops'), { rooms: new Set() });
+      const offset = (a.deliveries[0]?.packet.data as unknown[])[1] as string;
+      // Connected all along: a drops only now, its last offset that of a packet the sweep has let go of.
+      t.mock.timers.tick(2500);
+      adapter.persistSession({ sid: 'a', pid: 'p', rooms: [...a.rooms], data: {} });
+      assert.equal(await adapter.restoreSession('p', offset), null, 'the offset is no longer in the log');
+
+      // Within the duration the same sequence is restored: the sweep keeps what is recent.
+      adapter.broadcast(event('recent'), { rooms: new Set() });
+      adapter.broadcast(event('missed'), { rooms: new Set() });
+      const recent = (a.deliveries[2]?.packet.data as unknown[])[1] as string;
+      t.mock.timers.tick(900);
+      adapter.persistSession({ sid: 'a', pid: 'q', rooms: [...a.rooms], data: {} });
+      const session = await adapter.restoreSession('q', recent);
+      assert.deepEqual(session?.missedPackets.map((data) => data[0]), ['missed']);
+    } finally {
+      void adapter.close();
+    }
   });
 });

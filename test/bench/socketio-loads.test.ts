@@ -13,15 +13,7 @@ import { ackIdOf, eventFrame, isEvent } from '../../bench/socketio/raw-frames.js
 import { RawAckRun, RawEmitRun, RawFanOutRun, RawIdleRun } from '../../bench/socketio/raw-loads.js';
 import { startSocketIoServer } from '../../bench/socketio/servers.js';
 import { shares } from '../../bench/socketio/harness.js';
-
-/** Waits until `condition` holds, polling; fails after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { sleep, until } from '../helpers/wait.js';
 
 /** Unmasks a client frame with a 7-bit length and returns its opcode and payload text. */
 function readClientFrame(frame: Buffer): { fin: boolean; opcode: number; masked: boolean; text: string } {
@@ -71,10 +63,10 @@ describe('raw Socket.IO frames', () => {
 /** Runs `load` until it has counted `atLeast`, then stops it and checks the server let every client go. */
 async function exercise(server: BenchServer, load: RunningLoad, atLeast: number, what: string): Promise<number> {
   load.go();
-  await until(() => load.sample(false).count >= atLeast, what);
+  await until(() => load.sample(false).count >= atLeast, 5000, what);
   const result = load.stop();
   assert.equal(result.errors, 0, `${what}: socket errors`);
-  await until(() => server.connections() === 0, `${what}: the server to see every client go`);
+  await until(() => server.connections() === 0, 5000, `${what}: the server to see every client go`);
   return result.latency.count;
 }
 
@@ -98,7 +90,7 @@ for (const id of [SocketIoImplId.Switchboard, SocketIoImplId.Official]) {
         assert.equal(idle.sample(false).count, 20);
         assert.equal(server.connections(), 20);
         idle.stop();
-        await until(() => server.connections() === 0, 'idle clients to go');
+        await until(() => server.connections() === 0, 5000, 'idle clients to go');
       } finally {
         await server.close();
       }
@@ -137,7 +129,7 @@ describe('raw Socket.IO connection', () => {
       try {
         assert.equal(io.sockets.sockets.size, 1);
         const framesAtStart = connection.frames;
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await sleep(400);
         assert.ok(connection.frames - framesAtStart >= 3, 'the server pinged several times');
         assert.equal(io.sockets.sockets.size, 1, 'the client is still connected');
         assert.equal(connection.socket.destroyed, false);

@@ -6,22 +6,21 @@ import { defaultChatLimits } from '../../src/cli/chat/chat-protocol.js';
 import { startDemoServer, type DemoServer, type DemoServerOptions } from '../../src/cli/demo-server.js';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { TestChatClient } from '../helpers/chat-client.js';
+import { withServer } from '../helpers/with-server.js';
 
 const NOW = 1_700_000_000_000;
 
 /** Runs `body` against a demo server on a free loopback port with a fixed clock, then closes everything. */
-async function withServer(options: DemoServerOptions['chat'], body: (url: string, server: DemoServer) => Promise<void>): Promise<void> {
-  const server = await startDemoServer({ port: 0, host: '127.0.0.1', chat: { now: () => NOW, ...options } });
-  try {
-    await body(server.url.replace('http:', 'ws:') + 'chat', server);
-  } finally {
-    await server.close();
-  }
+function withChatServer(options: DemoServerOptions['chat'], body: (url: string, server: DemoServer) => Promise<void>): Promise<void> {
+  return withServer(
+    () => startDemoServer({ port: 0, host: '127.0.0.1', chat: { now: () => NOW, ...options } }),
+    (server) => body(server.url.replace('http:', 'ws:') + 'chat', server),
+  );
 }
 
 describe('chat room', () => {
   test('welcomes with the user list and limits, announces joins and leaves to the others', () =>
-    withServer({}, async (url) => {
+    withChatServer({}, async (url) => {
       const ada = await TestChatClient.open(url);
       ada.send({ type: 'join', nick: 'Ada' });
       assert.deepEqual(await ada.nextText('welcome'), { type: 'welcome', nick: 'Ada', users: ['Ada'], limits: defaultChatLimits });
@@ -39,7 +38,7 @@ describe('chat room', () => {
     }));
 
   test('relays a message to everyone, the sender included, stamped with sender and time', () =>
-    withServer({}, async (url) => {
+    withChatServer({}, async (url) => {
       const ada = await TestChatClient.join(url, 'Ada');
       const bob = await TestChatClient.join(url, 'Bob');
       await ada.nextText('joined');
@@ -53,7 +52,7 @@ describe('chat room', () => {
     }));
 
   test('relays a file as binary to everyone with the same bytes', () =>
-    withServer({}, async (url) => {
+    withChatServer({}, async (url) => {
       const ada = await TestChatClient.join(url, 'Ada');
       const bob = await TestChatClient.join(url, 'Bob');
       await ada.nextText('joined');
@@ -68,7 +67,7 @@ describe('chat room', () => {
     }));
 
   test('a taken nickname (in any case) or an invalid one is rejected, and another may be tried', () =>
-    withServer({}, async (url) => {
+    withChatServer({}, async (url) => {
       const ada = await TestChatClient.join(url, 'Ada');
       const other = await TestChatClient.open(url);
       other.send({ type: 'join', nick: 'ADA' });
@@ -89,7 +88,7 @@ describe('chat room', () => {
     }));
 
   test('input the page never sends closes that connection with 1008, and nobody else notices', () =>
-    withServer({}, async (url) => {
+    withChatServer({}, async (url) => {
       const witness = await TestChatClient.join(url, 'Witness');
       const cases: Array<[string, (client: TestChatClient) => void, RegExp, boolean]> = [
         ['message before join', (client) => client.send({ type: 'message', text: 'hi' }), /join first/, false],
@@ -117,7 +116,7 @@ describe('chat room', () => {
     }));
 
   test('a frame larger than the biggest allowed file closes with 1009 before reaching the room', () =>
-    withServer({ limits: { maxFileBytes: 1024 } }, async (url, server) => {
+    withChatServer({ limits: { maxFileBytes: 1024 } }, async (url, server) => {
       assert.equal(server.chat.maxFrameBytes, 1024 + 2 + 2048);
       const client = await TestChatClient.join(url, 'Big');
       client.socket.send(Buffer.alloc(server.chat.maxFrameBytes + 1), { binary: true });
@@ -130,7 +129,7 @@ describe('chat room', () => {
     }));
 
   test('a connection sending faster than its rate closes with 1008', () =>
-    withServer({ burst: 3, messagesPerSecond: 1 }, async (url) => {
+    withChatServer({ burst: 3, messagesPerSecond: 1 }, async (url) => {
       // With the clock standing still, the bucket never refills: join plus two messages use the burst.
       const client = await TestChatClient.join(url, 'Chatty');
       client.send({ type: 'message', text: 'one' });
@@ -142,7 +141,7 @@ describe('chat room', () => {
     }));
 
   test('a member that stops reading is dropped once too much is queued for it, and the rest carry on', () =>
-    withServer({ maxBufferedBytes: 64 * 1024, burst: 100, messagesPerSecond: 100 }, async (url) => {
+    withChatServer({ maxBufferedBytes: 64 * 1024, burst: 100, messagesPerSecond: 100 }, async (url) => {
       const sender = await TestChatClient.join(url, 'Sender');
       const slow = await TestChatClient.join(url, 'Slow');
       await sender.nextText('joined');
@@ -169,7 +168,7 @@ describe('chat room', () => {
     }));
 
   test('a join past maxMembers closes with 1013; a place that frees up can be taken', () =>
-    withServer({ maxMembers: 2 }, async (url) => {
+    withChatServer({ maxMembers: 2 }, async (url) => {
       const first = await TestChatClient.join(url, 'First');
       const second = await TestChatClient.join(url, 'Second');
       const third = await TestChatClient.open(url);

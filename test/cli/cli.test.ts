@@ -9,6 +9,7 @@ import { parseCount, parseHostName, parseOrigin, parsePort } from '../../src/cli
 import { baseUrl } from '../../src/cli/demo-server.js';
 import { TestChatClient } from '../helpers/chat-client.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
+import { sleep } from '../helpers/wait.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,7 +31,7 @@ async function serveInProcess(args: string[]): Promise<{ url: string; output: ()
     return running;
   };
   const deadline = Date.now() + 5000;
-  while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await sleep(10);
   const url = /listening on (\S+)/.exec(out)?.[1];
   if (url === undefined) {
     await stop();

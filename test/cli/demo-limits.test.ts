@@ -9,21 +9,28 @@ import { JOIN_TIMEOUT_REASON } from '../../src/cli/chat/chat-room.js';
 import { startDemoServer, type DemoServer, type DemoServerOptions } from '../../src/cli/demo-server.js';
 import { HTTP_SERVER_LIMITS } from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
-import { until } from '../engine/helpers.js';
 import { TestChatClient } from '../helpers/chat-client.js';
 import { rawRequest, refusedUpgrade, type RawResponse } from '../helpers/raw-http.js';
 import { RawClient } from '../helpers/ws-peers.js';
+import { until } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 /** Runs `body` against a demo server on a free loopback port, then closes everything it opened. */
-async function withServer(options: DemoServerOptions, body: (server: DemoServer, chatUrl: string, opened: TestChatClient[]) => Promise<void>): Promise<void> {
-  const server = await startDemoServer({ port: 0, host: '127.0.0.1', ...options });
-  const opened: TestChatClient[] = [];
-  try {
-    await body(server, `${server.url.replace('http:', 'ws:')}chat`, opened);
-  } finally {
-    for (const client of opened) client.socket.terminate();
-    await server.close();
-  }
+function withDemoServer(
+  options: DemoServerOptions,
+  body: (server: DemoServer, chatUrl: string, opened: TestChatClient[]) => Promise<void>,
+): Promise<void> {
+  return withServer(
+    () => startDemoServer({ port: 0, host: '127.0.0.1', ...options }),
+    async (server) => {
+      const opened: TestChatClient[] = [];
+      try {
+        await body(server, `${server.url.replace('http:', 'ws:')}chat`, opened);
+      } finally {
+        for (const client of opened) client.socket.terminate();
+      }
+    },
+  );
 }
 
 /** A chat client as a reverse proxy would hand it on: the last `X-Forwarded-For` entry is the proxy's word. */
@@ -38,7 +45,7 @@ function refusedChatUpgrade(server: DemoServer, headers?: Record<string, string>
 
 describe('demo chat: connections that never join', () => {
   test('do not fill the room: real users join while they are held open', () =>
-    withServer({ chat: { maxMembers: 2 } }, async (_server, url, opened) => {
+    withDemoServer({ chat: { maxMembers: 2 } }, async (_server, url, opened) => {
       // Four times the room's size, answering pings as any client library does, and never joining.
       for (let index = 0; index < 8; index++) opened.push(await TestChatClient.open(url));
       const ada = await TestChatClient.join(url, 'Ada');
@@ -53,7 +60,7 @@ describe('demo chat: connections that never join', () => {
     }));
 
   test('are closed with 1008 at the join deadline, which members are past, and their address gets its place back', () =>
-    withServer({ chat: { joinTimeout: 100 }, maxConnectionsPerAddress: 2 }, async (server, url) => {
+    withDemoServer({ chat: { joinTimeout: 100 }, maxConnectionsPerAddress: 2 }, async (server, url) => {
       const ada = await TestChatClient.join(url, 'Ada');
       const idle = await TestChatClient.open(url);
       assert.equal(server.connectionsFrom('127.0.0.1'), 2);
@@ -67,7 +74,7 @@ describe('demo chat: connections that never join', () => {
     }));
 
   test('a refused nickname does not restart the clock', () =>
-    withServer({ chat: { joinTimeout: 100 } }, async (_server, url) => {
+    withDemoServer({ chat: { joinTimeout: 100 } }, async (_server, url) => {
       const ada = await TestChatClient.join(url, 'Ada');
       const stalling = await TestChatClient.open(url);
       stalling.send({ type: 'join', nick: 'ADA' });
@@ -79,7 +86,7 @@ describe('demo chat: connections that never join', () => {
 
 describe('demo chat: connections per client address', () => {
   test('past the cap an address gets 429 while another still gets in, and a closed connection frees its place', () =>
-    withServer({ maxConnectionsPerAddress: 2, trustProxy: true }, async (server, url, opened) => {
+    withDemoServer({ maxConnectionsPerAddress: 2, trustProxy: true }, async (server, url, opened) => {
       for (let index = 0; index < 2; index++) opened.push(await TestChatClient.open(url, viaProxy('203.0.113.7')));
       assert.equal(server.connectionsFrom('203.0.113.7'), 2);
 
@@ -103,7 +110,7 @@ describe('demo chat: connections per client address', () => {
     }));
 
   test('IPv6 clients are counted by their /64: another address of the same /64 is refused, another /64 gets in', () =>
-    withServer({ maxConnectionsPerAddress: 1, trustProxy: true }, async (server, url, opened) => {
+    withDemoServer({ maxConnectionsPerAddress: 1, trustProxy: true }, async (server, url, opened) => {
       opened.push(await TestChatClient.open(url, viaProxy('2001:db8:1:2::1')));
       assert.equal((await refusedChatUpgrade(server, viaProxy('2001:db8:1:2::ffff'))).status, 429);
       assert.equal(server.connectionsFrom('2001:db8:1:2:aaaa::9'), 1);
@@ -112,7 +119,7 @@ describe('demo chat: connections per client address', () => {
     }));
 
   test('without trustProxy, X-Forwarded-For is ignored: every loopback client is 127.0.0.1', () =>
-    withServer({ maxConnectionsPerAddress: 1 }, async (server, url, opened) => {
+    withDemoServer({ maxConnectionsPerAddress: 1 }, async (server, url, opened) => {
       opened.push(await TestChatClient.open(url, viaProxy('203.0.113.7')));
       assert.equal((await refusedChatUpgrade(server, viaProxy('203.0.113.8'))).status, 429);
       assert.equal(server.connectionsFrom('127.0.0.1'), 1);
@@ -120,7 +127,7 @@ describe('demo chat: connections per client address', () => {
     }));
 
   test('refused and other-path upgrades hold no place', () =>
-    withServer({ maxConnectionsPerAddress: 1 }, async (server, url) => {
+    withDemoServer({ maxConnectionsPerAddress: 1 }, async (server, url) => {
       assert.equal((await refusedChatUpgrade(server, { Origin: 'https://elsewhere.example' })).status, 403);
       assert.equal((await refusedUpgrade(server.url, '/elsewhere')).status, 404);
       await until(() => server.connectionsFrom('127.0.0.1') === 0, 5000, 'the refused handshake to be released');
@@ -134,17 +141,17 @@ describe('demo HTTP server limits', () => {
     assert.deepEqual(HTTP_SERVER_LIMITS, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 16_384 });
     // maxHeaderSize is no public property of the server; the 431 test below shows it in force.
     const timeoutsOf = ({ headersTimeout, requestTimeout, keepAliveTimeout }: DemoServer['httpServer']) => ({ headersTimeout, requestTimeout, keepAliveTimeout });
-    await withServer({}, async ({ httpServer }) => {
+    await withDemoServer({}, async ({ httpServer }) => {
       assert.deepEqual(timeoutsOf(httpServer), { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 });
     });
     const custom = { headersTimeout: 2000, requestTimeout: 4000, keepAliveTimeout: 1000 };
-    await withServer(custom, async ({ httpServer }) => {
+    await withDemoServer(custom, async ({ httpServer }) => {
       assert.deepEqual(timeoutsOf(httpServer), custom);
     });
   });
 
   test('a client that never finishes its request head gets 408 and is disconnected', () =>
-    withServer({ headersTimeout: 100 }, async (server) => {
+    withDemoServer({ headersTimeout: 100 }, async (server) => {
       const partialHeads = ['', 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'];
       for (const partial of partialHeads) {
         const client = await RawClient.connect(server.address.port, partial);
@@ -158,7 +165,7 @@ describe('demo HTTP server limits', () => {
     }));
 
   test('a request head larger than maxHeaderSize gets 431', () =>
-    withServer({ maxHeaderSize: 1024 }, async (server) => {
+    withDemoServer({ maxHeaderSize: 1024 }, async (server) => {
       assert.equal((await rawRequest(server.url, '/', { headers: { 'X-Padding': 'x'.repeat(2048) } })).status, 431);
       assert.equal((await refusedChatUpgrade(server, { 'X-Padding': 'x'.repeat(2048) })).status, 431);
       assert.equal((await rawRequest(server.url, '/')).status, 200);

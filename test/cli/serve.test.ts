@@ -7,6 +7,7 @@ import { WebSocket as WsClient } from 'ws';
 import { TestChatClient } from '../helpers/chat-client.js';
 import { startServe, type ServeProcess } from '../helpers/processes.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { until } from '../helpers/wait.js';
 
 /** Bound on a clean shutdown (close handshakes, process exit): generous for a loaded machine, yet it catches a hang. */
 const SHUTDOWN_BOUND_MS = 10_000;
@@ -77,8 +78,7 @@ describe('switchboard serve (a real process)', () => {
     assert.equal((await ada.nextText('joined')).nick, 'Bob');
     ada.send({ type: 'message', text: 'hi from Ada' });
     assert.equal((await ada.nextText('message')).text, 'hi from Ada');
-    const deadline = Date.now() + 5000;
-    while (!inbox.some((data) => data.includes('hi from Ada')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => inbox.some((data) => data.includes('hi from Ada')), 5000, "Ada's message in the inbox");
     assert.deepEqual(
       inbox.map((data) => (JSON.parse(data) as { type: string }).type),
       ['welcome', 'message'],

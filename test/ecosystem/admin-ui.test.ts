@@ -10,9 +10,9 @@ import { describe, test } from 'node:test';
 import { instrument } from '@socket.io/admin-ui';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { Server } from '../../src/server/index.js';
-import { sleep, until } from '../engine/helpers.js';
-import { TRANSPORT_MODES, startServer, waitFor, type Harness } from '../server/helpers.js';
+import { TRANSPORT_MODES, startServer, type Harness } from '../server/helpers.js';
 import { connectedClient } from './services.js';
+import { sleep, until, waitFor } from '../helpers/wait.js';
 
 /** What admin-ui says about a socket (the fields these tests read). */
 interface SerializedSocket {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { spawnNode, type ChildHandle } from '../helpers/processes.js';
-import { waitFor } from '../server/helpers.js';
 import { connectedClient, nextOnEach, untilCount } from './services.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('@socket.io/cluster-adapter across two worker processes of our server', () => {
   let primary: ChildHandle;

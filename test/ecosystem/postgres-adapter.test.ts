@@ -8,8 +8,9 @@ import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Server } from '../../src/server/index.js';
-import { startServer, waitFor, type Harness } from '../server/helpers.js';
+import { startServer, type Harness } from '../server/helpers.js';
 import { POSTGRES, connectedClient, nextOnEach, skipUnlessReachable, uniqueName, untilCount } from './services.js';
+import { waitFor } from '../helpers/wait.js';
 
 const skip = await skipUnlessReachable('PostgreSQL', POSTGRES.port);
 

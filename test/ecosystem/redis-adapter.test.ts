@@ -14,8 +14,9 @@ import { Server as OfficialServer } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { InMemoryAdapter } from '../../src/adapter/index.js';
 import type { Server } from '../../src/server/index.js';
-import { startServer, waitFor, type Harness } from '../server/helpers.js';
+import { startServer, type Harness } from '../server/helpers.js';
 import { REDIS_URL, connectedClient, nextOnEach, skipUnlessReachable, uniqueName, untilCount } from './services.js';
+import { waitFor } from '../helpers/wait.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
 
@@ -212,7 +213,7 @@ describe('@socket.io/redis-adapter shared by an official socket.io server and on
 
       const [socketOnOurs] = [...ours.io.sockets.sockets.values()];
       await socketOnOurs!.join('mixed room');
-      for (const socket of official.of('/').sockets.values()) socket.join('mixed room');
+      for (const socket of official.of('/').sockets.values()) void socket.join('mixed room');
       const ids = (await official.in('mixed room').fetchSockets()).map((socket) => socket.id);
       assert.deepEqual(ids.sort(), [onOurs.id, onOfficial.id].sort());
 

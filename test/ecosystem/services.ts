@@ -5,8 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { sleep } from '../engine/helpers.js';
-import { waitFor } from '../server/helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const POSTGRES = { host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' } as const;
@@ -38,13 +37,8 @@ export function uniqueName(prefix: string): string {
 
 /** Resolves once `count()` reaches `expected` (nodes of a cluster finding each other); rejects after `timeout` ms. */
 export async function untilCount(count: () => Promise<number>, expected: number, timeout = 5000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last = await count();
-  while (last !== expected) {
-    if (Date.now() > deadline) throw new Error(`expected ${expected}, still ${last} after ${timeout} ms`);
-    await sleep(20);
-    last = await count();
-  }
+  let last: number | undefined;
+  await until(async () => (last = await count()) === expected, timeout, () => `${expected}, still ${last}`);
 }
 
 /** Connects an official client (no reconnection) and resolves once it is connected. */

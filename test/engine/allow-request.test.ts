@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AllowRequest } from '../../src/engine/index.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { rawRequest, waitFor, withEngine, type EngineFixture } from './helpers.js';
+import { rawRequest, withEngine, type EngineFixture } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const HANDSHAKE = 'EIO=4&transport=polling';
 
@@ -65,7 +66,7 @@ describe('allowRequest(req, callback)', () => {
     await withEngine(
       {
         allowRequest: async (req, callback) => {
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await sleep(5);
           callback(null, req.headers['x-verdict'] === 'yes');
           callback(null, true);
         },

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Socket as ClientSocket } from 'engine.io-client';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { startEngine, until, waitFor, waitForClient, type EngineFixture } from './helpers.js';
+import { startEngine, type EngineFixture } from './helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 type Transports = ('polling' | 'websocket')[];
 
@@ -31,7 +32,7 @@ function toBuffer(data: unknown): Buffer {
 async function openClient(fixture: EngineFixture, transports: Transports): Promise<{ client: ClientSocket; socket: EngineSocket }> {
   const connection = fixture.nextConnection();
   const client = new ClientSocket(fixture.origin, { transports });
-  await waitForClient(client, 'open');
+  await waitFor(client, 'open');
   const socket = await connection;
   if (transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
   return { client, socket };
@@ -145,7 +146,7 @@ describe('engine.io-client interop', () => {
           const client = new ClientSocket(`http://127.0.0.1:${proxy.port}`, { transports: mode.transports });
           client.on('error', () => {});
           const socket = await connection;
-          await waitForClient(client, 'open');
+          await waitFor(client, 'open');
           if (mode.transports.length === 2 && socket.transportName !== 'websocket') await waitFor(socket, 'upgrade');
           const closed = waitFor<[string]>(socket, 'close', 2000);
           proxy.freeze();
@@ -163,12 +164,12 @@ describe('engine.io-client interop', () => {
 
   it('server-side close reaches the client: socket.close() and engine.close()', async () => {
     const { client, socket } = await openClient(fixture, ['websocket']);
-    const clientClosed = waitForClient(client, 'close');
+    const clientClosed = waitFor(client, 'close');
     socket.close();
     assert.equal((await clientClosed)[0], 'transport close');
 
     const polling = await openClient(fixture, ['polling']);
-    const pollingClosed = waitForClient(polling.client, 'close');
+    const pollingClosed = waitFor(polling.client, 'close');
     polling.socket.close();
     assert.equal((await pollingClosed)[0], 'transport close');
   });

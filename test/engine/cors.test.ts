@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CorsOptions, CorsOptionsDelegate, EngineServerOptions } from '../../src/engine/index.js';
 import { EngineServer } from '../../src/engine/index.js';
-import { rawRequest, sleep, startEngine, type RawResponse } from './helpers.js';
+import { rawRequest, startEngine, type RawResponse } from './helpers.js';
+import { sleep } from '../helpers/wait.js';
 
 const HANDSHAKE = 'EIO=4&transport=polling';
 
 /** Runs `body` against an engine with `cors`, closing it afterwards. */
-async function withCors(cors: EngineServerOptions['cors'], body: (send: (origin: string | undefined, preflight?: boolean) => Promise<RawResponse>) => Promise<void>): Promise<void> {
+async function withCors(cors: NonNullable<EngineServerOptions['cors']>, body: (send: (origin: string | undefined, preflight?: boolean) => Promise<RawResponse>) => Promise<void>): Promise<void> {
   const fixture = await startEngine({ cors });
   try {
     await body((origin, preflight = false) =>
@@ -34,7 +35,7 @@ function allowOrigin(response: RawResponse): string | undefined {
 }
 
 describe('cors: origin forms, on actual requests and preflights', () => {
-  const cases: [name: string, origin: CorsOptions['origin'], allowed: string | undefined, denied: string | undefined][] = [
+  const cases: [name: string, origin: NonNullable<CorsOptions['origin']>, allowed: string | undefined, denied: string | undefined][] = [
     ["'*' (the default): any origin, as *", '*', '*', '*'],
     ['true: the request origin, reflected', true, 'https://app.example', 'https://evil.example'],
     ['a string: that value, whatever the request origin', 'https://app.example', 'https://app.example', 'https://app.example'],
@@ -80,7 +81,7 @@ describe('cors: origin forms, on actual requests and preflights', () => {
 
   it('a function (origin, callback) answering at once or later, allowing, denying or failing', async () => {
     const seen: (string | undefined)[] = [];
-    const origin: CorsOptions['origin'] = (requestOrigin, callback) => {
+    const origin: NonNullable<CorsOptions['origin']> = (requestOrigin, callback) => {
       seen.push(requestOrigin);
       if (requestOrigin === 'https://sync.example') callback(null, true);
       else if (requestOrigin === 'https://async.example') setTimeout(() => callback(null, true), 20);
@@ -106,7 +107,7 @@ describe('cors: origin forms, on actual requests and preflights', () => {
   });
 
   it('an origin function written for the old (origin, req) => value form is refused, not misread', async () => {
-    const origin = ((_origin: string | undefined) => true) as unknown as CorsOptions['origin'];
+    const origin = ((_origin: string | undefined) => true) as unknown as NonNullable<CorsOptions['origin']>;
     await withCors({ origin }, async (send) => {
       const response = await send('https://app.example');
       assert.equal(response.status, 400);
@@ -177,7 +178,7 @@ describe('cors: preflight options', () => {
   });
 
   it('a slow origin function does not hold other requests', async () => {
-    const origin: CorsOptions['origin'] = (requestOrigin, callback) => {
+    const origin: NonNullable<CorsOptions['origin']> = (requestOrigin, callback) => {
       setTimeout(() => callback(null, true), requestOrigin === 'https://slow.example' ? 300 : 0);
     };
     await withCors({ origin }, async (send) => {

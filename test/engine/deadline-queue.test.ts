@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeadlineQueue, type DeadlineEntry } from '../../src/engine/deadline-queue.js';
+import { sleep, until } from '../helpers/wait.js';
 
 class Entry implements DeadlineEntry {
   deadlinePrev: DeadlineEntry | undefined;
@@ -15,14 +16,7 @@ class Entry implements DeadlineEntry {
   constructor(readonly name: string) {}
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 3000; !predicate(); await sleep(5)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 function join(queue: DeadlineQueue<Entry>, entry: Entry): void {
   entry.addedAt = performance.now();
@@ -38,7 +32,7 @@ describe('DeadlineQueue', () => {
     join(queue, new Entry('b'));
     await sleep(10);
     join(queue, new Entry('c'));
-    await until(() => due.length === 3, 'three deadlines');
+    await until(() => due.length === 3, 3000, 'three deadlines');
     assert.deepEqual(due.map((entry) => entry.name), ['a', 'b', 'c']);
     // Whole milliseconds: an entry may come due up to 1 ms before its delay in fractional time.
     for (const { waited } of due) assert.ok(waited >= 29, `waited ${waited} ms`);
@@ -59,7 +53,7 @@ describe('DeadlineQueue', () => {
     join(queue, restarted);
     queue.remove(removed);
     assert.equal(queue.has(removed), false);
-    await until(() => due.length === 1, 'the restarted deadline');
+    await until(() => due.length === 1, 3000, 'the restarted deadline');
     assert.equal(due[0]!.name, 'restarted');
     assert.ok(due[0]!.waited >= 39, `counted from the restart: waited ${due[0]!.waited} ms`);
     assert.equal(queue.has(restarted), false, 'a due entry has left the queue');
@@ -79,11 +73,11 @@ describe('DeadlineQueue', () => {
     const silent = new Entry('silent');
     ping.add(answered);
     ping.add(silent);
-    await until(() => pong.has(answered) && pong.has(silent), 'both pinged');
+    await until(() => pong.has(answered) && pong.has(silent), 3000, 'both pinged');
     ping.add(answered); // its pong came back: it waits for the next ping
     assert.equal(pong.has(answered), false);
     assert.equal(ping.has(answered), true);
-    await until(() => events.includes('silent pong overdue'), "the silent entry's deadline");
+    await until(() => events.includes('silent pong overdue'), 3000, "the silent entry's deadline");
     // The answered entry was pinged again at least 60 ms after the silent one: not overdue yet.
     assert.equal(events.includes('answered pong overdue'), false);
     assert.equal(events.filter((event) => event === 'answered ping').length, 2);

@@ -1,14 +1,15 @@
 /**
  * Shared plumbing of the engine tests: a loopback server running an {@link EngineServer}, raw
- * HTTP requests built by hand, and event waits that give up after a bounded time.
+ * HTTP requests built by hand, and a raw WebSocket client that queues what it receives.
  */
 import assert from 'node:assert/strict';
-import { once, type EventEmitter } from 'node:events';
+import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EngineServer, type ConnectionError, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
-import type { Socket as ClientSocket } from 'engine.io-client';
+import { waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 /** A running engine on an ephemeral loopback port. */
 export interface EngineFixture {
@@ -62,14 +63,14 @@ export async function withEngine(
   options: EngineServerOptions,
   body: (fixture: EngineFixture, errors: ConnectionError[]) => Promise<void>,
 ): Promise<void> {
-  const fixture = await startEngine(options);
-  const errors: ConnectionError[] = [];
-  fixture.engine.on('connection_error', (error) => errors.push(error));
-  try {
-    await body(fixture, errors);
-  } finally {
-    await fixture.close();
-  }
+  await withServer(
+    () => startEngine(options),
+    (fixture) => {
+      const errors: ConnectionError[] = [];
+      fixture.engine.on('connection_error', (error) => errors.push(error));
+      return body(fixture, errors);
+    },
+  );
 }
 
 /** The answer to a raw request. */
@@ -126,52 +127,6 @@ export async function openPolling(fixture: EngineFixture): Promise<{ sid: string
     throw new Error(`handshake failed: ${response.status} ${response.body}`);
   }
   return JSON.parse(response.body.slice(1));
-}
-
-/**
- * Resolves with the arguments of the next `event`, or rejects after `timeout` ms. Unlike
- * `events.once` it does not reject on `'error'`: sessions report transport errors and then close.
- */
-export function waitFor<T extends unknown[]>(emitter: EventEmitter, event: string, timeout = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (...args: unknown[]): void => {
-      clearTimeout(timer);
-      resolve(args as T);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`timed out after ${timeout} ms waiting for '${event}'`));
-    }, timeout);
-    emitter.once(event, listener);
-  });
-}
-
-/** The official client's events the tests wait for. */
-export type ClientEvent = 'open' | 'close' | 'message' | 'upgrade' | 'upgrading';
-
-/** {@link waitFor} for the official client, whose emitter is not a Node `EventEmitter`. */
-export function waitForClient(client: ClientSocket, event: ClientEvent, timeout = 5000): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for client '${event}'`)), timeout);
-    client.once(event, (...args: unknown[]) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
-
-/** Resolves once `predicate` holds, checking every few ms; rejects after `timeout` ms. */
-export async function until(predicate: () => boolean, timeout = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** One message a raw WebSocket client received. */

@@ -8,7 +8,8 @@ import { createServer, request, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EngineServer, type ConnectionError, type EngineSocket } from '../../src/engine/index.js';
-import { RawWebSocket, openPolling, rawRequest, startEngine, waitFor, withEngine, type EngineFixture } from './helpers.js';
+import { RawWebSocket, openPolling, rawRequest, startEngine, withEngine, type EngineFixture } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const UPGRADE_HEADERS = {
   Connection: 'Upgrade',
@@ -321,7 +322,7 @@ describe('Serving without attach', () => {
         await waitFor(answered, 'data', 2000);
         let ended = false;
         answered.on('end', () => (ended = true));
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await sleep(150);
         assert.equal(ended, false, 'an answered upgrade stays open');
         answered.destroy();
       } finally {

@@ -10,7 +10,8 @@ import type { EngineMiddleware } from '../../src/engine/index.js';
 import { HandshakeRequest } from '../../src/engine/index.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { openPolling, rawRequest, sleep, waitFor, withEngine } from './helpers.js';
+import { openPolling, rawRequest, withEngine } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 describe('engine.use()', () => {
   it('runs on the handshake, polls and POSTs, in order, before the request is checked', async () => {
@@ -22,7 +23,7 @@ describe('engine.use()', () => {
         next();
       });
       fixture.engine.use(async (req, _res, next) => {
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
         seen.push(`second ${req.method}`);
         next();
       });

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Server as ReferenceServer } from 'engine.io';
 import { EngineServer } from '../../src/engine/index.js';
-import { RawWebSocket, rawRequest, sleep } from './helpers.js';
+import { RawWebSocket, rawRequest } from './helpers.js';
+import { sleep } from '../helpers/wait.js';
 
 interface Target {
   readonly name: string;

@@ -9,7 +9,8 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { pickEncoding } from '../../src/engine/polling-transport.js';
 import type { EngineSocket } from '../../src/engine/index.js';
-import { openPolling, rawRequest, sleep, startEngine, until, waitFor, type EngineFixture } from './helpers.js';
+import { openPolling, rawRequest, startEngine, type EngineFixture } from './helpers.js';
+import { sleep, until, waitFor } from '../helpers/wait.js';
 
 describe('HTTP long-polling', () => {
   let fixture: EngineFixture;

@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { EngineServer, PreparedMessage, type EngineSocket } from '../../src/engine/index.js';
 import { SendBudget, type WebSocketServer } from '../../src/ws/index.js';
 import { RawClient, upgradeRequest } from '../helpers/ws-peers.js';
-import { RawWebSocket, startEngine, until, waitFor } from './helpers.js';
+import { RawWebSocket, startEngine } from './helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const MESSAGE_SIZE = 32 * 1024;

@@ -15,16 +15,8 @@ import { PreparedMessage, TransportError, type EngineSocket } from '../../src/en
 import { SESSION_ALLOWANCE } from '../../src/engine/options.js';
 import { SendBudget, type WebSocketServer } from '../../src/ws/index.js';
 import { RawClient, upgradeRequest } from '../helpers/ws-peers.js';
-import {
-  RawWebSocket,
-  openPolling,
-  rawRequest,
-  startEngine,
-  until,
-  waitFor,
-  waitForClient,
-  type EngineFixture,
-} from './helpers.js';
+import { RawWebSocket, openPolling, rawRequest, startEngine, type EngineFixture } from './helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const KIB = 1024;
 /** Bounds every broadcast loop: far more messages than any limit below lets a slow client hold. */
@@ -53,7 +45,7 @@ async function openSilentPoller(fixture: EngineFixture): Promise<SilentPoller> {
 async function openReader(fixture: EngineFixture): Promise<{ client: ClientSocket; session: EngineSocket }> {
   const connection = fixture.nextConnection();
   const client = new ClientSocket(fixture.origin, { transports: ['polling'], upgrade: false });
-  await waitForClient(client, 'open');
+  await waitFor(client, 'open');
   return { client, session: await connection };
 }
 
@@ -77,7 +69,7 @@ async function broadcastUntilClosed(fixture: EngineFixture, reader: ClientSocket
   const peaks: Peaks = { broadcasts: 0, queued: 0, slow: 0, held: 0 };
   while (peaks.broadcasts < MAX_BROADCASTS && slow.some((session) => session.readyState === 'open')) {
     const text = message(peaks.broadcasts);
-    const received = waitForClient(reader, 'message');
+    const received = waitFor(reader, 'message');
     const prepared = new PreparedMessage(text);
     for (const session of fixture.engine.clients.values()) session.sendPrepared(prepared);
     for (const session of slow) peaks.held = Math.max(peaks.held, session.bufferedAmount);

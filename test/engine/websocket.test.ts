@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PreparedMessage, type EngineSocket } from '../../src/engine/index.js';
-import { RawWebSocket, openPolling, rawRequest, sleep, startEngine, until, waitFor, type EngineFixture } from './helpers.js';
+import { RawWebSocket, openPolling, rawRequest, startEngine, type EngineFixture } from './helpers.js';
+import { sleep, until, waitFor } from '../helpers/wait.js';
 
 describe('WebSocket transport', () => {
   let fixture: EngineFixture;

@@ -37,7 +37,7 @@ export class TestChatClient {
   }
 
   /** Opens a connection to the chat endpoint at `url` (a `ws:` URL), with extra handshake `headers`. */
-  static open(url: string, headers?: Record<string, string>): Promise<TestChatClient> {
+  static open(url: string, headers: Record<string, string> = {}): Promise<TestChatClient> {
     const socket = new WebSocket(url, { headers });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new TestChatClient(socket)));

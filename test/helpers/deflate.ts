@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { until } from './wait.js';
 
 const WORDS = ['switchboard', 'message', 'room', 'deflate', 'window', 'frame', 'socket', 'payload', 'event', '{"id":', '"data":', '},'];
 
@@ -103,11 +104,7 @@ export function collectServerFrames(socket: Socket): { frames: WireFrame[]; wait
   return {
     frames,
     async waitFor(count, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (frames.length < count) {
-        if (Date.now() > deadline) throw new Error(`got ${frames.length} of ${count} frames`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await until(() => frames.length >= count, timeoutMs, () => `${count} frames (got ${frames.length})`);
       return frames;
     },
   };

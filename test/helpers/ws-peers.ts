@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { clientFrame, closePayload } from './frames.js';
+import { until } from './wait.js';
 
 /** A started server and its `ws://` URL. */
 export interface TestServer {
@@ -166,11 +167,7 @@ export class RawClient {
 
   /** Waits until the server closes TCP. */
   async waitForEnd(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('the server did not close the connection');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => this.ended, timeoutMs, 'the server to close the connection');
   }
 
   /** Sends a masked close frame with `code`. */
@@ -217,10 +214,4 @@ export function upgradeRequest(path = '/', extraHeaders = ''): string {
     extraHeaders +
     '\r\n'
   );
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`, or rejects after `timeoutMs`. */
-export async function nextEvent<T extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, timeoutMs = 5000): Promise<T> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return (await once(emitter, event, { signal: timeout })) as T;
 }

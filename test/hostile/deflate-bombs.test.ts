@@ -10,10 +10,9 @@ import { describe, test } from 'node:test';
 import type { Socket } from '../../src/server/index.js';
 import { ErrorCode, InflateBudget, type WebSocket, type WebSocketError } from '../../src/ws/index.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { until } from '../engine/helpers.js';
-import { waitFor } from '../server/helpers.js';
 import { compressedFrame, deflateBomb, DEFLATE_OFFER, openEngineWebSocket } from './attackers.js';
 import { startRealtimeTarget, startWebSocketTarget } from './targets.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const BOMBS = 16;
 

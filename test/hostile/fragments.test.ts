@@ -9,9 +9,9 @@ import { FrameParser } from '../../src/protocol/index.js';
 import { ErrorCode, type WebSocket, type WebSocketError } from '../../src/ws/index.js';
 import { clientFrame, RecordingSink } from '../helpers/frames.js';
 import { RawClient } from '../helpers/ws-peers.js';
-import { waitFor } from '../server/helpers.js';
 import { streamFragments } from './attackers.js';
 import { startRealtimeTarget, startWebSocketTarget, type HostileTarget } from './targets.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function openAttacker(target: HostileTarget): Promise<RawClient> {
   const attacker = await RawClient.open(target.port, target.webSocketPath);

@@ -10,10 +10,10 @@ import { describe, test } from 'node:test';
 import { getDefaultHighWaterMark } from 'node:stream';
 import type { Socket } from '../../src/server/index.js';
 import { ErrorCode, type WebSocket, type WebSocketError } from '../../src/ws/index.js';
-import { waitFor } from '../server/helpers.js';
 import { RawClient } from '../helpers/ws-peers.js';
 import { floodPings, openEngineWebSocket, stopReading } from './attackers.js';
 import { startRealtimeTarget, startWebSocketTarget, type HostileTarget } from './targets.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A ping with the largest payload (125 bytes) asks for the largest pong: 127 bytes on the wire. */
 const PONG_SIZE = 127;

@@ -12,9 +12,9 @@ import type net from 'node:net';
 import { describe, test } from 'node:test';
 import { HTTP_SERVER_LIMITS } from '../../src/engine/index.js';
 import { RawClient, upgradeRequest } from '../helpers/ws-peers.js';
-import { waitFor } from '../server/helpers.js';
 import { captureClientHello, connectTcp, readUntilClosed, SOCKET_IO_PATHS, statusOf, trickle } from './attackers.js';
 import { startRealtimeTarget, startWebSocketTarget, type HostileTarget } from './targets.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Opens `count` connections to `target`, each to be cleaned up with it. */
 async function connections(target: HostileTarget, count: number): Promise<net.Socket[]> {

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket } from '../../src/server/index.js';
 import { SendBudget, type WebSocket } from '../../src/ws/index.js';
-import { nextEvent, RawClient } from '../helpers/ws-peers.js';
-import { waitFor } from '../server/helpers.js';
+import { RawClient } from '../helpers/ws-peers.js';
 import { openEnginePolling, openEngineWebSocket, stopReading } from './attackers.js';
 import { startRealtimeTarget, startWebSocketTarget } from './targets.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const MAX_BUFFERED_AMOUNT = 4 * HIGH_WATER_MARK;
@@ -41,7 +41,7 @@ describe('slow consumers of a broadcast under the wait policy', () => {
       let mostHeld = 0;
       while (broadcasts < MAX_BROADCASTS && slow.some(({ socket }) => socket.readyState === socket.OPEN)) {
         // The reader keeps up: it has each broadcast before the next one goes.
-        const read = nextEvent(target.healthy, 'message');
+        const read = waitFor(target.healthy, 'message');
         target.wss.broadcast(MESSAGE);
         broadcasts++;
         mostQueued = Math.max(mostQueued, budget.queuedBytes);

@@ -9,10 +9,9 @@ import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { SocketIoErrorCode, type SocketIoParseError } from '../../src/server/index.js';
 import type { Socket } from '../../src/server/index.js';
-import { until } from '../engine/helpers.js';
-import { waitFor } from '../server/helpers.js';
 import { ackWithValues, eventWithArguments, openEngineWebSocket, openSocketIo, SOCKET_IO_PATHS, type SocketIoAttacker } from './attackers.js';
 import { startRealtimeTarget, type RealtimeTarget } from './targets.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const TRANSPORTS = ['websocket', 'polling'] as const;
 

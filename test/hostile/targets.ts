@@ -10,9 +10,10 @@ import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createHttpServer, type HttpServerLimits } from '../../src/engine/index.js';
 import { Server, type ServerOptions, type Socket } from '../../src/server/index.js';
 import { WebSocket, type WebSocketServer, type WebSocketServerOptions } from '../../src/ws/index.js';
-import { TRANSPORT_MODES, waitFor, type TransportMode } from '../server/helpers.js';
-import { nextEvent, startServer as startWebSocketHarness } from '../helpers/ws-peers.js';
+import { TRANSPORT_MODES, type TransportMode } from '../server/helpers.js';
+import { startServer as startWebSocketHarness } from '../helpers/ws-peers.js';
 import { SOCKET_IO_PATHS } from './attackers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** What every target offers a test. */
 export interface HostileTarget {
@@ -63,7 +64,7 @@ export async function startWebSocketTarget(options: Omit<WebSocketServerOptions,
   });
   const healthy = new WebSocket(server.url);
   healthy.on('error', () => undefined);
-  await nextEvent(healthy, 'open');
+  await waitFor(healthy, 'open');
   let sequence = 0;
   const deferred = cleanups();
   return {
@@ -74,7 +75,7 @@ export async function startWebSocketTarget(options: Omit<WebSocketServerOptions,
     webSocketPath: '/',
     async roundTrip() {
       const text = `healthy ${++sequence}`;
-      const echoed = nextEvent<[Buffer]>(healthy, 'message');
+      const echoed = waitFor<[Buffer]>(healthy, 'message');
       healthy.send(text);
       assert.equal((await echoed)[0].toString(), text);
     },

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { io as connect, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
 import { WebSocket, type WebSocketOptions } from '../../src/ws/index.js';
 import { spawnNode, type ChildHandle } from '../helpers/processes.js';
-import { waitFor } from '../server/helpers.js';
 import { nextMessage, openOurClient, ourClose } from '../ws/interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** An example process, listening. */
 export interface RunningExample extends ChildHandle {

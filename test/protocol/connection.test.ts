@@ -203,6 +203,16 @@ for (const role of ['server', 'client'] as const) {
       assert.deepEqual(h.written(), [closeEvent(1002, h.errors[0]!.message)]);
     });
 
+    // §5.5: a control frame carries at most 125 bytes, 2 of them the code; 'é' is 2 bytes in UTF-8 but 1 UTF-16 unit.
+    for (const [count, sent] of [[61, true], [62, false]] as const) {
+      test(`an error message of ${count} × 'é' (${count * 2} UTF-8 bytes) is ${sent ? 'sent' : 'left out'}`, () => {
+        const h = harness(role);
+        const message = 'é'.repeat(count);
+        h.connection.onError(new WebSocketError(ErrorCode.ReservedOpcode, message));
+        assert.deepEqual(h.written(), [closeEvent(1002, sent ? message : '')]);
+      });
+    }
+
     test('maxPayload applies from the header alone', () => {
       const h = harness(role, { maxPayload: 10 });
       h.connection.receive(frameHeader(Opcode.Binary, 11, { mask: role === 'server' }));

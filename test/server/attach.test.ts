@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { io as connect } from 'socket.io-client';
 import { Server } from '../../src/server/index.js';
-import { until } from '../engine/helpers.js';
-import { TRANSPORT_MODES, waitFor } from './helpers.js';
+import { TRANSPORT_MODES } from './helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 async function listening(http: HttpServer): Promise<string> {
   http.listen(0, '127.0.0.1');

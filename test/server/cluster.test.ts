@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Socket } from '../../src/server/index.js';
 import { Bus, busAdapter } from '../adapter/bus-adapter.js';
-import { delay, startServer, waitFor, type Harness } from './helpers.js';
+import { startServer, type Harness } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 async function connected(h: Harness, name: string): Promise<{ client: ClientSocket; socket: Socket }> {
   const serverSide = waitFor<[Socket]>(h.io, 'connection');
@@ -18,7 +19,7 @@ async function twoNodes() {
   const bus = new Bus();
   const one = await startServer({ adapter: busAdapter(bus) });
   const two = await startServer({ adapter: busAdapter(bus) });
-  await delay(30);
+  await sleep(30);
   const a = await connected(one, 'a');
   const b = await connected(two, 'b');
   return {
@@ -46,7 +47,7 @@ describe('servers in a cluster (cluster adapter over an in-process bus)', () => 
       c.one.io.to('room').except(c.a.socket.id).emit('news', 'room except a');
       c.one.io.local.emit('news', 'local only');
       c.two.io.emit('news', 'from two');
-      await delay(100);
+      await sleep(100);
       assert.deepEqual(got.sort(), ['a from two', 'a local only', 'a to room', 'b from two', 'b room except a', 'b to room']);
     } finally {
       await c.close();
@@ -66,7 +67,7 @@ describe('servers in a cluster (cluster adapter over an in-process bus)', () => 
       remote.emit('hello', 'across');
       assert.deepEqual(await hello, ['across']);
       remote.join('joined-remotely');
-      await delay(30);
+      await sleep(30);
       assert.ok(c.b.socket.rooms.has('joined-remotely'));
       const gone = waitFor<[string]>(c.b.client, 'disconnect');
       c.one.io.in('joined-remotely').disconnectSockets();

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { io as connect } from 'socket.io-client';
 import { EngineServer } from '../../src/engine/index.js';
 import { Server, type Namespace, type Socket } from '../../src/server/index.js';
-import { TRANSPORT_MODES, delay, startServer, waitFor, type TransportMode } from './helpers.js';
+import { TRANSPORT_MODES, startServer, type TransportMode } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
   describe(`connection over ${mode}`, () => {
@@ -185,7 +186,7 @@ describe('connection limits and options', () => {
     try {
       const client = h.client('/');
       await waitFor(client, 'connect');
-      await delay(200);
+      await sleep(200);
       assert.equal(client.connected, true);
     } finally {
       await h.close();

@@ -4,9 +4,9 @@ import type { Socket as ClientSocket } from 'socket.io-client';
 import { InMemoryAdapter, type AdapterConstructor, type BroadcastOptions, type Room, type SocketId } from '../../src/adapter/index.js';
 import type { Packet } from '../../src/protocol/socket-io/index.js';
 import { DisconnectReason, type ServerOptions, type Socket } from '../../src/server/index.js';
-import { until } from '../engine/helpers.js';
 import { recordEscapes } from '../helpers/escapes.js';
-import { delay, startServer, waitFor, type Harness } from './helpers.js';
+import { startServer, type Harness } from './helpers.js';
+import { sleep, until, waitFor } from '../helpers/wait.js';
 
 /*
  * Every hook the application gives the server, made to fail, synchronously and asynchronously:
@@ -448,7 +448,7 @@ describe('where contained errors are reported', () => {
         'leave not published',
       ]);
       assert.ok(reports.every(([, subject]) => subject === undefined), 'no socket is blamed');
-      await delay(20);
+      await sleep(20);
       assert.deepEqual(escaped, []);
     } finally {
       process.off('unhandledRejection', record);

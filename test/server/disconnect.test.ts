@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import type { Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
+import { startServer, type Harness, type TransportMode } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 async function connected(h: Harness, nsp = '/', options = {}): Promise<{ client: ClientSocket; socket: Socket }> {
   const serverSide = waitFor<[Socket]>(h.io.of(nsp), 'connection');
@@ -45,7 +47,7 @@ describe('disconnect reasons', () => {
       socket.disconnect();
       assert.equal((await serverReason)[0], 'server namespace disconnect');
       assert.equal((await clientReason)[0], 'io server disconnect');
-      await delay(100);
+      await sleep(100);
       assert.equal(client.connected, false);
       assert.equal(h.io.sockets.sockets.size, 0);
     } finally {
@@ -74,14 +76,14 @@ describe('disconnect reasons', () => {
   });
 
   test('io.close(): "server shutting down" on the server, "transport close" on the client', async () => {
-    const h = await startServer();
-    const { client, socket } = await connected(h);
-    const serverReason = waitFor<[string]>(socket, 'disconnect');
-    const clientReason = waitFor<[string]>(client, 'disconnect');
-    await h.io.close();
-    assert.equal((await serverReason)[0], 'server shutting down');
-    assert.equal((await clientReason)[0], 'transport close');
-    await h.close();
+    await withServer(() => startServer(), async (h) => {
+      const { client, socket } = await connected(h);
+      const serverReason = waitFor<[string]>(socket, 'disconnect');
+      const clientReason = waitFor<[string]>(client, 'disconnect');
+      await h.io.close();
+      assert.equal((await serverReason)[0], 'server shutting down');
+      assert.equal((await clientReason)[0], 'transport close');
+    });
   });
 
   test('the client closes its connection: "transport close"', async () => {
@@ -314,7 +316,7 @@ describe('nothing is left behind', () => {
             client.io.engine.close();
           }
         }
-        await delay(100);
+        await sleep(100);
       }
       const adapter = h.io.sockets.adapter;
       assert.equal(h.io.sockets.sockets.size, 0);

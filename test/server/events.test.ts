@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Socket } from '../../src/server/index.js';
-import { TRANSPORT_MODES, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
+import { TRANSPORT_MODES, startServer, type Harness, type TransportMode } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function connected(h: Harness, nsp = '/'): Promise<{ client: ClientSocket; socket: Socket }> {
   const serverSide = waitFor<[Socket]>(h.io.of(nsp), 'connection');

@@ -12,7 +12,8 @@ import express from 'express';
 import session, { type Session } from 'express-session';
 import { io as connect } from 'socket.io-client';
 import { Server } from '../../src/server/index.js';
-import { TRANSPORT_MODES, waitFor, type TransportMode } from './helpers.js';
+import { TRANSPORT_MODES, type TransportMode } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 type SessionRequest = IncomingMessage & { session: Session & { count?: number } };
 

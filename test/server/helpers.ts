@@ -63,32 +63,3 @@ export async function startServer(options: ServerOptions = {}, mode: TransportMo
     },
   };
 }
-
-interface Listenable {
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/**
- * Resolves with the arguments of the next `event` of any emitter (server socket, official client,
- * manager, namespace), or rejects after `ms`.
- */
-export function waitFor<T extends unknown[] = unknown[]>(emitter: object, event: string, ms = 5000): Promise<T> {
-  const target = emitter as Listenable;
-  return new Promise((resolve, reject) => {
-    const listener = (...args: unknown[]): void => {
-      clearTimeout(timer);
-      resolve(args as T);
-    };
-    const timer = setTimeout(() => {
-      target.off(event, listener);
-      reject(new Error(`timed out waiting for "${event}"`));
-    }, ms);
-    target.once(event, listener);
-  });
-}
-
-/** Resolves after `ms`. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

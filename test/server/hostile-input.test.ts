@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import type { Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor } from './helpers.js';
+import { startServer } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /** Socket.IO-shaped text: a packet type, maybe attachments, namespace, id, then JSON or noise. */
 const packetText = fc
@@ -41,12 +42,12 @@ describe('hostile input', () => {
         await once(raw, 'open');
         raw.send('40');
         for (const item of run) raw.send(typeof item === 'string' ? `4${item}` : item);
-        await delay(5);
+        await sleep(5);
         raw.terminate();
       }
       assert.deepEqual(await witness.timeout(2000).emitWithAck('echo', 'still here'), 'still here');
       assert.equal(witness.connected, true);
-      await delay(100);
+      await sleep(100);
       assert.equal(h.io.engine.clientsCount, 1, 'every hostile session is gone, the witness remains');
     } finally {
       await h.close();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { Server, type Namespace, type Socket } from '../../src/server/index.js';
-import { until } from '../engine/helpers.js';
-import { startServer, waitFor, type Harness } from './helpers.js';
+import { startServer, type Harness } from './helpers.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 /*
  * One client asking for namespace after namespace (each a namespace of its own under a dynamic

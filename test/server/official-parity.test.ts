@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { Server as OfficialServer } from 'socket.io';
 import { WebSocket } from 'ws';
 import { Server } from '../../src/server/index.js';
-import { delay } from './helpers.js';
+import { sleep } from '../helpers/wait.js';
 
 /** The handlers both servers get, written once against the shape the two share. */
 interface Configurable {
@@ -61,17 +61,17 @@ async function transcript(port: number, script: (string | Buffer)[]): Promise<st
   });
   ws.on('close', () => (closed = true));
   await once(ws, 'open');
-  await delay(20);
+  await sleep(20);
   for (const message of script) {
     if (closed) break;
     ws.send(typeof message === 'string' ? `4${message}` : message);
-    await delay(25);
+    await sleep(25);
   }
-  await delay(50);
+  await sleep(50);
   if (closed) received.push('<closed>');
   ws.terminate();
   // Give the server time to notice the dropped connection, so disconnect reasons can be compared.
-  await delay(50);
+  await sleep(50);
   // Session ids differ from run to run.
   return received.map((text) => text.replace(/"sid":"[^"]+"/g, '"sid":"SID"'));
 }

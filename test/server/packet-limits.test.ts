@@ -5,7 +5,8 @@ import { DisconnectReason, Server, SocketIoErrorCode, type ServerOptions, type S
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { recordEscapes } from '../helpers/escapes.js';
-import { startServer, waitFor, type Harness } from './helpers.js';
+import { startServer, type Harness } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** `count` zeros, comma-separated: the arguments of a packet. */
 function zeros(count: number): string {

@@ -14,7 +14,8 @@ import session from 'express-session';
 import passport from 'passport';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { Server } from '../../src/server/index.js';
-import { TRANSPORT_MODES, waitFor, type TransportMode } from './helpers.js';
+import { TRANSPORT_MODES, type TransportMode } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface User {
   id: number;

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { WebSocket } from 'ws';
 import type { ServerOptions, Socket } from '../../src/server/index.js';
-import { delay, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
+import { startServer, type Harness, type TransportMode } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const RECONNECT = { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 };
 
@@ -74,7 +75,7 @@ describe('connection state recovery', () => {
       assert.equal(client.id, socket.id);
       assert.deepEqual(restored.data, { user: 'alice' });
       assert.ok(restored.rooms.has('room'));
-      await delay(50);
+      await sleep(50);
       assert.deepEqual(received, ['before', 'while away 1', 'while away 2']);
 
       const after = waitFor(client, 'news');
@@ -134,7 +135,7 @@ describe('connection state recovery', () => {
       assert.equal(restored.recovered, true);
       assert.equal(client.recovered, true);
       assert.equal(restored.id, socket.id);
-      await delay(50);
+      await sleep(50);
       assert.deepEqual(received, ['while away']);
     } finally {
       await h.close();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { ACK_TIMEOUT_MESSAGE, type Socket } from '../../src/server/index.js';
-import { TRANSPORT_MODES, delay, startServer, waitFor, type Harness, type TransportMode } from './helpers.js';
+import { TRANSPORT_MODES, startServer, type Harness, type TransportMode } from './helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 interface Peer {
   name: string;
@@ -60,7 +61,7 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
           c: ['blue+green-red', 'all-blue', 'a to all'],
           d: ['all-blue', 'a to all', 'private d'],
         });
-        a.socket.leave('blue');
+        void a.socket.leave('blue');
         h.io.to('blue').emit('news', 'blue after leave');
         await settle(h, list);
         assert.deepEqual(a.got, ['red+blue']);
@@ -187,7 +188,7 @@ describe('server-side socket operations', () => {
       const cClosed = waitFor<[string]>(c.client, 'disconnect');
       h.io.disconnectSockets(true);
       assert.equal((await cClosed)[0], 'io server disconnect');
-      await delay(50);
+      await sleep(50);
       assert.equal(h.io.engine.clientsCount, 0, 'close: the connections are closed too');
     } finally {
       await h.close();

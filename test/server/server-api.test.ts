@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Server, type ServerOptions } from '../../src/server/index.js';
 import { io as connect } from 'socket.io-client';
-import { startServer, waitFor } from './helpers.js';
+import { startServer } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 function portOf(io: Server): number {
   return (io.httpServer!.address() as AddressInfo).port;

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import type { Socket } from '../../src/server/index.js';
 import { SendBudget } from '../../src/ws/index.js';
 import { rawRequest } from '../engine/helpers.js';
-import { startServer, waitFor } from './helpers.js';
+import { startServer } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KIB = 1024;
 const POLLING = '/socket.io/?EIO=4&transport=polling';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { Server, type RemoteSocket, type Socket } from '../../src/server/index.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /*
  * An application's event maps, as a typed app declares them. The runtime test below drives them

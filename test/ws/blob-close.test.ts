@@ -7,12 +7,29 @@ import type { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { WebSocket } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { next, startWsServer } from './interop-shared.js';
+import { startWsServer } from './interop-shared.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** A Blob whose read fails, as one backed by a file deleted meanwhile would. */
 class UnreadableBlob extends Blob {
   override arrayBuffer(): Promise<ArrayBuffer> {
     return Promise.reject(new Error('the file behind the Blob is gone'));
+  }
+}
+
+/** A Blob whose read completes only when the test says so, to close the connection in the middle of it. */
+class HeldBlob extends Blob {
+  private release: (() => void) | undefined;
+  private readonly read = new Promise<void>((resolve) => (this.release = resolve));
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    await this.read;
+    return super.arrayBuffer();
+  }
+
+  /** Lets the read complete. */
+  finishRead(): void {
+    this.release?.();
   }
 }
 
@@ -45,7 +62,7 @@ async function withRecordingServer(
     );
     const client = new WebSocket(server.url);
     try {
-      await next(client, 'open');
+      await waitFor(client, 'open');
       await body(client, { events, closed });
     } finally {
       client.terminate();
@@ -66,7 +83,7 @@ describe('Blobs sent just before close()', () => {
       assert.equal(client.readyState, WebSocket.CLOSING);
       // Sends after close() are refused, as always.
       const late = new Promise((resolve) => client.send('late', resolve));
-      const [code] = await next<[number]>(client, 'close');
+      const [code] = await waitFor<[number]>(client, 'close');
       assert.equal(code, 4000);
       assert.match(String(await late), /WebSocket is not open: readyState 2 \(CLOSING\)/);
       assert.deepEqual(callbacks, ['first sent', 'second sent']);
@@ -91,11 +108,49 @@ describe('Blobs sent just before close()', () => {
       const record = (error?: Error | null): void => void failures.push([String(error?.message), client.readyState]);
       client.send(new Blob(['blob']), record);
       client.send('behind', record);
-      const closed = next(client, 'close');
+      const closed = waitFor(client, 'close');
       client.terminate();
       await closed;
       const expected: [string, number] = ['The socket was closed while the blob was being read', WebSocket.CLOSING];
       assert.deepEqual(failures, [expected, expected]);
+    });
+  });
+
+  it('the connection ends while a Blob is being read: the queued sends fail at once, nothing goes after', async () => {
+    await withRecordingServer(startServer, async (client, server) => {
+      const failures: string[] = [];
+      const blob = new HeldBlob(['held']);
+      client.send(blob, (error) => failures.push(`blob: ${error?.message ?? 'sent'}`));
+      client.ping(Buffer.from('behind'), undefined, (error) => failures.push(`ping: ${error?.message ?? 'sent'}`));
+      assert.equal(client.bufferedAmount, 'held'.length + 'behind'.length);
+      const closed = waitFor(client, 'close');
+      client.terminate();
+      await closed;
+      const cut = 'The socket was closed while the blob was being read';
+      assert.deepEqual(failures, [`blob: ${cut}`, `ping: ${cut}`], 'told at the close, not when the read ends');
+      assert.equal(client.bufferedAmount, 0);
+      // The read completing later sends nothing and calls no callback a second time.
+      blob.finishRead();
+      await withTimeout(server.closed, 'the server side to close');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(failures.length, 2);
+      assert.deepEqual(server.events, ['close 1006 ']);
+    });
+  });
+
+  it('a Blob that cannot be read with no close() waiting: error, then the connection closes with 1011', async () => {
+    await withRecordingServer(startServer, async (client, server) => {
+      const errors: string[] = [];
+      client.on('error', (error) => errors.push(error.message));
+      const closed = new Promise<[number, string]>((resolve) =>
+        client.once('close', (code: number, reason: Buffer) => resolve([code, reason.toString()])),
+      );
+      client.send(new UnreadableBlob(['x']));
+      // The close event has the peer's close frame, which echoes the code without a reason (RFC 6455 §5.5.1).
+      assert.deepEqual(await withTimeout(closed, 'the client to close'), [1011, '']);
+      assert.equal(await withTimeout(server.closed, 'the server side to close'), 1011);
+      assert.deepEqual(errors, ['the file behind the Blob is gone']);
+      assert.deepEqual(server.events, ['close 1011 a Blob could not be read']);
     });
   });
 

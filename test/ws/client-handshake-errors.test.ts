@@ -10,8 +10,7 @@ import type { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
 import { computeAcceptKey } from '../../src/protocol/index.js';
 import { ErrorCode, WebSocket, WebSocketError, type WebSocketOptions } from '../../src/ws/index.js';
-import { until } from '../engine/helpers.js';
-import { next } from './interop-shared.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 /**
  * An HTTP server answering every upgrade with `answer(acceptKey, request)`: the raw response head
@@ -50,7 +49,7 @@ async function failureOf(head: (accept: string) => string | undefined, protocols
     client.on('open', () => assert.fail('the handshake must fail'));
     let closeCode: number | undefined;
     client.once('close', (code) => (closeCode = code));
-    const [error] = await next<[Error]>(client, 'error');
+    const [error] = await waitFor<[Error]>(client, 'error');
     await until(() => closeCode !== undefined, 3000, "'close'");
     assert.equal(closeCode, 1006);
     return error;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { next } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * An HTTP server whose upgrade requests `refuse` may answer with another status (writing the raw
@@ -53,7 +53,7 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
     const server = await httpServer(() => 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 13\r\n\r\ntoken expired');
     try {
       const client = new WebSocket(server.url);
-      const [request, response] = await next<[http.ClientRequest, http.IncomingMessage]>(client, 'unexpected-response');
+      const [request, response] = await waitFor<[http.ClientRequest, http.IncomingMessage]>(client, 'unexpected-response');
       assert.ok(request instanceof http.ClientRequest);
       assert.equal(response.statusCode, 401);
       assert.equal(response.headers['www-authenticate'], 'Bearer');
@@ -90,7 +90,7 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
       const client = new WebSocket(server.url);
       client.on('upgrade', (response) => order.push(`upgrade ${response.statusCode}`));
       client.on('open', () => order.push('open'));
-      await next(client, 'open');
+      await waitFor(client, 'open');
       assert.deepEqual(order, ['upgrade 101', 'open']);
       client.close();
       const aborted = new WebSocket(server.url);
@@ -117,7 +117,7 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
         seen.push(url);
       });
       const path = new Promise<string>((resolve) => server.wss.once('connection', (_socket, request) => resolve(request.url!)));
-      await next(client, 'open');
+      await waitFor(client, 'open');
       assert.equal(await path, '/final');
       assert.deepEqual(seen, [`${server.url}/hop/1`, `${server.url}/final`]);
       assert.equal(client.url, `${server.url}/final`);
@@ -142,7 +142,7 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
     const origin = await httpServer(() => `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws://localhost:${target.port}/\r\nContent-Length: 0\r\n\r\n`);
     try {
       const client = new WebSocket(origin.url, { followRedirects: true, headers: { Authorization: 'Bearer secret', Cookie: 'sid=1', 'X-Kept': 'yes' } });
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const received = await headers;
       assert.equal(received.authorization, undefined);
       assert.equal(received.cookie, undefined);
@@ -167,10 +167,10 @@ describe('client connection options (as ws)', () => {
     try {
       const path = new Promise<string>((resolve) => wss.once('connection', (_socket, request) => resolve(request.url!)));
       const client = new WebSocket(`ws+unix:${socketPath}:/chat?room=1`);
-      await next(client, 'open');
+      await waitFor(client, 'open');
       assert.equal(await path, '/chat?room=1');
       client.close();
-      await next(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
@@ -190,7 +190,7 @@ describe('client connection options (as ws)', () => {
         return originalCreate(options, callback);
       };
       const viaAgent = new WebSocket(server.url, { agent });
-      await next(viaAgent, 'open');
+      await waitFor(viaAgent, 'open');
       viaAgent.close();
 
       const ports: unknown[] = [];
@@ -201,7 +201,7 @@ describe('client connection options (as ws)', () => {
           return net.connect(Number(options.port), options.host as string);
         },
       });
-      await next(viaCreate, 'open');
+      await waitFor(viaCreate, 'open');
       viaCreate.close();
 
       const header = new Promise<string | undefined>((resolve) => server.wss.once('connection', (_socket, request) => resolve(request.headers['x-finished'] as string)));
@@ -213,7 +213,7 @@ describe('client connection options (as ws)', () => {
           request.end();
         },
       });
-      await next(finished, 'open');
+      await waitFor(finished, 'open');
       assert.equal(await header, 'by the app');
       finished.close();
       assert.deepEqual(created, ['agent', 'createConnection']);
@@ -241,11 +241,11 @@ describe('client connection options (as ws)', () => {
     const server = await startServer();
     const client = new WebSocket(server.url, { protocolVersion: 8, origin: 'https://draft.example' });
     try {
-      const [, request] = await next<[WebSocket, http.IncomingMessage]>(server.wss, 'connection');
+      const [, request] = await waitFor<[WebSocket, http.IncomingMessage]>(server.wss, 'connection');
       assert.equal(request.headers['sec-websocket-version'], '8');
       assert.equal(request.headers['sec-websocket-origin'], 'https://draft.example');
       assert.equal(request.headers.origin, undefined);
-      await next(client, 'open');
+      await waitFor(client, 'open');
     } finally {
       client.terminate();
       await server.close();
@@ -256,7 +256,7 @@ describe('client connection options (as ws)', () => {
     const server = await startServer({ handleProtocols: (offered) => [...offered][1] ?? false });
     try {
       const client = new WebSocket(server.url, { protocols: ['one', 'two'] });
-      await next(client, 'open');
+      await waitFor(client, 'open');
       assert.equal(client.protocol, 'two');
       client.close();
     } finally {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { next } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 const NOT_CONNECTED = { name: 'Error', message: 'WebSocket is not open: readyState 0 (CONNECTING)' };
 
@@ -18,8 +18,8 @@ async function withConnection(body: (connection: { client: WebSocket; accepted: 
   const server = await startServer();
   const client = new WebSocket(server.url);
   try {
-    const acceptedSocket = next<[WebSocket]>(server.wss, 'connection');
-    await next(client, 'open');
+    const acceptedSocket = waitFor<[WebSocket]>(server.wss, 'connection');
+    await waitFor(client, 'open');
     const [accepted] = await acceptedSocket;
     await body({ client, accepted });
   } finally {
@@ -38,10 +38,10 @@ describe('ping and pong argument forms (as ws)', () => {
     await new Promise<void>((resolve) => client.ping('hi', () => resolve(void done.push('data, cb'))));
     await new Promise<void>((resolve) => client.ping('masked', true, () => resolve(void done.push('data, mask, cb'))));
     client.ping(42);
-    const unsolicited = next<[Buffer]>(accepted, 'pong');
+    const unsolicited = waitFor<[Buffer]>(accepted, 'pong');
     client.pong('unsolicited', true);
     // The answer to this last ping comes after the server has seen every frame before it.
-    const answered = next<[Buffer]>(client, 'pong');
+    const answered = waitFor<[Buffer]>(client, 'pong');
     client.ping();
     assert.equal((await unsolicited)[0].toString(), 'unsolicited');
     await answered;
@@ -72,12 +72,12 @@ describe('ping and pong argument forms (as ws)', () => {
     client.pong(new Blob(['blob pong']), true, () => callbacks.push('blob pong'));
     // Before their frames are written, queued bytes count in bufferedAmount.
     assert.equal(client.bufferedAmount, 5 + 5 + 9 + 6 + 9);
-    const lastPong = next(accepted, 'pong');
+    const lastPong = waitFor(accepted, 'pong');
     await lastPong;
     assert.deepEqual(frames, ['message first', 'ping plain', 'ping blob ping', 'message second', 'pong blob pong']);
     assert.deepEqual(callbacks, ['plain ping', 'blob ping', 'blob pong']);
     // On the server side too, and with nothing queued the Blob is read all the same.
-    const answered = next<[Buffer]>(client, 'ping');
+    const answered = waitFor<[Buffer]>(client, 'ping');
     accepted.ping(new Blob(['from the server']));
     assert.equal((await answered)[0].toString(), 'from the server');
     });
@@ -92,7 +92,7 @@ describe('ping and pong argument forms (as ws)', () => {
     client.ping(new Blob(['before']), (error) => results.push(error ?? 'sent'));
     client.close(4000);
     client.ping(new Blob(['after']), (error) => results.push(error?.message));
-    await next(accepted, 'close');
+    await waitFor(accepted, 'close');
     assert.deepEqual(frames, ['ping before', 'close 4000']);
     assert.deepEqual(results, ['WebSocket is not open: readyState 2 (CLOSING)', 'sent']);
     });
@@ -105,11 +105,11 @@ describe('ping and pong argument forms (as ws)', () => {
       assert.throws(() => client.ping(), NOT_CONNECTED);
       assert.throws(() => client.pong(), NOT_CONNECTED);
       assert.throws(() => client.send('x'), NOT_CONNECTED);
-      await next(client, 'open');
+      await waitFor(client, 'open');
       client.close();
       const error = await new Promise<Error | null | undefined>((resolve) => client.ping('late', resolve));
       assert.equal(error?.message, 'WebSocket is not open: readyState 2 (CLOSING)');
-      await next(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await server.close();
     }
@@ -124,7 +124,7 @@ describe('send as ws code calls it', () => {
     client.send(12.5);
     client.send(undefined);
     client.send('fin', { binary: false, compress: false, fin: true, mask: true });
-    while (received.length < 3) await next(accepted, 'message');
+    while (received.length < 3) await waitFor(accepted, 'message');
     assert.deepEqual(received, [['12.5', false], ['', true], ['fin', false]]);
     assert.throws(() => client.send('x', { compres: false } as never), { name: 'TypeError', message: /unknown send option "compres"/ });
     assert.throws(() => client.send('x', { mask: false }), { name: 'TypeError', message: /mask: false is not supported/ });
@@ -134,7 +134,7 @@ describe('send as ws code calls it', () => {
 
   it('close takes a reason as bytes; terminate while connecting reports ws\'s message', async () => {
     await withConnection(async ({ client, accepted }) => {
-    const closed = next<[number, Buffer]>(accepted, 'close');
+    const closed = waitFor<[number, Buffer]>(accepted, 'close');
     client.close(4002, Buffer.from('as bytes'));
     const [code, reason] = await closed;
     assert.deepEqual([code, reason.toString()], [4002, 'as bytes']);
@@ -170,7 +170,7 @@ describe('send as ws code calls it', () => {
 
   it('sends, pings and pongs refused once closing add to bufferedAmount, as WHATWG and ws have it', async () => {
     await withConnection(async ({ client }) => {
-    const closed = next(client, 'close');
+    const closed = waitFor(client, 'close');
     client.close();
     // The close frame is written at once, not held for the end of the tick.
     assert.equal(client.bufferedAmount, 0);
@@ -193,13 +193,13 @@ describe('pause and resume (as ws)', () => {
       const client = new WebSocket(server.url);
       client.pause();
       assert.equal(client.isPaused, false);
-      await next(client, 'open');
+      await waitFor(client, 'open');
       client.pause();
       assert.equal(client.isPaused, true);
       client.resume();
       assert.equal(client.isPaused, false);
       client.close();
-      await next(client, 'close');
+      await waitFor(client, 'close');
       client.pause();
       assert.equal(client.isPaused, false);
     } finally {

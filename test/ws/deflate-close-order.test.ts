@@ -10,7 +10,8 @@ import { WebSocket } from '../../src/ws/index.js';
 import { deflateMessage, inflateMessage, textLike } from '../helpers/deflate.js';
 import { closePayload, recordingParser, serverFrame, type SinkEvent } from '../helpers/frames.js';
 import { fakeUpgradeServer, startServer, switchingProtocols, type FakeServer } from '../helpers/ws-peers.js';
-import { next, startWsServer } from './interop-shared.js';
+import { startWsServer } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RSV1 = 0x40;
 
@@ -45,7 +46,7 @@ describe('a compressed message followed at once by a close frame (client side)',
         seen.push([client.readyState, data.length]);
         client.send(`got ${data.length}`, (error) => sent.push(error ?? 'sent'));
       });
-      const [code, reason] = await next<[number, Buffer]>(client, 'close');
+      const [code, reason] = await waitFor<[number, Buffer]>(client, 'close');
       assert.deepEqual(seen, [[WebSocket.OPEN, message.length]]);
       assert.deepEqual(sent, ['sent']);
       assert.deepEqual([code, reason.toString()], [4001, 'bye']);
@@ -53,7 +54,7 @@ describe('a compressed message followed at once by a close frame (client side)',
       const frames = server.frames;
       assert.equal(frames.length, 2);
       const [reply, close] = frames;
-      assert.ok(reply!.type === 'message' && reply.rsv === RSV1);
+      assert.ok(reply?.type === 'message' && reply.rsv === RSV1);
       assert.equal(inflateMessage(reply.data).toString(), `got ${message.length}`);
       assert.deepEqual(close, { type: 'close', code: 4001, reason: '' });
     } finally {
@@ -76,7 +77,7 @@ describe('a compressed message followed at once by a close frame (client side)',
       const events: string[] = [];
       client.on('message', (data, isBinary) => events.push(isBinary ? `binary ${data.length}` : data.toString()));
       client.on('ping', (data) => events.push(`ping ${data.toString()} (${client.readyState})`));
-      await next(client, 'close');
+      await waitFor(client, 'close');
       assert.deepEqual(events, [`binary ${512 * 1024}`, 'ping after (1)', 'second', 'third']);
       // The pong answered the ping only once the message before it was delivered; the close reply last.
       assert.deepEqual(
@@ -103,7 +104,7 @@ describe('a compressed message followed at once by a close frame (client side)',
         states.push(client.readyState);
         client.send(`echo ${data.length}`);
       });
-      const [code] = await next<[number]>(client, 'close');
+      const [code] = await waitFor<[number]>(client, 'close');
       assert.equal(code, 1000);
       assert.deepEqual(states, [WebSocket.OPEN]);
       assert.deepEqual(received, ['echo 100000']);
@@ -118,7 +119,7 @@ describe('terminate() while a message is being compressed', () => {
     const server = await startServer({ perMessageDeflate: { threshold: 0 } });
     const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
     try {
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const failed = new Promise<[string, number]>((resolve) => client.send('hi', (error) => resolve([String(error?.message), client.readyState])));
       client.terminate();
       assert.deepEqual(await failed, ['The socket was closed while data was being compressed', WebSocket.CLOSING]);

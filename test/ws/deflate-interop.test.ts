@@ -7,6 +7,7 @@ import { WebSocket } from '../../src/ws/index.js';
 import { textLike } from '../helpers/deflate.js';
 import { startServer } from '../helpers/ws-peers.js';
 import { binaryOfBytes, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, textOfBytes, wsClose } from './interop-shared.js';
+import { withServer } from '../helpers/with-server.js';
 
 // RFC 7692 between Switchboard and `ws` in both roles, for every combination of the four
 // negotiation parameters both libraries configure under the same names.
@@ -79,31 +80,31 @@ async function exchange(sender: WebSocket | WsWebSocket): Promise<void> {
 describe('permessage-deflate interop with ws: every parameter combination', () => {
   it('ws clients against our server', async () => {
     for (const combination of combinations()) {
-      const server = await startServer({ perMessageDeflate: { ...combination, threshold: 0 } });
-      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
-      const client = await openWsClient(server.url, { perMessageDeflate: { ...combination, threshold: 0 } });
-      const [serverSocket] = server.wss.clients;
-      assertHonoured(serverSocket!.extensions, client.extensions, combination);
-      await exchange(client);
-      const closed = wsClose(client);
-      client.close(1000);
-      assert.equal((await closed).code, 1000);
-      await server.close();
+      await withServer(() => startServer({ perMessageDeflate: { ...combination, threshold: 0 } }), async (server) => {
+        server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+        const client = await openWsClient(server.url, { perMessageDeflate: { ...combination, threshold: 0 } });
+        const [serverSocket] = server.wss.clients;
+        assertHonoured(serverSocket!.extensions, client.extensions, combination);
+        await exchange(client);
+        const closed = wsClose(client);
+        client.close(1000);
+        assert.equal((await closed).code, 1000);
+      });
     }
   });
 
   it('our clients against a ws server', async () => {
     for (const combination of combinations()) {
-      const server = await startWsServer({ perMessageDeflate: { ...combination, threshold: 0 } });
-      server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
-      const client = await openOurClient(new WebSocket(server.url, { perMessageDeflate: { ...combination, threshold: 0 } }));
-      const [serverSocket] = server.wss.clients;
-      assertHonoured(client.extensions, serverSocket!.extensions, combination);
-      await exchange(client);
-      const closed = ourClose(client);
-      client.close(1000);
-      assert.equal((await closed).code, 1000);
-      await server.close();
+      await withServer(() => startWsServer({ perMessageDeflate: { ...combination, threshold: 0 } }), async (server) => {
+        server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+        const client = await openOurClient(new WebSocket(server.url, { perMessageDeflate: { ...combination, threshold: 0 } }));
+        const [serverSocket] = server.wss.clients;
+        assertHonoured(client.extensions, serverSocket!.extensions, combination);
+        await exchange(client);
+        const closed = ourClose(client);
+        client.close(1000);
+        assert.equal((await closed).code, 1000);
+      });
     }
   });
 });
@@ -124,40 +125,40 @@ describe('permessage-deflate interop with ws: sizes and the wire', () => {
   }
 
   it('echoes messages up to 16 MiB through our server', async () => {
-    const server = await startServer({ perMessageDeflate: true });
-    server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
-    // ws compresses at zlib's default level unless told; level 1 keeps this test quick.
-    const client = await openWsClient(server.url, { perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
-    await sendLarge(client);
-    client.terminate();
-    await server.close();
+    await withServer(() => startServer({ perMessageDeflate: true }), async (server) => {
+      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+      // ws compresses at zlib's default level unless told; level 1 keeps this test quick.
+      const client = await openWsClient(server.url, { perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
+      await sendLarge(client);
+      client.terminate();
+    });
   });
 
   it('echoes messages up to 16 MiB through a ws server', async () => {
-    const server = await startWsServer({ perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
-    server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
-    const client = await openOurClient(new WebSocket(server.url));
-    await sendLarge(client);
-    client.terminate();
-    await server.close();
+    await withServer(() => startWsServer({ perMessageDeflate: { zlibDeflateOptions: { level: 1 } } }), async (server) => {
+      server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+      const client = await openOurClient(new WebSocket(server.url));
+      await sendLarge(client);
+      client.terminate();
+    });
   });
 
   it('really compresses on the wire, both ways', async () => {
     const message = textLike(1024 * 1024, 8);
-    const server = await startServer({ perMessageDeflate: true });
-    let wire: { bytesRead: number; bytesWritten: number } | undefined;
-    server.wss.on('connection', (socket, request) => {
-      wire = request.socket;
-      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+    await withServer(() => startServer({ perMessageDeflate: true }), async (server) => {
+      let wire: { bytesRead: number; bytesWritten: number } | undefined;
+      server.wss.on('connection', (socket, request) => {
+        wire = request.socket;
+        socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+      });
+      const client = await openOurClient(new WebSocket(server.url));
+      const echoed = nextMessage(client);
+      client.send(message);
+      assert.ok((await echoed).data.equals(message));
+      // Both directions carried far less than the 1 MiB message.
+      assert.ok(wire!.bytesRead < 300 * 1024, `server read ${wire!.bytesRead} bytes`);
+      assert.ok(wire!.bytesWritten < 300 * 1024, `server wrote ${wire!.bytesWritten} bytes`);
+      client.terminate();
     });
-    const client = await openOurClient(new WebSocket(server.url));
-    const echoed = nextMessage(client);
-    client.send(message);
-    assert.ok((await echoed).data.equals(message));
-    // Both directions carried far less than the 1 MiB message.
-    assert.ok(wire!.bytesRead < 300 * 1024, `server read ${wire!.bytesRead} bytes`);
-    assert.ok(wire!.bytesWritten < 300 * 1024, `server wrote ${wire!.bytesWritten} bytes`);
-    client.terminate();
-    await server.close();
   });
 });

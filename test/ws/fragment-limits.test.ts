@@ -10,8 +10,9 @@ import { describe, it } from 'node:test';
 import type { Connection } from '../../src/protocol/index.js';
 import { CloseCode, ErrorCode, WebSocket, WebSocketError, WebSocketServer } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
-import { RawClient, nextEvent, startServer } from '../helpers/ws-peers.js';
+import { RawClient, startServer } from '../helpers/ws-peers.js';
 import { nextMessage, ourClose } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CONTINUATION = 0x0;
 const BINARY = 0x2;
@@ -91,12 +92,12 @@ describe('maxFragments over a real connection', () => {
     const server = await startServer();
     let serverClose: Promise<[number, Buffer]> | undefined;
     server.wss.on('connection', (socket) => {
-      serverClose = nextEvent<[number, Buffer]>(socket, 'close');
+      serverClose = waitFor<[number, Buffer]>(socket, 'close');
       for (let i = 0; i < 11; i++) socket.send(Buffer.of(i), { fin: i === 10 });
     });
     const client = new WebSocket(server.url, { maxFragments: 10 });
     try {
-      const [error] = await nextEvent<[unknown]>(client, 'error');
+      const [error] = await waitFor<[unknown]>(client, 'error');
       assert.ok(error instanceof WebSocketError);
       assert.equal(error.code, ErrorCode.TooManyFragments);
       assert.equal((await ourClose(client)).code, 1008);
@@ -110,19 +111,19 @@ describe('maxFragments over a real connection', () => {
 
   it('lets go of the pieces of a message cut short when the socket closes, though the application keeps the connection', async () => {
     const server = await startServer();
-    const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+    const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
     const raw = await RawClient.open(server.port);
     try {
       const [socket] = await accepted;
       // A ping between the fragments (RFC 6455 §5.4) tells when the server has read them.
-      const pinged = nextEvent(socket, 'ping');
+      const pinged = waitFor(socket, 'ping');
       raw.write(clientFrame(BINARY, Buffer.alloc(8192, 1), { fin: false }));
       raw.write(clientFrame(CONTINUATION, Buffer.alloc(8192, 2), { fin: false }));
       raw.write(clientFrame(0x9, 'between'));
       await pinged;
       const connection = (socket as unknown as { connection: Connection }).connection;
       assert.ok(connection.bufferedBytes >= 16_384, `holds ${connection.bufferedBytes} bytes of the message`);
-      const closed = nextEvent<[number]>(socket, 'close');
+      const closed = waitFor<[number]>(socket, 'close');
       raw.destroy();
       assert.equal((await closed)[0], CloseCode.AbnormalClosure);
       assert.equal(connection.bufferedBytes, 0);

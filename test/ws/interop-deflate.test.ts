@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { PerMessageDeflateOptions as WsDeflateOptions } from 'ws';
 import { ErrorCode, WebSocketError } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/ws-peers.js';
-import {
-  PAIRINGS,
-  binaryOfBytes,
-  closeOf,
-  echoMessages,
-  expectTooBig,
-  next,
-  nextMessage,
-  ourClose,
-  startPaired,
-  textOfBytes,
-  wsClose,
-  type EndOptions,
-  type PairedServer,
-  type Peer,
-} from './interop-shared.js';
+import { PAIRINGS, type EndDeflateOptions, binaryOfBytes, closeOf, echoMessages, expectTooBig, nextMessage, ourClose, startPaired, textOfBytes, wsClose, type EndOptions, type PairedServer, type Peer } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 // permessage-deflate (RFC 7692) between Switchboard and `ws`, in both pairings.
 
 /** The same negotiation options, as each implementation names them (they share ws's names). */
-const CONFIGURATIONS: readonly { readonly name: string; readonly options: WsDeflateOptions }[] = [
+const CONFIGURATIONS: readonly { readonly name: string; readonly options: EndDeflateOptions }[] = [
   { name: 'defaults', options: { threshold: 0 } },
   { name: 'no context takeover', options: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true } },
   { name: 'small windows', options: { threshold: 0, serverMaxWindowBits: 9, clientMaxWindowBits: 10 } },
@@ -143,7 +128,7 @@ describe('interop: permessage-deflate ordering around async zlib', () => {
           const connection = await server.connect(COMPRESSING);
           const { client, server: socket } = connection;
           const received = nextMessage(socket);
-          const pinged = next<[Buffer]>(socket, 'ping');
+          const pinged = waitFor<[Buffer]>(socket, 'ping');
           const text = Buffer.from(textOfBytes(3000));
           client.send(text.subarray(0, 1000), { binary: false, fin: false, compress: true });
           client.ping('between');
@@ -206,7 +191,7 @@ describe('interop: permessage-deflate limits', () => {
           const { server, clientOptions } = await startPaired(pairing, { ours: { perMessageDeflate: true }, theirs: COMPRESSING });
           try {
             const connection = await server.connect(clientOptions);
-            const error = next<[Error]>(connection.ours, 'error');
+            const error = waitFor<[Error]>(connection.ours, 'error');
             const ours = ourClose(connection.ours);
             const theirs = wsClose(connection.theirs);
             connection.theirs.send(invalid.bytes, { binary: false, compress: true });
@@ -226,11 +211,11 @@ describe('interop: permessage-deflate limits', () => {
   test('a compressed message that does not inflate fails the Switchboard server with 1007 and ERR_INVALID_COMPRESSED_DATA', async () => {
     const server = await startServer({ perMessageDeflate: true });
     try {
-      const accepted = next<[Peer]>(server.wss, 'connection');
+      const accepted = waitFor<[Peer]>(server.wss, 'connection');
       const raw = await RawClient.open(server.port, '/', 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
       assert.match(raw.response, /sec-websocket-extensions: permessage-deflate/i);
       const [socket] = await accepted;
-      const error = next<[Error]>(socket, 'error');
+      const error = waitFor<[Error]>(socket, 'error');
       // 0xff starts a deflate block of the reserved type 3: no inflater accepts it.
       raw.write(clientFrame(0x2, Uint8Array.of(0xff, 0xff, 0xff, 0xff), { rsv: 0x40 }));
       const [failure] = await error;

@@ -10,7 +10,8 @@ import { ErrorCode, WebSocket, WebSocketError, WebSocketServer, basicAuth } from
 import { rejectResponse } from '../../src/protocol/index.js';
 import { clientFrame } from '../helpers/frames.js';
 import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
-import { next, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
+import { nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 // The opening handshake between Switchboard and `ws`: subprotocols, headers, paths, IPv6, refusals.
 
@@ -18,9 +19,9 @@ describe('interop handshake: Switchboard server, ws client', () => {
   test('the server picks a subprotocol with handleProtocols and ws sees it', async () => {
     const server = await startServer({ handleProtocols: (offered) => (offered.has('v2.chat') ? 'v2.chat' : false) });
     try {
-      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
       const offered = new WsWebSocket(server.url, ['v1.chat', 'v2.chat']);
-      await next(offered, 'open');
+      await waitFor(offered, 'open');
       const [socket] = await accepted;
       assert.equal(offered.protocol, 'v2.chat');
       assert.equal(socket.protocol, 'v2.chat');
@@ -30,7 +31,7 @@ describe('interop handshake: Switchboard server, ws client', () => {
 
       // Offered subprotocols, none chosen: ws fails the handshake, as Switchboard's client does.
       const declined = new WsWebSocket(server.url, ['v1.chat']);
-      const failure = next<[Error]>(declined, 'error');
+      const failure = waitFor<[Error]>(declined, 'error');
       assert.match((await failure)[0].message, /subprotocol/i);
     } finally {
       await server.close();
@@ -40,9 +41,9 @@ describe('interop handshake: Switchboard server, ws client', () => {
   test('by default the server picks the first subprotocol offered', async () => {
     const server = await startServer();
     try {
-      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
       const client = new WsWebSocket(server.url, ['first', 'second']);
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const [socket] = await accepted;
       assert.equal(client.protocol, 'first');
       assert.equal(socket.protocol, 'first');
@@ -57,7 +58,7 @@ describe('interop handshake: Switchboard server, ws client', () => {
   test('the request reaches the connection listener with its path, query and headers', async () => {
     const server = await startServer({ path: '/chat' });
     try {
-      const accepted = next<[WebSocket, IncomingMessage]>(server.wss, 'connection');
+      const accepted = waitFor<[WebSocket, IncomingMessage]>(server.wss, 'connection');
       const client = await openWsClient(`${server.url}/chat?room=42`, { headers: { 'X-Trace': 'abc' }, origin: 'https://app.example' });
       const [socket, request] = await accepted;
       assert.equal(request.url, '/chat?room=42');
@@ -75,14 +76,14 @@ describe('interop handshake: Switchboard server, ws client', () => {
     const server = await startServer({ authenticate: basicAuth((user, password) => user === 'ada' && password === 'lovelace') });
     try {
       const refused = new WsWebSocket(server.url, { auth: 'ada:wrong' });
-      const [, response] = await next<[unknown, IncomingMessage]>(refused, 'unexpected-response');
+      const [, response] = await waitFor<[unknown, IncomingMessage]>(refused, 'unexpected-response');
       assert.equal(response.statusCode, 401);
       assert.match(String(response.headers['www-authenticate']), /^Basic/);
       refused.on('error', () => undefined);
       refused.terminate();
 
       const admitted = new WsWebSocket(server.url, { auth: 'ada:lovelace' });
-      await next(admitted, 'open');
+      await waitFor(admitted, 'open');
       const closed = wsClose(admitted);
       admitted.close();
       assert.equal((await closed).code, 1005);
@@ -95,7 +96,7 @@ describe('interop handshake: Switchboard server, ws client', () => {
     const server = await startServer({ path: '/only-here' });
     try {
       const client = new WsWebSocket(`${server.url}/elsewhere`);
-      const [, response] = await next<[unknown, IncomingMessage]>(client, 'unexpected-response');
+      const [, response] = await waitFor<[unknown, IncomingMessage]>(client, 'unexpected-response');
       assert.equal(response.statusCode, 400);
       client.on('error', () => undefined);
       client.terminate();
@@ -108,7 +109,7 @@ describe('interop handshake: Switchboard server, ws client', () => {
 describe('interop handshake: refusals as ws sees them and as wsClientError reports them', () => {
   /** Opens a ws client expecting a refusal; answers the status and headers it got, and the error the server reported. */
   async function refusal(server: TestServer, url: string, options: ConstructorParameters<typeof WsWebSocket>[2] = {}) {
-    const reported = next<[Error]>(server.wss, 'wsClientError');
+    const reported = waitFor<[Error]>(server.wss, 'wsClientError');
     const client = new WsWebSocket(url, options);
     client.on('error', () => undefined);
     const [failure] = await reported;
@@ -124,7 +125,7 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
   }
 
   async function responseOf(client: WsWebSocket): Promise<IncomingMessage> {
-    const [, response] = await next<[unknown, IncomingMessage]>(client, 'unexpected-response');
+    const [, response] = await waitFor<[unknown, IncomingMessage]>(client, 'unexpected-response');
     client.terminate();
     return response;
   }
@@ -205,13 +206,13 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
     const socket = net.connect(server.port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
-      const reported = next<[Error]>(server.wss, 'wsClientError');
+      const reported = waitFor<[Error]>(server.wss, 'wsClientError');
       server.wss.on('wsClientError', (_failure: WebSocketError, peer: Duplex) => peer.end(rejectResponse(426)));
       socket.write(upgradeRequest('/').replace('Version: 13', 'Version: 12'));
       const [failure] = await reported;
       assert.ok(failure instanceof WebSocketError);
       assert.equal(failure.code, ErrorCode.UnsupportedVersion);
-      const [answer] = await next<[Buffer]>(socket, 'data');
+      const [answer] = await waitFor<[Buffer]>(socket, 'data');
       assert.match(answer.toString('latin1'), /^HTTP\/1\.1 426 [^]*\r\nSec-WebSocket-Version: 13\r\n/);
     } finally {
       socket.destroy();
@@ -260,7 +261,7 @@ describe('interop handshake: a blank line split across reads', () => {
         const response = once(socket, 'data');
         socket.write(bytes.subarray(0, bytes.length - cut));
         // A pause long enough for the two pieces to arrive as separate reads.
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        await sleep(30);
         socket.write(bytes.subarray(bytes.length - cut));
         const [first] = (await response) as [Buffer];
         assert.match(first.toString('latin1'), /^HTTP\/1\.1 101 /);
@@ -276,7 +277,7 @@ describe('interop handshake: ws server, Switchboard client', () => {
   test('the client sees the subprotocol the ws server picks', async () => {
     const server = await startWsServer({ handleProtocols: (offered) => (offered.has('b') ? 'b' : false) });
     try {
-      const accepted = next<[WsWebSocket]>(server.wss, 'connection');
+      const accepted = waitFor<[WsWebSocket]>(server.wss, 'connection');
       const client = await openOurClient(new WebSocket(server.url, ['a', 'b']));
       const [socket] = await accepted;
       assert.equal(client.protocol, 'b');
@@ -293,7 +294,7 @@ describe('interop handshake: ws server, Switchboard client', () => {
     const server = await startWsServer({ handleProtocols: () => false });
     try {
       const client = new WebSocket(server.url, ['a']);
-      const error = next<[Error]>(client, 'error');
+      const error = waitFor<[Error]>(client, 'error');
       const closed = ourClose(client);
       const [failure] = await error;
       assert.ok(failure instanceof WebSocketError);
@@ -307,7 +308,7 @@ describe('interop handshake: ws server, Switchboard client', () => {
   test('the client sends its path, query, headers, Origin and URL credentials', async () => {
     const server = await startWsServer();
     try {
-      const accepted = next<[WsWebSocket, IncomingMessage]>(server.wss, 'connection');
+      const accepted = waitFor<[WsWebSocket, IncomingMessage]>(server.wss, 'connection');
       const client = await openOurClient(
         new WebSocket(`${server.url.replace('ws://', 'ws://ada:l%C3%B8velace@')}/feed?since=7`, {
           headers: { 'X-Trace': 'abc' },
@@ -334,7 +335,7 @@ describe('interop handshake: ws server, Switchboard client', () => {
     });
     try {
       const client = new WebSocket(server.url);
-      const error = next<[Error]>(client, 'error');
+      const error = waitFor<[Error]>(client, 'error');
       const closed = ourClose(client);
       const [failure] = await error;
       assert.ok(failure instanceof WebSocketError);

@@ -9,7 +9,8 @@ import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { clientFrame, closePayload, serverFrame } from '../helpers/frames.js';
 import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
-import { next, openOurClient, openWsClient, ourClose, startWsServer, wsClose, type CloseOutcome } from './interop-shared.js';
+import { openOurClient, openWsClient, ourClose, startWsServer, wsClose, type CloseOutcome } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Ordering and the edges of the closing handshake between Switchboard and `ws`: many messages in
 // flight both ways, messages sent right before a close, both ends closing at once, many fragments.
@@ -104,14 +105,14 @@ function scenarios(connect: () => Promise<Pair>): void {
   test('5000 tiny fragments make one message, either way', async () => {
     const { ours, theirs } = await connect();
     const expected = numbered('f', 5000).join('');
-    const atTheirs = next<[Buffer, boolean]>(theirs, 'message');
+    const atTheirs = waitFor<[Buffer, boolean]>(theirs, 'message');
     const pieces = numbered('f', 5000);
     pieces.forEach((piece, i) => ours.send(piece, { fin: i === pieces.length - 1 }));
     const [data, isBinary] = await atTheirs;
     assert.equal(isBinary, false);
     assert.equal(data.toString(), expected);
 
-    const atOurs = next<[Buffer, boolean]>(ours, 'message');
+    const atOurs = waitFor<[Buffer, boolean]>(ours, 'message');
     pieces.forEach((piece, i) => theirs.send(piece, { fin: i === pieces.length - 1 }));
     const [back] = await atOurs;
     assert.equal(back.toString(), expected);
@@ -129,7 +130,7 @@ describe('ordering and closing: Switchboard server, ws client', () => {
   after(() => server.close());
 
   scenarios(async () => {
-    const accepted = next<[WebSocket]>(server.wss, 'connection');
+    const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
     const theirs = await openWsClient(server.url);
     const [ours] = await accepted;
     return { ours, theirs };
@@ -144,7 +145,7 @@ describe('ordering and closing: ws server, Switchboard client', () => {
   after(() => server.close());
 
   scenarios(async () => {
-    const accepted = next<[WsWebSocket]>(server.wss, 'connection');
+    const accepted = waitFor<[WsWebSocket]>(server.wss, 'connection');
     const ours = await openOurClient(new WebSocket(server.url));
     const [theirs] = await accepted;
     return { ours, theirs };

@@ -16,6 +16,7 @@ import {
 } from 'ws';
 import { ErrorCode, WebSocket, WebSocketError, type CloseEvent } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** Message sizes in bytes: each side of the 7-, 16- and 64-bit length encodings, and large messages. */
 export const SIZES = [0, 1, 125, 126, 65535, 65536, 1024 * 1024, 16 * 1024 * 1024] as const;
@@ -51,14 +52,6 @@ export interface CloseOutcome {
 
 const TIMEOUT_MS = 10_000;
 
-function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Resolves with how a Switchboard socket closed (its browser-style close event). */
 export function ourClose(socket: WebSocket): Promise<CloseOutcome> {
   return withTimeout(
@@ -87,16 +80,7 @@ export function wsClose(socket: WsWebSocket): Promise<CloseOutcome> {
 
 /** Resolves with the next Node-style `message` of either implementation. */
 export function nextMessage(socket: NodeJS.EventEmitter, timeoutMs = TIMEOUT_MS): Promise<{ data: Buffer; isBinary: boolean }> {
-  return withTimeout(
-    once(socket, 'message').then(([data, isBinary]) => ({ data: data as Buffer, isBinary: isBinary as boolean })),
-    'a message',
-    timeoutMs,
-  );
-}
-
-/** Resolves with the arguments of the next `event`, failing after a bounded wait. */
-export function next<T extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, timeoutMs = TIMEOUT_MS): Promise<T> {
-  return withTimeout(once(emitter, event) as Promise<T>, `'${event}'`, timeoutMs);
+  return waitFor<[Buffer, boolean]>(socket, 'message', timeoutMs).then(([data, isBinary]) => ({ data, isBinary }));
 }
 
 /** A `ws` server on 127.0.0.1 and an ephemeral port, and a way to stop it and its connections. */
@@ -122,25 +106,30 @@ export async function startWsServer(options: Omit<WsServerOptions, 'port' | 'hos
 /** Opens a `ws` client and waits until it is open. */
 export async function openWsClient(url: string, options: ConstructorParameters<typeof WsWebSocket>[2] = {}): Promise<WsWebSocket> {
   const client = new WsWebSocket(url, options);
-  await next(client, 'open');
+  await waitFor(client, 'open');
   return client;
 }
 
 /** Opens a Switchboard client and waits until it is open. */
 export async function openOurClient(socket: WebSocket): Promise<WebSocket> {
-  await next(socket, 'open');
+  await waitFor(socket, 'open');
   return socket;
 }
+
+/** The deflate settings both implementations type alike (their zlib settings differ in exact optionality). */
+export type EndDeflateOptions = Omit<WsDeflateOptions, 'zlibDeflateOptions' | 'zlibInflateOptions'>;
 
 /** The options a test gives either end; both implementations spell them the same way. */
 export interface EndOptions {
   readonly maxPayload?: number;
-  readonly perMessageDeflate?: boolean | WsDeflateOptions;
+  readonly perMessageDeflate?: boolean | EndDeflateOptions;
 }
 
 /** What the tests do with an end of a connection, whichever implementation it is. */
 export interface Peer extends NodeJS.EventEmitter {
-  send(data: string | Buffer, options?: { binary?: boolean; fin?: boolean; compress?: boolean }): void;
+  // Two forms, as `ws` declares them: with exact optional properties its options form takes no `undefined`.
+  send(data: string | Buffer): void;
+  send(data: string | Buffer, options: { binary?: boolean; fin?: boolean; compress?: boolean }): void;
   ping(data?: string | Buffer): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -196,9 +185,9 @@ function pairedServer(
     onConnection: (handler) => server.wss.on('connection', handler),
     dial: (options = {}) => dial(server.url, options),
     async connect(options = {}) {
-      const accepted = next<[Peer]>(server.wss, 'connection');
+      const accepted = waitFor<[Peer]>(server.wss, 'connection');
       const client = dial(server.url, options);
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const [socket] = await accepted;
       return asConnection(client, socket);
     },
@@ -249,7 +238,7 @@ export async function expectTooBig(pairing: Pairing, connection: Connection, rec
   const sender = connection[receiver === 'server' ? 'client' : 'server'];
   const ours = ourClose(connection.ours);
   if (pairing.ours === receiver) {
-    const error = next<[Error]>(connection.ours, 'error');
+    const error = waitFor<[Error]>(connection.ours, 'error');
     const theirs = wsClose(connection.theirs);
     send(sender);
     const [failure] = await error;
@@ -258,7 +247,7 @@ export async function expectTooBig(pairing: Pairing, connection: Connection, rec
     assert.equal((await ours).code, 1009);
     assert.equal((await theirs).code, 1009);
   } else {
-    const failure = next<[Error & { code?: string }]>(connection.theirs, 'error');
+    const failure = waitFor<[Error & { code?: string }]>(connection.theirs, 'error');
     send(sender);
     assert.equal((await failure)[0].code, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
     // ws stops reading once it fails, so it reports 1006 itself; the close frame it sent carries 1009.

@@ -9,7 +9,8 @@ import { computeAcceptKey, Opcode } from '../../src/protocol/index.js';
 import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
 import { closePayload, frame, frameHeader, parseStream, type RawFrameOptions } from '../helpers/frames.js';
 import { RawClient, startServer, type TestServer } from '../helpers/ws-peers.js';
-import { next, nextMessage, openWsClient, ourClose } from './interop-shared.js';
+import { nextMessage, openWsClient, ourClose } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Every way a peer can break RFC 6455, sent over real sockets to the Node binding in both roles:
 // the right close code goes on the wire, the right error is reported, and other connections never notice.
@@ -127,11 +128,11 @@ describe('protocol violations: Switchboard server, raw client', () => {
 
   for (const violation of VIOLATIONS) {
     test(`${violation.name}: close ${violation.closeCode} on the wire, TCP closed, others unaffected`, async () => {
-      const accepted = next<[WebSocket]>(server.wss, 'connection');
+      const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
       const raw = await RawClient.open(server.port);
       assert.equal(raw.status, 101);
       const [socket] = await accepted;
-      const error = next<[Error]>(socket, 'error');
+      const error = waitFor<[Error]>(socket, 'error');
       const closed = ourClose(socket);
       raw.write(violation.bytes(true));
 
@@ -227,9 +228,9 @@ describe('protocol violations: raw server, Switchboard client', () => {
     test(`${violation.name}: the client closes with ${violation.closeCode} and reports it`, async () => {
       const peerReady = server.nextPeer();
       const client = new WebSocket(server.url, { maxPayload: LIMIT, perMessageDeflate: false });
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const peer = await peerReady;
-      const error = next<[Error]>(client, 'error');
+      const error = waitFor<[Error]>(client, 'error');
       const closed = ourClose(client);
       const sent = clientCloseCode(peer);
       peer.write(violation.bytes(false));
@@ -253,7 +254,7 @@ describe('protocol violations: raw server, Switchboard client', () => {
       const client = new WebSocket(server.url, { maxPayload: LIMIT, perMessageDeflate: false });
       const errors: unknown[] = [];
       client.on('error', (error) => errors.push(error));
-      await next(client, 'open');
+      await waitFor(client, 'open');
       const peer = await peerReady;
       const closed = ourClose(client);
       peer.end(bytes);

@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MessageEvent } from '../../src/ws/index.js';
-import {
-  CLOSE_REASON,
-  PAIRINGS,
-  SIZES,
-  VALID_CLOSE_CODES,
-  binaryOfBytes,
-  echoMessages,
-  expectTooBig,
-  next,
-  nextMessage,
-  ourClose,
-  startPaired,
-  textOfBytes,
-  wsClose,
-  type Connection,
-  type PairedServer,
-  type Peer,
-  type Role,
-} from './interop-shared.js';
+import { CLOSE_REASON, PAIRINGS, SIZES, VALID_CLOSE_CODES, binaryOfBytes, echoMessages, expectTooBig, nextMessage, ourClose, startPaired, textOfBytes, wsClose, type Connection, type PairedServer, type Peer, type Role } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 // One suite, run twice: Switchboard's WebSocketServer against the `ws` client, and the `ws` server
 // against Switchboard's client. Tests name ends by role; each pairing decides who plays which.
@@ -116,7 +99,7 @@ for (const pairing of PAIRINGS) {
         test(`the ${sender} sends text in fin: false fragments, with a ping between them; the ${receiver} gets one message`, async () => {
           const connection = await server.connect();
           const received = nextMessage(connection[receiver]);
-          const pinged = next<[Buffer]>(connection[receiver], 'ping');
+          const pinged = waitFor<[Buffer]>(connection[receiver], 'ping');
           const bytes = Buffer.from(text);
           // Only the first fragment says text: continuations carry no type (RFC 6455 §5.4).
           connection[sender].send(bytes.subarray(0, cuts[0]), { binary: false, fin: false });
@@ -167,8 +150,8 @@ for (const pairing of PAIRINGS) {
           const ponger = other(pinger);
           test(`the ${pinger} pings with ${payload.length} bytes; the ${ponger} reports the ping and pongs the same payload`, async () => {
             const connection = await server.connect();
-            const pinged = next<[Buffer]>(connection[ponger], 'ping');
-            const ponged = next<[Buffer]>(connection[pinger], 'pong');
+            const pinged = waitFor<[Buffer]>(connection[ponger], 'ping');
+            const ponged = waitFor<[Buffer]>(connection[pinger], 'pong');
             connection[pinger].ping(payload);
             assert.equal((await pinged)[0].toString(), payload);
             assert.equal((await ponged)[0].toString(), payload);
@@ -180,7 +163,7 @@ for (const pairing of PAIRINGS) {
       test('binary ping payloads from Switchboard come back byte for byte', async () => {
         const connection = await server.connect();
         const payload = Buffer.from([0, 0xff, 0x80, 0xc0]);
-        const ponged = next<[Buffer]>(connection.ours, 'pong');
+        const ponged = waitFor<[Buffer]>(connection.ours, 'pong');
         connection.ours.ping(payload);
         assert.deepEqual((await ponged)[0], payload);
         await closeFrom(connection, connection.theirs);

@@ -12,7 +12,8 @@ import { describe, test } from 'node:test';
 import { Opcode } from '../../src/protocol/index.js';
 import { CloseCode, ErrorCode, WebSocket, WebSocketServer, type WebSocketError } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
-import { RawClient, nextEvent, startServer } from '../helpers/ws-peers.js';
+import { RawClient, startServer } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PINGS_PER_BURST = 500;
 /**
@@ -63,7 +64,7 @@ async function floodUntilClosed(raw: RawClient, socket: WebSocket): Promise<Floo
     for (let burst = 0; burst < MAX_BURSTS && socket.readyState === WebSocket.OPEN; burst++) {
       const frames: Buffer[] = [];
       for (let i = 0; i < PINGS_PER_BURST; i++) frames.push(ping(sent++));
-      const step = nextEvent(progress, 'step');
+      const step = waitFor(progress, 'step');
       raw.write(Buffer.concat(frames));
       await step;
     }
@@ -77,7 +78,7 @@ async function floodUntilClosed(raw: RawClient, socket: WebSocket): Promise<Floo
 describe('a peer that floods pings and never reads the pongs', () => {
   test('holds one waiting pong beside a small write buffer and is closed with 1008 (ERR_PING_FLOOD) past maxUnansweredPings', async () => {
     const server = await startServer({ heartbeatInterval: 0, maxUnansweredPings: 8, closeTimeout: 200 });
-    const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+    const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
     const raw = await RawClient.open(server.port);
     try {
       const [socket] = await accepted;
@@ -149,12 +150,12 @@ function receiveAll(socket: WebSocket): Promise<void> {
 describe('two peers streaming to each other while both ping', () => {
   test('keep reading while a pong waits: neither is closed, by the heartbeat or otherwise, within 16 MiB each way', async () => {
     const server = await startServer({ heartbeatInterval: 20 });
-    const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+    const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
     const client = new WebSocket(server.url, { heartbeatInterval: 20 });
     const events: string[] = [];
     try {
       const [serverSide] = await accepted;
-      await nextEvent(client, 'open');
+      await waitFor(client, 'open');
       for (const [name, socket] of [['server', serverSide], ['client', client]] as const) {
         socket.on('close', (code: number) => events.push(`${name} closed ${code}`));
         socket.on('error', (error: Error) => events.push(`${name} error ${error.message}`));

@@ -6,8 +6,10 @@ import { describe, test } from 'node:test';
 import { WebSocket as WsWebSocket } from 'ws';
 import { WebSocket, WebSocketServer, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { clientFrame, closePayload } from '../helpers/frames.js';
-import { RawClient, nextEvent, startServer } from '../helpers/ws-peers.js';
+import { RawClient, startServer } from '../helpers/ws-peers.js';
 import { wsClose } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 // The options and server events of `ws`'s WebSocketServer: each taken as `ws` takes it, or refused by name.
 
@@ -82,15 +84,15 @@ describe('WebSocketServer options at work', () => {
     }
     const server = await startServer({ WebSocket: TaggedSocket });
     try {
-      const connected = nextEvent<[TaggedSocket]>(server.wss, 'connection');
+      const connected = waitFor<[TaggedSocket]>(server.wss, 'connection');
       const client = new WebSocket(server.url);
       const [socket] = await connected;
-      await nextEvent(client, 'open');
+      await waitFor(client, 'open');
       assert.ok(socket instanceof TaggedSocket);
       assert.equal(socket.tag, 'tagged');
       assert.ok([...server.wss.clients][0] instanceof TaggedSocket);
       client.close();
-      await nextEvent(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await server.close();
     }
@@ -100,11 +102,11 @@ describe('WebSocketServer options at work', () => {
     const server = await startServer({ clientTracking: false });
     try {
       assert.equal(server.wss.clients, undefined);
-      const connected = nextEvent(server.wss, 'connection');
+      const connected = waitFor(server.wss, 'connection');
       const client = new WebSocket(server.url);
       await connected;
       assert.equal(server.wss.clients, undefined);
-      const closed = nextEvent<[number]>(client, 'close');
+      const closed = waitFor<[number]>(client, 'close');
       await server.close();
       assert.equal((await closed)[0], 1001);
     } finally {
@@ -175,11 +177,11 @@ describe('WebSocketServer options at work', () => {
     try {
       server.wss.on('connection', (socket) => socket.send(NOT_UTF8, { binary: false }));
       const client = new WebSocket(server.url, { skipUTF8Validation: true });
-      const [data, isBinary] = await nextEvent<[Buffer, boolean]>(client, 'message');
+      const [data, isBinary] = await waitFor<[Buffer, boolean]>(client, 'message');
       assert.deepEqual(data, NOT_UTF8);
       assert.equal(isBinary, false);
       client.close();
-      await nextEvent(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await server.close();
     }
@@ -237,10 +239,11 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
     const detached = new WebSocketServer({ noServer: true });
     assert.throws(() => detached.address(), { message: 'The server is operating in "noServer" mode' });
     await closeServer(detached);
-    const server = await startServer();
-    assert.equal(typeof (server.wss.address() as AddressInfo).port, 'number');
-    await server.close();
-    assert.equal(server.wss.address(), null);
+    await withServer(() => startServer(), async (server) => {
+      assert.equal(typeof (server.wss.address() as AddressInfo).port, 'number');
+      await server.close();
+      assert.equal(server.wss.address(), null);
+    });
   });
 
   test('close() with nothing open emits "close" asynchronously; once closed, close(cb) emits it again and gives cb an error', async () => {
@@ -249,30 +252,31 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
     wss.on('close', () => emitted++);
     wss.close();
     assert.equal(emitted, 0);
-    await nextEvent(wss, 'close');
+    await waitFor(wss, 'close');
     const error = await new Promise<Error | undefined>((resolve) => wss.close(resolve));
     assert.equal(error?.message, 'The server is not running');
     assert.equal(emitted, 2);
   });
 
   test('close() called twice while closing runs both callbacks once', async () => {
-    const server = await startServer();
-    const calls: (Error | undefined)[] = [];
-    await Promise.all([
-      new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
-      new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
-    ]);
-    assert.deepEqual(calls, [undefined, undefined]);
+    await withServer(() => startServer(), async (server) => {
+      const calls: (Error | undefined)[] = [];
+      await Promise.all([
+        new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
+        new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
+      ]);
+      assert.deepEqual(calls, [undefined, undefined]);
+    });
   });
 
   test('with server, the attached server\'s "listening" and "error" are forwarded until close(), and the server is left open', async () => {
     const httpServer = http.createServer();
     const wss = new WebSocketServer({ server: httpServer });
     try {
-      const listening = nextEvent(wss, 'listening');
+      const listening = waitFor(wss, 'listening');
       httpServer.listen(0, '127.0.0.1');
       await listening;
-      const forwarded = nextEvent<[Error]>(wss, 'error');
+      const forwarded = waitFor<[Error]>(wss, 'error');
       httpServer.emit('error', new Error('forwarded'));
       assert.equal((await forwarded)[0].message, 'forwarded');
       await closeServer(wss);
@@ -305,7 +309,7 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
       const client = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`);
       client.on('error', () => undefined);
       assert.match((await thrown)?.message ?? '', /called more than once with the same socket/);
-      await nextEvent(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await closeServer(wss);
       httpServer.closeAllConnections();

@@ -11,7 +11,8 @@ import { Buffer } from 'node:buffer';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { describe, test } from 'node:test';
 import { ErrorCode, SendBudget, WebSocket, WebSocketError, WebSocketServer } from '../../src/ws/index.js';
-import { RawClient, nextEvent, startServer, type TestServer } from '../helpers/ws-peers.js';
+import { RawClient, startServer, type TestServer } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const MESSAGE_SIZE = 32 * 1024;
@@ -31,7 +32,7 @@ function message(index: number): Buffer {
 
 /** Opens a raw client that never reads, and the server's side of its connection. */
 async function openSlowPeer(server: TestServer): Promise<{ raw: RawClient; socket: WebSocket }> {
-  const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+  const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
   const raw = await RawClient.open(server.port);
   const [socket] = await accepted;
   raw.socket.pause();
@@ -65,7 +66,7 @@ describe('slow consumers under the wait policy', () => {
     const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, closeTimeout: 30_000, heartbeatInterval: 0 });
     const { raw, socket } = await openSlowPeer(server);
     try {
-      const reported = nextEvent<[Error]>(socket, 'error');
+      const reported = waitFor<[Error]>(socket, 'error');
       const failures: unknown[] = [];
       let maxBuffered = 0;
       let sent = 0;
@@ -80,7 +81,7 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(socket.readyState, WebSocket.CLOSING, `still open after ${sent} sends`);
       assert.ok(maxBuffered <= maxBufferedAmount, `the connection held ${maxBuffered} bytes`);
       const [error] = await reported;
-      const closed = nextEvent(socket, 'close');
+      const closed = waitFor(socket, 'close');
       assert.ok(error instanceof WebSocketError);
       assert.equal(error.code, ErrorCode.Backpressure);
       assert.equal(error.closeCode, 1013);
@@ -104,14 +105,14 @@ describe('slow consumers under the wait policy', () => {
     const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 4 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 60_000, heartbeatInterval: 0 });
     const { raw, socket } = await openSlowPeer(server);
     try {
-      const reported = nextEvent<[WebSocketError]>(socket, 'error');
+      const reported = waitFor<[WebSocketError]>(socket, 'error');
       for (let sent = 0; sent < MAX_MESSAGES && socket.readyState === WebSocket.OPEN; sent++) {
         socket.send(message(sent));
         if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       assert.equal(socket.readyState, WebSocket.CLOSING);
       assert.equal((await reported)[0].code, ErrorCode.Backpressure);
-      const closed = nextEvent(socket, 'close');
+      const closed = waitFor(socket, 'close');
       assert.equal(budget.queuedBytes, 0, 'it is charged no more once closed');
       assert.ok(socket.bufferedAmount > ALLOWANCE, 'it still holds what the peer did not read');
       // Its close frame waits behind what the peer does not read: waiting closeTimeout would pin the bytes.
@@ -131,7 +132,7 @@ describe('slow consumers under the wait policy', () => {
     const { raw, socket } = await openSlowPeer(server);
     let trickle: NodeJS.Timeout | undefined;
     try {
-      const reported = nextEvent<[WebSocketError]>(socket, 'error');
+      const reported = waitFor<[WebSocketError]>(socket, 'error');
       for (let sent = 0; sent < MAX_MESSAGES && socket.readyState === WebSocket.OPEN; sent++) {
         socket.send(message(sent));
         if (sent % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -139,8 +140,8 @@ describe('slow consumers under the wait policy', () => {
       assert.equal((await reported)[0].code, ErrorCode.Backpressure);
       // A byte every 20 ms: progress, but far from half of the megabytes the server holds each second.
       trickle = setInterval(() => raw.socket.read(1), 20);
-      // nextEvent gives up after 5 s, long before closeTimeout (60 s).
-      await nextEvent(socket, 'close');
+      // waitFor gives up after 5 s, long before closeTimeout (60 s).
+      await waitFor(socket, 'close');
       assert.equal(server.wss.clients.size, 0);
     } finally {
       clearInterval(trickle);
@@ -154,10 +155,10 @@ describe('slow consumers under the wait policy', () => {
     const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: new SendBudget(Infinity), heartbeatInterval: 0 });
     const client = new WebSocket(server.url);
     try {
-      const [socket] = await nextEvent<[WebSocket]>(server.wss, 'connection');
-      await nextEvent(client, 'open');
+      const [socket] = await waitFor<[WebSocket]>(server.wss, 'connection');
+      await waitFor(client, 'open');
       const large = Buffer.alloc(4 * maxBufferedAmount, 7);
-      const received = nextEvent<[Buffer]>(client, 'message');
+      const received = waitFor<[Buffer]>(client, 'message');
       const written = new Promise<unknown>((resolve) => socket.send(large, resolve));
       const [data] = await received;
       assert.ok(data.equals(large));
@@ -177,7 +178,7 @@ describe('slow consumers under the wait policy', () => {
     const slow = [await openSlowPeer(server), await openSlowPeer(server), await openSlowPeer(server)];
     const healthy = new WebSocket(server.url);
     try {
-      await nextEvent(healthy, 'open');
+      await waitFor(healthy, 'open');
       // Each slow peer holds its allowance uncharged, and the one message that made it slow may have
       // been taken past the limit (a connection that keeps up is never refused). One closed has left
       // the budget: what it holds goes with its socket, a second later at most.
@@ -186,7 +187,7 @@ describe('slow consumers under the wait policy', () => {
       let mostQueued = 0;
       let broadcasts = 0;
       while (broadcasts < MAX_MESSAGES && slow.some(({ socket }) => socket.readyState === WebSocket.OPEN)) {
-        const received = nextEvent<[Buffer]>(healthy, 'message');
+        const received = waitFor<[Buffer]>(healthy, 'message');
         server.wss.broadcast(message(broadcasts));
         mostHeld = Math.max(mostHeld, slow.reduce((sum, { socket }) => sum + (socket.readyState === WebSocket.OPEN ? socket.bufferedAmount : 0), 0));
         mostQueued = Math.max(mostQueued, budget.queuedBytes);
@@ -201,11 +202,12 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(budget.closedConnections, slow.length);
 
       // The healthy peer still gets what follows.
-      const after = nextEvent<[Buffer]>(healthy, 'message');
+      const after = waitFor<[Buffer]>(healthy, 'message');
       assert.equal(server.wss.broadcast(message(broadcasts)), 1);
       assert.equal((await after)[0].readUInt32BE(0), broadcasts);
 
-      const closed = slow.map(({ socket }) => (socket.readyState === WebSocket.CLOSED ? undefined : nextEvent(socket, 'close')));
+      const open = slow.filter(({ socket }) => socket.readyState !== WebSocket.CLOSED);
+      const closed = open.map(({ socket }) => waitFor(socket, 'close'));
       for (const { raw } of slow) assert.equal(await closeCodeOnTheWire(raw), 1013);
       await Promise.all(closed);
       assert.equal(budget.queuedBytes, 0);
@@ -227,10 +229,10 @@ describe('slow consumers under the wait policy', () => {
       // The peer that does not read holds about 229 KiB of the budget's 256 KiB (one message less than its limit).
       await sendUntil(slow.socket, () => budget.queuedBytes >= limit - FRAME_SIZE);
       assert.equal(slow.socket.readyState, WebSocket.OPEN);
-      const accepted = nextEvent<[WebSocket]>(server.wss, 'connection');
+      const accepted = waitFor<[WebSocket]>(server.wss, 'connection');
       healthy = new WebSocket(server.url);
       const [healthySide] = await accepted;
-      await nextEvent(healthy, 'open');
+      await waitFor(healthy, 'open');
       const received: string[] = [];
       const allReceived = new Promise<void>((resolve) => {
         healthy!.on('message', (data: Buffer) => {
@@ -239,7 +241,7 @@ describe('slow consumers under the wait policy', () => {
       });
       const healthyErrors: unknown[] = [];
       healthySide.on('error', (error) => healthyErrors.push(error));
-      const slowError = nextEvent<[WebSocketError]>(slow.socket, 'error');
+      const slowError = waitFor<[WebSocketError]>(slow.socket, 'error');
 
       // One tick's writes wait in the socket until the tick ends, whatever the peer's speed: 50 KB past a 16 KiB allowance.
       const burst = Array.from({ length: 100 }, (_, index) => `${index}:`.padEnd(500, 'x'));
@@ -276,7 +278,7 @@ describe('slow consumers under the wait policy', () => {
       assert.equal(budget.slowConnections, 3);
       // Room for less than one more message (charges move in whole allowances, and a message is two of them).
       budget.limit = budget.queuedBytes + MESSAGE_SIZE - 1;
-      const largeError = nextEvent<[WebSocketError]>(large.socket, 'error');
+      const largeError = waitFor<[WebSocketError]>(large.socket, 'error');
 
       // The smallest asks for room: the largest pays, and the send goes.
       const failures: unknown[] = [];
@@ -309,7 +311,7 @@ describe('slow consumers under the wait policy', () => {
       assert.equal((failures[0] as WebSocketError).code, ErrorCode.Backpressure);
 
       assert.equal((await largeError)[0].code, ErrorCode.Backpressure);
-      const largeClosed = nextEvent(large.socket, 'close');
+      const largeClosed = waitFor(large.socket, 'close');
       assert.equal(await closeCodeOnTheWire(large.raw), 1013);
       assert.equal(await closeCodeOnTheWire(small.raw), 1013);
       // The peer that was closed to make room never answers the close: its socket is destroyed after the grace.

@@ -9,14 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket as WsWebSocket, WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { selfSigned, skipWithoutOpenssl as skip, type Certificate } from '../helpers/certificates.js';
-import { binaryOfBytes, next, nextMessage, openOurClient, ourClose, textOfBytes, wsClose } from './interop-shared.js';
+import { binaryOfBytes, nextMessage, openOurClient, ourClose, textOfBytes, wsClose } from './interop-shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 // wss:// with a certificate made for the test: Switchboard's server on https.createServer,
 // Switchboard's client trusting it through `ca`, and refusing it when it is not trusted.
 
 /** Rejects with what a client's `error` event carried, and resolves how it closed. */
 async function failedConnection(client: WebSocket): Promise<{ error: Error & { code?: string }; close: { code: number; wasClean: boolean } }> {
-  const error = next<[Error & { code?: string }]>(client, 'error');
+  const error = waitFor<[Error & { code?: string }]>(client, 'error');
   const close = ourClose(client);
   return { error: (await error)[0], close: await close };
 }
@@ -111,7 +112,7 @@ describe('wss:// (TLS)', { skip }, () => {
 
   test('a ws client talks to the Switchboard server over TLS', async () => {
     const client = new WsWebSocket(url, { ca: trusted.cert });
-    await next(client, 'open');
+    await waitFor(client, 'open');
     const echoed = nextMessage(client);
     client.send(textOfBytes(70000));
     assert.ok((await echoed).data.equals(Buffer.from(textOfBytes(70000))));

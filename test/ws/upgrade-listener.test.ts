@@ -6,7 +6,8 @@ import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { UpgradeListener } from '../../src/ws/upgrade-listener.js';
 import { WebSocketServer, type WebSocket } from '../../src/ws/index.js';
-import { RawClient, nextEvent, startServer, upgradeRequest } from '../helpers/ws-peers.js';
+import { RawClient, startServer, upgradeRequest } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** An upgrade listener on 127.0.0.1 that hands its upgrades to a `noServer` WebSocketServer, as a server with a port does. */
 async function startListener(): Promise<{ listener: UpgradeListener; wss: WebSocketServer; port: number; close(): Promise<void> }> {
@@ -37,14 +38,14 @@ describe('UpgradeListener: a request head trickled one byte per read', () => {
     client.setNoDelay(true);
     client.on('error', () => undefined);
     try {
-      const [serverSide] = await nextEvent<[net.Socket]>(server.listener.server, 'connection');
+      const [serverSide] = await waitFor<[net.Socket]>(server.listener.server, 'connection');
       const head = Buffer.from(upgradeRequest('/', `X-Pad: ${'a'.repeat(1000)}\r\n`), 'latin1');
       let received = 0;
       let mostHeld = 0;
       for (let i = 0; i < head.length - 1; i++) {
         client.write(head.subarray(i, i + 1));
         // Waiting for the server to read each byte before sending the next makes every read one byte.
-        const [chunk] = await nextEvent<[Buffer]>(serverSide, 'data');
+        const [chunk] = await waitFor<[Buffer]>(serverSide, 'data');
         assert.equal(chunk.length, 1);
         received += chunk.length;
         const held = server.listener.pendingHeadBytes;
@@ -52,8 +53,8 @@ describe('UpgradeListener: a request head trickled one byte per read', () => {
         mostHeld = Math.max(mostHeld, held);
       }
       assert.ok(mostHeld <= 2 * head.length);
-      const connection = nextEvent<[WebSocket, http.IncomingMessage]>(server.wss, 'connection');
-      const response = nextEvent<[Buffer]>(client, 'data');
+      const connection = waitFor<[WebSocket, http.IncomingMessage]>(server.wss, 'connection');
+      const response = waitFor<[Buffer]>(client, 'data');
       client.write(head.subarray(head.length - 1));
       const [, request] = await connection;
       assert.equal(request.headers['x-pad'], 'a'.repeat(1000));

@@ -11,33 +11,32 @@ import { describe, test } from 'node:test';
 import { WebSocket, WebSocketServer, type VerifyClientCallback, type VerifyClientInfo, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { selfSigned, skipWithoutOpenssl } from '../helpers/certificates.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
-import { nextEvent, startServer, upgradeRequest } from '../helpers/ws-peers.js';
-import { next } from './interop-shared.js';
+import { startServer, upgradeRequest } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 // `ws`'s verifyClient hook, in its two forms, and how it sits beside our `authenticate`.
 
 /** Starts a server with `options`, runs `body` with its URL, and closes it whatever happens. */
-async function withServer(options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'>, body: (url: string, wss: WebSocketServer) => Promise<void>): Promise<void> {
-  const server = await startServer(options);
-  try {
-    await body(`http://127.0.0.1:${server.port}`, server.wss);
-  } finally {
-    await server.close();
-  }
+function withServerAt(
+  options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'>,
+  body: (url: string, wss: WebSocketServer) => Promise<void>,
+): Promise<void> {
+  return withServer(() => startServer(options), (server) => body(`http://127.0.0.1:${server.port}`, server.wss));
 }
 
 /** Opens a client to `url` and resolves once it is open, closing it right away. */
 async function accepted(url: string): Promise<void> {
   const client = new WebSocket(url.replace('http:', 'ws:'));
-  await nextEvent(client, 'open');
+  await waitFor(client, 'open');
   client.close();
-  await nextEvent(client, 'close');
+  await waitFor(client, 'close');
 }
 
 describe('verifyClient, synchronous form', () => {
   test('false refuses with 401 Unauthorized and no connection', async () => {
     let connections = 0;
-    await withServer({ verifyClient: () => false }, async (url, wss) => {
+    await withServerAt({ verifyClient: () => false }, async (url, wss) => {
       wss.on('connection', () => connections++);
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 401);
@@ -48,7 +47,7 @@ describe('verifyClient, synchronous form', () => {
 
   test('true accepts, and the hook is told the origin, whether TLS is used and the request', async () => {
     let seen: VerifyClientInfo | undefined;
-    await withServer(
+    await withServerAt(
       {
         verifyClient: (info) => {
           seen = info;
@@ -57,9 +56,9 @@ describe('verifyClient, synchronous form', () => {
       },
       async (url) => {
         const client = new WebSocket(`${url.replace('http:', 'ws:')}/room?id=7`, { origin: 'https://app.example', headers: { 'X-Trace': 'abc' } });
-        await nextEvent(client, 'open');
+        await waitFor(client, 'open');
         client.close();
-        await nextEvent(client, 'close');
+        await waitFor(client, 'close');
       },
     );
     assert.equal(seen?.origin, 'https://app.example');
@@ -69,10 +68,10 @@ describe('verifyClient, synchronous form', () => {
   });
 
   test('a returned promise is awaited: one resolving to false refuses (ws would take the promise for a yes)', async () => {
-    await withServer({ verifyClient: async () => false }, async (url) => {
+    await withServerAt({ verifyClient: async () => false }, async (url) => {
       assert.equal((await refusedUpgrade(url, '/')).status, 401);
     });
-    await withServer({ verifyClient: async () => true }, accepted);
+    await withServerAt({ verifyClient: async () => true }, accepted);
   });
 
   test('a hook that throws refuses with 500, and the server goes on serving', async () => {
@@ -81,7 +80,7 @@ describe('verifyClient, synchronous form', () => {
       if (calls++ === 0) throw new Error('database down');
       return true;
     };
-    await withServer({ verifyClient }, async (url, wss) => {
+    await withServerAt({ verifyClient }, async (url, wss) => {
       const errors: Error[] = [];
       wss.on('wsClientError', (error, socket) => {
         errors.push(error);
@@ -106,9 +105,9 @@ describe('verifyClient, synchronous form', () => {
       await once(httpsServer, 'listening');
       const { port } = httpsServer.address() as AddressInfo;
       const client = new WebSocket(`wss://127.0.0.1:${port}/`, { ca: certificate.cert });
-      await nextEvent(client, 'open');
+      await waitFor(client, 'open');
       client.close();
-      await nextEvent(client, 'close');
+      await waitFor(client, 'close');
       assert.equal(secure, true);
     } finally {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -121,11 +120,11 @@ describe('verifyClient, synchronous form', () => {
 
 describe('verifyClient, callback form', () => {
   test('an asynchronous yes accepts', async () => {
-    await withServer({ verifyClient: (_info, done) => setImmediate(done, true) }, accepted);
+    await withServerAt({ verifyClient: (_info, done) => setImmediate(done, true) }, accepted);
   });
 
   test('an asynchronous no refuses with 401 by default (it used to accept everyone)', async () => {
-    await withServer({ verifyClient: (_info, done) => setImmediate(done, false) }, async (url) => {
+    await withServerAt({ verifyClient: (_info, done) => setImmediate(done, false) }, async (url) => {
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 401);
       assert.equal(response.body.toString(), 'Unauthorized');
@@ -136,7 +135,7 @@ describe('verifyClient, callback form', () => {
     const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
       setImmediate(() => done(false, 503, 'Come back later', { 'Retry-After': 120, 'X-Reasons': ['maintenance', 'upgrade'] }));
     };
-    await withServer({ verifyClient }, async (url) => {
+    await withServerAt({ verifyClient }, async (url) => {
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 503);
       assert.equal(response.body.toString(), 'Come back later');
@@ -147,7 +146,7 @@ describe('verifyClient, callback form', () => {
 
   test('a code of its own with no message gets its status text, as the body too (as ws)', async () => {
     for (const status of [404, 418, 451]) {
-      await withServer({ verifyClient: (_info, done) => done(false, status) }, async (url) => {
+      await withServerAt({ verifyClient: (_info, done) => done(false, status) }, async (url) => {
         const response = await refusedUpgrade(url, '/');
         assert.equal(response.status, status);
         assert.equal(response.body.toString(), STATUS_CODES[status]);
@@ -159,7 +158,7 @@ describe('verifyClient, callback form', () => {
     const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
       done(false, 401, '{"error":"no session"}', { 'content-type': 'application/json', 'WWW-Authenticate': 'Cookie' });
     };
-    await withServer({ verifyClient }, async (url) => {
+    await withServerAt({ verifyClient }, async (url) => {
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 401);
       // One Content-Type, the hook's; two would leave the client to guess.
@@ -173,7 +172,7 @@ describe('verifyClient, callback form', () => {
     const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
       setImmediate(() => done(false, 403, 'Forbidden', { 'X-Reason': 'a\r\nSet-Cookie: stolen=1' }));
     };
-    await withServer({ verifyClient }, async (url) => {
+    await withServerAt({ verifyClient }, async (url) => {
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 500);
       assert.equal(response.headers['set-cookie'], undefined);
@@ -183,7 +182,7 @@ describe('verifyClient, callback form', () => {
   });
 
   test('only the first answer counts', async () => {
-    await withServer(
+    await withServerAt(
       {
         verifyClient: (_info, done) => {
           done(false, 403);
@@ -198,15 +197,15 @@ describe('verifyClient, callback form', () => {
     const throwing = (_info: VerifyClientInfo, _done: VerifyClientCallback): void => {
       throw new Error('boom');
     };
-    await withServer({ verifyClient: throwing }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
+    await withServerAt({ verifyClient: throwing }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
     const rejecting = async (_info: VerifyClientInfo, _done: VerifyClientCallback): Promise<void> => {
       throw new Error('boom');
     };
-    await withServer({ verifyClient: rejecting }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
+    await withServerAt({ verifyClient: rejecting }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
   });
 
   test('a hook that never answers is refused with 408 after handshakeTimeout', async () => {
-    await withServer({ verifyClient: (_info, _done) => undefined, handshakeTimeout: 200 }, async (url) => {
+    await withServerAt({ verifyClient: (_info, _done) => undefined, handshakeTimeout: 200 }, async (url) => {
       assert.equal((await refusedUpgrade(url, '/')).status, 408);
     });
   });
@@ -219,17 +218,17 @@ describe('verifyClient beside authenticate', () => {
       authenticated++;
       return true;
     };
-    await withServer({ verifyClient: (_info, done) => setImmediate(done, false, 403), authenticate }, async (url) => {
+    await withServerAt({ verifyClient: (_info, done) => setImmediate(done, false, 403), authenticate }, async (url) => {
       assert.equal((await refusedUpgrade(url, '/')).status, 403);
     });
     assert.equal(authenticated, 0);
-    await withServer({ verifyClient: () => true, authenticate }, accepted);
+    await withServerAt({ verifyClient: () => true, authenticate }, accepted);
     assert.equal(authenticated, 1);
   });
 
   test('authenticate may still refuse what verifyClient accepted', async () => {
     const authenticate = () => ({ status: 429, message: 'Slow down' });
-    await withServer({ verifyClient: (_info, done) => done(true), authenticate }, async (url) => {
+    await withServerAt({ verifyClient: (_info, done) => done(true), authenticate }, async (url) => {
       const response = await refusedUpgrade(url, '/');
       assert.equal(response.status, 429);
       assert.equal(response.body.toString(), 'Slow down');
@@ -239,7 +238,7 @@ describe('verifyClient beside authenticate', () => {
   test('a peer that half-closes while the hook decides: the hook still sees a writable socket, and an acceptance is not a connection', async () => {
     let connections = 0;
     const seen: [boolean, boolean][] = [];
-    await withServer(
+    await withServerAt(
       {
         verifyClient: ({ req: { socket } }, done) => {
           seen.push([socket.readable, socket.writable]);
@@ -257,7 +256,7 @@ describe('verifyClient beside authenticate', () => {
         try {
           await once(peer, 'connect');
           peer.resume();
-          const ended = next(peer, 'end');
+          const ended = waitFor(peer, 'end');
           peer.end(upgradeRequest('/'));
           await ended;
         } finally {

@@ -6,9 +6,10 @@ import { describe, test } from 'node:test';
 import WebSocketDefault, * as ours from '../../src/ws/index.js';
 import { WebSocket, WebSocketServer, createWebSocketStream } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
-import { until } from '../engine/helpers.js';
-import { nextEvent, startServer, type TestServer } from '../helpers/ws-peers.js';
+import { startServer, type TestServer } from '../helpers/ws-peers.js';
 import { startWsServer } from './interop-shared.js';
+import { until, waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 // The module as `ws` users import it (a default export carrying the classes), and
 // createWebSocketStream with `ws`'s semantics.
@@ -17,25 +18,25 @@ import { startWsServer } from './interop-shared.js';
 async function openStream(url: string, options?: Parameters<typeof createWebSocketStream>[1]): Promise<{ client: WebSocket; stream: Duplex }> {
   const client = new WebSocket(url);
   const stream = createWebSocketStream(client, options);
-  await nextEvent(client, 'open');
+  await waitFor(client, 'open');
   return { client, stream };
 }
 
 /** Resolves with the next chunk `stream` gives. */
 async function nextChunk(stream: Duplex): Promise<Buffer | string> {
-  const [chunk] = await nextEvent<[Buffer | string]>(stream, 'data');
+  const [chunk] = await waitFor<[Buffer | string]>(stream, 'data');
   return chunk;
 }
 
 /** Runs `body` with a server whose connections `onConnection` sets up, closing the server whatever happens. */
-async function withServer(onConnection: (socket: WebSocket) => void, body: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startServer();
-  server.wss.on('connection', onConnection);
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
+function withHandler(onConnection: (socket: WebSocket) => void, body: (server: TestServer) => Promise<void>): Promise<void> {
+  return withServer(
+    () => startServer(),
+    (server) => {
+      server.wss.on('connection', onConnection);
+      return body(server);
+    },
+  );
 }
 
 const echo = (socket: WebSocket): void => void socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
@@ -63,13 +64,13 @@ describe('the module shape of ws', () => {
     const wss = new WebSocketDefault.Server({ port: 0, host: '127.0.0.1' });
     try {
       await once(wss, 'listening');
-      const connected = nextEvent<[WebSocketDefault]>(wss, 'connection');
+      const connected = waitFor<[WebSocketDefault]>(wss, 'connection');
       const client: WebSocketDefault = new WebSocketDefault(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
       const [socket] = await connected;
       assert.ok(socket instanceof WebSocketDefault);
-      await nextEvent(client, 'open');
+      await waitFor(client, 'open');
       client.close();
-      await nextEvent(client, 'close');
+      await waitFor(client, 'close');
     } finally {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
@@ -98,7 +99,7 @@ describe('the WebSocket class shape, as WHATWG and ws define it', () => {
 describe('createWebSocketStream', () => {
   test('a chunk written goes as one binary message; each message comes back as a Buffer', async () => {
     let received: [Buffer, boolean] | undefined;
-    await withServer(
+    await withHandler(
       (socket) => socket.on('message', (data, isBinary) => {
         received = [data, isBinary];
         socket.send(data, { binary: isBinary });
@@ -116,7 +117,7 @@ describe('createWebSocketStream', () => {
   });
 
   test('with decodeStrings: false a string goes as text; in readableObjectMode text comes as a string, binary as a Buffer', async () => {
-    await withServer(echo, async (server) => {
+    await withHandler(echo, async (server) => {
       const { client, stream } = await openStream(server.url, { decodeStrings: false, readableObjectMode: true });
       stream.write('text');
       assert.equal(await nextChunk(stream), 'text');
@@ -129,7 +130,7 @@ describe('createWebSocketStream', () => {
   test('end() closes the connection once what was written is sent; the stream then ends and closes', async () => {
     const closes: number[] = [];
     const messages: string[] = [];
-    await withServer(
+    await withHandler(
       (socket) => {
         socket.on('message', (data) => messages.push(data.toString()));
         socket.on('close', (code) => closes.push(code));
@@ -140,7 +141,7 @@ describe('createWebSocketStream', () => {
         for (const event of ['finish', 'end', 'close']) stream.on(event, () => events.push(event));
         stream.resume();
         stream.end('last words');
-        await nextEvent(stream, 'close');
+        await waitFor(stream, 'close');
         assert.equal(client.readyState, WebSocket.CLOSED);
         assert.deepEqual(messages, ['last words']);
         await until(() => closes.length === 1, 5000, 'the server side to close');
@@ -152,12 +153,12 @@ describe('createWebSocketStream', () => {
 
   test('destroy() terminates the connection: the peer sees 1006', async () => {
     let closed: number | undefined;
-    await withServer(
+    await withHandler(
       (socket) => socket.on('close', (code) => (closed = code)),
       async (server) => {
         const { stream } = await openStream(server.url);
         stream.destroy();
-        await nextEvent(stream, 'close');
+        await waitFor(stream, 'close');
         await until(() => closed !== undefined, 5000, 'the server side to close');
         assert.equal(closed, 1006);
       },
@@ -166,7 +167,7 @@ describe('createWebSocketStream', () => {
 
   test('a full read buffer pauses the socket; reading resumes it and loses nothing', async () => {
     const count = 50;
-    await withServer(
+    await withHandler(
       (socket) => {
         for (let i = 0; i < count; i++) socket.send(Buffer.alloc(1024, i));
       },
@@ -187,9 +188,9 @@ describe('createWebSocketStream', () => {
     try {
       const streamed = new Promise<Duplex>((resolve) => server.wss.on('connection', (socket) => resolve(createWebSocketStream(socket))));
       const client = new WebSocket(server.url);
-      await nextEvent(client, 'open');
+      await waitFor(client, 'open');
       const stream = await streamed;
-      const failed = nextEvent<[Error]>(stream, 'error');
+      const failed = waitFor<[Error]>(stream, 'error');
       let closed = false;
       stream.once('close', () => (closed = true));
       // Written under the client's framing: a masked text frame holding a lone continuation byte.
@@ -214,7 +215,7 @@ describe('createWebSocketStream', () => {
       await until(() => chunks.length === 3, 5000, 'three echoes');
       assert.deepEqual(chunks.map(String), ['one', 'two', 'three']);
       stream.end();
-      await nextEvent(stream, 'close');
+      await waitFor(stream, 'close');
       assert.equal(client.readyState, WebSocket.CLOSED);
     } finally {
       await server.close();
@@ -222,7 +223,7 @@ describe('createWebSocketStream', () => {
   });
 
   test('works on a connection still opening: writes wait for it', async () => {
-    await withServer(echo, async (server) => {
+    await withHandler(echo, async (server) => {
       const client = new WebSocket(server.url);
       const stream = createWebSocketStream(client);
       stream.write('early');
