@@ -21,7 +21,7 @@ interface Line {
 }
 
 function runSuite(build: string, nativeHelpers: boolean): Line[] {
-  const env = nativeHelpers ? { ...process.env } : { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };
+  const env: NodeJS.ProcessEnv = nativeHelpers ? { ...process.env } : { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };
   if (nativeHelpers) {
     delete env['WS_NO_BUFFER_UTIL'];
     delete env['WS_NO_UTF_8_VALIDATE'];

@@ -33,7 +33,7 @@ export interface PeerOptions {
   readonly path: string;
   readonly localAddress?: string | undefined;
   /** A `Sec-WebSocket-Extensions` offer. */
-  readonly extensions?: string;
+  readonly extensions?: string | undefined;
   /** Answer Engine.IO pings (`2`) with pongs (`3`). */
   readonly engine: boolean;
   readonly timeoutMs: number;

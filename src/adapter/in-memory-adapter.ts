@@ -63,9 +63,10 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     }
   }
 
-  init(): void {}
+  // The port's return types, not `void`: a subclass (a cluster adapter) may make these async.
+  init(): Promise<void> | void {}
 
-  close(): void {
+  close(): Promise<void> | void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
@@ -112,7 +113,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
 
   private removeFromRoom(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
-    if (!members || !members.delete(id)) return;
+    if (!members?.delete(id)) return;
     this.emit('leave-room', room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
   }
@@ -134,7 +135,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     const flags = opts.flags ?? {};
     const out: Packet = { ...packet, nsp: this.nsp.name, id: this.nsp.nextAckId() };
     const chunks = toWireChunks(out);
-    const id = out.id as number;
+    const id = out.id!;
     const recipients: AdapterSocket[] = [];
     this.apply(opts, (socket) => {
       recipients.push(socket);
@@ -218,7 +219,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     }
     const missedPackets: unknown[][] = [];
     for (let i = index + 1; i < this.packets.length; i++) {
-      const stored = this.packets[i] as StoredPacket;
+      const stored = this.packets[i]!;
       if (shouldReceive(session.rooms, stored)) missedPackets.push(stored.data);
     }
     const { disconnectedAt: _disconnectedAt, roomsSettledAt: _roomsSettledAt, ...rest } = session;
@@ -270,10 +271,10 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     if (opts.rooms.size === 1) {
       // One room: its members are distinct already, no need to remember who was served.
       const [room] = opts.rooms;
-      const members = this.rooms.get(room as Room);
+      const members = this.rooms.get(room!);
       if (!members) return;
       for (const id of members) {
-        if (exceptIds !== undefined && exceptIds.has(id)) continue;
+        if (exceptIds?.has(id)) continue;
         const socket = sockets.get(id);
         if (socket) fn(socket);
       }
@@ -285,7 +286,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
         const members = this.rooms.get(room);
         if (!members) continue;
         for (const id of members) {
-          if (seen.has(id) || (exceptIds !== undefined && exceptIds.has(id))) continue;
+          if (seen.has(id) || exceptIds?.has(id)) continue;
           seen.add(id);
           const socket = sockets.get(id);
           if (socket) fn(socket);

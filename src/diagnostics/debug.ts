@@ -42,7 +42,7 @@ export function isDebugEnabled(namespace: string, patterns: DebugPatterns): bool
   return !patterns.exclude.some((pattern) => pattern.test(namespace)) && patterns.include.some((pattern) => pattern.test(namespace));
 }
 
-const processPatterns = parseDebugPatterns(process.env['DEBUG']);
+const processPatterns = parseDebugPatterns(process.env.DEBUG);
 
 function disabled(): void {}
 
@@ -53,7 +53,7 @@ function disabled(): void {}
 export function createDebugLog(part: string, patterns: DebugPatterns = processPatterns): DebugLog {
   const namespace = `switchboard:${part}`;
   if (!isDebugEnabled(namespace, patterns)) {
-    return Object.assign(disabled.bind(undefined), { enabled: false, namespace }) as DebugLog;
+    return Object.assign(disabled.bind(undefined), { enabled: false, namespace });
   }
   let previous = Date.now();
   const log = (format: string, ...args: unknown[]): void => {
@@ -62,5 +62,5 @@ export function createDebugLog(part: string, patterns: DebugPatterns = processPa
     process.stderr.write(`${namespace} ${line} +${now - previous}ms\n`);
     previous = now;
   };
-  return Object.assign(log, { enabled: true, namespace }) as DebugLog;
+  return Object.assign(log, { enabled: true, namespace });
 }

@@ -35,7 +35,8 @@ export function askAllowRequest(allowRequest: AllowRequest, req: IncomingMessage
           }
           // As the reference server: the callback's first argument becomes the body's message.
           const message = err === null || err === undefined || err === '' ? undefined : String(err);
-          resolve({ code: EngineErrorCode.Forbidden, context: message === undefined ? {} : { message }, message });
+          const code = EngineErrorCode.Forbidden;
+          resolve(message === undefined ? { code, context: {} } : { code, context: { message }, message });
         }),
       () => answered,
       (error) => {

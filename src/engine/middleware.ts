@@ -19,6 +19,8 @@ function runOne(middleware: EngineMiddleware, req: IncomingMessage, res: ServerR
     const next = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      // The value given to next() is passed on as it is, as the reference server does.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       if (err) reject(err);
       else resolve();
     };

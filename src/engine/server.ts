@@ -406,7 +406,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         return;
       }
       const target = this.clients.get(sid!);
-      if (target === undefined || !target.canUpgrade) {
+      if (!target?.canUpgrade) {
         ws.on('error', () => {});
         ws.close();
         return;

@@ -12,6 +12,7 @@ import {
 import type { SendBudgetHolder } from '../ws/send-budget.js';
 import { SESSION_ALLOWANCE, TransportName, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the {@link} in `request`'s TSDoc.
 import type { HandshakeRequest } from './handshake-request.js';
 import { packetDataSize, type PreparedMessage } from './prepared-message.js';
 import { TransportError, type EngineTransport, type Transport, type WrittenCallback } from './transport.js';

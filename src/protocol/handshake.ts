@@ -206,7 +206,7 @@ export function rejectResponse(status: number, message = reasonPhrase(status), h
     'Content-Length': String(textEncoder.encode(message).length),
   };
   if (status === 426) fields['Sec-WebSocket-Version'] = WEBSOCKET_VERSION;
-  else if (status === 405) fields['Allow'] = 'GET';
+  else if (status === 405) fields.Allow = 'GET';
   for (const name in headers) {
     const lower = name.toLowerCase();
     for (const ours in fields) if (ours.toLowerCase() === lower) delete fields[ours];

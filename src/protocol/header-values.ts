@@ -94,7 +94,7 @@ export function parseExtensionList(value: string): ExtensionElement[] | undefine
           let unquoted = '';
           while (i < n && value[i] !== '"') {
             if (value[i] === '\\') i++;
-            if (i < n) unquoted += value[i++];
+            if (i < n) unquoted += value[i++]!;
           }
           if (i >= n) return undefined;
           i++;

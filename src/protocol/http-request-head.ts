@@ -77,7 +77,7 @@ export function parseRequestHead(bytes: Uint8Array, maxSize = DEFAULT_MAX_HEAD_S
   const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line[0] === ' ' || line[0] === '\t') throw malformed('obsolete line folding');
+    if (line.startsWith(' ') || line.startsWith('\t')) throw malformed('obsolete line folding');
     const colon = line.indexOf(':');
     const name = colon < 0 ? '' : line.slice(0, colon);
     if (!isToken(name)) throw malformed(`malformed header field ${JSON.stringify(line.slice(0, 40))}`);

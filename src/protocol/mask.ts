@@ -111,10 +111,10 @@ declare const WebAssembly:
 
 const WASM = ((): { xor: (pointer: number, length: number, key: number) => void; memory: Uint8Array } | undefined => {
   try {
-    if (typeof WebAssembly !== 'object' || WebAssembly === undefined || !WebAssembly.validate(XOR_MODULE)) return undefined;
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(XOR_MODULE)) return undefined;
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(XOR_MODULE));
-    const xor = exports['xor'] as (pointer: number, length: number, key: number) => void;
-    const memory = new Uint8Array((exports['memory'] as { buffer: ArrayBuffer }).buffer, 0, WASM_SLICE);
+    const xor = exports.xor as (pointer: number, length: number, key: number) => void;
+    const memory = new Uint8Array((exports.memory as { buffer: ArrayBuffer }).buffer, 0, WASM_SLICE);
     return { xor, memory };
   } catch {
     // A host that forbids compiling WebAssembly (a strict Content-Security-Policy, say).

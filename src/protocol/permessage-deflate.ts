@@ -38,27 +38,27 @@ export interface DeflateNegotiationOptions {
    * way). Client: ask the server to reset its compressor after each message.
    * @default false
    */
-  readonly serverNoContextTakeover?: boolean;
+  readonly serverNoContextTakeover?: boolean | undefined;
   /**
    * Server: tell the client to reset its compressor after each message. Client: reset ours after
    * each message and say so in the offer.
    * @default false
    */
-  readonly clientNoContextTakeover?: boolean;
+  readonly clientNoContextTakeover?: boolean | undefined;
   /**
    * Server: the largest window it compresses with (a client may ask for less). Client: when set,
    * offer `server_max_window_bits` with this value, which caps the server's window and so the
    * memory our decompressor needs.
    * @default 15 (server); not offered (client)
    */
-  readonly serverMaxWindowBits?: number;
+  readonly serverMaxWindowBits?: number | undefined;
   /**
    * Server: the largest window it lets clients compress with; below 15 it declines offers without
    * `client_max_window_bits`, since those clients may use the full window. Client: the largest
    * window it compresses with, offered as `client_max_window_bits` (with no value at 15).
    * @default 15
    */
-  readonly clientMaxWindowBits?: number;
+  readonly clientMaxWindowBits?: number | undefined;
 }
 
 /** The parameters of one offer or response, once checked; absent fields were not present. */

@@ -344,6 +344,7 @@ export class Namespace<
    * @deprecated as in the official server: use {@link Namespace.fetchSockets}.
    */
   allSockets(): Promise<Set<SocketId>> {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated alias delegates to its twin.
     return this.operator().allSockets();
   }
 

@@ -130,15 +130,17 @@ class ParentAdapter extends EventEmitter implements Adapter {
   }
 
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const child of this.parent.children) child.adapter.addSockets(opts, rooms);
+    for (const child of this.parent.children) containRejection(child.adapter.addSockets(opts, rooms), child);
   }
 
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    for (const child of this.parent.children) child.adapter.delSockets(opts, rooms);
+    for (const child of this.parent.children) containRejection(child.adapter.delSockets(opts, rooms), child);
   }
 
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    for (const child of [...this.parent.children]) child.adapter.disconnectSockets(opts, close);
+    for (const child of [...this.parent.children]) {
+      containRejection(child.adapter.disconnectSockets(opts, close), child);
+    }
   }
 
   serverSideEmit(packet: unknown[]): void {

@@ -9,6 +9,7 @@ import type { AttachOptions } from '../engine/server.js';
 import { checkInteger } from '../protocol/check-integer.js';
 import { resolveDecoderOptions, type ResolvedDecoderOptions } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
+import { BroadcastFrames } from './broadcast-frames.js';
 import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.js';
 import { clientBundleFor, findClientBundle, serveClientBundle } from './client-bundle.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
@@ -104,6 +105,8 @@ export class Server<
   decoderLimits: ResolvedDecoderOptions;
   /** @internal Binary packets waiting for their attachments, each due `attachmentTimeout` after it was announced. */
   readonly attachmentDeadlines: DeadlineQueue<AttachmentDeadline>;
+  /** @internal The frames of this server's broadcasts, prepared once for all their recipients. */
+  readonly broadcastFrames = new BroadcastFrames();
   /** @internal Whether empty child namespaces are removed. */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Recovery settings, or `undefined` when off. */
@@ -151,13 +154,7 @@ export class Server<
       1,
     );
     // Unless given, the attachment budget follows the engine's largest message (see `settleDecoderLimits`).
-    this.decoderLimits = resolveDecoderOptions({
-      maxAttachments: options.maxAttachments,
-      maxNestingDepth: options.maxNestingDepth,
-      maxNamespaceLength: options.maxNamespaceLength,
-      maxArguments: options.maxArguments,
-      maxAttachmentBytes: options.maxAttachmentBytes,
-    });
+    this.decoderLimits = resolveDecoderOptions(options);
     this.attachmentDeadlines = attachmentDeadlines(
       checkDelay('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),
     );
@@ -192,7 +189,9 @@ export class Server<
    * socket.io-adapter compatibility: its adapters read `nsp.server.opts.connectionStateRecovery`.
    */
   get opts(): Readonly<ServerOptions> {
-    return (this.resolvedOpts ??= Object.freeze({ ...this.options, connectionStateRecovery: this.recoveryOptions }));
+    // As the official server: only a recovery that is on is replaced by its filled-in settings.
+    const recovery = this.recoveryOptions === undefined ? {} : { connectionStateRecovery: this.recoveryOptions };
+    return (this.resolvedOpts ??= Object.freeze({ ...this.options, ...recovery }));
   }
 
   /**
@@ -286,6 +285,7 @@ export class Server<
    * @deprecated as in the official server: use {@link Server.fetchSockets}.
    */
   allSockets(): Promise<Set<string>> {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated alias delegates to its twin.
     return this.sockets.allSockets();
   }
 

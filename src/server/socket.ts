@@ -288,9 +288,10 @@ export class Socket<
   }
 
   /** Sets a timeout for the acknowledgement of the next emit; its callback then takes an error first. */
+  // eslint-disable-next-line @typescript-eslint/prefer-return-this-type -- the emit events change: not `this`'s type.
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     (this.flags ??= {}).timeout = ms;
-    return this as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
+    return this;
   }
 
   /** Marks the next emit as volatile: dropped if the connection cannot take it right now. */
@@ -657,7 +658,7 @@ export class Socket<
   }
 
   private onAck(packet: Packet): void {
-    const id = packet.id as number;
+    const id = packet.id!;
     const acks = this.ackCallbacks;
     const ack = acks?.get(id);
     if (!ack) return;

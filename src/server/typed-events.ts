@@ -13,12 +13,14 @@
  */
 
 /** A map from event name to the signature of its listener. */
+// eslint-disable-next-line @typescript-eslint/consistent-indexed-object-style -- an interface, as the official typings.
 export interface EventsMap {
   // `any`, so that every function type, whatever its parameters, can be a member.
   [event: string]: any;
 }
 
 /** The map used when an application declares none: any event, with any arguments. */
+// eslint-disable-next-line @typescript-eslint/consistent-indexed-object-style -- an interface, as the official typings.
 export interface DefaultEventsMap {
   [event: string]: (...args: any[]) => void;
 }

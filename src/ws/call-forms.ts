@@ -88,6 +88,8 @@ export function clientArguments(
     options = protocols;
     protocols = undefined;
   }
+  // Not `??`: a null from JavaScript is an invalid subprotocol, as in ws, not an absent one.
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
   const offered: unknown = protocols === undefined ? (options?.protocols ?? []) : protocols;
-  return { protocols: Array.isArray(offered) ? offered : [offered as string], options: options ?? {} };
+  return { protocols: Array.isArray(offered) ? (offered as string[]) : [offered as string], options: options ?? {} };
 }

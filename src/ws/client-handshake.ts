@@ -219,7 +219,7 @@ export function connectClient(
   protocols: string | string[],
   options: WebSocketOptions,
   callbacks: ClientHandshakeCallbacks,
-): { url: string; abort(error: Error): void } {
+): { url: string; abort: (error: Error) => void } {
   checkOptionNames('WebSocket', options, CLIENT_OPTION_NAMES, REFUSED_CLIENT_OPTIONS);
   const protocolVersion = options.protocolVersion ?? 13;
   if (!PROTOCOL_VERSIONS.includes(protocolVersion)) {
@@ -265,7 +265,7 @@ export function connectClient(
     if (url.username !== '' || url.password !== '') {
       // Credentials in the URL become HTTP Basic authentication, as browsers send them.
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-      headers['Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+      headers.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
     const request_: http.RequestOptions & https.RequestOptions = {
       ...passed,

@@ -33,39 +33,39 @@ export interface PerMessageDeflateOptions extends Omit<DeflateNegotiationOptions
    * `ws`'s way of asking for that bare offer, is 15.
    * @default 15
    */
-  readonly clientMaxWindowBits?: number | true;
+  readonly clientMaxWindowBits?: number | true | undefined;
   /** Messages shorter than this many bytes are sent uncompressed. @default 1024 */
-  readonly threshold?: number;
+  readonly threshold?: number | undefined;
   /** zlib compression level, 0–9 (or -1 for zlib's default, 6); 1 trades a little ratio for speed. @default 1 */
-  readonly level?: number;
+  readonly level?: number | undefined;
   /** zlib memLevel, 1–9: memory for the compressor's hash chains (2^(memLevel+9) bytes, twice). @default 8 */
-  readonly memLevel?: number;
+  readonly memLevel?: number | undefined;
   /**
    * The limiter that bounds zlib operations in flight. Connections share the process-wide one
    * unless given their own.
    * @default defaultZlibLimiter (10 operations)
    */
-  readonly limiter?: ZlibLimiter;
+  readonly limiter?: ZlibLimiter | undefined;
   /**
    * The budget that bounds the bytes of inflated output held at once by messages still inflating;
    * past it, the connection inflating the most is closed with 1013. Connections share the
    * process-wide one unless given their own.
    * @default defaultInflateBudget (128 MiB)
    */
-  readonly inflateBudget?: InflateBudget;
+  readonly inflateBudget?: InflateBudget | undefined;
   /**
    * `ws`'s zlib settings of the compressor: `level` and `memLevel` (as the options of those names;
    * give each in one place only), `strategy` and `chunkSize`. `windowBits` is negotiated and
    * refused here, as are the settings that would change the protocol.
    */
-  readonly zlibDeflateOptions?: ZlibDeflateSettings;
+  readonly zlibDeflateOptions?: ZlibDeflateSettings | undefined;
   /** `ws`'s zlib settings of the decompressor: `chunkSize` only (`maxOutputLength` is `maxPayload`'s job). */
-  readonly zlibInflateOptions?: ZlibInflateSettings;
+  readonly zlibInflateOptions?: ZlibInflateSettings | undefined;
   /**
    * `ws`'s bound on zlib operations in flight: a process-wide {@link ZlibLimiter} of this
    * concurrency, shared by every server and client given the same value. Give it or `limiter`.
    */
-  readonly concurrencyLimit?: number;
+  readonly concurrencyLimit?: number | undefined;
 }
 
 /** {@link PerMessageDeflateOptions} with defaults applied and values checked. */

@@ -49,7 +49,7 @@ export function createWebSocketStream(socket: WebSocket, options?: DuplexOptions
   });
 
   duplex._destroy = (error, callback) => {
-    const emitClose = (): void => void process.nextTick(() => duplex.emit('close'));
+    const emitClose = (): void => process.nextTick(() => duplex.emit('close'));
     if (socket.readyState === ReadyState.CLOSED) {
       callback(error);
       emitClose();

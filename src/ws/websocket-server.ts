@@ -320,7 +320,7 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
           extensions: deflate ? formatExtensionList(deflate.header) : '',
           settings: this.settings,
           deflate: deflate?.agreement,
-          registry: this as WebSocketServer<WebSocket>,
+          registry: this,
         },
         this.socketClass,
       );
@@ -457,9 +457,10 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
         if (answer === true) accept();
         else this.refuseWith(request, socket, answer);
       },
-      (error: WebSocketError) => {
+      (error: unknown) => {
         if (!finish()) return;
-        this.refuseForHook(request, socket, error);
+        const failure = error instanceof WebSocketError ? error : hookFailure('verifyClient', error);
+        this.refuseForHook(request, socket, failure);
       },
     );
   }

@@ -1,6 +1,7 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   CloseCode,
@@ -173,6 +174,7 @@ class ProtocolEvents implements ConnectionHandler {
 }
 
 // EventEmitter's own listener type; the wrappers below take the arguments each event is emitted with.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any[]`, as EventEmitter's, so every listener fits.
 type NodeListener = ((...args: any[]) => void) & { [BROWSER_LISTENER]?: unknown };
 
 /** The error of sends waiting behind a Blob being read when the socket closes, in ws's words. */
@@ -450,7 +452,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       return;
     }
     this.state = ReadyState.CLOSING;
-    this.socket!.destroy();
+    this.socket.destroy();
   }
 
   /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control; does nothing while connecting or once closed, as in `ws`. */
@@ -558,10 +560,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       autoPong: settings.autoPong,
       isUtf8,
       validateUtf8: !settings.skipUTF8Validation,
-      allocate: Buffer.allocUnsafe,
+      allocate: (size) => Buffer.allocUnsafe(size),
     });
-    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
-    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    // A TCP socket has these; another duplex (from `createConnection`, say) may not.
+    const tcp = socket as Partial<Pick<Socket, 'setNoDelay' | 'setTimeout'>>;
+    if (typeof tcp.setNoDelay === 'function') tcp.setNoDelay(true);
+    if (typeof tcp.setTimeout === 'function') tcp.setTimeout(0);
     // Bytes that arrived with the handshake go back into the stream before the 'data' listener
     // starts the flow, which begins on the next tick: after the 'connection' callback (or 'open')
     // has let the caller add its listeners. Unshifted into a flowing stream they would be
@@ -782,7 +786,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal */
   handleSocketError(error: Error): void {
     // A reset or a write after the peer left: the close event reports 1006, the process carries on.
-    if (this.failure === undefined) this.failure = error;
+    this.failure ??= error;
     if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
     this.socket!.destroy();
   }
@@ -1006,7 +1010,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         wrapped = () => invoke(listener, this, new WebSocketEvent('open', this));
         break;
       case 'message':
-        wrapped = (data: RawData, isBinary: boolean) => invoke(listener, this, new MessageEvent(this, isBinary ? data : data.toString()));
+        // Text always arrives as a Buffer: `binaryType` shapes binary messages only.
+        wrapped = (data: RawData, isBinary: boolean) =>
+          invoke(listener, this, new MessageEvent(this, isBinary ? data : (data as Buffer).toString()));
         break;
       case 'error':
         wrapped = (error: unknown) => invoke(listener, this, new ErrorEvent(this, error));
@@ -1021,6 +1027,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     return wrapped;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- E is each `on<event>` getter's type.
   private handlerProperty<E>(type: WebSocketEventType): ((event: E) => void) | null {
     for (const existing of this.listeners(type)) {
       const original = (existing as NodeListener)[BROWSER_LISTENER];
@@ -1033,7 +1040,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   private setHandlerProperty(type: WebSocketEventType, handler: ((event: never) => void) | null): void {
     for (const existing of this.listeners(type)) {
-      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing as never);
+      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing);
     }
     if (typeof handler !== 'function') return;
     const wrapped = this.browserListener(type, handler as EventListenerLike<WebSocketEvent>)!;

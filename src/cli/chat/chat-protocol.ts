@@ -71,6 +71,13 @@ const messageControls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // RFC 6838 §4.2 restricted names: type "/" subtype.
 const mimeType = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 
+/** The code points of `text`, the unit the length limits count in (an emoji is one, not two UTF-16 units). */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
 /**
  * Checks and normalizes a nickname: NFC, whitespace collapsed to single spaces, trimmed,
  * 1 to `maxNicknameLength` code points, no control or format characters (which could hide or
@@ -79,7 +86,7 @@ const mimeType = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0
 export function checkNickname(input: unknown, limits: ChatLimits): Checked<string> {
   if (typeof input !== 'string') return refuse('nickname must be a string');
   const nick = input.normalize('NFC').replace(/\s+/gu, ' ').trim();
-  const length = [...nick].length;
+  const length = characterCount(nick);
   if (length === 0) return refuse('nickname is empty');
   if (length > limits.maxNicknameLength) return refuse(`nickname is longer than ${limits.maxNicknameLength} characters`);
   if (otherCharacter.test(nick)) return refuse('nickname contains invisible or control characters');
@@ -110,13 +117,13 @@ export function parseClientMessage(data: string, limits: ChatLimits): Checked<Cl
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return refuse('message is not a JSON object');
   const message = parsed as Record<string, unknown>;
-  switch (message['type']) {
+  switch (message.type) {
     case 'join': {
-      const nick = checkNickname(message['nick'], limits);
+      const nick = checkNickname(message.nick, limits);
       return nick.ok ? { ok: true, value: { type: 'join', nick: nick.value } } : nick;
     }
     case 'message': {
-      const text = checkText(message['text'], limits);
+      const text = checkText(message.text, limits);
       return text.ok ? { ok: true, value: { type: 'message', text: text.value } } : text;
     }
     default:
@@ -148,7 +155,7 @@ export function parseFileFrame(frame: Uint8Array, limits: ChatLimits): Checked<F
   if (typeof name !== 'string') return refuse('file name must be a string');
   const safeName = name.normalize('NFC').replace(/[\p{C}/\\]/gu, '').trim();
   if (safeName.length === 0) return refuse('file name is empty');
-  if ([...safeName].length > limits.maxFileNameLength) return refuse(`file name is longer than ${limits.maxFileNameLength} characters`);
+  if (characterCount(safeName) > limits.maxFileNameLength) return refuse(`file name is longer than ${limits.maxFileNameLength} characters`);
   if (typeof type !== 'string') return refuse('file type must be a string');
   if (type !== '' && !mimeType.test(type)) return refuse('file type is not a MIME type');
   return {

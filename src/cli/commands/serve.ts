@@ -50,7 +50,7 @@ export function parseOrigin(text: string): string {
 /** Parses a host name such as `chat.example.com`: no scheme, port or path. */
 export function parseHostName(text: string): string {
   const url = URL.canParse(`http://${text}`) ? new URL(`http://${text}`) : undefined;
-  if (url === undefined || url.host !== text.toLowerCase() || url.port !== '') {
+  if (url?.host !== text.toLowerCase() || url.port !== '') {
     throw new UsageError(`--allow-host must be a host name like chat.example.com, got "${text}"`);
   }
   return url.hostname;

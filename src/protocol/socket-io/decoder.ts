@@ -59,7 +59,7 @@ interface PendingBinary {
 export type ResolvedDecoderOptions = Readonly<Required<DecoderOptions>>;
 
 /** What {@link resolveDecoderOptions} made: a decoder given one takes it as is, without checking it again. */
-const resolvedLimits = new WeakSet<object>();
+const resolvedLimits = new WeakSet();
 
 /**
  * {@link DecoderOptions} with defaults filled in, each checked once: a `TypeError` names the first
