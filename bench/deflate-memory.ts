@@ -18,14 +18,30 @@ import { WebSocket as WsClient } from 'ws';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from '../src/ws/index.js';
 
 /** The configurations compared, in table order. */
-const CONFIGURATIONS: readonly { readonly name: string; readonly perMessageDeflate: false | PerMessageDeflateOptions; readonly exchange: boolean }[] = [
+const CONFIGURATIONS: readonly {
+  readonly name: string;
+  readonly perMessageDeflate: false | PerMessageDeflateOptions;
+  readonly exchange: boolean;
+}[] = [
   { name: 'no compression', perMessageDeflate: false, exchange: true },
   { name: 'negotiated, no message yet', perMessageDeflate: {}, exchange: false },
   { name: 'defaults (15-bit windows, memLevel 8, context takeover)', perMessageDeflate: {}, exchange: true },
-  { name: 'no context takeover (both directions)', perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true }, exchange: true },
+  {
+    name: 'no context takeover (both directions)',
+    perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true },
+    exchange: true,
+  },
   { name: 'server no context takeover only', perMessageDeflate: { serverNoContextTakeover: true }, exchange: true },
-  { name: '10-bit windows, memLevel 4', perMessageDeflate: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, memLevel: 4 }, exchange: true },
-  { name: '9-bit windows, memLevel 1', perMessageDeflate: { serverMaxWindowBits: 9, clientMaxWindowBits: 9, memLevel: 1 }, exchange: true },
+  {
+    name: '10-bit windows, memLevel 4',
+    perMessageDeflate: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, memLevel: 4 },
+    exchange: true,
+  },
+  {
+    name: '9-bit windows, memLevel 1',
+    perMessageDeflate: { serverMaxWindowBits: 9, clientMaxWindowBits: 9, memLevel: 1 },
+    exchange: true,
+  },
 ];
 
 /** A compressible message of 2 KiB: JSON-like, as chat or game traffic is. */
@@ -41,7 +57,9 @@ interface Usage {
 }
 
 type ToServer = { readonly type: 'measure' } | { readonly type: 'exit' };
-type FromServer = { readonly type: 'listening'; readonly port: number } | { readonly type: 'usage'; readonly before: Usage; readonly after: Usage };
+type FromServer =
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'usage'; readonly before: Usage; readonly after: Usage };
 
 const collect = (globalThis as { gc?: () => void }).gc;
 
@@ -59,8 +77,15 @@ async function settle(): Promise<Usage> {
 async function serve(index: number): Promise<void> {
   if (collect === undefined) throw new Error('the server process needs --expose-gc');
   const configuration = CONFIGURATIONS[index]!;
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: configuration.perMessageDeflate, heartbeatInterval: 0 });
-  wss.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: configuration.perMessageDeflate,
+    heartbeatInterval: 0,
+  });
+  wss.on('connection', (socket: WebSocket) =>
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+  );
   await once(wss, 'listening');
   const before = await settle();
   process.send!({ type: 'listening', port: (wss.address() as AddressInfo).port } satisfies FromServer);
@@ -92,7 +117,10 @@ async function connect(port: number, count: number, exchange: boolean): Promise<
 }
 
 function child(args: string[], nodeOptions: string[] = []): ChildProcess {
-  return fork(fileURLToPath(import.meta.url), args, { execArgv: ['--import', 'tsx', ...nodeOptions], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fileURLToPath(import.meta.url), args, {
+    execArgv: ['--import', 'tsx', ...nodeOptions],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 function nextMessage<T>(process: ChildProcess): Promise<T> {
@@ -117,7 +145,8 @@ async function main(): Promise<void> {
     const clients = child(['clients', String(listening.port), String(connections), String(configuration.exchange)]);
     const ready = await nextMessage<{ extensions: string }>(clients);
     const expectDeflate = configuration.perMessageDeflate !== false;
-    if ((ready.extensions === 'permessage-deflate') !== expectDeflate) throw new Error(`${configuration.name}: negotiated "${ready.extensions}"`);
+    if ((ready.extensions === 'permessage-deflate') !== expectDeflate)
+      throw new Error(`${configuration.name}: negotiated "${ready.extensions}"`);
     server.send({ type: 'measure' } satisfies ToServer);
     const usage = await nextMessage<FromServer>(server);
     if (usage.type !== 'usage') throw new Error('no measurement');
@@ -128,7 +157,9 @@ async function main(): Promise<void> {
     await Promise.all([once(clients, 'exit'), once(server, 'exit')]);
     console.error(`${configuration.name}: done`);
   }
-  console.log(`Server memory per connection, ${connections} connections, Node ${process.version}, ${process.platform}/${process.arch}:\n`);
+  console.log(
+    `Server memory per connection, ${connections} connections, Node ${process.version}, ${process.platform}/${process.arch}:\n`,
+  );
   console.log('| Configuration | RSS | JS heap | external (Buffers) |');
   console.log('|---|---:|---:|---:|');
   for (const row of rows) console.log(row);

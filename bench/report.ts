@@ -11,7 +11,9 @@ import { renderMachine, renderSaturation, renderTables } from './lib/table.js';
 
 /** Renders BENCHMARKS.md for `results`, read from (or written to) `file`. */
 export function writeBenchmarksMarkdown(results: BenchResults, file: string): void {
-  const implementations = results.implementations.map((i) => `- **${i.label}**: ${i.description}${i.details ? ` (${i.details})` : ''}`);
+  const implementations = results.implementations.map(
+    (i) => `- **${i.label}**: ${i.description}${i.details ? ` (${i.details})` : ''}`,
+  );
   const text = [
     '# Benchmarks',
     '',
@@ -31,7 +33,7 @@ export function writeBenchmarksMarkdown(results: BenchResults, file: string): vo
     '  in flight, and echoes counted by walking frame headers without decoding payloads.',
     '- Implementations run interleaved: every cell runs each implementation once per round, in turn;',
     '  tables show the median over rounds. Each run warms up before its measurement window.',
-    '- Server CPU per message is the server process\'s own `process.cpuUsage()` (read over IPC at the',
+    "- Server CPU per message is the server process's own `process.cpuUsage()` (read over IPC at the",
     '  start and end of the window) divided by the messages counted in it. The JSON also records server',
     '  and generator CPU use over each window: a generator near 100% would be the bottleneck.',
     '- Ratios are first / second: above 1 is more of the metric, so better for rates and worse for',

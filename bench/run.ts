@@ -41,22 +41,32 @@ const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<Scenar
 
 function option(name: string): string[] | undefined {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg?.slice(name.length + 3).split(',').filter(Boolean);
+  return arg
+    ?.slice(name.length + 3)
+    .split(',')
+    .filter(Boolean);
 }
 
 async function main(): Promise<void> {
   const base = process.argv.includes('--smoke') ? SMOKE : FULL;
   const rounds = option('rounds');
-  const config = rounds === undefined ? base : { ...base, rounds: Math.max(1, Number(rounds[0])), notes: [...base.notes, `rounds set to ${rounds[0]}`] };
+  const config =
+    rounds === undefined
+      ? base
+      : { ...base, rounds: Math.max(1, Number(rounds[0])), notes: [...base.notes, `rounds set to ${rounds[0]}`] };
   if (!Number.isInteger(config.rounds)) throw new Error('--rounds takes a whole number');
   const only = option('only') ?? Object.keys(SCENARIOS);
   const unknown = only.filter((name) => !(name in SCENARIOS));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   // --src=REV measures the library as committed at REV (e.g. HEAD) instead of the working tree.
   const revision = option('src')?.[0];
   const implIds = option('impl');
-  const implementations = IMPLEMENTATIONS.filter((implementation) => implIds === undefined || implIds.includes(implementation.id));
-  if (implementations.length === 0) throw new Error(`no implementation selected; known: ${IMPLEMENTATIONS.map((i) => i.id).join(', ')}`);
+  const implementations = IMPLEMENTATIONS.filter(
+    (implementation) => implIds === undefined || implIds.includes(implementation.id),
+  );
+  if (implementations.length === 0)
+    throw new Error(`no implementation selected; known: ${IMPLEMENTATIONS.map((i) => i.id).join(', ')}`);
 
   const started = new Date();
   const results: BenchResults = {
@@ -113,13 +123,16 @@ async function main(): Promise<void> {
   );
   // Scenarios that compare other implementations (the Socket.IO servers) name them themselves.
   for (const implementation of results.scenarios.flatMap((scenario) => scenario.implementations ?? [])) {
-    if (!results.implementations.some((known) => known.id === implementation.id)) results.implementations.push(implementation);
+    if (!results.implementations.some((known) => known.id === implementation.id))
+      results.implementations.push(implementation);
   }
 
   // Only a full run of everything is named by its timestamp alone (and committed); smoke and
   // narrowed runs are marked as such and ignored by git and by the report.
   const complete =
-    only.length === Object.keys(SCENARIOS).length && implementations.length === IMPLEMENTATIONS.length && rounds === undefined;
+    only.length === Object.keys(SCENARIOS).length &&
+    implementations.length === IMPLEMENTATIONS.length &&
+    rounds === undefined;
   const directory = join(ROOT, 'bench', 'results');
   mkdirSync(directory, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');

@@ -41,11 +41,29 @@ export function printCoverage(summaryPath, configPath) {
   console.log('\ncoverage (%):');
   console.log(row('', 'files', METRICS));
   for (const [layer, sums] of [...layers].sort(([a], [b]) => a.localeCompare(b))) {
-    console.log(row(layer, sums.files, METRICS.map((metric) => percent(...sums[metric]))));
+    console.log(
+      row(
+        layer,
+        sums.files,
+        METRICS.map((metric) => percent(...sums[metric])),
+      ),
+    );
   }
   const files = [...layers.values()].reduce((count, sums) => count + sums.files, 0);
   const { total } = summary;
-  console.log(row('total', files, METRICS.map((metric) => percent(total[metric].covered, total[metric].total))));
-  console.log(row('floor', '', METRICS.map((metric) => String(config[metric] ?? 0))));
+  console.log(
+    row(
+      'total',
+      files,
+      METRICS.map((metric) => percent(total[metric].covered, total[metric].total)),
+    ),
+  );
+  console.log(
+    row(
+      'floor',
+      '',
+      METRICS.map((metric) => String(config[metric] ?? 0)),
+    ),
+  );
   console.log(`  (floors from ${configPath}; raise them as coverage grows, never lower them)`);
 }

@@ -30,7 +30,10 @@ export function savedFindings(target: string): Uint8Array[] {
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
-  return process.argv.slice(2).find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+  return process.argv
+    .slice(2)
+    .find((arg) => arg.startsWith(prefix))
+    ?.slice(prefix.length);
 }
 
 function main(): number {
@@ -57,16 +60,20 @@ function main(): number {
   for (const target of chosen) {
     const stats = fuzz(target, { durationMs, seed, replay: savedFindings(target.name) });
     const rate = Math.round(stats.iterations / stats.seconds).toLocaleString('en-US');
-    console.log(`${target.name.padEnd(20)} ${stats.iterations.toLocaleString('en-US').padStart(12)} inputs ` +
-      `${rate.padStart(9)}/s  ${stats.findings.length} failing`);
+    console.log(
+      `${target.name.padEnd(20)} ${stats.iterations.toLocaleString('en-US').padStart(12)} inputs ` +
+        `${rate.padStart(9)}/s  ${stats.findings.length} failing`,
+    );
     for (const { input, message } of stats.findings) {
       const hex = Buffer.from(input).toString('hex');
       const hash = createHash('sha1').update(input).digest('hex').slice(0, 12);
       const file = join(FAILURES_DIR, `${target.name}-${hash}.hex`);
       mkdirSync(FAILURES_DIR, { recursive: true });
       writeFileSync(file, `${hex}\n${message.replace(/^/gm, '# ')}\n`);
-      console.log(`  ${message.split('\n')[0]!}\n    input (${input.length} bytes): ${hex.slice(0, 200)}` +
-        `${hex.length > 200 ? '…' : ''}\n    saved to ${file}`);
+      console.log(
+        `  ${message.split('\n')[0]!}\n    input (${input.length} bytes): ${hex.slice(0, 200)}` +
+          `${hex.length > 200 ? '…' : ''}\n    saved to ${file}`,
+      );
       failed++;
     }
   }

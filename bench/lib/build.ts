@@ -46,7 +46,8 @@ export function compileForBenchmarks(revision?: string): string {
     sourceMap: false,
   };
   const settings = JSON.stringify([ts.version, compilerOptions]);
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const library =
     revision === undefined
       ? typeScriptFiles(LIBRARY).map((file) => ({ file, read: () => readFileSync(join(ROOT, file), 'utf8') }))

@@ -17,7 +17,11 @@ export function serveRequests<R extends { readonly id: number; readonly type: st
       .then(
         (result) => send({ id: request.id, ok: true, result: result ?? null } satisfies Reply),
         (error: unknown) =>
-          send({ id: request.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies Reply),
+          send({
+            id: request.id,
+            ok: false,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          } satisfies Reply),
       );
   });
   process.on('disconnect', () => process.exit(0));

@@ -51,7 +51,10 @@ export function runCompiledFrom(directory: string): void {
  */
 export class BenchChild {
   private readonly process: ChildProcess;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(value: unknown): void; reject(error: Error): void; timer: NodeJS.Timeout }
+  >();
   private nextId = 1;
   private exitError: Error | undefined;
   /** Resolves with the child's `ready` message. */
@@ -60,7 +63,10 @@ export class BenchChild {
   readonly exited: Promise<void>;
 
   constructor(private readonly options: ChildOptions) {
-    const entry = compiled === undefined ? ['--import', 'tsx', options.script] : [join(compiled, options.script.replace(/\.ts$/, '.js'))];
+    const entry =
+      compiled === undefined
+        ? ['--import', 'tsx', options.script]
+        : [join(compiled, options.script.replace(/\.ts$/, '.js'))];
     const nodeArgs = [...(options.nodeOptions ?? []), ...entry, ...(options.args ?? [])];
     const [command, args] =
       TASKSET !== undefined && options.core !== undefined

@@ -55,7 +55,9 @@ export const SMOKE: BenchConfig = {
   memory: { connections: 400, perProcess: 200 },
   handshake: { concurrency: 16 },
   budgetSeconds: 240,
-  notes: ['smoke mode: 1 round, 150 ms windows, 100/500 broadcast clients, 400 idle connections; numbers are not comparable'],
+  notes: [
+    'smoke mode: 1 round, 150 ms windows, 100/500 broadcast clients, 400 idle connections; numbers are not comparable',
+  ],
 };
 
 /**

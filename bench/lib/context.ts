@@ -32,8 +32,17 @@ export interface StartedServer {
  * Starts one implementation's server process, pinned to the server core, with --expose-gc;
  * `deflate` turns permessage-deflate on with the shared settings.
  */
-export function startServer(context: RunContext, implementation: Implementation, deflate = false): Promise<StartedServer> {
-  return startServerProcess(context, implementation, 'bench/server/main.ts', deflate ? [implementation.id, 'deflate'] : [implementation.id]);
+export function startServer(
+  context: RunContext,
+  implementation: Implementation,
+  deflate = false,
+): Promise<StartedServer> {
+  return startServerProcess(
+    context,
+    implementation,
+    'bench/server/main.ts',
+    deflate ? [implementation.id, 'deflate'] : [implementation.id],
+  );
 }
 
 /**
@@ -134,7 +143,9 @@ export async function runCells(
     const cell: CellResult = { id: plan.id, label: plan.label, params: plan.params, runs: {}, median: {} };
     for (let round = 1; round <= context.config.rounds; round++) {
       if (round > 1 && context.overBudget()) {
-        context.note(`${scenario.title}, ${plan.label}: ${round - 1} round(s) instead of ${context.config.rounds}, the time budget was used up`);
+        context.note(
+          `${scenario.title}, ${plan.label}: ${round - 1} round(s) instead of ${context.config.rounds}, the time budget was used up`,
+        );
         break;
       }
       for (const implementation of implementations) {
@@ -142,10 +153,14 @@ export async function runCells(
         try {
           const metrics = await plan.run(implementation);
           record = { metrics };
-          context.log(`  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: ${summarize(scenario.metrics, metrics, headline)}`);
+          context.log(
+            `  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: ${summarize(scenario.metrics, metrics, headline)}`,
+          );
         } catch (error) {
           record = { error: describe(error) };
-          context.log(`  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: FAILED ${describe(error)}`);
+          context.log(
+            `  ${scenario.id} | ${plan.label} | round ${round} | ${implementation.label}: FAILED ${describe(error)}`,
+          );
         }
         (cell.runs[implementation.id] ??= []).push(record);
       }

@@ -30,7 +30,10 @@ function packageVersion(name: string): string {
 
 function gitCommit(revision: string | undefined): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', revision ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', revision ?? 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     if (revision !== undefined) return `${commit} (src/ as committed)`;
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
     return dirty === '' ? commit : `${commit} (src/ modified)`;

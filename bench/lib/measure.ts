@@ -29,7 +29,12 @@ function cpuPercent(start: CpuSample, end: CpuSample): number {
  * Lets a running load warm up, then samples the generator's counters and the server's CPU time at
  * the start and end of the measurement window.
  */
-export async function measureWindow(generator: BenchChild, server: BenchChild, warmupMs: number, measureMs: number): Promise<Window> {
+export async function measureWindow(
+  generator: BenchChild,
+  server: BenchChild,
+  warmupMs: number,
+  measureMs: number,
+): Promise<Window> {
   await sleep(warmupMs);
   const [g0, s0] = await Promise.all([
     generator.request<LoadSample>({ type: 'sample', resetLatency: true }),

@@ -15,8 +15,7 @@ export interface MetricDef {
 
 /** One run of one implementation in one cell: its metrics, or why it failed. */
 export type RunRecord =
-  | { readonly metrics: Readonly<Record<string, number>>; readonly details?: string }
-  | { readonly error: string };
+  { readonly metrics: Readonly<Record<string, number>>; readonly details?: string } | { readonly error: string };
 
 /** One configuration of a scenario (e.g. 100 connections, 1 KiB), run by every implementation. */
 export interface CellResult {
@@ -80,7 +79,9 @@ export function computeMedians(cell: CellResult, metrics: readonly MetricDef[]):
     if (ok.length === 0) continue;
     const medians: Record<string, number> = {};
     for (const metric of metrics) {
-      const values = ok.map((m) => m[metric.key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      const values = ok
+        .map((m) => m[metric.key])
+        .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
       if (values.length > 0) medians[metric.key] = median(values);
     }
     cell.median[impl] = medians;

@@ -6,11 +6,19 @@ export function formatValue(value: number | undefined, format: MetricFormat): st
   if (value === undefined || !Number.isFinite(value)) return '—';
   switch (format) {
     case 'rate':
-      return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M/s` : value >= 1e3 ? `${(value / 1e3).toFixed(1)} k/s` : `${value.toFixed(1)} /s`;
+      return value >= 1e6
+        ? `${(value / 1e6).toFixed(2)} M/s`
+        : value >= 1e3
+          ? `${(value / 1e3).toFixed(1)} k/s`
+          : `${value.toFixed(1)} /s`;
     case 'mibps':
       return `${value.toFixed(1)} MiB/s`;
     case 'micros':
-      return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : value >= 10 ? `${value.toFixed(1)} µs` : `${value.toFixed(2)} µs`;
+      return value >= 1000
+        ? `${(value / 1000).toFixed(2)} ms`
+        : value >= 10
+          ? `${value.toFixed(1)} µs`
+          : `${value.toFixed(2)} µs`;
     case 'bytes':
       return Math.abs(value) >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${Math.round(value)} B`;
     case 'percent':
@@ -35,11 +43,18 @@ export function renderTables(results: BenchResults): string {
     // Only the implementations that took part in this scenario.
     const known = scenario.implementations ?? IMPLEMENTATIONS;
     const label = (id: string): string => known.find((implementation) => implementation.id === id)?.label ?? id;
-    const present = known.filter((implementation) => scenario.cells.some((cell) => cell.runs[implementation.id] !== undefined));
-    const ratios = (scenario.ratios ?? RATIOS).filter(([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b));
+    const present = known.filter((implementation) =>
+      scenario.cells.some((cell) => cell.runs[implementation.id] !== undefined),
+    );
+    const ratios = (scenario.ratios ?? RATIOS).filter(
+      ([a, b]) => present.some((p) => p.id === a) && present.some((p) => p.id === b),
+    );
     out.push(`### ${scenario.title}`, '', scenario.description, '');
     for (const metric of scenario.metrics.filter((m: MetricDef) => m.table)) {
-      out.push(`**${metric.label}** (${metric.better} is better; ratios below 1 mean ${metric.better === 'higher' ? 'slower' : 'better'})`, '');
+      out.push(
+        `**${metric.label}** (${metric.better} is better; ratios below 1 mean ${metric.better === 'higher' ? 'slower' : 'better'})`,
+        '',
+      );
       const header = ['', ...present.map((p) => p.label), ...ratios.map(([a, b]) => `${label(a)} / ${label(b)}`)];
       out.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
       for (const cell of scenario.cells) {
@@ -71,7 +86,9 @@ export function renderSaturation(results: BenchResults): string {
       const generator = runs.map((m) => m['generatorCpuPercent']).filter((v): v is number => v !== undefined);
       const server = runs.map((m) => m['serverCpuPercent']).filter((v): v is number => v !== undefined);
       if (generator.length === 0) continue;
-      out.push(`| ${scenario.title} | ${cell.label} | ${formatValue(Math.max(...generator), 'percent')} | ${formatValue(Math.min(...server), 'percent')} |`);
+      out.push(
+        `| ${scenario.title} | ${cell.label} | ${formatValue(Math.max(...generator), 'percent')} | ${formatValue(Math.min(...server), 'percent')} |`,
+      );
     }
   }
   return out.join('\n');

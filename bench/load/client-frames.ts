@@ -37,7 +37,13 @@ export function clientFrameSize(length: number): number {
  * Writes one masked client frame for `payload` into `target` at `offset` and returns the offset
  * after it. `rsv` sets extension bits (0x40 = RSV1, a compressed message under RFC 7692).
  */
-export function writeClientFrame(target: Uint8Array, offset: number, opcode: number, payload: Uint8Array, rsv = 0): number {
+export function writeClientFrame(
+  target: Uint8Array,
+  offset: number,
+  opcode: number,
+  payload: Uint8Array,
+  rsv = 0,
+): number {
   const length = payload.length;
   let p = offset;
   target[p++] = 0x80 | rsv | opcode;

@@ -43,7 +43,10 @@ export class CompressedEchoRun extends RunningLoad {
     const agreed = opened[0]?.extensions ?? '';
     for (const { socket } of opened) run.sockets.push(socket);
     // Our loop needs the server to keep its inflater's history and accept a 15-bit window.
-    if (!/permessage-deflate/i.test(agreed) || /client_no_context_takeover|client_max_window_bits=(?!15\b)/i.test(agreed)) {
+    if (
+      !/permessage-deflate/i.test(agreed) ||
+      /client_no_context_takeover|client_max_window_bits=(?!15\b)/i.test(agreed)
+    ) {
       run.close();
       throw new Error(`the server did not agree to permessage-deflate with context takeover: "${agreed}"`);
     }

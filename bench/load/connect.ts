@@ -27,9 +27,17 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  */
 export function openWebSocket(options: ConnectOptions): Promise<OpenSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: options.port, localAddress: options.localAddress, noDelay: true });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: options.port,
+      localAddress: options.localAddress,
+      noDelay: true,
+    });
     let received: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(new Error(`handshake timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`handshake timed out after ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
     const fail = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -44,7 +52,8 @@ export function openWebSocket(options: ConnectOptions): Promise<OpenSocket> {
       }
       const head = received.subarray(0, end).toString('latin1');
       if (!head.startsWith('HTTP/1.1 101')) return fail(new Error(`handshake refused: ${head.split('\r\n')[0]}`));
-      if (!head.includes(EXPECTED_ACCEPT)) return fail(new Error('handshake response has a wrong Sec-WebSocket-Accept'));
+      if (!head.includes(EXPECTED_ACCEPT))
+        return fail(new Error('handshake response has a wrong Sec-WebSocket-Accept'));
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', fail);

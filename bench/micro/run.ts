@@ -21,13 +21,18 @@ interface Line {
 }
 
 function runSuite(build: string, nativeHelpers: boolean): Line[] {
-  const env: NodeJS.ProcessEnv = nativeHelpers ? { ...process.env } : { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };
+  const env: NodeJS.ProcessEnv = nativeHelpers
+    ? { ...process.env }
+    : { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };
   if (nativeHelpers) {
     delete env['WS_NO_BUFFER_UTIL'];
     delete env['WS_NO_UTF_8_VALIDATE'];
   }
   const nodeArgs = [join(build, 'bench', 'micro', 'suite.js')];
-  const [command, args] = TASKSET === undefined ? [process.execPath, nodeArgs] : [TASKSET, ['-c', String(GENERATOR_CORE), process.execPath, ...nodeArgs]];
+  const [command, args] =
+    TASKSET === undefined
+      ? [process.execPath, nodeArgs]
+      : [TASKSET, ['-c', String(GENERATOR_CORE), process.execPath, ...nodeArgs]];
   const result = spawnSync(command, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
   if (result.status !== 0) throw new Error(`micro suite failed (${result.status ?? result.signal}):\n${result.stderr}`);
   return result.stdout
@@ -47,7 +52,8 @@ try {
 }
 const rate = (kind: string, size: number, implementation: string): number | undefined =>
   lines.find((l) => l.kind === kind && l.size === size && l.implementation === implementation)?.framesPerSecond;
-const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}×` : '—');
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}×` : '—';
 
 const titles: Record<string, string> = {
   parse: 'parse masked client frames',

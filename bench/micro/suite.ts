@@ -3,7 +3,14 @@
  * and through ws's Receiver and Sender, on the same bytes. Run by micro/run.ts, once with ws's
  * native helpers and once without (the environment decides when ws loads). Prints JSON lines.
  */
-import { FrameParser, Opcode, encodeFrame, frameHeaderSize, writeFrameHeader, type FrameSink } from '../../src/protocol/index.js';
+import {
+  FrameParser,
+  Opcode,
+  encodeFrame,
+  frameHeaderSize,
+  writeFrameHeader,
+  type FrameSink,
+} from '../../src/protocol/index.js';
 import { Opcode as WireOpcode, asciiPayload, clientFrameSize, writeClientFrame } from '../load/client-frames.js';
 import { median } from '../lib/results.js';
 import { loadWsInternals } from './ws-internals.js';
@@ -92,7 +99,8 @@ function serializeCase(size: number, masked: boolean, includeOurs: boolean): voi
     // Masked client frames: a new buffer holding the header and the masked copy, the caller's bytes unchanged.
     const op = masked
       ? () => {
-          for (let i = 0; i < batch; i++) sink += encodeFrame(Opcode.Binary, payload, { maskKey: key }, Buffer.allocUnsafe).length;
+          for (let i = 0; i < batch; i++)
+            sink += encodeFrame(Opcode.Binary, payload, { maskKey: key }, Buffer.allocUnsafe).length;
         }
       : () => {
           for (let i = 0; i < batch; i++) {

@@ -37,16 +37,25 @@ export async function runBroadcast(context: RunContext): Promise<ScenarioResult>
         params: { clients, size: broadcast.size, window: broadcast.window },
         run: async (implementation) => {
           const server = await servers.get(implementation);
-          const load: BroadcastLoad = { kind: 'broadcast', port: server.port, clients, size: broadcast.size, window: broadcast.window, concurrency: 100 };
+          const load: BroadcastLoad = {
+            kind: 'broadcast',
+            port: server.port,
+            clients,
+            size: broadcast.size,
+            window: broadcast.window,
+            concurrency: 100,
+          };
           await generator.request({ type: 'start', load }, 180_000);
           let result: LoadResult | undefined;
           try {
-            if (!(await waitForConnections(server.child, clients, 30_000))) throw new Error(`the server never saw all ${clients} clients`);
+            if (!(await waitForConnections(server.child, clients, 30_000)))
+              throw new Error(`the server never saw all ${clients} clients`);
             await generator.request({ type: 'go' });
             const window = await measureWindow(generator, server.child, broadcast.warmupMs, broadcast.measureMs);
             result = await generator.request<LoadResult>({ type: 'stop' });
             if (window.count === 0) throw new Error('no broadcast was delivered in the measurement window');
-            if (!(await waitForConnections(server.child, 0, 30_000))) context.log('    (server still had connections open 30 s after the load stopped)');
+            if (!(await waitForConnections(server.child, 0, 30_000)))
+              context.log('    (server still had connections open 30 s after the load stopped)');
             return {
               deliveriesPerSecond: window.count / window.seconds,
               p50: result.latency.p50,

@@ -6,7 +6,13 @@ import { DEFLATE_SETTINGS } from '../server/bench-server.js';
 
 const METRICS: readonly MetricDef[] = [
   { key: 'messagesPerSecond', label: 'messages/s', format: 'rate', better: 'higher', table: true },
-  { key: 'wireBytesPerMessage', label: 'bytes on the wire per echoed message', format: 'bytes', better: 'lower', table: true },
+  {
+    key: 'wireBytesPerMessage',
+    label: 'bytes on the wire per echoed message',
+    format: 'bytes',
+    better: 'lower',
+    table: true,
+  },
   { key: 'cpuMicrosPerMessage', label: 'server CPU per message', format: 'micros', better: 'lower', table: true },
   { key: 'textBytesPerMessage', label: 'JSON bytes per message', format: 'bytes', better: 'lower', table: false },
   { key: 'serverCpuPercent', label: 'server CPU', format: 'percent', better: 'lower', table: false },
@@ -38,7 +44,13 @@ export async function runCompressedEcho(context: RunContext): Promise<ScenarioRe
       params: { connections, window, messages: MESSAGES },
       run: async (implementation) => {
         const server = await servers.get(implementation);
-        const load: CompressedEchoLoad = { kind: 'compressed-echo', port: server.port, connections, window, messages: MESSAGES };
+        const load: CompressedEchoLoad = {
+          kind: 'compressed-echo',
+          port: server.port,
+          connections,
+          window,
+          messages: MESSAGES,
+        };
         const negotiated = await generator.request<string>({ type: 'start', load }, 120_000);
         if (!reported.has(implementation.id)) {
           reported.add(implementation.id);
@@ -49,7 +61,8 @@ export async function runCompressedEcho(context: RunContext): Promise<ScenarioRe
           const measured = await measureWindow(generator, server.child, config.warmupMs, config.measureMs);
           result = await generator.request<LoadResult>({ type: 'stop' });
           if (measured.count === 0) throw new Error('no message was echoed in the measurement window');
-          if (!(await waitForConnections(server.child, 0, 15_000))) context.log('    (server still had connections open 15 s after the load stopped)');
+          if (!(await waitForConnections(server.child, 0, 15_000)))
+            context.log('    (server still had connections open 15 s after the load stopped)');
           return {
             messagesPerSecond: measured.count / measured.seconds,
             wireBytesPerMessage: measured.wireBytes / measured.count,

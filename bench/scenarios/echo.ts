@@ -37,7 +37,10 @@ export async function runEcho(context: RunContext): Promise<ScenarioResult[]> {
   const servers = new ServerSet(context);
   const generator = await startGenerator();
   try {
-    const measure = async (load: Omit<EchoLoad, 'port'>, implementation: Implementation): Promise<Record<string, number>> => {
+    const measure = async (
+      load: Omit<EchoLoad, 'port'>,
+      implementation: Implementation,
+    ): Promise<Record<string, number>> => {
       const server = await servers.get(implementation);
       const full: EchoLoad = { ...load, port: server.port };
       await generator.request({ type: 'start', load: full }, 120_000);
@@ -46,7 +49,8 @@ export async function runEcho(context: RunContext): Promise<ScenarioResult[]> {
         const window = await measureWindow(generator, server.child, config.warmupMs, config.measureMs);
         result = await generator.request<LoadResult>({ type: 'stop' });
         if (window.count === 0) throw new Error('no message was echoed in the measurement window');
-        if (!(await waitForConnections(server.child, 0, 15_000))) context.log('    (server still had connections open 15 s after the load stopped)');
+        if (!(await waitForConnections(server.child, 0, 15_000)))
+          context.log('    (server still had connections open 15 s after the load stopped)');
         return {
           messagesPerSecond: window.count / window.seconds,
           mibPerSecond: window.bytes / window.seconds / MIB,
@@ -91,14 +95,16 @@ export async function runEcho(context: RunContext): Promise<ScenarioResult[]> {
       id: `latency-${size}`,
       label: `1 conn × ${formatSize(size)}`,
       params: { connections: 1, size, window: 1 },
-      run: (implementation) => measure({ kind: 'echo', connections: 1, size, window: 1, latency: true }, implementation),
+      run: (implementation) =>
+        measure({ kind: 'echo', connections: 1, size, window: 1, latency: true }, implementation),
     }));
     const latency = await runCells(
       context,
       {
         id: 'echo-latency',
         title: 'Echo latency',
-        description: 'One connection, one message in flight: the round trip from writing a message to reading its whole echo.',
+        description:
+          'One connection, one message in flight: the round trip from writing a message to reading its whole echo.',
         metrics: LATENCY_METRICS,
       },
       latencyPlans,

@@ -35,14 +35,25 @@ export async function runHandshake(context: RunContext): Promise<ScenarioResult>
           params: { concurrency },
           run: async (implementation) => {
             const server = await servers.get(implementation);
-            const load: HandshakeLoad = { kind: 'handshake', port: server.port, concurrency, localAddresses: SOURCE_ADDRESSES };
+            const load: HandshakeLoad = {
+              kind: 'handshake',
+              port: server.port,
+              concurrency,
+              localAddresses: SOURCE_ADDRESSES,
+            };
             await generator.request({ type: 'start', load });
             let result: LoadResult | undefined;
             try {
-              const window = await measureWindow(generator, server.child, context.config.warmupMs, context.config.measureMs);
+              const window = await measureWindow(
+                generator,
+                server.child,
+                context.config.warmupMs,
+                context.config.measureMs,
+              );
               result = await generator.request<LoadResult>({ type: 'stop' });
               if (window.count === 0) throw new Error('no handshake completed in the measurement window');
-              if (!(await waitForConnections(server.child, 0, 15_000))) context.log('    (server still had connections open 15 s after the load stopped)');
+              if (!(await waitForConnections(server.child, 0, 15_000)))
+                context.log('    (server still had connections open 15 s after the load stopped)');
               return {
                 handshakesPerSecond: window.count / window.seconds,
                 cpuMicrosPerHandshake: window.serverCpuMicros / window.count,

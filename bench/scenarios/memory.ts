@@ -7,7 +7,13 @@ import type { MetricDef, ScenarioResult } from '../lib/results.js';
 const METRICS: readonly MetricDef[] = [
   { key: 'rssPerConnection', label: 'RSS per connection', format: 'bytes', better: 'lower', table: true },
   { key: 'heapPerConnection', label: 'JS heap per connection', format: 'bytes', better: 'lower', table: true },
-  { key: 'externalPerConnection', label: 'external memory per connection', format: 'bytes', better: 'lower', table: false },
+  {
+    key: 'externalPerConnection',
+    label: 'external memory per connection',
+    format: 'bytes',
+    better: 'lower',
+    table: false,
+  },
 ];
 
 /**
@@ -42,11 +48,18 @@ export async function runMemory(context: RunContext): Promise<ScenarioResult> {
               await Promise.all(
                 generators.map((generator, i) => {
                   const share = Math.min(perProcess, connections - i * perProcess);
-                  const load: IdleLoad = { kind: 'idle', port: server.port, connections: share, localAddress: `127.0.0.${2 + i}`, concurrency: 100 };
+                  const load: IdleLoad = {
+                    kind: 'idle',
+                    port: server.port,
+                    connections: share,
+                    localAddress: `127.0.0.${2 + i}`,
+                    concurrency: 100,
+                  };
                   return generator.request({ type: 'start', load }, 180_000);
                 }),
               );
-              if (!(await waitForConnections(server.child, connections, 30_000))) throw new Error(`the server never saw all ${connections} connections`);
+              if (!(await waitForConnections(server.child, connections, 30_000)))
+                throw new Error(`the server never saw all ${connections} connections`);
               const after = await server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
               return {
                 rssPerConnection: (after.rss - before.rss) / connections,

@@ -2,7 +2,14 @@ import { runCells, type CellPlan, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
+import {
+  GeneratorPool,
+  SocketIoServerSet,
+  logGoals,
+  measurePool,
+  withImplementations,
+  withLoads,
+} from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { AckLoad, Driver } from '../socketio/protocol.js';
 
@@ -39,7 +46,8 @@ export async function runSocketIoAck(context: RunContext): Promise<ScenarioResul
         measurePool([generator!], server.child, settings.warmupMs, settings.measureMs),
       );
       if (measured.count === 0) throw new Error('no acknowledgement arrived in the measurement window');
-      if (!(await waitForConnections(server.child, 0, 15_000))) context.log('    (server still had clients 15 s after the load stopped)');
+      if (!(await waitForConnections(server.child, 0, 15_000)))
+        context.log('    (server still had clients 15 s after the load stopped)');
       return {
         p50: results[0]!.latency.p50,
         p99: results[0]!.latency.p99,

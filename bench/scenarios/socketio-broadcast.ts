@@ -2,7 +2,14 @@ import { runCells, type CellPlan, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, withImplementations, withLoads } from '../socketio/harness.js';
+import {
+  GeneratorPool,
+  SocketIoServerSet,
+  logGoals,
+  measurePool,
+  withImplementations,
+  withLoads,
+} from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { FanOutLoad } from '../socketio/protocol.js';
 
@@ -37,12 +44,14 @@ export async function runSocketIoBroadcast(context: RunContext): Promise<Scenari
       const [generator] = await pool.take(1);
       const load: FanOutLoad = { kind: 'fan-out', driver: 'raw', port: server.port, clients, window, concurrency: 100 };
       const { value: measured, results } = await withLoads([generator!], [load], async () => {
-        if (!(await waitForConnections(server.child, clients, 30_000))) throw new Error(`the server never saw all ${clients} clients`);
+        if (!(await waitForConnections(server.child, clients, 30_000)))
+          throw new Error(`the server never saw all ${clients} clients`);
         await generator!.request({ type: 'go' });
         return measurePool([generator!], server.child, warmupMs, measureMs);
       });
       if (measured.count === 0) throw new Error('no broadcast was delivered in the measurement window');
-      if (!(await waitForConnections(server.child, 0, 30_000))) context.log('    (server still had clients 30 s after the load stopped)');
+      if (!(await waitForConnections(server.child, 0, 30_000)))
+        context.log('    (server still had clients 30 s after the load stopped)');
       return {
         cpuMicrosPerDelivery: measured.serverCpuMicros / measured.count,
         deliveriesPerSecond: measured.count / measured.seconds,

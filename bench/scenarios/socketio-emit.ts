@@ -2,7 +2,15 @@ import { runCells, type CellPlan, type RunContext } from '../lib/context.js';
 import { waitForConnections } from '../lib/measure.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, SocketIoServerSet, logGoals, measurePool, shares, withImplementations, withLoads } from '../socketio/harness.js';
+import {
+  GeneratorPool,
+  SocketIoServerSet,
+  logGoals,
+  measurePool,
+  shares,
+  withImplementations,
+  withLoads,
+} from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { Driver, EmitLoad } from '../socketio/protocol.js';
 
@@ -32,12 +40,19 @@ export async function runSocketIoEmit(context: RunContext): Promise<ScenarioResu
     run: async (implementation) => {
       const server = await servers.get(implementation);
       const generators = await pool.take(processes);
-      const loads = shares(connections, processes).map((share): EmitLoad => ({ kind: 'emit', driver, port: server.port, connections: share, window }));
+      const loads = shares(connections, processes).map((share): EmitLoad => ({
+        kind: 'emit',
+        driver,
+        port: server.port,
+        connections: share,
+        window,
+      }));
       const { value: measured, results } = await withLoads(generators, loads, () =>
         measurePool(generators, server.child, settings.warmupMs, settings.measureMs),
       );
       if (measured.count === 0) throw new Error('no event was echoed in the measurement window');
-      if (!(await waitForConnections(server.child, 0, 15_000))) context.log('    (server still had clients 15 s after the load stopped)');
+      if (!(await waitForConnections(server.child, 0, 15_000)))
+        context.log('    (server still had clients 15 s after the load stopped)');
       return {
         eventsPerSecond: measured.count / measured.seconds,
         cpuMicrosPerEvent: measured.serverCpuMicros / measured.count,

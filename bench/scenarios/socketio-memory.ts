@@ -3,15 +3,33 @@ import { waitForConnections } from '../lib/measure.js';
 import type { MemorySample } from '../lib/protocol.js';
 import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { socketIoConfig } from '../socketio/config.js';
-import { GeneratorPool, logGoals, startSocketIoServerProcess, withImplementations, withLoads } from '../socketio/harness.js';
+import {
+  GeneratorPool,
+  logGoals,
+  startSocketIoServerProcess,
+  withImplementations,
+  withLoads,
+} from '../socketio/harness.js';
 import { SOCKET_IO_IMPLEMENTATIONS } from '../socketio/implementations.js';
 import type { IdleClientsLoad } from '../socketio/protocol.js';
 
 const METRICS: readonly MetricDef[] = [
   { key: 'rssPerClient', label: 'RSS per idle client', format: 'bytes', better: 'lower', table: true },
   { key: 'heapPerClient', label: 'JS heap per idle client', format: 'bytes', better: 'lower', table: true },
-  { key: 'heapTotalPerClient', label: 'JS heap reserved per idle client', format: 'bytes', better: 'lower', table: false },
-  { key: 'externalPerClient', label: 'external memory per idle client', format: 'bytes', better: 'lower', table: false },
+  {
+    key: 'heapTotalPerClient',
+    label: 'JS heap reserved per idle client',
+    format: 'bytes',
+    better: 'lower',
+    table: false,
+  },
+  {
+    key: 'externalPerClient',
+    label: 'external memory per idle client',
+    format: 'bytes',
+    better: 'lower',
+    table: false,
+  },
 ];
 
 /** Source address of the idle clients, apart from those of the WebSocket scenarios. */
@@ -44,9 +62,17 @@ export async function runSocketIoMemory(context: RunContext): Promise<ScenarioRe
             try {
               const [generator] = await pool.take(1);
               const before = await server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
-              const load: IdleClientsLoad = { kind: 'idle-clients', driver: 'raw', port: server.port, connections, localAddress: SOURCE_ADDRESS, concurrency: 100 };
+              const load: IdleClientsLoad = {
+                kind: 'idle-clients',
+                driver: 'raw',
+                port: server.port,
+                connections,
+                localAddress: SOURCE_ADDRESS,
+                concurrency: 100,
+              };
               const { value: after } = await withLoads([generator!], [load], async () => {
-                if (!(await waitForConnections(server.child, connections, 30_000))) throw new Error(`the server never saw all ${connections} clients`);
+                if (!(await waitForConnections(server.child, connections, 30_000)))
+                  throw new Error(`the server never saw all ${connections} clients`);
                 return server.child.request<MemorySample>({ type: 'memory', settle: true }, 60_000);
               });
               return {

@@ -27,7 +27,10 @@ async function loadImplementation(id: string): Promise<StartBenchServer> {
 
 const start = await loadImplementation(process.argv[2] ?? '');
 // A second argument `deflate` turns permessage-deflate on, with the settings every implementation shares.
-const server = await start({ maxPayload: MAX_PAYLOAD, deflate: process.argv[3] === 'deflate' ? DEFLATE_SETTINGS : undefined });
+const server = await start({
+  maxPayload: MAX_PAYLOAD,
+  deflate: process.argv[3] === 'deflate' ? DEFLATE_SETTINGS : undefined,
+});
 serveRequests<ServerRequest>((request) => {
   switch (request.type) {
     case 'cpu':

@@ -14,7 +14,9 @@ export const startSwitchboardServer: StartBenchServer = (options) =>
       host: '127.0.0.1',
       maxPayload: options.maxPayload,
       perMessageDeflate:
-        deflate === undefined ? false : { threshold: deflate.threshold, level: deflate.level, memLevel: deflate.memLevel },
+        deflate === undefined
+          ? false
+          : { threshold: deflate.threshold, level: deflate.level, memLevel: deflate.memLevel },
     });
     wss.on('connection', (socket, request) => {
       socket.on('error', () => {});

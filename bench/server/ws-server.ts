@@ -57,6 +57,10 @@ function describeWs(): string {
   const bufferUtil = require(join(wsRoot, 'lib', 'buffer-util.js')) as { unmask: { name: string } };
   const native = bufferUtil.unmask.name !== '_unmask';
   return `ws ${version}, bufferutil ${native ? 'active' : 'off'}, UTF-8 check: ${
-    'isUtf8' in require('node:buffer') ? 'node:buffer isUtf8 (built in, used either way)' : process.env['WS_NO_UTF_8_VALIDATE'] ? 'JavaScript' : 'utf-8-validate'
+    'isUtf8' in require('node:buffer')
+      ? 'node:buffer isUtf8 (built in, used either way)'
+      : process.env['WS_NO_UTF_8_VALIDATE']
+        ? 'JavaScript'
+        : 'utf-8-validate'
   }`;
 }

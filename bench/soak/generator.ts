@@ -7,7 +7,15 @@
 import { announce, serveRequests } from '../lib/child-ipc.js';
 import { LatencyHistogram } from '../lib/histogram.js';
 import type { SoakPeer } from './peer.js';
-import { Role, type GeneratorRequest, type GeneratorResult, type GeneratorSample, type RoleOutcome, type RolePlan, type SoakServerKind } from './protocol.js';
+import {
+  Role,
+  type GeneratorRequest,
+  type GeneratorResult,
+  type GeneratorSample,
+  type RoleOutcome,
+  type RolePlan,
+  type SoakServerKind,
+} from './protocol.js';
 import { ROLES, openIdle, type RoleContext } from './roles.js';
 
 /** Handshakes in flight at once while the idle connections open. */
@@ -80,7 +88,11 @@ serveRequests<GeneratorRequest>((request) => {
     case 'open':
       return open(request.plan);
     case 'sample': {
-      const sample: GeneratorSample = { latency: latency.interval.summary(), lost: latency.lost - lostReported, open: peers.size };
+      const sample: GeneratorSample = {
+        latency: latency.interval.summary(),
+        lost: latency.lost - lostReported,
+        open: peers.size,
+      };
       latency.interval.reset();
       lostReported = latency.lost;
       return sample;

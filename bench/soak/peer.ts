@@ -16,7 +16,11 @@ export const Opcode = { Continuation: 0x0, Text: 0x1, Binary: 0x2, Close: 0x8, P
 export const RSV1 = 0x40;
 
 /** A masked client frame of `opcode` carrying `payload`; `fin: false` for all but the last fragment. */
-export function clientFrame(opcode: number, payload: Uint8Array | string, options: { fin?: boolean; rsv?: number } = {}): Buffer {
+export function clientFrame(
+  opcode: number,
+  payload: Uint8Array | string,
+  options: { fin?: boolean; rsv?: number } = {},
+): Buffer {
   const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const frame = Buffer.allocUnsafe(clientFrameSize(bytes.length));
   writeClientFrame(frame, 0, opcode, bytes, options.rsv ?? 0);

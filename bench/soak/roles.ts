@@ -64,7 +64,11 @@ async function until(condition: () => boolean, timeoutMs: number, step = 50): Pr
  * Opens a WebSocket for `role`; on the realtime server, waits for the Engine.IO `open` packet and,
  * with `join`, for the CONNECT of the main namespace.
  */
-async function openPeer(context: RoleContext, role: Role, options: { join?: boolean; extensions?: string } = {}): Promise<SoakPeer> {
+async function openPeer(
+  context: RoleContext,
+  role: Role,
+  options: { join?: boolean; extensions?: string } = {},
+): Promise<SoakPeer> {
   const peer = await SoakPeer.open({
     port: context.port,
     path: webSocketPath(context.kind, role),
@@ -84,10 +88,12 @@ async function openPeer(context: RoleContext, role: Role, options: { join?: bool
     peer.destroy();
     throw new Error(reason);
   };
-  if (!(await until(() => texts.some((text) => text.startsWith('0')) || !peer.open, TIMEOUT_MS))) failed('no open packet');
+  if (!(await until(() => texts.some((text) => text.startsWith('0')) || !peer.open, TIMEOUT_MS)))
+    failed('no open packet');
   if (options.join !== false) {
     peer.sendText('40');
-    if (!(await until(() => texts.some((text) => text.startsWith('40')) || !peer.open, TIMEOUT_MS))) failed('no CONNECT answer');
+    if (!(await until(() => texts.some((text) => text.startsWith('40')) || !peer.open, TIMEOUT_MS)))
+      failed('no CONNECT answer');
   }
   if (!peer.open) failed(`closed while opening (${peer.closeCode ?? 'no close frame'})`);
   peer.onData = () => undefined;
@@ -127,7 +133,8 @@ function healthy(context: RoleContext, outcome: RoleOutcome): Promise<void> {
     peer.onData = (opcode, payload) => {
       if (opcode !== Opcode.Text || waiting === undefined) return;
       const text = payload.toString();
-      const sequence = context.kind === 'ws' ? Number(text) : text.startsWith('43') ? Number.parseInt(text.slice(2), 10) : -1;
+      const sequence =
+        context.kind === 'ws' ? Number(text) : text.startsWith('43') ? Number.parseInt(text.slice(2), 10) : -1;
       if (sequence === waiting.sequence) waiting.end(true);
     };
     void peer.closed.then(() => waiting?.end(false));
@@ -163,7 +170,8 @@ function slow(context: RoleContext, outcome: RoleOutcome): Promise<void> {
     peer.stopReading();
     for (let sequence = 0; peer.open && !context.stopping() && sequence < 100_000; sequence++) {
       // The client's own buffer bounds what it sends: once the server stops reading, so does it.
-      if (peer.socket.writableLength < 1024 * 1024) peer.sendText(context.kind === 'ws' ? data : `42${sequence}["echo","${data}"]`);
+      if (peer.socket.writableLength < 1024 * 1024)
+        peer.sendText(context.kind === 'ws' ? data : `42${sequence}["echo","${data}"]`);
       await context.pause(50);
     }
     peer.destroy();
@@ -198,7 +206,11 @@ function fragments(context: RoleContext, outcome: RoleOutcome): Promise<void> {
   return repeat(context, outcome, async () => {
     const peer = await openPeer(context, Role.Fragments);
     peer.write(clientFrame(Opcode.Text, 'a', { fin: false }));
-    for (let sent = 0; peer.open && peer.closeCode === undefined && sent < 1_000_000 && !context.stopping(); sent += 1000) {
+    for (
+      let sent = 0;
+      peer.open && peer.closeCode === undefined && sent < 1_000_000 && !context.stopping();
+      sent += 1000
+    ) {
       peer.write(batch);
       await sleep(5);
     }
@@ -221,7 +233,9 @@ function bombFor(kind: SoakServerKind): Buffer {
     const data = kind === 'ws' ? Buffer.alloc(size) : Buffer.from(`42["bomb","${'a'.repeat(size - 20)}"]`);
     const compressed = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH });
     // RFC 7692 §7.2.1: the final empty block's 00 00 ff ff is removed.
-    return clientFrame(kind === 'ws' ? Opcode.Binary : Opcode.Text, compressed.subarray(0, compressed.length - 4), { rsv: RSV1 });
+    return clientFrame(kind === 'ws' ? Opcode.Binary : Opcode.Text, compressed.subarray(0, compressed.length - 4), {
+      rsv: RSV1,
+    });
   };
   return (bombs[kind] ??= build());
 }
@@ -272,7 +286,10 @@ function upgradeHead(path: string, extraLines = ''): string {
 function trickledHead(context: RoleContext, outcome: RoleOutcome): Promise<void> {
   return repeat(context, outcome, async () => {
     const { socket, answer } = await tcp(context);
-    const head = Buffer.from(upgradeHead(webSocketPath(context.kind, Role.TrickledHead), `X-Pad: ${'a'.repeat(64 * 1024)}`), 'latin1');
+    const head = Buffer.from(
+      upgradeHead(webSocketPath(context.kind, Role.TrickledHead), `X-Pad: ${'a'.repeat(64 * 1024)}`),
+      'latin1',
+    );
     for (let i = 0; i < head.length && !socket.destroyed && answer() === '' && !context.stopping(); i++) {
       socket.write(head.subarray(i, i + 1));
       await sleep(50);
@@ -294,7 +311,10 @@ async function sendHead(context: RoleContext, bytes: Uint8Array): Promise<string
 
 /** Sends a head repeating `Set-Cookie` 20,000 times (340 kB). */
 function repeatedHeader(context: RoleContext, outcome: RoleOutcome): Promise<void> {
-  const head = Buffer.from(upgradeHead(webSocketPath(context.kind, Role.RepeatedHeader), 'Set-Cookie: a=1\r\n'.repeat(20_000)), 'latin1');
+  const head = Buffer.from(
+    upgradeHead(webSocketPath(context.kind, Role.RepeatedHeader), 'Set-Cookie: a=1\r\n'.repeat(20_000)),
+    'latin1',
+  );
   return repeat(context, outcome, () => sendHead(context, head));
 }
 
@@ -304,8 +324,17 @@ function malformedHead(context: RoleContext, outcome: RoleOutcome): Promise<void
   const heads: [string, Buffer][] = [
     ['bare LF', Buffer.from(upgradeHead(path).replaceAll('\r\n', '\n'), 'latin1')],
     // A TLS handshake record (content type 0x16), as a client that takes the port for HTTPS sends first.
-    ['TLS ClientHello', Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]), Buffer.alloc(160, 0x2a)])],
-    ['Content-Length + Transfer-Encoding', Buffer.from(upgradeHead(path, 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n'), 'latin1')],
+    [
+      'TLS ClientHello',
+      Buffer.concat([
+        Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]),
+        Buffer.alloc(160, 0x2a),
+      ]),
+    ],
+    [
+      'Content-Length + Transfer-Encoding',
+      Buffer.from(upgradeHead(path, 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n'), 'latin1'),
+    ],
   ];
   let turn = 0;
   return repeat(context, outcome, async () => {
@@ -315,7 +344,12 @@ function malformedHead(context: RoleContext, outcome: RoleOutcome): Promise<void
 }
 
 /** Sends one Socket.IO packet and waits for the server to close the connection. */
-async function sendAndWait(context: RoleContext, role: Role, packets: (peer: SoakPeer) => Promise<void> | void, waitMs = TIMEOUT_MS): Promise<string> {
+async function sendAndWait(
+  context: RoleContext,
+  role: Role,
+  packets: (peer: SoakPeer) => Promise<void> | void,
+  waitMs = TIMEOUT_MS,
+): Promise<string> {
   const peer = await openPeer(context, role);
   await packets(peer);
   const closed = await until(() => peer.closeCode !== undefined || !peer.open || context.stopping(), waitMs);
@@ -391,9 +425,22 @@ function noJoin(context: RoleContext, outcome: RoleOutcome): Promise<void> {
 }
 
 /** Sends one HTTP request and resolves with its status (0 when the connection failed). */
-function httpStatus(context: RoleContext, method: string, path: string, body?: Buffer): Promise<{ status: number; text: string }> {
+function httpStatus(
+  context: RoleContext,
+  method: string,
+  path: string,
+  body?: Buffer,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: context.port, localAddress: context.localAddress, method, path, agent: false, timeout: TIMEOUT_MS });
+    const req = request({
+      host: '127.0.0.1',
+      port: context.port,
+      localAddress: context.localAddress,
+      method,
+      path,
+      agent: false,
+      timeout: TIMEOUT_MS,
+    });
     req.on('response', (response) => {
       let text = '';
       response.setEncoding('utf8');
@@ -442,7 +489,12 @@ export const ROLES: Record<Role, (context: RoleContext, outcome: RoleOutcome) =>
 };
 
 /** Opens the idle connections first (they are most of the run): at most `concurrency` handshakes at once. */
-export async function openIdle(context: RoleContext, outcome: RoleOutcome, count: number, concurrency: number): Promise<Promise<void>[]> {
+export async function openIdle(
+  context: RoleContext,
+  outcome: RoleOutcome,
+  count: number,
+  concurrency: number,
+): Promise<Promise<void>[]> {
   const loops: Promise<void>[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

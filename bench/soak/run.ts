@@ -59,9 +59,12 @@ function parseOptions(): Options {
   const connections = Number(values.connections);
   const durationSeconds = Number(values.duration);
   const generators = Number(values.generators);
-  if (!Number.isInteger(connections) || connections < 1) throw new TypeError(`--connections must be a positive integer, got ${values.connections}`);
-  if (!(durationSeconds > 0) || durationSeconds > 24 * 3600) throw new TypeError(`--duration must be 1 to 86400 seconds, got ${values.duration}`);
-  if (!Number.isInteger(generators) || generators < 1 || generators > 200) throw new TypeError(`--generators must be 1 to 200, got ${values.generators}`);
+  if (!Number.isInteger(connections) || connections < 1)
+    throw new TypeError(`--connections must be a positive integer, got ${values.connections}`);
+  if (!(durationSeconds > 0) || durationSeconds > 24 * 3600)
+    throw new TypeError(`--duration must be 1 to 86400 seconds, got ${values.duration}`);
+  if (!Number.isInteger(generators) || generators < 1 || generators > 200)
+    throw new TypeError(`--generators must be 1 to 200, got ${values.generators}`);
   return { server, connections, durationSeconds, generators };
 }
 
@@ -87,7 +90,9 @@ function openFileLimits(): { soft: number; hard: number } | undefined {
 function checkDescriptorLimit(needed: number): void {
   const limits = openFileLimits();
   if (limits === undefined || limits.soft >= needed) return;
-  console.warn(`open files: limit ${limits.soft} (hard ${limits.hard}), ${needed} needed: the server will refuse connections; raise it with ulimit -n`);
+  console.warn(
+    `open files: limit ${limits.soft} (hard ${limits.hard}), ${needed} needed: the server will refuse connections; raise it with ulimit -n`,
+  );
 }
 
 /**
@@ -107,7 +112,9 @@ function plans(options: Options): RolePlan[] {
       plan[role] = (plan[role] ?? 0) + 1;
     }
   }
-  others.forEach((plan, g) => (plan[Role.Idle] = Math.floor(idle / options.generators) + (g < idle % options.generators ? 1 : 0)));
+  others.forEach(
+    (plan, g) => (plan[Role.Idle] = Math.floor(idle / options.generators) + (g < idle % options.generators ? 1 : 0)),
+  );
   return [{ [Role.Healthy]: HEALTHY }, ...others];
 }
 
@@ -115,7 +122,8 @@ function plans(options: Options): RolePlan[] {
 function memoryOf(pid: number): { rss: number; peak: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const kib = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kib('VmRSS'), peak: kib('VmHWM') };
   } catch {
     return { rss: NaN, peak: NaN };
@@ -128,7 +136,8 @@ const ms = (micros: number): string => (micros / 1000).toFixed(micros < 10_000 ?
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -144,7 +153,8 @@ function mergeOutcomes(results: readonly GeneratorResult[]): Record<string, Role
     for (const [role, outcome] of Object.entries(result.roles)) {
       const into = (merged[role] ??= { attempts: 0, outcomes: {} });
       into.attempts += outcome.attempts;
-      for (const [what, count] of Object.entries(outcome.outcomes)) into.outcomes[what] = (into.outcomes[what] ?? 0) + count;
+      for (const [what, count] of Object.entries(outcome.outcomes))
+        into.outcomes[what] = (into.outcomes[what] ?? 0) + count;
     }
   }
   return merged;
@@ -175,7 +185,12 @@ async function main(): Promise<void> {
   process.once('exit', () => removeBuild(build));
   runCompiledFrom(build);
 
-  const server = new BenchChild({ name: 'soak server', script: 'bench/soak/server.ts', args: [options.server], core: 0 });
+  const server = new BenchChild({
+    name: 'soak server',
+    script: 'bench/soak/server.ts',
+    args: [options.server],
+    core: 0,
+  });
   const ready = (await server.ready) as { port: number; pid: number };
   // The healthy clients' process is not pinned: the attackers' processes keep core 1 busy.
   const clients = Array.from(
@@ -192,19 +207,40 @@ async function main(): Promise<void> {
 
   const opening = Date.now();
   const split = plans(options);
-  const opened = await Promise.all(clients.map((client, index) => client.request<{ opened: number }>({ type: 'open', plan: split[index]! }, 15 * 60_000)));
+  const opened = await Promise.all(
+    clients.map((client, index) =>
+      client.request<{ opened: number }>({ type: 'open', plan: split[index]! }, 15 * 60_000),
+    ),
+  );
   const idle = opened.reduce((sum, { opened: count }) => sum + count, 0);
-  console.log(`opened ${idle} idle connections in ${((Date.now() - opening) / 1000).toFixed(1)} s; the other roles start now; holding for ${options.durationSeconds} s\n`);
+  console.log(
+    `opened ${idle} idle connections in ${((Date.now() - opening) / 1000).toFixed(1)} s; the other roles start now; holding for ${options.durationSeconds} s\n`,
+  );
 
   const timeline: TimelineRow[] = [];
-  const header = ['t (s)', 'conns', 'RSS MiB', 'peak MiB', 'slow MiB', 'inflating MiB', 'loop p99 ms', 'healthy p50 ms', 'p99 ms', 'max ms', 'lost'];
+  const header = [
+    't (s)',
+    'conns',
+    'RSS MiB',
+    'peak MiB',
+    'slow MiB',
+    'inflating MiB',
+    'loop p99 ms',
+    'healthy p50 ms',
+    'p99 ms',
+    'max ms',
+    'lost',
+  ];
   console.log(table(header, []));
   const holdStart = Date.now();
   let next = holdStart;
   while (Date.now() - holdStart < options.durationSeconds * 1000) {
     next += SAMPLE_SECONDS * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
-    const [stats, healthy] = await Promise.all([server.request<ServerStats>({ type: 'stats' }), clients[0]!.request<GeneratorSample>({ type: 'sample' })]);
+    const [stats, healthy] = await Promise.all([
+      server.request<ServerStats>({ type: 'stats' }),
+      clients[0]!.request<GeneratorSample>({ type: 'sample' }),
+    ]);
     const memory = memoryOf(ready.pid);
     const row: TimelineRow = {
       seconds: Math.round((Date.now() - holdStart) / 1000),
@@ -241,7 +277,9 @@ async function main(): Promise<void> {
 
   const finalStats = await server.request<ServerStats>({ type: 'stats' });
   const memory = memoryOf(ready.pid);
-  const results = await Promise.all(clients.map((client) => client.request<GeneratorResult>({ type: 'finish' }, 30_000)));
+  const results = await Promise.all(
+    clients.map((client) => client.request<GeneratorResult>({ type: 'finish' }, 30_000)),
+  );
   const attackers = mergeOutcomes(results);
   const healthy = results[0]!.latency;
 
@@ -250,10 +288,18 @@ async function main(): Promise<void> {
     .map((role) => {
       const seen = finalStats.roles[role];
       const ended = seen === undefined ? undefined : { ...(seen.open > 0 ? { open: seen.open } : {}), ...seen.ended };
-      return [role, String(attackers[role]?.attempts ?? 0), describe(attackers[role]?.outcomes), describe(ended), seen ? kib(seen.peakHeldBytes) : '-'];
+      return [
+        role,
+        String(attackers[role]?.attempts ?? 0),
+        describe(attackers[role]?.outcomes),
+        describe(ended),
+        seen ? kib(seen.peakHeldBytes) : '-',
+      ];
     });
   const heldMeaning = options.server === 'ws' ? 'bufferedAmount' : 'attachment bytes';
-  console.log(`\n## What each role got\n\n${table(['role', 'attempts', 'what the client saw', 'what the server saw', `peak ${heldMeaning} / conn, KiB`], roleRows)}`);
+  console.log(
+    `\n## What each role got\n\n${table(['role', 'attempts', 'what the client saw', 'what the server saw', `peak ${heldMeaning} / conn, KiB`], roleRows)}`,
+  );
   const budgets = [
     ['send budget (bytes queued to slow peers)', finalStats.sendBudget],
     ['inflate budget (bytes inflating at once)', finalStats.inflateBudget],
@@ -282,7 +328,20 @@ async function main(): Promise<void> {
   const file = join(directory, `soak-${options.server}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), options, machine: machineInfo(), summary, timeline, attackers, server: finalStats }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+        options,
+        machine: machineInfo(),
+        summary,
+        timeline,
+        attackers,
+        server: finalStats,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   console.log(`results: ${file}`);
 }

@@ -111,13 +111,28 @@ serveRequests<SoakServerRequest>((request): ServerStats => {
   switch (request.type) {
     case 'stats': {
       // The histogram is in nanoseconds; reports are in microseconds, as the generators' are.
-      const eventLoopDelay = { count: delay.count, p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
+      const eventLoopDelay = {
+        count: delay.count,
+        p50: delay.percentile(50) / 1000,
+        p99: delay.percentile(99) / 1000,
+        max: delay.max / 1000,
+      };
       delay.reset();
       return {
         connections: connectionCount(),
         roles: Object.fromEntries(roles),
-        sendBudget: budget(defaultSendBudget.limit, defaultSendBudget.queuedBytes, sendPeak, defaultSendBudget.closedConnections),
-        inflateBudget: budget(defaultInflateBudget.limit, defaultInflateBudget.inflatingBytes, inflatePeak, defaultInflateBudget.closedConnections),
+        sendBudget: budget(
+          defaultSendBudget.limit,
+          defaultSendBudget.queuedBytes,
+          sendPeak,
+          defaultSendBudget.closedConnections,
+        ),
+        inflateBudget: budget(
+          defaultInflateBudget.limit,
+          defaultInflateBudget.inflatingBytes,
+          inflatePeak,
+          defaultInflateBudget.closedConnections,
+        ),
         containedErrors,
         eventLoopDelay,
       };

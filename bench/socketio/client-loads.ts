@@ -14,7 +14,12 @@ async function connectClients(port: number, count: number, transport: 'websocket
   let failure: unknown;
   const connectOne = (): Promise<Socket> =>
     new Promise((resolve, reject) => {
-      const socket = io(`http://127.0.0.1:${port}`, { transports: [transport], forceNew: true, reconnection: false, timeout: 10_000 });
+      const socket = io(`http://127.0.0.1:${port}`, {
+        transports: [transport],
+        forceNew: true,
+        reconnection: false,
+        timeout: 10_000,
+      });
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', (error) => {
         socket.close();

@@ -9,7 +9,12 @@ export interface SocketIoConfig {
   /** Ack round trips under load: clients, one ack in flight each. */
   readonly ack: { readonly loadedConnections: number };
   /** Broadcast: clients, and the events in flight of each cell (1 for latency, more for throughput). */
-  readonly broadcast: { readonly clients: number; readonly windows: readonly number[]; readonly warmupMs: number; readonly measureMs: number };
+  readonly broadcast: {
+    readonly clients: number;
+    readonly windows: readonly number[];
+    readonly warmupMs: number;
+    readonly measureMs: number;
+  };
   readonly memory: { readonly connections: number };
   /** Whether the ack scenario also measures the HTTP long-polling transport. */
   readonly polling: boolean;

@@ -32,7 +32,8 @@ export class GeneratorPool {
     for (let i = 0; i < this.children.length; i++) {
       if (!this.children[i]!.alive) this.children[i] = await startSocketIoGenerator(`Socket.IO generator ${i + 1}`);
     }
-    while (this.children.length < count) this.children.push(await startSocketIoGenerator(`Socket.IO generator ${this.children.length + 1}`));
+    while (this.children.length < count)
+      this.children.push(await startSocketIoGenerator(`Socket.IO generator ${this.children.length + 1}`));
     return this.children.slice(0, count);
   }
 
@@ -48,7 +49,9 @@ function startSocketIoGenerator(name: string): Promise<BenchChild> {
 
 /** Splits `total` clients over `parts` processes as evenly as possible (the first ones get the extra). */
 export function shares(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0)).filter((n) => n > 0);
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0)).filter(
+    (n) => n > 0,
+  );
 }
 
 /** What a measurement window saw over every generator of a load. */
@@ -68,7 +71,11 @@ function used(start: CpuSample, end: CpuSample): number {
   return end.user + end.system - start.user - start.system;
 }
 
-async function sampleAll(generators: readonly BenchChild[], server: BenchChild, resetLatency: boolean): Promise<[LoadSample[], CpuSample]> {
+async function sampleAll(
+  generators: readonly BenchChild[],
+  server: BenchChild,
+  resetLatency: boolean,
+): Promise<[LoadSample[], CpuSample]> {
   const [server0, ...samples] = await Promise.all([
     server.request<CpuSample>({ type: 'cpu' }),
     ...generators.map((generator) => generator.request<LoadSample>({ type: 'sample', resetLatency })),
@@ -80,7 +87,12 @@ async function sampleAll(generators: readonly BenchChild[], server: BenchChild, 
  * Lets a running load warm up, then samples every generator's counters and the server's CPU
  * clock at the start and end of the measurement window.
  */
-export async function measurePool(generators: readonly BenchChild[], server: BenchChild, warmupMs: number, measureMs: number): Promise<PoolWindow> {
+export async function measurePool(
+  generators: readonly BenchChild[],
+  server: BenchChild,
+  warmupMs: number,
+  measureMs: number,
+): Promise<PoolWindow> {
   await sleep(warmupMs);
   const [g0, s0] = await sampleAll(generators, server, true);
   await sleep(measureMs);
@@ -119,7 +131,9 @@ export async function withLoads<T>(
       }),
     );
     const value = await measure();
-    const results = await Promise.all(started.splice(0).map((generator) => generator.request<LoadResult>({ type: 'stop' })));
+    const results = await Promise.all(
+      started.splice(0).map((generator) => generator.request<LoadResult>({ type: 'stop' })),
+    );
     return { value, results };
   } finally {
     await Promise.all(started.map((generator) => generator.request({ type: 'stop' }).catch(() => {})));
@@ -161,9 +175,12 @@ export function logGoals(context: RunContext, result: ScenarioResult, goals: rea
       continue;
     }
     const ratio = a / b;
-    const met = (goal.atMost === undefined || ratio <= goal.atMost) && (goal.atLeast === undefined || ratio >= goal.atLeast);
+    const met =
+      (goal.atMost === undefined || ratio <= goal.atMost) && (goal.atLeast === undefined || ratio >= goal.atLeast);
     const bound = goal.atMost !== undefined ? `≤ ${goal.atMost}×` : `≥ ${goal.atLeast}×`;
     const label = result.metrics.find((metric) => metric.key === goal.metric)?.label ?? goal.metric;
-    context.log(`  goal: ${label}, ${cell.label}: ours / official = ${ratio.toFixed(2)}× (goal ${bound}: ${met ? 'met' : 'NOT met'})`);
+    context.log(
+      `  goal: ${label}, ${cell.label}: ours / official = ${ratio.toFixed(2)}× (goal ${bound}: ${met ? 'met' : 'NOT met'})`,
+    );
   }
 }

@@ -12,7 +12,7 @@ export const SOCKET_IO_IMPLEMENTATIONS: readonly Implementation[] = [
   {
     id: SocketIoImplId.Switchboard,
     label: 'switchboard/server',
-    description: "our Socket.IO server (src/server) on our Engine.IO (src/engine) and WebSocket (src/ws) layers",
+    description: 'our Socket.IO server (src/server) on our Engine.IO (src/engine) and WebSocket (src/ws) layers',
     env: {},
   },
   {
@@ -24,4 +24,6 @@ export const SOCKET_IO_IMPLEMENTATIONS: readonly Implementation[] = [
 ];
 
 /** The ratio every Socket.IO table shows: ours over the official server. */
-export const SOCKET_IO_RATIOS: readonly (readonly [string, string])[] = [[SocketIoImplId.Switchboard, SocketIoImplId.Official]];
+export const SOCKET_IO_RATIOS: readonly (readonly [string, string])[] = [
+  [SocketIoImplId.Switchboard, SocketIoImplId.Official],
+];

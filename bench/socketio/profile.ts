@@ -35,7 +35,11 @@ interface CpuProfile {
 }
 
 /** Self time (µs) per function and per file, from the samples of a profile. */
-export function summarizeProfile(profile: CpuProfile): { functions: Map<string, number>; files: Map<string, number>; total: number } {
+export function summarizeProfile(profile: CpuProfile): {
+  functions: Map<string, number>;
+  files: Map<string, number>;
+  total: number;
+} {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const functions = new Map<string, number>();
   const files = new Map<string, number>();
@@ -83,7 +87,12 @@ function loadFor(kind: string, port: number): SocketIoLoad {
 
 /** A V8 heap snapshot, as far as the histogram reads it. */
 interface HeapSnapshot {
-  readonly snapshot: { readonly meta: { readonly node_fields: readonly string[]; readonly node_types: readonly [readonly string[], ...unknown[]] } };
+  readonly snapshot: {
+    readonly meta: {
+      readonly node_fields: readonly string[];
+      readonly node_types: readonly [readonly string[], ...unknown[]];
+    };
+  };
   readonly nodes: readonly number[];
   readonly strings: readonly string[];
 }
@@ -100,7 +109,10 @@ export function heapHistogram(snapshot: HeapSnapshot): Map<string, { bytes: numb
   for (let i = 0; i < snapshot.nodes.length; i += width) {
     const type = types[snapshot.nodes[i + typeAt]!] ?? 'unknown';
     // Objects and closures by constructor or function name; strings, arrays and code by type only.
-    const key = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${snapshot.strings[snapshot.nodes[i + nameAt]!]}` : type;
+    const key =
+      type === 'object' || type === 'closure' || type === 'native'
+        ? `${type} ${snapshot.strings[snapshot.nodes[i + nameAt]!]}`
+        : type;
     const entry = histogram.get(key) ?? { bytes: 0, count: 0 };
     entry.bytes += snapshot.nodes[i + sizeAt]!;
     entry.count++;
@@ -109,7 +121,10 @@ export function heapHistogram(snapshot: HeapSnapshot): Map<string, { bytes: numb
   return histogram;
 }
 
-function startChildren(implementation: string, serverNodeOptions: readonly string[]): { server: BenchChild; generator: BenchChild } {
+function startChildren(
+  implementation: string,
+  serverNodeOptions: readonly string[],
+): { server: BenchChild; generator: BenchChild } {
   const server = new BenchChild({
     name: `${implementation} server`,
     script: 'bench/socketio/server-main.ts',
@@ -117,7 +132,11 @@ function startChildren(implementation: string, serverNodeOptions: readonly strin
     core: SERVER_CORE,
     nodeOptions: serverNodeOptions,
   });
-  const generator = new BenchChild({ name: 'generator', script: 'bench/socketio/generator-main.ts', core: GENERATOR_CORE });
+  const generator = new BenchChild({
+    name: 'generator',
+    script: 'bench/socketio/generator-main.ts',
+    core: GENERATOR_CORE,
+  });
   return { server, generator };
 }
 
@@ -128,7 +147,8 @@ async function profileCpu(directory: string, kind: string, implementation: strin
   await generator.ready;
   const load = loadFor(kind, port);
   await generator.request({ type: 'start', load }, 120_000);
-  if (load.kind === 'fan-out' && !(await waitForConnections(server, load.clients, 30_000))) throw new Error('not every client connected');
+  if (load.kind === 'fan-out' && !(await waitForConnections(server, load.clients, 30_000)))
+    throw new Error('not every client connected');
   await generator.request({ type: 'go' });
   const start = await generator.request<{ count: number }>({ type: 'sample', resetLatency: true });
   await sleep(seconds * 1000);
@@ -141,7 +161,9 @@ async function profileCpu(directory: string, kind: string, implementation: strin
   if (written.length !== 1) throw new Error(`expected one new profile in ${directory}, found ${written.length}`);
   const file = join(directory, written[0]!);
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-  console.log(`${implementation}, ${kind} load for ${seconds} s: ${((end.count - start.count) / seconds).toFixed(0)} events/s counted by the generator`);
+  console.log(
+    `${implementation}, ${kind} load for ${seconds} s: ${((end.count - start.count) / seconds).toFixed(0)} events/s counted by the generator`,
+  );
   console.log(`profile: ${relative(ROOT, file)} (${(summary.total / 1e6).toFixed(2)} s sampled, start-up included)\n`);
   console.log('self time by function:');
   console.log(top(summary.functions, summary.total, 30).join('\n'));
@@ -156,13 +178,21 @@ async function profileMemory(directory: string, implementation: string, clients:
   const empty = join(directory, `${implementation}-empty.heapsnapshot`);
   const full = join(directory, `${implementation}-${clients}-idle.heapsnapshot`);
   await server.request({ type: 'heap-snapshot', path: empty }, 120_000);
-  const load: SocketIoLoad = { kind: 'idle-clients', driver: 'raw', port, connections: clients, localAddress: '127.0.0.5', concurrency: 100 };
+  const load: SocketIoLoad = {
+    kind: 'idle-clients',
+    driver: 'raw',
+    port,
+    connections: clients,
+    localAddress: '127.0.0.5',
+    concurrency: 100,
+  };
   await generator.request({ type: 'start', load }, 120_000);
   if (!(await waitForConnections(server, clients, 60_000))) throw new Error('not every client connected');
   await server.request({ type: 'heap-snapshot', path: full }, 120_000);
   await generator.request({ type: 'stop' });
   await Promise.all([server.kill(), generator.kill()]);
-  const read = (file: string): Map<string, { bytes: number; count: number }> => heapHistogram(JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot);
+  const read = (file: string): Map<string, { bytes: number; count: number }> =>
+    heapHistogram(JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot);
   const [before, after] = [read(empty), read(full)];
   const rows = [...after]
     .map(([key, entry]) => {
@@ -174,7 +204,8 @@ async function profileMemory(directory: string, implementation: string, clients:
   console.log(`${implementation}: JS heap per idle client (shallow sizes, ${clients} clients): ${total.toFixed(0)} B`);
   console.log(`snapshots: ${relative(ROOT, empty)}, ${relative(ROOT, full)}\n`);
   console.log('   bytes  objects  kind');
-  for (const row of rows.slice(0, 30)) console.log(`${row.bytes.toFixed(0).padStart(8)} ${row.count.toFixed(2).padStart(8)}  ${row.key}`);
+  for (const row of rows.slice(0, 30))
+    console.log(`${row.bytes.toFixed(0).padStart(8)} ${row.count.toFixed(2).padStart(8)}  ${row.key}`);
 }
 
 async function main(): Promise<void> {

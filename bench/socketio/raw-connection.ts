@@ -50,13 +50,18 @@ export class RawSocketIoConnection {
       connection.onConnected = resolve;
       connection.onRefused = reject;
     });
-    const timer = setTimeout(() => connection.onRefused?.(new Error(`no CONNECT reply within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => connection.onRefused?.(new Error(`no CONNECT reply within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
     socket.on('data', (chunk: Buffer) => {
       connection.beforeRead();
       connection.push(chunk);
       connection.afterRead();
     });
-    socket.once('close', () => connection.onRefused?.(new Error('the server closed the connection before the CONNECT reply')));
+    socket.once('close', () =>
+      connection.onRefused?.(new Error('the server closed the connection before the CONNECT reply')),
+    );
     // The server opens the Engine.IO session with the upgrade, so the CONNECT can go at once.
     socket.write(CONNECT_FRAME);
     if (head.length > 0) connection.push(head);

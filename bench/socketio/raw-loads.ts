@@ -75,7 +75,9 @@ export class RawAckRun extends RawRun {
     const run = new RawAckRun();
     // "43" + four digits + "[".
     run.connections = await openAll(load.connections, 64, { port: load.port, timeoutMs: 10_000, prefixLength: 7 });
-    const frames = Array.from({ length: load.window }, (_, i) => eventFrame(BenchEvent.Ack, CHAT_MESSAGE, FIRST_ACK_ID + i));
+    const frames = Array.from({ length: load.window }, (_, i) =>
+      eventFrame(BenchEvent.Ack, CHAT_MESSAGE, FIRST_ACK_ID + i),
+    );
     for (const connection of run.connections) run.drive(connection, frames);
     run.details = `raw frames, ${frames[0]!.length} B per event frame`;
     return run;
@@ -148,7 +150,11 @@ export class RawFanOutRun extends RawRun {
     if (load.window < 1) throw new RangeError('window must be at least 1');
     const run = new RawFanOutRun(load);
     const prefixLength = BROADCAST_HEAD.length + SEQUENCE_DIGITS + 1 + STAMP_DIGITS;
-    run.connections = await openAll(load.clients, load.concurrency, { port: load.port, timeoutMs: 30_000, prefixLength });
+    run.connections = await openAll(load.clients, load.concurrency, {
+      port: load.port,
+      timeoutMs: 30_000,
+      prefixLength,
+    });
     for (const connection of run.connections) run.listen(connection);
     run.details = 'raw frames';
     return run;

@@ -252,7 +252,9 @@ fileInput.addEventListener('change', async () => {
     return;
   }
   chatError.textContent = '';
-  const header = encoder.encode(JSON.stringify({ name: file.name.slice(0, limits.maxFileNameLength), type: file.type }));
+  const header = encoder.encode(
+    JSON.stringify({ name: file.name.slice(0, limits.maxFileNameLength), type: file.type }),
+  );
   const frame = new Uint8Array(2 + header.length + file.size);
   new DataView(frame.buffer).setUint16(0, header.length);
   frame.set(header, 2);

@@ -48,9 +48,20 @@ export interface SerializedSocket {
 
 /** A message published to every node of the namespace. */
 export type ClusterMessage = { uid: string; nsp: string } & (
-  | { type: typeof ClusterMessageType.InitialHeartbeat | typeof ClusterMessageType.Heartbeat | typeof ClusterMessageType.AdapterClose }
-  | { type: typeof ClusterMessageType.Broadcast; data: { packet: Packet; opts: SerializedBroadcastOptions; requestId?: string } }
-  | { type: typeof ClusterMessageType.SocketsJoin | typeof ClusterMessageType.SocketsLeave; data: { opts: SerializedBroadcastOptions; rooms: Room[] } }
+  | {
+      type:
+        | typeof ClusterMessageType.InitialHeartbeat
+        | typeof ClusterMessageType.Heartbeat
+        | typeof ClusterMessageType.AdapterClose;
+    }
+  | {
+      type: typeof ClusterMessageType.Broadcast;
+      data: { packet: Packet; opts: SerializedBroadcastOptions; requestId?: string };
+    }
+  | {
+      type: typeof ClusterMessageType.SocketsJoin | typeof ClusterMessageType.SocketsLeave;
+      data: { opts: SerializedBroadcastOptions; rooms: Room[] };
+    }
   | { type: typeof ClusterMessageType.DisconnectSockets; data: { opts: SerializedBroadcastOptions; close: boolean } }
   | { type: typeof ClusterMessageType.FetchSockets; data: { opts: SerializedBroadcastOptions; requestId: string } }
   | { type: typeof ClusterMessageType.ServerSideEmit; data: { packet: unknown[]; requestId?: string } }
@@ -282,7 +293,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.handleMessage(message);
     } catch (err) {
       // A message this node cannot act on (a peer running another version) must not take it down.
-      process.emitWarning(`cluster adapter ignored a message of type ${String(message.type)}: ${(err as Error).message}`);
+      process.emitWarning(
+        `cluster adapter ignored a message of type ${String(message.type)}: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -58,7 +58,10 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     const recovery = nsp.recovery;
     if (recovery) {
       // Expired sessions and packets are dropped in the background so an idle server frees them too.
-      this.sweepTimer = setInterval(() => this.sweep(), Math.max(1000, Math.min(recovery.maxDisconnectionDuration, 60_000)));
+      this.sweepTimer = setInterval(
+        () => this.sweep(),
+        Math.max(1000, Math.min(recovery.maxDisconnectionDuration, 60_000)),
+      );
       this.sweepTimer.unref();
     }
   }

@@ -35,7 +35,11 @@ function isParseError(error: unknown): error is Error {
  * const controller = new AbortController();
  * process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
  */
-export async function runCli(args: readonly string[], context: CommandContext, commands: readonly Command[] = allCommands): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  context: CommandContext,
+  commands: readonly Command[] = allCommands,
+): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === '--help' || name === '-h') {
     (name === undefined ? context.stderr : context.stdout).write(overview(commands));
@@ -63,7 +67,9 @@ export async function runCli(args: readonly string[], context: CommandContext, c
     return await command.run(rest, context);
   } catch (error) {
     if (error instanceof UsageError || isParseError(error)) {
-      context.stderr.write(`switchboard ${command.name}: ${error.message}\nRun "switchboard ${command.name} --help" for usage.\n`);
+      context.stderr.write(
+        `switchboard ${command.name}: ${error.message}\nRun "switchboard ${command.name} --help" for usage.\n`,
+      );
       return ExitCode.Usage;
     }
     throw error;

@@ -111,18 +111,26 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   ];
   const serveStatic = createStaticHandler({ roots });
   const hostAllowed = allowedHostsCheck(options.allowedHosts);
-  const tooManyConnections = { status: 429, message: `Too many connections from your address (at most ${perAddress.max})` };
+  const tooManyConnections = {
+    status: 429,
+    message: `Too many connections from your address (at most ${perAddress.max})`,
+  };
   // Created (and its limits checked) before anything that would need closing if they were wrong.
   const server = createHttpServer(options, (request, response) => {
     if (hostAllowed(request)) {
       void serveStatic(request, response);
       return;
     }
-    response.writeHead(HOST_REFUSAL.status, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${HOST_REFUSAL.message}\n`);
+    response
+      .writeHead(HOST_REFUSAL.status, { 'Content-Type': 'text/plain', Connection: 'close' })
+      .end(`${HOST_REFUSAL.message}\n`);
   });
   // Each message is framed once and the same bytes written to every member (the room only
   // broadcasts once connections arrive, by when `wss` below exists).
-  const chat = new ChatRoom({ fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }), ...options.chat });
+  const chat = new ChatRoom({
+    fanOut: (data, binary, filter) => wss.broadcast(data, { binary, filter }),
+    ...options.chat,
+  });
   // A frame bigger than the largest file the room accepts is refused with 1009 before it is buffered.
   const wss = new WebSocketServer({
     noServer: true,
@@ -134,7 +142,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       // Last, so that a request refused for another reason holds no place. RFC 6585 §4: 429 says
       // this client asked for too much, while the server is fine for others (503 would say the
       // server is unavailable, and a load balancer might act on that).
-      (request) => perAddress.admit(addressGroup(clientAddress(request, trustProxy)), request.socket) || tooManyConnections,
+      (request) =>
+        perAddress.admit(addressGroup(clientAddress(request, trustProxy)), request.socket) || tooManyConnections,
     ),
   });
   wss.on('connection', (socket) => chat.accept(socket));
@@ -144,7 +153,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       refuseUpgrade(socket, 404, '404 Not Found\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) => wss.emit('connection', accepted, acceptedRequest));
+    wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) =>
+      wss.emit('connection', accepted, acceptedRequest),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -203,6 +214,10 @@ export function isWildcard(address: string): boolean {
 
 /** The URL to print: a wildcard address is shown as `localhost`, an IPv6 literal in brackets. */
 export function baseUrl(address: AddressInfo): string {
-  const host = isWildcard(address.address) ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const host = isWildcard(address.address)
+    ? 'localhost'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
   return `http://${host}:${address.port}/`;
 }

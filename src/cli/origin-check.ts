@@ -39,7 +39,8 @@ export type HostCheck = (request: IncomingMessage) => boolean;
 /** The answer to a request whose `Host` is not allowed, page or WebSocket handshake alike. */
 export const HOST_REFUSAL = {
   status: 403,
-  message: 'Host not allowed: name an IP address, localhost, or a host given with switchboard serve --allow-host <name>',
+  message:
+    'Host not allowed: name an IP address, localhost, or a host given with switchboard serve --allow-host <name>',
 } as const satisfies HandshakeRejection;
 
 /**

@@ -213,7 +213,12 @@ function queryOf(target: string): string {
   return end === -1 ? target.slice(start) : target.slice(start, end);
 }
 
-async function sendFile(request: IncomingMessage, response: ServerResponse, found: Found, cacheControl: string): Promise<void> {
+async function sendFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  found: Found,
+  cacheControl: string,
+): Promise<void> {
   const { stats } = found;
   const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
   const lastModified = stats.mtime.toUTCString();

@@ -39,7 +39,10 @@ export function parseDebugPatterns(value: string | undefined): DebugPatterns {
 
 /** Whether `namespace` is turned on by `patterns`: matched by an include and by no exclude. */
 export function isDebugEnabled(namespace: string, patterns: DebugPatterns): boolean {
-  return !patterns.exclude.some((pattern) => pattern.test(namespace)) && patterns.include.some((pattern) => pattern.test(namespace));
+  return (
+    !patterns.exclude.some((pattern) => pattern.test(namespace)) &&
+    patterns.include.some((pattern) => pattern.test(namespace))
+  );
 }
 
 const processPatterns = parseDebugPatterns(process.env.DEBUG);

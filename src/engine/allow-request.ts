@@ -19,7 +19,11 @@ export interface Refusal {
  * returned is the application's mistake, not the client's: it goes to `onMisuse` for the
  * developer, not into the response body.
  */
-export function askAllowRequest(allowRequest: AllowRequest, req: IncomingMessage, onMisuse: (error: CallbackFormError) => void): Promise<Refusal | undefined> {
+export function askAllowRequest(
+  allowRequest: AllowRequest,
+  req: IncomingMessage,
+  onMisuse: (error: CallbackFormError) => void,
+): Promise<Refusal | undefined> {
   return new Promise((resolve) => {
     let answered = false;
     callHook(
@@ -46,7 +50,11 @@ export function askAllowRequest(allowRequest: AllowRequest, req: IncomingMessage
           resolve({ code: EngineErrorCode.Forbidden, context: { error } });
           return;
         }
-        resolve({ code: EngineErrorCode.Forbidden, context: { message: error.message, error }, message: error.message });
+        resolve({
+          code: EngineErrorCode.Forbidden,
+          context: { message: error.message, error },
+          message: error.message,
+        });
       },
     );
   });

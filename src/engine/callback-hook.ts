@@ -35,7 +35,13 @@ export function asError(value: unknown): Error {
  * for an approval, so it answers with a {@link CallbackFormError} naming the hook and the form to
  * use. Anything else returned (a timer, an arrow function's incidental result) is no answer.
  */
-export function callHook(name: string, form: string, invoke: () => unknown, answered: () => boolean, fail: (err: Error) => void): void {
+export function callHook(
+  name: string,
+  form: string,
+  invoke: () => unknown,
+  answered: () => boolean,
+  fail: (err: Error) => void,
+): void {
   let returned: unknown;
   try {
     returned = invoke();
@@ -45,7 +51,11 @@ export function callHook(name: string, form: string, invoke: () => unknown, answ
   }
   const misused = (value: unknown): void => {
     if ((typeof value === 'boolean' || typeof value === 'string') && !answered()) {
-      fail(new CallbackFormError(`${name} returned ${String(value)} instead of answering through its callback: write it as ${form}`));
+      fail(
+        new CallbackFormError(
+          `${name} returned ${String(value)} instead of answering through its callback: write it as ${form}`,
+        ),
+      );
     }
   };
   if (isThenable(returned)) {

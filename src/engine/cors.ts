@@ -18,7 +18,10 @@ export type StaticOrigin = boolean | string | RegExp | readonly (boolean | strin
  * @example
  * origin: (origin, callback) => lookUpTenant(origin).then((ok) => callback(null, ok), callback)
  */
-export type CorsOriginFunction = (origin: string | undefined, callback: (err: Error | null, origin?: StaticOrigin) => void) => void;
+export type CorsOriginFunction = (
+  origin: string | undefined,
+  callback: (err: Error | null, origin?: StaticOrigin) => void,
+) => void;
 
 /** CORS for the HTTP long-polling requests (browsers apply no CORS to WebSocket upgrades), the `cors` package's options. */
 export interface CorsOptions {
@@ -47,7 +50,10 @@ export interface CorsOptions {
  * Chooses the CORS options per request, as the `cors` package allows: call back with an error
  * (the request is refused with "Bad request") or the options.
  */
-export type CorsOptionsDelegate = (req: IncomingMessage, callback: (err: Error | null, options?: CorsOptions) => void) => void;
+export type CorsOptionsDelegate = (
+  req: IncomingMessage,
+  callback: (err: Error | null, options?: CorsOptions) => void,
+) => void;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'origin',
@@ -65,7 +71,8 @@ const DEFAULT_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
 /** Checks the `cors` option once, at construction: unknown names and misspelt forms are errors. */
 export function checkCorsOption(option: CorsOptions | CorsOptionsDelegate | boolean): void {
   if (typeof option === 'function' || typeof option === 'boolean') return;
-  if (typeof option !== 'object' || option === null) throw new TypeError(`cors must be an options object or a function (req, callback), got ${String(option)}`);
+  if (typeof option !== 'object' || option === null)
+    throw new TypeError(`cors must be an options object or a function (req, callback), got ${String(option)}`);
   for (const name of Object.keys(option)) {
     if (!OPTION_NAMES.has(name)) {
       const hint = name === 'headers' ? ' (use allowedHeaders)' : '';
@@ -75,8 +82,16 @@ export function checkCorsOption(option: CorsOptions | CorsOptionsDelegate | bool
   const origin = option.origin;
   const list = Array.isArray(origin) ? origin : [origin];
   for (const rule of list) {
-    if (rule !== undefined && typeof rule !== 'boolean' && typeof rule !== 'string' && !(rule instanceof RegExp) && (typeof rule !== 'function' || list.length > 1)) {
-      throw new TypeError(`cors.origin: expected a boolean, a string, a RegExp, a list of those, or a function (origin, callback), got ${String(rule)}`);
+    if (
+      rule !== undefined &&
+      typeof rule !== 'boolean' &&
+      typeof rule !== 'string' &&
+      !(rule instanceof RegExp) &&
+      (typeof rule !== 'function' || list.length > 1)
+    ) {
+      throw new TypeError(
+        `cors.origin: expected a boolean, a string, a RegExp, a list of those, or a function (origin, callback), got ${String(rule)}`,
+      );
     }
   }
 }
@@ -96,7 +111,13 @@ function isAllowed(origin: string | undefined, rule: StaticOrigin): boolean {
 /** Adds `field` to the `Vary` header once (RFC 9110 §12.5.5). */
 function addVary(res: ServerResponse, field: string): void {
   const current = res.getHeader('Vary');
-  const fields = current === undefined ? [] : String(current).split(',').map((value) => value.trim()).filter(Boolean);
+  const fields =
+    current === undefined
+      ? []
+      : String(current)
+          .split(',')
+          .map((value) => value.trim())
+          .filter(Boolean);
   if (fields.includes('*') || fields.some((value) => value.toLowerCase() === field.toLowerCase())) return;
   res.setHeader('Vary', [...fields, field].join(', '));
 }
@@ -116,7 +137,13 @@ function setOrigin(rule: StaticOrigin, req: IncomingMessage, res: ServerResponse
 }
 
 /** Sets the CORS headers (Fetch standard, "CORS protocol") and answers a preflight unless told to pass it on. */
-function apply(options: CorsOptions, rule: StaticOrigin, req: IncomingMessage, res: ServerResponse, next: () => void): void {
+function apply(
+  options: CorsOptions,
+  rule: StaticOrigin,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: () => void,
+): void {
   setOrigin(rule, req, res);
   if (options.credentials === true) res.setHeader('Access-Control-Allow-Credentials', 'true');
   const exposed = options.exposedHeaders === undefined ? '' : asHeaderList(options.exposedHeaders);
@@ -134,7 +161,8 @@ function apply(options: CorsOptions, rule: StaticOrigin, req: IncomingMessage, r
   } else {
     allowedHeaders = asHeaderList(options.allowedHeaders);
   }
-  if (allowedHeaders !== undefined && allowedHeaders.length > 0) res.setHeader('Access-Control-Allow-Headers', allowedHeaders);
+  if (allowedHeaders !== undefined && allowedHeaders.length > 0)
+    res.setHeader('Access-Control-Allow-Headers', allowedHeaders);
   if (options.maxAge !== undefined) res.setHeader('Access-Control-Max-Age', String(options.maxAge));
   if (exposed.length > 0) res.setHeader('Access-Control-Expose-Headers', exposed);
   if (options.preflightContinue === true) {
@@ -154,7 +182,8 @@ function apply(options: CorsOptions, rule: StaticOrigin, req: IncomingMessage, r
  * CORS header at all, so a preflight then goes on to the engine.
  */
 export function corsMiddleware(option: CorsOptions | CorsOptionsDelegate): EngineMiddleware {
-  const delegate: CorsOptionsDelegate = typeof option === 'function' ? option : (_req, callback) => callback(null, option);
+  const delegate: CorsOptionsDelegate =
+    typeof option === 'function' ? option : (_req, callback) => callback(null, option);
   return (req, res, next) => {
     let answered = false;
     callHook(
@@ -173,7 +202,12 @@ export function corsMiddleware(option: CorsOptions | CorsOptionsDelegate): Engin
   };
 }
 
-function applyOrigin(options: CorsOptions, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+function applyOrigin(
+  options: CorsOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+): void {
   const origin = options.origin ?? '*';
   if (typeof origin !== 'function') {
     if (origin === false || origin === '') next();

@@ -52,7 +52,10 @@ export function createHttpServer(limits: HttpServerLimits = {}, listener?: Reque
   if (headersTimeout > requestTimeout) {
     throw new TypeError(`headersTimeout (${headersTimeout}) must not exceed requestTimeout (${requestTimeout})`);
   }
-  const keepAliveTimeout = checkDelay('keepAliveTimeout', limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout);
+  const keepAliveTimeout = checkDelay(
+    'keepAliveTimeout',
+    limits.keepAliveTimeout ?? HTTP_SERVER_LIMITS.keepAliveTimeout,
+  );
   const maxHeaderSize = checkInteger('maxHeaderSize', limits.maxHeaderSize ?? HTTP_SERVER_LIMITS.maxHeaderSize, 1);
   return createServer(
     {

@@ -27,7 +27,8 @@ function runOne(middleware: EngineMiddleware, req: IncomingMessage, res: ServerR
     try {
       const returned = middleware(req, res, next);
       // An async middleware that rejects instead of calling next(err) refuses the request too.
-      if (isThenable(returned)) returned.then(undefined, (err: unknown) => next(err ?? new Error('middleware rejected')));
+      if (isThenable(returned))
+        returned.then(undefined, (err: unknown) => next(err ?? new Error('middleware rejected')));
     } catch (err) {
       next(err ?? new Error('middleware threw'));
     }
@@ -39,6 +40,10 @@ function runOne(middleware: EngineMiddleware, req: IncomingMessage, res: ServerR
  * A middleware that answers the request itself and never calls `next` (a CORS preflight) leaves
  * the promise pending: nothing else is to be done for that request.
  */
-export async function runMiddlewares(middlewares: readonly EngineMiddleware[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function runMiddlewares(
+  middlewares: readonly EngineMiddleware[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   for (const middleware of middlewares) await runOne(middleware, req, res);
 }

@@ -58,7 +58,10 @@ export interface CookieOptions {
  *   callback(null, req.headers.origin === 'https://app.example');
  * }
  */
-export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
+export type AllowRequest = (
+  req: IncomingMessage,
+  callback: (err: string | null | undefined, success: boolean) => void,
+) => void;
 
 /**
  * Bytes of packet data a session may hold for its client (over polling, until the next poll;
@@ -197,7 +200,8 @@ export interface ResolvedEngineOptions {
   readonly httpCompression: Required<HttpCompressionOptions> | undefined;
   readonly allowRequest: AllowRequest | undefined;
   readonly cors: CorsOptions | CorsOptionsDelegate | undefined;
-  readonly cookie: Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions | undefined;
+  readonly cookie:
+    (Required<Pick<CookieOptions, 'name' | 'path' | 'httpOnly' | 'sameSite'>> & CookieOptions) | undefined;
   readonly perMessageDeflate: NonNullable<WebSocketServerOptions['perMessageDeflate']>;
   readonly connectionLimits: Readonly<Required<ConnectionLimits>>;
   /** The defaults of {@link AttachOptions.destroyUpgrade} and `destroyUpgradeTimeout`, when given here. */
@@ -234,7 +238,9 @@ export function normalizePath(path: string): string {
   return normalized;
 }
 
-function resolveCompression(option: boolean | HttpCompressionOptions | undefined): Required<HttpCompressionOptions> | undefined {
+function resolveCompression(
+  option: boolean | HttpCompressionOptions | undefined,
+): Required<HttpCompressionOptions> | undefined {
   if (option === false) return undefined;
   if (option === true) return { threshold: 1024, level: 6 };
   for (const name of Object.keys(option ?? {})) {
@@ -243,7 +249,8 @@ function resolveCompression(option: boolean | HttpCompressionOptions | undefined
     }
   }
   const level = option?.level ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw new TypeError(`httpCompression.level must be 0–9, got ${level}`);
+  if (!Number.isInteger(level) || level < 0 || level > 9)
+    throw new TypeError(`httpCompression.level must be 0–9, got ${level}`);
   const threshold = option?.threshold ?? 1024;
   if (!(threshold >= 0)) throw new TypeError(`httpCompression.threshold must be ≥ 0, got ${threshold}`);
   return { threshold, level };
@@ -255,7 +262,8 @@ function resolveCompression(option: boolean | HttpCompressionOptions | undefined
  * the first upgrade.
  */
 function resolveConnectionLimits(limits: ConnectionLimits | undefined): ResolvedEngineOptions['connectionLimits'] {
-  const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings } = resolveConnectionSettings(limits);
+  const { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings } =
+    resolveConnectionSettings(limits);
   return { highWaterMark, maxBufferedAmount, sendBudget, maxFragments, maxUnansweredPings };
 }
 
@@ -287,14 +295,27 @@ const ENGINE_OPTION_NAMES: Readonly<Record<keyof EngineServerOptions | keyof Att
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   wsEngine:
     'the WebSocket transport runs on our own WebSocket server and cannot be swapped; remove the option (perMessageDeflate and connectionLimits tune it)',
-  initialPacket: 'not supported; send a first message from the engine\'s (or the Socket.IO server\'s) connection listener instead',
-  parser: 'custom Socket.IO parsers (such as socket.io-msgpack-parser) are not supported; remove the option to use the default parser',
+  initialPacket:
+    "not supported; send a first message from the engine's (or the Socket.IO server's) connection listener instead",
+  parser:
+    'custom Socket.IO parsers (such as socket.io-msgpack-parser) are not supported; remove the option to use the default parser',
 });
 
 /** {@link ENGINE_OPTION_NAMES} as a set. */
 export const ENGINE_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(ENGINE_OPTION_NAMES));
 
-const COOKIE_OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'path', 'domain', 'httpOnly', 'sameSite', 'secure', 'maxAge', 'expires', 'partitioned', 'priority']);
+const COOKIE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'name',
+  'path',
+  'domain',
+  'httpOnly',
+  'sameSite',
+  'secure',
+  'maxAge',
+  'expires',
+  'partitioned',
+  'priority',
+]);
 
 /**
  * Throws a `TypeError` for an option name the engine does not know: one the reference servers
@@ -329,7 +350,9 @@ function resolveCors(option: EngineServerOptions['cors']): ResolvedEngineOptions
 }
 
 /** Merges defaults into `options` and rejects contradictory or impossible values, once. */
-export function resolveEngineOptions(options: EngineServerOptions & Omit<AttachOptions, 'path'> = {}): ResolvedEngineOptions {
+export function resolveEngineOptions(
+  options: EngineServerOptions & Omit<AttachOptions, 'path'> = {},
+): ResolvedEngineOptions {
   checkOptionNames(options, ENGINE_OPTION_KEYS, 'Engine.IO');
   if ((options.allowEIO3 as boolean | undefined) === true) {
     throw new TypeError('allowEIO3: Engine.IO protocol v3 is not supported; only v4 clients can connect');

@@ -200,7 +200,13 @@ export class PollingTransport extends Transport {
     const payload = encodePayload(packets);
     const length = Buffer.byteLength(payload);
     const compression = this.options.httpCompression;
-    if (compress && !closing && encoding !== undefined && compression !== undefined && length >= compression.threshold) {
+    if (
+      compress &&
+      !closing &&
+      encoding !== undefined &&
+      compression !== undefined &&
+      length >= compression.threshold
+    ) {
       (encoding === 'gzip' ? gzip : deflate)(payload, { level: compression.level }, (error, body) => {
         if (error) respondPayload(res, payload, length);
         else respondPayload(res, body, body.length, encoding);

@@ -17,7 +17,14 @@ import { corsMiddleware } from './cors.js';
 import { createDebugLog } from '../diagnostics/debug.js';
 import { HandshakeRequest } from './handshake-request.js';
 import { runMiddlewares, type EngineMiddleware } from './middleware.js';
-import { TransportName, nonNegativeDelay, normalizePath, resolveEngineOptions, type EngineServerOptions, type ResolvedEngineOptions } from './options.js';
+import {
+  TransportName,
+  nonNegativeDelay,
+  normalizePath,
+  resolveEngineOptions,
+  type EngineServerOptions,
+  type ResolvedEngineOptions,
+} from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
@@ -107,7 +114,6 @@ function isEngineRequest(url: string, path: string): boolean {
 // RFC 9110 §5.5: field values are visible ASCII, spaces, tabs and obs-text; anything else is forged.
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
-
 /**
  * An Engine.IO protocol v4 server: opens sessions over HTTP long-polling and WebSocket, upgrades
  * polling sessions to WebSocket, keeps their heartbeat and reports each as an {@link EngineSocket}.
@@ -178,7 +184,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       upgradeTimeout: options.upgradeTimeout,
       maxPayload: options.maxHttpBufferSize,
       connectionLimits: options.connectionLimits,
-      upgrades: options.allowUpgrades && options.transports.includes(TransportName.WebSocket) ? [TransportName.WebSocket] : [],
+      upgrades:
+        options.allowUpgrades && options.transports.includes(TransportName.WebSocket) ? [TransportName.WebSocket] : [],
       heartbeats: heartbeatQueues(options.pingInterval, options.pingTimeout),
       release: (socket) => {
         if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
@@ -231,7 +238,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.served = true;
     const path = normalizePath(options.path ?? this.options.path);
     const destroyUpgrade = options.destroyUpgrade ?? this.options.destroyUpgrade;
-    const destroyUpgradeTimeout = nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? this.options.destroyUpgradeTimeout);
+    const destroyUpgradeTimeout = nonNegativeDelay(
+      'destroyUpgradeTimeout',
+      options.destroyUpgradeTimeout ?? this.options.destroyUpgradeTimeout,
+    );
     const matches = (req: IncomingMessage): boolean => isEngineRequest(req.url ?? '/', path);
     const previous = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');
@@ -453,7 +463,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /** Checks a request the way every Engine.IO server does, in the same order; `undefined` means go on. */
-  private async verify(req: IncomingMessage, query: URLSearchParams | undefined, upgrade: boolean): Promise<Refusal | undefined> {
+  private async verify(
+    req: IncomingMessage,
+    query: URLSearchParams | undefined,
+    upgrade: boolean,
+  ): Promise<Refusal | undefined> {
     if (query === undefined) return { code: EngineErrorCode.BadRequest, context: { name: 'INVALID_URL' } };
     const transport = query.get('transport');
     if (transport === null || !(this.options.transports as readonly string[]).includes(transport)) {
@@ -510,7 +524,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     });
     const status = engineErrorStatus(refusal.code);
     if (debug.enabled) {
-      debug('refused %s %s with %d: %s %o', req.method, req.url, status, refusal.message ?? ENGINE_ERROR_MESSAGES[refusal.code], refusal.context ?? {});
+      debug(
+        'refused %s %s with %d: %s %o',
+        req.method,
+        req.url,
+        status,
+        refusal.message ?? ENGINE_ERROR_MESSAGES[refusal.code],
+        refusal.context ?? {},
+      );
     }
     if ('writeHead' in target) {
       respondError(target, status, refusal.code, refusal.message);

@@ -325,7 +325,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /** @internal Whether a WebSocket may still be offered to this session as an upgrade. */
   get canUpgrade(): boolean {
-    return this.state === 'open' && this.probe === undefined && !this.upgraded && this.current.name === TransportName.Polling;
+    return (
+      this.state === 'open' && this.probe === undefined && !this.upgraded && this.current.name === TransportName.Polling
+    );
   }
 
   /**
@@ -479,13 +481,19 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const { maxBufferedAmount, sendBudget } = this.settings.connectionLimits;
     // As for a WebSocket, both limits apply to what is already held: a session that has kept up takes this packet.
     const keptUp = this.bufferedBytes <= SESSION_ALLOWANCE;
-    if (!keptUp && held > maxBufferedAmount) return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
+    if (!keptUp && held > maxBufferedAmount)
+      return this.refuseSend(`send would pass maxBufferedAmount (${maxBufferedAmount} bytes)`);
     this.budgetHolder ??= {
-      evicted: () => this.refuseSend(`the send budget (${sendBudget.limit} bytes across slow connections) was full and this client held the most`),
+      evicted: () =>
+        this.refuseSend(
+          `the send budget (${sendBudget.limit} bytes across slow connections) was full and this client held the most`,
+        ),
     };
     return (
       sendBudget.charge(this.budgetHolder, held, keptUp) ||
-      this.refuseSend(`send would pass the send budget (${sendBudget.limit} bytes across slow connections) and this client would hold the most`)
+      this.refuseSend(
+        `send would pass the send budget (${sendBudget.limit} bytes across slow connections) and this client would hold the most`,
+      )
     );
   }
 

@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type OutgoingHttpHeader,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { EngineHeaders } from './server.js';
 
@@ -132,7 +140,8 @@ export class UpgradeResponse extends EventEmitter {
     const lines = [`HTTP/1.1 ${this.statusCode} ${STATUS_CODES[this.statusCode] ?? ''}`, 'Connection: close'];
     for (const [name, value] of Object.entries(this.headers)) {
       const lower = name.toLowerCase();
-      if (value === undefined || lower === 'connection' || lower === 'content-length' || lower === 'transfer-encoding') continue;
+      if (value === undefined || lower === 'connection' || lower === 'content-length' || lower === 'transfer-encoding')
+        continue;
       for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${one}`);
     }
     lines.push(`Content-Length: ${body.length}`);

@@ -107,12 +107,14 @@ export class WebSocketTransport extends Transport {
       return;
     }
     if (this.socket.extensions === '' && this.socket.sendFrame(encodeFrames(packets), onlyOnSuccess(written))) return;
-    for (let i = 0; i < packets.length; i++) this.sendCompressible(packets[i]!, compress, i === packets.length - 1 ? written : undefined);
+    for (let i = 0; i < packets.length; i++)
+      this.sendCompressible(packets[i]!, compress, i === packets.length - 1 ? written : undefined);
   }
 
   /** Writes a message encoded once for many sessions: the same frame bytes go to every socket. */
   override sendPrepared(message: PreparedMessage, written?: WrittenCallback): void {
-    if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written))) return;
+    if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written)))
+      return;
     this.sendCompressible(message.packet, message.compress, written);
   }
 

@@ -70,11 +70,17 @@ export function acceptExtensions(
     const extension = offered.find((candidate) => candidate.name === element.name);
     // ws's wording for both cases.
     if (offered.length === 0) {
-      throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'Server sent a Sec-WebSocket-Extensions header but no extension was requested');
+      throw new WebSocketError(
+        ErrorCode.BadUpgradeResponse,
+        'Server sent a Sec-WebSocket-Extensions header but no extension was requested',
+      );
     }
-    if (extension === undefined) throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'Server indicated an extension that was not requested');
+    if (extension === undefined)
+      throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'Server indicated an extension that was not requested');
     if (accepted.includes(extension)) {
-      throw new WebSocketError(ErrorCode.BadUpgradeResponse, INVALID_EXTENSIONS_HEADER, { cause: new Error(`the server accepted "${element.name}" twice`) });
+      throw new WebSocketError(ErrorCode.BadUpgradeResponse, INVALID_EXTENSIONS_HEADER, {
+        cause: new Error(`the server accepted "${element.name}" twice`),
+      });
     }
     extension.accept(element.params);
     accepted.push(extension);

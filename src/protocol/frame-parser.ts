@@ -181,7 +181,9 @@ export class FrameParser {
   get bufferedBytes(): number {
     let held = 0;
     if (this.held !== undefined) for (const chunk of this.held) held += chunk.length;
-    return this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0) + held;
+    return (
+      this.partsHeld + (this.accumulator?.length ?? 0) + (this.control?.length ?? 0) + (this.header?.length ?? 0) + held
+    );
   }
 
   /** Whether the sink paused the parser (see {@link pause}). */
@@ -277,7 +279,8 @@ export class FrameParser {
     } else if (length === 127) {
       const high = ((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0;
       // RFC 6455 §5.2: the most significant bit of a 64-bit length must be 0.
-      if (high > 0x7fffffff) return this.fail(ErrorCode.InvalidFrameLength, 'frame length has its most significant bit set');
+      if (high > 0x7fffffff)
+        return this.fail(ErrorCode.InvalidFrameLength, 'frame length has its most significant bit set');
       const low = ((bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!) >>> 0;
       length = high * 0x100000000 + low;
       p += 8;
@@ -301,18 +304,24 @@ export class FrameParser {
       if (length > 125) return this.fail(ErrorCode.ControlFrameTooLong, 'control frame payload over 125 bytes');
     } else {
       if (opcode === Opcode.Continuation) {
-        if (this.messageOpcode === 0) return this.fail(ErrorCode.UnexpectedContinuation, 'continuation frame with no message started');
+        if (this.messageOpcode === 0)
+          return this.fail(ErrorCode.UnexpectedContinuation, 'continuation frame with no message started');
         // RFC 7692 §6.1: extension bits go on the first frame of a message only.
         if (rsv !== 0) return this.fail(ErrorCode.ReservedBits, 'RSV bits set on a continuation frame');
         // RFC 6455 §10.4 has endpoints protect themselves with limits of their own; a frame costs
         // work whatever it carries, so frames are counted, not only bytes. Going past such a limit
         // is a policy violation (§7.4.1: 1008), not an oversized message.
         if (++this.messageFrames > this.maxFragments) {
-          return this.fail(ErrorCode.TooManyFragments, `message spans more than maxFragments (${this.maxFragments}) frames`);
+          return this.fail(
+            ErrorCode.TooManyFragments,
+            `message spans more than maxFragments (${this.maxFragments}) frames`,
+          );
         }
       } else {
-        if (this.messageOpcode !== 0) return this.fail(ErrorCode.ExpectedContinuation, 'new data frame inside a fragmented message');
-        if ((rsv & ~this.messageRsvMask) !== 0) return this.fail(ErrorCode.ReservedBits, 'RSV bits set with no extension that defines them');
+        if (this.messageOpcode !== 0)
+          return this.fail(ErrorCode.ExpectedContinuation, 'new data frame inside a fragmented message');
+        if ((rsv & ~this.messageRsvMask) !== 0)
+          return this.fail(ErrorCode.ReservedBits, 'RSV bits set with no extension that defines them');
         this.messageOpcode = opcode;
         this.messageRsv = rsv;
         this.messageFrames = 1;
@@ -440,7 +449,12 @@ export class FrameParser {
   /** The whole message from its stored pieces: copied once when there are several, else as it is. */
   private assemble(): Uint8Array {
     const accumulator = this.accumulator;
-    const copied = accumulator === undefined ? EMPTY : accumulator.length === this.accumulated ? accumulator : accumulator.subarray(0, this.accumulated);
+    const copied =
+      accumulator === undefined
+        ? EMPTY
+        : accumulator.length === this.accumulated
+          ? accumulator
+          : accumulator.subarray(0, this.accumulated);
     const parts = this.parts;
     if (parts === undefined) return copied;
     if (copied.length !== 0) parts.push(copied);
@@ -463,7 +477,8 @@ export class FrameParser {
       code = (payload[0]! << 8) | payload[1]!;
       if (!isValidWireCloseCode(code)) return this.fail(ErrorCode.InvalidCloseCode, `invalid close code ${code}`);
       const reasonBytes = payload.subarray(2);
-      if (this.validateUtf8 && !this.isUtf8(reasonBytes)) return this.fail(ErrorCode.InvalidUtf8, 'close reason is not valid UTF-8');
+      if (this.validateUtf8 && !this.isUtf8(reasonBytes))
+        return this.fail(ErrorCode.InvalidUtf8, 'close reason is not valid UTF-8');
       reason = textDecoder.decode(reasonBytes);
     }
     // RFC 6455 §5.5.1: after a close frame the peer sends no more data; anything that follows is ignored.

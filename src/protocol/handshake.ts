@@ -174,7 +174,12 @@ export interface AcceptOptions {
  * response is written (`ws`'s `'headers'` event). `options.headers` is not used here.
  */
 export function acceptResponseLines(key: string, options: AcceptOptions = {}): string[] {
-  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`];
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`,
+  ];
   if (options.protocol) {
     // The protocol may come from application code (a `handleProtocols` hook): a CR or LF in it would inject headers.
     if (!isToken(options.protocol)) throw new TypeError(`invalid subprotocol ${JSON.stringify(options.protocol)}`);
@@ -199,7 +204,11 @@ export function acceptResponse(key: string, options: AcceptOptions = {}): string
  * case-insensitively, RFC 9110 §5.1); a name that is not a token or a value holding a CR or LF
  * throws a `TypeError`.
  */
-export function rejectResponse(status: number, message = reasonPhrase(status), headers?: Readonly<Record<string, string>>): string {
+export function rejectResponse(
+  status: number,
+  message = reasonPhrase(status),
+  headers?: Readonly<Record<string, string>>,
+): string {
   const fields: Record<string, string> = {
     Connection: 'close',
     'Content-Type': 'text/plain; charset=utf-8',
@@ -227,7 +236,8 @@ export function upgradeRequestHeaders(options: {
     'Sec-WebSocket-Key': options.key,
     'Sec-WebSocket-Version': WEBSOCKET_VERSION,
   };
-  if (options.protocols && options.protocols.length > 0) headers['Sec-WebSocket-Protocol'] = options.protocols.join(', ');
+  if (options.protocols && options.protocols.length > 0)
+    headers['Sec-WebSocket-Protocol'] = options.protocols.join(', ');
   if (options.extensions && options.extensions.length > 0) {
     headers['Sec-WebSocket-Extensions'] = formatExtensionList(options.extensions);
   }
@@ -284,4 +294,3 @@ export function verifyUpgradeResponse(
   }
   return { protocol, extensions };
 }
-

@@ -116,6 +116,8 @@ export function parseExtensionList(value: string): ExtensionElement[] | undefine
 /** Formats extension elements for `Sec-WebSocket-Extensions`. */
 export function formatExtensionList(elements: readonly ExtensionElement[]): string {
   return elements
-    .map(({ name, params }) => [name, ...params.map((p) => (p.value === true ? p.name : `${p.name}=${p.value}`))].join('; '))
+    .map(({ name, params }) =>
+      [name, ...params.map((p) => (p.value === true ? p.name : `${p.name}=${p.value}`))].join('; '),
+    )
     .join(', ');
 }

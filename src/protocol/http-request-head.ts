@@ -68,7 +68,8 @@ export function findHeadEnd(bytes: Uint8Array, from = 0): number {
 export function parseRequestHead(bytes: Uint8Array, maxSize = DEFAULT_MAX_HEAD_SIZE): RequestHead | undefined {
   const end = findHeadEnd(bytes.length > maxSize ? bytes.subarray(0, maxSize) : bytes);
   if (end < 0) {
-    if (bytes.length >= maxSize) throw new WebSocketError(ErrorCode.BadUpgradeRequest, 'request head too large', { status: 431 });
+    if (bytes.length >= maxSize)
+      throw new WebSocketError(ErrorCode.BadUpgradeRequest, 'request head too large', { status: 431 });
     return undefined;
   }
   const lines = latin1.decode(bytes.subarray(0, end - 4)).split('\r\n');

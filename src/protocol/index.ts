@@ -8,8 +8,21 @@ export { Connection, ReadyState, type ConnectionHandler, type ConnectionOptions 
 export { checkInteger, checkIntegerOrInfinity } from './check-integer.js';
 export { ErrorCode, WebSocketError } from './errors.js';
 export { acceptExtensions, negotiateExtensions, type ClientExtension, type ServerExtension } from './extension.js';
-export { encodeClosePayload, encodeFrame, frameHeaderSize, writeFrameHeader, type FrameOptions } from './frame-encoder.js';
-export { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, FrameParser, checkMaxFragments, type FrameParserOptions, type FrameSink } from './frame-parser.js';
+export {
+  encodeClosePayload,
+  encodeFrame,
+  frameHeaderSize,
+  writeFrameHeader,
+  type FrameOptions,
+} from './frame-encoder.js';
+export {
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_PAYLOAD,
+  FrameParser,
+  checkMaxFragments,
+  type FrameParserOptions,
+  type FrameSink,
+} from './frame-parser.js';
 export {
   WEBSOCKET_GUID,
   WEBSOCKET_VERSION,

@@ -175,7 +175,10 @@ export function negotiateDeflate(
     }
 
     // §7.1.2.2: a value in the offer is the client's own promise; answer only to ask for less.
-    const clientPromise = offer.clientMaxWindowBits === true || offer.clientMaxWindowBits === undefined ? MAX_WINDOW_BITS : offer.clientMaxWindowBits;
+    const clientPromise =
+      offer.clientMaxWindowBits === true || offer.clientMaxWindowBits === undefined
+        ? MAX_WINDOW_BITS
+        : offer.clientMaxWindowBits;
     const clientMaxWindowBits = Math.min(clientPromise, clientLimit);
     if (clientMaxWindowBits < clientPromise) {
       response.push({ name: 'client_max_window_bits', value: String(clientMaxWindowBits) });
@@ -222,7 +225,9 @@ export function acceptDeflateResponse(
 ): DeflateParameters {
   const response = parseParams(params, 'response');
   const fail = (message: string): WebSocketError =>
-    new WebSocketError(ErrorCode.BadExtension, INVALID_EXTENSIONS_HEADER, { cause: new Error(`invalid permessage-deflate response: ${message}`) });
+    new WebSocketError(ErrorCode.BadExtension, INVALID_EXTENSIONS_HEADER, {
+      cause: new Error(`invalid permessage-deflate response: ${message}`),
+    });
   if (typeof response === 'string') throw fail(response);
   // §7.1.1.1: a server accepting server_no_context_takeover must say so.
   if (options.serverNoContextTakeover === true && !response.serverNoContextTakeover) {
@@ -232,7 +237,9 @@ export function acceptDeflateResponse(
   if (options.serverMaxWindowBits !== undefined) {
     if (response.serverMaxWindowBits === undefined) throw fail('server_max_window_bits was offered but not answered');
     if (response.serverMaxWindowBits > options.serverMaxWindowBits) {
-      throw fail(`server_max_window_bits=${response.serverMaxWindowBits} exceeds the offered ${options.serverMaxWindowBits}`);
+      throw fail(
+        `server_max_window_bits=${response.serverMaxWindowBits} exceeds the offered ${options.serverMaxWindowBits}`,
+      );
     }
   }
   // The client always offers client_max_window_bits (see deflateOffer), so the server may answer

@@ -21,11 +21,15 @@ export function isServerTarget(value: unknown): value is HttpServer | HttpsServe
 export function serverTarget(srv: unknown): AttachTarget {
   if (typeof srv === 'function') {
     // The official server's wording.
-    throw new TypeError('You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.');
+    throw new TypeError(
+      'You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.',
+    );
   }
   if (typeof srv === 'string' && /^\d+$/.test(srv)) return Number(srv);
   if (typeof srv === 'number' || isHttpServer(srv)) return srv;
-  throw new TypeError(`expected an http(s).Server or a port (a number, or a string of digits), got ${typeof srv === 'string' ? JSON.stringify(srv) : typeof srv}`);
+  throw new TypeError(
+    `expected an http(s).Server or a port (a number, or a string of digits), got ${typeof srv === 'string' ? JSON.stringify(srv) : typeof srv}`,
+  );
 }
 
 /** The request listener of a server created for a port: every request the engine does not take is answered 404, as the official server's is. */

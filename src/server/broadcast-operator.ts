@@ -1,4 +1,12 @@
-import type { Adapter, BroadcastFlags, BroadcastOptions, Handshake, Room, SocketDetails, SocketId } from '../adapter/index.js';
+import type {
+  Adapter,
+  BroadcastFlags,
+  BroadcastOptions,
+  Handshake,
+  Room,
+  SocketDetails,
+  SocketId,
+} from '../adapter/index.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
 import { ACK_TIMEOUT_MESSAGE } from './ack-errors.js';
 import { containRejection, type ErrorOwner } from './containment.js';
@@ -53,7 +61,13 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   private readonly flags: BroadcastFlags;
 
   /** @internal Created by `Server`, `Namespace` and `Socket`, which are the `owner`. */
-  constructor(adapter: Adapter, owner: ErrorOwner, rooms = new Set<Room>(), exceptRooms = new Set<Room>(), flags: BroadcastFlags = {}) {
+  constructor(
+    adapter: Adapter,
+    owner: ErrorOwner,
+    rooms = new Set<Room>(),
+    exceptRooms = new Set<Room>(),
+    flags: BroadcastFlags = {},
+  ) {
     this.adapter = adapter;
     this.owner = owner;
     this.rooms = rooms;
@@ -137,14 +151,18 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<EmitWithAckResult<Broadcast<EmitEvents>, Ev>> {
     return new Promise((resolve, reject) => {
-      (this as BroadcastOperator).emit(event, ...args, (err: Error | null, result: EmitWithAckResult<Broadcast<EmitEvents>, Ev>) => {
-        if (err === null) {
-          resolve(result);
-          return;
-        }
-        (err as AckTimeoutError).responses = result;
-        reject(err);
-      });
+      (this as BroadcastOperator).emit(
+        event,
+        ...args,
+        (err: Error | null, result: EmitWithAckResult<Broadcast<EmitEvents>, Ev>) => {
+          if (err === null) {
+            resolve(result);
+            return;
+          }
+          (err as AckTimeoutError).responses = result;
+          reject(err);
+        },
+      );
     });
   }
 
@@ -196,7 +214,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return new BroadcastOperator(this.adapter, this.owner, this.rooms, this.exceptRooms, { ...this.flags, ...extra });
   }
 
-  private emitWithAckCallback(packet: Packet, opts: BroadcastOptions, callback: (err: Error | null, result: unknown) => void): void {
+  private emitWithAckCallback(
+    packet: Packet,
+    opts: BroadcastOptions,
+    callback: (err: Error | null, result: unknown) => void,
+  ): void {
     // The callback runs from a timer or from whichever recipient answers last: what it raises is the owner's.
     const settle = (err: Error | null, result: unknown): void => {
       try {
@@ -275,7 +297,8 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     this.data = details.data as SocketData;
     this.adapter = adapter;
     this.owner = owner;
-    const flags: BroadcastFlags = timeout === undefined ? { expectSingleResponse: true } : { expectSingleResponse: true, timeout };
+    const flags: BroadcastFlags =
+      timeout === undefined ? { expectSingleResponse: true } : { expectSingleResponse: true, timeout };
     this.operator = new BroadcastOperator(adapter, owner, new Set([this.id]), new Set(), flags);
   }
 
@@ -283,7 +306,10 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
    * Emits an event to this socket. A function as last argument gets its acknowledgement, after an
    * error argument (set when {@link RemoteSocket.timeout} passed first).
    */
-  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<DecorateAcknowledgementsWithSingleResponse<EmitEvents>, Ev>): boolean {
+  emit<Ev extends EventNames<EmitEvents>>(
+    event: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithSingleResponse<EmitEvents>, Ev>
+  ): boolean {
     return this.operator.emit(event, ...args);
   }
 

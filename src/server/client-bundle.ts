@@ -121,7 +121,10 @@ function sendFile(bundle: ClientBundle, file: string, req: IncomingMessage, res:
   pipeline(source, COMPRESSORS[coding](), res, done);
 }
 
-const COMPRESSORS = { br: createBrotliCompress, gzip: createGzip, deflate: createDeflate } as const satisfies Record<string, () => Transform>;
+const COMPRESSORS = { br: createBrotliCompress, gzip: createGzip, deflate: createDeflate } as const satisfies Record<
+  string,
+  () => Transform
+>;
 
 type Coding = keyof typeof COMPRESSORS;
 
@@ -144,7 +147,10 @@ export function chooseEncoding(header: string | undefined): Coding | undefined {
   const entries = (header ?? '').split(',').flatMap((part, at) => {
     const match = /^\s*([^\s;]+)\s*(?:;(.*))?$/.exec(part);
     if (match === null) return [];
-    const weight = (match[2] ?? '').split(';').map((param) => param.trim().split('=')).find(([name]) => name === 'q');
+    const weight = (match[2] ?? '')
+      .split(';')
+      .map((param) => param.trim().split('='))
+      .find(([name]) => name === 'q');
     return [{ coding: match[1]!.toLowerCase(), q: weight === undefined ? 1 : Number.parseFloat(weight[1] ?? ''), at }];
   });
   let best: (Match & { readonly coding: Coding }) | undefined;
@@ -156,7 +162,8 @@ export function chooseEncoding(header: string | undefined): Coding | undefined {
       const candidate = { q: entry.q, exact, at: entry.at };
       if (match === undefined || describesBetter(candidate, match)) match = candidate;
     }
-    if (match !== undefined && match.q > 0 && (best === undefined || preferred(match, best))) best = { ...match, coding };
+    if (match !== undefined && match.q > 0 && (best === undefined || preferred(match, best)))
+      best = { ...match, coding };
   }
   return best?.coding;
 }

@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { toWireChunks, type BroadcastFlags, type WireChunks } from '../adapter/index.js';
 import { DeadlineQueue, type DeadlineEntry } from '../engine/deadline-queue.js';
-import { Decoder, PacketType, SocketIoErrorCode, SocketIoParseError, type Packet } from '../protocol/socket-io/index.js';
+import {
+  Decoder,
+  PacketType,
+  SocketIoErrorCode,
+  SocketIoParseError,
+  type Packet,
+} from '../protocol/socket-io/index.js';
 import { COMPRESSION, NO_COMPRESSION } from './broadcast-frames.js';
 import { ClientSockets } from './client-sockets.js';
 import { DisconnectReason } from './disconnect-reason.js';
@@ -219,7 +225,9 @@ export class Client {
   /** @internal A binary packet's attachments did not all arrive within `attachmentTimeout`. */
   attachmentsOverdue(): void {
     const timeout = this.server.attachmentDeadlines.delay;
-    this.onParseError(new SocketIoParseError(SocketIoErrorCode.AttachmentsTimeout, `attachments not received within ${timeout} ms`));
+    this.onParseError(
+      new SocketIoParseError(SocketIoErrorCode.AttachmentsTimeout, `attachments not received within ${timeout} ms`),
+    );
   }
 
   /**
@@ -287,13 +295,16 @@ export class Client {
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     };
-    void this.server.of(name).add(this, auth, joined).then(
-      () => this.connected(name),
-      (err: unknown) => {
-        this.connected(name);
-        this.fail(err);
-      },
-    );
+    void this.server
+      .of(name)
+      .add(this, auth, joined)
+      .then(
+        () => this.connected(name),
+        (err: unknown) => {
+          this.connected(name);
+          this.fail(err);
+        },
+      );
   }
 
   /** The CONNECT of `name` has been handled, accepted or not. */

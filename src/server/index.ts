@@ -10,7 +10,14 @@ export { BroadcastOperator, RemoteSocket, type BroadcastAckCallback } from './br
 export { Client } from './client.js';
 export { DisconnectReason, RECOVERABLE_DISCONNECT_REASONS } from './disconnect-reason.js';
 export type { EngineConnection } from './engine-port.js';
-export { Namespace, type ConnectionError, type ConnectionMiddleware, type NamespaceEventNames, type NamespaceEvents, type NamespaceListener } from './namespace.js';
+export {
+  Namespace,
+  type ConnectionError,
+  type ConnectionMiddleware,
+  type NamespaceEventNames,
+  type NamespaceEvents,
+  type NamespaceListener,
+} from './namespace.js';
 export { SERVER_DEFAULTS, type ConnectionStateRecoveryOptions, type ServerOptions } from './options.js';
 export { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 export { Server } from './server.js';

@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { Adapter, AdapterConstructor, AdapterNamespace, RecoverySettings, Room, Session, SocketId } from '../adapter/index.js';
+import type {
+  Adapter,
+  AdapterConstructor,
+  AdapterNamespace,
+  RecoverySettings,
+  Room,
+  Session,
+  SocketId,
+} from '../adapter/index.js';
 import { RESERVED_EVENTS } from '../protocol/socket-io/index.js';
 import { BroadcastOperator, type RemoteSocket } from './broadcast-operator.js';
 import type { Client } from './client.js';
@@ -77,7 +85,11 @@ export type NamespaceListener<
   ServerSideEvents extends EventsMap,
   SocketData,
   Ev extends string,
-> = ReservedOrUserListener<NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>;
+> = ReservedOrUserListener<
+  NamespaceEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ServerSideEvents,
+  Ev
+>;
 
 const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace', 'error']);
 
@@ -96,11 +108,11 @@ const MIDDLEWARE_FAILURE = Object.freeze({ message: DisconnectReason.ServerError
  * admin.to('ops').emit('alert', 'disk full');
  */
 export class Namespace<
-    ListenEvents extends EventsMap = DefaultEventsMap,
-    EmitEvents extends EventsMap = ListenEvents,
-    ServerSideEvents extends EventsMap = DefaultEventsMap,
-    SocketData = any,
-  >
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+>
   extends EventEmitter
   implements AdapterNamespace, ErrorOwner
 {
@@ -139,7 +151,9 @@ export class Namespace<
     const adapter = constructAdapter(this.server.adapter(), this);
     // An adapter that cannot start (a broker that is down) must not crash the process; it is reported.
     const report = (err: unknown): void =>
-      process.emitWarning(`adapter of namespace ${this.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      process.emitWarning(
+        `adapter of namespace ${this.name} failed to start: ${err instanceof Error ? err.message : String(err)}`,
+      );
     try {
       const started = adapter.init();
       if (started instanceof Promise) started.catch(report);
@@ -413,7 +427,9 @@ export class Namespace<
     if (this.recovery && typeof pid === 'string' && (typeof offset === 'string' || offset === undefined)) {
       // An adapter that fails to restore is reported, and the client starts a new session. The
       // socket.io-adapter base class answers `null` without a promise, or may throw.
-      const restoring = new Promise<Session | null>((resolve) => resolve(this.adapter.restoreSession(pid, offset ?? '')));
+      const restoring = new Promise<Session | null>((resolve) =>
+        resolve(this.adapter.restoreSession(pid, offset ?? '')),
+      );
       const session = await restoring.catch((err: unknown) => {
         this.contain(err);
         return null;

@@ -118,7 +118,9 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
  * server's. A record over exactly the keys {@link ServerOptions} adds, so that an option added
  * there cannot be forgotten here.
  */
-export const SOCKET_IO_OPTIONS: Readonly<Record<Exclude<keyof ServerOptions, keyof EngineServerOptions | keyof AttachOptions>, true>> = Object.freeze({
+export const SOCKET_IO_OPTIONS: Readonly<
+  Record<Exclude<keyof ServerOptions, keyof EngineServerOptions | keyof AttachOptions>, true>
+> = Object.freeze({
   serveClient: true,
   adapter: true,
   connectTimeout: true,
@@ -149,7 +151,10 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /** Every option name the constructor takes: the Socket.IO ones and the Engine.IO ones. */
-export const SERVER_OPTION_KEYS: ReadonlySet<string> = new Set([...Object.keys(SOCKET_IO_OPTIONS), ...ENGINE_OPTION_KEYS]);
+export const SERVER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(SOCKET_IO_OPTIONS),
+  ...ENGINE_OPTION_KEYS,
+]);
 
 /** The Engine.IO part of `options` that is set: everything but what {@link SOCKET_IO_OPTIONS} names. */
 export function engineOptionsOf(options: ServerOptions): EngineServerOptions & AttachOptions {
@@ -177,6 +182,7 @@ export function checkAttachOptions(options: object): void {
 
 /** A path as the official `path()` reports it: without its trailing slash. */
 export function trimPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

@@ -58,7 +58,8 @@ export class ParentNamespace<
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name, this);
     for (const event of ['connect', 'connection', 'error'] as const) {
-      for (const listener of this.listeners(event)) child.on(event, listener as (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void);
+      for (const listener of this.listeners(event))
+        child.on(event, listener as (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void);
     }
     this.children.add(child);
     return child;
@@ -106,10 +107,15 @@ class ParentAdapter extends EventEmitter implements Adapter {
       return;
     }
     for (const child of this.parent.children) {
-      const sent = child.adapter.broadcastWithAck({ ...packet }, opts, (count) => {
-        total += count;
-        if (--pending === 0) clientCountCallback(total);
-      }, ack);
+      const sent = child.adapter.broadcastWithAck(
+        { ...packet },
+        opts,
+        (count) => {
+          total += count;
+          if (--pending === 0) clientCountCallback(total);
+        },
+        ack,
+      );
       containRejection(sent, child);
     }
   }

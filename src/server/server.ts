@@ -1,6 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { InMemoryAdapter, WIRE_ENCODER, type AdapterConstructor, type PacketEncoder, type RecoverySettings, type Room } from '../adapter/index.js';
+import {
+  InMemoryAdapter,
+  WIRE_ENCODER,
+  type AdapterConstructor,
+  type PacketEncoder,
+  type RecoverySettings,
+  type Room,
+} from '../adapter/index.js';
 import { EngineServer, createHttpServer, type EngineServerOptions, type EngineSocket } from '../engine/index.js';
 import { checkDelay } from '../engine/check-delay.js';
 import type { DeadlineQueue } from '../engine/deadline-queue.js';
@@ -14,7 +21,14 @@ import { Client, attachmentDeadlines, type AttachmentDeadline } from './client.j
 import { clientBundleFor, findClientBundle, serveClientBundle } from './client-bundle.js';
 import { asError, containRejection, isThenable, warnContained } from './containment.js';
 import { Namespace, type ConnectionMiddleware } from './namespace.js';
-import { SERVER_DEFAULTS, SERVER_OPTION_KEYS, checkAttachOptions, engineOptionsOf, trimPath, type ServerOptions } from './options.js';
+import {
+  SERVER_DEFAULTS,
+  SERVER_OPTION_KEYS,
+  checkAttachOptions,
+  engineOptionsOf,
+  trimPath,
+  type ServerOptions,
+} from './options.js';
 import { answerNotFound, isServerTarget, serverTarget } from './attach-target.js';
 import { ParentNamespace, type NamespaceMatcher } from './parent-namespace.js';
 import type { Socket } from './socket.js';
@@ -110,15 +124,22 @@ export class Server<
   /** @internal Whether empty child namespaces are removed. */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Recovery settings, or `undefined` when off. */
-  readonly recoveryOptions: { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined;
+  readonly recoveryOptions:
+    { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined;
   private readonly options: ServerOptions;
   private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** What builds each namespace's adapter (see {@link Server.adapter}). */
   private adapterKind: AdapterConstructor;
   /** {@link Server.opts}, made when first asked for. */
   private resolvedOpts: Readonly<ServerOptions> | undefined;
-  private readonly parentNamespaces = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  private readonly parentsByRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly parentNamespaces = new Map<
+    NamespaceMatcher,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  private readonly parentsByRegExp = new Map<
+    RegExp,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
   private eio: EngineServer;
   /**
    * Whether {@link eio} is still the engine the constructor made, never attached: `attach()` then
@@ -141,7 +162,8 @@ export class Server<
   constructor(srv: HttpServer | HttpsServer | number | string, options?: ServerOptions);
   constructor(srvOrOptions?: HttpServer | HttpsServer | number | string | ServerOptions, maybeOptions?: ServerOptions) {
     const srv = isServerTarget(srvOrOptions) ? srvOrOptions : undefined;
-    const options: ServerOptions = (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
+    const options: ServerOptions =
+      (srv === undefined ? (srvOrOptions as ServerOptions | undefined) : maybeOptions) ?? {};
     checkOptionNames(options, SERVER_OPTION_KEYS, 'Server');
     if (options.serveClient !== undefined) this.serveClient(options.serveClient);
     this.options = options;
@@ -158,7 +180,8 @@ export class Server<
     this.attachmentDeadlines = attachmentDeadlines(
       checkDelay('attachmentTimeout', options.attachmentTimeout ?? SERVER_DEFAULTS.attachmentTimeout),
     );
-    this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
+    this.cleanupEmptyChildNamespaces =
+      options.cleanupEmptyChildNamespaces ?? SERVER_DEFAULTS.cleanupEmptyChildNamespaces;
     const recovery = options.connectionStateRecovery;
     if (recovery) {
       const settings = recovery === true ? {} : recovery;
@@ -223,7 +246,9 @@ export class Server<
   adapter(kind?: AdapterConstructor): AdapterConstructor | this {
     if (kind === undefined) return this.adapterKind;
     if (typeof kind !== 'function') {
-      throw new TypeError('adapter: expected an adapter class or a function returning an adapter, such as createAdapter() of an official adapter');
+      throw new TypeError(
+        'adapter: expected an adapter class or a function returning an adapter, such as createAdapter() of an official adapter',
+      );
     }
     this.adapterKind = kind;
     for (const nsp of this.nsps.values()) nsp.resetAdapter();
@@ -254,7 +279,9 @@ export class Server<
   path(path?: string): string | this {
     if (path === undefined) return this.pathValue;
     if (this.serving) {
-      throw new Error('path: the server is attached already; set the path before attach() or listen(), or give it as the path option');
+      throw new Error(
+        'path: the server is attached already; set the path before attach() or listen(), or give it as the path option',
+      );
     }
     this.pathValue = trimPath(path);
     return this;
@@ -303,7 +330,10 @@ export class Server<
    * const io = new Server({ connectTimeout: 10_000 });
    * io.attach(httpServer, { pingInterval: 10_000 });
    */
-  attach(srv: HttpServer | HttpsServer | number | string, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
+  attach(
+    srv: HttpServer | HttpsServer | number | string,
+    options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {},
+  ): this {
     const target = serverTarget(srv);
     if (this.serving) throw new Error('the server is already attached');
     checkAttachOptions(options);
@@ -312,7 +342,9 @@ export class Server<
       // the options it has; new ones would not take effect, so they are refused.
       const given = Object.keys(options).filter((name) => options[name as keyof typeof options] !== undefined);
       if (given.length > 0) {
-        throw new TypeError(`${given.join(', ')}: attached again to the server it closed, the engine keeps its options; give them to the first attach() or to the constructor`);
+        throw new TypeError(
+          `${given.join(', ')}: attached again to the server it closed, the engine keeps its options; give them to the first attach() or to the constructor`,
+        );
       }
       this.serving = true;
       return this;
@@ -343,7 +375,10 @@ export class Server<
   }
 
   /** Same as {@link Server.attach}. */
-  listen(srv: HttpServer | HttpsServer | number | string, options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {}): this {
+  listen(
+    srv: HttpServer | HttpsServer | number | string,
+    options: Omit<EngineServerOptions, 'path'> & Omit<AttachOptions, 'path'> = {},
+  ): this {
     return this.attach(srv, options);
   }
 
@@ -353,7 +388,8 @@ export class Server<
    */
   bind(engine: EngineServer): this {
     const owner = engineOwners.get(engine);
-    if (owner !== undefined && owner !== this) throw new Error('this Engine.IO server is already bound to another Socket.IO server');
+    if (owner !== undefined && owner !== this)
+      throw new Error('this Engine.IO server is already bound to another Socket.IO server');
     if (owner === undefined) this.adopt(engine);
     this.eio = engine;
     this.engineFresh = false;
@@ -476,7 +512,10 @@ export class Server<
     const error = asError(err);
     const own = socket?.nsp;
     const target = own !== undefined && own.listenerCount('error') > 0 ? own : this.sockets;
-    const context = socket === undefined ? 'error while serving clients' : `error while serving socket ${socket.id} of ${socket.nsp.name}`;
+    const context =
+      socket === undefined
+        ? 'error while serving clients'
+        : `error while serving socket ${socket.id} of ${socket.nsp.name}`;
     if (target.listenerCount('error') === 0) {
       warnContained(error, `${context} (listen with io.on('error') to handle it)`);
       return;
@@ -688,7 +727,10 @@ export class Server<
     });
   }
 
-  private registerChild(parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  private registerChild(
+    parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = parent.createChild(name);
     this.nsps.set(name, child);
     this.sockets.emitReserved('new_namespace', child);

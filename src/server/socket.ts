@@ -49,7 +49,6 @@ export type AnyListener = (event: string, ...args: unknown[]) => void;
  */
 export type EventMiddleware = (event: [string, ...unknown[]], next: (err?: Error) => void) => void;
 
-
 function newSocketId(): SocketId {
   return randomBytes(15).toString('base64url');
 }
@@ -108,11 +107,11 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>, i
  * });
  */
 export class Socket<
-    ListenEvents extends EventsMap = DefaultEventsMap,
-    EmitEvents extends EventsMap = ListenEvents,
-    ServerSideEvents extends EventsMap = DefaultEventsMap,
-    SocketData = any,
-  >
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+>
   extends EventEmitter
   implements AdapterSocket, ErrorOwner
 {
@@ -481,7 +480,8 @@ export class Socket<
     // A recovered session's missed packets go before the CONNECT, as the official server sends them:
     // its client holds them until the CONNECT and hands them to the application before 'connect'.
     if (this.pendingPackets) {
-      for (const data of this.pendingPackets) this.writePacket({ type: PacketType.Event, nsp: this.nsp.name, data }, {});
+      for (const data of this.pendingPackets)
+        this.writePacket({ type: PacketType.Event, nsp: this.nsp.name, data }, {});
     }
     this.writePacket({ type: PacketType.Connect, nsp: this.nsp.name, data: reply }, {});
   }
@@ -520,7 +520,9 @@ export class Socket<
     this.runContained(() => super.emit('disconnecting', reason, description));
     if (this.nsp.recovery && this.pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       const pid = this.pid;
-      this.runContained(() => this.adapter.persistSession({ sid: this.id, pid, rooms: [...this.rooms], data: this.data }));
+      this.runContained(() =>
+        this.adapter.persistSession({ sid: this.id, pid, rooms: [...this.rooms], data: this.data }),
+      );
     }
     this.cleanup();
     this.client.remove(this);
@@ -612,7 +614,8 @@ export class Socket<
     const args = packet.data as unknown[];
     if (packet.id !== undefined) args.push(this.makeAck(packet.id));
     if (this.anyListeners?.length) {
-      for (const listener of [...this.anyListeners]) containRejection(listener(...(args as [string, ...unknown[]])), this);
+      for (const listener of [...this.anyListeners])
+        containRejection(listener(...(args as [string, ...unknown[]])), this);
     }
     this.dispatch(args as [string, ...unknown[]]);
   }

@@ -43,7 +43,13 @@ export type AllButLast<T extends unknown[]> = T extends [...infer Head, unknown]
 
 /** Whether the last of some arguments is an acknowledgement callback (or may be one). */
 type EndsWithAck<Params extends unknown[]> =
-  IsAny<Last<Params>> extends true ? true : [Last<Params>] extends [never] ? false : Last<Params> extends AnyFunction ? true : false;
+  IsAny<Last<Params>> extends true
+    ? true
+    : [Last<Params>] extends [never]
+      ? false
+      : Last<Params> extends AnyFunction
+        ? true
+        : false;
 
 /** The event names of a map whose last argument is an acknowledgement callback. */
 export type EventNamesWithAck<Map extends EventsMap> = {
@@ -67,7 +73,8 @@ type IsErrorFirst<AckArgs extends unknown[]> = AckArgs extends [infer First, ...
 type ResponseOf<AckArgs extends unknown[]> = IsErrorFirst<AckArgs> extends true ? AckArgs[1] : AckArgs[0];
 
 /** What `emitWithAck` resolves with, from the acknowledgement callback's signature. */
-export type AckResponse<Ack> = IsAny<Ack> extends true ? any : Ack extends (...args: infer AckArgs) => unknown ? ResponseOf<AckArgs> : never;
+export type AckResponse<Ack> =
+  IsAny<Ack> extends true ? any : Ack extends (...args: infer AckArgs) => unknown ? ResponseOf<AckArgs> : never;
 
 /** How an emitter calls acknowledgements: a socket after `timeout()`, a `RemoteSocket`, a broadcast. */
 type AckShape = 'error-first' | 'single-response' | 'many-responses';
@@ -90,27 +97,35 @@ type ShapeAckArgument<Params extends unknown[], Shape extends AckShape> = Params
 
 /** A map whose acknowledgement callbacks are called as an emitter of `Shape` calls them. */
 type ShapeAcknowledgements<Map extends EventsMap, Shape extends AckShape> = {
-  [Ev in keyof Map]: Map[Ev] extends (...args: infer Params) => infer Result ? (...args: ShapeAckArgument<Params, Shape>) => Result : Map[Ev];
+  [Ev in keyof Map]: Map[Ev] extends (...args: infer Params) => infer Result
+    ? (...args: ShapeAckArgument<Params, Shape>) => Result
+    : Map[Ev];
 };
 
 /** A map whose acknowledgement callbacks take an error first (a socket after `timeout()`). */
 export type DecorateAcknowledgements<Map extends EventsMap> = ShapeAcknowledgements<Map, 'error-first'>;
 
 /** A map whose acknowledgement callbacks take an error, then the one response (a `RemoteSocket`). */
-export type DecorateAcknowledgementsWithSingleResponse<Map extends EventsMap> = ShapeAcknowledgements<Map, 'single-response'>;
+export type DecorateAcknowledgementsWithSingleResponse<Map extends EventsMap> = ShapeAcknowledgements<
+  Map,
+  'single-response'
+>;
 
 /** A map whose acknowledgement callbacks take an error, then every recipient's response (broadcasts). */
-export type DecorateAcknowledgementsWithMultipleResponses<Map extends EventsMap> = ShapeAcknowledgements<Map, 'many-responses'>;
+export type DecorateAcknowledgementsWithMultipleResponses<Map extends EventsMap> = ShapeAcknowledgements<
+  Map,
+  'many-responses'
+>;
 
 /** The events an emitter raises itself, with the user's events beside them. */
-export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> = EventNames<Reserved> | EventNames<User>;
+export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> =
+  EventNames<Reserved> | EventNames<User>;
 
 /** The listener of event `Ev`: a reserved event's own signature, or the user's. */
-export type ReservedOrUserListener<Reserved extends EventsMap, User extends EventsMap, Ev extends string> = Ev extends EventNames<Reserved>
-  ? Reserved[Ev]
-  : Ev extends EventNames<User>
-    ? User[Ev]
-    : never;
+export type ReservedOrUserListener<Reserved extends EventsMap, User extends EventsMap, Ev extends string> =
+  Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never;
 
 /** What `emitWithAck(Ev, ...)` resolves with, for a map whose event `Ev` takes an acknowledgement. */
-export type EmitWithAckResult<Map extends EventsMap, Ev extends EventNames<Map>> = AckResponse<Last<EventParams<Map, Ev>>>;
+export type EmitWithAckResult<Map extends EventsMap, Ev extends EventNames<Map>> = AckResponse<
+  Last<EventParams<Map, Ev>>
+>;

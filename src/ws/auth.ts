@@ -28,7 +28,12 @@ export interface VerifyClientInfo {
 }
 
 /** Answers a callback-form {@link VerifyClient}: refused with `code` (default 401), `message` and `headers` unless `result` is true. */
-export type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void;
+export type VerifyClientCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+  headers?: OutgoingHttpHeaders,
+) => void;
 
 /**
  * `ws`'s access check, in either of its forms: `(info) => boolean` refuses with 401 when it answers
@@ -48,7 +53,11 @@ export type VerifyClient = (info: VerifyClientInfo, callback: VerifyClientCallba
 /** A verdict of the handshake checks: `true` to accept, else how to refuse. */
 export type HandshakeVerdict = true | HandshakeRejection;
 
-function refusal(code: number | undefined, message: string | undefined, headers: OutgoingHttpHeaders | undefined): HandshakeRejection {
+function refusal(
+  code: number | undefined,
+  message: string | undefined,
+  headers: OutgoingHttpHeaders | undefined,
+): HandshakeRejection {
   const rejection: HandshakeRejection = { status: code || 401 };
   // An empty message gets the status text, as `ws` answers.
   if (message) rejection.message = message;
@@ -70,7 +79,10 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * or a promise of it (the callback form, or a returned promise; the first answer wins). A hook that
  * throws synchronously throws here.
  */
-export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMessage): HandshakeVerdict | Promise<HandshakeVerdict> {
+export function runVerifyClient(
+  verifyClient: VerifyClient,
+  request: IncomingMessage,
+): HandshakeVerdict | Promise<HandshakeVerdict> {
   const socket = request.socket as Partial<TLSSocket> | null;
   const info: VerifyClientInfo = {
     origin: requestOrigin(request.headers),
@@ -79,7 +91,8 @@ export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMes
   };
   if (verifyClient.length === 2) {
     return new Promise<HandshakeVerdict>((resolve, reject) => {
-      const answer: VerifyClientCallback = (result, code, message, headers) => resolve(result ? true : refusal(code, message, headers));
+      const answer: VerifyClientCallback = (result, code, message, headers) =>
+        resolve(result ? true : refusal(code, message, headers));
       const returned = verifyClient(info, answer);
       // An async function in the callback form: its rejection refuses, as a throw does.
       if (isPromiseLike(returned)) returned.then(undefined, reject);
@@ -87,7 +100,8 @@ export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMes
   }
   // The synchronous form is given no callback: one it called anyway would be a bug, not an answer.
   const verdict = (verifyClient as (info: VerifyClientInfo) => unknown)(info);
-  if (isPromiseLike(verdict)) return Promise.resolve(verdict).then((accepted) => (accepted ? true : refusal(401, undefined, undefined)));
+  if (isPromiseLike(verdict))
+    return Promise.resolve(verdict).then((accepted) => (accepted ? true : refusal(401, undefined, undefined)));
   return verdict ? true : refusal(401, undefined, undefined);
 }
 
@@ -101,7 +115,11 @@ export function runVerifyClient(verifyClient: VerifyClient, request: IncomingMes
 export function allowOrigins(allowed: readonly (string | RegExp)[]): AuthenticateHook {
   return (request) => {
     const origin = requestOrigin(request.headers);
-    if (origin !== undefined && allowed.some((rule) => (typeof rule === 'string' ? rule === origin : rule.test(origin)))) return true;
+    if (
+      origin !== undefined &&
+      allowed.some((rule) => (typeof rule === 'string' ? rule === origin : rule.test(origin)))
+    )
+      return true;
     return { status: 403, message: 'Origin not allowed' };
   };
 }
@@ -117,7 +135,11 @@ export function basicAuth(
   verify: (user: string, password: string, request: IncomingMessage) => boolean | Promise<boolean>,
   realm = 'switchboard',
 ): AuthenticateHook {
-  const challenge = { status: 401, message: 'Unauthorized', headers: { 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` } };
+  const challenge = {
+    status: 401,
+    message: 'Unauthorized',
+    headers: { 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` },
+  };
   return async (request) => {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!match) return challenge;

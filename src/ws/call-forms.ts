@@ -25,7 +25,12 @@ export interface SendOptions {
   mask?: boolean;
 }
 
-const SEND_OPTION_NAMES: ReadonlySet<string> = new Set(['binary', 'compress', 'fin', 'mask'] satisfies (keyof SendOptions)[]);
+const SEND_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'binary',
+  'compress',
+  'fin',
+  'mask',
+] satisfies (keyof SendOptions)[]);
 
 /** The names of the ready states, as `ws` spells them in its errors. */
 export const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
@@ -35,7 +40,10 @@ export const NOT_CONNECTED = 'WebSocket is not open: readyState 0 (CONNECTING)';
 
 /** The error a send made once closing is answered with, in `ws`'s words. */
 export function notOpenError(state: ReadyState): WebSocketError {
-  return new WebSocketError(ErrorCode.NotOpen, `WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
+  return new WebSocketError(
+    ErrorCode.NotOpen,
+    `WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`,
+  );
 }
 
 /** RFC 6455 §5.1: clients mask every frame, servers none; `ws` lets either be asked for, we refuse the one that breaks the protocol. */
@@ -52,7 +60,8 @@ export function checkMask(mask: unknown, client: boolean): void {
 export function checkSendOptions(options: SendOptions, client: boolean): void {
   // for...in rather than Object.keys: `send(data, { binary })` is per message, and this allocates nothing.
   for (const name in options) {
-    if (!SEND_OPTION_NAMES.has(name)) throw new TypeError(`unknown send option "${name}" (the options are binary, compress, fin and mask)`);
+    if (!SEND_OPTION_NAMES.has(name))
+      throw new TypeError(`unknown send option "${name}" (the options are binary, compress, fin and mask)`);
   }
   if (options.mask !== undefined) checkMask(options.mask, client);
 }

@@ -16,7 +16,13 @@ import {
   verifyUpgradeResponse,
 } from '../protocol/index.js';
 import { offerDeflateExtension, type DeflateAgreement } from './deflate-session.js';
-import { CONNECTION_SETTING_NAMES, checkOptionNames, resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './options.js';
+import {
+  CONNECTION_SETTING_NAMES,
+  checkOptionNames,
+  resolveConnectionSettings,
+  type ConnectionSettings,
+  type ResolvedConnectionSettings,
+} from './options.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions } from './permessage-deflate.js';
 
 /** Options of a client `WebSocket`: everything a browser cannot set, for Node. */
@@ -104,24 +110,60 @@ export interface ClientTlsOptions {
 }
 
 const TLS_OPTION_NAMES = [
-  'ca', 'cert', 'key', 'passphrase', 'pfx', 'rejectUnauthorized', 'servername', 'checkServerIdentity', 'ciphers',
-  'minVersion', 'maxVersion', 'crl', 'session', 'secureContext', 'secureOptions', 'ALPNProtocols', 'minDHSize',
-  'ecdhCurve', 'sigalgs',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'pfx',
+  'rejectUnauthorized',
+  'servername',
+  'checkServerIdentity',
+  'ciphers',
+  'minVersion',
+  'maxVersion',
+  'crl',
+  'session',
+  'secureContext',
+  'secureOptions',
+  'ALPNProtocols',
+  'minDHSize',
+  'ecdhCurve',
+  'sigalgs',
 ] as const;
 
 /** Options handed to `http.request` / `https.request` as given. */
-const REQUEST_OPTION_NAMES = ['agent', 'createConnection', 'auth', 'localAddress', 'localPort', 'family', 'hints', 'lookup', 'maxHeaderSize', ...TLS_OPTION_NAMES] as const;
+const REQUEST_OPTION_NAMES = [
+  'agent',
+  'createConnection',
+  'auth',
+  'localAddress',
+  'localPort',
+  'family',
+  'hints',
+  'lookup',
+  'maxHeaderSize',
+  ...TLS_OPTION_NAMES,
+] as const;
 
 const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set([
   ...CONNECTION_SETTING_NAMES,
   ...REQUEST_OPTION_NAMES,
-  'protocols', 'headers', 'origin', 'handshakeTimeout', 'heartbeatInterval', 'perMessageDeflate', 'protocolVersion',
-  'followRedirects', 'maxRedirects', 'finishRequest',
+  'protocols',
+  'headers',
+  'origin',
+  'handshakeTimeout',
+  'heartbeatInterval',
+  'perMessageDeflate',
+  'protocolVersion',
+  'followRedirects',
+  'maxRedirects',
+  'finishRequest',
 ]);
 
 /** `ws` client options refused, with what to do instead. */
 const REFUSED_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
-  generateMask: 'masking keys come from a pool filled by the system CSPRNG (RFC 6455 §5.3 wants them unpredictable); leave it out',
+  generateMask:
+    'masking keys come from a pool filled by the system CSPRNG (RFC 6455 §5.3 wants them unpredictable); leave it out',
   maxBufferedChunks: 'what a message may hold is bounded by maxPayload and maxFragments; use those',
   host: 'the URL gives the host; to send another Host header, set headers: { host }',
   hostname: 'the URL gives the host',
@@ -172,7 +214,8 @@ function parseWebSocketUrl(input: string | URL, base?: URL): URL {
     throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"');
   }
   if (url.protocol === 'ws+unix:' && url.pathname === '') throw new SyntaxError("The URL's pathname is empty");
-  if (url.hash !== '' || (base === undefined && String(input).includes('#'))) throw new SyntaxError('The URL contains a fragment identifier');
+  if (url.hash !== '' || (base === undefined && String(input).includes('#')))
+    throw new SyntaxError('The URL contains a fragment identifier');
   return url;
 }
 
@@ -184,21 +227,36 @@ function checkProtocols(protocols: string | string[]): string[] {
     if (typeof protocol !== 'string') throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     // WHATWG compares subprotocols case-insensitively for duplicates.
     const folded = protocol.toLowerCase();
-    if (!isToken(protocol) || seen.has(folded)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
+    if (!isToken(protocol) || seen.has(folded))
+      throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     seen.add(folded);
   }
   return list;
 }
 
 /** Where one upgrade request goes: `http.request`'s address options for `url`. */
-function requestTarget(url: URL): { secure: boolean; host: string; port: number | string | undefined; path: string; socketPath: string | undefined; origin: string } {
+function requestTarget(url: URL): {
+  secure: boolean;
+  host: string;
+  port: number | string | undefined;
+  path: string;
+  socketPath: string | undefined;
+  origin: string;
+} {
   const secure = url.protocol === 'wss:';
   if (url.protocol === 'ws+unix:') {
     // ws+unix:/path/to/socket:/request/path: the socket's path, then the request's after the first ':'.
     const target = `${url.pathname}${url.search}`;
     const colon = target.indexOf(':');
     const socketPath = colon < 0 ? target : target.slice(0, colon);
-    return { secure, host: 'localhost', port: undefined, path: colon < 0 ? '/' : target.slice(colon + 1), socketPath, origin: `unix:${socketPath}` };
+    return {
+      secure,
+      host: 'localhost',
+      port: undefined,
+      path: colon < 0 ? '/' : target.slice(colon + 1),
+      socketPath,
+      origin: `unix:${socketPath}`,
+    };
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   // The URL's port as written (a string), the default as a number: what ws hands to createConnection.
@@ -223,7 +281,9 @@ export function connectClient(
   checkOptionNames('WebSocket', options, CLIENT_OPTION_NAMES, REFUSED_CLIENT_OPTIONS);
   const protocolVersion = options.protocolVersion ?? 13;
   if (!PROTOCOL_VERSIONS.includes(protocolVersion)) {
-    throw new RangeError(`Unsupported protocol version: ${protocolVersion} (supported versions: ${PROTOCOL_VERSIONS.join(', ')})`);
+    throw new RangeError(
+      `Unsupported protocol version: ${protocolVersion} (supported versions: ${PROTOCOL_VERSIONS.join(', ')})`,
+    );
   }
   const first = parseWebSocketUrl(input);
   const offeredProtocols = checkProtocols(protocols);
@@ -259,9 +319,13 @@ export function connectClient(
 
   const send = (url: URL): void => {
     const where = requestTarget(url);
-    const headers: Record<string, string> = { ...options.headers, ...upgradeRequestHeaders({ key, protocols: offeredProtocols, extensions: deflate.offer }) };
+    const headers: Record<string, string> = {
+      ...options.headers,
+      ...upgradeRequestHeaders({ key, protocols: offeredProtocols, extensions: deflate.offer }),
+    };
     if (protocolVersion === 8) headers['Sec-WebSocket-Version'] = '8';
-    if (options.origin !== undefined) headers[protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = options.origin;
+    if (options.origin !== undefined)
+      headers[protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = options.origin;
     if (url.username !== '' || url.password !== '') {
       // Credentials in the URL become HTTP Basic authentication, as browsers send them.
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -306,7 +370,8 @@ export function connectClient(
       const location = response.headers.location;
       if (followRedirects && location !== undefined && status >= 300 && status < 400) {
         response.resume();
-        if (++redirects > maxRedirects) return fail(new WebSocketError(ErrorCode.BadUpgradeResponse, 'Maximum redirects exceeded', { status }));
+        if (++redirects > maxRedirects)
+          return fail(new WebSocketError(ErrorCode.BadUpgradeResponse, 'Maximum redirects exceeded', { status }));
         let next: URL;
         try {
           next = parseWebSocketUrl(location, url);
@@ -336,7 +401,10 @@ export function connectClient(
       let extensions: string;
       let agreement: DeflateAgreement | undefined;
       try {
-        const result = verifyUpgradeResponse(response.statusCode ?? 0, response.headers, { key, protocols: offeredProtocols });
+        const result = verifyUpgradeResponse(response.statusCode ?? 0, response.headers, {
+          key,
+          protocols: offeredProtocols,
+        });
         protocol = result.protocol;
         // Throws for an extension that was not offered (RFC 6455 §4.1) or a bad answer (RFC 7692 §5.1).
         agreement = deflate.accept(result.extensions);

@@ -102,7 +102,13 @@ export class OrderedQueue {
 /** What a {@link DeflateSession} needs from its WebSocket. */
 export interface DeflateHost {
   /** Writes one data frame to the socket; `callback` runs once it is written. */
-  writeFrame(opcode: number, payload: string | Buffer, fin: boolean, rsv: number, callback: ((error?: Error | null) => void) | undefined): void;
+  writeFrame(
+    opcode: number,
+    payload: string | Buffer,
+    fin: boolean,
+    rsv: number,
+    callback: ((error?: Error | null) => void) | undefined,
+  ): void;
   /** Pauses (`true`) or resumes reading from the socket while messages are being inflated. */
   holdReading(hold: boolean): void;
   /** The compressor failed (not the peer): the connection cannot go on. */
@@ -197,7 +203,9 @@ export class DeflateSession {
     }
     const continuation = opcode === Opcode.Continuation;
     // RFC 7692 §6.1: a message is compressed or not as a whole, decided on its first frame.
-    const compressed = continuation ? this.compressingFragments : compress !== false && length >= this.deflate.threshold;
+    const compressed = continuation
+      ? this.compressingFragments
+      : compress !== false && length >= this.deflate.threshold;
     this.compressingFragments = compressed && !fin;
     if (!compressed) {
       if (this.outbound.idle) return false;
@@ -216,14 +224,21 @@ export class DeflateSession {
         this.waitingBytes -= length;
         if (error !== null) {
           callback?.(error);
-          if (!(error instanceof WebSocketError && error.code === ErrorCode.ConnectionClosed)) this.host.onInternalError(error);
+          if (!(error instanceof WebSocketError && error.code === ErrorCode.ConnectionClosed))
+            this.host.onInternalError(error);
           return;
         }
         const last = fragments!.length - 1;
         for (let i = 0; i <= last; i++) {
           // RFC 7692 §6: RSV1 on the first frame of the message only; the rest are continuations.
           const first = i === 0 && !continuation;
-          this.writeIfOpen(i === 0 ? opcode : Opcode.Continuation, fragments![i]!, fin && i === last, first ? RSV1 : 0, i === last ? callback : undefined);
+          this.writeIfOpen(
+            i === 0 ? opcode : Opcode.Continuation,
+            fragments![i]!,
+            fin && i === last,
+            first ? RSV1 : 0,
+            i === last ? callback : undefined,
+          );
         }
       }),
     );
@@ -294,7 +309,13 @@ export class DeflateSession {
     });
   }
 
-  private writeIfOpen(opcode: number, payload: string | Buffer, fin: boolean, rsv: number, callback: ((error?: Error | null) => void) | undefined): void {
+  private writeIfOpen(
+    opcode: number,
+    payload: string | Buffer,
+    fin: boolean,
+    rsv: number,
+    callback: ((error?: Error | null) => void) | undefined,
+  ): void {
     if (this.closeOnWire) {
       callback?.(closedError());
       return;

@@ -1,4 +1,9 @@
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, checkIntegerOrInfinity, checkMaxFragments } from '../protocol/index.js';
+import {
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_PAYLOAD,
+  checkIntegerOrInfinity,
+  checkMaxFragments,
+} from '../protocol/index.js';
 import { SendBudget, defaultSendBudget } from './send-budget.js';
 
 /** What `send` does when the bytes waiting to be written would pass `highWaterMark`. */
@@ -84,7 +89,9 @@ export interface ConnectionSettings {
 }
 
 /** {@link ConnectionSettings} with every default filled in (and `ws`'s aliases folded into ours). */
-export type ResolvedConnectionSettings = Required<Omit<ConnectionSettings, 'maxPendingAutoPongs' | 'allowSynchronousEvents'>>;
+export type ResolvedConnectionSettings = Required<
+  Omit<ConnectionSettings, 'maxPendingAutoPongs' | 'allowSynchronousEvents'>
+>;
 
 /** The names of {@link ConnectionSettings}, for the checks of option names (see {@link checkOptionNames}). */
 export const CONNECTION_SETTING_NAMES: readonly string[] = [
@@ -114,7 +121,8 @@ export function checkOptionNames(
   refused: Readonly<Record<string, string>>,
 ): void {
   for (const name of Object.keys(options)) {
-    if (Object.hasOwn(refused, name)) throw new TypeError(`the ${owner} option "${name}" is not supported: ${refused[name]}`);
+    if (Object.hasOwn(refused, name))
+      throw new TypeError(`the ${owner} option "${name}" is not supported: ${refused[name]}`);
     if (!known.has(name)) throw new TypeError(`unknown ${owner} option "${name}"`);
   }
 }
@@ -139,13 +147,15 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
   const highWaterMark = nonNegative('highWaterMark', settings.highWaterMark ?? 16 * 1024 * 1024);
   const maxBufferedAmount = settings.maxBufferedAmount ?? 4 * highWaterMark;
   if (typeof maxBufferedAmount !== 'number' || !(maxBufferedAmount >= highWaterMark)) {
-    throw new TypeError(`maxBufferedAmount must be a number ≥ highWaterMark (${highWaterMark}), got ${maxBufferedAmount}`);
+    throw new TypeError(
+      `maxBufferedAmount must be a number ≥ highWaterMark (${highWaterMark}), got ${maxBufferedAmount}`,
+    );
   }
   const sendBudget = settings.sendBudget ?? defaultSendBudget;
   if (!(sendBudget instanceof SendBudget)) throw new TypeError('sendBudget must be a SendBudget');
   if (settings.allowSynchronousEvents === false) {
     throw new TypeError(
-      'allowSynchronousEvents: false is not supported: events are always emitted synchronously (ws\'s default); defer work with setImmediate in the listener instead',
+      "allowSynchronousEvents: false is not supported: events are always emitted synchronously (ws's default); defer work with setImmediate in the listener instead",
     );
   }
   return {
@@ -164,6 +174,7 @@ export function resolveConnectionSettings(settings: ConnectionSettings = {}): Re
 
 function resolveMaxUnansweredPings({ maxUnansweredPings, maxPendingAutoPongs }: ConnectionSettings): number {
   if (maxPendingAutoPongs === undefined) return maxUnansweredPings ?? DEFAULT_MAX_UNANSWERED_PINGS;
-  if (maxUnansweredPings !== undefined) throw new TypeError('give maxUnansweredPings or its ws name maxPendingAutoPongs, not both');
+  if (maxUnansweredPings !== undefined)
+    throw new TypeError('give maxUnansweredPings or its ws name maxPendingAutoPongs, not both');
   return maxPendingAutoPongs === 0 ? Infinity : maxPendingAutoPongs;
 }

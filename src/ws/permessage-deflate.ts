@@ -119,16 +119,24 @@ function once<T>(name: string, ours: T | undefined, zlibs: T | undefined): T | u
  *
  * @throws TypeError when a value is out of range, or for an option this module does not take (naming it).
  */
-export function resolveDeflateOptions(option: boolean | PerMessageDeflateOptions | undefined, enabledByDefault: boolean): ResolvedDeflateOptions | undefined {
+export function resolveDeflateOptions(
+  option: boolean | PerMessageDeflateOptions | undefined,
+  enabledByDefault: boolean,
+): ResolvedDeflateOptions | undefined {
   if (option === false || (option === undefined && !enabledByDefault)) return undefined;
   const given: PerMessageDeflateOptions = option === true || option === undefined ? {} : option;
   checkOptionNames('perMessageDeflate', given, DEFLATE_OPTION_NAMES, {});
   const { zlibDeflateOptions, zlibInflateOptions, concurrencyLimit, clientMaxWindowBits, ...rest } = given;
-  const negotiation: DeflateNegotiationOptions = { ...rest, ...(clientMaxWindowBits === undefined ? {} : { clientMaxWindowBits: clientMaxWindowBits === true ? MAX_WINDOW_BITS : clientMaxWindowBits }) };
+  const negotiation: DeflateNegotiationOptions = {
+    ...rest,
+    ...(clientMaxWindowBits === undefined
+      ? {}
+      : { clientMaxWindowBits: clientMaxWindowBits === true ? MAX_WINDOW_BITS : clientMaxWindowBits }),
+  };
   validateDeflateNegotiationOptions(negotiation);
   const zlib = resolveZlibDeflateSettings(zlibDeflateOptions);
   if (concurrencyLimit !== undefined && given.limiter !== undefined) {
-    throw new TypeError('give perMessageDeflate.limiter or ws\'s perMessageDeflate.concurrencyLimit, not both');
+    throw new TypeError("give perMessageDeflate.limiter or ws's perMessageDeflate.concurrencyLimit, not both");
   }
   return {
     ...negotiation,
@@ -138,13 +146,15 @@ export function resolveDeflateOptions(option: boolean | PerMessageDeflateOptions
     strategy: zlib.strategy,
     deflateChunkSize: zlib.chunkSize,
     inflateChunkSize: resolveZlibInflateChunkSize(zlibInflateOptions),
-    limiter: concurrencyLimit === undefined ? (given.limiter ?? defaultZlibLimiter) : concurrencyLimiter(concurrencyLimit),
+    limiter:
+      concurrencyLimit === undefined ? (given.limiter ?? defaultZlibLimiter) : concurrencyLimiter(concurrencyLimit),
     inflateBudget: checkInflateBudget(given.inflateBudget ?? defaultInflateBudget),
   };
 }
 
 function checkInflateBudget(budget: InflateBudget): InflateBudget {
-  if (!(budget instanceof InflateBudget)) throw new TypeError('perMessageDeflate.inflateBudget must be an InflateBudget');
+  if (!(budget instanceof InflateBudget))
+    throw new TypeError('perMessageDeflate.inflateBudget must be an InflateBudget');
   return budget;
 }
 
@@ -180,7 +190,10 @@ function closedWhileInflating(): WebSocketError {
 }
 
 function overBudgetError(budget: InflateBudget): WebSocketError {
-  return new WebSocketError(ErrorCode.InflateBudgetExceeded, `messages inflating would hold more than the inflate budget (${budget.limit} bytes)`);
+  return new WebSocketError(
+    ErrorCode.InflateBudgetExceeded,
+    `messages inflating would hold more than the inflate budget (${budget.limit} bytes)`,
+  );
 }
 
 // Not `implements InflateBudgetHolder`: `evicted` is internal, so `stripInternal` leaves it out of
@@ -238,7 +251,12 @@ export class PerMessageDeflate {
   private inflateLength = 0;
   private inflateDone: (() => void) | undefined;
 
-  constructor(parameters: DeflateParameters, role: 'client' | 'server', options: ResolvedDeflateOptions, maxPayload: number) {
+  constructor(
+    parameters: DeflateParameters,
+    role: 'client' | 'server',
+    options: ResolvedDeflateOptions,
+    maxPayload: number,
+  ) {
     this.threshold = options.threshold;
     this.level = options.level;
     this.memLevel = options.memLevel;
@@ -411,7 +429,9 @@ export class PerMessageDeflate {
         // Stop inflating now: closing the context ends the work between two output chunks
         // (16 KiB, or zlibInflateOptions.chunkSize), so a bomb never grows past maxPayload plus one chunk.
         this.releaseInflater();
-        this.inflateFinished(new WebSocketError(ErrorCode.MessageTooBig, `inflated message exceeds maxPayload (${this.maxPayload} bytes)`));
+        this.inflateFinished(
+          new WebSocketError(ErrorCode.MessageTooBig, `inflated message exceeds maxPayload (${this.maxPayload} bytes)`),
+        );
         return;
       }
       if (!this.budget.charge(this, chunk.length)) {
@@ -425,7 +445,9 @@ export class PerMessageDeflate {
     inflater.on('error', (error: Error) => {
       if (inflater !== this.inflater) return;
       this.releaseInflater();
-      this.inflateFinished(new WebSocketError(ErrorCode.InvalidCompressedData, `invalid compressed data: ${error.message}`));
+      this.inflateFinished(
+        new WebSocketError(ErrorCode.InvalidCompressedData, `invalid compressed data: ${error.message}`),
+      );
     });
     return inflater;
   }

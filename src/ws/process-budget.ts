@@ -112,7 +112,8 @@ export abstract class ProcessBudget<Holder extends BudgetHolder> {
   }
 
   private check(limit: number): number {
-    if (typeof limit !== 'number' || !(limit >= 0)) throw new TypeError(`${this.optionName} limit must be a number ≥ 0, got ${limit}`);
+    if (typeof limit !== 'number' || !(limit >= 0))
+      throw new TypeError(`${this.optionName} limit must be a number ≥ 0, got ${limit}`);
     return limit;
   }
 }

@@ -53,7 +53,8 @@ export class SendAdmission implements SendBudgetHolder {
     // Per send and per broadcast recipient: the socket's buffer is compared first, and only a
     // connection near its allowance adds up what waits beside it.
     const inSocket = this.socket.writableLength + length;
-    if (inSocket > this.quickLimit || this.charged !== 0) return this.admitPast(inSocket + this.host.bufferedBeside, length, callback);
+    if (inSocket > this.quickLimit || this.charged !== 0)
+      return this.admitPast(inSocket + this.host.bufferedBeside, length, callback);
     const pending = inSocket + this.host.bufferedBeside;
     return pending <= this.quickLimit || this.admitPast(pending, length, callback);
   }
@@ -81,7 +82,12 @@ export class SendAdmission implements SendBudgetHolder {
 
   /** The budget closed this connection to make room for connections holding less. */
   evicted(): void {
-    this.abandon(new WebSocketError(ErrorCode.Backpressure, `the send budget (${this.settings.sendBudget.limit} bytes across slow connections) was full and this connection held the most`));
+    this.abandon(
+      new WebSocketError(
+        ErrorCode.Backpressure,
+        `the send budget (${this.settings.sendBudget.limit} bytes across slow connections) was full and this connection held the most`,
+      ),
+    );
   }
 
   /**
@@ -98,7 +104,11 @@ export class SendAdmission implements SendBudgetHolder {
   private admitPast(pending: number, length: number, callback: SendCallback | undefined): boolean {
     const settings = this.settings;
     if (pending > settings.highWaterMark && settings.backpressure !== BackpressurePolicy.Wait) {
-      return this.refuse(`send would pass highWaterMark (${settings.highWaterMark} bytes)`, settings.backpressure === BackpressurePolicy.Close, callback);
+      return this.refuse(
+        `send would pass highWaterMark (${settings.highWaterMark} bytes)`,
+        settings.backpressure === BackpressurePolicy.Close,
+        callback,
+      );
     }
     // Both limits apply to what is already queued: a connection that has kept up takes this send.
     const slow = pending - length > this.allowance;
@@ -106,7 +116,11 @@ export class SendAdmission implements SendBudgetHolder {
       return this.refuse(`send would pass maxBufferedAmount (${settings.maxBufferedAmount} bytes)`, true, callback);
     }
     if (!this.settle(pending, slow)) {
-      return this.refuse(`send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections) and this connection would hold the most`, true, callback);
+      return this.refuse(
+        `send would pass the send budget (${settings.sendBudget.limit} bytes across slow connections) and this connection would hold the most`,
+        true,
+        callback,
+      );
     }
     return true;
   }

@@ -34,7 +34,13 @@ export function createWebSocketStream(socket: WebSocket, options?: DuplexOptions
   // down would cut off that close frame.
   let terminateOnDestroy = true;
   // The stream decides when it is done, from the connection's close, not from its own sides.
-  const duplex = new Duplex({ ...options, autoDestroy: false, emitClose: false, objectMode: false, writableObjectMode: false });
+  const duplex = new Duplex({
+    ...options,
+    autoDestroy: false,
+    emitClose: false,
+    objectMode: false,
+    writableObjectMode: false,
+  });
 
   socket.on('message', (data, isBinary) => {
     if (!duplex.push(!isBinary && duplex.readableObjectMode ? data.toString() : data)) socket.pause();

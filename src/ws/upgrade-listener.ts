@@ -185,7 +185,8 @@ class PendingRequest implements SocketOwner {
 
   private refuse(status: number, message?: string): void {
     if (this.done) return;
-    if (debug.enabled) debug('refused a request from %s with %d: %s', this.socket.remoteAddress, status, message ?? 'no head in time');
+    if (debug.enabled)
+      debug('refused a request from %s with %d: %s', this.socket.remoteAddress, status, message ?? 'no head in time');
     this.finish();
     this.socket.once('finish', () => this.socket.destroy());
     this.socket.end(rejectResponse(status, message));

@@ -15,7 +15,13 @@ import {
   rejectResponse,
   DEFAULT_MAX_HEAD_SIZE,
 } from '../protocol/index.js';
-import { runVerifyClient, type AuthenticateHook, type HandshakeRejection, type HandshakeVerdict, type VerifyClient } from './auth.js';
+import {
+  runVerifyClient,
+  type AuthenticateHook,
+  type HandshakeRejection,
+  type HandshakeVerdict,
+  type VerifyClient,
+} from './auth.js';
 import { negotiateDeflateExtension } from './deflate-session.js';
 import { debug } from './debug-log.js';
 import { Heartbeat } from './heartbeat.js';
@@ -26,7 +32,11 @@ import {
   type ConnectionSettings,
   type ResolvedConnectionSettings,
 } from './options.js';
-import { resolveDeflateOptions, type PerMessageDeflateOptions, type ResolvedDeflateOptions } from './permessage-deflate.js';
+import {
+  resolveDeflateOptions,
+  type PerMessageDeflateOptions,
+  type ResolvedDeflateOptions,
+} from './permessage-deflate.js';
 import { encodeFrameBuffer, toPayload } from './send-data.js';
 import { HandshakeGuard, setSocketOwner, socketOwner } from './socket-owner.js';
 import { UpgradeListener } from './upgrade-listener.js';
@@ -182,7 +192,8 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
   private server: http.Server | HttpsServer | undefined;
   /** The listener of our own (`port` option). */
   private readonly listener: UpgradeListener | undefined;
-  private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.upgradeFromServer(request, socket, head);
+  private readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.upgradeFromServer(request, socket, head);
   private readonly onListening = (): void => void this.emit('listening');
   private readonly onError = (error: Error): void => void this.emit('error', error);
   private handshakes = 0;
@@ -198,7 +209,11 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     const given = options ?? {};
     // `ws`'s test: `port` may be 0, `server` and `noServer` count when truthy.
     const hasPort = given.port !== undefined && given.port !== null;
-    if ((!hasPort && !given.server && !given.noServer) || (hasPort && (given.server || given.noServer)) || (given.server && given.noServer)) {
+    if (
+      (!hasPort && !given.server && !given.noServer) ||
+      (hasPort && (given.server || given.noServer)) ||
+      (given.server && given.noServer)
+    ) {
       throw new TypeError(MODES_ERROR);
     }
     checkOptionNames('WebSocketServer', given, SERVER_OPTION_NAMES, REFUSED_SERVER_OPTIONS);
@@ -206,7 +221,8 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     if (socketClass !== WebSocket && !(socketClass.prototype instanceof WebSocket)) {
       throw new TypeError('the "WebSocket" option must be the WebSocket class of this package or a subclass of it');
     }
-    if (given.verifyClient !== undefined && typeof given.verifyClient !== 'function') throw new TypeError('verifyClient must be a function');
+    if (given.verifyClient !== undefined && typeof given.verifyClient !== 'function')
+      throw new TypeError('verifyClient must be a function');
     this.options = { ...given };
     this.socketClass = socketClass as unknown as new (url: null) => T;
     this.clients = given.clientTracking === false ? (undefined as unknown as Set<T>) : this.connections;
@@ -270,10 +286,17 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
    *   wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
    * });
    */
-  handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, callback: (socket: T, request: http.IncomingMessage) => void): void {
+  handleUpgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (socket: T, request: http.IncomingMessage) => void,
+  ): void {
     const owner = socketOwner(socket);
     if (owner instanceof HandshakeGuard || owner instanceof WebSocket) {
-      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+      throw new Error(
+        'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
+      );
     }
     setSocketOwner(socket, new HandshakeGuard(socket));
 
@@ -299,7 +322,9 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       if (this.state !== 'running') return this.refuseBusy(request, socket, 'Server is shutting down');
       let protocol = '';
       if (upgrade.protocols.length > 0) {
-        const chosen = this.handleProtocols ? this.handleProtocols(new Set(upgrade.protocols), request) : upgrade.protocols[0]!;
+        const chosen = this.handleProtocols
+          ? this.handleProtocols(new Set(upgrade.protocols), request)
+          : upgrade.protocols[0]!;
         if (chosen !== false && upgrade.protocols.includes(chosen)) protocol = chosen;
       }
       const deflate = negotiateDeflateExtension(upgrade.extensions, this.deflateOptions);
@@ -308,7 +333,12 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       // The lines are the application's to extend: a CR or LF in one would start a header or body of its own.
       if (lines.some((line) => typeof line !== 'string' || /[\r\n]/.test(line))) {
         const message = 'a "headers" listener added a line that is not a string or holds a CR or LF';
-        return this.refuse(request, socket, { status: 500 }, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 500 }));
+        return this.refuse(
+          request,
+          socket,
+          { status: 500 },
+          new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 500 }),
+        );
       }
       socket.write(lines.join('\r\n') + '\r\n\r\n');
       const connection = WebSocket.accept(
@@ -326,7 +356,13 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
       );
       this.track(connection);
       if (debug.enabled) {
-        debug('connection opened on %s from %s (subprotocol %s, extensions %s)', request.url, request.socket?.remoteAddress, protocol || 'none', connection.extensions || 'none');
+        debug(
+          'connection opened on %s from %s (subprotocol %s, extensions %s)',
+          request.url,
+          request.socket?.remoteAddress,
+          protocol || 'none',
+          connection.extensions || 'none',
+        );
       }
       callback(connection, request);
     };
@@ -421,7 +457,12 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
    * Finishes the checks that did not decide at once (an async `verifyClient`, or `authenticate`),
    * within `handshakeTimeout`: 408 past it.
    */
-  private checkAsync(request: http.IncomingMessage, socket: Duplex, first: HandshakeVerdict | Promise<HandshakeVerdict>, accept: () => void): void {
+  private checkAsync(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    first: HandshakeVerdict | Promise<HandshakeVerdict>,
+    accept: () => void,
+  ): void {
     this.handshakes++;
     let done = false;
     const finish = (): boolean => {
@@ -434,12 +475,19 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     const timer = setTimeout(() => {
       if (!finish()) return;
       const message = 'Handshake timed out';
-      this.refuse(request, socket, { status: 408, message }, new WebSocketError(ErrorCode.HandshakeTimeout, message, { status: 408 }));
+      this.refuse(
+        request,
+        socket,
+        { status: 408, message },
+        new WebSocketError(ErrorCode.HandshakeTimeout, message, { status: 408 }),
+      );
     }, this.handshakeTimeout);
     timer.unref();
-    const failed = (hook: string) => (cause: unknown): never => {
-      throw hookFailure(hook, cause);
-    };
+    const failed =
+      (hook: string) =>
+      (cause: unknown): never => {
+        throw hookFailure(hook, cause);
+      };
     let verdict = Promise.resolve(first).catch(failed('verifyClient'));
     const authenticate = this.authenticate;
     if (authenticate !== undefined) {
@@ -448,7 +496,15 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
           ? earlier
           : Promise.resolve()
               .then(() => authenticate(request))
-              .then((answer) => (answer === undefined || answer === true ? true : answer === false ? { status: 401, message: 'Unauthorized' } : answer), failed('authenticate')),
+              .then(
+                (answer) =>
+                  answer === undefined || answer === true
+                    ? true
+                    : answer === false
+                      ? { status: 401, message: 'Unauthorized' }
+                      : answer,
+                failed('authenticate'),
+              ),
       );
     }
     verdict.then(
@@ -478,13 +534,23 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
 
   /** Refuses a handshake with 503: the server is at `maxConnections` or shutting down (`ERR_HANDSHAKE_REFUSED`). */
   private refuseBusy(request: http.IncomingMessage, socket: Duplex, message: string): void {
-    this.refuse(request, socket, { status: 503, message }, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 503 }));
+    this.refuse(
+      request,
+      socket,
+      { status: 503, message },
+      new WebSocketError(ErrorCode.HandshakeRefused, message, { status: 503 }),
+    );
   }
 
   /** Refuses a handshake as a hook decided (`ERR_HANDSHAKE_REFUSED`). */
   private refuseWith(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection): void {
     const message = rejection.message ?? `refused with ${rejection.status}`;
-    this.refuse(request, socket, rejection, new WebSocketError(ErrorCode.HandshakeRefused, message, { status: rejection.status }));
+    this.refuse(
+      request,
+      socket,
+      rejection,
+      new WebSocketError(ErrorCode.HandshakeRefused, message, { status: rejection.status }),
+    );
   }
 
   /** Refuses a handshake with 500: a hook threw (`error` from {@link hookFailure}). */
@@ -493,10 +559,27 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
   }
 
   /** Answers a handshake with an HTTP error and closes the socket; `'wsClientError'` listeners may answer instead. */
-  private refuse(request: http.IncomingMessage, socket: Duplex, rejection: HandshakeRejection, error?: WebSocketError): void {
-    const failure = error ?? new WebSocketError(ErrorCode.BadUpgradeRequest, rejection.message ?? 'handshake refused', { status: rejection.status });
+  private refuse(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    rejection: HandshakeRejection,
+    error?: WebSocketError,
+  ): void {
+    const failure =
+      error ??
+      new WebSocketError(ErrorCode.BadUpgradeRequest, rejection.message ?? 'handshake refused', {
+        status: rejection.status,
+      });
     if (debug.enabled) {
-      debug('refused %s %s from %s with %d: %s (%s)', request.method, request.url, request.socket?.remoteAddress, rejection.status, failure.message, failure.code);
+      debug(
+        'refused %s %s from %s with %d: %s (%s)',
+        request.method,
+        request.url,
+        request.socket?.remoteAddress,
+        rejection.status,
+        failure.message,
+        failure.code,
+      );
     }
     if (this.listenerCount('wsClientError') > 0) {
       this.emit('wsClientError', failure, socket, request);
@@ -512,7 +595,8 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     } catch (error) {
       // A hook's header that is not a token, or holds a CR or LF (which would start a header or
       // body of its own): the bug is the application's, the peer still gets an answer.
-      if (debug.enabled) debug('refusal headers %j rejected: %s; answering 500', rejection.headers, (error as Error).message);
+      if (debug.enabled)
+        debug('refusal headers %j rejected: %s; answering 500', rejection.headers, (error as Error).message);
       response = rejectResponse(500);
     }
     socket.once('finish', () => socket.destroy());

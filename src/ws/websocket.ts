@@ -235,7 +235,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private clean = false;
   private failure: Error | undefined;
   /** Sends, pings and pongs waiting behind a Blob being read (see `queueSend`). */
-  private blobQueue: { data: SendData; options: SendOptions | undefined; callback: SendCallback | undefined; control: number | undefined }[] | undefined;
+  private blobQueue:
+    | {
+        data: SendData;
+        options: SendOptions | undefined;
+        callback: SendCallback | undefined;
+        control: number | undefined;
+      }[]
+    | undefined;
   /** A `close()` called while Blobs were queued: it goes once they are sent (see `drainSendQueue`). */
   private closeBehindBlobs: { code: number | undefined; reason: string } | undefined;
   private queuedBytes = 0;
@@ -326,7 +333,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   set binaryType(value: BinaryType) {
     if (!isBinaryType(value)) {
-      throw new TypeError(`binaryType must be 'nodebuffer', 'arraybuffer', 'blob' or 'fragments', not ${JSON.stringify(value)}`);
+      throw new TypeError(
+        `binaryType must be 'nodebuffer', 'arraybuffer', 'blob' or 'fragments', not ${JSON.stringify(value)}`,
+      );
     }
     this.binary = value;
   }
@@ -341,7 +350,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** @internal What {@link bufferedAmount} counts beside the socket's own buffer. */
   get bufferedBeside(): number {
-    return (this.heldFrame?.length ?? 0) + this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) + (this.pendingPong?.length ?? 0);
+    return (
+      (this.heldFrame?.length ?? 0) +
+      this.queuedBytes +
+      (this.deflate?.bufferedAmount ?? 0) +
+      (this.pendingPong?.length ?? 0)
+    );
   }
 
   /**
@@ -353,7 +367,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   get congested(): boolean {
     const socket = this.socket;
     if (socket === undefined) return false;
-    return socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark;
+    return (
+      socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark
+    );
   }
 
   /** Whether the application paused reading with {@link pause} (and has not resumed it). */
@@ -470,7 +486,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 
   /** Adds a browser-style listener: it receives an event object (`MessageEvent`, `CloseEvent`, ...). */
-  addEventListener<K extends WebSocketEventType>(type: K, listener: EventListenerLike<WebSocketEventMap[K]>, options?: { once?: boolean }): void {
+  addEventListener<K extends WebSocketEventType>(
+    type: K,
+    listener: EventListenerLike<WebSocketEventMap[K]>,
+    options?: { once?: boolean },
+  ): void {
     const wrapped = this.browserListener(type, listener as EventListenerLike<WebSocketEvent>);
     if (wrapped === undefined) return;
     if (this.listeners(type).some((existing) => (existing as NodeListener)[BROWSER_LISTENER] === listener)) return;
@@ -577,7 +597,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
     if (setup.role === 'client') {
-      if (debug.enabled) debug('client connected to %s (subprotocol %s, extensions %s)', this.address, setup.protocol || 'none', setup.extensions || 'none');
+      if (debug.enabled)
+        debug(
+          'client connected to %s (subprotocol %s, extensions %s)',
+          this.address,
+          setup.protocol || 'none',
+          setup.extensions || 'none',
+        );
       this.emit('open');
     }
   }
@@ -610,7 +636,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.pendingPong = undefined;
       this.peerStalled = true;
       this.connection!.fail(
-        new WebSocketError(ErrorCode.PingFlood, `more than maxUnansweredPings (${this.settings!.maxUnansweredPings}) pings in a row while the peer does not read`),
+        new WebSocketError(
+          ErrorCode.PingFlood,
+          `more than maxUnansweredPings (${this.settings!.maxUnansweredPings}) pings in a row while the peer does not read`,
+        ),
       );
       return;
     }
@@ -622,7 +651,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.unansweredPings = 0;
     // As in ws, binary data takes the binaryType's form for every listener; the default costs one
     // comparison. The event is declared with the default form, Buffer (see RawData).
-    this.emit('message', (isBinary && this.binary !== 'nodebuffer' ? toBinaryType(data, this.binary) : data) as Buffer, isBinary);
+    this.emit(
+      'message',
+      (isBinary && this.binary !== 'nodebuffer' ? toBinaryType(data, this.binary) : data) as Buffer,
+      isBinary,
+    );
   }
 
   /** @internal The peer's close frame arrived (and was answered). */
@@ -633,7 +666,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** @internal The peer broke the protocol; the core has written the close frame. */
   handleProtocolError(error: WebSocketError): void {
-    if (debug.enabled) debug('%s connection failed: %s %s (close %d)', this.connection!.role, error.code, error.message, error.closeCode);
+    if (debug.enabled)
+      debug(
+        '%s connection failed: %s %s (close %d)',
+        this.connection!.role,
+        error.code,
+        error.message,
+        error.closeCode,
+      );
     this.state = ReadyState.CLOSING;
     this.failure = error;
     this.emitError(error);
@@ -770,7 +810,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     const held = socket.writableLength;
     this.closeTimer = setTimeout(() => {
       // Nothing held at the start: the close frame was written, and the peer had a grace to answer it.
-      if (held > 0 && socket.writableLength <= held / 2 && Date.now() + grace <= deadline) this.startGrace(grace, deadline);
+      if (held > 0 && socket.writableLength <= held / 2 && Date.now() + grace <= deadline)
+        this.startGrace(grace, deadline);
       else socket.destroy();
     }, grace);
     this.closeTimer.unref();
@@ -815,11 +856,25 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.state = ReadyState.CLOSED;
     this.registry?.release(this);
     const connection = this.connection!;
-    const code = connection.closeReceived || this.failure instanceof WebSocketError ? connection.closeCode : CloseCode.AbnormalClosure;
+    const code =
+      connection.closeReceived || this.failure instanceof WebSocketError
+        ? connection.closeCode
+        : CloseCode.AbnormalClosure;
     const reason = connection.closeReceived ? connection.closeReason : '';
     if (debug.enabled) {
-      const by = connection.closeStartedByPeer ? 'the peer' : connection.closeSent ? 'this side' : 'neither side (connection lost)';
-      debug('%s connection closed: %d %j, closed by %s, %s', connection.role, code, reason, by, this.clean ? 'clean' : 'not clean');
+      const by = connection.closeStartedByPeer
+        ? 'the peer'
+        : connection.closeSent
+          ? 'this side'
+          : 'neither side (connection lost)';
+      debug(
+        '%s connection closed: %d %j, closed by %s, %s',
+        connection.role,
+        code,
+        reason,
+        by,
+        this.clean ? 'clean' : 'not clean',
+      );
     }
     this.emitClose(code, reason);
   }
@@ -836,7 +891,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private failHandshake(error: Error): void {
     if (debug.enabled) {
       const detail = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      debug('client handshake to %s failed: %s%s (%s)', this.address, error.message, detail, (error as Partial<WebSocketError>).code ?? error.name);
+      debug(
+        'client handshake to %s failed: %s%s (%s)',
+        this.address,
+        error.message,
+        detail,
+        (error as Partial<WebSocketError>).code ?? error.name,
+      );
     }
     this.abortHandshake = undefined;
     // WHATWG (and ws): failing a connection not yet established makes it CLOSING for 'error', CLOSED for 'close'.
@@ -847,18 +908,30 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.emitClose(CloseCode.AbnormalClosure, '');
   }
 
-  private sendPayload(payload: string | Buffer, options: SendOptions | undefined, callback: SendCallback | undefined): void {
+  private sendPayload(
+    payload: string | Buffer,
+    options: SendOptions | undefined,
+    callback: SendCallback | undefined,
+  ): void {
     const binary = options?.binary ?? typeof payload !== 'string';
     const fin = options?.fin ?? true;
     const opcode = this.fragmenting ? Opcode.Continuation : binary ? Opcode.Binary : Opcode.Text;
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (!this.admission!.admit(length, callback)) return;
     this.fragmenting = !fin;
-    if (!this.deflate?.send(opcode, payload, length, fin, options?.compress, callback)) this.writeFrame(opcode, payload, length, fin, callback);
+    if (!this.deflate?.send(opcode, payload, length, fin, options?.compress, callback))
+      this.writeFrame(opcode, payload, length, fin, callback);
     this.admission!.written();
   }
 
-  private writeFrame(opcode: number, payload: string | Buffer, length: number, fin: boolean, callback: SendCallback | undefined, rsv = 0): void {
+  private writeFrame(
+    opcode: number,
+    payload: string | Buffer,
+    length: number,
+    fin: boolean,
+    callback: SendCallback | undefined,
+    rsv = 0,
+  ): void {
     const maskKey = this.connection!.maskKey();
     if (typeof payload === 'string' || maskKey !== undefined || length <= COPY_THRESHOLD) {
       this.output(encodeFrameBuffer(opcode, payload, length, fin, rsv, maskKey), callback);
@@ -895,7 +968,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     let payload: Buffer | Blob;
     if (data instanceof Blob) payload = data;
     else {
-      const converted = data === undefined || data === null ? EMPTY : toPayload(typeof data === 'number' ? String(data) : data);
+      const converted =
+        data === undefined || data === null ? EMPTY : toPayload(typeof data === 'number' ? String(data) : data);
       payload = typeof converted === 'string' ? Buffer.from(converted) : converted;
     }
     // RFC 6455 §5.5: control frames carry at most 125 bytes; a Blob is known by its size before it is read.
@@ -922,7 +996,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Blobs are read asynchronously; later sends, pings and pongs wait behind them so frames keep
    * their order. `control` is the opcode of a ping or pong, `undefined` for a message.
    */
-  private queueSend(data: SendData, options: SendOptions | undefined, callback: SendCallback | undefined, control: number | undefined): void {
+  private queueSend(
+    data: SendData,
+    options: SendOptions | undefined,
+    callback: SendCallback | undefined,
+    control: number | undefined,
+  ): void {
     const first = this.blobQueue === undefined;
     this.blobQueue ??= [];
     this.blobQueue.push({ data, options, callback, control });
@@ -1003,7 +1082,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     for (const { callback } of queue) callback?.(blobReadCutError());
   }
 
-  private browserListener(type: WebSocketEventType, listener: EventListenerLike<WebSocketEvent>): NodeListener | undefined {
+  private browserListener(
+    type: WebSocketEventType,
+    listener: EventListenerLike<WebSocketEvent>,
+  ): NodeListener | undefined {
     let wrapped: NodeListener;
     switch (type) {
       case 'open':
@@ -1018,7 +1100,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         wrapped = (error: unknown) => invoke(listener, this, new ErrorEvent(this, error));
         break;
       case 'close':
-        wrapped = (code: number, reason: Buffer) => invoke(listener, this, new CloseEvent(this, code, reason.toString(), this.clean && code !== CloseCode.AbnormalClosure));
+        wrapped = (code: number, reason: Buffer) =>
+          invoke(
+            listener,
+            this,
+            new CloseEvent(this, code, reason.toString(), this.clean && code !== CloseCode.AbnormalClosure),
+          );
         break;
       default:
         return undefined;
@@ -1056,6 +1143,18 @@ for (const name of READY_STATE_NAMES) {
   Object.defineProperty(WebSocket, name, { enumerable: true, value: ReadyState[name] });
   Object.defineProperty(WebSocket.prototype, name, { enumerable: true, value: ReadyState[name] });
 }
-for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onerror', 'onclose', 'onmessage']) {
+for (const name of [
+  'binaryType',
+  'bufferedAmount',
+  'extensions',
+  'isPaused',
+  'protocol',
+  'readyState',
+  'url',
+  'onopen',
+  'onerror',
+  'onclose',
+  'onmessage',
+]) {
   Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
 }

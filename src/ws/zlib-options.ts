@@ -34,7 +34,8 @@ const MAX_CHUNK_SIZE = 1024 * 1024;
 
 /** zlib settings refused in both objects, with what to do instead. */
 const REFUSED_ZLIB_SETTINGS: Readonly<Record<string, string>> = {
-  windowBits: 'the window is negotiated (RFC 7692 §7.1.2): use perMessageDeflate.serverMaxWindowBits and clientMaxWindowBits (ws overrides this setting too)',
+  windowBits:
+    'the window is negotiated (RFC 7692 §7.1.2): use perMessageDeflate.serverMaxWindowBits and clientMaxWindowBits (ws overrides this setting too)',
   dictionary: 'RFC 7692 has no preset dictionary, so the peer could not inflate; remove it',
   flush: 'messages are flushed as RFC 7692 §7.2.1 requires; remove it',
   finishFlush: 'messages are flushed as RFC 7692 §7.2.1 requires; remove it',
@@ -44,13 +45,14 @@ const REFUSED_ZLIB_SETTINGS: Readonly<Record<string, string>> = {
 const DEFLATE_NAMES: ReadonlySet<string> = new Set(['level', 'memLevel', 'strategy', 'chunkSize']);
 const REFUSED_DEFLATE_SETTINGS: Readonly<Record<string, string>> = {
   ...REFUSED_ZLIB_SETTINGS,
-  maxOutputLength: 'it bounds zlib\'s one-shot calls only, which compression does not use; remove it',
+  maxOutputLength: "it bounds zlib's one-shot calls only, which compression does not use; remove it",
 };
 
 const INFLATE_NAMES: ReadonlySet<string> = new Set(['chunkSize']);
 const REFUSED_INFLATE_SETTINGS: Readonly<Record<string, string>> = {
   ...REFUSED_ZLIB_SETTINGS,
-  maxOutputLength: 'inflated messages are bounded by maxPayload (close 1009) and perMessageDeflate.inflateBudget (close 1013); use those',
+  maxOutputLength:
+    'inflated messages are bounded by maxPayload (close 1009) and perMessageDeflate.inflateBudget (close 1013); use those',
   level: 'it is a compression setting: give it in zlibDeflateOptions',
   memLevel: 'it is a compression setting: give it in zlibDeflateOptions',
   strategy: 'it is a compression setting: give it in zlibDeflateOptions',
@@ -72,7 +74,9 @@ function checkObject(name: string, value: unknown): object {
 function checkChunkSize(owner: string, value: number | undefined): number {
   const size = value ?? constants.Z_DEFAULT_CHUNK;
   if (!Number.isInteger(size) || size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
-    throw new TypeError(`perMessageDeflate.${owner}.chunkSize must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, got ${size}`);
+    throw new TypeError(
+      `perMessageDeflate.${owner}.chunkSize must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, got ${size}`,
+    );
   }
   return size;
 }
@@ -82,12 +86,24 @@ function checkChunkSize(owner: string, value: number | undefined): number {
  *
  * @throws TypeError for a setting that would change the protocol or is not a compression setting (naming it).
  */
-export function resolveZlibDeflateSettings(given: ZlibDeflateSettings | undefined): { level?: number; memLevel?: number; strategy: number; chunkSize: number } {
+export function resolveZlibDeflateSettings(given: ZlibDeflateSettings | undefined): {
+  level?: number;
+  memLevel?: number;
+  strategy: number;
+  chunkSize: number;
+} {
   if (given === undefined) return { strategy: constants.Z_DEFAULT_STRATEGY, chunkSize: constants.Z_DEFAULT_CHUNK };
-  checkOptionNames('perMessageDeflate.zlibDeflateOptions', checkObject('zlibDeflateOptions', given), DEFLATE_NAMES, REFUSED_DEFLATE_SETTINGS);
+  checkOptionNames(
+    'perMessageDeflate.zlibDeflateOptions',
+    checkObject('zlibDeflateOptions', given),
+    DEFLATE_NAMES,
+    REFUSED_DEFLATE_SETTINGS,
+  );
   const strategy = given.strategy ?? constants.Z_DEFAULT_STRATEGY;
   if (!ZLIB_STRATEGIES.includes(strategy)) {
-    throw new TypeError(`perMessageDeflate.zlibDeflateOptions.strategy must be one of zlib.constants.Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED, got ${strategy}`);
+    throw new TypeError(
+      `perMessageDeflate.zlibDeflateOptions.strategy must be one of zlib.constants.Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED, got ${strategy}`,
+    );
   }
   return {
     ...(given.level === undefined ? {} : { level: given.level }),
@@ -104,7 +120,12 @@ export function resolveZlibDeflateSettings(given: ZlibDeflateSettings | undefine
  */
 export function resolveZlibInflateChunkSize(given: ZlibInflateSettings | undefined): number {
   if (given === undefined) return constants.Z_DEFAULT_CHUNK;
-  checkOptionNames('perMessageDeflate.zlibInflateOptions', checkObject('zlibInflateOptions', given), INFLATE_NAMES, REFUSED_INFLATE_SETTINGS);
+  checkOptionNames(
+    'perMessageDeflate.zlibInflateOptions',
+    checkObject('zlibInflateOptions', given),
+    INFLATE_NAMES,
+    REFUSED_INFLATE_SETTINGS,
+  );
   return checkChunkSize('zlibInflateOptions', given.chunkSize);
 }
 

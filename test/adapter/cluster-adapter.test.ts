@@ -91,7 +91,12 @@ describe('ClusterAdapter', () => {
     const b = two.nsp.connect('b');
     const counts: number[] = [];
     const responses: unknown[] = [];
-    one.adapter.broadcastWithAck(event('q'), { rooms: new Set() }, (n) => counts.push(n), (r) => responses.push(r));
+    one.adapter.broadcastWithAck(
+      event('q'),
+      { rooms: new Set() },
+      (n) => counts.push(n),
+      (r) => responses.push(r),
+    );
     await tick();
     const [ackId] = b.acks.keys();
     assert.notEqual(ackId, undefined);
@@ -135,7 +140,10 @@ describe('ClusterAdapter', () => {
       assert.ok(b.rooms.has('x'), 'rooms not named are kept');
       assert.ok(other.rooms.has('y'), 'a socket outside x keeps y');
       const left = await one.adapter.fetchSockets({ rooms: new Set(['y']) });
-      assert.deepEqual(left.map((socket) => socket.id), ['c']);
+      assert.deepEqual(
+        left.map((socket) => socket.id),
+        ['c'],
+      );
     } finally {
       await c.close();
     }
@@ -161,7 +169,10 @@ describe('ClusterAdapter', () => {
     assert.deepEqual(three.nsp.serverSideEvents, [['hello', 1]]);
     assert.deepEqual(one.nsp.serverSideEvents, []);
     const answers = await new Promise<unknown[]>((resolve, reject) => {
-      one.adapter.serverSideEmit(['ask', (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses))]);
+      one.adapter.serverSideEmit([
+        'ask',
+        (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)),
+      ]);
       setTimeout(() => {
         for (const node of [two, three]) {
           const last = node.nsp.serverSideEvents.at(-1) as unknown[];
@@ -181,7 +192,13 @@ describe('ClusterAdapter', () => {
     const onWarning = (warning: Error): void => void warnings.push(warning.message);
     process.on('warning', onWarning);
     try {
-      for (const junk of [null, 42, { nsp: '/' }, { uid: 'peer', nsp: '/', type: 3 }, { uid: 'peer', nsp: '/', type: 7, data: {} }]) {
+      for (const junk of [
+        null,
+        42,
+        { nsp: '/' },
+        { uid: 'peer', nsp: '/', type: 3 },
+        { uid: 'peer', nsp: '/', type: 7, data: {} },
+      ]) {
         assert.doesNotThrow(() => one.adapter.onMessage(junk as unknown as ClusterMessage));
       }
       await tick();

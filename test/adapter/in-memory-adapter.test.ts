@@ -91,7 +91,12 @@ describe('InMemoryAdapter broadcast', () => {
     const { adapter, a, b, c } = setup();
     const responses: unknown[] = [];
     let count = -1;
-    adapter.broadcastWithAck(event('q'), { rooms: new Set(['blue']) }, (n) => (count = n), (answer) => responses.push(answer));
+    adapter.broadcastWithAck(
+      event('q'),
+      { rooms: new Set(['blue']) },
+      (n) => (count = n),
+      (answer) => responses.push(answer),
+    );
     assert.equal(count, 2);
     assert.deepEqual(a.texts(), ['2/chat,0["q"]']);
     assert.deepEqual(b.texts(), ['2/chat,0["q"]']);
@@ -102,9 +107,14 @@ describe('InMemoryAdapter broadcast', () => {
   });
 });
 
-test('broadcastWithAck with a timeout frees the recipients\' callbacks once it passes', async () => {
+test("broadcastWithAck with a timeout frees the recipients' callbacks once it passes", async () => {
   const { adapter, a, b } = setup();
-  adapter.broadcastWithAck(event('q'), { rooms: new Set(['blue']), flags: { timeout: 20 } }, () => {}, () => {});
+  adapter.broadcastWithAck(
+    event('q'),
+    { rooms: new Set(['blue']), flags: { timeout: 20 } },
+    () => {},
+    () => {},
+  );
   assert.equal(a.acks.size, 1);
   a.acks.get(0)?.('answered');
   await sleep(40);
@@ -115,7 +125,10 @@ describe('InMemoryAdapter socket operations', () => {
   test('fetchSockets, addSockets, delSockets, disconnectSockets act on the matching sockets only', async () => {
     const { adapter, a, b, c } = setup();
     const found = await adapter.fetchSockets({ rooms: new Set(['blue']), except: new Set(['a']) });
-    assert.deepEqual(found.map((socket) => socket.id), ['b']);
+    assert.deepEqual(
+      found.map((socket) => socket.id),
+      ['b'],
+    );
     adapter.addSockets({ rooms: new Set(['blue']) }, ['vip']);
     assert.deepEqual([...(adapter.rooms.get('vip') ?? [])].sort(), ['a', 'b']);
     adapter.delSockets({ rooms: new Set(['vip']), except: new Set(['red']) }, ['vip', 'blue']);
@@ -194,7 +207,10 @@ describe('InMemoryAdapter connection state recovery', () => {
     adapter.broadcast(event('to red'), { rooms: new Set(['red']) });
     adapter.broadcast(event('to all'), { rooms: new Set() });
     const session = await adapter.restoreSession('pid-c', '');
-    assert.deepEqual(session?.missedPackets.map((data) => data[0]), ['to late', 'to all']);
+    assert.deepEqual(
+      session?.missedPackets.map((data) => data[0]),
+      ['to late', 'to all'],
+    );
     void adapter.close();
   });
 
@@ -230,7 +246,10 @@ describe('InMemoryAdapter connection state recovery', () => {
       t.mock.timers.tick(900);
       adapter.persistSession({ sid: 'a', pid: 'q', rooms: [...a.rooms], data: {} });
       const session = await adapter.restoreSession('q', recent);
-      assert.deepEqual(session?.missedPackets.map((data) => data[0]), ['missed']);
+      assert.deepEqual(
+        session?.missedPackets.map((data) => data[0]),
+        ['missed'],
+      );
     } finally {
       void adapter.close();
     }

@@ -61,7 +61,10 @@ describe('FrameCounter (RFC 6455 §5.2 header walk)', () => {
     const { counter, completions, tags: seen } = feed(bytes, []);
     assert.equal(counter.frames, dataFrames);
     assert.equal(completions, dataFrames);
-    assert.equal(counter.payloadBytes, SIZES.reduce((a, b) => a + b, 0));
+    assert.equal(
+      counter.payloadBytes,
+      SIZES.reduce((a, b) => a + b, 0),
+    );
     assert.deepEqual(seen, tags);
   });
 
@@ -82,8 +85,15 @@ describe('FrameCounter (RFC 6455 §5.2 header walk)', () => {
   });
 
   it('survives the stream arriving one byte at a time', () => {
-    const small = Buffer.concat([serverFrame(0x2, payload(300, 1001)), serverFrame(0x9, Buffer.alloc(0)), serverFrame(0x1, payload(8, 1002))]);
-    const { counter, tags } = feed(small, Array.from({ length: small.length - 1 }, (_, i) => i + 1));
+    const small = Buffer.concat([
+      serverFrame(0x2, payload(300, 1001)),
+      serverFrame(0x9, Buffer.alloc(0)),
+      serverFrame(0x1, payload(8, 1002)),
+    ]);
+    const { counter, tags } = feed(
+      small,
+      Array.from({ length: small.length - 1 }, (_, i) => i + 1),
+    );
     assert.equal(counter.frames, 2);
     assert.deepEqual(tags, [1001, 1002]);
   });

@@ -27,8 +27,11 @@ describe('fuzz smoke run', () => {
       assert.ok(stats.iterations > 200, `only ${stats.iterations} inputs in ${stats.seconds.toFixed(1)} s`);
       const [finding] = stats.findings;
       const replay = `npm run fuzz -- --target=${target.name}`;
-      assert.equal(finding, undefined,
-        finding && `${finding.message}\ninput: ${Buffer.from(finding.input).toString('hex')} (${replay})`);
+      assert.equal(
+        finding,
+        undefined,
+        finding && `${finding.message}\ninput: ${Buffer.from(finding.input).toString('hex')} (${replay})`,
+      );
     });
   }
 });

@@ -27,15 +27,26 @@ function readClientFrame(frame: Buffer): { fin: boolean; opcode: number; masked:
   const payload = Buffer.from(frame.subarray(at + 4, at + 4 + length));
   for (let i = 0; i < payload.length; i++) payload[i]! ^= key[i & 3]!;
   assert.equal(at + 4 + length, frame.length, 'one whole frame');
-  return { fin: (frame[0]! & 0x80) !== 0, opcode: frame[0]! & 0x0f, masked: (frame[1]! & 0x80) !== 0, text: payload.toString('utf8') };
+  return {
+    fin: (frame[0]! & 0x80) !== 0,
+    opcode: frame[0]! & 0x0f,
+    masked: (frame[1]! & 0x80) !== 0,
+    text: payload.toString('utf8'),
+  };
 }
 
 describe('raw Socket.IO frames', () => {
   it('encodes events as masked text frames holding an Engine.IO message with a Socket.IO EVENT', () => {
     const plain = readClientFrame(eventFrame('echo', CHAT_MESSAGE));
-    assert.deepEqual({ fin: plain.fin, opcode: plain.opcode, masked: plain.masked }, { fin: true, opcode: 1, masked: true });
+    assert.deepEqual(
+      { fin: plain.fin, opcode: plain.opcode, masked: plain.masked },
+      { fin: true, opcode: 1, masked: true },
+    );
     assert.equal(plain.text, `42${JSON.stringify(['echo', CHAT_MESSAGE])}`);
-    assert.equal(readClientFrame(eventFrame('ack', CHAT_MESSAGE, 1234)).text, `421234${JSON.stringify(['ack', CHAT_MESSAGE])}`);
+    assert.equal(
+      readClientFrame(eventFrame('ack', CHAT_MESSAGE, 1234)).text,
+      `421234${JSON.stringify(['ack', CHAT_MESSAGE])}`,
+    );
   });
 
   it('reads the ack id of ACK packets only', () => {
@@ -75,18 +86,45 @@ for (const id of [SocketIoImplId.Switchboard, SocketIoImplId.Official]) {
     it('raw frames: echoes, acknowledgements, broadcasts and idle clients all make progress', async () => {
       const server = await startSocketIoServer(id, 'websocket');
       try {
-        const emit = await RawEmitRun.start({ kind: 'emit', driver: 'raw', port: server.port, connections: 3, window: 4 });
+        const emit = await RawEmitRun.start({
+          kind: 'emit',
+          driver: 'raw',
+          port: server.port,
+          connections: 3,
+          window: 4,
+        });
         assert.equal(server.connections(), 3);
         await exercise(server, emit, 300, 'echoes');
 
-        const ack = await RawAckRun.start({ kind: 'ack', driver: 'raw', port: server.port, connections: 2, window: 3, transport: 'websocket' });
+        const ack = await RawAckRun.start({
+          kind: 'ack',
+          driver: 'raw',
+          port: server.port,
+          connections: 2,
+          window: 3,
+          transport: 'websocket',
+        });
         assert.ok((await exercise(server, ack, 300, 'acknowledgements')) >= 300, 'every acknowledgement is timed');
 
-        const fanOut = await RawFanOutRun.start({ kind: 'fan-out', driver: 'raw', port: server.port, clients: 5, window: 3, concurrency: 5 });
+        const fanOut = await RawFanOutRun.start({
+          kind: 'fan-out',
+          driver: 'raw',
+          port: server.port,
+          clients: 5,
+          window: 3,
+          concurrency: 5,
+        });
         assert.equal(fanOut.sample(false).count, 0, 'nothing is published before go()');
         assert.ok((await exercise(server, fanOut, 50, 'broadcast deliveries')) >= 50, 'every delivery is timed');
 
-        const idle = await RawIdleRun.start({ kind: 'idle-clients', driver: 'raw', port: server.port, connections: 20, localAddress: '127.0.0.1', concurrency: 8 });
+        const idle = await RawIdleRun.start({
+          kind: 'idle-clients',
+          driver: 'raw',
+          port: server.port,
+          connections: 20,
+          localAddress: '127.0.0.1',
+          concurrency: 8,
+        });
         assert.equal(idle.sample(false).count, 20);
         assert.equal(server.connections(), 20);
         idle.stop();
@@ -99,11 +137,31 @@ for (const id of [SocketIoImplId.Switchboard, SocketIoImplId.Official]) {
     it('socket.io-client: echoes and acknowledgements over WebSocket and over long-polling', async () => {
       const server = await startSocketIoServer(id, 'polling,websocket');
       try {
-        const emit = await ClientEmitRun.start({ kind: 'emit', driver: 'client', port: server.port, connections: 2, window: 4 });
+        const emit = await ClientEmitRun.start({
+          kind: 'emit',
+          driver: 'client',
+          port: server.port,
+          connections: 2,
+          window: 4,
+        });
         await exercise(server, emit, 200, 'client echoes');
-        const ack = await ClientAckRun.start({ kind: 'ack', driver: 'client', port: server.port, connections: 2, window: 2, transport: 'websocket' });
+        const ack = await ClientAckRun.start({
+          kind: 'ack',
+          driver: 'client',
+          port: server.port,
+          connections: 2,
+          window: 2,
+          transport: 'websocket',
+        });
         assert.ok((await exercise(server, ack, 200, 'client acknowledgements')) >= 200);
-        const polling = await ClientAckRun.start({ kind: 'ack', driver: 'client', port: server.port, connections: 1, window: 1, transport: 'polling' });
+        const polling = await ClientAckRun.start({
+          kind: 'ack',
+          driver: 'client',
+          port: server.port,
+          connections: 1,
+          window: 1,
+          transport: 'polling',
+        });
         assert.ok((await exercise(server, polling, 5, 'polling acknowledgements')) >= 5);
       } finally {
         await server.close();
@@ -117,7 +175,10 @@ describe('raw Socket.IO connection', () => {
 
   for (const [name, start] of [
     ['switchboard/server', (http: ReturnType<typeof createServer>) => new SwitchboardServer(http, quickHeartbeat)],
-    ['socket.io', (http: ReturnType<typeof createServer>) => new OfficialServer(http, { ...quickHeartbeat, serveClient: false })],
+    [
+      'socket.io',
+      (http: ReturnType<typeof createServer>) => new OfficialServer(http, { ...quickHeartbeat, serveClient: false }),
+    ],
   ] as const) {
     it(`answers heartbeats, so ${name} keeps an idle client past several ping timeouts`, async () => {
       const http = createServer();

@@ -16,7 +16,17 @@ function results(cell: CellResult): BenchResults {
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:01:00.000Z',
     durationSeconds: 60,
-    machine: { cpu: 'test', cores: 2, memoryGiB: 1, os: 'test', node: 'v20', packages: {}, commit: 'abc', pinning: 'none', loadAverage: 0 },
+    machine: {
+      cpu: 'test',
+      cores: 2,
+      memoryGiB: 1,
+      os: 'test',
+      node: 'v20',
+      packages: {},
+      commit: 'abc',
+      pinning: 'none',
+      loadAverage: 0,
+    },
     settings: { rounds: 3 },
     notes: [],
     implementations: [],
@@ -37,8 +47,16 @@ describe('results and tables', () => {
       label: '1 conn × 32 B',
       params: {},
       runs: {
-        [ImplId.Switchboard]: [{ metrics: { rate: 300, hidden: 1 } }, { metrics: { rate: 200, hidden: 1 } }, { metrics: { rate: 400, hidden: 1 } }],
-        [ImplId.Ws]: [{ metrics: { rate: 100, hidden: 1 } }, { error: 'server exited' }, { metrics: { rate: 200, hidden: 1 } }],
+        [ImplId.Switchboard]: [
+          { metrics: { rate: 300, hidden: 1 } },
+          { metrics: { rate: 200, hidden: 1 } },
+          { metrics: { rate: 400, hidden: 1 } },
+        ],
+        [ImplId.Ws]: [
+          { metrics: { rate: 100, hidden: 1 } },
+          { error: 'server exited' },
+          { metrics: { rate: 200, hidden: 1 } },
+        ],
       },
       median: {},
     };

@@ -118,7 +118,9 @@ describe('chat demo in headless Chromium', { skip: skipUnlessChromium() }, () =>
   });
 
   test('a shared file travels as binary and arrives byte for byte on both pages', async () => {
-    await ada.page.locator('#file').setInputFiles({ name: 'all-bytes.bin', mimeType: 'application/octet-stream', buffer: ALL_BYTES });
+    await ada.page
+      .locator('#file')
+      .setInputFiles({ name: 'all-bytes.bin', mimeType: 'application/octet-stream', buffer: ALL_BYTES });
     for (const person of [bob, ada]) {
       const link = person.page.getByRole('link', { name: 'all-bytes.bin (1.0 KiB)' });
       await link.waitFor();
@@ -135,7 +137,9 @@ describe('chat demo in headless Chromium', { skip: skipUnlessChromium() }, () =>
     const image = bob.page.getByRole('img', { name: 'Image shared by Ada: header.png' });
     await image.waitFor();
     // The bytes decode as the PNG they were: 120 pixels wide, like the clip taken above.
-    const width = await image.evaluate((img: { decode(): Promise<void>; naturalWidth: number }) => img.decode().then(() => img.naturalWidth));
+    const width = await image.evaluate((img: { decode(): Promise<void>; naturalWidth: number }) =>
+      img.decode().then(() => img.naturalWidth),
+    );
     assert.equal(width, 120);
     await screenshot(bob, '2-conversation');
   });
@@ -143,38 +147,41 @@ describe('chat demo in headless Chromium', { skip: skipUnlessChromium() }, () =>
   test('the browser WebSocket round-trips binary as an ArrayBuffer and closes cleanly with 1000', async () => {
     const result = await bob.page.evaluate(
       async (payload) =>
-        new Promise<{ echoed: number[]; type: string; closeCode: number; wasClean: boolean; nick: string }>((resolve, reject) => {
-          // The test's type library has no DOM; the page's location is a URL in all that matters here.
-          const { location } = globalThis as unknown as { location: URL };
-          const url = new URL('/chat', location.href);
-          url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-          const socket = new WebSocket(url);
-          socket.binaryType = 'arraybuffer';
-          let nick = '';
-          let echoed: number[] = [];
-          let type = '';
-          setTimeout(() => reject(new Error('no round trip within 5 s')), 5000);
-          socket.onopen = () => socket.send(JSON.stringify({ type: 'join', nick: 'Probe' }));
-          socket.onmessage = (event) => {
-            if (typeof event.data === 'string') {
-              const message = JSON.parse(event.data) as { type: string; nick?: string };
-              if (message.type !== 'welcome') return;
-              nick = message.nick!;
-              const header = new TextEncoder().encode(JSON.stringify({ name: 'probe.bin', type: '' }));
-              const frame = new Uint8Array(2 + header.length + payload.length);
-              new DataView(frame.buffer).setUint16(0, header.length);
-              frame.set(header, 2);
-              frame.set(payload, 2 + header.length);
-              socket.send(frame);
-              return;
-            }
-            type = Object.prototype.toString.call(event.data);
-            const view = new DataView(event.data as ArrayBuffer);
-            echoed = [...new Uint8Array(event.data as ArrayBuffer, 2 + view.getUint16(0))];
-            socket.close(1000, 'done');
-          };
-          socket.onclose = (event) => resolve({ echoed, type, closeCode: event.code, wasClean: event.wasClean, nick });
-        }),
+        new Promise<{ echoed: number[]; type: string; closeCode: number; wasClean: boolean; nick: string }>(
+          (resolve, reject) => {
+            // The test's type library has no DOM; the page's location is a URL in all that matters here.
+            const { location } = globalThis as unknown as { location: URL };
+            const url = new URL('/chat', location.href);
+            url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+            const socket = new WebSocket(url);
+            socket.binaryType = 'arraybuffer';
+            let nick = '';
+            let echoed: number[] = [];
+            let type = '';
+            setTimeout(() => reject(new Error('no round trip within 5 s')), 5000);
+            socket.onopen = () => socket.send(JSON.stringify({ type: 'join', nick: 'Probe' }));
+            socket.onmessage = (event) => {
+              if (typeof event.data === 'string') {
+                const message = JSON.parse(event.data) as { type: string; nick?: string };
+                if (message.type !== 'welcome') return;
+                nick = message.nick!;
+                const header = new TextEncoder().encode(JSON.stringify({ name: 'probe.bin', type: '' }));
+                const frame = new Uint8Array(2 + header.length + payload.length);
+                new DataView(frame.buffer).setUint16(0, header.length);
+                frame.set(header, 2);
+                frame.set(payload, 2 + header.length);
+                socket.send(frame);
+                return;
+              }
+              type = Object.prototype.toString.call(event.data);
+              const view = new DataView(event.data as ArrayBuffer);
+              echoed = [...new Uint8Array(event.data as ArrayBuffer, 2 + view.getUint16(0))];
+              socket.close(1000, 'done');
+            };
+            socket.onclose = (event) =>
+              resolve({ echoed, type, closeCode: event.code, wasClean: event.wasClean, nick });
+          },
+        ),
       [...ALL_BYTES],
     );
     assert.equal(result.nick, 'Probe');
@@ -197,7 +204,10 @@ describe('chat demo in headless Chromium', { skip: skipUnlessChromium() }, () =>
   test('stopping the server closes the page with 1001 (Going Away)', async () => {
     const exit = await serve.stop('SIGTERM', 10_000);
     assert.equal(exit.code, 0);
-    await ada.page.getByRole('status').getByText('Disconnected (close code 1001, clean: server shutting down)').waitFor();
+    await ada.page
+      .getByRole('status')
+      .getByText('Disconnected (close code 1001, clean: server shutting down)')
+      .waitFor();
     await screenshot(ada, '3-server-stopped');
   });
 

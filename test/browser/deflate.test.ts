@@ -68,7 +68,16 @@ describe('permessage-deflate with headless Chromium', { skip: skipUnlessChromium
 
   const configurations: [string, PerMessageDeflateOptions][] = [
     ['defaults', { threshold: 0 }],
-    ['no context takeover, small windows', { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 9, clientMaxWindowBits: 8 }],
+    [
+      'no context takeover, small windows',
+      {
+        threshold: 0,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+        serverMaxWindowBits: 9,
+        clientMaxWindowBits: 8,
+      },
+    ],
   ];
   for (const [name, options] of configurations) {
     test(`negotiates and exchanges text and binary (${name})`, async () => {
@@ -103,7 +112,10 @@ describe('permessage-deflate with headless Chromium', { skip: skipUnlessChromium
       assert.ok(received[1]!.data.equals(PAGE_BYTES));
       // The browser compressed too: the long text took far fewer bytes on the wire than its length.
       assert.equal(received[0]!.data.length, result.textLength);
-      assert.ok(received[0]!.compressedBytes < result.textLength / 4, `read ${received[0]!.compressedBytes} bytes for ${result.textLength}`);
+      assert.ok(
+        received[0]!.compressedBytes < result.textLength / 4,
+        `read ${received[0]!.compressedBytes} bytes for ${result.textLength}`,
+      );
       assert.deepEqual(errors, []);
 
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -64,8 +64,14 @@ describe('checkText', () => {
 
 describe('parseClientMessage', () => {
   test('parses join and message', () => {
-    assert.deepEqual(value(parseClientMessage('{"type":"join","nick":" Ada "}', limits)), { type: 'join', nick: 'Ada' });
-    assert.deepEqual(value(parseClientMessage('{"type":"message","text":"hi","extra":1}', limits)), { type: 'message', text: 'hi' });
+    assert.deepEqual(value(parseClientMessage('{"type":"join","nick":" Ada "}', limits)), {
+      type: 'join',
+      nick: 'Ada',
+    });
+    assert.deepEqual(value(parseClientMessage('{"type":"message","text":"hi","extra":1}', limits)), {
+      type: 'message',
+      text: 'hi',
+    });
   });
 
   test('refuses malformed JSON, wrong shapes and unknown types', () => {
@@ -99,7 +105,9 @@ describe('file frames', () => {
   const bytes = Uint8Array.from({ length: 256 }, (_, index) => index);
 
   test('a client offer round-trips through parseFileFrame', () => {
-    const offer = value(parseFileFrame(encodeFileFrame({ name: 'all-bytes.bin', type: 'Application/Octet-Stream' }, bytes), limits));
+    const offer = value(
+      parseFileFrame(encodeFileFrame({ name: 'all-bytes.bin', type: 'Application/Octet-Stream' }, bytes), limits),
+    );
     assert.equal(offer.name, 'all-bytes.bin');
     assert.equal(offer.type, 'application/octet-stream');
     assert.deepEqual([...offer.bytes], [...bytes]);
@@ -107,20 +115,34 @@ describe('file frames', () => {
 
   test('a relayed file round-trips through decodeSharedFile', () => {
     const file = decodeSharedFile(encodeFileFrame({ from: 'Ada', name: 'a.png', type: 'image/png', at: 1234 }, bytes));
-    assert.deepEqual({ ...file, bytes: [...file.bytes] }, { from: 'Ada', name: 'a.png', type: 'image/png', at: 1234, bytes: [...bytes] });
+    assert.deepEqual(
+      { ...file, bytes: [...file.bytes] },
+      { from: 'Ada', name: 'a.png', type: 'image/png', at: 1234, bytes: [...bytes] },
+    );
   });
 
   test('an empty type means octet-stream; names lose controls and path separators', () => {
-    const offer = value(parseFileFrame(encodeFileFrame({ name: '../..\\etc/pass\u0000wd\u202e', type: '' }, bytes), limits));
+    const offer = value(
+      parseFileFrame(encodeFileFrame({ name: '../..\\etc/pass\u0000wd\u202e', type: '' }, bytes), limits),
+    );
     assert.equal(offer.name, '....etcpasswd');
     assert.equal(offer.type, 'application/octet-stream');
   });
 
   test('accepts a file of exactly maxFileBytes and an empty file, refuses one byte more', () => {
     const small = { ...limits, maxFileBytes: 10 };
-    assert.equal(value(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(10)), small)).bytes.length, 10);
-    assert.equal(value(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(0)), small)).bytes.length, 0);
-    assert.match(reason(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(11)), small)), /larger than 10 bytes/);
+    assert.equal(
+      value(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(10)), small)).bytes.length,
+      10,
+    );
+    assert.equal(
+      value(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(0)), small)).bytes.length,
+      0,
+    );
+    assert.match(
+      reason(parseFileFrame(encodeFileFrame({ name: 'a', type: '' }, new Uint8Array(11)), small)),
+      /larger than 10 bytes/,
+    );
   });
 
   test('refuses broken frames and headers', () => {
@@ -153,7 +175,12 @@ describe('any input', () => {
   test('parseClientMessage never throws, and what it accepts obeys the limits', () => {
     const json = fc.oneof(
       anyText(60),
-      fc.record({ type: fc.constantFrom('join', 'message', 'other'), nick: fc.anything(), text: fc.anything() }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+      fc
+        .record(
+          { type: fc.constantFrom('join', 'message', 'other'), nick: fc.anything(), text: fc.anything() },
+          { requiredKeys: [] },
+        )
+        .map((value) => JSON.stringify(value)),
       fc.jsonValue().map((value) => JSON.stringify(value)),
     );
     fc.assert(

@@ -11,7 +11,10 @@ import { withServer } from '../helpers/with-server.js';
 const NOW = 1_700_000_000_000;
 
 /** Runs `body` against a demo server on a free loopback port with a fixed clock, then closes everything. */
-function withChatServer(options: DemoServerOptions['chat'], body: (url: string, server: DemoServer) => Promise<void>): Promise<void> {
+function withChatServer(
+  options: DemoServerOptions['chat'],
+  body: (url: string, server: DemoServer) => Promise<void>,
+): Promise<void> {
   return withServer(
     () => startDemoServer({ port: 0, host: '127.0.0.1', chat: { now: () => NOW, ...options } }),
     (server) => body(server.url.replace('http:', 'ws:') + 'chat', server),
@@ -23,11 +26,21 @@ describe('chat room', () => {
     withChatServer({}, async (url) => {
       const ada = await TestChatClient.open(url);
       ada.send({ type: 'join', nick: 'Ada' });
-      assert.deepEqual(await ada.nextText('welcome'), { type: 'welcome', nick: 'Ada', users: ['Ada'], limits: defaultChatLimits });
+      assert.deepEqual(await ada.nextText('welcome'), {
+        type: 'welcome',
+        nick: 'Ada',
+        users: ['Ada'],
+        limits: defaultChatLimits,
+      });
 
       const bob = await TestChatClient.open(url);
       bob.send({ type: 'join', nick: '  Bob  ' });
-      assert.deepEqual(await bob.nextText('welcome'), { type: 'welcome', nick: 'Bob', users: ['Ada', 'Bob'], limits: defaultChatLimits });
+      assert.deepEqual(await bob.nextText('welcome'), {
+        type: 'welcome',
+        nick: 'Bob',
+        users: ['Ada', 'Bob'],
+        limits: defaultChatLimits,
+      });
       assert.deepEqual(await ada.nextText('joined'), { type: 'joined', nick: 'Bob', users: ['Ada', 'Bob'] });
 
       assert.equal((await bob.close()).code, 1000);
@@ -60,7 +73,10 @@ describe('chat room', () => {
       ada.sendFile('pattern.bin', '', bytes);
       for (const client of [ada, bob]) {
         const file = await client.nextFile();
-        assert.deepEqual({ from: file.from, name: file.name, type: file.type, at: file.at }, { from: 'Ada', name: 'pattern.bin', type: 'application/octet-stream', at: NOW });
+        assert.deepEqual(
+          { from: file.from, name: file.name, type: file.type, at: file.at },
+          { from: 'Ada', name: 'pattern.bin', type: 'application/octet-stream', at: NOW },
+        );
         assert.ok(Buffer.from(file.bytes).equals(bytes));
       }
       await Promise.all([ada.close(), bob.close()]);

@@ -11,21 +11,37 @@ import { TestChatClient } from '../helpers/chat-client.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
 import { sleep } from '../helpers/wait.js';
 
-const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Runs the command line in-process with captured output and an abort signal the test controls. */
-async function run(args: string[], signal = new AbortController().signal, commands?: readonly Command[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  signal = new AbortController().signal,
+  commands?: readonly Command[],
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(args, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, signal }, commands);
+  const code = await runCli(
+    args,
+    { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, signal },
+    commands,
+  );
   return { code, out, err };
 }
 
 /** Runs `serve` in-process on a free loopback port; resolves once it prints its URL, with a `stop` that aborts it and resolves with its exit code. */
-async function serveInProcess(args: string[]): Promise<{ url: string; output: () => string; stop: () => Promise<number> }> {
+async function serveInProcess(
+  args: string[],
+): Promise<{ url: string; output: () => string; stop: () => Promise<number> }> {
   const controller = new AbortController();
   let out = '';
-  const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => undefined }, signal: controller.signal });
+  const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: () => undefined },
+    signal: controller.signal,
+  });
   const stop = (): Promise<number> => {
     controller.abort();
     return running;
@@ -53,7 +69,11 @@ describe('switchboard command line', () => {
   });
 
   test('each command answers --help, -h and "help <command>"', async () => {
-    for (const args of [['serve', '--help'], ['serve', '--port', '1', '-h'], ['help', 'serve']]) {
+    for (const args of [
+      ['serve', '--help'],
+      ['serve', '--port', '1', '-h'],
+      ['help', 'serve'],
+    ]) {
       const result = await run(args);
       assert.equal(result.code, ExitCode.Ok, args.join(' '));
       assert.match(result.out, /^Usage: switchboard serve \[options\]/);
@@ -125,7 +145,15 @@ describe('switchboard command line', () => {
     assert.equal(parseOrigin('https://App.Example.com'), 'https://app.example.com');
     assert.equal(parseOrigin('http://localhost:3000/'), 'http://localhost:3000');
     assert.equal(parseOrigin('https://example.com:443'), 'https://example.com');
-    for (const bad of ['example.com', 'https://example.com/app', 'https://example.com/?', 'https://user@example.com', 'ws://example.com', 'null', '']) {
+    for (const bad of [
+      'example.com',
+      'https://example.com/app',
+      'https://example.com/?',
+      'https://user@example.com',
+      'ws://example.com',
+      'null',
+      '',
+    ]) {
       assert.throws(() => parseOrigin(bad), /--allow-origin must be an origin/, bad);
     }
   });
@@ -133,7 +161,14 @@ describe('switchboard command line', () => {
   test('parseHostName takes a bare host name and nothing else', () => {
     assert.equal(parseHostName('Chat.Example.com'), 'chat.example.com');
     assert.equal(parseHostName('devbox'), 'devbox');
-    for (const bad of ['chat.example.com:8080', 'http://chat.example.com', 'chat.example.com/app', 'user@chat.example.com', 'bad host', '']) {
+    for (const bad of [
+      'chat.example.com:8080',
+      'http://chat.example.com',
+      'chat.example.com/app',
+      'user@chat.example.com',
+      'bad host',
+      '',
+    ]) {
       assert.throws(() => parseHostName(bad), /--allow-host must be a host name/, bad);
     }
   });
@@ -149,13 +184,15 @@ describe('switchboard command line', () => {
     assert.equal(parsePort('0'), 0);
     assert.equal(parsePort('8080'), 8080);
     assert.equal(parsePort('65535'), 65535);
-    for (const bad of ['65536', '-1', '1.5', '0x50', '', ' 80', '80a', '999999']) assert.throws(() => parsePort(bad), /--port/, bad);
+    for (const bad of ['65536', '-1', '1.5', '0x50', '', ' 80', '80a', '999999'])
+      assert.throws(() => parsePort(bad), /--port/, bad);
   });
 
   test('parseCount takes a whole number from 1 and nothing else', () => {
     assert.equal(parseCount('--n', '1'), 1);
     assert.equal(parseCount('--n', '64'), 64);
-    for (const bad of ['0', '-1', '1.5', '', ' 4', '4x', '1e3', '9999999999']) assert.throws(() => parseCount('--n', bad), /--n must be a whole number from 1/, bad);
+    for (const bad of ['0', '-1', '1.5', '', ' 4', '4x', '1e3', '9999999999'])
+      assert.throws(() => parseCount('--n', bad), /--n must be a whole number from 1/, bad);
   });
 
   test('serve runs until its signal aborts, then stops cleanly', async () => {

@@ -106,7 +106,15 @@ describe('demo chat: connections per client address', () => {
       await until(() => server.connectionsFrom('203.0.113.7') === 1, 5000, 'the closed connection to be released');
       const again = await TestChatClient.join(url, 'Again');
       await Promise.all([other.close(), neighbour.close(), again.close(), opened.pop()!.close()]);
-      await until(() => server.connectionsFrom('203.0.113.7') + server.connectionsFrom('203.0.113.8') + server.connectionsFrom('127.0.0.1') === 0, 5000, 'every place to be released');
+      await until(
+        () =>
+          server.connectionsFrom('203.0.113.7') +
+            server.connectionsFrom('203.0.113.8') +
+            server.connectionsFrom('127.0.0.1') ===
+          0,
+        5000,
+        'every place to be released',
+      );
     }));
 
   test('IPv6 clients are counted by their /64: another address of the same /64 is refused, another /64 gets in', () =>
@@ -138,11 +146,24 @@ describe('demo chat: connections per client address', () => {
 
 describe('demo HTTP server limits', () => {
   test('the HTTP server is created with the limits, by default 10 s for a head and 30 s for a request', async () => {
-    assert.deepEqual(HTTP_SERVER_LIMITS, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 16_384 });
+    assert.deepEqual(HTTP_SERVER_LIMITS, {
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: 16_384,
+    });
     // maxHeaderSize is no public property of the server; the 431 test below shows it in force.
-    const timeoutsOf = ({ headersTimeout, requestTimeout, keepAliveTimeout }: DemoServer['httpServer']) => ({ headersTimeout, requestTimeout, keepAliveTimeout });
+    const timeoutsOf = ({ headersTimeout, requestTimeout, keepAliveTimeout }: DemoServer['httpServer']) => ({
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+    });
     await withDemoServer({}, async ({ httpServer }) => {
-      assert.deepEqual(timeoutsOf(httpServer), { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 });
+      assert.deepEqual(timeoutsOf(httpServer), {
+        headersTimeout: 10_000,
+        requestTimeout: 30_000,
+        keepAliveTimeout: 5_000,
+      });
     });
     const custom = { headersTimeout: 2000, requestTimeout: 4000, keepAliveTimeout: 1000 };
     await withDemoServer(custom, async ({ httpServer }) => {
@@ -152,7 +173,11 @@ describe('demo HTTP server limits', () => {
 
   test('a client that never finishes its request head gets 408 and is disconnected', () =>
     withDemoServer({ headersTimeout: 100 }, async (server) => {
-      const partialHeads = ['', 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'];
+      const partialHeads = [
+        '',
+        'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+        'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n',
+      ];
       for (const partial of partialHeads) {
         const client = await RawClient.connect(server.address.port, partial);
         try {
@@ -181,7 +206,13 @@ describe('demo HTTP server limits', () => {
     ] as const) {
       await assert.rejects(startDemoServer({ port: 0, host: '127.0.0.1', ...options }), { name: 'TypeError', message });
     }
-    await assert.rejects(startDemoServer({ port: 0, maxConnectionsPerAddress: 0 }), { name: 'TypeError', message: /maxConnectionsPerAddress/ });
-    await assert.rejects(startDemoServer({ port: 0, trustProxy: 'yes' as unknown as boolean }), { name: 'TypeError', message: /trustProxy/ });
+    await assert.rejects(startDemoServer({ port: 0, maxConnectionsPerAddress: 0 }), {
+      name: 'TypeError',
+      message: /maxConnectionsPerAddress/,
+    });
+    await assert.rejects(startDemoServer({ port: 0, trustProxy: 'yes' as unknown as boolean }), {
+      name: 'TypeError',
+      message: /trustProxy/,
+    });
   });
 });

@@ -36,7 +36,15 @@ describe('chat endpoint origin check', () => {
 
   test('refuses pages from any other origin with 403', async () => {
     const { port } = server.address;
-    for (const origin of ['http://evil.example', `http://localhost:${port}`, `http://127.0.0.1:${port + 1}`, 'https://app.example.com:8443', 'null', 'not a url', `ftp://127.0.0.1:${port}`]) {
+    for (const origin of [
+      'http://evil.example',
+      `http://localhost:${port}`,
+      `http://127.0.0.1:${port + 1}`,
+      'https://app.example.com:8443',
+      'null',
+      'not a url',
+      `ftp://127.0.0.1:${port}`,
+    ]) {
       assert.match(await handshake(server, origin), /403/, origin);
     }
   });
@@ -46,7 +54,13 @@ describe('chat endpoint origin check', () => {
 function statusFor(server: DemoServer, path: string, host: string, origin?: string, upgrade = false): Promise<number> {
   const headers: Record<string, string> = { host };
   if (origin !== undefined) headers.origin = origin;
-  if (upgrade) Object.assign(headers, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+  if (upgrade)
+    Object.assign(headers, {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    });
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.address.port, path, headers });
     req.once('response', (response) => {
@@ -91,7 +105,16 @@ describe('host check against DNS rebinding', () => {
 
   test('IP addresses, localhost names and listed hosts are answered', async () => {
     const { port } = server.address;
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `app.localhost:${port}`, `[::1]:${port}`, `10.0.0.7:${port}`, `chat.example.com:${port}`, 'Chat.Example.com']) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `app.localhost:${port}`,
+      `[::1]:${port}`,
+      `10.0.0.7:${port}`,
+      `chat.example.com:${port}`,
+      'Chat.Example.com',
+    ]) {
       assert.equal(await statusFor(server, '/chat/', host), 200, host);
       assert.equal(await statusFor(server, '/chat', host, `http://${host}`, true), 101, host);
     }

@@ -57,7 +57,14 @@ describe('switchboard serve (a real process)', () => {
   });
 
   test('never serves the repository around the demo pages', async () => {
-    for (const target of ['/../package.json', '/%2e%2e/package.json', '/%2E%2E%2Fpackage.json', '/chat/..%2f..%2fpackage.json', '/..%5cpackage.json', '/chat/%00']) {
+    for (const target of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/%2E%2E%2Fpackage.json',
+      '/chat/..%2f..%2fpackage.json',
+      '/..%5cpackage.json',
+      '/chat/%00',
+    ]) {
       const response = await rawRequest(serve.url, target);
       assert.equal(response.status, 400, target);
       assert.doesNotMatch(response.body.toString(), /"name": "switchboard"/, target);

@@ -12,7 +12,12 @@ import { anyText } from '../helpers/any-text.js';
 
 describe('parseRequestPath', () => {
   test('splits and decodes an origin-form target, dropping query and fragment', () => {
-    assert.deepEqual(parseRequestPath('/chat/app%20v2.js?x=1#top'), { ok: true, segments: ['chat', 'app v2.js'], directory: false, hidden: false });
+    assert.deepEqual(parseRequestPath('/chat/app%20v2.js?x=1#top'), {
+      ok: true,
+      segments: ['chat', 'app v2.js'],
+      directory: false,
+      hidden: false,
+    });
     assert.deepEqual(parseRequestPath('/'), { ok: true, segments: [], directory: true, hidden: false });
     assert.deepEqual(parseRequestPath('//a//b/'), { ok: true, segments: ['a', 'b'], directory: true, hidden: false });
   });
@@ -44,15 +49,38 @@ describe('parseRequestPath', () => {
 
   test('never throws, and whatever it accepts stays inside the root', () => {
     // Targets built from the pieces traversal attempts are made of, plus arbitrary text.
-    const piece = fc.constantFrom('/', '.', '..', '%2e', '%2E', '%2f', '%2F', '%5c', '\\', '%00', '%', '%c0%ae', 'a', 'b.txt', '?', '#', '//', '%25');
-    const target = fc.oneof(fc.array(piece, { maxLength: 12 }).map((pieces) => '/' + pieces.join('')), anyText(40));
+    const piece = fc.constantFrom(
+      '/',
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%2f',
+      '%2F',
+      '%5c',
+      '\\',
+      '%00',
+      '%',
+      '%c0%ae',
+      'a',
+      'b.txt',
+      '?',
+      '#',
+      '//',
+      '%25',
+    );
+    const target = fc.oneof(
+      fc.array(piece, { maxLength: 12 }).map((pieces) => '/' + pieces.join('')),
+      anyText(40),
+    );
     fc.assert(
       fc.property(target, (raw) => {
         const parsed = parseRequestPath(raw);
         if (!parsed.ok) return;
         const resolved = join('/root', ...parsed.segments);
         assert.ok(resolved === '/root' || resolved.startsWith('/root/'), `${raw} -> ${resolved}`);
-        for (const segment of parsed.segments) assert.ok(segment !== '' && segment !== '.' && segment !== '..' && !/[/\\\0]/.test(segment), raw);
+        for (const segment of parsed.segments)
+          assert.ok(segment !== '' && segment !== '.' && segment !== '..' && !/[/\\\0]/.test(segment), raw);
       }),
       { numRuns: 2000 },
     );
@@ -98,7 +126,11 @@ describe('createStaticHandler', () => {
     symlinkSync(workspace, join(first, 'escape-dir'));
     symlinkSync(join(first, 'shadow.txt'), join(first, 'inside-link.txt'));
     const serve = createStaticHandler({
-      roots: [{ directory: first, headers: { 'X-Root': 'first' } }, { directory: second }, { directory: join(workspace, 'missing') }],
+      roots: [
+        { directory: first, headers: { 'X-Root': 'first' } },
+        { directory: second },
+        { directory: join(workspace, 'missing') },
+      ],
     });
     server = createServer((request, response) => void serve(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -154,7 +186,13 @@ describe('createStaticHandler', () => {
   });
 
   test('refuses traversal with 400 and never leaks a file outside the roots', async () => {
-    for (const target of ['/../secret.txt', '/%2e%2e/secret.txt', '/docs/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%2e%2e%2f%2e%2e%2fsecret.txt']) {
+    for (const target of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/docs/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%2e%2e%2f%2e%2e%2fsecret.txt',
+    ]) {
       const response = await rawRequest(base, target);
       assert.equal(response.status, 400, target);
       assert.doesNotMatch(response.body.toString(), /outside the roots/);
@@ -193,10 +231,18 @@ describe('createStaticHandler', () => {
     // RFC 9110 §13.1.2: If-None-Match compares weakly, and a list may hold the tag anywhere.
     assert.equal((await rawRequest(base, '/', { headers: { 'If-None-Match': `"x", ${etag.slice(2)}` } })).status, 304);
     assert.equal((await rawRequest(base, '/', { headers: { 'If-None-Match': '"other"' } })).status, 200);
-    assert.equal((await rawRequest(base, '/', { headers: { 'If-Modified-Since': 'Wed, 01 Jan 2025 00:00:00 GMT' } })).status, 304);
-    assert.equal((await rawRequest(base, '/', { headers: { 'If-Modified-Since': 'Tue, 31 Dec 2024 23:59:59 GMT' } })).status, 200);
+    assert.equal(
+      (await rawRequest(base, '/', { headers: { 'If-Modified-Since': 'Wed, 01 Jan 2025 00:00:00 GMT' } })).status,
+      304,
+    );
+    assert.equal(
+      (await rawRequest(base, '/', { headers: { 'If-Modified-Since': 'Tue, 31 Dec 2024 23:59:59 GMT' } })).status,
+      200,
+    );
     // If-None-Match wins over If-Modified-Since (§13.2.2).
-    const both = await rawRequest(base, '/', { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': 'Wed, 01 Jan 2025 00:00:00 GMT' } });
+    const both = await rawRequest(base, '/', {
+      headers: { 'If-None-Match': '"other"', 'If-Modified-Since': 'Wed, 01 Jan 2025 00:00:00 GMT' },
+    });
     assert.equal(both.status, 200);
   });
 });

@@ -7,7 +7,10 @@ const STORY = 'session-story.ts';
 describe('DEBUG=switchboard:* channels', () => {
   it('tell handshakes, refusals, upgrades, namespace refusals and disconnect reasons', async () => {
     const stderr = await storyStderr(STORY, 'switchboard:*');
-    assert.match(stderr, /^switchboard:engine refused GET \/socket\.io\/\?EIO=4&transport=carrier-pigeon with 400: Transport unknown/m);
+    assert.match(
+      stderr,
+      /^switchboard:engine refused GET \/socket\.io\/\?EIO=4&transport=carrier-pigeon with 400: Transport unknown/m,
+    );
     assert.match(stderr, /^switchboard:engine session \S+ opened over polling from (::ffff:)?127\.0\.0\.1/m);
     assert.match(stderr, /^switchboard:engine session \S+ upgraded from polling to websocket/m);
     assert.match(stderr, /^switchboard:server socket \S+ connected to \/ over session \S+/m);
@@ -18,6 +21,9 @@ describe('DEBUG=switchboard:* channels', () => {
 
   it('say nothing when DEBUG does not name them', async () => {
     assert.doesNotMatch(await storyStderr(STORY, undefined), /switchboard:/);
-    assert.doesNotMatch(await storyStderr(STORY, 'switchboard:*,-switchboard:engine,-switchboard:server,-switchboard:ws'), /switchboard:/);
+    assert.doesNotMatch(
+      await storyStderr(STORY, 'switchboard:*,-switchboard:engine,-switchboard:server,-switchboard:ws'),
+      /switchboard:/,
+    );
   });
 });

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { createDebugLog, isDebugEnabled, parseDebugPatterns } from '../../src/diagnostics/debug.js';
 
 describe('DEBUG patterns', () => {
-  const on = (value: string | undefined, namespace: string): boolean => isDebugEnabled(namespace, parseDebugPatterns(value));
+  const on = (value: string | undefined, namespace: string): boolean =>
+    isDebugEnabled(namespace, parseDebugPatterns(value));
 
   it('is off when DEBUG is unset or empty', () => {
     assert.equal(on(undefined, 'switchboard:engine'), false);
@@ -49,7 +50,10 @@ describe('createDebugLog', () => {
     const log = createDebugLog('engine', parseDebugPatterns('switchboard:ws'));
     assert.equal(log.enabled, false);
     assert.equal(log.namespace, 'switchboard:engine');
-    assert.equal(captureStderr(() => log('handshake %s', 'abc')), '');
+    assert.equal(
+      captureStderr(() => log('handshake %s', 'abc')),
+      '',
+    );
   });
 
   it('writes one formatted line per call to stderr when turned on', () => {

@@ -66,10 +66,16 @@ describe('@socket.io/admin-ui on our server', () => {
       assert.deepEqual(appSocket.rooms, [app.id]);
       assert.deepEqual(appSocket.data, { nickname: 'ada' });
       assert.equal(appSocket.handshake.address, '127.0.0.1');
-      assert.ok(sockets.some((socket) => socket.nsp === '/admin'), 'the admin socket itself is listed');
+      assert.ok(
+        sockets.some((socket) => socket.nsp === '/admin'),
+        'the admin socket itself is listed',
+      );
       const [serverStats] = await stats;
       assert.equal(serverStats.clientsCount, 2);
-      assert.deepEqual(serverStats.namespaces.find((nsp) => nsp.name === '/'), { name: '/', socketsCount: 1 });
+      assert.deepEqual(
+        serverStats.namespaces.find((nsp) => nsp.name === '/'),
+        { name: '/', socketsCount: 1 },
+      );
     } finally {
       await h.close();
     }
@@ -136,7 +142,10 @@ describe('@socket.io/admin-ui on our server', () => {
       const [{ supportedFeatures }] = await waitFor<[{ supportedFeatures: string[] }]>(admin, 'config');
       assert.ok(!supportedFeatures.includes('ALL_EVENTS'));
       const [serverStats] = await waitFor<[ServerStats]>(admin, 'server_stats', 4000);
-      assert.deepEqual(serverStats.namespaces.find((nsp) => nsp.name === '/'), { name: '/', socketsCount: 1 });
+      assert.deepEqual(
+        serverStats.namespaces.find((nsp) => nsp.name === '/'),
+        { name: '/', socketsCount: 1 },
+      );
     } finally {
       await h.close();
     }
@@ -170,9 +179,17 @@ describe('@socket.io/admin-ui on our server', () => {
 
       // The engine listeners the admin UI added before attach() count the raw connections.
       // Stats go out every 2 s, each with the events since the one before.
-      await until(() => stats.some((each) => each.aggregatedEvents.some((event) => event.type === 'rawConnection')), 5000, 'raw connections counted');
+      await until(
+        () => stats.some((each) => each.aggregatedEvents.some((event) => event.type === 'rawConnection')),
+        5000,
+        'raw connections counted',
+      );
       // Two engine clients, none polling any more: the admin UI heard the upgrade.
-      await until(() => stats.at(-1)?.clientsCount === 2 && stats.at(-1)?.pollingClientsCount === 0, 5000, 'two clients, none polling');
+      await until(
+        () => stats.at(-1)?.clientsCount === 2 && stats.at(-1)?.pollingClientsCount === 0,
+        5000,
+        'two clients, none polling',
+      );
     } finally {
       for (const client of clients) client.disconnect();
       await io.close();

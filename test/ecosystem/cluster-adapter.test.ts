@@ -51,7 +51,7 @@ describe('@socket.io/cluster-adapter across two worker processes of our server',
     assert.equal(workers.size, 2, 'each socket belongs to its own worker');
   });
 
-  test('serverSideEmit with an acknowledgement gets the other worker\'s answer', async () => {
+  test("serverSideEmit with an acknowledgement gets the other worker's answer", async () => {
     const responses = (await onA.timeout(3000).emitWithAck('ask workers')) as string[];
     assert.equal(responses.length, 1);
     assert.match(responses[0]!, /^worker \d+$/);
@@ -72,6 +72,9 @@ describe('@socket.io/cluster-adapter across two worker processes of our server',
     await received;
     const gone = nextOnEach([onA, onB], 'disconnect');
     onA.emit('disconnect all');
-    assert.deepEqual((await gone).map(([reason]) => reason), ['io server disconnect', 'io server disconnect']);
+    assert.deepEqual(
+      (await gone).map(([reason]) => reason),
+      ['io server disconnect', 'io server disconnect'],
+    );
   });
 });

@@ -44,7 +44,13 @@ async function ourNode(key: string): Promise<RedisNode> {
 }
 
 /** Two of our nodes on one Redis key space, each with one connected official client. */
-async function twoNodes(): Promise<{ a: RedisNode; b: RedisNode; onA: ClientSocket; onB: ClientSocket; close(): Promise<void> }> {
+async function twoNodes(): Promise<{
+  a: RedisNode;
+  b: RedisNode;
+  onA: ClientSocket;
+  onB: ClientSocket;
+  close(): Promise<void>;
+}> {
   const key = uniqueName('sb');
   const a = await ourNode(key);
   const b = await ourNode(key);
@@ -128,7 +134,10 @@ describe('@socket.io/redis-adapter on two of our servers', { skip }, () => {
       const direct = waitFor(onB, 'direct');
       remote.emit('direct', 'just you');
       assert.deepEqual(await direct, ['just you']);
-      assert.deepEqual((await a.io.in('team').fetchSockets()).map((socket) => socket.id), [onB.id]);
+      assert.deepEqual(
+        (await a.io.in('team').fetchSockets()).map((socket) => socket.id),
+        [onB.id],
+      );
     } finally {
       await close();
     }
@@ -154,7 +163,9 @@ describe('@socket.io/redis-adapter on two of our servers', { skip }, () => {
       onA.on('question', (n: number, answer: (reply: string) => void) => answer(`A:${n}`));
       onB.on('question', (n: number, answer: (reply: string) => void) => answer(`B:${n}`));
       const responses = await new Promise<unknown[]>((resolve, reject) => {
-        a.io.timeout(3000).emit('question', 7, (err: Error | null, answers: unknown[]) => (err ? reject(err) : resolve(answers)));
+        a.io
+          .timeout(3000)
+          .emit('question', 7, (err: Error | null, answers: unknown[]) => (err ? reject(err) : resolve(answers)));
       });
       assert.deepEqual(responses.sort(), ['A:7', 'B:7']);
       assert.deepEqual((await a.io.timeout(3000).emitWithAck('question', 8)).sort(), ['A:8', 'B:8']);
@@ -176,7 +187,10 @@ describe('@socket.io/redis-adapter on two of our servers', { skip }, () => {
       await untilCount(async () => (socketOnB!.rooms.has('everyone') ? 1 : 0), 0);
       const gone = nextOnEach([onA, onB], 'disconnect');
       b.io.disconnectSockets();
-      assert.deepEqual((await gone).map(([reason]) => reason), ['io server disconnect', 'io server disconnect']);
+      assert.deepEqual(
+        (await gone).map(([reason]) => reason),
+        ['io server disconnect', 'io server disconnect'],
+      );
     } finally {
       await close();
     }

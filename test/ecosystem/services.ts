@@ -38,7 +38,11 @@ export function uniqueName(prefix: string): string {
 /** Resolves once `count()` reaches `expected` (nodes of a cluster finding each other); rejects after `timeout` ms. */
 export async function untilCount(count: () => Promise<number>, expected: number, timeout = 5000): Promise<void> {
   let last: number | undefined;
-  await until(async () => (last = await count()) === expected, timeout, () => `${expected}, still ${last}`);
+  await until(
+    async () => (last = await count()) === expected,
+    timeout,
+    () => `${expected}, still ${last}`,
+  );
 }
 
 /** Connects an official client (no reconnection) and resolves once it is connected. */

@@ -52,7 +52,10 @@ describe("socket.io-adapter's classes as our server's adapter", () => {
   });
 
   test('SessionAwareAdapter: with connection state recovery, a dropped client gets its session and missed packets back', async () => {
-    const h = await startServer({ adapter: SessionAwareAdapter, connectionStateRecovery: { maxDisconnectionDuration: 2000 } });
+    const h = await startServer({
+      adapter: SessionAwareAdapter,
+      connectionStateRecovery: { maxDisconnectionDuration: 2000 },
+    });
     try {
       const client = h.client('/', { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 });
       const [socket] = await waitFor<[Socket]>(h.io, 'connection');
@@ -83,7 +86,7 @@ describe("socket.io-adapter's classes as our server's adapter", () => {
     }
   });
 
-  test("Adapter without recovery support: a client asking for recovery starts a new session (restoreSession answers null)", async () => {
+  test('Adapter without recovery support: a client asking for recovery starts a new session (restoreSession answers null)', async () => {
     const h = await startServer({ adapter: OfficialInMemoryAdapter, connectionStateRecovery: {} });
     try {
       const client = h.client('/', { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 });
@@ -138,7 +141,10 @@ describe('io.adapter()', () => {
   test('anything but a function is refused, naming what to pass', async () => {
     const h = await startServer();
     try {
-      assert.throws(() => h.io.adapter({} as never), /adapter: expected an adapter class or a function returning an adapter/);
+      assert.throws(
+        () => h.io.adapter({} as never),
+        /adapter: expected an adapter class or a function returning an adapter/,
+      );
     } finally {
       await h.close();
     }

@@ -38,10 +38,13 @@ describe('allowRequest(req, callback)', () => {
         const explained = await handshake(fixture, 'why');
         assert.equal(explained.status, 403);
         assert.deepEqual(JSON.parse(explained.body), { code: 4, message: 'not on the list' });
-        assert.deepEqual(errors.map((error) => [error.code, error.message, error.context['message']]), [
-          [4, 'Forbidden', undefined],
-          [4, 'Forbidden', 'not on the list'],
-        ]);
+        assert.deepEqual(
+          errors.map((error) => [error.code, error.message, error.context['message']]),
+          [
+            [4, 'Forbidden', undefined],
+            [4, 'Forbidden', 'not on the list'],
+          ],
+        );
       },
     );
   });
@@ -143,12 +146,16 @@ describe('allowRequest(req, callback)', () => {
     };
     process.on('warning', onWarning);
     try {
-      const returnsVerdict = ((req: { headers: Record<string, unknown> }) => req.headers['x-verdict'] === 'yes') as unknown as AllowRequest;
+      const returnsVerdict = ((req: { headers: Record<string, unknown> }) =>
+        req.headers['x-verdict'] === 'yes') as unknown as AllowRequest;
       await withEngine({ allowRequest: returnsVerdict }, async (fixture, errors) => {
         // Even `true` is refused: a `false` must never pass for an approval.
         assert.equal((await handshake(fixture, 'yes')).status, 403);
         assert.deepEqual(JSON.parse((await handshake(fixture, 'no')).body), { code: 4, message: 'Forbidden' });
-        assert.match(String(errors[0]!.context['error']), /allowRequest returned true instead of answering through its callback: write it as \(req, callback\)/);
+        assert.match(
+          String(errors[0]!.context['error']),
+          /allowRequest returned true instead of answering through its callback: write it as \(req, callback\)/,
+        );
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal(warnings.filter((warning) => /allowRequest returned/.test(warning.message)).length, 1);
       });
@@ -179,11 +186,19 @@ describe('allowRequest(req, callback)', () => {
         allowRequest: (req, callback) => setTimeout(() => callback(null, req.headers['x-verdict'] === 'yes'), 5),
       },
       async (fixture) => {
-        const refused = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), 'x-verdict: no\r\n');
+        const refused = await RawClient.open(
+          fixture.port,
+          fixture.path('EIO=4&transport=websocket'),
+          'x-verdict: no\r\n',
+        );
         assert.equal(refused.status, 403);
         refused.socket.destroy();
         const connection = waitFor(fixture.engine, 'connection');
-        const allowed = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), 'x-verdict: yes\r\n');
+        const allowed = await RawClient.open(
+          fixture.port,
+          fixture.path('EIO=4&transport=websocket'),
+          'x-verdict: yes\r\n',
+        );
         assert.equal(allowed.status, 101);
         await connection;
         allowed.socket.destroy();

@@ -29,7 +29,10 @@ function toBuffer(data: unknown): Buffer {
   throw new TypeError(`not binary: ${typeof data}`);
 }
 
-async function openClient(fixture: EngineFixture, transports: Transports): Promise<{ client: ClientSocket; socket: EngineSocket }> {
+async function openClient(
+  fixture: EngineFixture,
+  transports: Transports,
+): Promise<{ client: ClientSocket; socket: EngineSocket }> {
   const connection = fixture.nextConnection();
   const client = new ClientSocket(fixture.origin, { transports });
   await waitFor(client, 'open');
@@ -60,7 +63,14 @@ describe('engine.io-client interop', () => {
       });
       const atClient: unknown[] = [];
       client.on('message', (data) => atClient.push(data));
-      const sent = ['hello', Buffer.from([0, 1, 2, 253, 254, 255]), '€ and 🎉', '', Buffer.alloc(0), 'x'.repeat(20_000)];
+      const sent = [
+        'hello',
+        Buffer.from([0, 1, 2, 253, 254, 255]),
+        '€ and 🎉',
+        '',
+        Buffer.alloc(0),
+        'x'.repeat(20_000),
+      ];
       for (const data of sent) client.send(data);
       await until(() => atClient.length >= sent.length, 10_000, `${sent.length} echoes`);
 
@@ -131,8 +141,14 @@ describe('engine.io-client interop', () => {
       clearInterval(timer);
     }
     assert.equal(socket.transportName, 'websocket');
-    assert.deepEqual(atServer, Array.from({ length: total }, (_, i) => `c${i}`));
-    assert.deepEqual(atClient, Array.from({ length: total }, (_, i) => `s${i}`));
+    assert.deepEqual(
+      atServer,
+      Array.from({ length: total }, (_, i) => `c${i}`),
+    );
+    assert.deepEqual(
+      atClient,
+      Array.from({ length: total }, (_, i) => `s${i}`),
+    );
     client.close();
   });
 
@@ -225,7 +241,9 @@ describe('no leaks', () => {
 });
 
 /** A TCP proxy to the engine that can stop forwarding while keeping connections open. */
-async function startFreezableProxy(targetPort: number): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+async function startFreezableProxy(
+  targetPort: number,
+): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
   const pairs: [NetSocket, NetSocket][] = [];
   let frozen = false;
   const server: Server = createServer((inbound) => {

@@ -13,7 +13,10 @@ import { sleep } from '../helpers/wait.js';
 const HANDSHAKE = 'EIO=4&transport=polling';
 
 /** Runs `body` against an engine with `cors`, closing it afterwards. */
-async function withCors(cors: NonNullable<EngineServerOptions['cors']>, body: (send: (origin: string | undefined, preflight?: boolean) => Promise<RawResponse>) => Promise<void>): Promise<void> {
+async function withCors(
+  cors: NonNullable<EngineServerOptions['cors']>,
+  body: (send: (origin: string | undefined, preflight?: boolean) => Promise<RawResponse>) => Promise<void>,
+): Promise<void> {
   const fixture = await startEngine({ cors });
   try {
     await body((origin, preflight = false) =>
@@ -35,10 +38,20 @@ function allowOrigin(response: RawResponse): string | undefined {
 }
 
 describe('cors: origin forms, on actual requests and preflights', () => {
-  const cases: [name: string, origin: NonNullable<CorsOptions['origin']>, allowed: string | undefined, denied: string | undefined][] = [
+  const cases: [
+    name: string,
+    origin: NonNullable<CorsOptions['origin']>,
+    allowed: string | undefined,
+    denied: string | undefined,
+  ][] = [
     ["'*' (the default): any origin, as *", '*', '*', '*'],
     ['true: the request origin, reflected', true, 'https://app.example', 'https://evil.example'],
-    ['a string: that value, whatever the request origin', 'https://app.example', 'https://app.example', 'https://app.example'],
+    [
+      'a string: that value, whatever the request origin',
+      'https://app.example',
+      'https://app.example',
+      'https://app.example',
+    ],
     ['a RegExp: the matching origin', /\.trusted\.example$/, 'https://a.trusted.example', undefined],
     ['a list of strings and RegExps', ['https://one.example', /^https:\/\/two\./], 'https://two.example', undefined],
   ];
@@ -126,7 +139,9 @@ describe('cors: origin forms, on actual requests and preflights', () => {
     const fixture = await startEngine({ cors: delegate });
     try {
       const request = (tenant: string): Promise<RawResponse> =>
-        rawRequest(fixture.port, fixture.path(HANDSHAKE), { headers: { Origin: 'https://a.example', 'x-tenant': tenant } });
+        rawRequest(fixture.port, fixture.path(HANDSHAKE), {
+          headers: { Origin: 'https://a.example', 'x-tenant': tenant },
+        });
       assert.equal(allowOrigin(await request('a')), 'https://a.example');
       assert.equal(allowOrigin(await request('b')), undefined);
       assert.equal((await request('broken')).status, 400);
@@ -195,7 +210,10 @@ describe('cors: preflight options', () => {
 describe('cors: checked at construction', () => {
   it('names an unknown option and a misshapen origin', () => {
     assert.throws(() => new EngineServer({ cors: { orign: '*' } as CorsOptions }), /cors\.orign: unknown CORS option/);
-    assert.throws(() => new EngineServer({ cors: { headers: ['x'] } as unknown as CorsOptions }), /cors\.headers.*use allowedHeaders/);
+    assert.throws(
+      () => new EngineServer({ cors: { headers: ['x'] } as unknown as CorsOptions }),
+      /cors\.headers.*use allowedHeaders/,
+    );
     assert.throws(() => new EngineServer({ cors: { origin: 42 } as unknown as CorsOptions }), /cors\.origin: expected/);
     assert.doesNotThrow(() => new EngineServer({ cors: false }));
   });

@@ -26,14 +26,19 @@ function join(queue: DeadlineQueue<Entry>, entry: Entry): void {
 describe('DeadlineQueue', () => {
   it('calls each entry once, no sooner than its delay, in the order they joined', async () => {
     const due: { name: string; waited: number }[] = [];
-    const queue = new DeadlineQueue<Entry>(30, (entry) => due.push({ name: entry.name, waited: performance.now() - entry.addedAt }));
+    const queue = new DeadlineQueue<Entry>(30, (entry) =>
+      due.push({ name: entry.name, waited: performance.now() - entry.addedAt }),
+    );
     join(queue, new Entry('a'));
     await sleep(10);
     join(queue, new Entry('b'));
     await sleep(10);
     join(queue, new Entry('c'));
     await until(() => due.length === 3, 3000, 'three deadlines');
-    assert.deepEqual(due.map((entry) => entry.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      due.map((entry) => entry.name),
+      ['a', 'b', 'c'],
+    );
     // Whole milliseconds: an entry may come due up to 1 ms before its delay in fractional time.
     for (const { waited } of due) assert.ok(waited >= 29, `waited ${waited} ms`);
     await sleep(50);
@@ -42,7 +47,9 @@ describe('DeadlineQueue', () => {
 
   it('adding again restarts the wait; removing cancels it; an empty queue holds no timer', async () => {
     const due: { name: string; waited: number }[] = [];
-    const queue = new DeadlineQueue<Entry>(40, (entry) => due.push({ name: entry.name, waited: performance.now() - entry.addedAt }));
+    const queue = new DeadlineQueue<Entry>(40, (entry) =>
+      due.push({ name: entry.name, waited: performance.now() - entry.addedAt }),
+    );
     const before = timers();
     const restarted = new Entry('restarted');
     const removed = new Entry('removed');

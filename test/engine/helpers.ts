@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EngineServer, type ConnectionError, type EngineServerOptions, type EngineSocket } from '../../src/engine/index.js';
+import {
+  EngineServer,
+  type ConnectionError,
+  type EngineServerOptions,
+  type EngineSocket,
+} from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
@@ -121,7 +126,9 @@ export function rawRequest(port: number, path: string, options: RawRequestOption
 }
 
 /** Opens a polling session by hand and returns its handshake data. */
-export async function openPolling(fixture: EngineFixture): Promise<{ sid: string; upgrades: string[]; pingInterval: number; pingTimeout: number; maxPayload: number }> {
+export async function openPolling(
+  fixture: EngineFixture,
+): Promise<{ sid: string; upgrades: string[]; pingInterval: number; pingTimeout: number; maxPayload: number }> {
   const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
   if (response.status !== 200 || !response.body.startsWith('0')) {
     throw new Error(`handshake failed: ${response.status} ${response.body}`);
@@ -152,7 +159,9 @@ export class RawWebSocket {
       if (waiter) waiter(message);
       else this.queue.push(message);
     });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code: number, reason: Buffer) => resolve([code, reason.toString()])));
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code: number, reason: Buffer) => resolve([code, reason.toString()])),
+    );
   }
 
   /** Opens `url` and resolves once the handshake completed. */

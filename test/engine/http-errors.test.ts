@@ -33,7 +33,13 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
   });
   after(() => fixture.close());
 
-  async function expectError(query: string, status: number, code: number, message: string, init: Parameters<typeof rawRequest>[2] = {}): Promise<ConnectionError> {
+  async function expectError(
+    query: string,
+    status: number,
+    code: number,
+    message: string,
+    init: Parameters<typeof rawRequest>[2] = {},
+  ): Promise<ConnectionError> {
     const before = errors.length;
     const response = await rawRequest(fixture.port, fixture.path(query), init);
     assert.equal(response.status, status, response.body);
@@ -56,11 +62,17 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
   it('1 Session ID unknown: GET and POST with a sid nobody holds', async () => {
     const error = await expectError('EIO=4&transport=polling&sid=nope', 400, 1, 'Session ID unknown');
     assert.deepEqual(error.context, { sid: 'nope' });
-    await expectError('EIO=4&transport=polling&sid=nope', 400, 1, 'Session ID unknown', { method: 'POST', body: '4hi' });
+    await expectError('EIO=4&transport=polling&sid=nope', 400, 1, 'Session ID unknown', {
+      method: 'POST',
+      body: '4hi',
+    });
   });
 
   it('2 Bad handshake method: a handshake that is not a GET', async () => {
-    const error = await expectError('EIO=4&transport=polling', 400, 2, 'Bad handshake method', { method: 'POST', body: '' });
+    const error = await expectError('EIO=4&transport=polling', 400, 2, 'Bad handshake method', {
+      method: 'POST',
+      body: '',
+    });
     assert.deepEqual(error.context, { method: 'POST' });
     await expectError('EIO=4&transport=polling', 400, 2, 'Bad handshake method', { method: 'PUT', body: '' });
   });
@@ -80,7 +92,9 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
 
   it('4 Forbidden: allowRequest calls back false (403) or throws (403 with its message)', async () => {
     await expectError('EIO=4&transport=polling', 403, 4, 'Forbidden', { headers: { 'x-deny': 'silently' } });
-    const error = await expectError('EIO=4&transport=polling', 403, 4, 'no entry for you', { headers: { 'x-deny': 'loudly' } });
+    const error = await expectError('EIO=4&transport=polling', 403, 4, 'no entry for you', {
+      headers: { 'x-deny': 'loudly' },
+    });
     assert.equal(error.message, 'Forbidden');
     assert.equal(error.context['message'], 'no entry for you');
   });
@@ -125,7 +139,9 @@ describe('HTTP errors (Engine.IO protocol v4, "Query parameters")', () => {
     assert.equal(handshake.status, 200);
     const { sid } = JSON.parse(handshake.body.slice(1)) as { sid: string };
     fixture.engine.clients.get(sid)!.close();
-    const client = await RawWebSocket.connect(`ws://127.0.0.1:${fixture.port}${base}sub/path?EIO=4&transport=websocket`);
+    const client = await RawWebSocket.connect(
+      `ws://127.0.0.1:${fixture.port}${base}sub/path?EIO=4&transport=websocket`,
+    );
     assert.equal((await client.nextText())[0], '0');
     client.close();
     // Without that query, the paths under it stay the application's.
@@ -151,7 +167,11 @@ describe('CORS and cookie', () => {
     try {
       const preflight = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
         method: 'OPTIONS',
-        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+        headers: {
+          Origin: 'https://app.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type',
+        },
       });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
@@ -160,16 +180,26 @@ describe('CORS and cookie', () => {
       assert.equal(preflight.headers['access-control-allow-headers'], 'content-type');
       assert.match(String(preflight.headers['vary']), /Origin/);
 
-      const allowed = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { Origin: 'https://a.trusted.example' } });
+      const allowed = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+        headers: { Origin: 'https://a.trusted.example' },
+      });
       assert.equal(allowed.status, 200);
       assert.equal(allowed.headers['access-control-allow-origin'], 'https://a.trusted.example');
 
-      const denied = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { Origin: 'https://evil.example' } });
+      const denied = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+        headers: { Origin: 'https://evil.example' },
+      });
       assert.equal(denied.headers['access-control-allow-origin'], undefined);
 
-      const error = await rawRequest(fixture.port, fixture.path('EIO=4&transport=nope'), { headers: { Origin: 'https://app.example' } });
+      const error = await rawRequest(fixture.port, fixture.path('EIO=4&transport=nope'), {
+        headers: { Origin: 'https://app.example' },
+      });
       assert.equal(error.status, 400);
-      assert.equal(error.headers['access-control-allow-origin'], 'https://app.example', 'errors are readable cross-origin too');
+      assert.equal(
+        error.headers['access-control-allow-origin'],
+        'https://app.example',
+        'errors are readable cross-origin too',
+      );
     } finally {
       await fixture.close();
     }
@@ -178,7 +208,10 @@ describe('CORS and cookie', () => {
   it('without cors, a preflight is a bad handshake method and no CORS header is sent', async () => {
     const fixture = await startEngine();
     try {
-      const preflight = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { method: 'OPTIONS', headers: { Origin: 'https://x.example' } });
+      const preflight = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://x.example' },
+      });
       assert.equal(preflight.status, 400);
       assert.equal(JSON.parse(preflight.body).code, 2);
       assert.equal(preflight.headers['access-control-allow-origin'], undefined);
@@ -194,14 +227,22 @@ describe('CORS and cookie', () => {
       const response = await rawRequest(withCookie.port, withCookie.path('EIO=4&transport=polling'));
       const sid = JSON.parse(response.body.slice(1)).sid as string;
       assert.deepEqual(response.headers['set-cookie'], [`sticky=${sid}; Path=/; HttpOnly; SameSite=Strict`]);
-      const poll = await rawRequest(withCookie.port, withCookie.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '1' });
+      const poll = await rawRequest(withCookie.port, withCookie.path(`EIO=4&transport=polling&sid=${sid}`), {
+        method: 'POST',
+        body: '1',
+      });
       assert.equal(poll.headers['set-cookie'], undefined, 'only the handshake sets it');
       const plain = await rawRequest(without.port, without.path('EIO=4&transport=polling'));
       assert.equal(plain.headers['set-cookie'], undefined);
 
       // A WebSocket-only handshake gets it on the 101 response.
       const connection = withCookie.nextConnection();
-      const upgrade = request({ host: '127.0.0.1', port: withCookie.port, path: withCookie.path('EIO=4&transport=websocket'), headers: UPGRADE_HEADERS });
+      const upgrade = request({
+        host: '127.0.0.1',
+        port: withCookie.port,
+        path: withCookie.path('EIO=4&transport=websocket'),
+        headers: UPGRADE_HEADERS,
+      });
       upgrade.end();
       const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
       const session = await connection;
@@ -266,7 +307,9 @@ describe('Serving without attach', () => {
       const socket = connect(port, '127.0.0.1');
       const chunks: Buffer[] = [];
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.end('GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n');
+      socket.end(
+        'GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n',
+      );
       await once(socket, 'close');
       const answer = Buffer.concat(chunks).toString('latin1');
       assert.match(answer, /^HTTP\/1\.1 400 /);
@@ -285,7 +328,10 @@ describe('Serving without attach', () => {
     const engine = new EngineServer();
     for (const destroyUpgradeTimeout of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => engine.attach(createServer(), { destroyUpgradeTimeout }), TypeError);
-      assert.throws(() => new EngineServer({ destroyUpgradeTimeout }), /destroyUpgradeTimeout must be a finite number >= 0/);
+      assert.throws(
+        () => new EngineServer({ destroyUpgradeTimeout }),
+        /destroyUpgradeTimeout must be a finite number >= 0/,
+      );
     }
     engine.close();
   });
@@ -300,7 +346,8 @@ describe('Serving without attach', () => {
       const accepted: Socket[] = [];
       http.on('upgrade', (req: IncomingMessage, socket: Socket) => {
         accepted.push(socket);
-        if (req.url === '/answered') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+        if (req.url === '/answered')
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
       });
       http.listen(0, '127.0.0.1');
       await once(http, 'listening');
@@ -361,7 +408,10 @@ describe('Hooks: generateId and header events', () => {
       next = new Error('id service down');
       const failed = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'));
       assert.equal(failed.status, 400);
-      assert.deepEqual(errors.map((error) => error.context['name']), ['ID_GENERATION_ERROR', 'ID_GENERATION_ERROR']);
+      assert.deepEqual(
+        errors.map((error) => error.context['name']),
+        ['ID_GENERATION_ERROR', 'ID_GENERATION_ERROR'],
+      );
       next = 'custom-ws';
       const connection = fixture.nextConnection();
       const client = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
@@ -386,11 +436,19 @@ describe('Hooks: generateId and header events', () => {
       assert.equal(handshake.headers['x-initial'], 'yes');
       assert.equal(handshake.headers['x-every'], 'yes');
       const sid = JSON.parse(handshake.body.slice(1)).sid as string;
-      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '4x' });
+      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), {
+        method: 'POST',
+        body: '4x',
+      });
       assert.equal(posted.headers['x-initial'], undefined);
       assert.equal(posted.headers['x-every'], 'yes');
 
-      const upgrade = request({ host: '127.0.0.1', port: fixture.port, path: fixture.path('EIO=4&transport=websocket'), headers: UPGRADE_HEADERS });
+      const upgrade = request({
+        host: '127.0.0.1',
+        port: fixture.port,
+        path: fixture.path('EIO=4&transport=websocket'),
+        headers: UPGRADE_HEADERS,
+      });
       upgrade.end();
       const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
       assert.equal(accepted.headers['x-initial'], 'yes');

@@ -31,7 +31,10 @@ describe('engine.use()', () => {
       assert.equal(handshake.status, 200);
       assert.equal(handshake.headers['x-first'], '1');
       const { sid } = JSON.parse(handshake.body.slice(1)) as { sid: string };
-      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '4hi' });
+      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), {
+        method: 'POST',
+        body: '4hi',
+      });
       assert.equal(posted.status, 200);
       // An unknown transport is refused after the middlewares, as in the reference server.
       await rawRequest(fixture.port, fixture.path('EIO=4&transport=nope'));
@@ -50,7 +53,9 @@ describe('engine.use()', () => {
         return undefined;
       });
       for (const how of ['next', 'throw', 'reject']) {
-        const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { 'x-fail': how } });
+        const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+          headers: { 'x-fail': how },
+        });
         assert.equal(response.status, 400, how);
         assert.deepEqual(JSON.parse(response.body), { code: 3, message: 'Bad request' });
         const error = errors.at(-1)!;
@@ -72,7 +77,9 @@ describe('engine.use()', () => {
         res.writeHead(418);
         res.end('short and stout');
       });
-      const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), { headers: { 'x-teapot': '1' } });
+      const response = await rawRequest(fixture.port, fixture.path('EIO=4&transport=polling'), {
+        headers: { 'x-teapot': '1' },
+      });
       assert.equal(response.status, 418);
       assert.equal(response.body, 'short and stout');
       assert.equal(fixture.engine.clientsCount, 0);
@@ -125,7 +132,10 @@ describe('engine.use()', () => {
         next();
       });
       const { sid } = await openPolling(fixture);
-      await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), { method: 'POST', body: '4hi' });
+      await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`), {
+        method: 'POST',
+        body: '4hi',
+      });
       const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket&room=a%20b'));
       client.socket.destroy();
       assert.deepEqual(queries, [
@@ -158,11 +168,19 @@ describe('engine.use()', () => {
           res.end();
         } else next();
       });
-      const unauthenticated = await refusedUpgrade(`http://127.0.0.1:${fixture.port}`, fixture.path('EIO=4&transport=websocket'), { 'x-who': 'nobody' });
+      const unauthenticated = await refusedUpgrade(
+        `http://127.0.0.1:${fixture.port}`,
+        fixture.path('EIO=4&transport=websocket'),
+        { 'x-who': 'nobody' },
+      );
       assert.equal(unauthenticated.status, 401);
       assert.equal(unauthenticated.headers['www-authenticate'], 'Basic realm="hub"');
       assert.equal(unauthenticated.body.toString(), 'log in first');
-      const forbidden = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), 'x-who: intruder\r\n');
+      const forbidden = await RawClient.open(
+        fixture.port,
+        fixture.path('EIO=4&transport=websocket'),
+        'x-who: intruder\r\n',
+      );
       assert.equal(forbidden.status, 403);
       forbidden.socket.destroy();
       assert.equal(fixture.engine.clientsCount, 0);
@@ -207,7 +225,11 @@ describe('engine.use()', () => {
         res.end();
       });
       for (const [index, status] of statuses.entries()) {
-        const client = await RawClient.open(fixture.port, fixture.path('EIO=4&transport=websocket'), `x-case: ${index}\r\n`);
+        const client = await RawClient.open(
+          fixture.port,
+          fixture.path('EIO=4&transport=websocket'),
+          `x-case: ${index}\r\n`,
+        );
         assert.equal(client.response, '', String(status));
       }
       assert.equal(fixture.engine.clientsCount, 0);
@@ -248,7 +270,10 @@ describe('engine.use()', () => {
 
   it('use() takes a function only', async () => {
     await withEngine({}, async (fixture) => {
-      assert.throws(() => fixture.engine.use('helmet' as unknown as EngineMiddleware), /use\(\) takes a middleware function/);
+      assert.throws(
+        () => fixture.engine.use('helmet' as unknown as EngineMiddleware),
+        /use\(\) takes a middleware function/,
+      );
     });
   });
 });

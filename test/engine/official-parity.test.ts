@@ -24,7 +24,10 @@ interface Target {
 // Pings slow enough not to race the steps under a loaded machine (the scripts wait for one where they mean to).
 const OPTIONS = { pingInterval: 1000, pingTimeout: 3000, maxHttpBufferSize: 10_000 };
 
-async function listen(name: string, attach: (http: Server) => { onConnection(listener: (socket: Echo) => void): void; close(): void }): Promise<Target> {
+async function listen(
+  name: string,
+  attach: (http: Server) => { onConnection(listener: (socket: Echo) => void): void; close(): void },
+): Promise<Target> {
   const http = createServer((_req, res) => res.writeHead(404).end());
   const engine = attach(http);
   engine.onConnection((socket) => socket.on('message', (data) => socket.send(data)));
@@ -53,13 +56,18 @@ type Entry = readonly unknown[];
 const PATH = '/engine.io/';
 
 /** Runs `script` against both servers and returns the two transcripts with session ids masked. */
-async function both(targets: Target[], script: (target: Target, log: (...entry: Entry) => void) => Promise<void>): Promise<Entry[][]> {
+async function both(
+  targets: Target[],
+  script: (target: Target, log: (...entry: Entry) => void) => Promise<void>,
+): Promise<Entry[][]> {
   const transcripts: Entry[][] = [];
   for (const target of targets) {
     const transcript: Entry[] = [];
     const sids = new Set<string>();
     await script(target, (...entry) => transcript.push(entry));
-    for (const entry of transcript) for (const value of entry) if (typeof value === 'string') for (const match of value.matchAll(/"sid":"([^"]+)"/g)) sids.add(match[1]!);
+    for (const entry of transcript)
+      for (const value of entry)
+        if (typeof value === 'string') for (const match of value.matchAll(/"sid":"([^"]+)"/g)) sids.add(match[1]!);
     const mask = (value: unknown): unknown => {
       if (typeof value !== 'string') return value;
       let masked = value;
@@ -176,7 +184,9 @@ describe('wire parity with the reference Engine.IO server', () => {
       const url = `${PATH}?EIO=4&transport=polling&sid=${sid}`;
       const held = rawRequest(target.port, url);
       await sleep(100);
-      const upgrade = await RawWebSocket.connect(`ws://127.0.0.1:${target.port}${PATH}?EIO=4&transport=websocket&sid=${sid}`);
+      const upgrade = await RawWebSocket.connect(
+        `ws://127.0.0.1:${target.port}${PATH}?EIO=4&transport=websocket&sid=${sid}`,
+      );
       upgrade.send('2probe');
       log('probe', await upgrade.nextText());
       log('held poll', (await held).body);

@@ -193,13 +193,19 @@ describe('HTTP long-polling', () => {
     it("reports a batch to 'packetCreate' as each packet is sent, then to 'flush' and 'drain' as a GET takes it", async () => {
       const { sid, socket } = await open();
       const events: string[] = [];
-      socket.on('packetCreate', (packet) => events.push(`packetCreate ${String(packet.data)} compress=${packet.options.compress}`));
+      socket.on('packetCreate', (packet) =>
+        events.push(`packetCreate ${String(packet.data)} compress=${packet.options.compress}`),
+      );
       socket.on('flush', (packets) => events.push(`flush ${packets.map((packet) => String(packet.data)).join(',')}`));
       socket.on('drain', () => events.push('drain'));
       socket.send('a');
       socket.send('b', { compress: false });
       await sleep(20);
-      assert.deepEqual(events, ['packetCreate a compress=true', 'packetCreate b compress=false'], 'nothing is flushed without a GET');
+      assert.deepEqual(
+        events,
+        ['packetCreate a compress=true', 'packetCreate b compress=false'],
+        'nothing is flushed without a GET',
+      );
       assert.equal((await poll(sid)).body, '4a\x1e4b');
       assert.deepEqual(events.slice(2), ['flush a,b', 'drain']);
     });
@@ -298,7 +304,10 @@ describe('HTTP long-polling', () => {
       await until(() => a.socket.writable, 3000, 'the poll to be held');
       const reasons = Promise.all([waitFor<[string]>(a.socket, 'close'), waitFor<[string]>(b.socket, 'close')]);
       fixture.engine.close();
-      assert.deepEqual((await reasons).map(([reason]) => reason), ['server shutting down', 'server shutting down']);
+      assert.deepEqual(
+        (await reasons).map(([reason]) => reason),
+        ['server shutting down', 'server shutting down'],
+      );
       assert.equal((await pending).body, '1');
       assert.equal(fixture.engine.clientsCount, 0);
     });
@@ -326,7 +335,11 @@ describe('Response compression', () => {
         const { sid } = await openPolling(target);
         (await connection).send(data, { compress });
         await sleep(10);
-        return rawRequest(target.port, target.path(`EIO=4&transport=polling&sid=${sid}`), encoding ? { headers: { 'Accept-Encoding': encoding } } : {});
+        return rawRequest(
+          target.port,
+          target.path(`EIO=4&transport=polling&sid=${sid}`),
+          encoding ? { headers: { 'Accept-Encoding': encoding } } : {},
+        );
       };
       const gzipped = await exchange(fixture, 'gzip, deflate', big);
       assert.equal(gzipped.headers['content-encoding'], 'gzip');
@@ -363,11 +376,18 @@ describe('Hostile input', () => {
       bystanderSocket.on('message', (data) => seen.push(data));
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes))),
+          fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 60 }),
+            fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes)),
+          ),
           fc.constantFrom('', '&sid=nope', '&EIO=3', '&transport=x', '&sid=', '&sid=%00', '&EIO=4&EIO=3'),
           async (body, extra) => {
             const { sid } = await openPolling(fixture);
-            const response = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}${extra}`), { method: 'POST', body });
+            const response = await rawRequest(
+              fixture.port,
+              fixture.path(`EIO=4&transport=polling&sid=${sid}${extra}`),
+              { method: 'POST', body },
+            );
             assert.ok([200, 400].includes(response.status), `${response.status} ${response.body}`);
             if (response.status === 200) assert.equal(response.body, 'ok');
             else assert.equal(typeof JSON.parse(response.body).code, 'number');
@@ -376,7 +396,10 @@ describe('Hostile input', () => {
         ),
         { numRuns: 30 },
       );
-      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${bystander.sid}`), { method: 'POST', body: '4still fine' });
+      const posted = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${bystander.sid}`), {
+        method: 'POST',
+        body: '4still fine',
+      });
       assert.equal(posted.body, 'ok');
       assert.deepEqual(seen, ['still fine']);
       assert.equal(bystanderSocket.readyState, 'open');

@@ -86,7 +86,10 @@ describe('slow WebSocket clients of the engine', () => {
   });
 
   it('checks the connection limits at construction', () => {
-    assert.throws(() => new EngineServer({ connectionLimits: { highWaterMark: 1024, maxBufferedAmount: 1023 } }), /maxBufferedAmount/);
+    assert.throws(
+      () => new EngineServer({ connectionLimits: { highWaterMark: 1024, maxBufferedAmount: 1023 } }),
+      /maxBufferedAmount/,
+    );
     assert.throws(() => new EngineServer({ connectionLimits: { highWaterMark: -1 } }), /highWaterMark/);
     assert.throws(() => new EngineServer({ connectionLimits: { maxFragments: 0 } }), /maxFragments/);
     assert.throws(() => new EngineServer({ connectionLimits: { sendBudget: {} as SendBudget } }), /sendBudget/);

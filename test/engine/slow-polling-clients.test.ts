@@ -65,7 +65,12 @@ interface Peaks {
  * {@link MAX_BROADCASTS}), one at a time: each is awaited at `reader`, which checks it gets every
  * message, in order, while the slow ones stop.
  */
-async function broadcastUntilClosed(fixture: EngineFixture, reader: ClientSocket, slow: readonly EngineSocket[], budget: SendBudget): Promise<Peaks> {
+async function broadcastUntilClosed(
+  fixture: EngineFixture,
+  reader: ClientSocket,
+  slow: readonly EngineSocket[],
+  budget: SendBudget,
+): Promise<Peaks> {
   const peaks: Peaks = { broadcasts: 0, queued: 0, slow: 0, held: 0 };
   while (peaks.broadcasts < MAX_BROADCASTS && slow.some((session) => session.readyState === 'open')) {
     const text = message(peaks.broadcasts);
@@ -73,7 +78,10 @@ async function broadcastUntilClosed(fixture: EngineFixture, reader: ClientSocket
     const prepared = new PreparedMessage(text);
     for (const session of fixture.engine.clients.values()) session.sendPrepared(prepared);
     for (const session of slow) peaks.held = Math.max(peaks.held, session.bufferedAmount);
-    peaks.queued = Math.max(peaks.queued, slow.reduce((sum, session) => sum + session.bufferedAmount, 0));
+    peaks.queued = Math.max(
+      peaks.queued,
+      slow.reduce((sum, session) => sum + session.bufferedAmount, 0),
+    );
     peaks.slow = Math.max(peaks.slow, budget.slowConnections);
     assert.equal((await received)[0], text, 'the client that polls gets every message, in order');
     peaks.broadcasts++;
@@ -98,7 +106,12 @@ describe('slow polling clients of the engine', () => {
       const opened = await openReader(fixture);
       reader = opened.client;
 
-      const peaks = await broadcastUntilClosed(fixture, opened.client, slow.map(({ session }) => session), budget);
+      const peaks = await broadcastUntilClosed(
+        fixture,
+        opened.client,
+        slow.map(({ session }) => session),
+        budget,
+      );
       assert.ok(peaks.broadcasts < MAX_BROADCASTS, 'every silent client was closed');
       for (const { closed } of slow) assertClosedForBeingSlow(await closed);
       assert.ok(peaks.held <= limits.maxBufferedAmount, `a silent client held ${peaks.held} bytes`);
@@ -132,7 +145,12 @@ describe('slow polling clients of the engine', () => {
       const opened = await openReader(fixture);
       reader = opened.client;
 
-      const peaks = await broadcastUntilClosed(fixture, opened.client, slow.map(({ session }) => session), budget);
+      const peaks = await broadcastUntilClosed(
+        fixture,
+        opened.client,
+        slow.map(({ session }) => session),
+        budget,
+      );
       assert.ok(peaks.broadcasts < MAX_BROADCASTS, 'every silent client was closed');
       for (const { closed } of slow) assertClosedForBeingSlow(await closed);
       // Each holds its allowance before it is charged, and the message that made it slow may have
@@ -177,7 +195,11 @@ describe('slow polling clients of the engine', () => {
       session.send(message(2, 20 * KIB));
       assert.equal(budget.queuedBytes, 20 * KIB);
       // The client leaves with a close packet, without polling what waits for it.
-      await rawRequest(fixture.port, path, { method: 'POST', body: '1', headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+      await rawRequest(fixture.port, path, {
+        method: 'POST',
+        body: '1',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      });
       assert.equal((await closed)[0], 'transport close');
       assert.equal(budget.queuedBytes, 0, 'the close releases the charge');
       assert.equal(budget.slowConnections, 0);
@@ -196,7 +218,9 @@ describe('slow polling clients of the engine', () => {
       const { sid, session, closed } = await openSilentPoller(fixture);
       const held = rawRequest(fixture.port, fixture.path(`EIO=4&transport=polling&sid=${sid}`));
       await until(() => session.writable, 3000, 'the poll to be held');
-      candidate = await RawWebSocket.connect(fixture.url(`EIO=4&transport=websocket&sid=${sid}`).replace('http:', 'ws:'));
+      candidate = await RawWebSocket.connect(
+        fixture.url(`EIO=4&transport=websocket&sid=${sid}`).replace('http:', 'ws:'),
+      );
       candidate.send('2probe');
       assert.equal(await candidate.nextText(), '3probe');
       assert.equal((await held).body, '6', 'the held poll ended: packets now wait for the upgrade');
@@ -263,7 +287,8 @@ describe('slow polling clients of the engine', () => {
     let reader: RawWebSocket | undefined;
     try {
       const poller = await openSilentPoller(fixture);
-      for (let sent = 0; sent < MAX_BROADCASTS && budget.queuedBytes < limit - 8 * KIB; sent++) poller.session.send(message(sent, 8 * KIB));
+      for (let sent = 0; sent < MAX_BROADCASTS && budget.queuedBytes < limit - 8 * KIB; sent++)
+        poller.session.send(message(sent, 8 * KIB));
       assert.ok(budget.queuedBytes >= limit - 8 * KIB, 'the silent client holds nearly all the budget');
       const connection = fixture.nextConnection();
       reader = await RawWebSocket.connect(fixture.url('EIO=4&transport=websocket').replace('http:', 'ws:'));
@@ -278,7 +303,8 @@ describe('slow polling clients of the engine', () => {
       assert.equal(poller.session.readyState, 'closing', 'the session holding the most made room');
       assert.equal(budget.closedConnections, 1);
 
-      for (const text of burst) assert.equal(await reader.nextText(), `4${text}`, 'the reader gets every message, in order');
+      for (const text of burst)
+        assert.equal(await reader.nextText(), `4${text}`, 'the reader gets every message, in order');
       assertClosedForBeingSlow(await poller.closed);
       assert.equal(session.readyState, 'open');
       await until(() => budget.queuedBytes === 0, 3000, 'the reader to leave the budget');

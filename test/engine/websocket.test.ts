@@ -16,13 +16,22 @@ describe('WebSocket transport', () => {
 
   beforeEach(async () => {
     // Slow heartbeats: raw clients here never pong unless a test says so.
-    fixture = await startEngine({ pingInterval: 3000, pingTimeout: 3000, maxHttpBufferSize: 1000, upgradeTimeout: 3000 });
+    fixture = await startEngine({
+      pingInterval: 3000,
+      pingTimeout: 3000,
+      maxHttpBufferSize: 1000,
+      upgradeTimeout: 3000,
+    });
   });
   afterEach(() => fixture.close());
 
   const wsUrl = (query: string) => fixture.url(query).replace('http:', 'ws:');
 
-  async function openWebSocket(): Promise<{ client: RawWebSocket; socket: EngineSocket; handshake: Record<string, unknown> }> {
+  async function openWebSocket(): Promise<{
+    client: RawWebSocket;
+    socket: EngineSocket;
+    handshake: Record<string, unknown>;
+  }> {
     const connection = fixture.nextConnection();
     const client = await RawWebSocket.connect(wsUrl('EIO=4&transport=websocket'));
     const open = await client.nextText();
@@ -33,7 +42,13 @@ describe('WebSocket transport', () => {
   describe('WebSocket-only session', () => {
     it('opens with the open packet, no upgrades offered', async () => {
       const { client, socket, handshake } = await openWebSocket();
-      assert.deepEqual(handshake, { sid: socket.id, upgrades: [], pingInterval: 3000, pingTimeout: 3000, maxPayload: 1000 });
+      assert.deepEqual(handshake, {
+        sid: socket.id,
+        upgrades: [],
+        pingInterval: 3000,
+        pingTimeout: 3000,
+        maxPayload: 1000,
+      });
       assert.equal(socket.transportName, 'websocket');
       assert.equal(fixture.engine.clients.get(socket.id), socket);
       client.close();
@@ -74,9 +89,11 @@ describe('WebSocket transport', () => {
       socket.send(Buffer.from([1, 2]), {}, () => written.push(2));
       socket.send('three', {}, () => written.push(3));
       const expected = Buffer.concat([
-        Buffer.from([0x81, 4]), Buffer.from('4one'),
+        Buffer.from([0x81, 4]),
+        Buffer.from('4one'),
         Buffer.from([0x82, 2, 1, 2]),
-        Buffer.from([0x81, 6]), Buffer.from('4three'),
+        Buffer.from([0x81, 6]),
+        Buffer.from('4three'),
       ]);
       await until(() => Buffer.concat(chunks).length >= expected.length && written.length === 3, 3000, 'the burst');
       assert.equal(chunks.length, 1, 'one write');
@@ -187,7 +204,11 @@ describe('WebSocket transport', () => {
     });
 
     it('closes with "parse error" on a malformed packet, and "transport error" on a client ping', async () => {
-      for (const [frame, reason] of [['abc', 'parse error'], ['', 'parse error'], ['2', 'transport error']] as const) {
+      for (const [frame, reason] of [
+        ['abc', 'parse error'],
+        ['', 'parse error'],
+        ['2', 'transport error'],
+      ] as const) {
         const { client, socket } = await openWebSocket();
         const closed = waitFor<[string]>(socket, 'close');
         client.send(frame);
@@ -243,21 +264,27 @@ describe('WebSocket transport', () => {
       fixture = await startEngine({ pingInterval: 30_000, pingTimeout: 30_000 });
       const bystander = await openWebSocket();
       await fc.assert(
-        fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes))), async (frame) => {
-          const { client, socket } = await openWebSocket();
-          const outcome = new Promise<string>((resolve) => {
-            socket.once('message', () => resolve('message'));
-            socket.once('close', (reason) => resolve(reason));
-          });
-          client.send(frame);
-          // Packets the server ignores (open, upgrade, noop) are followed by one it must not ignore.
-          client.send('4after');
-          const result = await outcome;
-          if (typeof frame !== 'string') assert.equal(result, 'message', 'binary frames are always messages');
-          else if (/^[0-6]/.test(frame) === false) assert.equal(result, 'parse error');
-          client.close();
-          await client.closed;
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            fc.string({ maxLength: 40 }),
+            fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+          ),
+          async (frame) => {
+            const { client, socket } = await openWebSocket();
+            const outcome = new Promise<string>((resolve) => {
+              socket.once('message', () => resolve('message'));
+              socket.once('close', (reason) => resolve(reason));
+            });
+            client.send(frame);
+            // Packets the server ignores (open, upgrade, noop) are followed by one it must not ignore.
+            client.send('4after');
+            const result = await outcome;
+            if (typeof frame !== 'string') assert.equal(result, 'message', 'binary frames are always messages');
+            else if (/^[0-6]/.test(frame) === false) assert.equal(result, 'parse error');
+            client.close();
+            await client.closed;
+          },
+        ),
         { numRuns: 40 },
       );
       bystander.client.send('4still here');
@@ -306,7 +333,12 @@ describe('WebSocket transport', () => {
       const late = await poll(sid);
       assert.equal(late.status, 400, 'polling is over for this session');
       const second = await rawRequest(fixture.port, fixture.path(`EIO=4&transport=websocket&sid=${sid}`), {
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Version': '13',
+        },
       });
       assert.equal(second.status, 400, 'one WebSocket per session');
       assert.equal(socket.readyState, 'open');

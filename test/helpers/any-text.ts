@@ -7,5 +7,7 @@ import fc from 'fast-check';
  * fast-check's 'binary' string unit.
  */
 export function anyText(maxLength: number): fc.Arbitrary<string> {
-  return fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points));
+  return fc
+    .array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength })
+    .map((points) => String.fromCodePoint(...points));
 }

@@ -2,11 +2,17 @@
  * A chat demo client for tests, on Switchboard's own WebSocket: it queues what the server sends
  * (JSON messages and relayed files, in order) so a test can await the next one with a deadline.
  */
-import { decodeSharedFile, encodeFileFrame, type ServerMessage, type SharedFile } from '../../src/cli/chat/chat-protocol.js';
+import {
+  decodeSharedFile,
+  encodeFileFrame,
+  type ServerMessage,
+  type SharedFile,
+} from '../../src/cli/chat/chat-protocol.js';
 import { WebSocket } from '../../src/ws/index.js';
 
 /** One thing the server sent: a JSON message or a relayed file. */
-export type Inbound = { readonly kind: 'text'; readonly message: ServerMessage } | { readonly kind: 'file'; readonly file: SharedFile };
+export type Inbound =
+  { readonly kind: 'text'; readonly message: ServerMessage } | { readonly kind: 'file'; readonly file: SharedFile };
 
 /** How the connection ended. */
 export interface Closed {
@@ -24,7 +30,11 @@ export class TestChatClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      this.inbox.push(isBinary ? { kind: 'file', file: decodeSharedFile(data) } : { kind: 'text', message: JSON.parse(data.toString()) as ServerMessage });
+      this.inbox.push(
+        isBinary
+          ? { kind: 'file', file: decodeSharedFile(data) }
+          : { kind: 'text', message: JSON.parse(data.toString()) as ServerMessage },
+      );
       this.wake?.();
     });
     this.closed = new Promise((resolve) => {
@@ -84,9 +94,13 @@ export class TestChatClient {
   }
 
   /** The next inbound item, which must be a JSON message of `type`. */
-  async nextText<T extends ServerMessage['type']>(type: T, timeoutMs?: number): Promise<Extract<ServerMessage, { type: T }>> {
+  async nextText<T extends ServerMessage['type']>(
+    type: T,
+    timeoutMs?: number,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
     const item = await this.next(timeoutMs);
-    if (item.kind !== 'text' || item.message.type !== type) throw new Error(`expected a "${type}" message, got ${JSON.stringify(item)}`);
+    if (item.kind !== 'text' || item.message.type !== type)
+      throw new Error(`expected a "${type}" message, got ${JSON.stringify(item)}`);
     return item.message as Extract<ServerMessage, { type: T }>;
   }
 

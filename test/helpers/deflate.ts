@@ -9,7 +9,20 @@ import { runInNewContext } from 'node:vm';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { until } from './wait.js';
 
-const WORDS = ['switchboard', 'message', 'room', 'deflate', 'window', 'frame', 'socket', 'payload', 'event', '{"id":', '"data":', '},'];
+const WORDS = [
+  'switchboard',
+  'message',
+  'room',
+  'deflate',
+  'window',
+  'frame',
+  'socket',
+  'payload',
+  'event',
+  '{"id":',
+  '"data":',
+  '},',
+];
 
 /**
  * `size` bytes of JSON-ish text made of a small vocabulary: compressible like real traffic, and
@@ -62,7 +75,9 @@ export function deflateMessage(data: Uint8Array): Buffer {
 
 /** Inflates one message compressed with no context takeover (RFC 7692 §7.2.2: the trailer goes back first). */
 export function inflateMessage(data: Uint8Array): Buffer {
-  return inflateRawSync(Buffer.concat([data, Buffer.from([0x00, 0x00, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
+  return inflateRawSync(Buffer.concat([data, Buffer.from([0x00, 0x00, 0xff, 0xff])]), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
 }
 
 /** A frame as read off the wire, RSV bits included. */
@@ -77,7 +92,10 @@ export interface WireFrame {
  * Collects the unmasked frames a server writes to `socket` from now on, RSV bits included, which
  * the frame parser under test would hide. `frames` fills as data arrives.
  */
-export function collectServerFrames(socket: Socket): { frames: WireFrame[]; waitFor(count: number, timeoutMs?: number): Promise<WireFrame[]> } {
+export function collectServerFrames(socket: Socket): {
+  frames: WireFrame[];
+  waitFor(count: number, timeoutMs?: number): Promise<WireFrame[]>;
+} {
   const frames: WireFrame[] = [];
   let buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
@@ -97,14 +115,23 @@ export function collectServerFrames(socket: Socket): { frames: WireFrame[]; wait
       }
       if (buffer.length < offset + length) return;
       const first = buffer[0]!;
-      frames.push({ fin: (first & 0x80) !== 0, rsv: first & 0x70, opcode: first & 0x0f, payload: Buffer.from(buffer.subarray(offset, offset + length)) });
+      frames.push({
+        fin: (first & 0x80) !== 0,
+        rsv: first & 0x70,
+        opcode: first & 0x0f,
+        payload: Buffer.from(buffer.subarray(offset, offset + length)),
+      });
       buffer = buffer.subarray(offset + length);
     }
   });
   return {
     frames,
     async waitFor(count, timeoutMs = 5000) {
-      await until(() => frames.length >= count, timeoutMs, () => `${count} frames (got ${frames.length})`);
+      await until(
+        () => frames.length >= count,
+        timeoutMs,
+        () => `${count} frames (got ${frames.length})`,
+      );
       return frames;
     },
   };

@@ -64,7 +64,11 @@ export function frameHeader(opcode: number, length: number | bigint, options: Ra
  * @example
  * socket.write(frame(0x1, 'hello', { mask: true })); // a masked text frame, as a client sends it
  */
-export function frame(opcode: number, payload: string | Uint8Array = new Uint8Array(0), options: RawFrameOptions = {}): Buffer {
+export function frame(
+  opcode: number,
+  payload: string | Uint8Array = new Uint8Array(0),
+  options: RawFrameOptions = {},
+): Buffer {
   const body = bytes(payload);
   const key = maskKeyOf(options.mask);
   if (key) for (let i = 0; i < body.length; i++) body[i]! ^= key[i & 3]!;
@@ -109,8 +113,18 @@ export interface Peer {
 
 /** Both roles, for tests that hold for a server reading a client and a client reading a server. */
 export const PEERS: readonly Peer[] = [
-  { readsFrom: 'client', name: 'server reading masked client frames', frame: clientFrame, wronglyMaskedFrame: serverFrame },
-  { readsFrom: 'server', name: 'client reading unmasked server frames', frame: serverFrame, wronglyMaskedFrame: clientFrame },
+  {
+    readsFrom: 'client',
+    name: 'server reading masked client frames',
+    frame: clientFrame,
+    wronglyMaskedFrame: serverFrame,
+  },
+  {
+    readsFrom: 'server',
+    name: 'client reading unmasked server frames',
+    frame: serverFrame,
+    wronglyMaskedFrame: clientFrame,
+  },
 ];
 
 /** What a {@link RecordingSink} saw, with payloads copied so later unmasking in place cannot alter them. */

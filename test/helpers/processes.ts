@@ -34,7 +34,11 @@ export interface ChildHandle {
 
 /** Spawns `node` with the given arguments in the repository root. */
 export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildHandle {
-  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const outputListeners = new Set<() => void>();
@@ -70,7 +74,10 @@ export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}):
           if (match) finish(() => resolve(match));
           else if (!running) finish(() => reject(new Error(`process exited before printing ${pattern}${describe()}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms${describe()}`))), timeoutMs);
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms${describe()}`))),
+          timeoutMs,
+        );
         const finish = (settle: () => void): void => {
           clearTimeout(timer);
           outputListeners.delete(check);
@@ -84,7 +91,10 @@ export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}):
       if (running) child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`process still running ${timeoutMs} ms after ${signal}${describe()}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`process still running ${timeoutMs} ms after ${signal}${describe()}`)),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([exited, late]);

@@ -20,11 +20,21 @@ export function rawRequest(
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: hostname, port, path: target, method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs ?? 5000 },
+      {
+        host: hostname,
+        port,
+        path: target,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+        timeout: options.timeoutMs ?? 5000,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+        );
         response.on('error', reject);
       },
     );
@@ -43,6 +53,10 @@ const UPGRADE_HEADERS = {
 } as const;
 
 /** Sends an opening handshake for `target` that the server is expected to refuse, and resolves with the refusal; an accepted one rejects at the timeout. */
-export function refusedUpgrade(baseUrl: string, target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function refusedUpgrade(
+  baseUrl: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   return rawRequest(baseUrl, target, { headers: { ...UPGRADE_HEADERS, ...headers } });
 }

@@ -20,11 +20,21 @@ describe('until', () => {
   });
 
   it('rejects after the timeout, naming what it waited for (lazily, to say how far it got)', async () => {
-    await assert.rejects(until(() => false, 30, 'the moon'), { message: 'timed out after 30 ms waiting for the moon' });
+    await assert.rejects(
+      until(() => false, 30, 'the moon'),
+      { message: 'timed out after 30 ms waiting for the moon' },
+    );
     let polls = 0;
-    await assert.rejects(until(() => ++polls < 0, 30, () => `polls to stop (${polls > 1 ? 'many' : 'one'})`), {
-      message: 'timed out after 30 ms waiting for polls to stop (many)',
-    });
+    await assert.rejects(
+      until(
+        () => ++polls < 0,
+        30,
+        () => `polls to stop (${polls > 1 ? 'many' : 'one'})`,
+      ),
+      {
+        message: 'timed out after 30 ms waiting for polls to stop (many)',
+      },
+    );
   });
 });
 

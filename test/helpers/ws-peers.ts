@@ -21,7 +21,9 @@ export interface TestServer {
 }
 
 /** Starts a `WebSocketServer` on 127.0.0.1 and an ephemeral port. */
-export async function startServer(options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'> = {}): Promise<TestServer> {
+export async function startServer(
+  options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'> = {},
+): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
   await once(wss, 'listening');
   const port = (wss.address() as AddressInfo).port;
@@ -44,7 +46,9 @@ export interface FakeServer {
  * would send: once a request has arrived, what `respond` answers for its `Sec-WebSocket-Key` is
  * written (nothing for `undefined`); `respond` may also listen on the socket for what follows.
  */
-export async function fakeUpgradeServer(respond: (key: string, socket: net.Socket) => string | Buffer | undefined): Promise<FakeServer> {
+export async function fakeUpgradeServer(
+  respond: (key: string, socket: net.Socket) => string | Buffer | undefined,
+): Promise<FakeServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -194,7 +198,11 @@ export class RawClient {
       offset = 10;
     }
     if (b.length < offset + length) return undefined;
-    const frame = { fin: (b[0]! & 0x80) !== 0, opcode: b[0]! & 0x0f, payload: Buffer.from(b.subarray(offset, offset + length)) };
+    const frame = {
+      fin: (b[0]! & 0x80) !== 0,
+      opcode: b[0]! & 0x0f,
+      payload: Buffer.from(b.subarray(offset, offset + length)),
+    };
     this.buffer = b.subarray(offset + length);
     return frame;
   }

@@ -101,7 +101,10 @@ export async function trickle(socket: net.Socket, bytes: Uint8Array, perWrite = 
  * Everything the server answers on `socket` until it closes the connection (or `timeoutMs`
  * passes), as Latin-1 text, and whether it closed.
  */
-export async function readUntilClosed(socket: net.Socket, timeoutMs = 5000): Promise<{ text: string; closed: boolean }> {
+export async function readUntilClosed(
+  socket: net.Socket,
+  timeoutMs = 5000,
+): Promise<{ text: string; closed: boolean }> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   // Not `once(socket, 'close')`: that rejects on the 'error' a write after the server left raises.
@@ -127,11 +130,19 @@ export async function captureClientHello(): Promise<Buffer> {
   listener.listen(0, '127.0.0.1');
   await once(listener, 'listening');
   try {
-    const received = new Promise<Buffer>((resolve) => listener.once('connection', (socket) => socket.once('data', (chunk: Buffer) => {
-      resolve(chunk);
-      socket.destroy();
-    })));
-    const client = tls.connect({ port: (listener.address() as net.AddressInfo).port, host: '127.0.0.1', servername: 'example.com' });
+    const received = new Promise<Buffer>((resolve) =>
+      listener.once('connection', (socket) =>
+        socket.once('data', (chunk: Buffer) => {
+          resolve(chunk);
+          socket.destroy();
+        }),
+      ),
+    );
+    const client = tls.connect({
+      port: (listener.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      servername: 'example.com',
+    });
     client.on('error', () => undefined);
     const hello = await received;
     client.destroy();
@@ -156,7 +167,10 @@ export interface EngineWebSocket {
  * Opens an Engine.IO session over WebSocket (`?EIO=4&transport=websocket`) at `path` and reads
  * the `open` packet; with `join`, connects to the main namespace (`40`) and reads its CONNECT.
  */
-export async function openEngineWebSocket(port: number, options: { path?: string; join?: boolean; extraHeaders?: string } = {}): Promise<EngineWebSocket> {
+export async function openEngineWebSocket(
+  port: number,
+  options: { path?: string; join?: boolean; extraHeaders?: string } = {},
+): Promise<EngineWebSocket> {
   const client = await RawClient.open(port, options.path ?? SOCKET_IO_PATHS.websocket, options.extraHeaders ?? '');
   if (client.status !== 101) throw new Error(`the server answered ${client.status}`);
   const send = (packet: string): void => client.write(clientFrame(0x1, packet));
@@ -194,14 +208,23 @@ export interface EnginePolling {
  * Opens an Engine.IO session over long-polling at 127.0.0.1:`port` (the Socket.IO path unless
  * `path` says otherwise); with `join`, connects to the main namespace and reads its CONNECT.
  */
-export async function openEnginePolling(port: number, options: { path?: string; join?: boolean } = {}): Promise<EnginePolling> {
+export async function openEnginePolling(
+  port: number,
+  options: { path?: string; join?: boolean } = {},
+): Promise<EnginePolling> {
   const path = options.path ?? SOCKET_IO_PATHS.polling;
   const handshake = await rawRequest(port, path);
-  if (handshake.status !== 200 || !handshake.body.startsWith('0')) throw new Error(`handshake failed: ${handshake.status} ${handshake.body}`);
+  if (handshake.status !== 200 || !handshake.body.startsWith('0'))
+    throw new Error(`handshake failed: ${handshake.status} ${handshake.body}`);
   const sid = (JSON.parse(handshake.body.slice(1)) as { sid: string }).sid;
   const session: EnginePolling = {
     sid,
-    post: (body) => rawRequest(port, `${path}&sid=${sid}`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } }),
+    post: (body) =>
+      rawRequest(port, `${path}&sid=${sid}`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      }),
     poll: () => rawRequest(port, `${path}&sid=${sid}`),
   };
   if (options.join === true) {

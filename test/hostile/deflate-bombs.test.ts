@@ -35,8 +35,12 @@ describe('deflate bomb storms', () => {
     try {
       const outcomes: Promise<number | undefined>[] = [];
       const errors: string[] = [];
-      target.wss.on('connection', (socket: WebSocket) => socket.on('error', (error) => errors.push((error as WebSocketError).code)));
-      const attackers = await Promise.all(Array.from({ length: BOMBS }, () => RawClient.open(target.port, '/', DEFLATE_OFFER)));
+      target.wss.on('connection', (socket: WebSocket) =>
+        socket.on('error', (error) => errors.push((error as WebSocketError).code)),
+      );
+      const attackers = await Promise.all(
+        Array.from({ length: BOMBS }, () => RawClient.open(target.port, '/', DEFLATE_OFFER)),
+      );
       const bomb = deflateBomb(maxPayload - 1);
       assert.ok(bomb.length < maxPayload / 500, `a ${bomb.length}-byte bomb`);
       for (const attacker of attackers) {
@@ -44,7 +48,11 @@ describe('deflate bomb storms', () => {
         assert.equal(attacker.status, 101);
         attacker.write(bomb);
         // Each gets its echo (it fit) or a close frame (it did not): whichever comes first.
-        outcomes.push(attacker.readFrame(10_000).then((frame) => (frame?.opcode === 0x8 ? frame.payload.readUInt16BE(0) : frame?.opcode)));
+        outcomes.push(
+          attacker
+            .readFrame(10_000)
+            .then((frame) => (frame?.opcode === 0x8 ? frame.payload.readUInt16BE(0) : frame?.opcode)),
+        );
       }
       let settled = 0;
       for (const outcome of outcomes) void outcome.then(() => settled++);

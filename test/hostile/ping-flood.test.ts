@@ -72,12 +72,16 @@ describe('ping flood from a peer that never reads (RFC 6455 §5.5.3)', () => {
     try {
       const attackers = await Promise.all(Array.from({ length: 5 }, () => openAttacker(target)));
       let mostHeld = 0;
-      for (const client of target.wss.clients) client.on('ping', () => (mostHeld = Math.max(mostHeld, client.bufferedAmount)));
+      for (const client of target.wss.clients)
+        client.on('ping', () => (mostHeld = Math.max(mostHeld, client.bufferedAmount)));
       // 100,000 pings each (13 MB): more pongs than loopback buffers take from a peer that does not read.
       await Promise.all(attackers.map((attacker) => flood(attacker, () => false, 100_000)));
       await target.roundTrip();
       assert.ok(mostHeld <= HELD_BOUND, `a connection held ${mostHeld} bytes (bound ${HELD_BOUND})`);
-      assert.ok(mostHeld > getDefaultHighWaterMark(false), 'the floods filled their sockets: the bound was reached, not just respected');
+      assert.ok(
+        mostHeld > getDefaultHighWaterMark(false),
+        'the floods filled their sockets: the bound was reached, not just respected',
+      );
       assert.equal(target.wss.clients.size, 6, 'the floods stay open, each at its bound');
     } finally {
       await target.close();

@@ -63,13 +63,18 @@ describe('hostile request heads', () => {
     try {
       // Exactly maxHeaderSize bytes with no end in sight: the last one brings the 431, and nothing
       // written after it resets the connection before the answer is read.
-      const oversized = trickleAll(await connections(target, 40), paddedHead('/', maxHeaderSize + 64).subarray(0, maxHeaderSize));
+      const oversized = trickleAll(
+        await connections(target, 40),
+        paddedHead('/', maxHeaderSize + 64).subarray(0, maxHeaderSize),
+      );
       await target.roundTrip();
       assert.deepEqual(new Set(await oversized), new Set([431]));
       await target.roundTrip();
       const [honest] = await connections(target, 1);
       const accepted = waitFor(target.wss, 'connection');
-      const answer = new Promise<string>((resolve) => honest!.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+      const answer = new Promise<string>((resolve) =>
+        honest!.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))),
+      );
       await trickle(honest!, paddedHead('/', maxHeaderSize - 1));
       await accepted;
       assert.equal(statusOf(await answer), 101);
@@ -81,7 +86,10 @@ describe('hostile request heads', () => {
   test('WebSocketServer: 40 heads that stall get 408 at handshakeTimeout', async () => {
     const target = await startWebSocketTarget({ handshakeTimeout: 300 });
     try {
-      const stalled = trickleAll(await connections(target, 40), Buffer.from(upgradeRequest('/').slice(0, 100), 'latin1'));
+      const stalled = trickleAll(
+        await connections(target, 40),
+        Buffer.from(upgradeRequest('/').slice(0, 100), 'latin1'),
+      );
       await target.roundTrip();
       assert.deepEqual(new Set(await stalled), new Set([408]));
       await target.roundTrip();
@@ -93,7 +101,11 @@ describe('hostile request heads', () => {
   test(`realtime Server: heads trickled past ${HTTP_SERVER_LIMITS.maxHeaderSize} bytes get 431`, async () => {
     const target = await startRealtimeTarget({}, 'websocket', { headersTimeout: 60_000, requestTimeout: 60_000 });
     try {
-      const oversized = trickleAll(await connections(target, 10), paddedHead(SOCKET_IO_PATHS.websocket, HTTP_SERVER_LIMITS.maxHeaderSize + 64), 64);
+      const oversized = trickleAll(
+        await connections(target, 10),
+        paddedHead(SOCKET_IO_PATHS.websocket, HTTP_SERVER_LIMITS.maxHeaderSize + 64),
+        64,
+      );
       await target.roundTrip();
       assert.deepEqual(new Set(await oversized), new Set([431]));
       await target.roundTrip();
@@ -105,7 +117,10 @@ describe('hostile request heads', () => {
   test('realtime Server: 40 heads that stall get 408 at headersTimeout', async () => {
     const target = await startRealtimeTarget({}, 'websocket', { headersTimeout: 500, requestTimeout: 1000 });
     try {
-      const stalled = trickleAll(await connections(target, 40), Buffer.from(upgradeRequest(SOCKET_IO_PATHS.websocket).slice(0, 100), 'latin1'));
+      const stalled = trickleAll(
+        await connections(target, 40),
+        Buffer.from(upgradeRequest(SOCKET_IO_PATHS.websocket).slice(0, 100), 'latin1'),
+      );
       await target.roundTrip();
       assert.deepEqual(new Set(await stalled), new Set([408]));
       await target.roundTrip();
@@ -135,7 +150,9 @@ describe('hostile request heads', () => {
     try {
       const [attacker] = await connections(target, 1);
       const answer = readUntilClosed(attacker!);
-      attacker!.write(Buffer.from(upgradeRequest(SOCKET_IO_PATHS.websocket, 'Set-Cookie: a=1\r\n'.repeat(2000)), 'latin1'));
+      attacker!.write(
+        Buffer.from(upgradeRequest(SOCKET_IO_PATHS.websocket, 'Set-Cookie: a=1\r\n'.repeat(2000)), 'latin1'),
+      );
       assert.equal(statusOf((await answer).text), 431);
       await target.roundTrip();
     } finally {

@@ -26,7 +26,12 @@ const MAX_BROADCASTS = 2000;
 describe('slow consumers of a broadcast under the wait policy', () => {
   test('WebSocketServer: slow peers are closed with 1013 within their ceiling and the budget; the reader gets every message', async () => {
     const budget = new SendBudget(BUDGET);
-    const target = await startWebSocketTarget({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: MAX_BUFFERED_AMOUNT, sendBudget: budget, heartbeatInterval: 0 });
+    const target = await startWebSocketTarget({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount: MAX_BUFFERED_AMOUNT,
+      sendBudget: budget,
+      heartbeatInterval: 0,
+    });
     try {
       const slow: { raw: RawClient; socket: WebSocket }[] = [];
       for (let i = 0; i < SLOW_PEERS; i++) {
@@ -66,7 +71,11 @@ describe('slow consumers of a broadcast under the wait policy', () => {
     test(`realtime Server over ${transport}: slow clients of io.emit leave with "transport error" within the budget; the reader gets every event`, async () => {
       const budget = new SendBudget(BUDGET);
       const target = await startRealtimeTarget({
-        connectionLimits: { highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: MAX_BUFFERED_AMOUNT, sendBudget: budget },
+        connectionLimits: {
+          highWaterMark: HIGH_WATER_MARK,
+          maxBufferedAmount: MAX_BUFFERED_AMOUNT,
+          sendBudget: budget,
+        },
       });
       try {
         const reasons: Promise<[string]>[] = [];
@@ -91,7 +100,8 @@ describe('slow consumers of a broadcast under the wait policy', () => {
           target.io.emit('news', MESSAGE);
           broadcasts++;
           mostQueued = Math.max(mostQueued, budget.queuedBytes);
-          for (const session of target.io.engine.clients.values()) mostHeld = Math.max(mostHeld, session.bufferedAmount);
+          for (const session of target.io.engine.clients.values())
+            mostHeld = Math.max(mostHeld, session.bufferedAmount);
           await read;
         }
         assert.ok(broadcasts < MAX_BROADCASTS, 'every slow client was closed');

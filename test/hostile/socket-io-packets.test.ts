@@ -9,14 +9,24 @@ import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { SocketIoErrorCode, type SocketIoParseError } from '../../src/server/index.js';
 import type { Socket } from '../../src/server/index.js';
-import { ackWithValues, eventWithArguments, openEngineWebSocket, openSocketIo, SOCKET_IO_PATHS, type SocketIoAttacker } from './attackers.js';
+import {
+  ackWithValues,
+  eventWithArguments,
+  openEngineWebSocket,
+  openSocketIo,
+  SOCKET_IO_PATHS,
+  type SocketIoAttacker,
+} from './attackers.js';
 import { startRealtimeTarget, type RealtimeTarget } from './targets.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 const TRANSPORTS = ['websocket', 'polling'] as const;
 
 /** Opens an attacker over `transport` and resolves with it and its socket on the server. */
-async function attack(target: RealtimeTarget, transport: (typeof TRANSPORTS)[number]): Promise<{ attacker: SocketIoAttacker; socket: Socket }> {
+async function attack(
+  target: RealtimeTarget,
+  transport: (typeof TRANSPORTS)[number],
+): Promise<{ attacker: SocketIoAttacker; socket: Socket }> {
   const joined = waitFor<[Socket]>(target.io, 'connection');
   const attacker = await openSocketIo(target.port, transport);
   target.defer(() => attacker.close());
@@ -56,7 +66,9 @@ describe('hostile Socket.IO packets', () => {
       const target = await startRealtimeTarget();
       const answers: unknown[][] = [];
       // The healthy client joined before this listener: only the attacker is asked.
-      target.io.on('connection', (socket: Socket) => socket.emit('question', (...values: unknown[]) => answers.push(values)));
+      target.io.on('connection', (socket: Socket) =>
+        socket.emit('question', (...values: unknown[]) => answers.push(values)),
+      );
       try {
         const { attacker, socket } = await attack(target, transport);
         const failure = failureOf(socket);
@@ -102,7 +114,11 @@ describe('hostile Socket.IO packets', () => {
         let most = 0;
         for (let sent = 1; sent <= 4 && socket.connected; sent++) {
           await attacker.sendBinary(new Uint8Array(100_000));
-          await until(() => socket.client.pendingAttachmentBytes === sent * 100_000 || !socket.connected, 3000, 'the attachment to arrive');
+          await until(
+            () => socket.client.pendingAttachmentBytes === sent * 100_000 || !socket.connected,
+            3000,
+            'the attachment to arrive',
+          );
           most = Math.max(most, socket.client.pendingAttachmentBytes);
         }
         assert.equal(await failure.error, SocketIoErrorCode.AttachmentsTooLarge);
@@ -139,7 +155,8 @@ describe('hostile Socket.IO packets', () => {
       const attacker = await openEngineWebSocket(target.port, { join: true });
       target.defer(() => attacker.client.destroy());
       for (let i = 0; i < 500; i++) attacker.send(`40/unknown-${i},`);
-      for (let i = 0; i < 500; i++) assert.equal(await attacker.next(), `44/unknown-${i},{"message":"Invalid namespace"}`);
+      for (let i = 0; i < 500; i++)
+        assert.equal(await attacker.next(), `44/unknown-${i},{"message":"Invalid namespace"}`);
       assert.equal(target.io.hasNamespace('/unknown-0'), false);
       assert.equal(target.io.engine.clients.has(attacker.sid), true);
       await target.roundTrip();
@@ -158,7 +175,10 @@ describe('hostile Socket.IO packets', () => {
       for (let i = 0; i < 200; i++) attacker.send(`40/room-${i},`);
       const answers = await Promise.all(Array.from({ length: 200 }, () => attacker.next()));
       assert.equal(answers.filter((answer) => /^40\/room-\d+,\{"sid":/.test(answer!)).length, 99);
-      assert.equal(answers.filter((answer) => /^44\/room-\d+,\{"message":"Too many namespaces"\}$/.test(answer!)).length, 101);
+      assert.equal(
+        answers.filter((answer) => /^44\/room-\d+,\{"message":"Too many namespaces"\}$/.test(answer!)).length,
+        101,
+      );
       assert.equal(target.io.engine.clients.has(attacker.sid), true);
       await target.roundTrip();
     } finally {
@@ -176,7 +196,11 @@ describe('hostile Socket.IO packets', () => {
       for (let i = 0; i < 50; i++) assert.match((await attacker.next())!, /^40\/room-\d+,\{"sid":/);
       assert.equal(target.io.hasNamespace('/room-49'), true);
       attacker.client.destroy();
-      await until(() => !target.io.hasNamespace('/room-0') && !target.io.hasNamespace('/room-49'), 3000, 'the namespaces to go');
+      await until(
+        () => !target.io.hasNamespace('/room-0') && !target.io.hasNamespace('/room-49'),
+        3000,
+        'the namespaces to go',
+      );
       await target.roundTrip();
     } finally {
       await target.close();

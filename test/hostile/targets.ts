@@ -36,7 +36,10 @@ function cleanups(): { defer(cleanup: () => unknown): void; run(): Promise<void>
   return {
     defer: (cleanup) => void pending.push(cleanup),
     async run() {
-      for (const cleanup of pending.splice(0)) await Promise.resolve().then(cleanup).catch(() => undefined);
+      for (const cleanup of pending.splice(0))
+        await Promise.resolve()
+          .then(cleanup)
+          .catch(() => undefined);
     },
   };
 }
@@ -56,7 +59,9 @@ export interface RealtimeTarget extends HostileTarget {
 }
 
 /** Starts a `WebSocketServer` on its own loopback port that echoes every message, and a healthy client. */
-export async function startWebSocketTarget(options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'> = {}): Promise<WebSocketTarget> {
+export async function startWebSocketTarget(
+  options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'> = {},
+): Promise<WebSocketTarget> {
   const server = await startWebSocketHarness(options);
   server.wss.on('connection', (socket) => {
     socket.on('error', () => undefined);
@@ -94,7 +99,11 @@ export async function startWebSocketTarget(options: Omit<WebSocketServerOptions,
  * whose sockets acknowledge `echo` with its arguments, and a healthy official client over `mode`.
  * Heartbeats are roomy enough for a loaded machine unless `options` set them.
  */
-export async function startRealtimeTarget(options: ServerOptions = {}, mode: TransportMode = 'websocket', httpLimits: HttpServerLimits = {}): Promise<RealtimeTarget> {
+export async function startRealtimeTarget(
+  options: ServerOptions = {},
+  mode: TransportMode = 'websocket',
+  httpLimits: HttpServerLimits = {},
+): Promise<RealtimeTarget> {
   const http = createHttpServer(httpLimits);
   const io = new Server(http, { pingInterval: 2000, pingTimeout: 5000, ...options });
   http.listen(0, '127.0.0.1');
@@ -106,7 +115,12 @@ export async function startRealtimeTarget(options: ServerOptions = {}, mode: Tra
       if (typeof ack === 'function') ack(...args);
     });
   });
-  const healthy = connect(`http://127.0.0.1:${port}`, { forceNew: true, reconnection: false, timeout: 2000, ...TRANSPORT_MODES[mode] });
+  const healthy = connect(`http://127.0.0.1:${port}`, {
+    forceNew: true,
+    reconnection: false,
+    timeout: 2000,
+    ...TRANSPORT_MODES[mode],
+  });
   await waitFor(healthy, 'connect');
   let sequence = 0;
   const deferred = cleanups();

@@ -30,11 +30,16 @@ test('cors-and-origins.mjs: CORS for the allowed origin, every handshake from an
     await clients.socketIo(base, { extraHeaders: { Origin: APP }, transports: ['websocket'] });
     const refusedPolling = await clients.refusedSocketIo(base, { extraHeaders: { Origin: OTHER } });
     assert.match(refusedPolling.message, /xhr poll error/);
-    const refusedUpgrade = await clients.refusedSocketIo(base, { extraHeaders: { Origin: OTHER }, transports: ['websocket'] });
+    const refusedUpgrade = await clients.refusedSocketIo(base, {
+      extraHeaders: { Origin: OTHER },
+      transports: ['websocket'],
+    });
     assert.match(refusedUpgrade.message, /websocket error/);
 
     await clients.echoWebSocket(`ws://127.0.0.1:${example.port}/ws`, { headers: { Origin: APP } });
-    const refusedWs = await clients.refusedWebSocket(`ws://127.0.0.1:${example.port}/ws`, { headers: { Origin: OTHER } });
+    const refusedWs = await clients.refusedWebSocket(`ws://127.0.0.1:${example.port}/ws`, {
+      headers: { Origin: OTHER },
+    });
     assert.match(refusedWs.message, /403/);
     await stopGracefully(example);
   } finally {

@@ -21,8 +21,11 @@ function shownExamples(): Map<string, string> {
 }
 
 test('docs/integrations.md shows every integration example, each exactly as its file holds it', () => {
-  const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.mjs')).sort();
+  const files = readdirSync(EXAMPLES)
+    .filter((name) => name.endsWith('.mjs'))
+    .sort();
   const shown = shownExamples();
   assert.deepEqual([...shown.keys()].sort(), files);
-  for (const [file, code] of shown) assert.equal(code, readFileSync(join(EXAMPLES, file), 'utf8'), `${file} differs from its copy in the doc`);
+  for (const [file, code] of shown)
+    assert.equal(code, readFileSync(join(EXAMPLES, file), 'utf8'), `${file} differs from its copy in the doc`);
 });

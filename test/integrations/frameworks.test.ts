@@ -16,7 +16,11 @@ for (const file of ['express.mjs', 'fastify.mjs', 'koa.mjs']) {
         const health = await rawRequest(origin, '/health');
         assert.equal(health.status, 200);
         assert.deepEqual(JSON.parse(health.body.toString()), { ok: true });
-        assert.equal((await rawRequest(origin, '/missing')).status, 404, 'the framework answers paths it does not know');
+        assert.equal(
+          (await rawRequest(origin, '/missing')).status,
+          404,
+          'the framework answers paths it does not know',
+        );
 
         const socket = await clients.socketIo(origin);
         const ws = await clients.echoWebSocket(`ws://127.0.0.1:${example.port}/ws`);

@@ -119,7 +119,10 @@ export interface Goodbyes {
  * Stops an example with SIGTERM and checks that it exits on its own with 0 (nothing left open),
  * having closed each of the given clients as a server going away does.
  */
-export async function stopGracefully(example: RunningExample, { webSockets = [], sockets = [] }: Goodbyes = {}): Promise<void> {
+export async function stopGracefully(
+  example: RunningExample,
+  { webSockets = [], sockets = [] }: Goodbyes = {},
+): Promise<void> {
   const closes = webSockets.map((ws) => ourClose(ws));
   const disconnects = sockets.map((socket) => waitFor(socket, 'disconnect', 15_000));
   const exit = await example.stop('SIGTERM', 15_000);

@@ -60,14 +60,31 @@ const SETTINGS: readonly {
   readonly removedIn?: number;
 }[] = [
   // Default `lib` (the DOM included, whose WebSocket and events must not clash with ours).
-  { name: 'node16', compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] }, files: ['consumer.ts'] },
+  {
+    name: 'node16',
+    compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] },
+    files: ['consumer.ts'],
+  },
   // nodenext lets a CommonJS module import the ESM package (compiled to require(), Node ≥ 20.19).
-  { name: 'nodenext', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] }, files: ['consumer.ts', 'commonjs.cts'] },
-  { name: 'bundler', compilerOptions: { module: 'esnext', moduleResolution: 'bundler', types: ['node'] }, files: ['consumer.ts'] },
+  {
+    name: 'nodenext',
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] },
+    files: ['consumer.ts', 'commonjs.cts'],
+  },
+  {
+    name: 'bundler',
+    compilerOptions: { module: 'esnext', moduleResolution: 'bundler', types: ['node'] },
+    files: ['consumer.ts'],
+  },
   // What `tsc --init` writes: no global types at all; the package's declarations must bring Node's.
   ...['node16', 'nodenext', 'bundler'].map((resolution) => ({
     name: `${resolution}, "types": []`,
-    compilerOptions: { module: resolution === 'bundler' ? 'esnext' : resolution, moduleResolution: resolution, types: [], lib: ['es2022'] },
+    compilerOptions: {
+      module: resolution === 'bundler' ? 'esnext' : resolution,
+      moduleResolution: resolution,
+      types: [],
+      lib: ['es2022'],
+    },
     files: ['consumer.ts'],
   })),
   // A CommonJS project of the TypeScript 4 era (what `module: commonjs` implies): subpaths found
@@ -81,10 +98,20 @@ const SETTINGS: readonly {
 ];
 
 /** Runs a command to completion within `timeoutMs`; rejects with its output when it fails. */
-function run(command: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+      if (error)
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} failed: ${error.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
+          ),
+        );
       else resolve({ stdout, stderr });
     });
   });
@@ -113,12 +140,21 @@ describe('the packed package, installed in a fresh project', () => {
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, report.filename)], consumer, 120_000);
+    await run(
+      'npm',
+      ['install', '--offline', '--no-audit', '--no-fund', join(work, report.filename)],
+      consumer,
+      120_000,
+    );
     installed = join(consumer, 'node_modules', manifest.name);
     // The project's own @types/node, linked rather than downloaded; after the install, which
     // would remove it as extraneous.
     mkdirSync(join(consumer, 'node_modules', '@types'));
-    symlinkSync(dirname(require.resolve('@types/node/package.json')), join(consumer, 'node_modules', '@types', 'node'), 'dir');
+    symlinkSync(
+      dirname(require.resolve('@types/node/package.json')),
+      join(consumer, 'node_modules', '@types', 'node'),
+      'dir',
+    );
     writeFileSync(join(consumer, 'consumer.ts'), typeScriptConsumer(SPECIFIERS));
     writeFileSync(join(consumer, 'commonjs.cts'), COMMONJS_TYPESCRIPT_CONSUMER);
     writeFileSync(join(consumer, 'echo.mjs'), moduleScript(SPECIFIERS));
@@ -132,7 +168,8 @@ describe('the packed package, installed in a fresh project', () => {
   });
 
   it('ships the build, LICENSE and README, and no sources or source maps', () => {
-    for (const file of ['LICENSE', 'README.md', 'package.json']) assert.ok(shipped.has(file), `${file} is not in the tarball`);
+    for (const file of ['LICENSE', 'README.md', 'package.json'])
+      assert.ok(shipped.has(file), `${file} is not in the tarball`);
     for (const entry of Object.values(manifest.exports)) {
       for (const target of typeof entry === 'string' ? [entry] : Object.values(entry)) {
         assert.ok(shipped.has(posix.normalize(target)), `the export target ${target} is not in the tarball`);
@@ -144,7 +181,8 @@ describe('the packed package, installed in a fresh project', () => {
 
   it('runs no script when installed (npm ci --omit=dev needs no build tools)', () => {
     const { scripts = {} } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Manifest;
-    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(scripts[hook], undefined, `"${hook}" runs on install`);
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      assert.equal(scripts[hook], undefined, `"${hook}" runs on install`);
   });
 
   it('resolves every relative link of its Markdown files to a file it ships', () => {
@@ -152,7 +190,8 @@ describe('the packed package, installed in a fresh project', () => {
     for (const file of [...shipped].filter((path) => path.endsWith('.md'))) {
       for (const link of relativeLinks(readFileSync(join(installed, file), 'utf8'))) {
         const target = posix.normalize(posix.join(posix.dirname(file), link)).replace(/\/$/, '');
-        if (!shipped.has(target) && ![...shipped].some((path) => path.startsWith(`${target}/`))) dead.push(`${file} → ${link}`);
+        if (!shipped.has(target) && ![...shipped].some((path) => path.startsWith(`${target}/`)))
+          dead.push(`${file} → ${link}`);
       }
     }
     assert.deepEqual(dead, [], 'links to files the package does not ship');
@@ -163,7 +202,14 @@ describe('the packed package, installed in a fresh project', () => {
     for (const setting of SETTINGS.filter(({ removedIn }) => removedIn === undefined || compiler.major < removedIn)) {
       it(`type-checks with ${compiler.name}, strict, no skipLibCheck, ${setting.name}`, async () => {
         const config = `tsconfig.${compiler.name.replace(/\W+/g, '-')}.${setting.name.replace(/\W+/g, '-')}.json`;
-        const compilerOptions = { strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, target: 'es2022', ...setting.compilerOptions };
+        const compilerOptions = {
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          skipLibCheck: false,
+          noEmit: true,
+          target: 'es2022',
+          ...setting.compilerOptions,
+        };
         writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions, files: setting.files }));
         await run(process.execPath, [compiler.tsc, '-p', config, '--pretty', 'false'], consumer, 120_000);
       });
@@ -180,7 +226,7 @@ describe('the packed package, installed in a fresh project', () => {
     assert.match(stdout, /^echo: hello$/m);
   });
 
-  it('takes socket.io\'s and ws\'s CommonJS call forms: require(\'switchboard/server\')(srv), new (require(\'switchboard/ws\'))(url)', async () => {
+  it("takes socket.io's and ws's CommonJS call forms: require('switchboard/server')(srv), new (require('switchboard/ws'))(url)", async () => {
     const { stdout } = await run(process.execPath, ['call-forms.cjs'], consumer, 30_000);
     assert.match(stdout, /^echo: hello$/m);
   });
@@ -192,7 +238,12 @@ describe('the packed package, installed in a fresh project', () => {
   });
 
   it('installs the switchboard command', async () => {
-    const { stdout } = await run(process.execPath, [join(consumer, 'node_modules', '.bin', 'switchboard'), 'version'], consumer, 30_000);
+    const { stdout } = await run(
+      process.execPath,
+      [join(consumer, 'node_modules', '.bin', 'switchboard'), 'version'],
+      consumer,
+      30_000,
+    );
     assert.match(stdout, new RegExp(`^switchboard ${manifest.version.replace(/\./g, '\\.')}$`, 'm'));
   });
 });

@@ -58,14 +58,18 @@ for (const peer of PEERS) {
       test(`a ${length}-byte payload uses the ${length < 126 ? '7' : length < 65536 ? '16' : '64'}-bit length`, () => {
         const payload = new Uint8Array(length).map((_, i) => (i * 31 + 7) & 0xff);
         assert.deepEqual(parse(peer.frame(Opcode.Binary, payload)), [messageEvent(payload, true)]);
-        assert.deepEqual(parseBytewise(peer.readsFrom, peer.frame(Opcode.Binary, payload.subarray(0, Math.min(length, 300)))), [
-          messageEvent(payload.subarray(0, Math.min(length, 300)), true),
-        ]);
+        assert.deepEqual(
+          parseBytewise(peer.readsFrom, peer.frame(Opcode.Binary, payload.subarray(0, Math.min(length, 300)))),
+          [messageEvent(payload.subarray(0, Math.min(length, 300)), true)],
+        );
       });
     }
 
     test('text and binary messages keep their type', () => {
-      const stream = Buffer.concat([peer.frame(Opcode.Text, 'héllo'), peer.frame(Opcode.Binary, Uint8Array.of(0xff, 0))]);
+      const stream = Buffer.concat([
+        peer.frame(Opcode.Text, 'héllo'),
+        peer.frame(Opcode.Binary, Uint8Array.of(0xff, 0)),
+      ]);
       assert.deepEqual(parse(stream), [messageEvent('héllo', false), messageEvent(Uint8Array.of(0xff, 0), true)]);
     });
 
@@ -80,7 +84,9 @@ for (const peer of PEERS) {
     test('a 64-bit length with its most significant bit set fails from the header alone', () => {
       const header = frameHeader(Opcode.Binary, 0x8000000000000000n, { mask: peer.readsFrom === 'client' });
       assert.deepEqual(parse(header), [errorEvent(ErrorCode.InvalidFrameLength, PROTOCOL_ERROR)]);
-      assert.deepEqual(parseBytewise(peer.readsFrom, header), [errorEvent(ErrorCode.InvalidFrameLength, PROTOCOL_ERROR)]);
+      assert.deepEqual(parseBytewise(peer.readsFrom, header), [
+        errorEvent(ErrorCode.InvalidFrameLength, PROTOCOL_ERROR),
+      ]);
     });
 
     test('a 64-bit length just below 2^63 is a length, not a protocol error', () => {
@@ -129,7 +135,10 @@ for (const peer of PEERS) {
         peer.frame(Opcode.Continuation, 'b', { rsv: 0x40 }),
       ]);
       assert.deepEqual(parse(stream, { messageRsvMask: 0x40 }), [errorEvent(ErrorCode.ReservedBits, PROTOCOL_ERROR)]);
-      const unextended = Buffer.concat([peer.frame(Opcode.Text, 'a', { fin: false }), peer.frame(Opcode.Continuation, 'b', { rsv: 0x20 })]);
+      const unextended = Buffer.concat([
+        peer.frame(Opcode.Text, 'a', { fin: false }),
+        peer.frame(Opcode.Continuation, 'b', { rsv: 0x20 }),
+      ]);
       assert.deepEqual(parse(unextended), [errorEvent(ErrorCode.ReservedBits, PROTOCOL_ERROR)]);
     });
 
@@ -184,7 +193,10 @@ for (const peer of PEERS) {
     }
 
     test('a wrongly masked continuation in the middle of a message fails', () => {
-      const stream = Buffer.concat([peer.frame(Opcode.Text, 'a', { fin: false }), peer.wronglyMaskedFrame(Opcode.Continuation, 'b')]);
+      const stream = Buffer.concat([
+        peer.frame(Opcode.Text, 'a', { fin: false }),
+        peer.wronglyMaskedFrame(Opcode.Continuation, 'b'),
+      ]);
       assert.deepEqual(parseStream(peer.readsFrom, stream), [expected]);
     });
 
@@ -207,12 +219,14 @@ for (const peer of PEERS) {
 
     test('one byte over maxPayload fails with 1009 from the header alone', () => {
       // Only the header is fed: the parser must refuse before buffering any of the payload.
-      assert.deepEqual(parseStream(peer.readsFrom, frameHeader(Opcode.Binary, 1001, { mask: masked }), { maxPayload: 1000 }), [
-        TOO_BIG,
-      ]);
-      assert.deepEqual(parseBytewise(peer.readsFrom, frameHeader(Opcode.Text, 1001, { mask: masked }), { maxPayload: 1000 }), [
-        TOO_BIG,
-      ]);
+      assert.deepEqual(
+        parseStream(peer.readsFrom, frameHeader(Opcode.Binary, 1001, { mask: masked }), { maxPayload: 1000 }),
+        [TOO_BIG],
+      );
+      assert.deepEqual(
+        parseBytewise(peer.readsFrom, frameHeader(Opcode.Text, 1001, { mask: masked }), { maxPayload: 1000 }),
+        [TOO_BIG],
+      );
     });
 
     test('a 2^53-byte length fails with 1009 from the header alone', () => {
@@ -235,7 +249,9 @@ for (const peer of PEERS) {
         peer.frame(Opcode.Continuation, '', { fin: false }),
         peer.frame(Opcode.Continuation, 'b'.repeat(50)),
       ]);
-      assert.deepEqual(parseStream(peer.readsFrom, stream, { maxPayload: 100 }), [messageEvent('a'.repeat(50) + 'b'.repeat(50), false)]);
+      assert.deepEqual(parseStream(peer.readsFrom, stream, { maxPayload: 100 }), [
+        messageEvent('a'.repeat(50) + 'b'.repeat(50), false),
+      ]);
     });
 
     test('the count starts again with each message', () => {
@@ -263,7 +279,9 @@ for (const peer of PEERS) {
     });
 
     test('maxPayload 0 allows only empty messages', () => {
-      assert.deepEqual(parseStream(peer.readsFrom, peer.frame(Opcode.Text, ''), { maxPayload: 0 }), [messageEvent('', false)]);
+      assert.deepEqual(parseStream(peer.readsFrom, peer.frame(Opcode.Text, ''), { maxPayload: 0 }), [
+        messageEvent('', false),
+      ]);
       assert.deepEqual(parseStream(peer.readsFrom, peer.frame(Opcode.Text, 'x'), { maxPayload: 0 }), [TOO_BIG]);
     });
 

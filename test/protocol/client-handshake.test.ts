@@ -26,7 +26,12 @@ function responseHeaders(overrides: Record<string, string | string[] | undefined
   return headers;
 }
 
-function assertBadResponse(status: number, headers: HeaderMap, protocols: readonly string[] = [], pattern?: RegExp): void {
+function assertBadResponse(
+  status: number,
+  headers: HeaderMap,
+  protocols: readonly string[] = [],
+  pattern?: RegExp,
+): void {
   assert.throws(
     () => verifyUpgradeResponse(status, headers, { key: KEY, protocols }),
     (error: unknown) => {
@@ -91,7 +96,10 @@ describe('§4.1 the client handshake request', () => {
 
 describe('§4.1 reading the server response', () => {
   test('accepts a valid 101 with no subprotocol or extension', () => {
-    assert.deepEqual(verifyUpgradeResponse(101, responseHeaders(), { key: KEY, protocols: [] }), { protocol: '', extensions: [] });
+    assert.deepEqual(verifyUpgradeResponse(101, responseHeaders(), { key: KEY, protocols: [] }), {
+      protocol: '',
+      extensions: [],
+    });
   });
 
   test('accepts header values in any case and as token lists', () => {
@@ -112,7 +120,9 @@ describe('§4.1 reading the server response', () => {
   test('returns the accepted extensions', () => {
     const result = verifyUpgradeResponse(
       101,
-      responseHeaders({ 'sec-websocket-extensions': 'permessage-deflate; server_no_context_takeover; client_max_window_bits=10' }),
+      responseHeaders({
+        'sec-websocket-extensions': 'permessage-deflate; server_no_context_takeover; client_max_window_bits=10',
+      }),
       { key: KEY, protocols: [] },
     );
     assert.deepEqual(result.extensions, [
@@ -127,13 +137,19 @@ describe('§4.1 reading the server response', () => {
   });
 
   for (const status of [200, 204, 301, 302, 400, 401, 403, 404, 426, 500, 503]) {
-    test(`status ${status} fails the connection`, () => assertBadResponse(status, responseHeaders(), [], new RegExp(`^Unexpected server response: ${status}$`)));
+    test(`status ${status} fails the connection`, () =>
+      assertBadResponse(status, responseHeaders(), [], new RegExp(`^Unexpected server response: ${status}$`)));
   }
 
-  test('a bad Upgrade, Connection or Sec-WebSocket-Accept is named in ws\'s words', () => {
+  test("a bad Upgrade, Connection or Sec-WebSocket-Accept is named in ws's words", () => {
     assertBadResponse(101, responseHeaders({ upgrade: 'h2c' }), [], /^Invalid Upgrade header$/);
     assertBadResponse(101, responseHeaders({ connection: 'keep-alive' }), [], /^Invalid Connection header$/);
-    assertBadResponse(101, responseHeaders({ 'sec-websocket-accept': KEY }), [], /^Invalid Sec-WebSocket-Accept header$/);
+    assertBadResponse(
+      101,
+      responseHeaders({ 'sec-websocket-accept': KEY }),
+      [],
+      /^Invalid Sec-WebSocket-Accept header$/,
+    );
   });
 
   const malformed: [string, Record<string, string | string[] | undefined>][] = [
@@ -152,11 +168,21 @@ describe('§4.1 reading the server response', () => {
   }
 
   test('a subprotocol when none was offered fails the connection', () => {
-    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'chat' }), [], /^Server sent a subprotocol but none was requested$/);
+    assertBadResponse(
+      101,
+      responseHeaders({ 'sec-websocket-protocol': 'chat' }),
+      [],
+      /^Server sent a subprotocol but none was requested$/,
+    );
   });
 
   test('a subprotocol that was not offered fails the connection', () => {
-    assertBadResponse(101, responseHeaders({ 'sec-websocket-protocol': 'other' }), ['chat'], /^Server sent an invalid subprotocol$/);
+    assertBadResponse(
+      101,
+      responseHeaders({ 'sec-websocket-protocol': 'other' }),
+      ['chat'],
+      /^Server sent an invalid subprotocol$/,
+    );
   });
 
   test('a list of subprotocols instead of one fails the connection', () => {
@@ -168,9 +194,21 @@ describe('§4.1 reading the server response', () => {
     assertBadResponse(101, responseHeaders(), ['chat'], /^Server sent no subprotocol$/);
   });
 
-  for (const value of ['; foo', 'permessage-deflate;', 'permessage-deflate; a="x', 'permessage-deflate; a=', 'a b', 'ext; p="not a token"']) {
+  for (const value of [
+    '; foo',
+    'permessage-deflate;',
+    'permessage-deflate; a="x',
+    'permessage-deflate; a=',
+    'a b',
+    'ext; p="not a token"',
+  ]) {
     test(`a malformed Sec-WebSocket-Extensions ${JSON.stringify(value)} fails the connection`, () => {
-      assertBadResponse(101, responseHeaders({ 'sec-websocket-extensions': value }), [], /^Invalid Sec-WebSocket-Extensions header$/);
+      assertBadResponse(
+        101,
+        responseHeaders({ 'sec-websocket-extensions': value }),
+        [],
+        /^Invalid Sec-WebSocket-Extensions header$/,
+      );
     });
   }
 });

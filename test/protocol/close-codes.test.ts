@@ -8,7 +8,15 @@ import {
   isApplicationCloseCode,
   isValidWireCloseCode,
 } from '../../src/protocol/index.js';
-import { PEERS, closePayload, errorEvent, messageEvent, parseBytewise, parseStream, recordingParser } from '../helpers/frames.js';
+import {
+  PEERS,
+  closePayload,
+  errorEvent,
+  messageEvent,
+  parseBytewise,
+  parseStream,
+  recordingParser,
+} from '../helpers/frames.js';
 
 /** Codes that RFC 6455 §7.4 allows in a close frame. */
 const VALID_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
@@ -18,7 +26,8 @@ const INVALID_CODES = [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999
 describe('§7.4 close codes', () => {
   test('isValidWireCloseCode accepts exactly 1000–1003, 1007–1014 and 3000–4999', () => {
     for (let code = 0; code <= 65535; code++) {
-      const expected = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+      const expected =
+        (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
       if (isValidWireCloseCode(code) !== expected) assert.fail(`isValidWireCloseCode(${code}) should be ${expected}`);
     }
   });
@@ -26,7 +35,8 @@ describe('§7.4 close codes', () => {
   test('isApplicationCloseCode accepts exactly 1000 and 3000–4999', () => {
     for (let code = 0; code <= 65535; code++) {
       const expected = code === 1000 || (code >= 3000 && code <= 4999);
-      if (isApplicationCloseCode(code) !== expected) assert.fail(`isApplicationCloseCode(${code}) should be ${expected}`);
+      if (isApplicationCloseCode(code) !== expected)
+        assert.fail(`isApplicationCloseCode(${code}) should be ${expected}`);
     }
   });
 
@@ -62,15 +72,20 @@ describe('§7.4 close codes', () => {
 
 for (const peer of PEERS) {
   const parse = (stream: Uint8Array) => parseStream(peer.readsFrom, stream);
-  const close = (code: number, reason: string | Uint8Array = '') => peer.frame(Opcode.Close, closePayload(code, reason));
+  const close = (code: number, reason: string | Uint8Array = '') =>
+    peer.frame(Opcode.Close, closePayload(code, reason));
 
   describe(`§5.5.1 close frames (${peer.name})`, () => {
     test('a close frame with no payload reports 1005 and an empty reason', () => {
-      assert.deepEqual(parse(peer.frame(Opcode.Close)), [{ type: 'close', code: CloseCode.NoStatusReceived, reason: '' }]);
+      assert.deepEqual(parse(peer.frame(Opcode.Close)), [
+        { type: 'close', code: CloseCode.NoStatusReceived, reason: '' },
+      ]);
     });
 
     test('a close frame with a 1-byte payload fails with 1002', () => {
-      assert.deepEqual(parse(peer.frame(Opcode.Close, Uint8Array.of(0x03))), [errorEvent(ErrorCode.InvalidClosePayload, 1002)]);
+      assert.deepEqual(parse(peer.frame(Opcode.Close, Uint8Array.of(0x03))), [
+        errorEvent(ErrorCode.InvalidClosePayload, 1002),
+      ]);
     });
 
     for (const code of VALID_CODES) {
@@ -109,7 +124,9 @@ for (const peer of PEERS) {
 
     test('everything after a close frame is ignored', () => {
       const { parser, sink } = recordingParser(peer.readsFrom);
-      parser.receive(Buffer.concat([peer.frame(Opcode.Text, 'before'), close(1001, 'going'), peer.frame(Opcode.Text, 'after')]));
+      parser.receive(
+        Buffer.concat([peer.frame(Opcode.Text, 'before'), close(1001, 'going'), peer.frame(Opcode.Text, 'after')]),
+      );
       parser.receive(peer.frame(Opcode.Ping, 'later'));
       // Even bytes that would be a protocol error are not looked at.
       parser.receive(Uint8Array.of(0xff, 0xff, 0xff));

@@ -9,7 +9,15 @@ import {
   WebSocketError,
   type ConnectionOptions,
 } from '../../src/protocol/index.js';
-import { clientFrame, closePayload, errorEvent, frameHeader, parseStream, serverFrame, type SinkEvent } from '../helpers/frames.js';
+import {
+  clientFrame,
+  closePayload,
+  errorEvent,
+  frameHeader,
+  parseStream,
+  serverFrame,
+  type SinkEvent,
+} from '../helpers/frames.js';
 
 type Role = 'client' | 'server';
 
@@ -26,7 +34,8 @@ function harness(role: Role, options: Omit<ConnectionOptions, 'role'> = {}) {
   const errors: WebSocketError[] = [];
   const handler: ConnectionHandler = {
     write: (bytes) => writes.push(Uint8Array.from(bytes)),
-    onMessage: (data, isBinary, rsv) => events.push({ type: 'message', data: Buffer.from(data).toString(), isBinary, rsv }),
+    onMessage: (data, isBinary, rsv) =>
+      events.push({ type: 'message', data: Buffer.from(data).toString(), isBinary, rsv }),
     onPing: (data) => events.push({ type: 'ping', data: Buffer.from(data).toString() }),
     onPong: (data) => events.push({ type: 'pong', data: Buffer.from(data).toString() }),
     onPeerClose: (code, reason) => events.push({ type: 'peer-close', code, reason }),
@@ -102,7 +111,13 @@ for (const role of ['server', 'client'] as const) {
 
     test('pongs every ping with the same payload (§5.5.2), before reporting it', () => {
       const h = harness(role);
-      h.connection.receive(Buffer.concat([h.peerFrame(Opcode.Ping, 'one'), h.peerFrame(Opcode.Ping, ''), h.peerFrame(Opcode.Ping, 'x'.repeat(125))]));
+      h.connection.receive(
+        Buffer.concat([
+          h.peerFrame(Opcode.Ping, 'one'),
+          h.peerFrame(Opcode.Ping, ''),
+          h.peerFrame(Opcode.Ping, 'x'.repeat(125)),
+        ]),
+      );
       assert.deepEqual(h.written(), [
         { type: 'pong', data: Buffer.from('one') },
         { type: 'pong', data: Buffer.alloc(0) },
@@ -140,7 +155,9 @@ for (const role of ['server', 'client'] as const) {
     test('still delivers data that arrives between its close and the peer close (§7.1.4)', () => {
       const h = harness(role);
       h.connection.close(1000);
-      h.connection.receive(Buffer.concat([h.peerFrame(Opcode.Text, 'in flight'), h.peerFrame(Opcode.Close, closePayload(1000))]));
+      h.connection.receive(
+        Buffer.concat([h.peerFrame(Opcode.Text, 'in flight'), h.peerFrame(Opcode.Close, closePayload(1000))]),
+      );
       assert.deepEqual(h.events, [
         { type: 'message', data: 'in flight', isBinary: false, rsv: 0 },
         { type: 'peer-close', code: 1000, reason: '' },
@@ -150,7 +167,11 @@ for (const role of ['server', 'client'] as const) {
     test('ignores everything after the peer close', () => {
       const h = harness(role);
       h.connection.receive(
-        Buffer.concat([h.peerFrame(Opcode.Close, closePayload(1000)), h.peerFrame(Opcode.Text, 'after'), h.peerFrame(Opcode.Ping, 'after')]),
+        Buffer.concat([
+          h.peerFrame(Opcode.Close, closePayload(1000)),
+          h.peerFrame(Opcode.Text, 'after'),
+          h.peerFrame(Opcode.Ping, 'after'),
+        ]),
       );
       assert.deepEqual(h.events, [{ type: 'peer-close', code: 1000, reason: '' }]);
       assert.deepEqual(h.written(), [closeEvent(1000)]);
@@ -158,9 +179,24 @@ for (const role of ['server', 'client'] as const) {
 
     for (const [name, stream, code, closeCode] of [
       ['a reserved opcode', (f: typeof clientFrame) => f(0x3, ''), ErrorCode.ReservedOpcode, 1002],
-      ['invalid UTF-8', (f: typeof clientFrame) => f(Opcode.Text, Uint8Array.of(0xc0, 0x80)), ErrorCode.InvalidUtf8, 1007],
-      ['an oversized message', (f: typeof clientFrame) => f(Opcode.Binary, new Uint8Array(11)), ErrorCode.MessageTooBig, 1009],
-      ['an invalid close code', (f: typeof clientFrame) => f(Opcode.Close, closePayload(1005)), ErrorCode.InvalidCloseCode, 1002],
+      [
+        'invalid UTF-8',
+        (f: typeof clientFrame) => f(Opcode.Text, Uint8Array.of(0xc0, 0x80)),
+        ErrorCode.InvalidUtf8,
+        1007,
+      ],
+      [
+        'an oversized message',
+        (f: typeof clientFrame) => f(Opcode.Binary, new Uint8Array(11)),
+        ErrorCode.MessageTooBig,
+        1009,
+      ],
+      [
+        'an invalid close code',
+        (f: typeof clientFrame) => f(Opcode.Close, closePayload(1005)),
+        ErrorCode.InvalidCloseCode,
+        1002,
+      ],
     ] as const) {
       test(`fails the connection on ${name} by sending a close with ${closeCode} (§7.1.7)`, () => {
         const h = harness(role, { maxPayload: 10 });
@@ -194,7 +230,10 @@ for (const role of ['server', 'client'] as const) {
       h.connection.receive(wrong(Opcode.Text, 'x'));
       const code = role === 'server' ? ErrorCode.UnmaskedClientFrame : ErrorCode.MaskedServerFrame;
       assert.deepEqual(h.events, [{ type: 'protocol-error', code, closeCode: 1002 }]);
-      assert.deepEqual(h.written().map((e) => e.type), ['close']);
+      assert.deepEqual(
+        h.written().map((e) => e.type),
+        ['close'],
+      );
     });
 
     test('the error close carries the error message as its reason', () => {
@@ -204,7 +243,10 @@ for (const role of ['server', 'client'] as const) {
     });
 
     // §5.5: a control frame carries at most 125 bytes, 2 of them the code; 'é' is 2 bytes in UTF-8 but 1 UTF-16 unit.
-    for (const [count, sent] of [[61, true], [62, false]] as const) {
+    for (const [count, sent] of [
+      [61, true],
+      [62, false],
+    ] as const) {
       test(`an error message of ${count} × 'é' (${count * 2} UTF-8 bytes) is ${sent ? 'sent' : 'left out'}`, () => {
         const h = harness(role);
         const message = 'é'.repeat(count);
@@ -243,7 +285,10 @@ describe('§5.1 what each side sends', () => {
     assert.equal(first[1]! & 0x80, 0x80);
     assert.notDeepEqual(first.subarray(2, 6), second.subarray(2, 6));
     assert.equal(payload.toString(), 'same payload', 'the caller buffer is left alone');
-    assert.deepEqual(parseStream('client', Buffer.concat([first, second])).map((e) => e.type), ['message', 'message']);
+    assert.deepEqual(
+      parseStream('client', Buffer.concat([first, second])).map((e) => e.type),
+      ['message', 'message'],
+    );
     const key = connection.maskKey();
     assert.ok(key);
     assert.equal(key.length, 4);
@@ -290,7 +335,9 @@ describe('§7.1.1 the transport closing, and the host failing the connection', (
     assert.equal(h.connection.closeSent, true);
     assert.equal(h.connection.closeCode, CloseCode.PolicyViolation);
     assert.deepEqual(h.written(), [closeEvent(CloseCode.PolicyViolation, 'too many pings')]);
-    assert.deepEqual(h.events, [{ type: 'protocol-error', code: ErrorCode.PingFlood, closeCode: CloseCode.PolicyViolation }]);
+    assert.deepEqual(h.events, [
+      { type: 'protocol-error', code: ErrorCode.PingFlood, closeCode: CloseCode.PolicyViolation },
+    ]);
     h.connection.receive(h.peerFrame(Opcode.Ping, 'late'));
     assert.equal(h.writes.length, 1, 'nothing answered after the failure');
   });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseCode, ErrorCode, Opcode } from '../../src/protocol/index.js';
-import { PEERS, bytes, closePayload, errorEvent, frameHeader, messageEvent, parseBytewise, parseStream } from '../helpers/frames.js';
+import {
+  PEERS,
+  bytes,
+  closePayload,
+  errorEvent,
+  frameHeader,
+  messageEvent,
+  parseBytewise,
+  parseStream,
+} from '../helpers/frames.js';
 
 const PROTOCOL_ERROR = CloseCode.ProtocolError;
 
@@ -22,7 +31,10 @@ for (const peer of PEERS) {
     });
 
     test('a binary message whose every fragment is empty is one empty message', () => {
-      const stream = Buffer.concat([peer.frame(Opcode.Binary, '', { fin: false }), peer.frame(Opcode.Continuation, '')]);
+      const stream = Buffer.concat([
+        peer.frame(Opcode.Binary, '', { fin: false }),
+        peer.frame(Opcode.Continuation, ''),
+      ]);
       assert.deepEqual(parse(stream), [messageEvent('', true)]);
     });
 
@@ -55,7 +67,9 @@ for (const peer of PEERS) {
     });
 
     test('a continuation frame with no message started fails with 1002', () => {
-      assert.deepEqual(parse(peer.frame(Opcode.Continuation, 'x')), [errorEvent(ErrorCode.UnexpectedContinuation, PROTOCOL_ERROR)]);
+      assert.deepEqual(parse(peer.frame(Opcode.Continuation, 'x')), [
+        errorEvent(ErrorCode.UnexpectedContinuation, PROTOCOL_ERROR),
+      ]);
       assert.deepEqual(parse(peer.frame(Opcode.Continuation, '', { fin: false })), [
         errorEvent(ErrorCode.UnexpectedContinuation, PROTOCOL_ERROR),
       ]);
@@ -63,7 +77,10 @@ for (const peer of PEERS) {
 
     test('a continuation frame after a complete message fails with 1002', () => {
       const stream = Buffer.concat([peer.frame(Opcode.Text, 'done'), peer.frame(Opcode.Continuation, 'more')]);
-      assert.deepEqual(parse(stream), [messageEvent('done', false), errorEvent(ErrorCode.UnexpectedContinuation, PROTOCOL_ERROR)]);
+      assert.deepEqual(parse(stream), [
+        messageEvent('done', false),
+        errorEvent(ErrorCode.UnexpectedContinuation, PROTOCOL_ERROR),
+      ]);
     });
 
     for (const [first, second] of [
@@ -79,7 +96,10 @@ for (const peer of PEERS) {
     }
 
     test('the new-data-frame failure comes from its header alone', () => {
-      const stream = Buffer.concat([peer.frame(Opcode.Text, 'a', { fin: false }), frameHeader(Opcode.Binary, 50, { mask: masked })]);
+      const stream = Buffer.concat([
+        peer.frame(Opcode.Text, 'a', { fin: false }),
+        frameHeader(Opcode.Binary, 50, { mask: masked }),
+      ]);
       assert.deepEqual(parse(stream), [errorEvent(ErrorCode.ExpectedContinuation, PROTOCOL_ERROR)]);
     });
   });
@@ -113,30 +133,45 @@ for (const peer of PEERS) {
       const hex = `0x${opcode.toString(16)}`;
 
       test(`a ${hex} frame with 126 bytes fails with 1002 from the header alone`, () => {
-        assert.deepEqual(parse(frameHeader(opcode, 126, { mask: masked })), [errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR)]);
-        assert.deepEqual(parse(peer.frame(opcode, new Uint8Array(126))), [errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR)]);
+        assert.deepEqual(parse(frameHeader(opcode, 126, { mask: masked })), [
+          errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR),
+        ]);
+        assert.deepEqual(parse(peer.frame(opcode, new Uint8Array(126))), [
+          errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR),
+        ]);
       });
 
       test(`a ${hex} frame announcing a 64-bit length fails with 1002`, () => {
-        assert.deepEqual(parse(frameHeader(opcode, 0x10000, { mask: masked })), [errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR)]);
+        assert.deepEqual(parse(frameHeader(opcode, 0x10000, { mask: masked })), [
+          errorEvent(ErrorCode.ControlFrameTooLong, PROTOCOL_ERROR),
+        ]);
       });
 
       test(`a fragmented ${hex} frame (FIN clear) fails with 1002`, () => {
-        assert.deepEqual(parse(peer.frame(opcode, '', { fin: false })), [errorEvent(ErrorCode.FragmentedControlFrame, PROTOCOL_ERROR)]);
-        const inMessage = Buffer.concat([peer.frame(Opcode.Text, 'a', { fin: false }), peer.frame(opcode, '', { fin: false })]);
+        assert.deepEqual(parse(peer.frame(opcode, '', { fin: false })), [
+          errorEvent(ErrorCode.FragmentedControlFrame, PROTOCOL_ERROR),
+        ]);
+        const inMessage = Buffer.concat([
+          peer.frame(Opcode.Text, 'a', { fin: false }),
+          peer.frame(opcode, '', { fin: false }),
+        ]);
         assert.deepEqual(parse(inMessage), [errorEvent(ErrorCode.FragmentedControlFrame, PROTOCOL_ERROR)]);
       });
 
       test(`RSV bits on a ${hex} frame fail with 1002`, () => {
         for (const rsv of [0x40, 0x20, 0x10]) {
-          assert.deepEqual(parse(peer.frame(opcode, '', { rsv })), [errorEvent(ErrorCode.ReservedBits, PROTOCOL_ERROR)]);
+          assert.deepEqual(parse(peer.frame(opcode, '', { rsv })), [
+            errorEvent(ErrorCode.ReservedBits, PROTOCOL_ERROR),
+          ]);
         }
       });
     }
 
     test('a control frame of 125 bytes announced with the 16-bit length form is still a valid control frame', () => {
       const payload = new Uint8Array(125).fill(9);
-      assert.deepEqual(parse(peer.frame(Opcode.Ping, payload, { lengthForm: 16 })), [{ type: 'ping', data: bytes(payload) }]);
+      assert.deepEqual(parse(peer.frame(Opcode.Ping, payload, { lengthForm: 16 })), [
+        { type: 'ping', data: bytes(payload) },
+      ]);
     });
   });
 }

@@ -62,22 +62,36 @@ describe('Packet encoding › WebSocket', () => {
   });
 
   it('throws an EngineIOParseError for malformed text frames', () => {
-    assert.equal(errorCodeOf(() => decodePacket('')), ParseErrorCode.EmptyPacket);
+    assert.equal(
+      errorCodeOf(() => decodePacket('')),
+      ParseErrorCode.EmptyPacket,
+    );
     for (const bad of ['7', '9hello', 'abc', 'b', ' 4', '/', '\u0664']) {
-      assert.equal(errorCodeOf(() => decodePacket(bad)), ParseErrorCode.UnknownPacketType, bad);
+      assert.equal(
+        errorCodeOf(() => decodePacket(bad)),
+        ParseErrorCode.UnknownPacketType,
+        bad,
+      );
     }
   });
 });
 
 describe('Packet encoding › HTTP long-polling', () => {
   it('joins packets with the record separator', () => {
-    const packets: Packet[] = [{ type: 'message', data: 'hello' }, { type: 'ping' }, { type: 'message', data: 'world' }];
+    const packets: Packet[] = [
+      { type: 'message', data: 'hello' },
+      { type: 'ping' },
+      { type: 'message', data: 'world' },
+    ];
     assert.equal(encodePayload(packets), '4hello\x1e2\x1e4world');
     assert.equal(encodePayload([]), '');
   });
 
   it('writes binary payloads as b + base64', () => {
-    const payload = encodePayload([{ type: 'message', data: 'hello' }, { type: 'message', data: Uint8Array.of(1, 2, 3, 4) }]);
+    const payload = encodePayload([
+      { type: 'message', data: 'hello' },
+      { type: 'message', data: Uint8Array.of(1, 2, 3, 4) },
+    ]);
     assert.equal(payload, '4hello\x1ebAQIDBA==');
   });
 
@@ -95,11 +109,26 @@ describe('Packet encoding › HTTP long-polling', () => {
   });
 
   it('rejects the whole payload when one packet is malformed', () => {
-    assert.equal(errorCodeOf(() => decodePayload('')), ParseErrorCode.EmptyPacket);
-    assert.equal(errorCodeOf(() => decodePayload('4a\x1e')), ParseErrorCode.EmptyPacket);
-    assert.equal(errorCodeOf(() => decodePayload('4a\x1e\x1e4b')), ParseErrorCode.EmptyPacket);
-    assert.equal(errorCodeOf(() => decodePayload('4a\x1ex')), ParseErrorCode.UnknownPacketType);
-    assert.equal(errorCodeOf(() => decodePayload('4a\x1eb!!!!')), ParseErrorCode.InvalidBase64);
+    assert.equal(
+      errorCodeOf(() => decodePayload('')),
+      ParseErrorCode.EmptyPacket,
+    );
+    assert.equal(
+      errorCodeOf(() => decodePayload('4a\x1e')),
+      ParseErrorCode.EmptyPacket,
+    );
+    assert.equal(
+      errorCodeOf(() => decodePayload('4a\x1e\x1e4b')),
+      ParseErrorCode.EmptyPacket,
+    );
+    assert.equal(
+      errorCodeOf(() => decodePayload('4a\x1ex')),
+      ParseErrorCode.UnknownPacketType,
+    );
+    assert.equal(
+      errorCodeOf(() => decodePayload('4a\x1eb!!!!')),
+      ParseErrorCode.InvalidBase64,
+    );
   });
 
   it('limits the number of packets when asked', () => {
@@ -119,7 +148,19 @@ describe('base64 (RFC 4648 §4), strict', () => {
   });
 
   it('rejects what a lenient decoder would let through', () => {
-    for (const bad of ['A', 'AQIDB', 'AQ ID', 'AQ==A', 'AQIDBA===', 'AQI=DBA=', 'AQ-_', 'AQ\nID', '====', 'AQIDBA=', 'AQ€D']) {
+    for (const bad of [
+      'A',
+      'AQIDB',
+      'AQ ID',
+      'AQ==A',
+      'AQIDBA===',
+      'AQI=DBA=',
+      'AQ-_',
+      'AQ\nID',
+      '====',
+      'AQIDBA=',
+      'AQ€D',
+    ]) {
       assert.equal(decodeBase64Strict(bad), undefined, JSON.stringify(bad));
     }
   });
@@ -137,7 +178,13 @@ describe('base64 (RFC 4648 §4), strict', () => {
 
 describe('Handshake and HTTP errors', () => {
   it('builds the open packet with the five handshake keys', () => {
-    const packet = openPacket({ sid: 'abc', upgrades: ['websocket'], pingInterval: 25000, pingTimeout: 20000, maxPayload: 1e6 });
+    const packet = openPacket({
+      sid: 'abc',
+      upgrades: ['websocket'],
+      pingInterval: 25000,
+      pingTimeout: 20000,
+      maxPayload: 1e6,
+    });
     assert.equal(packet.type, 'open');
     assert.deepEqual(JSON.parse(packet.data!), {
       sid: 'abc',
@@ -159,11 +206,18 @@ describe('Handshake and HTTP errors', () => {
 
 describe('Properties', () => {
   const textData = fc.string({ unit: 'binary' }).filter((s) => !s.includes('\x1e'));
-  const packetArb: fc.Arbitrary<Packet> = fc.oneof(
-    fc.record({ type: fc.constant('message' as const), data: fc.oneof(textData, fc.uint8Array({ maxLength: 40 })) }),
-    fc.record({ type: fc.constantFrom('ping' as const, 'pong' as const, 'close' as const, 'noop' as const, 'upgrade' as const) }),
-    fc.record({ type: fc.constantFrom('ping' as const, 'pong' as const), data: textData.filter((s) => s.length > 0) }),
-  ).map((packet) => ({ ...packet }) as Packet); // plain objects, as the decoder builds them
+  const packetArb: fc.Arbitrary<Packet> = fc
+    .oneof(
+      fc.record({ type: fc.constant('message' as const), data: fc.oneof(textData, fc.uint8Array({ maxLength: 40 })) }),
+      fc.record({
+        type: fc.constantFrom('ping' as const, 'pong' as const, 'close' as const, 'noop' as const, 'upgrade' as const),
+      }),
+      fc.record({
+        type: fc.constantFrom('ping' as const, 'pong' as const),
+        data: textData.filter((s) => s.length > 0),
+      }),
+    )
+    .map((packet) => ({ ...packet }) as Packet); // plain objects, as the decoder builds them
 
   it('decodePayload(encodePayload(packets)) gives the packets back', () => {
     fc.assert(

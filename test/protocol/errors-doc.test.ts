@@ -40,7 +40,10 @@ describe('docs/errors.md', () => {
       if (closeCode) assert.equal(error.closeCode, Number(closeCode[1]), `close code of ${code}`);
       const status = /^HTTP (\d{3})\b/.exec(outcome) ?? /; HTTP (\d{3})\b/.exec(outcome);
       if (status) assert.equal(error.status, Number(status[1]), `HTTP status of ${code}`);
-      assert.ok(closeCode || status || /^(none|The rejection)/.test(outcome), `${code}: "${outcome}" names neither a close code nor a status`);
+      assert.ok(
+        closeCode || status || /^(none|The rejection)/.test(outcome),
+        `${code}: "${outcome}" names neither a close code nor a status`,
+      );
     }
   });
 });

@@ -35,7 +35,9 @@ describe('§9.1 Sec-WebSocket-Extensions grammar', () => {
   });
 
   test('accepts tabs and spaces around separators and ignores empty list elements (RFC 7230 §7)', () => {
-    assert.deepEqual(parseExtensionList(' ,\tfoo \t;\tbar = 1 ,, '), [{ name: 'foo', params: [{ name: 'bar', value: '1' }] }]);
+    assert.deepEqual(parseExtensionList(' ,\tfoo \t;\tbar = 1 ,, '), [
+      { name: 'foo', params: [{ name: 'bar', value: '1' }] },
+    ]);
     assert.deepEqual(parseExtensionList(''), []);
   });
 
@@ -63,7 +65,13 @@ describe('§9.1 Sec-WebSocket-Extensions grammar', () => {
   test('formatExtensionList writes what parseExtensionList reads', () => {
     const elements = [
       { name: 'permessage-deflate', params: [{ name: 'client_max_window_bits', value: true as const }] },
-      { name: 'x-custom', params: [{ name: 'a', value: '1' }, { name: 'b', value: true as const }] },
+      {
+        name: 'x-custom',
+        params: [
+          { name: 'a', value: '1' },
+          { name: 'b', value: true as const },
+        ],
+      },
     ];
     const formatted = formatExtensionList(elements);
     assert.equal(formatted, 'permessage-deflate; client_max_window_bits, x-custom; a=1; b');
@@ -72,7 +80,26 @@ describe('§9.1 Sec-WebSocket-Extensions grammar', () => {
 
   test('isToken follows RFC 7230 tchar', () => {
     for (const token of ['a', 'permessage-deflate', "!#$%&'*+-.^_`|~09AZaz"]) assert.equal(isToken(token), true, token);
-    for (const bad of ['', 'a b', 'a,b', 'a;b', 'a=b', '"a"', 'a/b', 'a\tb', 'é', 'a\r\n', '(a)', 'a:b', '[a]', '{a}', '<a>', 'a@b', 'a?b', 'a\\b']) {
+    for (const bad of [
+      '',
+      'a b',
+      'a,b',
+      'a;b',
+      'a=b',
+      '"a"',
+      'a/b',
+      'a\tb',
+      'é',
+      'a\r\n',
+      '(a)',
+      'a:b',
+      '[a]',
+      '{a}',
+      '<a>',
+      'a@b',
+      'a?b',
+      'a\\b',
+    ]) {
       assert.equal(isToken(bad), false, JSON.stringify(bad));
     }
   });
@@ -95,7 +122,11 @@ describe('§9.1 Sec-WebSocket-Extensions grammar', () => {
 });
 
 /** A server extension that records the offers it saw and answers with `answer`. */
-function serverExtension(name: string, rsvBits: number, answer: (offers: readonly (readonly ExtensionParam[])[]) => ExtensionParam[] | undefined) {
+function serverExtension(
+  name: string,
+  rsvBits: number,
+  answer: (offers: readonly (readonly ExtensionParam[])[]) => ExtensionParam[] | undefined,
+) {
   const seen: (readonly (readonly ExtensionParam[])[])[] = [];
   const extension: ServerExtension = {
     name,
@@ -116,7 +147,8 @@ function clientExtension(name: string): { extension: ClientExtension; accepted: 
     rsvBits: 0x40,
     offer: () => [[]],
     accept(params) {
-      if (params.some((param) => param.name === 'bad')) throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'bad parameter');
+      if (params.some((param) => param.name === 'bad'))
+        throw new WebSocketError(ErrorCode.BadUpgradeResponse, 'bad parameter');
       accepted.push(params);
     },
   };
@@ -172,7 +204,7 @@ describe('§9.1 extension negotiation, client side', () => {
     assert.deepEqual(a.accepted, [[]]);
   });
 
-  test('an extension the client did not offer fails the connection (in ws\'s words)', () => {
+  test("an extension the client did not offer fails the connection (in ws's words)", () => {
     const a = clientExtension('a');
     assert.throws(() => acceptExtensions(parseExtensionList('x-unknown')!, [a.extension]), {
       code: ErrorCode.BadUpgradeResponse,

@@ -5,14 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CloseCode, Connection, DEFAULT_MAX_FRAGMENTS, ErrorCode, FrameParser, Opcode, type ConnectionHandler, type FrameSink } from '../../src/protocol/index.js';
+import {
+  CloseCode,
+  Connection,
+  DEFAULT_MAX_FRAGMENTS,
+  ErrorCode,
+  FrameParser,
+  Opcode,
+  type ConnectionHandler,
+  type FrameSink,
+} from '../../src/protocol/index.js';
 import { PEERS, RecordingSink, errorEvent, messageEvent, recordingParser, type Peer } from '../helpers/frames.js';
 
 /** The frames of one binary message cut into `count` fragments of `size` bytes, byte i being `i & 0xff`. */
 function fragmentedMessage(peer: Peer, count: number, size = 1): { frames: Uint8Array[]; payload: Uint8Array } {
   const payload = Uint8Array.from({ length: count * size }, (_, i) => i & 0xff);
   const frames = Array.from({ length: count }, (_, i) =>
-    peer.frame(i === 0 ? Opcode.Binary : Opcode.Continuation, payload.subarray(i * size, (i + 1) * size), { fin: i === count - 1 }),
+    peer.frame(i === 0 ? Opcode.Binary : Opcode.Continuation, payload.subarray(i * size, (i + 1) * size), {
+      fin: i === count - 1,
+    }),
   );
   return { frames, payload };
 }
@@ -49,7 +60,12 @@ function payloadOffset(frame: Uint8Array): number {
  * holds is at most `factor` times the payload bytes received so far, plus 1 KiB. Answers the most
  * it ever held.
  */
-function feedWithin(parser: FrameParser, chunks: readonly Uint8Array[], frames: readonly Uint8Array[], factor: number): number {
+function feedWithin(
+  parser: FrameParser,
+  chunks: readonly Uint8Array[],
+  frames: readonly Uint8Array[],
+  factor: number,
+): number {
   let fed = 0;
   let frame = 0;
   let frameStart = 0;
@@ -135,7 +151,13 @@ for (const peer of PEERS) {
 
     test('maxFragments 1 refuses every fragmented message, even of empty frames; Infinity has no limit', () => {
       const empty = recordingParser(peer.readsFrom, { maxFragments: 1 });
-      empty.parser.receive(Buffer.concat([peer.frame(Opcode.Binary, 'whole'), peer.frame(Opcode.Text, '', { fin: false }), peer.frame(Opcode.Continuation, '')]));
+      empty.parser.receive(
+        Buffer.concat([
+          peer.frame(Opcode.Binary, 'whole'),
+          peer.frame(Opcode.Text, '', { fin: false }),
+          peer.frame(Opcode.Continuation, ''),
+        ]),
+      );
       assert.deepEqual(empty.sink.events, [messageEvent('whole', true), errorEvent(ErrorCode.TooManyFragments, 1008)]);
 
       const { frames, payload } = fragmentedMessage(peer, 20_000);
@@ -146,7 +168,10 @@ for (const peer of PEERS) {
 
     test('a maxFragments that is not a positive integer or Infinity is refused with a TypeError naming it', () => {
       for (const bad of [0, -1, 1.5, Number.NaN, Number.NEGATIVE_INFINITY, '3' as unknown as number]) {
-        assert.throws(() => new FrameParser(new RecordingSink(), { readsFrom: peer.readsFrom, maxFragments: bad }), { name: 'TypeError', message: /maxFragments/ });
+        assert.throws(() => new FrameParser(new RecordingSink(), { readsFrom: peer.readsFrom, maxFragments: bad }), {
+          name: 'TypeError',
+          message: /maxFragments/,
+        });
       }
     });
   });
@@ -157,7 +182,11 @@ for (const peer of PEERS) {
       const { frames, payload } = fragmentedMessage(peer, count);
       const allocator = countingAllocator();
       const sink = new RecordingSink();
-      const parser = new FrameParser(sink, { readsFrom: peer.readsFrom, maxFragments: count, allocate: allocator.allocate });
+      const parser = new FrameParser(sink, {
+        readsFrom: peer.readsFrom,
+        maxFragments: count,
+        allocate: allocator.allocate,
+      });
       // Socket-sized chunks, each its own buffer: a view of a byte would keep 16 KiB alive.
       const peak = feedWithin(parser, ownChunks(Buffer.concat(frames), 16 * 1024), frames, 2.5);
       assert.deepEqual(sink.events, [messageEvent(payload, true)]);
@@ -187,7 +216,12 @@ for (const peer of PEERS) {
       const allocator = countingAllocator();
       const sink = new RecordingSink();
       const parser = new FrameParser(sink, { readsFrom: peer.readsFrom, allocate: allocator.allocate });
-      feedWithin(parser, frames.map((frame) => Uint8Array.from(frame)), frames, 1.01);
+      feedWithin(
+        parser,
+        frames.map((frame) => Uint8Array.from(frame)),
+        frames,
+        1.01,
+      );
       assert.deepEqual(sink.events, [messageEvent(payload, true)]);
       assert.deepEqual(allocator.sizes, [payload.length]);
     });
@@ -202,7 +236,12 @@ for (const peer of PEERS) {
         frames.push(peer.frame(i === 0 ? Opcode.Binary : Opcode.Continuation, piece, { fin: i === 399 }));
       }
       const stream = Buffer.concat(frames);
-      for (const chunking of [frames.map((frame) => Uint8Array.from(frame)), ownChunks(stream, 1000), ownChunks(stream, 4096), ownChunks(stream, 7)]) {
+      for (const chunking of [
+        frames.map((frame) => Uint8Array.from(frame)),
+        ownChunks(stream, 1000),
+        ownChunks(stream, 4096),
+        ownChunks(stream, 7),
+      ]) {
         const sink = new RecordingSink();
         const parser = new FrameParser(sink, { readsFrom: peer.readsFrom });
         feedWithin(parser, chunking, frames, 2.5);
@@ -218,9 +257,15 @@ for (const peer of PEERS) {
       parser.receive(chunk);
       assert.equal(sink.events.length, 100);
       // A copy at most twice the piece (plus 256 bytes), rather than the 13 KB chunk.
-      assert.ok(parser.bufferedBytes <= 2 * 2000 + 256 + 14, `holds ${parser.bufferedBytes} bytes of a ${chunk.length}-byte chunk`);
+      assert.ok(
+        parser.bufferedBytes <= 2 * 2000 + 256 + 14,
+        `holds ${parser.bufferedBytes} bytes of a ${chunk.length}-byte chunk`,
+      );
       parser.receive(Uint8Array.from(peer.frame(Opcode.Continuation, 'end')));
-      assert.deepEqual(sink.events.at(-1), messageEvent(Buffer.concat([new Uint8Array(2000).fill(7), Buffer.from('end')]), true));
+      assert.deepEqual(
+        sink.events.at(-1),
+        messageEvent(Buffer.concat([new Uint8Array(2000).fill(7), Buffer.from('end')]), true),
+      );
     });
 
     test('a whole message in one chunk is still a view of it, and one frame over two chunks is allocated once, at its size', () => {

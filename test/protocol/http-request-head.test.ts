@@ -87,7 +87,10 @@ function feed(bytes: Uint8Array, pieces: readonly number[]): number {
 
 function statusWhenFed(bytes: Uint8Array): number | undefined {
   try {
-    feed(bytes, Array.from(bytes, () => 1));
+    feed(
+      bytes,
+      Array.from(bytes, () => 1),
+    );
     return undefined;
   } catch (error) {
     assert.ok(error instanceof WebSocketError);
@@ -99,9 +102,12 @@ describe('RFC 9112 §2.1 the end of a request head, read as it arrives', () => {
   it('finds the blank line however the head is split, the split inside CRLF CRLF included', () => {
     const bytes = encode(`${VALID}\x81\x80`);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 8 }), { minLength: VALID.length + 2, maxLength: VALID.length + 2 }), (pieces) => {
-        assert.equal(feed(bytes, pieces), VALID.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: VALID.length + 2, maxLength: VALID.length + 2 }),
+        (pieces) => {
+          assert.equal(feed(bytes, pieces), VALID.length);
+        },
+      ),
     );
   });
 
@@ -128,7 +134,10 @@ describe('RFC 9112 §2.1 the end of a request head, read as it arrives', () => {
   });
 
   const notHttp: [string, Uint8Array][] = [
-    ['a TLS ClientHello (first byte 0x16)', Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03)],
+    [
+      'a TLS ClientHello (first byte 0x16)',
+      Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03),
+    ],
     ['a line ending in a bare LF', encode('GET / HTTP/1.1\nHost: x\n')],
     ['a bare LF after a CRLF line', encode('GET / HTTP/1.1\r\nHost: x\n')],
     ['a bare CR', encode('GET / HTTP/1.1\rHost: x\r\n')],

@@ -29,7 +29,28 @@ describe('§5.3 client-to-server masking', () => {
   test('matches the reference for every length up to 100 and around the word-loop sizes, every phase and alignment', () => {
     const key = Uint8Array.of(0x12, 0x9a, 0xfe, 0x01);
     const backing = new Uint8Array(1100).map((_, i) => (i * 37 + 11) & 0xff);
-    const lengths = [...Array.from({ length: 101 }, (_, i) => i), 127, 128, 129, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 263, 264, 272, 300, 1024, 1027];
+    const lengths = [
+      ...Array.from({ length: 101 }, (_, i) => i),
+      127,
+      128,
+      129,
+      252,
+      253,
+      254,
+      255,
+      256,
+      257,
+      258,
+      259,
+      260,
+      261,
+      263,
+      264,
+      272,
+      300,
+      1024,
+      1027,
+    ];
     for (let offset = 0; offset < 8; offset++) {
       for (const length of lengths) {
         for (let phase = 0; phase < 4; phase++) {
@@ -73,7 +94,11 @@ describe('§5.3 client-to-server masking', () => {
     for (let i = 0; i < 3000; i++) keys.push(source.next());
     const snapshot = keys.map((key) => Buffer.from(key).toString('hex'));
     for (let i = 0; i < 3000; i++) source.next();
-    assert.deepEqual(keys.map((key) => Buffer.from(key).toString('hex')), snapshot, 'keys handed out are never rewritten');
+    assert.deepEqual(
+      keys.map((key) => Buffer.from(key).toString('hex')),
+      snapshot,
+      'keys handed out are never rewritten',
+    );
     assert.ok(keys.every((key) => key.length === 4));
     // 3000 random 32-bit keys: a handful of collisions at most, never a constant stream.
     assert.ok(new Set(snapshot).size > 2990);
@@ -93,7 +118,8 @@ describe('§5.2 frame encoding', () => {
       [126, true, 8],
       [65536, true, 14],
     ];
-    for (const [length, masked, size] of cases) assert.equal(frameHeaderSize(length, masked), size, `${length} ${masked}`);
+    for (const [length, masked, size] of cases)
+      assert.equal(frameHeaderSize(length, masked), size, `${length} ${masked}`);
   });
 
   for (const length of [0, 1, 125, 126, 127, 65535, 65536, 100000]) {
@@ -101,7 +127,10 @@ describe('§5.2 frame encoding', () => {
       const payload = new Uint8Array(length).map((_, i) => (i * 13) & 0xff);
       const original = payload.slice();
       assert.deepEqual(Buffer.from(encodeFrame(Opcode.Binary, payload)), frame(Opcode.Binary, payload));
-      assert.deepEqual(Buffer.from(encodeFrame(Opcode.Binary, payload, { maskKey: EXAMPLE_MASK_KEY })), frame(Opcode.Binary, payload, { mask: true }));
+      assert.deepEqual(
+        Buffer.from(encodeFrame(Opcode.Binary, payload, { maskKey: EXAMPLE_MASK_KEY })),
+        frame(Opcode.Binary, payload, { mask: true }),
+      );
       assert.deepEqual(payload, original, 'the payload is never masked in place');
     });
   }
@@ -160,7 +189,10 @@ describe('§4.2.2 SHA-1 and base64 for the accept key', () => {
   test('sha1 matches the FIPS 180-2 examples', () => {
     const hex = (text: string) => Buffer.from(sha1(Buffer.from(text))).toString('hex');
     assert.equal(hex('abc'), 'a9993e364706816aba3e25717850c26c9cd0d89d');
-    assert.equal(hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'), '84983e441c3bd26ebaae4aa1f95129e5e54670f1');
+    assert.equal(
+      hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'),
+      '84983e441c3bd26ebaae4aa1f95129e5e54670f1',
+    );
     assert.equal(hex(''), 'da39a3ee5e6b4b0d3255bfef95601890afd80709');
   });
 

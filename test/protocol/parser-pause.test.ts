@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FrameParser, Opcode } from '../../src/protocol/index.js';
-import { PEERS, RecordingSink, closePayload, messageEvent, parseStream, recordingParser, serverFrame } from '../helpers/frames.js';
+import {
+  PEERS,
+  RecordingSink,
+  closePayload,
+  messageEvent,
+  parseStream,
+  recordingParser,
+  serverFrame,
+} from '../helpers/frames.js';
 
 /** Records every event and pauses the parser after it, as a host handling each one asynchronously would. */
 class PausingSink extends RecordingSink {
@@ -37,7 +45,12 @@ class PausingSink extends RecordingSink {
 
 describe('FrameParser pause and resume', () => {
   it('parses nothing after the frame whose event paused it, keeps later input, and resumes where it stopped', () => {
-    const stream = Buffer.concat([serverFrame(0x1, 'one'), serverFrame(0x1, 'two'), serverFrame(0x9, 'p'), serverFrame(0x1, 'three')]);
+    const stream = Buffer.concat([
+      serverFrame(0x1, 'one'),
+      serverFrame(0x1, 'two'),
+      serverFrame(0x9, 'p'),
+      serverFrame(0x1, 'three'),
+    ]);
     const { parser, sink } = recordingParser('server');
     const onMessage = sink.onMessage.bind(sink);
     // Pause after every message, as a host whose message handling is asynchronous does.
@@ -112,7 +125,10 @@ for (const peer of PEERS) {
     const invalid = Uint8Array.of(0x68, 0xff, 0x69);
 
     it('delivers a text message and a close reason that are not UTF-8, unchecked', () => {
-      const stream = Buffer.concat([peer.frame(Opcode.Text, invalid), peer.frame(Opcode.Close, Buffer.concat([closePayload(1000), invalid]))]);
+      const stream = Buffer.concat([
+        peer.frame(Opcode.Text, invalid),
+        peer.frame(Opcode.Close, Buffer.concat([closePayload(1000), invalid])),
+      ]);
       const events = parseStream(peer.readsFrom, stream, { validateUtf8: false }, [2]);
       assert.deepEqual(events[0], messageEvent(invalid, false));
       assert.equal(events[1]?.type, 'close');

@@ -3,9 +3,21 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCode, WebSocketError } from '../../src/protocol/errors.js';
 import type { ExtensionParam } from '../../src/protocol/header-values.js';
-import { acceptDeflateResponse, deflateOffer, negotiateDeflate, type DeflateNegotiationOptions } from '../../src/protocol/permessage-deflate.js';
+import {
+  acceptDeflateResponse,
+  deflateOffer,
+  negotiateDeflate,
+  type DeflateNegotiationOptions,
+} from '../../src/protocol/permessage-deflate.js';
 
-const NAMES = ['server_no_context_takeover', 'client_no_context_takeover', 'server_max_window_bits', 'client_max_window_bits', 'x', 'Server_Max_Window_Bits'];
+const NAMES = [
+  'server_no_context_takeover',
+  'client_no_context_takeover',
+  'server_max_window_bits',
+  'client_max_window_bits',
+  'x',
+  'Server_Max_Window_Bits',
+];
 const VALUES = ['8', '9', '10', '15', '16', '7', '0', '08', '1e1', '', 'true'];
 
 /** Parameters that are mostly plausible: known names, odd values, repeats, unknown names. */
@@ -30,7 +42,8 @@ describe('RFC 7692 negotiation on arbitrary parameters', () => {
         const result = negotiateDeflate(offers, serverOptions);
         if (result === undefined) return;
         const { parameters } = result;
-        for (const value of [parameters.serverMaxWindowBits, parameters.clientMaxWindowBits]) assert.ok(value >= 8 && value <= 15);
+        for (const value of [parameters.serverMaxWindowBits, parameters.clientMaxWindowBits])
+          assert.ok(value >= 8 && value <= 15);
         assert.ok(parameters.serverMaxWindowBits <= (serverOptions.serverMaxWindowBits ?? 15));
         assert.ok(parameters.clientMaxWindowBits <= (serverOptions.clientMaxWindowBits ?? 15));
         // It answers only parameters RFC 7692 defines, in their exact spelling.
@@ -46,7 +59,8 @@ describe('RFC 7692 negotiation on arbitrary parameters', () => {
         try {
           const agreed = acceptDeflateResponse(response, clientOptions);
           assert.ok(agreed.clientMaxWindowBits <= (clientOptions.clientMaxWindowBits ?? 15));
-          if (clientOptions.serverMaxWindowBits !== undefined) assert.ok(agreed.serverMaxWindowBits <= clientOptions.serverMaxWindowBits);
+          if (clientOptions.serverMaxWindowBits !== undefined)
+            assert.ok(agreed.serverMaxWindowBits <= clientOptions.serverMaxWindowBits);
         } catch (error) {
           assert.ok(error instanceof WebSocketError && error.code === ErrorCode.BadExtension, String(error));
         }

@@ -42,22 +42,62 @@ describe('RFC 7692 §5 and §7.1: server negotiation', () => {
     ['permessage-deflate', {}, '', {}],
     ['permessage-deflate; client_max_window_bits', {}, '', {}],
     ['permessage-deflate; client_max_window_bits=10', {}, '', { clientMaxWindowBits: 10 }],
-    ['permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 9 }, '; client_max_window_bits=9', { clientMaxWindowBits: 9 }],
+    [
+      'permessage-deflate; client_max_window_bits',
+      { clientMaxWindowBits: 9 },
+      '; client_max_window_bits=9',
+      { clientMaxWindowBits: 9 },
+    ],
     ['permessage-deflate; client_max_window_bits=8', { clientMaxWindowBits: 12 }, '', { clientMaxWindowBits: 8 }],
-    ['permessage-deflate; client_max_window_bits=12', { clientMaxWindowBits: 10 }, '; client_max_window_bits=10', { clientMaxWindowBits: 10 }],
+    [
+      'permessage-deflate; client_max_window_bits=12',
+      { clientMaxWindowBits: 10 },
+      '; client_max_window_bits=10',
+      { clientMaxWindowBits: 10 },
+    ],
     ['permessage-deflate; server_max_window_bits=10', {}, '; server_max_window_bits=10', { serverMaxWindowBits: 10 }],
     ['permessage-deflate; server_max_window_bits=8', {}, '; server_max_window_bits=8', { serverMaxWindowBits: 8 }],
     ['permessage-deflate; server_max_window_bits=15', {}, '; server_max_window_bits=15', {}],
-    ['permessage-deflate; server_max_window_bits=12', { serverMaxWindowBits: 10 }, '; server_max_window_bits=10', { serverMaxWindowBits: 10 }],
-    ['permessage-deflate; server_max_window_bits=9', { serverMaxWindowBits: 10 }, '; server_max_window_bits=9', { serverMaxWindowBits: 9 }],
+    [
+      'permessage-deflate; server_max_window_bits=12',
+      { serverMaxWindowBits: 10 },
+      '; server_max_window_bits=10',
+      { serverMaxWindowBits: 10 },
+    ],
+    [
+      'permessage-deflate; server_max_window_bits=9',
+      { serverMaxWindowBits: 10 },
+      '; server_max_window_bits=9',
+      { serverMaxWindowBits: 9 },
+    ],
     // §7.1.2.1: the server may announce a smaller window although none was asked for.
     ['permessage-deflate', { serverMaxWindowBits: 11 }, '; server_max_window_bits=11', { serverMaxWindowBits: 11 }],
     // §7.1.1.1: a requested server_no_context_takeover must be answered; the server may add it unasked.
-    ['permessage-deflate; server_no_context_takeover', {}, '; server_no_context_takeover', { serverNoContextTakeover: true }],
-    ['permessage-deflate', { serverNoContextTakeover: true }, '; server_no_context_takeover', { serverNoContextTakeover: true }],
+    [
+      'permessage-deflate; server_no_context_takeover',
+      {},
+      '; server_no_context_takeover',
+      { serverNoContextTakeover: true },
+    ],
+    [
+      'permessage-deflate',
+      { serverNoContextTakeover: true },
+      '; server_no_context_takeover',
+      { serverNoContextTakeover: true },
+    ],
     // §7.1.1.2: the client's hint is echoed; the server may impose it unasked.
-    ['permessage-deflate; client_no_context_takeover', {}, '; client_no_context_takeover', { clientNoContextTakeover: true }],
-    ['permessage-deflate', { clientNoContextTakeover: true }, '; client_no_context_takeover', { clientNoContextTakeover: true }],
+    [
+      'permessage-deflate; client_no_context_takeover',
+      {},
+      '; client_no_context_takeover',
+      { clientNoContextTakeover: true },
+    ],
+    [
+      'permessage-deflate',
+      { clientNoContextTakeover: true },
+      '; client_no_context_takeover',
+      { clientNoContextTakeover: true },
+    ],
     [
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=8',
       {},
@@ -68,9 +108,24 @@ describe('RFC 7692 §5 and §7.1: server negotiation', () => {
     ['permessage-deflate; client_max_window_bits="10"', {}, '', { clientMaxWindowBits: 10 }],
     // Several offers: the first acceptable one wins (§5).
     ['permessage-deflate; client_max_window_bits=10, permessage-deflate', {}, '', { clientMaxWindowBits: 10 }],
-    ['permessage-deflate; foo, permessage-deflate; server_max_window_bits=11', {}, '; server_max_window_bits=11', { serverMaxWindowBits: 11 }],
-    ['permessage-deflate; server_max_window_bits, permessage-deflate; client_max_window_bits=9', {}, '', { clientMaxWindowBits: 9 }],
-    ['permessage-deflate, permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 10 }, '; client_max_window_bits=10', { clientMaxWindowBits: 10 }],
+    [
+      'permessage-deflate; foo, permessage-deflate; server_max_window_bits=11',
+      {},
+      '; server_max_window_bits=11',
+      { serverMaxWindowBits: 11 },
+    ],
+    [
+      'permessage-deflate; server_max_window_bits, permessage-deflate; client_max_window_bits=9',
+      {},
+      '',
+      { clientMaxWindowBits: 9 },
+    ],
+    [
+      'permessage-deflate, permessage-deflate; client_max_window_bits',
+      { clientMaxWindowBits: 10 },
+      '; client_max_window_bits=10',
+      { clientMaxWindowBits: 10 },
+    ],
   ];
   for (const [offer, options, response, agreed] of accepted) {
     it(`accepts "${offer}" with ${JSON.stringify(options)}`, () => {
@@ -123,7 +178,9 @@ describe('RFC 7692 §5 and §7.1: server negotiation', () => {
 
   it('runs through negotiateExtensions and records the agreement', () => {
     const deflate = new PerMessageDeflateServer({ serverNoContextTakeover: true });
-    const offers = parseExtensionList('x-unknown, permessage-deflate; foo, permessage-deflate; client_max_window_bits')!;
+    const offers = parseExtensionList(
+      'x-unknown, permessage-deflate; foo, permessage-deflate; client_max_window_bits',
+    )!;
     const { response, accepted } = negotiateExtensions(offers, [deflate]);
     assert.deepEqual(accepted, [deflate]);
     assert.equal(formatExtensionList(response), 'permessage-deflate; server_no_context_takeover');
@@ -152,7 +209,10 @@ describe('RFC 7692 §7.1: client offer', () => {
   ];
   for (const [options, expected] of cases) {
     it(`offers "${expected}" for ${JSON.stringify(options)}`, () => {
-      assert.equal(formatExtensionList([{ name: 'permessage-deflate', params: deflateOffer(options) }]), params(expected));
+      assert.equal(
+        formatExtensionList([{ name: 'permessage-deflate', params: deflateOffer(options) }]),
+        params(expected),
+      );
       assert.deepEqual(new PerMessageDeflateClient(options).offer(), [deflateOffer(options)]);
     });
   }
@@ -161,16 +221,32 @@ describe('RFC 7692 §7.1: client offer', () => {
     const bits = [undefined, 8, 9, 12, 15];
     const flags = [undefined, true];
     let checked = 0;
-    for (const cBits of bits) for (const sBits of bits) for (const cnct of flags) for (const snct of flags) {
-      const clientOptions = { clientMaxWindowBits: cBits, serverMaxWindowBits: sBits, clientNoContextTakeover: cnct, serverNoContextTakeover: snct };
-      for (const serverOptions of [{}, { clientMaxWindowBits: 10, serverMaxWindowBits: 9, serverNoContextTakeover: true, clientNoContextTakeover: true }]) {
-        const result = negotiateDeflate([deflateOffer(clientOptions)], serverOptions);
-        assert.ok(result, JSON.stringify({ clientOptions, serverOptions }));
-        // Both ends must come out with the same view of the connection.
-        assert.deepEqual(acceptDeflateResponse(result.response, clientOptions), result.parameters);
-        checked++;
-      }
-    }
+    for (const cBits of bits)
+      for (const sBits of bits)
+        for (const cnct of flags)
+          for (const snct of flags) {
+            const clientOptions = {
+              clientMaxWindowBits: cBits,
+              serverMaxWindowBits: sBits,
+              clientNoContextTakeover: cnct,
+              serverNoContextTakeover: snct,
+            };
+            for (const serverOptions of [
+              {},
+              {
+                clientMaxWindowBits: 10,
+                serverMaxWindowBits: 9,
+                serverNoContextTakeover: true,
+                clientNoContextTakeover: true,
+              },
+            ]) {
+              const result = negotiateDeflate([deflateOffer(clientOptions)], serverOptions);
+              assert.ok(result, JSON.stringify({ clientOptions, serverOptions }));
+              // Both ends must come out with the same view of the connection.
+              assert.deepEqual(acceptDeflateResponse(result.response, clientOptions), result.parameters);
+              checked++;
+            }
+          }
     assert.equal(checked, 200);
   });
 });

@@ -3,9 +3,25 @@ import { isUtf8 as nodeIsUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { FrameParser, Opcode, Utf8Validator, WebSocketError, applyMask, encodeFrame, isValidUtf8 } from '../../src/protocol/index.js';
+import {
+  FrameParser,
+  Opcode,
+  Utf8Validator,
+  WebSocketError,
+  applyMask,
+  encodeFrame,
+  isValidUtf8,
+} from '../../src/protocol/index.js';
 import { sha1 } from '../../src/protocol/sha1.js';
-import { PEERS, RecordingSink, frame, messageEvent, parseStream, type Peer, type SinkEvent } from '../helpers/frames.js';
+import {
+  PEERS,
+  RecordingSink,
+  frame,
+  messageEvent,
+  parseStream,
+  type Peer,
+  type SinkEvent,
+} from '../helpers/frames.js';
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 function decodes(data: Uint8Array): boolean {
@@ -34,7 +50,10 @@ function pieces(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
 /** Feeds copies of `chunks` to a fresh parser and answers the events. */
 function parseChunks(peer: Peer, chunks: readonly Uint8Array[], maxPayload?: number): SinkEvent[] {
   const sink = new RecordingSink();
-  const parser = new FrameParser(sink, maxPayload === undefined ? { readsFrom: peer.readsFrom } : { readsFrom: peer.readsFrom, maxPayload });
+  const parser = new FrameParser(
+    sink,
+    maxPayload === undefined ? { readsFrom: peer.readsFrom } : { readsFrom: peer.readsFrom, maxPayload },
+  );
   for (const chunk of chunks) parser.receive(Uint8Array.from(chunk));
   return sink.events;
 }
@@ -62,7 +81,9 @@ const messageSpec: fc.Arbitrary<MessageSpec> = fc
     fc.record({
       binary: fc.constant(binary),
       payload: fc.constant(payload),
-      cuts: fc.array(fc.integer({ min: 0, max: payload.length }), { maxLength: 4 }).map((cuts) => cuts.sort((a, b) => a - b)),
+      cuts: fc
+        .array(fc.integer({ min: 0, max: payload.length }), { maxLength: 4 })
+        .map((cuts) => cuts.sort((a, b) => a - b)),
       pingsAfter: fc.array(fc.nat(4), { maxLength: 2 }),
     }),
   );
@@ -85,7 +106,9 @@ function streamOf(peer: Peer, messages: readonly MessageSpec[], closeCode: numbe
     expected.push(messageEvent(message.payload, message.binary));
   });
   if (closeCode !== undefined) {
-    frames.push(peer.frame(Opcode.Close, Buffer.concat([Buffer.of(closeCode >> 8, closeCode & 0xff), Buffer.from('bye')])));
+    frames.push(
+      peer.frame(Opcode.Close, Buffer.concat([Buffer.of(closeCode >> 8, closeCode & 0xff), Buffer.from('bye')])),
+    );
     expected.push({ type: 'close', code: closeCode, reason: 'bye' });
   }
   return { stream: Buffer.concat(frames), expected };
@@ -140,14 +163,19 @@ for (const peer of PEERS) {
         fc.constant(peer.frame(Opcode.Close, Uint8Array.of(0x03, 0xed))),
       );
       fc.assert(
-        fc.property(fc.array(messageSpec, { maxLength: 3 }), broken, fc.array(fc.nat(), { maxLength: 8 }), (messages, bad, rawCuts) => {
-          const { stream: prefix } = streamOf(peer, messages, undefined);
-          const stream = Buffer.concat([prefix, bad, peer.frame(Opcode.Text, 'never seen')]);
-          const whole = parseChunks(peer, [stream], 350);
-          assert.equal(whole.at(-1)!.type, 'error');
-          const cuts = rawCuts.map((cut) => cut % (stream.length + 1)).sort((a, b) => a - b);
-          assert.deepEqual(parseChunks(peer, pieces(stream, cuts), 350), whole);
-        }),
+        fc.property(
+          fc.array(messageSpec, { maxLength: 3 }),
+          broken,
+          fc.array(fc.nat(), { maxLength: 8 }),
+          (messages, bad, rawCuts) => {
+            const { stream: prefix } = streamOf(peer, messages, undefined);
+            const stream = Buffer.concat([prefix, bad, peer.frame(Opcode.Text, 'never seen')]);
+            const whole = parseChunks(peer, [stream], 350);
+            assert.equal(whole.at(-1)!.type, 'error');
+            const cuts = rawCuts.map((cut) => cut % (stream.length + 1)).sort((a, b) => a - b);
+            assert.deepEqual(parseChunks(peer, pieces(stream, cuts), 350), whole);
+          },
+        ),
         RUNS,
       );
     });
@@ -155,24 +183,33 @@ for (const peer of PEERS) {
     test('encode then parse gives back every message, for any opcode, payload, fragmentation and mask', () => {
       const masked = peer.readsFrom === 'client';
       fc.assert(
-        fc.property(messageSpec, fc.array(fc.uint8Array({ minLength: 4, maxLength: 4 }), { minLength: 6, maxLength: 6 }), (message, keys) => {
-          const payload = Uint8Array.from(message.payload);
-          const fragments = pieces(payload, message.cuts);
-          const frames = fragments.map((fragment, f) =>
-            encodeFrame(f === 0 ? (message.binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation, fragment, {
-              fin: f === fragments.length - 1,
-              maskKey: masked ? keys[f % keys.length] : undefined,
-            }),
-          );
-          assert.deepEqual(payload, message.payload, 'encoding leaves the payload untouched');
-          // The independent builder agrees byte for byte.
-          fragments.forEach((fragment, f) => {
-            const key = masked ? keys[f % keys.length] : undefined;
-            const opcode = f === 0 ? (message.binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation;
-            assert.deepEqual(Buffer.from(frames[f]!), frame(opcode, fragment, { fin: f === fragments.length - 1, mask: key ?? false }));
-          });
-          assert.deepEqual(parseStream(peer.readsFrom, Buffer.concat(frames)), [messageEvent(message.payload, message.binary)]);
-        }),
+        fc.property(
+          messageSpec,
+          fc.array(fc.uint8Array({ minLength: 4, maxLength: 4 }), { minLength: 6, maxLength: 6 }),
+          (message, keys) => {
+            const payload = Uint8Array.from(message.payload);
+            const fragments = pieces(payload, message.cuts);
+            const frames = fragments.map((fragment, f) =>
+              encodeFrame(f === 0 ? (message.binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation, fragment, {
+                fin: f === fragments.length - 1,
+                maskKey: masked ? keys[f % keys.length] : undefined,
+              }),
+            );
+            assert.deepEqual(payload, message.payload, 'encoding leaves the payload untouched');
+            // The independent builder agrees byte for byte.
+            fragments.forEach((fragment, f) => {
+              const key = masked ? keys[f % keys.length] : undefined;
+              const opcode = f === 0 ? (message.binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation;
+              assert.deepEqual(
+                Buffer.from(frames[f]!),
+                frame(opcode, fragment, { fin: f === fragments.length - 1, mask: key ?? false }),
+              );
+            });
+            assert.deepEqual(parseStream(peer.readsFrom, Buffer.concat(frames)), [
+              messageEvent(message.payload, message.binary),
+            ]);
+          },
+        ),
         RUNS,
       );
     });
@@ -185,13 +222,26 @@ for (const peer of PEERS) {
           masked: fc.boolean(),
           payload: fc.uint8Array({ maxLength: 140 }),
         })
-        .map(({ first, length, masked, payload }) => Buffer.concat([Uint8Array.of(first, (masked ? 0x80 : 0) | (length & 0x7f)), masked ? Uint8Array.of(1, 2, 3, 4) : new Uint8Array(0), payload]));
-      const input = fc.oneof(fc.uint8Array({ maxLength: 600 }), fc.array(frameLike, { maxLength: 8 }).map((parts) => Uint8Array.from(Buffer.concat(parts))));
+        .map(({ first, length, masked, payload }) =>
+          Buffer.concat([
+            Uint8Array.of(first, (masked ? 0x80 : 0) | (length & 0x7f)),
+            masked ? Uint8Array.of(1, 2, 3, 4) : new Uint8Array(0),
+            payload,
+          ]),
+        );
+      const input = fc.oneof(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.array(frameLike, { maxLength: 8 }).map((parts) => Uint8Array.from(Buffer.concat(parts))),
+      );
       fc.assert(
         fc.property(input, fc.array(fc.nat(), { maxLength: 10 }), fc.nat(200), (bytes, rawCuts, maxPayload) => {
           const cuts = rawCuts.map((cut) => cut % (bytes.length + 1)).sort((a, b) => a - b);
           const sink = new RecordingSink();
-          const parser = new FrameParser(sink, { readsFrom: peer.readsFrom, maxPayload, messageRsvMask: maxPayload & 1 ? 0x40 : 0 });
+          const parser = new FrameParser(sink, {
+            readsFrom: peer.readsFrom,
+            maxPayload,
+            messageRsvMask: maxPayload & 1 ? 0x40 : 0,
+          });
           for (const chunk of pieces(bytes, cuts)) parser.receive(chunk);
           const errors = sink.events.filter((event) => event.type === 'error');
           assert.ok(errors.length <= 1);
@@ -219,23 +269,45 @@ for (const peer of PEERS) {
             fc.oneof(
               textBytes,
               fc.uint8Array({ maxLength: 3 }),
-              fc.constantFrom(Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xf4, 0x90), Uint8Array.of(0xc0, 0xaf), Uint8Array.of(0xe2, 0x82)),
+              fc.constantFrom(
+                Uint8Array.of(0xed, 0xa0, 0x80),
+                Uint8Array.of(0xf4, 0x90),
+                Uint8Array.of(0xc0, 0xaf),
+                Uint8Array.of(0xe2, 0x82),
+              ),
             ),
             { maxLength: 6 },
           )
           .map((parts) => Uint8Array.from(Buffer.concat(parts)));
         fc.assert(
           fc.property(
-            utf8ish.chain((payload) => fc.tuple(fc.constant(payload), cutsFor(payload.length), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }))),
+            utf8ish.chain((payload) =>
+              fc.tuple(
+                fc.constant(payload),
+                cutsFor(payload.length),
+                fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
+              ),
+            ),
             ([payload, cuts, chunkSizes]) => {
               const fragments = pieces(payload, cuts);
               const stream = Buffer.concat(
-                fragments.map((fragment, f) => peer.frame(f === 0 ? Opcode.Text : Opcode.Continuation, fragment, { fin: f === fragments.length - 1 })),
+                fragments.map((fragment, f) =>
+                  peer.frame(f === 0 ? Opcode.Text : Opcode.Continuation, fragment, {
+                    fin: f === fragments.length - 1,
+                  }),
+                ),
               );
               const options = isUtf8 === undefined ? {} : { isUtf8 };
-              for (const events of [parseStream(peer.readsFrom, stream, options), parseStream(peer.readsFrom, stream, options, chunkSizes)]) {
+              for (const events of [
+                parseStream(peer.readsFrom, stream, options),
+                parseStream(peer.readsFrom, stream, options, chunkSizes),
+              ]) {
                 if (decodes(payload)) assert.deepEqual(events, [messageEvent(payload, false)]);
-                else assert.deepEqual(events.map((event) => event.type === 'error' && event.closeCode), [1007]);
+                else
+                  assert.deepEqual(
+                    events.map((event) => event.type === 'error' && event.closeCode),
+                    [1007],
+                  );
               }
             },
           ),
@@ -252,7 +324,12 @@ describe('properties of UTF-8, masking and SHA-1', () => {
       fc.oneof(
         { weight: 3, arbitrary: textBytes },
         { weight: 1, arbitrary: fc.uint8Array({ maxLength: 4 }) },
-        { weight: 1, arbitrary: fc.constantFrom(...[0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff].map((b) => Uint8Array.of(b))) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            ...[0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff].map((b) => Uint8Array.of(b)),
+          ),
+        },
       ),
       { maxLength: 10 },
     )
@@ -260,19 +337,22 @@ describe('properties of UTF-8, masking and SHA-1', () => {
 
   test('Utf8Validator over any split agrees with a fatal TextDecoder, with either bulk check', () => {
     fc.assert(
-      fc.property(mostlyUtf8.chain((bytes) => fc.tuple(fc.constant(bytes), cutsFor(bytes.length), fc.boolean())), ([bytes, cuts, native]) => {
-        const validator = native ? new Utf8Validator(nodeIsUtf8) : new Utf8Validator();
-        let valid = true;
-        for (const piece of pieces(bytes, cuts)) {
-          if (!validator.push(piece)) {
-            valid = false;
-            break;
+      fc.property(
+        mostlyUtf8.chain((bytes) => fc.tuple(fc.constant(bytes), cutsFor(bytes.length), fc.boolean())),
+        ([bytes, cuts, native]) => {
+          const validator = native ? new Utf8Validator(nodeIsUtf8) : new Utf8Validator();
+          let valid = true;
+          for (const piece of pieces(bytes, cuts)) {
+            if (!validator.push(piece)) {
+              valid = false;
+              break;
+            }
           }
-        }
-        if (valid) valid = validator.finish();
-        assert.equal(valid, decodes(bytes));
-        assert.equal(isValidUtf8(bytes), decodes(bytes));
-      }),
+          if (valid) valid = validator.finish();
+          assert.equal(valid, decodes(bytes));
+          assert.equal(isValidUtf8(bytes), decodes(bytes));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -292,7 +372,8 @@ describe('properties of UTF-8, masking and SHA-1', () => {
         }
         const validator = new Utf8Validator();
         let failedAt = -1;
-        for (let i = 0; i < bytes.length && failedAt < 0; i++) if (!validator.push(bytes.subarray(i, i + 1))) failedAt = i;
+        for (let i = 0; i < bytes.length && failedAt < 0; i++)
+          if (!validator.push(bytes.subarray(i, i + 1))) failedAt = i;
         assert.equal(failedAt, firstBad);
       }),
       { numRuns: 1000 },

@@ -71,7 +71,9 @@ describe('§4.2.2 Sec-WebSocket-Accept', () => {
 
   test('is base64(SHA-1(key + GUID)) for other keys', () => {
     for (const key of ['AQIDBAUGBwgJCgsMDQ4PEA==', 'x3JJHMbDL1EzLkh9GBhXDw==', '++++++++++++++++++++++==']) {
-      const expected = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+      const expected = createHash('sha1')
+        .update(key + WEBSOCKET_GUID)
+        .digest('base64');
       assert.equal(computeAcceptKey(key), expected);
     }
   });
@@ -103,9 +105,17 @@ describe('§4.2.1 reading the client handshake', () => {
   });
 
   test('returns the offered subprotocols in order', () => {
-    const request = parseUpgradeRequest('GET', '1.1', requestHeaders({ 'sec-websocket-protocol': 'chat, superchat,v2.json' }));
+    const request = parseUpgradeRequest(
+      'GET',
+      '1.1',
+      requestHeaders({ 'sec-websocket-protocol': 'chat, superchat,v2.json' }),
+    );
     assert.deepEqual(request.protocols, ['chat', 'superchat', 'v2.json']);
-    const repeated = parseUpgradeRequest('GET', '1.1', requestHeaders({ 'sec-websocket-protocol': ['chat', 'superchat'] }));
+    const repeated = parseUpgradeRequest(
+      'GET',
+      '1.1',
+      requestHeaders({ 'sec-websocket-protocol': ['chat', 'superchat'] }),
+    );
     assert.deepEqual(repeated.protocols, ['chat', 'superchat']);
   });
 
@@ -114,7 +124,8 @@ describe('§4.2.1 reading the client handshake', () => {
       'GET',
       '1.1',
       requestHeaders({
-        'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits="10"',
+        'sec-websocket-extensions':
+          'permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits="10"',
       }),
     );
     assert.deepEqual(request.extensions, [
@@ -136,11 +147,26 @@ describe('§4.2.1 reading the client handshake', () => {
     const messageOf = (headers: HeaderMap): string => rejection('GET', '1.1', headers).message;
     // Only a stray header: the Upgrade check speaks first (ws's), not the Host check (ours).
     assert.equal(messageOf({ foo: 'bar' }), 'Invalid Upgrade header');
-    assert.equal(messageOf(requestHeaders({ 'sec-websocket-key': undefined, 'sec-websocket-version': undefined })), 'Missing or invalid Sec-WebSocket-Key header');
-    assert.equal(messageOf(requestHeaders({ 'sec-websocket-version': undefined })), 'Missing or invalid Sec-WebSocket-Version header');
-    assert.equal(messageOf(requestHeaders({ 'sec-websocket-version': '12' })), 'Missing or invalid Sec-WebSocket-Version header');
-    assert.equal(messageOf(requestHeaders({ 'sec-websocket-protocol': 'a b' })), 'Invalid Sec-WebSocket-Protocol header');
-    assert.equal(messageOf(requestHeaders({ 'sec-websocket-extensions': '; foo' })), 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+    assert.equal(
+      messageOf(requestHeaders({ 'sec-websocket-key': undefined, 'sec-websocket-version': undefined })),
+      'Missing or invalid Sec-WebSocket-Key header',
+    );
+    assert.equal(
+      messageOf(requestHeaders({ 'sec-websocket-version': undefined })),
+      'Missing or invalid Sec-WebSocket-Version header',
+    );
+    assert.equal(
+      messageOf(requestHeaders({ 'sec-websocket-version': '12' })),
+      'Missing or invalid Sec-WebSocket-Version header',
+    );
+    assert.equal(
+      messageOf(requestHeaders({ 'sec-websocket-protocol': 'a b' })),
+      'Invalid Sec-WebSocket-Protocol header',
+    );
+    assert.equal(
+      messageOf(requestHeaders({ 'sec-websocket-extensions': '; foo' })),
+      'Invalid or unacceptable Sec-WebSocket-Extensions header',
+    );
   });
 
   test('a 405 names the method allowed (RFC 9110 §15.5.6)', () => {
@@ -179,7 +205,10 @@ describe('§4.2.1 reading the client handshake', () => {
     ['a protocol offered twice', { 'sec-websocket-protocol': 'chat, chat' }],
     ['an extension list starting with a parameter', { 'sec-websocket-extensions': '; foo' }],
     ['an extension with an empty parameter', { 'sec-websocket-extensions': 'permessage-deflate;' }],
-    ['an extension with an empty parameter value', { 'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits=' }],
+    [
+      'an extension with an empty parameter value',
+      { 'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits=' },
+    ],
     ['an extension with an unterminated quote', { 'sec-websocket-extensions': 'permessage-deflate; a="10' }],
     ['an extension with a quoted non-token', { 'sec-websocket-extensions': 'permessage-deflate; a="1 0"' }],
     ['two extension names with no comma', { 'sec-websocket-extensions': 'permessage-deflate foo' }],
@@ -197,10 +226,17 @@ describe('§4.2.1 reading the client handshake', () => {
   }
 
   test('Sec-WebSocket-Version "8" (the draft ws accepts too) is accepted, its origin read from Sec-WebSocket-Origin', () => {
-    const headers = requestHeaders({ 'sec-websocket-version': '8', 'sec-websocket-origin': 'https://draft.example', origin: undefined });
+    const headers = requestHeaders({
+      'sec-websocket-version': '8',
+      'sec-websocket-origin': 'https://draft.example',
+      origin: undefined,
+    });
     assert.equal(parseUpgradeRequest('GET', '1.1', headers).key, KEY);
     assert.equal(requestOrigin(headers), 'https://draft.example');
-    assert.equal(requestOrigin(requestHeaders({ origin: 'https://app.example', 'sec-websocket-origin': 'https://other.example' })), 'https://app.example');
+    assert.equal(
+      requestOrigin(requestHeaders({ origin: 'https://app.example', 'sec-websocket-origin': 'https://other.example' })),
+      'https://app.example',
+    );
   });
 
   for (const version of ['7', '12', '14', '13, 8', 'thirteen']) {
@@ -228,12 +264,22 @@ describe('§4.2.2 the server response', () => {
   test('names the chosen subprotocol, the accepted extensions and extra headers', () => {
     const response = acceptResponse(KEY, {
       protocol: 'chat',
-      extensions: [{ name: 'permessage-deflate', params: [{ name: 'server_no_context_takeover', value: true }, { name: 'client_max_window_bits', value: '10' }] }],
+      extensions: [
+        {
+          name: 'permessage-deflate',
+          params: [
+            { name: 'server_no_context_takeover', value: true },
+            { name: 'client_max_window_bits', value: '10' },
+          ],
+        },
+      ],
       headers: { 'Set-Cookie': 'sid=1; HttpOnly', 'X-Served-By': 'edge-1' },
     });
     const { headers } = parseResponse(response);
     assert.deepEqual(headers.get('sec-websocket-protocol'), ['chat']);
-    assert.deepEqual(headers.get('sec-websocket-extensions'), ['permessage-deflate; server_no_context_takeover; client_max_window_bits=10']);
+    assert.deepEqual(headers.get('sec-websocket-extensions'), [
+      'permessage-deflate; server_no_context_takeover; client_max_window_bits=10',
+    ]);
     assert.deepEqual(headers.get('set-cookie'), ['sid=1; HttpOnly']);
     assert.deepEqual(headers.get('x-served-by'), ['edge-1']);
   });
@@ -272,7 +318,9 @@ describe('§4.2.2 the server response', () => {
   });
 
   test('rejectResponse writes the status, a UTF-8 body with its byte length, and extra headers', () => {
-    const { status, headers, body } = parseResponse(rejectResponse(401, 'authentification requise — réessayez', { 'WWW-Authenticate': 'Bearer' }));
+    const { status, headers, body } = parseResponse(
+      rejectResponse(401, 'authentification requise — réessayez', { 'WWW-Authenticate': 'Bearer' }),
+    );
     assert.equal(status, 401);
     assert.equal(body, 'authentification requise — réessayez');
     assert.deepEqual(headers.get('content-length'), [String(Buffer.byteLength(body))]);
@@ -294,10 +342,17 @@ describe('§4.2.2 the server response', () => {
   });
 
   test("rejectResponse: a header given replaces ours of the same name, whatever its case, as ws's do", () => {
-    const { headers } = parseResponse(rejectResponse(401, '{"error":"login"}', { 'content-type': 'application/json', CONNECTION: 'close' }));
+    const { headers } = parseResponse(
+      rejectResponse(401, '{"error":"login"}', { 'content-type': 'application/json', CONNECTION: 'close' }),
+    );
     assert.deepEqual(headers.get('content-type'), ['application/json']);
     assert.deepEqual(headers.get('connection'), ['close']);
-    assert.deepEqual(parseResponse(rejectResponse(426, 'x', { 'sec-websocket-version': '13, 8' })).headers.get('sec-websocket-version'), ['13, 8']);
+    assert.deepEqual(
+      parseResponse(rejectResponse(426, 'x', { 'sec-websocket-version': '13, 8' })).headers.get(
+        'sec-websocket-version',
+      ),
+      ['13, 8'],
+    );
   });
 
   test('parseProtocolList answers undefined for malformed lists', () => {

@@ -58,15 +58,22 @@ describe('Socket.IO v5 encoding: examples of the protocol document', () => {
 
   test('EVENT with and without ack id, ACK', () => {
     assert.deepEqual(encodePacket({ type: PacketType.Event, nsp: '/', data: ['foo'] }), ['2["foo"]']);
-    assert.deepEqual(encodePacket({ type: PacketType.Event, nsp: '/admin', id: 12, data: ['bar'] }), ['2/admin,12["bar"]']);
-    assert.deepEqual(encodePacket({ type: PacketType.Ack, nsp: '/admin', id: 13, data: ['bar'] }), ['3/admin,13["bar"]']);
+    assert.deepEqual(encodePacket({ type: PacketType.Event, nsp: '/admin', id: 12, data: ['bar'] }), [
+      '2/admin,12["bar"]',
+    ]);
+    assert.deepEqual(encodePacket({ type: PacketType.Ack, nsp: '/admin', id: 13, data: ['bar'] }), [
+      '3/admin,13["bar"]',
+    ]);
   });
 
   test('an EVENT holding binary becomes a BINARY_EVENT with placeholders, attachments after the text', () => {
     const buf = Buffer.from([1, 2, 3]);
     const [text, ...attachments] = encodePacket({ type: PacketType.Event, nsp: '/', data: ['baz', buf] });
     assert.equal(text, '51-["baz",{"_placeholder":true,"num":0}]');
-    assert.deepEqual(attachments.map((a) => [...a]), [[1, 2, 3]]);
+    assert.deepEqual(
+      attachments.map((a) => [...a]),
+      [[1, 2, 3]],
+    );
   });
 
   test('a BINARY_ACK with nested binaries of every kind', () => {
@@ -218,7 +225,10 @@ describe('Socket.IO v5 decoding: malformed packets', () => {
     // Brackets inside strings, escaped quotes included, are not nesting.
     assert.ok(decoder.add(`2["a","[[[[[[\\"[[[[[[", {"b":"{{{{{{{{"}]`));
     // The default stops a binary packet whose placeholder sits 400,000 levels down before any recursion.
-    rejects(`51-["a",${'['.repeat(400_000)}{"_placeholder":true,"num":0}${']'.repeat(400_000)}]`, SocketIoErrorCode.TooDeep);
+    rejects(
+      `51-["a",${'['.repeat(400_000)}{"_placeholder":true,"num":0}${']'.repeat(400_000)}]`,
+      SocketIoErrorCode.TooDeep,
+    );
   });
 
   test('events with more arguments, and acks with more values, than maxArguments', () => {
@@ -260,7 +270,8 @@ describe('Socket.IO v5 decoding: malformed packets', () => {
       ['maxAttachmentBytes', 1.5],
     ];
     for (const [name, value] of invalid) {
-      const named = (err: unknown): boolean => err instanceof TypeError && err.message.startsWith(`${name} must be an integer`);
+      const named = (err: unknown): boolean =>
+        err instanceof TypeError && err.message.startsWith(`${name} must be an integer`);
       assert.throws(() => new Decoder({ [name]: value }), named, `${name}: ${value}`);
       assert.throws(() => resolveDecoderOptions({ [name]: value }), named, `${name}: ${value}`);
     }
@@ -282,7 +293,14 @@ describe('Socket.IO v5 codec properties', () => {
   test('any event (binaries anywhere) decodes to what was encoded', () => {
     fc.assert(
       fc.property(
-        fc.string({ minLength: 1 }).filter((name) => !['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].includes(name)),
+        fc
+          .string({ minLength: 1 })
+          .filter(
+            (name) =>
+              !['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].includes(
+                name,
+              ),
+          ),
         fc.array(arg, { maxLength: 4 }),
         fc.option(fc.nat(), { nil: undefined }),
         fc.constantFrom('/', '/chat', '/a/b'),

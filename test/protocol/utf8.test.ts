@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseCode, ErrorCode, Opcode, Utf8Validator, isValidUtf8 } from '../../src/protocol/index.js';
-import { PEERS, errorEvent, messageEvent, parseBytewise, parseStream, recordingParser, type Peer } from '../helpers/frames.js';
+import {
+  PEERS,
+  errorEvent,
+  messageEvent,
+  parseBytewise,
+  parseStream,
+  recordingParser,
+  type Peer,
+} from '../helpers/frames.js';
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -29,7 +37,11 @@ interface InvalidCase {
 const LONG_VALID = Buffer.from('é'.repeat(3000) + 'x');
 const INVALID: readonly InvalidCase[] = [
   { name: 'a surrogate after valid text (Autobahn 6.3.1)', payload: join(KOSME, hex('eda080'), EDITED), failAt: 12 },
-  { name: 'a code point above U+10FFFF in the middle (6.4.1)', payload: join(KOSME, hex('f4908080'), EDITED), failAt: 12 },
+  {
+    name: 'a code point above U+10FFFF in the middle (6.4.1)',
+    payload: join(KOSME, hex('f4908080'), EDITED),
+    failAt: 12,
+  },
   { name: 'an overlong 2-byte "/" (6.17.1)', payload: hex('c0af'), failAt: 0 },
   { name: 'an overlong 3-byte "/" (6.17.2)', payload: hex('e080af'), failAt: 1 },
   { name: 'an overlong 4-byte "/" (6.17.3)', payload: hex('f08080af'), failAt: 1 },
@@ -61,7 +73,11 @@ const INVALID: readonly InvalidCase[] = [
   { name: 'a 4-byte sequence truncated at the end (6.14.3)', payload: hex('f18080'), failAt: 'end' },
   { name: 'valid text ending in half a character (6.6.2)', payload: join(KOSME, hex('ce')), failAt: 'end' },
   { name: 'U+10FFFF cut short at the end', payload: join(Buffer.from('abc'), hex('f48fbf')), failAt: 'end' },
-  { name: 'one bad byte in the middle of 6 KB of valid text', payload: join(LONG_VALID, hex('ff'), LONG_VALID), failAt: LONG_VALID.length },
+  {
+    name: 'one bad byte in the middle of 6 KB of valid text',
+    payload: join(LONG_VALID, hex('ff'), LONG_VALID),
+    failAt: LONG_VALID.length,
+  },
 ];
 
 const VALID: readonly (readonly [string, Uint8Array])[] = [
@@ -173,7 +189,11 @@ function failureIndex(peer: Peer, stream: Uint8Array): number {
 }
 
 /** Text fragments as frames, and for each payload byte where it lands in the stream. */
-function fragmentStream(peer: Peer, payload: Uint8Array, cuts: readonly number[]): { stream: Buffer; positions: number[]; frames: Buffer[] } {
+function fragmentStream(
+  peer: Peer,
+  payload: Uint8Array,
+  cuts: readonly number[],
+): { stream: Buffer; positions: number[]; frames: Buffer[] } {
   const bounds = [0, ...cuts, payload.length];
   const frames: Buffer[] = [];
   const positions: number[] = [];
@@ -208,7 +228,9 @@ for (const peer of PEERS) {
     for (const { name, payload, failAt } of INVALID) {
       test(`${name} fails with 1007 as soon as byte ${failAt} arrives`, () => {
         const whole = peer.frame(Opcode.Text, payload);
-        assert.deepEqual(parseStream(peer.readsFrom, whole), [errorEvent(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload)]);
+        assert.deepEqual(parseStream(peer.readsFrom, whole), [
+          errorEvent(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload),
+        ]);
 
         // One frame, fed byte by byte: the failure comes with the invalid byte, not at the end.
         const header = whole.length - payload.length;

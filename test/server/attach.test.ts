@@ -77,7 +77,10 @@ describe('io.engine before attach()', () => {
     await listening(http);
     await io.close();
     const engine = io.engine;
-    assert.throws(() => io.attach(http, { pingInterval: 5000 }), (err: Error) => err instanceof TypeError && /^pingInterval: attached again/.test(err.message));
+    assert.throws(
+      () => io.attach(http, { pingInterval: 5000 }),
+      (err: Error) => err instanceof TypeError && /^pingInterval: attached again/.test(err.message),
+    );
     io.attach(http);
     try {
       assert.equal(io.engine, engine);
@@ -103,7 +106,11 @@ describe('engine options of the constructor and of attach()', () => {
         signal: AbortSignal.timeout(3000),
       });
       assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example');
-      const open = JSON.parse((await response.text()).slice(1)) as { pingInterval: number; pingTimeout: number; maxPayload: number };
+      const open = JSON.parse((await response.text()).slice(1)) as {
+        pingInterval: number;
+        pingTimeout: number;
+        maxPayload: number;
+      };
       assert.deepEqual([open.pingInterval, open.pingTimeout, open.maxPayload], [1500, 4000, 2048]);
     } finally {
       await io.close();
@@ -140,7 +147,9 @@ describe('what attach() takes', () => {
     try {
       await once(io.httpServer!, 'listening');
       const { port } = io.httpServer!.address() as AddressInfo;
-      const response = await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(3000) });
+      const response = await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`, {
+        signal: AbortSignal.timeout(3000),
+      });
       assert.equal(response.status, 200);
       await response.text();
     } finally {
@@ -149,11 +158,15 @@ describe('what attach() takes', () => {
   });
 
   test('anything else is refused, an Express app with the official message', () => {
-    assert.throws(() => new Server('port'), { name: 'TypeError', message: /expected an http\(s\)\.Server or a port .*got "port"/ });
+    assert.throws(() => new Server('port'), {
+      name: 'TypeError',
+      message: /expected an http\(s\)\.Server or a port .*got "port"/,
+    });
     assert.throws(() => new Server().attach(true as unknown as number), { name: 'TypeError', message: /got boolean/ });
     const app = Object.assign(() => {}, { listen() {} });
     assert.throws(() => new Server().attach(app as unknown as HttpServer), {
-      message: 'You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.',
+      message:
+        'You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.',
     });
     assert.throws(() => new Server(app as unknown as HttpServer), /express request handler function/);
   });

@@ -50,7 +50,9 @@ describe('the official browser client in headless Chromium', { skip: skipUnlessC
     io.of('/spare');
     io.on('connection', (socket) => {
       socket.on('sum', (a: number, b: number, ack: (n: number) => void) => ack(a + b));
-      socket.on('echo', (data: Buffer, ack: (reply: Buffer) => void) => ack(Buffer.concat([data, Buffer.from([0xff])])));
+      socket.on('echo', (data: Buffer, ack: (reply: Buffer) => void) =>
+        ack(Buffer.concat([data, Buffer.from([0xff])])),
+      );
       socket.on('join', async (room: string, ack: () => void) => {
         await socket.join(room);
         ack();
@@ -98,7 +100,9 @@ describe('the official browser client in headless Chromium', { skip: skipUnlessC
           const connect = (globalThis as unknown as { io: (options: object) => ClientSocket }).io;
           const socket = connect({ ...clientOptions, reconnection: false });
           const fromServer = new Promise<number[]>((resolve) =>
-            socket.once('bytes', (payload: { deep: ArrayBuffer[] }) => resolve([...new Uint8Array(payload.deep[0] as ArrayBuffer)])),
+            socket.once('bytes', (payload: { deep: ArrayBuffer[] }) =>
+              resolve([...new Uint8Array(payload.deep[0] as ArrayBuffer)]),
+            ),
           );
           await Promise.race([new Promise<void>((resolve) => socket.once('connect', () => resolve())), deadline]);
           step = 'connect to /spare';
@@ -121,7 +125,10 @@ describe('the official browser client in headless Chromium', { skip: skipUnlessC
           step = 'the bytes event';
           const bytes = await Promise.race([fromServer, deadline]);
           clearTimeout(timer);
-          socket.once('disconnect', (why: string) => ((globalThis as unknown as { disconnectReason?: string }).disconnectReason = why));
+          socket.once(
+            'disconnect',
+            (why: string) => ((globalThis as unknown as { disconnectReason?: string }).disconnectReason = why),
+          );
           return {
             id: socket.id,
             transport: socket.io.engine.transport.name,
@@ -145,9 +152,13 @@ describe('the official browser client in headless Chromium', { skip: skipUnlessC
         // next GET: that GET and the close POST then race, and a GET reaching the server after the close
         // is answered 400 (unknown session, the official server too), which the page logs as an error.
         serverSocket.disconnect();
-        const reason = await page.waitForFunction(() => (globalThis as unknown as { disconnectReason?: string }).disconnectReason, undefined, {
-          timeout: 3000,
-        });
+        const reason = await page.waitForFunction(
+          () => (globalThis as unknown as { disconnectReason?: string }).disconnectReason,
+          undefined,
+          {
+            timeout: 3000,
+          },
+        );
         assert.equal(await reason.jsonValue(), 'io server disconnect');
         assert.deepEqual(errors, []);
       } finally {

@@ -21,16 +21,22 @@ import { startServer } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const CLIENT_HOME = dirname(require.resolve('socket.io-client/package.json'));
-const CLIENT_VERSION = (JSON.parse(readFileSync(join(CLIENT_HOME, 'package.json'), 'utf8')) as { version: string }).version;
+const CLIENT_VERSION = (JSON.parse(readFileSync(join(CLIENT_HOME, 'package.json'), 'utf8')) as { version: string })
+  .version;
 const dist = (file: string): Buffer => readFileSync(join(CLIENT_HOME, 'dist', file));
 
 /** A GET that gives up after 5 s (status 0). */
-function get(port: number, path: string, headers: Record<string, string> = {}, options: RawRequestOptions = {}): Promise<RawResponse> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  options: RawRequestOptions = {},
+): Promise<RawResponse> {
   return rawRequest(port, path, { headers, signal: AbortSignal.timeout(5000), ...options });
 }
 
 describe('serving the client bundle', () => {
-  test('serves socket.io.js by default: socket.io-client\'s own file, which defines io()', async () => {
+  test("serves socket.io.js by default: socket.io-client's own file, which defines io()", async () => {
     const harness = await startServer();
     try {
       assert.equal(harness.io.serveClient(), true);
@@ -125,7 +131,7 @@ describe('serving the client bundle', () => {
     }
   });
 
-  test('runs before the application\'s request listeners, which get every other request, the msgpack bundle\'s included', async () => {
+  test("runs before the application's request listeners, which get every other request, the msgpack bundle's included", async () => {
     const http = createServer((req, res) => res.writeHead(418).end(req.url));
     const io = new Server(http);
     http.listen(0, '127.0.0.1');
@@ -149,7 +155,12 @@ describe('serving the client bundle', () => {
       assert.equal(response.status, 200);
       assert.equal(response.headers['access-control-allow-origin'], 'https://app.example');
       assert.equal(response.headers['access-control-allow-credentials'], 'true');
-      const preflight = await get(harness.port, '/socket.io/socket.io.min.js', { Origin: 'https://app.example' }, { method: 'OPTIONS' });
+      const preflight = await get(
+        harness.port,
+        '/socket.io/socket.io.min.js',
+        { Origin: 'https://app.example' },
+        { method: 'OPTIONS' },
+      );
       assert.equal(preflight.status, 204);
     } finally {
       await harness.close();
@@ -173,7 +184,10 @@ describe('serving the client bundle', () => {
   });
 
   test('serveClient takes a boolean only', () => {
-    assert.throws(() => new Server({ serveClient: 'yes' as unknown as boolean }), /serveClient must be a boolean, got yes/);
+    assert.throws(
+      () => new Server({ serveClient: 'yes' as unknown as boolean }),
+      /serveClient must be a boolean, got yes/,
+    );
   });
 });
 
@@ -185,7 +199,10 @@ describe('without socket.io-client installed', () => {
       assert.equal(findClientBundle(from), undefined);
       assert.equal(clientBundleFor(undefined, from), undefined);
       assert.equal(clientBundleFor(false, from), undefined);
-      assert.throws(() => clientBundleFor(true, from), /serveClient: .*socket\.io-client.*not installed; run `npm install socket\.io-client`, or set serveClient: false/);
+      assert.throws(
+        () => clientBundleFor(true, from),
+        /serveClient: .*socket\.io-client.*not installed; run `npm install socket\.io-client`, or set serveClient: false/,
+      );
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -186,7 +186,10 @@ describe('Client over an in-process engine connection', () => {
     conn.writable = true;
     io.volatile.compress(false).emit('lossy', 3);
     assert.deepEqual(conn.texts().slice(1), ['2["kept",2]', '2["lossy",3]']);
-    assert.deepEqual(conn.sent.slice(1).map((entry) => entry.compress), [true, false]);
+    assert.deepEqual(
+      conn.sent.slice(1).map((entry) => entry.compress),
+      [true, false],
+    );
     await io.close();
   });
 

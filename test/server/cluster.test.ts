@@ -48,7 +48,14 @@ describe('servers in a cluster (cluster adapter over an in-process bus)', () => 
       c.one.io.local.emit('news', 'local only');
       c.two.io.emit('news', 'from two');
       await sleep(100);
-      assert.deepEqual(got.sort(), ['a from two', 'a local only', 'a to room', 'b from two', 'b room except a', 'b to room']);
+      assert.deepEqual(got.sort(), [
+        'a from two',
+        'a local only',
+        'a to room',
+        'b from two',
+        'b room except a',
+        'b to room',
+      ]);
     } finally {
       await c.close();
     }

@@ -14,7 +14,11 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
       const h = await startServer({}, mode);
       try {
         const serverSocket = waitFor<[Socket]>(h.io, 'connection');
-        const client = h.client('/', { auth: { token: 'abc' }, query: { room: 'lobby' }, extraHeaders: { 'x-test': '1' } });
+        const client = h.client('/', {
+          auth: { token: 'abc' },
+          query: { room: 'lobby' },
+          extraHeaders: { 'x-test': '1' },
+        });
         await waitFor(client, 'connect');
         const [socket] = await serverSocket;
         assert.equal(client.id, socket.id);
@@ -119,7 +123,9 @@ describe('namespaces', () => {
         next();
       });
       teams.on('connection', (socket: Socket) => socket.emit('hello', socket.nsp.name));
-      const byFunction = h.io.of((name, auth, next) => next(null, name.startsWith('/user-') && auth.user === name.slice(6)));
+      const byFunction = h.io.of((name, auth, next) =>
+        next(null, name.startsWith('/user-') && auth.user === name.slice(6)),
+      );
       byFunction.on('connection', (socket: Socket) => socket.emit('hello', socket.nsp.name));
 
       const one = h.client('/team-1');
@@ -229,7 +235,9 @@ describe('connection limits and options', () => {
   });
 
   test('allowRequest passes through: a refused handshake is a connect_error, no socket is created', async () => {
-    const h = await startServer({ allowRequest: (req, callback) => callback(null, !String(req.url).includes('blocked=1')) });
+    const h = await startServer({
+      allowRequest: (req, callback) => callback(null, !String(req.url).includes('blocked=1')),
+    });
     try {
       const refused = h.client('/', { query: { blocked: '1' } });
       await waitFor(refused, 'connect_error');
@@ -250,7 +258,11 @@ describe('connection limits and options', () => {
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
     const address = http.address() as { port: number };
-    const client = connect(`http://127.0.0.1:${address.port}`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const client = connect(`http://127.0.0.1:${address.port}`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     try {
       assert.deepEqual(await waitFor(client, 'bound'), ['/']);
       assert.equal(io.engine, engine);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { InMemoryAdapter, type AdapterConstructor, type BroadcastOptions, type Room, type SocketId } from '../../src/adapter/index.js';
+import {
+  InMemoryAdapter,
+  type AdapterConstructor,
+  type BroadcastOptions,
+  type Room,
+  type SocketId,
+} from '../../src/adapter/index.js';
 import type { Packet } from '../../src/protocol/socket-io/index.js';
 import { DisconnectReason, type ServerOptions, type Socket } from '../../src/server/index.js';
 import { recordEscapes } from '../helpers/escapes.js';
@@ -114,7 +120,8 @@ const CASES: Case[] = [
   },
   {
     name: 'acknowledgement callback of a server emit',
-    arm: (h, fault) => onOffender(h, '/', (socket) => socket.on('ask me', () => socket.emit('question', () => fault()))),
+    arm: (h, fault) =>
+      onOffender(h, '/', (socket) => socket.on('ask me', () => socket.emit('question', () => fault()))),
     offend: (client) => {
       client.on('question', (ack: (answer: string) => void) => ack('answer'));
       client.emit('ask me');
@@ -272,7 +279,8 @@ describe('an exception raised while serving a client is contained to that client
               socket.on('disconnect', (reason: string) => (leftWith = reason));
             });
           }
-          const echo = (socket: Socket): void => void socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value));
+          const echo = (socket: Socket): void =>
+            void socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value));
           h.io.on('connection', echo);
           if (hook.refused) h.io.of('/elsewhere').on('connection', echo);
           hook.arm?.(h, fault);
@@ -282,7 +290,9 @@ describe('an exception raised while serving a client is contained to that client
           const offender = h.client(nsp, { auth: { offender: true } });
           // A refused client keeps its connection for its other namespaces: it has one more here.
           const elsewhere = hook.refused ? offender.io.socket('/elsewhere').connect() : undefined;
-          const outcome = hook.refused ? waitFor<[Error]>(offender, 'connect_error') : waitFor<[string]>(offender.io, 'close');
+          const outcome = hook.refused
+            ? waitFor<[Error]>(offender, 'connect_error')
+            : waitFor<[string]>(offender.io, 'close');
           await Promise.race([waitFor(offender, 'connect'), outcome]);
           const witness = h.client('/');
           await waitFor(witness, 'connect');
@@ -447,7 +457,10 @@ describe('where contained errors are reported', () => {
         'join not published',
         'leave not published',
       ]);
-      assert.ok(reports.every(([, subject]) => subject === undefined), 'no socket is blamed');
+      assert.ok(
+        reports.every(([, subject]) => subject === undefined),
+        'no socket is blamed',
+      );
       await sleep(20);
       assert.deepEqual(escaped, []);
     } finally {
@@ -464,7 +477,9 @@ describe('where contained errors are reported', () => {
           throw new Error('over polling');
         }),
       );
-      h.io.on('connection', (socket: Socket) => socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value)));
+      h.io.on('connection', (socket: Socket) =>
+        socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value)),
+      );
       const reported = waitFor<[Error]>(h.io.sockets, 'error');
       const offender = h.client('/', { auth: { offender: true } });
       const witness = h.client('/');
@@ -478,7 +493,7 @@ describe('where contained errors are reported', () => {
     }
   });
 
-  test("a socket's error listener that throws on a parse error is reported; the client still leaves with \"parse error\"", async () => {
+  test('a socket\'s error listener that throws on a parse error is reported; the client still leaves with "parse error"', async () => {
     const h = await startServer();
     try {
       const reason = new Promise<string>((resolve) => {

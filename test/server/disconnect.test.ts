@@ -64,10 +64,16 @@ describe('disconnect reasons', () => {
       const other = client.io.socket('/other');
       await waitFor(other, 'connect');
       const [otherSocket] = await otherServer;
-      const reasons = Promise.all([waitFor<[string]>(socket, 'disconnect'), waitFor<[string]>(otherSocket, 'disconnect')]);
+      const reasons = Promise.all([
+        waitFor<[string]>(socket, 'disconnect'),
+        waitFor<[string]>(otherSocket, 'disconnect'),
+      ]);
       const closed = waitFor<[string]>(client.io, 'close');
       socket.disconnect(true);
-      assert.deepEqual((await reasons).map((args) => args[0]), ['server namespace disconnect', 'server namespace disconnect']);
+      assert.deepEqual(
+        (await reasons).map((args) => args[0]),
+        ['server namespace disconnect', 'server namespace disconnect'],
+      );
       await closed;
       assert.equal(h.io.engine.clientsCount, 0);
     } finally {
@@ -76,14 +82,17 @@ describe('disconnect reasons', () => {
   });
 
   test('io.close(): "server shutting down" on the server, "transport close" on the client', async () => {
-    await withServer(() => startServer(), async (h) => {
-      const { client, socket } = await connected(h);
-      const serverReason = waitFor<[string]>(socket, 'disconnect');
-      const clientReason = waitFor<[string]>(client, 'disconnect');
-      await h.io.close();
-      assert.equal((await serverReason)[0], 'server shutting down');
-      assert.equal((await clientReason)[0], 'transport close');
-    });
+    await withServer(
+      () => startServer(),
+      async (h) => {
+        const { client, socket } = await connected(h);
+        const serverReason = waitFor<[string]>(socket, 'disconnect');
+        const clientReason = waitFor<[string]>(client, 'disconnect');
+        await h.io.close();
+        assert.equal((await serverReason)[0], 'server shutting down');
+        assert.equal((await clientReason)[0], 'transport close');
+      },
+    );
   });
 
   test('the client closes its connection: "transport close"', async () => {
@@ -152,7 +161,11 @@ describe('disconnect reasons', () => {
   test('the client reconnects after its transport drops and gets a new session', async () => {
     const h = await startServer();
     try {
-      const { client, socket } = await connected(h, '/', { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 });
+      const { client, socket } = await connected(h, '/', {
+        reconnection: true,
+        reconnectionDelay: 20,
+        reconnectionDelayMax: 20,
+      });
       const firstId = socket.id;
       const serverReason = waitFor<[string]>(socket, 'disconnect');
       const next = waitFor<[Socket]>(h.io, 'connection');
@@ -178,7 +191,10 @@ const MALFORMED: { name: string; messages: (string | Buffer)[] }[] = [
   { name: 'bad namespace', messages: ['2/\u0001,["x"]'] },
   { name: 'too many attachments', messages: ['511-["x"]'] },
   { name: 'nested too deep', messages: [`2["x",${'['.repeat(200)}${']'.repeat(200)}]`] },
-  { name: 'wrong attachment count', messages: ['52-["x",{"_placeholder":true,"num":0}]', Buffer.from('a'), Buffer.from('b')] },
+  {
+    name: 'wrong attachment count',
+    messages: ['52-["x",{"_placeholder":true,"num":0}]', Buffer.from('a'), Buffer.from('b')],
+  },
   { name: 'binary out of turn', messages: [Buffer.from('stray')] },
   { name: 'CONNECT_ERROR from a client', messages: ['4{"message":"x"}'] },
 ];
@@ -223,7 +239,7 @@ describe('parse errors reach error listeners', () => {
     }
   });
 
-  test('a binary packet with a bad or missing attachment count is reported in the official decoder\'s words', async () => {
+  test("a binary packet with a bad or missing attachment count is reported in the official decoder's words", async () => {
     for (const message of ['5woooot', '5']) {
       const h = await startServer();
       try {
@@ -269,15 +285,21 @@ describe('configured decoder limits are enforced', () => {
   test('maxAttachments, maxNestingDepth and maxNamespaceLength from the server options bound what a client may send', async () => {
     const h = await startServer({ maxAttachments: 1, maxNestingDepth: 3, maxNamespaceLength: 8 });
     try {
-      h.io.on('connection', (socket: Socket) => socket.on('echo', (_value: unknown, ack: (v: string) => void) => ack('ok')));
+      h.io.on('connection', (socket: Socket) =>
+        socket.on('echo', (_value: unknown, ack: (v: string) => void) => ack('ok')),
+      );
       const fits = await connected(h);
       // One attachment and three levels (the event array counts) are just within the limits.
       assert.equal(await fits.client.timeout(1000).emitWithAck('echo', Buffer.from('a')), 'ok');
       assert.equal(await fits.client.timeout(1000).emitWithAck('echo', [[1]]), 'ok');
       // A namespace of 8 characters is accepted (and refused as unknown); one of 9 is a parse error.
       const unknown = fits.client.io.socket('/abcdefg');
-      assert.equal(((await waitFor<[Error]>(unknown, 'connect_error'))[0]).message, 'Invalid namespace');
-      for (const message of ['52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]', '2["x",[[[1]]]]', '40/abcdefgh,']) {
+      assert.equal((await waitFor<[Error]>(unknown, 'connect_error'))[0].message, 'Invalid namespace');
+      for (const message of [
+        '52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+        '2["x",[[[1]]]]',
+        '40/abcdefgh,',
+      ]) {
         const { client, socket } = await connected(h);
         const reason = waitFor<[string]>(socket, 'disconnect');
         client.io.engine.send(message);

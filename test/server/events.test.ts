@@ -41,7 +41,9 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
         socket.on('sum', (a: number, b: number, ack: (result: number) => void) => ack(a + b));
         assert.equal(await client.emitWithAck('sum', 2, 3), 5);
         client.on('double', (n: number, ack: (result: number, extra: string) => void) => ack(n * 2, 'extra'));
-        const answer = await new Promise<unknown[]>((resolve) => socket.emit('double', 21, (...args: unknown[]) => resolve(args)));
+        const answer = await new Promise<unknown[]>((resolve) =>
+          socket.emit('double', 21, (...args: unknown[]) => resolve(args)),
+        );
         assert.deepEqual(answer, [42, 'extra']);
         assert.equal(await socket.emitWithAck('double', 4), 8);
       } finally {
@@ -54,11 +56,18 @@ for (const mode of Object.keys(TRANSPORT_MODES) as TransportMode[]) {
       try {
         const { client, socket } = await connected(h);
         const received = waitFor<[{ file: Buffer; list: Buffer[] }, Buffer]>(socket, 'upload');
-        client.emit('upload', { file: Uint8Array.of(1, 2, 3), list: [Uint8Array.of(4), new Uint8Array(0)] }, Uint8Array.of(255).buffer);
+        client.emit(
+          'upload',
+          { file: Uint8Array.of(1, 2, 3), list: [Uint8Array.of(4), new Uint8Array(0)] },
+          Uint8Array.of(255).buffer,
+        );
         const [payload, raw] = await received;
         assert.ok(Buffer.isBuffer(payload.file), 'the server gets Buffers');
         assert.deepEqual([...payload.file], [1, 2, 3]);
-        assert.deepEqual(payload.list.map((b) => [...b]), [[4], []]);
+        assert.deepEqual(
+          payload.list.map((b) => [...b]),
+          [[4], []],
+        );
         assert.deepEqual([...raw], [255]);
 
         const download = waitFor<[{ a: { b: ArrayBuffer[] } }, ArrayBuffer, ArrayBuffer]>(client, 'download');
@@ -86,10 +95,14 @@ describe('acknowledgement timeouts', () => {
       const { client, socket } = await connected(h);
       client.on('silent', () => {});
       client.on('answer', (ack: (v: string) => void) => ack('yes'));
-      const timedOut = await new Promise<unknown[]>((resolve) => socket.timeout(50).emit('silent', (...args: unknown[]) => resolve(args)));
+      const timedOut = await new Promise<unknown[]>((resolve) =>
+        socket.timeout(50).emit('silent', (...args: unknown[]) => resolve(args)),
+      );
       assert.ok(timedOut[0] instanceof Error);
       assert.equal((timedOut[0] as Error).message, 'operation has timed out');
-      const answered = await new Promise<unknown[]>((resolve) => socket.timeout(1000).emit('answer', (...args: unknown[]) => resolve(args)));
+      const answered = await new Promise<unknown[]>((resolve) =>
+        socket.timeout(1000).emit('answer', (...args: unknown[]) => resolve(args)),
+      );
       assert.deepEqual(answered, [null, 'yes']);
       await assert.rejects(socket.timeout(50).emitWithAck('silent'), /operation has timed out/);
       assert.equal(await socket.timeout(1000).emitWithAck('answer'), 'yes');
@@ -244,7 +257,9 @@ describe("socket.conn's packet events", () => {
     try {
       const { client, socket } = await connected(h, '/chat');
       const created: string[] = [];
-      socket.conn.on('packetCreate', (packet) => created.push(`${String(packet.data)} compress=${packet.options.compress}`));
+      socket.conn.on('packetCreate', (packet) =>
+        created.push(`${String(packet.data)} compress=${packet.options.compress}`),
+      );
       const arrived = new Promise<void>((resolve) => client.onAny(() => created.length === 4 && resolve()));
       socket.emit('woot', 1);
       socket.compress(false).emit('woot', 2);

@@ -14,9 +14,12 @@ import { until, waitFor } from '../helpers/wait.js';
 const TOO_MANY = '{"message":"Too many namespaces"}';
 
 /** A server with a dynamic parent for /room-N whose sockets answer `echo`, and the names it created. */
-async function roomServer(options: { maxNamespacesPerClient?: number } = {}): Promise<{ h: Harness; rooms: Namespace; created: string[] }> {
+async function roomServer(
+  options: { maxNamespacesPerClient?: number } = {},
+): Promise<{ h: Harness; rooms: Namespace; created: string[] }> {
   const h = await startServer(options);
-  const echo = (socket: Socket): void => void socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value));
+  const echo = (socket: Socket): void =>
+    void socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value));
   h.io.on('connection', echo);
   const rooms = h.io.of(/^\/room-\d+$/);
   rooms.on('connection', echo);
@@ -110,7 +113,10 @@ describe('maxNamespacesPerClient', () => {
 
   test('is validated at construction', () => {
     for (const value of [0, -1, 2.5, Number.NaN]) {
-      assert.throws(() => new Server({ maxNamespacesPerClient: value }), /^TypeError: maxNamespacesPerClient must be an integer/);
+      assert.throws(
+        () => new Server({ maxNamespacesPerClient: value }),
+        /^TypeError: maxNamespacesPerClient must be an integer/,
+      );
     }
   });
 });

@@ -30,7 +30,9 @@ function configure(io: Configurable, reasons: string[]): void {
       const ack = args.pop() as (...reply: unknown[]) => void;
       ack(...args);
     });
-    socket.on('binary', (ack: (...reply: unknown[]) => void) => ack({ nested: [Buffer.from([1, 2])] }, Buffer.from('z')));
+    socket.on('binary', (ack: (...reply: unknown[]) => void) =>
+      ack({ nested: [Buffer.from([1, 2])] }, Buffer.from('z')),
+    );
     socket.on('push', () => socket.emit('pushed', 'text', { list: [Buffer.from([3])] }, 7));
     socket.on('bye', () => socket.disconnect());
     socket.on('disconnect', (reason: string) => reasons.push(`${socket.nsp.name} ${reason}`));

@@ -15,7 +15,12 @@ describe('the HTTP server the realtime server creates for a port', () => {
       assert.equal(http.headersTimeout, HTTP_SERVER_LIMITS.headersTimeout);
       assert.equal(http.requestTimeout, HTTP_SERVER_LIMITS.requestTimeout);
       assert.equal(http.keepAliveTimeout, HTTP_SERVER_LIMITS.keepAliveTimeout);
-      assert.deepEqual(HTTP_SERVER_LIMITS, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxHeaderSize: 16_384 });
+      assert.deepEqual(HTTP_SERVER_LIMITS, {
+        headersTimeout: 10_000,
+        requestTimeout: 30_000,
+        keepAliveTimeout: 5_000,
+        maxHeaderSize: 16_384,
+      });
     } finally {
       await io.close();
     }
@@ -48,6 +53,9 @@ describe('the HTTP server the realtime server creates for a port', () => {
     assert.throws(() => createHttpServer({ requestTimeout: 1.5 }), { name: 'TypeError', message: /requestTimeout/ });
     assert.throws(() => createHttpServer({ keepAliveTimeout: -1 }), { name: 'TypeError', message: /keepAliveTimeout/ });
     assert.throws(() => createHttpServer({ maxHeaderSize: 0 }), { name: 'TypeError', message: /maxHeaderSize/ });
-    assert.throws(() => createHttpServer({ headersTimeout: 20_000, requestTimeout: 10_000 }), { name: 'TypeError', message: /headersTimeout .* requestTimeout/ });
+    assert.throws(() => createHttpServer({ headersTimeout: 20_000, requestTimeout: 10_000 }), {
+      name: 'TypeError',
+      message: /headersTimeout .* requestTimeout/,
+    });
   });
 });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { DisconnectReason, Server, SocketIoErrorCode, type ServerOptions, type Socket } from '../../src/server/index.js';
+import {
+  DisconnectReason,
+  Server,
+  SocketIoErrorCode,
+  type ServerOptions,
+  type Socket,
+} from '../../src/server/index.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { recordEscapes } from '../helpers/escapes.js';
@@ -53,7 +59,9 @@ describe('maxArguments', () => {
       client.io.engine.send(`2["many",${zeros(1000)}]`);
       assert.equal((await received).length, 1000);
       const answered = new Promise<unknown[]>((resolve, reject) =>
-        socket.timeout(2000).emit('question', (err: Error | null, ...values: unknown[]) => (err ? reject(err) : resolve(values))),
+        socket
+          .timeout(2000)
+          .emit('question', (err: Error | null, ...values: unknown[]) => (err ? reject(err) : resolve(values))),
       );
       client.io.engine.send(`30[${zeros(1000)}]`);
       assert.equal((await answered).length, 1000);
@@ -73,7 +81,9 @@ describe('maxArguments', () => {
   test('raised past what the call stack holds, the packet costs its client "server error", never the process', async () => {
     const h = await startServer({ maxArguments: 1_000_000 });
     try {
-      h.io.on('connection', (socket: Socket) => socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value)));
+      h.io.on('connection', (socket: Socket) =>
+        socket.on('echo', (value: unknown, ack: (v: unknown) => void) => ack(value)),
+      );
       const reports: Error[] = [];
       h.io.on('error', (err) => void reports.push(err));
       const witness = await connect(h);
@@ -85,7 +95,10 @@ describe('maxArguments', () => {
         client.io.engine.send(message);
         assert.equal((await left).reason, DisconnectReason.ServerError);
       }
-      assert.deepEqual(reports.map((err) => err.name), ['RangeError', 'RangeError']);
+      assert.deepEqual(
+        reports.map((err) => err.name),
+        ['RangeError', 'RangeError'],
+      );
       assert.equal(await witness.client.timeout(2000).emitWithAck('echo', 'alive'), 'alive');
       assert.deepEqual(escaped, []);
     } finally {
@@ -105,7 +118,10 @@ describe('unfinished binary packets', () => {
       await sendRaw(client, socket, Buffer.alloc(400));
       assert.equal(socket.client.pendingAttachmentBytes, 800);
       client.io.engine.send(Buffer.alloc(400));
-      assert.deepEqual(await left, { reason: DisconnectReason.ParseError, code: SocketIoErrorCode.AttachmentsTooLarge });
+      assert.deepEqual(await left, {
+        reason: DisconnectReason.ParseError,
+        code: SocketIoErrorCode.AttachmentsTooLarge,
+      });
       assert.equal(socket.client.pendingAttachmentBytes, 0);
     } finally {
       await h.close();
@@ -120,7 +136,10 @@ describe('unfinished binary packets', () => {
       await sendRaw(client, socket, `52-["file",${placeholders(2)}]`);
       await sendRaw(client, socket, Buffer.alloc(1500));
       client.io.engine.send(Buffer.alloc(1500));
-      assert.deepEqual(await left, { reason: DisconnectReason.ParseError, code: SocketIoErrorCode.AttachmentsTooLarge });
+      assert.deepEqual(await left, {
+        reason: DisconnectReason.ParseError,
+        code: SocketIoErrorCode.AttachmentsTooLarge,
+      });
     } finally {
       await h.close();
     }
@@ -162,7 +181,9 @@ describe('unfinished binary packets', () => {
     const h = await startServer({ maxAttachmentBytes: 1000, attachmentTimeout: 50 });
     try {
       h.io.on('connection', (socket: Socket) =>
-        socket.on('upload', (first: Buffer, second: Buffer, ack: (sizes: number[]) => void) => ack([first.length, second.length])),
+        socket.on('upload', (first: Buffer, second: Buffer, ack: (sizes: number[]) => void) =>
+          ack([first.length, second.length]),
+        ),
       );
       const { client, socket } = await connect(h);
       await sendRaw(client, socket, `52-["file",${placeholders(2)}]`);
@@ -212,7 +233,11 @@ describe('options of these limits', () => {
       ['maxNamespacesPerClient', 1.5],
     ];
     for (const [name, value] of invalid) {
-      assert.throws(() => new Server({ [name]: value }), (err: unknown) => err instanceof TypeError && err.message.startsWith(name), `${name}: ${value}`);
+      assert.throws(
+        () => new Server({ [name]: value }),
+        (err: unknown) => err instanceof TypeError && err.message.startsWith(name),
+        `${name}: ${value}`,
+      );
     }
   });
 
@@ -220,11 +245,15 @@ describe('options of these limits', () => {
     const io = new Server();
     const http = createServer();
     try {
-      const misplaced = { maxArguments: 10, attachmentTimeout: 1000, path: '/elsewhere/' } as Parameters<Server['attach']>[1];
+      const misplaced = { maxArguments: 10, attachmentTimeout: 1000, path: '/elsewhere/' } as Parameters<
+        Server['attach']
+      >[1];
       assert.throws(
         () => io.attach(http, misplaced),
         (err: unknown) =>
-          err instanceof TypeError && err.message.startsWith('maxArguments, attachmentTimeout, path:') && /constructor/.test(err.message),
+          err instanceof TypeError &&
+          err.message.startsWith('maxArguments, attachmentTimeout, path:') &&
+          /constructor/.test(err.message),
       );
       // Nothing was attached: attaching as told works.
       io.attach(http, { pingInterval: 1000 });

@@ -52,7 +52,10 @@ describe('parent namespaces', () => {
 
       teams.in('member of /team-1').socketsJoin('captains');
       teams.socketsJoin('everyone');
-      assert.deepEqual((await teams.in('captains').fetchSockets()).map((s) => s.id), [one.id]);
+      assert.deepEqual(
+        (await teams.in('captains').fetchSockets()).map((s) => s.id),
+        [one.id],
+      );
       assert.equal((await teams.in('everyone').fetchSockets()).length, 2);
 
       teams.socketsLeave('everyone');
@@ -61,7 +64,10 @@ describe('parent namespaces', () => {
 
       const gone = Promise.all([waitFor<[string]>(one, 'disconnect'), waitFor<[string]>(two, 'disconnect')]);
       teams.disconnectSockets();
-      assert.deepEqual((await gone).map(([reason]) => reason), ['io server disconnect', 'io server disconnect']);
+      assert.deepEqual(
+        (await gone).map(([reason]) => reason),
+        ['io server disconnect', 'io server disconnect'],
+      );
       await until(() => [...teams.children].every((child) => child.sockets.size === 0), 3000, 'the children to empty');
     } finally {
       await h.close();

@@ -122,13 +122,18 @@ describe('the Passport.js recipe through io.engine.use()', () => {
         assert.equal(await user.timeout(3000).emitWithAck('whoami'), 'john');
         const rooms = (await user.timeout(3000).emitWithAck('rooms')) as string[];
         assert.ok(rooms.includes('user:1'), rooms.join());
-        assert.ok(rooms.some((room) => /^session:.+/.test(room)), rooms.join());
+        assert.ok(
+          rooms.some((room) => /^session:.+/.test(room)),
+          rooms.join(),
+        );
 
         const [err] = await waitFor<[Error]>(client(), 'connect_error');
         assert.ok(err instanceof Error);
         assert.equal(io.engine.clientsCount, 1, 'only the logged-in client has a session');
         if (mode === 'upgrade') {
-          const refused = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(3000) });
+          const refused = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+            signal: AbortSignal.timeout(3000),
+          });
           await refused.text();
           assert.equal(refused.status, 401);
         }

@@ -92,7 +92,8 @@ describe('connection state recovery', () => {
       const h = await recoveryServer({}, mode);
       try {
         const { client, socket } = await connected(h);
-        if (mode === 'upgrade' && client.io.engine.transport.name !== 'websocket') await waitFor(client.io.engine, 'upgrade');
+        if (mode === 'upgrade' && client.io.engine.transport.name !== 'websocket')
+          await waitFor(client.io.engine, 'upgrade');
         await socket.join('room');
         const first = waitFor(client, 'news');
         h.io.to('room').emit('news', 'before');
@@ -231,13 +232,21 @@ describe('connection state recovery', () => {
       const open = await (await fetch(base)).text();
       const { sid } = JSON.parse(open.slice(1)) as { sid: string };
       const recovered = waitFor<[Socket]>(h.io, 'connection');
-      const posted = await fetch(`${base}&sid=${sid}`, { method: 'POST', body: `40${JSON.stringify({ pid, offset })}` });
+      const posted = await fetch(`${base}&sid=${sid}`, {
+        method: 'POST',
+        body: `40${JSON.stringify({ pid, offset })}`,
+      });
       assert.equal(await posted.text(), 'ok');
       await recovered;
       const packets = (await (await fetch(`${base}&sid=${sid}`)).text()).split('\x1e');
       assert.deepEqual(
         packets.map((packet) => packet.replace(/,"[^"]+"\]$/, ']')),
-        ['42["news","to all"]', '42["news","to the room"]', '42["news","to the socket"]', `40{"sid":"${socket.id}","pid":"${pid}"}`],
+        [
+          '42["news","to all"]',
+          '42["news","to the room"]',
+          '42["news","to the socket"]',
+          `40{"sid":"${socket.id}","pid":"${pid}"}`,
+        ],
       );
       await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '1' });
     } finally {

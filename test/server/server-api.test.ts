@@ -23,7 +23,9 @@ describe('a server created for a port', () => {
       await once(io.httpServer!, 'listening');
       const response = await fetch(`http://127.0.0.1:${portOf(io)}/elsewhere`, { signal: AbortSignal.timeout(3000) });
       assert.equal(response.status, 404);
-      const engine = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(3000) });
+      const engine = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, {
+        signal: AbortSignal.timeout(3000),
+      });
       assert.equal(engine.status, 200);
       await engine.text();
     } finally {
@@ -39,7 +41,11 @@ describe('a server created for a port', () => {
       await io.close();
       io.listen(0);
       await once(io.httpServer!, 'listening');
-      const client = connect(`http://127.0.0.1:${portOf(io)}`, { forceNew: true, reconnection: false, transports: ['websocket'] });
+      const client = connect(`http://127.0.0.1:${portOf(io)}`, {
+        forceNew: true,
+        reconnection: false,
+        transports: ['websocket'],
+      });
       try {
         assert.deepEqual(await waitFor(client, 'hello'), ['again']);
       } finally {
@@ -61,7 +67,9 @@ describe('path() and serveClient()', () => {
     try {
       await once(io.httpServer!, 'listening');
       assert.throws(() => io.path('/other'), /set the path before attach/);
-      const response = await fetch(`http://127.0.0.1:${portOf(io)}/live/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(3000) });
+      const response = await fetch(`http://127.0.0.1:${portOf(io)}/live/?EIO=4&transport=polling`, {
+        signal: AbortSignal.timeout(3000),
+      });
       assert.equal(response.status, 200);
       await response.text();
     } finally {
@@ -137,12 +145,19 @@ describe('options checked by name', () => {
       [{ httpCompression: { memLevel: 9 } }, /^httpCompression\.memLevel: not supported/],
     ];
     for (const [options, message] of refused) {
-      assert.throws(() => new Server(options as ServerOptions), (err: Error) => err instanceof TypeError && message.test(err.message), JSON.stringify(Object.keys(options)));
+      assert.throws(
+        () => new Server(options as ServerOptions),
+        (err: Error) => err instanceof TypeError && message.test(err.message),
+        JSON.stringify(Object.keys(options)),
+      );
     }
   });
 
   test('a misspelt option is refused with its name', () => {
-    assert.throws(() => new Server({ pingIntervall: 1000 } as ServerOptions), /^TypeError: pingIntervall: unknown Server option/);
+    assert.throws(
+      () => new Server({ pingIntervall: 1000 } as ServerOptions),
+      /^TypeError: pingIntervall: unknown Server option/,
+    );
     assert.throws(() => new Server({ conectTimeout: 1000 } as ServerOptions), /conectTimeout: unknown Server option/);
   });
 
@@ -152,12 +167,21 @@ describe('options checked by name', () => {
       destroyUpgradeTimeout: 500,
       addTrailingSlash: true,
       httpCompression: true,
-      cookie: { name: 'sticky', sameSite: true, priority: 'high', partitioned: true, secure: true, expires: new Date(Date.UTC(2030, 0, 1)) },
+      cookie: {
+        name: 'sticky',
+        sameSite: true,
+        priority: 'high',
+        partitioned: true,
+        secure: true,
+        expires: new Date(Date.UTC(2030, 0, 1)),
+      },
     });
     io.listen(0);
     try {
       await once(io.httpServer!, 'listening');
-      const response = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(3000) });
+      const response = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, {
+        signal: AbortSignal.timeout(3000),
+      });
       await response.text();
       assert.match(
         response.headers.get('set-cookie') ?? '',

@@ -20,7 +20,10 @@ describe('slow polling clients of the Socket.IO server', () => {
   it('io.emit to a client that stops polling: its socket leaves with "transport error", a client that polls gets every event', async () => {
     const budget = new SendBudget();
     const maxBufferedAmount = 32 * KIB;
-    const h = await startServer({ connectionLimits: { highWaterMark: 16 * KIB, maxBufferedAmount, sendBudget: budget } }, 'polling');
+    const h = await startServer(
+      { connectionLimits: { highWaterMark: 16 * KIB, maxBufferedAmount, sendBudget: budget } },
+      'polling',
+    );
     try {
       const reader = h.client();
       await waitFor(reader, 'connect');
@@ -31,7 +34,11 @@ describe('slow polling clients of the Socket.IO server', () => {
       const handshake = await rawRequest(h.port, POLLING);
       const { sid } = JSON.parse(handshake.body.slice(1)) as { sid: string };
       // Joins the main namespace, then never polls for the CONNECT or anything after it.
-      await rawRequest(h.port, `${POLLING}&sid=${sid}`, { method: 'POST', body: '40', headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+      await rawRequest(h.port, `${POLLING}&sid=${sid}`, {
+        method: 'POST',
+        body: '40',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      });
       const [silent] = await joined;
       const left = waitFor<[string]>(silent, 'disconnect');
       const session = h.io.engine.clients.get(sid)!;

@@ -102,10 +102,13 @@ export function typeChecks(io: App, socket: AppSocket, remote: RemoteSocket<Serv
     assertSame<Same<typeof responses, number[]>>(true);
     return err;
   });
-  socket.timeout(100).timeout(200).emit('ask', 'q', (err, answer) => {
-    assertSame<Same<typeof answer, number>>(true);
-    return err;
-  });
+  socket
+    .timeout(100)
+    .timeout(200)
+    .emit('ask', 'q', (err, answer) => {
+      assertSame<Same<typeof answer, number>>(true);
+      return err;
+    });
   // A remote socket answers with the first argument of the acknowledgement only.
   remote.emit('pair', (err, first) => {
     assertSame<Same<typeof first, number>>(true);

@@ -53,7 +53,9 @@ async function withRecordingServer(
     const events: string[] = [];
     const closed = new Promise<number>((resolve) =>
       server.wss.on('connection', (socket: EventEmitter) => {
-        socket.on('message', (data: Buffer, isBinary: boolean) => events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`));
+        socket.on('message', (data: Buffer, isBinary: boolean) =>
+          events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`),
+        );
         socket.on('close', (code: number, reason: Buffer) => {
           events.push(`close ${code} ${reason.toString()}`);
           resolve(code);
@@ -167,7 +169,11 @@ describe('Blobs sent just before close()', () => {
       client.close(4001);
       assert.equal(await closed, 4001);
       assert.equal(await server.closed, 4001);
-      assert.deepEqual(callbacks, { readable: 'sent', unreadable: 'the file behind the Blob is gone', behind: 'the file behind the Blob is gone' });
+      assert.deepEqual(callbacks, {
+        readable: 'sent',
+        unreadable: 'the file behind the Blob is gone',
+        behind: 'the file behind the Blob is gone',
+      });
       assert.deepEqual(errors, ['the file behind the Blob is gone']);
       assert.deepEqual(server.events, ['binary readable', 'close 4001 ']);
     });

@@ -16,7 +16,9 @@ import { until, waitFor } from '../helpers/wait.js';
  * An HTTP server answering every upgrade with `answer(acceptKey, request)`: the raw response head
  * after the status line, or `undefined` to leave the request unanswered.
  */
-async function answering(answer: (accept: string, request: http.IncomingMessage) => string | undefined): Promise<{ url: string; close(): Promise<void> }> {
+async function answering(
+  answer: (accept: string, request: http.IncomingMessage) => string | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer();
   const sockets = new Set<Duplex>();
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex) => {
@@ -38,11 +40,22 @@ async function answering(answer: (accept: string, request: http.IncomingMessage)
 
 /** A 101 answer with `extra` header lines and a right accept key unless `accept` is given. */
 function switching(accept: string, extra: string[] = [], upgrade = 'websocket'): string {
-  return ['HTTP/1.1 101 Switching Protocols', `Upgrade: ${upgrade}`, 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, ...extra, ''].join('\r\n');
+  return [
+    'HTTP/1.1 101 Switching Protocols',
+    `Upgrade: ${upgrade}`,
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${accept}`,
+    ...extra,
+    '',
+  ].join('\r\n');
 }
 
 /** The error a client gets from `head`, checked to come with a 1006 close and no `'open'`. */
-async function failureOf(head: (accept: string) => string | undefined, protocols: string[] = [], options: WebSocketOptions = {}): Promise<Error> {
+async function failureOf(
+  head: (accept: string) => string | undefined,
+  protocols: string[] = [],
+  options: WebSocketOptions = {},
+): Promise<Error> {
   const server = await answering(head);
   const client = new WebSocket(server.url, protocols, options);
   try {
@@ -59,12 +72,21 @@ async function failureOf(head: (accept: string) => string | undefined, protocols
   }
 }
 
-describe('client handshake failures, in ws\'s words', () => {
+describe("client handshake failures, in ws's words", () => {
   const cases: [string, (accept: string) => string | undefined, string, string[]?, WebSocketOptions?][] = [
     ['an Upgrade header that is not websocket', (accept) => switching(accept, [], 'foo'), 'Invalid Upgrade header'],
     ['a wrong Sec-WebSocket-Accept', () => switching('c29tZSBvdGhlciBrZXk='), 'Invalid Sec-WebSocket-Accept header'],
-    ['a subprotocol when none was asked for', (accept) => switching(accept, ['Sec-WebSocket-Protocol: chat']), 'Server sent a subprotocol but none was requested'],
-    ['a subprotocol that was not asked for', (accept) => switching(accept, ['Sec-WebSocket-Protocol: other']), 'Server sent an invalid subprotocol', ['chat']],
+    [
+      'a subprotocol when none was asked for',
+      (accept) => switching(accept, ['Sec-WebSocket-Protocol: chat']),
+      'Server sent a subprotocol but none was requested',
+    ],
+    [
+      'a subprotocol that was not asked for',
+      (accept) => switching(accept, ['Sec-WebSocket-Protocol: other']),
+      'Server sent an invalid subprotocol',
+      ['chat'],
+    ],
     ['no subprotocol when some were asked for', (accept) => switching(accept), 'Server sent no subprotocol', ['chat']],
     [
       'an extension header when compression is off',
@@ -73,20 +95,38 @@ describe('client handshake failures, in ws\'s words', () => {
       [],
       { perMessageDeflate: false },
     ],
-    ['a malformed extension header', (accept) => switching(accept, ['Sec-WebSocket-Extensions: foo;=']), 'Invalid Sec-WebSocket-Extensions header'],
+    [
+      'a malformed extension header',
+      (accept) => switching(accept, ['Sec-WebSocket-Extensions: foo;=']),
+      'Invalid Sec-WebSocket-Extensions header',
+    ],
     [
       'a permessage-deflate answer RFC 7692 forbids',
       (accept) => switching(accept, ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=7']),
       'Invalid Sec-WebSocket-Extensions header',
     ],
-    ['an extension that was not offered', (accept) => switching(accept, ['Sec-WebSocket-Extensions: foo']), 'Server indicated an extension that was not requested'],
+    [
+      'an extension that was not offered',
+      (accept) => switching(accept, ['Sec-WebSocket-Extensions: foo']),
+      'Server indicated an extension that was not requested',
+    ],
     [
       'an extension that was not offered beside one that was',
       (accept) => switching(accept, ['Sec-WebSocket-Extensions: permessage-deflate, foo']),
       'Server indicated an extension that was not requested',
     ],
-    ['a status other than 101', () => 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n', 'Unexpected server response: 401'],
-    ['no answer within handshakeTimeout', () => undefined, 'Opening handshake has timed out', [], { handshakeTimeout: 100 }],
+    [
+      'a status other than 101',
+      () => 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n',
+      'Unexpected server response: 401',
+    ],
+    [
+      'no answer within handshakeTimeout',
+      () => undefined,
+      'Opening handshake has timed out',
+      [],
+      { handshakeTimeout: 100 },
+    ],
   ];
   for (const [name, head, message, protocols, options] of cases) {
     it(`${name}: "${message}"`, async () => {
@@ -96,8 +136,10 @@ describe('client handshake failures, in ws\'s words', () => {
     });
   }
 
-  it('keeps our stable codes beside ws\'s messages, and the reason of a refused extension answer in the cause', async () => {
-    const refused = (await failureOf((accept) => switching(accept, ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=7']))) as WebSocketError;
+  it("keeps our stable codes beside ws's messages, and the reason of a refused extension answer in the cause", async () => {
+    const refused = (await failureOf((accept) =>
+      switching(accept, ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=7']),
+    )) as WebSocketError;
     assert.equal(refused.code, ErrorCode.BadExtension);
     assert.match(String((refused.cause as Error).message), /client_max_window_bits/);
     const timedOut = (await failureOf(() => undefined, [], { handshakeTimeout: 100 })) as WebSocketError;
@@ -105,7 +147,7 @@ describe('client handshake failures, in ws\'s words', () => {
   });
 });
 
-describe('the protocols argument, in ws\'s forms', () => {
+describe("the protocols argument, in ws's forms", () => {
   /** The Sec-WebSocket-Protocol a server receives from `new WebSocket(url, ...args)`. */
   async function offered(...args: unknown[]): Promise<string | undefined> {
     let header: string | undefined;
@@ -142,7 +184,10 @@ describe('the protocols argument, in ws\'s forms', () => {
   it('null, a number or a non-string in the list is an invalid subprotocol (SyntaxError), as in ws', () => {
     const Constructor = WebSocket as unknown as new (...rest: unknown[]) => WebSocket;
     for (const protocols of [null, 42, [null], ['ok', 7], ['dup', 'dup']]) {
-      assert.throws(() => new Constructor('ws://127.0.0.1:9', protocols), { name: 'SyntaxError', message: 'An invalid or duplicated subprotocol was specified' });
+      assert.throws(() => new Constructor('ws://127.0.0.1:9', protocols), {
+        name: 'SyntaxError',
+        message: 'An invalid or duplicated subprotocol was specified',
+      });
     }
     assert.throws(() => new Constructor('ws://127.0.0.1:9', undefined, { protocols: [null] }), { name: 'SyntaxError' });
   });

@@ -20,7 +20,9 @@ import { waitFor } from '../helpers/wait.js';
  * An HTTP server whose upgrade requests `refuse` may answer with another status (writing the raw
  * response, as a proxy or an authentication layer would); the rest go to a WebSocketServer.
  */
-async function httpServer(refuse: (path: string) => string | undefined): Promise<{ url: string; port: number; wss: WebSocketServer; close(): Promise<void> }> {
+async function httpServer(
+  refuse: (path: string) => string | undefined,
+): Promise<{ url: string; port: number; wss: WebSocketServer; close(): Promise<void> }> {
   const server = http.createServer();
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -50,10 +52,15 @@ function closeOf(client: WebSocket): Promise<number> {
 
 describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
   it('hands a non-101 answer to an unexpected-response listener: status, headers and body readable', async () => {
-    const server = await httpServer(() => 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 13\r\n\r\ntoken expired');
+    const server = await httpServer(
+      () => 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 13\r\n\r\ntoken expired',
+    );
     try {
       const client = new WebSocket(server.url);
-      const [request, response] = await waitFor<[http.ClientRequest, http.IncomingMessage]>(client, 'unexpected-response');
+      const [request, response] = await waitFor<[http.ClientRequest, http.IncomingMessage]>(
+        client,
+        'unexpected-response',
+      );
       assert.ok(request instanceof http.ClientRequest);
       assert.equal(response.statusCode, 401);
       assert.equal(response.headers['www-authenticate'], 'Bearer');
@@ -116,7 +123,9 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
         assert.ok(request instanceof http.ClientRequest);
         seen.push(url);
       });
-      const path = new Promise<string>((resolve) => server.wss.once('connection', (_socket, request) => resolve(request.url!)));
+      const path = new Promise<string>((resolve) =>
+        server.wss.once('connection', (_socket, request) => resolve(request.url!)),
+      );
       await waitFor(client, 'open');
       assert.equal(await path, '/final');
       assert.deepEqual(seen, [`${server.url}/hop/1`, `${server.url}/final`]);
@@ -137,11 +146,18 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
 
   it('drops Authorization and Cookie on a redirect to another host, as ws does', async () => {
     const target = await httpServer(() => undefined);
-    const headers = new Promise<http.IncomingHttpHeaders>((resolve) => target.wss.once('connection', (_socket, request) => resolve(request.headers)));
+    const headers = new Promise<http.IncomingHttpHeaders>((resolve) =>
+      target.wss.once('connection', (_socket, request) => resolve(request.headers)),
+    );
     // 127.0.0.1 and localhost are different hosts to the client.
-    const origin = await httpServer(() => `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws://localhost:${target.port}/\r\nContent-Length: 0\r\n\r\n`);
+    const origin = await httpServer(
+      () => `HTTP/1.1 307 Temporary Redirect\r\nLocation: ws://localhost:${target.port}/\r\nContent-Length: 0\r\n\r\n`,
+    );
     try {
-      const client = new WebSocket(origin.url, { followRedirects: true, headers: { Authorization: 'Bearer secret', Cookie: 'sid=1', 'X-Kept': 'yes' } });
+      const client = new WebSocket(origin.url, {
+        followRedirects: true,
+        headers: { Authorization: 'Bearer secret', Cookie: 'sid=1', 'X-Kept': 'yes' },
+      });
       await waitFor(client, 'open');
       const received = await headers;
       assert.equal(received.authorization, undefined);
@@ -165,7 +181,9 @@ describe('client connection options (as ws)', () => {
     server.listen(socketPath);
     await once(server, 'listening');
     try {
-      const path = new Promise<string>((resolve) => wss.once('connection', (_socket, request) => resolve(request.url!)));
+      const path = new Promise<string>((resolve) =>
+        wss.once('connection', (_socket, request) => resolve(request.url!)),
+      );
       const client = new WebSocket(`ws+unix:${socketPath}:/chat?room=1`);
       await waitFor(client, 'open');
       assert.equal(await path, '/chat?room=1');
@@ -204,7 +222,9 @@ describe('client connection options (as ws)', () => {
       await waitFor(viaCreate, 'open');
       viaCreate.close();
 
-      const header = new Promise<string | undefined>((resolve) => server.wss.once('connection', (_socket, request) => resolve(request.headers['x-finished'] as string)));
+      const header = new Promise<string | undefined>((resolve) =>
+        server.wss.once('connection', (_socket, request) => resolve(request.headers['x-finished'] as string)),
+      );
       const finished = new WebSocket(server.url, {
         finishRequest: (request, socket) => {
           // Called from inside the constructor, as ws does.
@@ -227,14 +247,35 @@ describe('client connection options (as ws)', () => {
 
   it('refuses unsupported and unknown options by name, and protocol versions other than 13 and 8', () => {
     const url = 'ws://127.0.0.1:1/';
-    assert.throws(() => new WebSocket(url, { generateMask: () => undefined } as never), { name: 'TypeError', message: /option "generateMask" is not supported: masking keys/ });
-    assert.throws(() => new WebSocket(url, { timeout: 5 } as never), { name: 'TypeError', message: /"timeout" is not supported: use handshakeTimeout/ });
-    assert.throws(() => new WebSocket(url, { socketPath: '/tmp/x' } as never), { name: 'TypeError', message: /use a ws\+unix: URL/ });
-    assert.throws(() => new WebSocket(url, { handshakeTimout: 5 } as never), { name: 'TypeError', message: /unknown WebSocket option "handshakeTimout"/ });
-    assert.throws(() => new WebSocket(url, { protocolVersion: 1000 }), { name: 'RangeError', message: 'Unsupported protocol version: 1000 (supported versions: 8, 13)' });
-    assert.throws(() => new WebSocket('ftp://example.com/'), { name: 'SyntaxError', message: 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"' });
+    assert.throws(() => new WebSocket(url, { generateMask: () => undefined } as never), {
+      name: 'TypeError',
+      message: /option "generateMask" is not supported: masking keys/,
+    });
+    assert.throws(() => new WebSocket(url, { timeout: 5 } as never), {
+      name: 'TypeError',
+      message: /"timeout" is not supported: use handshakeTimeout/,
+    });
+    assert.throws(() => new WebSocket(url, { socketPath: '/tmp/x' } as never), {
+      name: 'TypeError',
+      message: /use a ws\+unix: URL/,
+    });
+    assert.throws(() => new WebSocket(url, { handshakeTimout: 5 } as never), {
+      name: 'TypeError',
+      message: /unknown WebSocket option "handshakeTimout"/,
+    });
+    assert.throws(() => new WebSocket(url, { protocolVersion: 1000 }), {
+      name: 'RangeError',
+      message: 'Unsupported protocol version: 1000 (supported versions: 8, 13)',
+    });
+    assert.throws(() => new WebSocket('ftp://example.com/'), {
+      name: 'SyntaxError',
+      message: 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"',
+    });
     assert.throws(() => new WebSocket('not a url'), { name: 'SyntaxError', message: 'Invalid URL: not a url' });
-    assert.throws(() => new WebSocket(url, ['a', 'a']), { name: 'SyntaxError', message: 'An invalid or duplicated subprotocol was specified' });
+    assert.throws(() => new WebSocket(url, ['a', 'a']), {
+      name: 'SyntaxError',
+      message: 'An invalid or duplicated subprotocol was specified',
+    });
   });
 
   it('speaks protocol version 8 as ws does, sending origin as Sec-WebSocket-Origin', async () => {

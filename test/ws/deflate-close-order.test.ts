@@ -28,7 +28,10 @@ async function rawDeflateServer(bytes: Buffer): Promise<FakeServer & { frames: S
       // The close handshake is done: a server closes TCP first (RFC 6455 §7.1.1).
       if (sink.events.some((event) => event.type === 'close')) socket.end();
     });
-    const answer = switchingProtocols(key, 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n');
+    const answer = switchingProtocols(
+      key,
+      'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n',
+    );
     return Buffer.concat([Buffer.from(answer), bytes]);
   });
   return { ...server, frames: sink.events };
@@ -37,7 +40,12 @@ async function rawDeflateServer(bytes: Buffer): Promise<FakeServer & { frames: S
 describe('a compressed message followed at once by a close frame (client side)', () => {
   it('is delivered while open; the reply, compressed, goes before the close reply', async () => {
     const message = textLike(256 * 1024, 7);
-    const server = await rawDeflateServer(Buffer.concat([serverFrame(0x1, deflateMessage(message), { rsv: RSV1 }), serverFrame(0x8, closePayload(4001, 'bye'))]));
+    const server = await rawDeflateServer(
+      Buffer.concat([
+        serverFrame(0x1, deflateMessage(message), { rsv: RSV1 }),
+        serverFrame(0x8, closePayload(4001, 'bye')),
+      ]),
+    );
     try {
       const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
       const seen: [number, number][] = [];
@@ -115,12 +123,14 @@ describe('a compressed message followed at once by a close frame (client side)',
 });
 
 describe('terminate() while a message is being compressed', () => {
-  it('fails its send while CLOSING, in ws\'s words', async () => {
+  it("fails its send while CLOSING, in ws's words", async () => {
     const server = await startServer({ perMessageDeflate: { threshold: 0 } });
     const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
     try {
       await waitFor(client, 'open');
-      const failed = new Promise<[string, number]>((resolve) => client.send('hi', (error) => resolve([String(error?.message), client.readyState])));
+      const failed = new Promise<[string, number]>((resolve) =>
+        client.send('hi', (error) => resolve([String(error?.message), client.readyState])),
+      );
       client.terminate();
       assert.deepEqual(await failed, ['The socket was closed while data was being compressed', WebSocket.CLOSING]);
     } finally {

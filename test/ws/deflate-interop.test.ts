@@ -6,13 +6,25 @@ import { parseExtensionList } from '../../src/protocol/index.js';
 import { WebSocket } from '../../src/ws/index.js';
 import { textLike } from '../helpers/deflate.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { binaryOfBytes, nextMessage, openOurClient, openWsClient, ourClose, startWsServer, textOfBytes, wsClose } from './interop-shared.js';
+import {
+  binaryOfBytes,
+  nextMessage,
+  openOurClient,
+  openWsClient,
+  ourClose,
+  startWsServer,
+  textOfBytes,
+  wsClose,
+} from './interop-shared.js';
 import { withServer } from '../helpers/with-server.js';
 
 // RFC 7692 between Switchboard and `ws` in both roles, for every combination of the four
 // negotiation parameters both libraries configure under the same names.
 
-type Combination = Pick<WsDeflateOptions, 'serverNoContextTakeover' | 'clientNoContextTakeover' | 'serverMaxWindowBits' | 'clientMaxWindowBits'>;
+type Combination = Pick<
+  WsDeflateOptions,
+  'serverNoContextTakeover' | 'clientNoContextTakeover' | 'serverMaxWindowBits' | 'clientMaxWindowBits'
+>;
 
 const BITS = [undefined, 8, 9, 11, 15] as const;
 
@@ -45,7 +57,8 @@ function assertHonoured(ours: string, theirs: string, combination: Combination):
   const label = JSON.stringify(combination);
   // RFC 7692 §7.1.1.1, §7.1.2.1: what the client asked of the server is answered.
   assert.equal(params.has('server_no_context_takeover'), combination.serverNoContextTakeover === true, label);
-  if (combination.serverMaxWindowBits !== undefined) assert.equal(params.get('server_max_window_bits'), String(combination.serverMaxWindowBits), label);
+  if (combination.serverMaxWindowBits !== undefined)
+    assert.equal(params.get('server_max_window_bits'), String(combination.serverMaxWindowBits), label);
   if (combination.clientNoContextTakeover === true) assert.ok(params.has('client_no_context_takeover'), label);
 }
 
@@ -80,31 +93,43 @@ async function exchange(sender: WebSocket | WsWebSocket): Promise<void> {
 describe('permessage-deflate interop with ws: every parameter combination', () => {
   it('ws clients against our server', async () => {
     for (const combination of combinations()) {
-      await withServer(() => startServer({ perMessageDeflate: { ...combination, threshold: 0 } }), async (server) => {
-        server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
-        const client = await openWsClient(server.url, { perMessageDeflate: { ...combination, threshold: 0 } });
-        const [serverSocket] = server.wss.clients;
-        assertHonoured(serverSocket!.extensions, client.extensions, combination);
-        await exchange(client);
-        const closed = wsClose(client);
-        client.close(1000);
-        assert.equal((await closed).code, 1000);
-      });
+      await withServer(
+        () => startServer({ perMessageDeflate: { ...combination, threshold: 0 } }),
+        async (server) => {
+          server.wss.on('connection', (socket) =>
+            socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+          );
+          const client = await openWsClient(server.url, { perMessageDeflate: { ...combination, threshold: 0 } });
+          const [serverSocket] = server.wss.clients;
+          assertHonoured(serverSocket!.extensions, client.extensions, combination);
+          await exchange(client);
+          const closed = wsClose(client);
+          client.close(1000);
+          assert.equal((await closed).code, 1000);
+        },
+      );
     }
   });
 
   it('our clients against a ws server', async () => {
     for (const combination of combinations()) {
-      await withServer(() => startWsServer({ perMessageDeflate: { ...combination, threshold: 0 } }), async (server) => {
-        server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
-        const client = await openOurClient(new WebSocket(server.url, { perMessageDeflate: { ...combination, threshold: 0 } }));
-        const [serverSocket] = server.wss.clients;
-        assertHonoured(client.extensions, serverSocket!.extensions, combination);
-        await exchange(client);
-        const closed = ourClose(client);
-        client.close(1000);
-        assert.equal((await closed).code, 1000);
-      });
+      await withServer(
+        () => startWsServer({ perMessageDeflate: { ...combination, threshold: 0 } }),
+        async (server) => {
+          server.wss.on('connection', (socket) =>
+            socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
+          );
+          const client = await openOurClient(
+            new WebSocket(server.url, { perMessageDeflate: { ...combination, threshold: 0 } }),
+          );
+          const [serverSocket] = server.wss.clients;
+          assertHonoured(client.extensions, serverSocket!.extensions, combination);
+          await exchange(client);
+          const closed = ourClose(client);
+          client.close(1000);
+          assert.equal((await closed).code, 1000);
+        },
+      );
     }
   });
 });
@@ -125,40 +150,53 @@ describe('permessage-deflate interop with ws: sizes and the wire', () => {
   }
 
   it('echoes messages up to 16 MiB through our server', async () => {
-    await withServer(() => startServer({ perMessageDeflate: true }), async (server) => {
-      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
-      // ws compresses at zlib's default level unless told; level 1 keeps this test quick.
-      const client = await openWsClient(server.url, { perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
-      await sendLarge(client);
-      client.terminate();
-    });
+    await withServer(
+      () => startServer({ perMessageDeflate: true }),
+      async (server) => {
+        server.wss.on('connection', (socket) =>
+          socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+        );
+        // ws compresses at zlib's default level unless told; level 1 keeps this test quick.
+        const client = await openWsClient(server.url, { perMessageDeflate: { zlibDeflateOptions: { level: 1 } } });
+        await sendLarge(client);
+        client.terminate();
+      },
+    );
   });
 
   it('echoes messages up to 16 MiB through a ws server', async () => {
-    await withServer(() => startWsServer({ perMessageDeflate: { zlibDeflateOptions: { level: 1 } } }), async (server) => {
-      server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
-      const client = await openOurClient(new WebSocket(server.url));
-      await sendLarge(client);
-      client.terminate();
-    });
+    await withServer(
+      () => startWsServer({ perMessageDeflate: { zlibDeflateOptions: { level: 1 } } }),
+      async (server) => {
+        server.wss.on('connection', (socket) =>
+          socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
+        );
+        const client = await openOurClient(new WebSocket(server.url));
+        await sendLarge(client);
+        client.terminate();
+      },
+    );
   });
 
   it('really compresses on the wire, both ways', async () => {
     const message = textLike(1024 * 1024, 8);
-    await withServer(() => startServer({ perMessageDeflate: true }), async (server) => {
-      let wire: { bytesRead: number; bytesWritten: number } | undefined;
-      server.wss.on('connection', (socket, request) => {
-        wire = request.socket;
-        socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
-      });
-      const client = await openOurClient(new WebSocket(server.url));
-      const echoed = nextMessage(client);
-      client.send(message);
-      assert.ok((await echoed).data.equals(message));
-      // Both directions carried far less than the 1 MiB message.
-      assert.ok(wire!.bytesRead < 300 * 1024, `server read ${wire!.bytesRead} bytes`);
-      assert.ok(wire!.bytesWritten < 300 * 1024, `server wrote ${wire!.bytesWritten} bytes`);
-      client.terminate();
-    });
+    await withServer(
+      () => startServer({ perMessageDeflate: true }),
+      async (server) => {
+        let wire: { bytesRead: number; bytesWritten: number } | undefined;
+        server.wss.on('connection', (socket, request) => {
+          wire = request.socket;
+          socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+        });
+        const client = await openOurClient(new WebSocket(server.url));
+        const echoed = nextMessage(client);
+        client.send(message);
+        assert.ok((await echoed).data.equals(message));
+        // Both directions carried far less than the 1 MiB message.
+        assert.ok(wire!.bytesRead < 300 * 1024, `server read ${wire!.bytesRead} bytes`);
+        assert.ok(wire!.bytesWritten < 300 * 1024, `server wrote ${wire!.bytesWritten} bytes`);
+        client.terminate();
+      },
+    );
   });
 });

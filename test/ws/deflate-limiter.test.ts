@@ -24,7 +24,10 @@ describe('ZlibLimiter', () => {
       assert.equal(limiter.pending, 37);
     });
     assert.equal(peak, 3);
-    assert.deepEqual(started, Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      started,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     assert.equal(limiter.active, 0);
     assert.equal(limiter.pending, 0);
   });

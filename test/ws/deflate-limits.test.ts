@@ -82,7 +82,10 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
 
   it('fails data that does not inflate, and inflated text that is not UTF-8, with 1007', async () => {
     const server = await startServer({ perMessageDeflate: true });
-    for (const bad of [clientFrame(0x2, Buffer.from([0xff, 0xee, 0xdd, 0xcc]), { rsv: RSV1 }), clientFrame(0x1, deflateMessage(Buffer.from([0x68, 0xc3, 0x28])), { rsv: RSV1 })]) {
+    for (const bad of [
+      clientFrame(0x2, Buffer.from([0xff, 0xee, 0xdd, 0xcc]), { rsv: RSV1 }),
+      clientFrame(0x1, deflateMessage(Buffer.from([0x68, 0xc3, 0x28])), { rsv: RSV1 }),
+    ]) {
       const client = await deflateClient(server.port);
       client.write(bad);
       assert.equal(await client.readCloseCode(), 1007);
@@ -104,7 +107,10 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
     const compressed = deflateMessage(Buffer.from('hello hello hello'));
     const cases = [
       clientFrame(0x9, 'ping', { rsv: RSV1 }),
-      Buffer.concat([clientFrame(0x2, compressed.subarray(0, 4), { rsv: RSV1, fin: false }), clientFrame(0x0, compressed.subarray(4), { rsv: RSV1 })]),
+      Buffer.concat([
+        clientFrame(0x2, compressed.subarray(0, 4), { rsv: RSV1, fin: false }),
+        clientFrame(0x0, compressed.subarray(4), { rsv: RSV1 }),
+      ]),
     ];
     for (const frames of cases) {
       const client = await deflateClient(server.port);
@@ -167,12 +173,18 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
       for (const candidate of [...answers, 'permessage-deflate; server_max_window_bits=12']) {
         answer = candidate;
         // The last one answers an offer of at most 11 bits with 12.
-        const client = new WebSocket(fake.url, candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {});
+        const client = new WebSocket(
+          fake.url,
+          candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {},
+        );
         const error = new Promise<unknown>((resolve) => client.once('error', resolve));
         const closed = ourClose(client);
         const failure = await error;
         assert.ok(failure instanceof WebSocketError, candidate);
-        assert.ok(failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse, `${candidate}: ${failure.code}`);
+        assert.ok(
+          failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse,
+          `${candidate}: ${failure.code}`,
+        );
         assert.equal((await closed).code, 1006);
       }
     } finally {
@@ -185,7 +197,9 @@ describe('permessage-deflate resources', () => {
   it('keeps zlib operations in flight within the limiter across many connections', async () => {
     const limiter = new ZlibLimiter(2);
     const server = await startServer({ perMessageDeflate: { limiter, threshold: 0 } });
-    server.wss.on('connection', (socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+    server.wss.on('connection', (socket) =>
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+    );
     let peak = 0;
     let queued = 0;
     let sampling = true;
@@ -195,7 +209,9 @@ describe('permessage-deflate resources', () => {
       if (sampling) setImmediate(sample);
     };
     sample();
-    const clients = await Promise.all(Array.from({ length: 40 }, () => openWsClient(server.url, { perMessageDeflate: true })));
+    const clients = await Promise.all(
+      Array.from({ length: 40 }, () => openWsClient(server.url, { perMessageDeflate: true })),
+    );
     await Promise.all(
       clients.map(async (client, i) => {
         for (let round = 0; round < 3; round++) {
@@ -219,7 +235,8 @@ describe('permessage-deflate resources', () => {
     const created: Duplex[] = [];
     const originals = { createDeflateRaw: zlib.createDeflateRaw, createInflateRaw: zlib.createInflateRaw };
     const patch = (replacements: Partial<typeof originals>): void => {
-      for (const [name, value] of Object.entries(replacements)) Object.defineProperty(zlib, name, { value, configurable: true });
+      for (const [name, value] of Object.entries(replacements))
+        Object.defineProperty(zlib, name, { value, configurable: true });
       syncBuiltinESMExports();
     };
     patch({
@@ -253,7 +270,10 @@ describe('permessage-deflate resources', () => {
         }),
       );
       await server.close();
-      assert.ok(created.every((stream) => stream.destroyed), `${created.filter((stream) => !stream.destroyed).length} zlib streams left open`);
+      assert.ok(
+        created.every((stream) => stream.destroyed),
+        `${created.filter((stream) => !stream.destroyed).length} zlib streams left open`,
+      );
     } finally {
       patch(originals);
     }

@@ -25,7 +25,12 @@ const README_OPTIONS = {
   threshold: 1024,
 } satisfies PerMessageDeflateOptions;
 
-const AGREED: DeflateParameters = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+const AGREED: DeflateParameters = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 
 /** The compressed size of `data` under `options`, through our per-connection compressor. */
 function compressedSize(options: PerMessageDeflateOptions, data: Buffer): Promise<number> {
@@ -40,11 +45,14 @@ function compressedSize(options: PerMessageDeflateOptions, data: Buffer): Promis
 }
 
 function refuses(options: object, message: RegExp): void {
-  assert.throws(() => resolveDeflateOptions(options as PerMessageDeflateOptions, true), (error: Error) => error instanceof TypeError && message.test(error.message));
+  assert.throws(
+    () => resolveDeflateOptions(options as PerMessageDeflateOptions, true),
+    (error: Error) => error instanceof TypeError && message.test(error.message),
+  );
 }
 
-describe('perMessageDeflate: ws\'s zlib settings', () => {
-  it('takes ws\'s README example whole: level and memLevel, both chunk sizes, and a shared limiter of concurrencyLimit', () => {
+describe("perMessageDeflate: ws's zlib settings", () => {
+  it("takes ws's README example whole: level and memLevel, both chunk sizes, and a shared limiter of concurrencyLimit", () => {
     const resolved = resolveDeflateOptions(README_OPTIONS, false)!;
     assert.equal(resolved.level, 3);
     assert.equal(resolved.memLevel, 7);
@@ -70,10 +78,17 @@ describe('perMessageDeflate: ws\'s zlib settings', () => {
     assert.ok(usual < 200, `level 9 gave ${usual} bytes`);
   });
 
-  it('hands the compressor\'s chunkSize to zlib: a large message comes out in chunks of that size', async () => {
+  it("hands the compressor's chunkSize to zlib: a large message comes out in chunks of that size", async () => {
     const data = textLike(256 * 1024, 7);
-    const deflate = new PerMessageDeflate(AGREED, 'server', resolveDeflateOptions({ level: 0, zlibDeflateOptions: { chunkSize: 128 * 1024 } }, true)!, Infinity);
-    const fragments = await new Promise<Buffer[]>((resolve, reject) => deflate.compress(data, true, (error, out) => (error ? reject(error) : resolve(out!))));
+    const deflate = new PerMessageDeflate(
+      AGREED,
+      'server',
+      resolveDeflateOptions({ level: 0, zlibDeflateOptions: { chunkSize: 128 * 1024 } }, true)!,
+      Infinity,
+    );
+    const fragments = await new Promise<Buffer[]>((resolve, reject) =>
+      deflate.compress(data, true, (error, out) => (error ? reject(error) : resolve(out!))),
+    );
     deflate.close();
     // Stored blocks barely shrink: two 128 KiB chunks (each bigger than a 64 KiB frame) and the rest.
     assert.equal(fragments[0]!.length, 128 * 1024);
@@ -83,27 +98,55 @@ describe('perMessageDeflate: ws\'s zlib settings', () => {
   it('refuses the settings that would change the protocol or escape our limits, naming what to use', () => {
     refuses({ zlibDeflateOptions: { windowBits: 10 } }, /"windowBits" is not supported: .*serverMaxWindowBits/);
     refuses({ zlibInflateOptions: { windowBits: 10 } }, /"windowBits" is not supported: .*negotiated/);
-    refuses({ zlibDeflateOptions: { dictionary: Buffer.from('x') } }, /zlibDeflateOptions option "dictionary" is not supported: .*preset dictionary/);
-    refuses({ zlibInflateOptions: { maxOutputLength: 1024 } }, /zlibInflateOptions option "maxOutputLength" is not supported: .*maxPayload/);
+    refuses(
+      { zlibDeflateOptions: { dictionary: Buffer.from('x') } },
+      /zlibDeflateOptions option "dictionary" is not supported: .*preset dictionary/,
+    );
+    refuses(
+      { zlibInflateOptions: { maxOutputLength: 1024 } },
+      /zlibInflateOptions option "maxOutputLength" is not supported: .*maxPayload/,
+    );
     refuses({ zlibInflateOptions: { level: 1 } }, /"level" is not supported: .*zlibDeflateOptions/);
     refuses({ zlibDeflateOptions: { flush: constants.Z_NO_FLUSH } }, /"flush" is not supported: .*§7\.2\.1/);
     refuses({ zlibDeflateOptions: { levle: 1 } }, /^unknown perMessageDeflate\.zlibDeflateOptions option "levle"$/);
     refuses({ zlibDeflateOptions: { strategy: 42 } }, /strategy must be one of/);
-    refuses({ zlibDeflateOptions: { chunkSize: 16 } }, /zlibDeflateOptions\.chunkSize must be an integer from 64 to 1048576/);
-    refuses({ zlibInflateOptions: { chunkSize: 64 * 1024 * 1024 } }, /zlibInflateOptions\.chunkSize must be an integer/);
+    refuses(
+      { zlibDeflateOptions: { chunkSize: 16 } },
+      /zlibDeflateOptions\.chunkSize must be an integer from 64 to 1048576/,
+    );
+    refuses(
+      { zlibInflateOptions: { chunkSize: 64 * 1024 * 1024 } },
+      /zlibInflateOptions\.chunkSize must be an integer/,
+    );
     refuses({ zlibDeflateOptions: 3 }, /zlibDeflateOptions must be an object/);
   });
 
   it('refuses a setting given in two places, and concurrencyLimit that is not a positive integer', () => {
-    refuses({ level: 1, zlibDeflateOptions: { level: 3 } }, /perMessageDeflate\.level or perMessageDeflate\.zlibDeflateOptions\.level, not both/);
+    refuses(
+      { level: 1, zlibDeflateOptions: { level: 3 } },
+      /perMessageDeflate\.level or perMessageDeflate\.zlibDeflateOptions\.level, not both/,
+    );
     refuses({ memLevel: 8, zlibDeflateOptions: { memLevel: 7 } }, /memLevel, not both/);
-    refuses({ limiter: new ZlibLimiter(2), concurrencyLimit: 2 }, /limiter or ws's perMessageDeflate\.concurrencyLimit, not both/);
+    refuses(
+      { limiter: new ZlibLimiter(2), concurrencyLimit: 2 },
+      /limiter or ws's perMessageDeflate\.concurrencyLimit, not both/,
+    );
     refuses({ concurrencyLimit: 0 }, /concurrencyLimit must be a positive integer, got 0/);
     refuses({ zlibDeflateOptions: { level: 12 } }, /perMessageDeflate\.level must be an integer from -1 to 9/);
   });
 
-  it('takes ws\'s clientMaxWindowBits: true as the bare client_max_window_bits offer, and refuses false', () => {
-    const offer = offerDeflateExtension(resolveDeflateOptions({ clientNoContextTakeover: true, serverNoContextTakeover: true, clientMaxWindowBits: true, serverMaxWindowBits: 10 }, true));
+  it("takes ws's clientMaxWindowBits: true as the bare client_max_window_bits offer, and refuses false", () => {
+    const offer = offerDeflateExtension(
+      resolveDeflateOptions(
+        {
+          clientNoContextTakeover: true,
+          serverNoContextTakeover: true,
+          clientMaxWindowBits: true,
+          serverMaxWindowBits: 10,
+        },
+        true,
+      ),
+    );
     assert.equal(
       formatExtensionList(offer.offer),
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits',
@@ -118,8 +161,12 @@ describe('perMessageDeflate: ws\'s zlib settings', () => {
     let wsClient: WsWebSocket | undefined;
     let ourClient: WebSocket | undefined;
     try {
-      ours.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
-      theirs.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+      ours.wss.on('connection', (socket) =>
+        socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
+      );
+      theirs.wss.on('connection', (socket) =>
+        socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
+      );
       wsClient = await openWsClient(ours.url, { perMessageDeflate: README_OPTIONS });
       assert.match(wsClient.extensions, /permessage-deflate/);
       const echoed = nextMessage(wsClient);

@@ -5,12 +5,21 @@ import { constants, createInflateRaw, deflateRawSync, inflateRawSync } from 'nod
 import { CloseCode } from '../../src/protocol/close-codes.js';
 import { ErrorCode, WebSocketError } from '../../src/protocol/errors.js';
 import type { DeflateParameters } from '../../src/protocol/permessage-deflate.js';
-import { PerMessageDeflate, resolveDeflateOptions, type PerMessageDeflateOptions } from '../../src/ws/permessage-deflate.js';
+import {
+  PerMessageDeflate,
+  resolveDeflateOptions,
+  type PerMessageDeflateOptions,
+} from '../../src/ws/permessage-deflate.js';
 import { ZlibLimiter } from '../../src/ws/zlib-limiter.js';
 import { measureArrayBuffers, textLike } from '../helpers/deflate.js';
 
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-const DEFAULTS: DeflateParameters = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+const DEFAULTS: DeflateParameters = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 
 function pair(
   parameters: Partial<DeflateParameters> = {},
@@ -26,11 +35,15 @@ function pair(
 }
 
 function compress(deflate: PerMessageDeflate, data: Uint8Array, fin = true): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => deflate.compress(data, fin, (error, fragments) => (error ? reject(error) : resolve(fragments!))));
+  return new Promise((resolve, reject) =>
+    deflate.compress(data, fin, (error, fragments) => (error ? reject(error) : resolve(fragments!))),
+  );
 }
 
 function decompress(deflate: PerMessageDeflate, data: Uint8Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => deflate.decompress(data, (error, out) => (error ? reject(error) : resolve(out!))));
+  return new Promise((resolve, reject) =>
+    deflate.decompress(data, (error, out) => (error ? reject(error) : resolve(out!))),
+  );
 }
 
 /** Inflates one sync-flushed message with a fresh zlib context (no final block, so no "end of file"). */
@@ -105,8 +118,18 @@ describe('PerMessageDeflate: RFC 7692 §7.2 compression', () => {
     // The check above can fail: a back-reference further than 256 bytes into the previous message
     // must come from the decompressor's window, which an 8-bit one does not have.
     const shared = textLike(300, 1);
-    const wide = new PerMessageDeflate({ ...DEFAULTS, serverMaxWindowBits: 10 }, 'server', resolveDeflateOptions(true, true)!, 1 << 20);
-    const narrow = new PerMessageDeflate({ ...DEFAULTS, serverMaxWindowBits: 8 }, 'client', resolveDeflateOptions(true, true)!, 1 << 20);
+    const wide = new PerMessageDeflate(
+      { ...DEFAULTS, serverMaxWindowBits: 10 },
+      'server',
+      resolveDeflateOptions(true, true)!,
+      1 << 20,
+    );
+    const narrow = new PerMessageDeflate(
+      { ...DEFAULTS, serverMaxWindowBits: 8 },
+      'client',
+      resolveDeflateOptions(true, true)!,
+      1 << 20,
+    );
     const first = Buffer.concat([shared, randomBytes(400)]);
     assert.deepEqual(await decompress(narrow, Buffer.concat(await compress(wide, first))), first);
     await assert.rejects(
@@ -137,7 +160,8 @@ describe('PerMessageDeflate: RFC 7692 §7.2 compression', () => {
     const { server, client } = pair();
     const parts = [textLike(3000, 1), textLike(10, 2), textLike(5000, 3)];
     const payloads: Buffer[] = [];
-    for (let i = 0; i < parts.length; i++) payloads.push(...(await compress(server, parts[i]!, i === parts.length - 1)));
+    for (let i = 0; i < parts.length; i++)
+      payloads.push(...(await compress(server, parts[i]!, i === parts.length - 1)));
     const head = Buffer.concat(payloads.slice(0, -1));
     assert.deepEqual(head.subarray(-4), TRAILER, 'a non-final fragment ends on its sync flush');
     assert.deepEqual(await decompress(client, Buffer.concat(payloads)), Buffer.concat(parts));
@@ -171,8 +195,13 @@ describe('PerMessageDeflate: RFC 7692 §7.2 compression', () => {
     const { server, client } = pair({}, { limiter: new ZlibLimiter(2) });
     const messages = Array.from({ length: 30 }, (_, i) => textLike(50 + ((i * 3517) % 20000), i));
     const order: number[] = [];
-    const compressed = await Promise.all(messages.map((m, i) => compress(server, m).then((f) => (order.push(i), Buffer.concat(f)))));
-    assert.deepEqual(order, messages.map((_, i) => i));
+    const compressed = await Promise.all(
+      messages.map((m, i) => compress(server, m).then((f) => (order.push(i), Buffer.concat(f)))),
+    );
+    assert.deepEqual(
+      order,
+      messages.map((_, i) => i),
+    );
     const inflated = await Promise.all(compressed.map((c) => decompress(client, c)));
     assert.deepEqual(inflated, messages);
     server.close();
@@ -200,7 +229,9 @@ describe('PerMessageDeflate: limits and bad input', () => {
     assert.ok(growth < 3 * 1024 * 1024, `grew by ${growth} bytes`);
     // The same measurement sees the whole 10 MiB when the limit allows it: the check can fail.
     const unlimited = pair({}, {}, 64 * 1024 * 1024).client;
-    const full = await measureArrayBuffers(async () => assert.equal((await decompress(unlimited, bomb)).length, 10 * 1024 * 1024));
+    const full = await measureArrayBuffers(async () =>
+      assert.equal((await decompress(unlimited, bomb)).length, 10 * 1024 * 1024),
+    );
     assert.ok(full >= 10 * 1024 * 1024, `grew by ${full} bytes`);
     limited.close();
     unlimited.close();
@@ -219,7 +250,10 @@ describe('PerMessageDeflate: limits and bad input', () => {
 
   it('fails data that does not inflate with 1007, and keeps working for later messages', async () => {
     const { client } = pair();
-    await assert.rejects(decompress(client, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])), rejectsWith(ErrorCode.InvalidCompressedData, CloseCode.InvalidPayload));
+    await assert.rejects(
+      decompress(client, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])),
+      rejectsWith(ErrorCode.InvalidCompressedData, CloseCode.InvalidPayload),
+    );
     const message = textLike(3000, 9);
     assert.deepEqual(await decompress(client, deflateRawSync(message)), message);
     client.close();
@@ -228,7 +262,11 @@ describe('PerMessageDeflate: limits and bad input', () => {
   it('answers pending work with ERR_CONNECTION_CLOSED on close and gives back limiter slots', async () => {
     const limiter = new ZlibLimiter(1);
     const { server, client } = pair({}, { limiter });
-    const pending = [compress(server, randomBytes(256 * 1024)), compress(server, textLike(100, 1)), decompress(client, deflateRawSync(textLike(5000, 2)))];
+    const pending = [
+      compress(server, randomBytes(256 * 1024)),
+      compress(server, textLike(100, 1)),
+      decompress(client, deflateRawSync(textLike(5000, 2))),
+    ];
     server.close();
     client.close();
     for (const result of await Promise.allSettled(pending)) {
@@ -236,7 +274,10 @@ describe('PerMessageDeflate: limits and bad input', () => {
       const reason: unknown = result.reason;
       assert.ok(reason instanceof WebSocketError && reason.code === ErrorCode.ConnectionClosed, String(reason));
     }
-    await assert.rejects(compress(server, textLike(10, 1)), (error: unknown) => error instanceof WebSocketError && error.code === ErrorCode.ConnectionClosed);
+    await assert.rejects(
+      compress(server, textLike(10, 1)),
+      (error: unknown) => error instanceof WebSocketError && error.code === ErrorCode.ConnectionClosed,
+    );
     // The limiter is free again: another connection compresses.
     const other = pair({}, { limiter }).server;
     assert.ok((await compress(other, textLike(2000, 1))).length > 0);
@@ -249,7 +290,16 @@ describe('PerMessageDeflate: limits and bad input', () => {
     assert.equal(resolveDeflateOptions(false, true), undefined);
     assert.equal(resolveDeflateOptions(true, false)!.threshold, 1024);
     assert.equal(resolveDeflateOptions(undefined, true)!.memLevel, 8);
-    for (const bad of [{ level: 10 }, { level: -2 }, { memLevel: 0 }, { memLevel: 10 }, { threshold: -1 }, { threshold: 1.5 }, { serverMaxWindowBits: 16 }, { clientMaxWindowBits: 7 }]) {
+    for (const bad of [
+      { level: 10 },
+      { level: -2 },
+      { memLevel: 0 },
+      { memLevel: 10 },
+      { threshold: -1 },
+      { threshold: 1.5 },
+      { serverMaxWindowBits: 16 },
+      { clientMaxWindowBits: 7 },
+    ]) {
       assert.throws(() => resolveDeflateOptions(bad, true), TypeError, JSON.stringify(bad));
     }
   });

@@ -20,7 +20,9 @@ const BINARY = 0x2;
 /** A binary message as `count` masked 1-byte frames, byte i being `i & 0xff`. */
 function oneByteFragments(count: number): { stream: Buffer; payload: Buffer } {
   const payload = Buffer.from(Uint8Array.from({ length: count }, (_, i) => i & 0xff));
-  const frames = Array.from({ length: count }, (_, i) => clientFrame(i === 0 ? BINARY : CONTINUATION, payload.subarray(i, i + 1), { fin: i === count - 1 }));
+  const frames = Array.from({ length: count }, (_, i) =>
+    clientFrame(i === 0 ? BINARY : CONTINUATION, payload.subarray(i, i + 1), { fin: i === count - 1 }),
+  );
   return { stream: Buffer.concat(frames), payload };
 }
 
@@ -135,8 +137,14 @@ describe('maxFragments over a real connection', () => {
 
   it('refuses a maxFragments that is not a positive integer or Infinity, at construction', () => {
     for (const bad of [0, -1, 2.5, Number.NaN]) {
-      assert.throws(() => new WebSocketServer({ noServer: true, maxFragments: bad }), { name: 'TypeError', message: /maxFragments/ });
-      assert.throws(() => new WebSocket('ws://127.0.0.1:1', { maxFragments: bad }), { name: 'TypeError', message: /maxFragments/ });
+      assert.throws(() => new WebSocketServer({ noServer: true, maxFragments: bad }), {
+        name: 'TypeError',
+        message: /maxFragments/,
+      });
+      assert.throws(() => new WebSocket('ws://127.0.0.1:1', { maxFragments: bad }), {
+        name: 'TypeError',
+        message: /maxFragments/,
+      });
     }
     const unlimited = new WebSocketServer({ noServer: true, maxFragments: Number.POSITIVE_INFINITY });
     unlimited.close();

@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CloseCode, DEFAULT_INFLATE_BUDGET, ErrorCode, InflateBudget, WebSocket, WebSocketError, WebSocketServer, defaultInflateBudget } from '../../src/ws/index.js';
+import {
+  CloseCode,
+  DEFAULT_INFLATE_BUDGET,
+  ErrorCode,
+  InflateBudget,
+  WebSocket,
+  WebSocketError,
+  WebSocketServer,
+  defaultInflateBudget,
+} from '../../src/ws/index.js';
 import type { InflateBudgetHolder } from '../../src/ws/inflate-budget.js';
 import { PerMessageDeflate, resolveDeflateOptions } from '../../src/ws/permessage-deflate.js';
 import { ZlibLimiter } from '../../src/ws/zlib-limiter.js';
@@ -95,7 +104,11 @@ describe('InflateBudget', () => {
     budget.limit = 20;
     const d = new FakeHolder();
     assert.ok(budget.charge(d, 5));
-    assert.deepEqual(told, [['a', 55], ['b', 30], ['c', 0]]);
+    assert.deepEqual(told, [
+      ['a', 55],
+      ['b', 30],
+      ['c', 0],
+    ]);
     assert.equal(budget.inflatingBytes, 5);
     assert.equal(budget.inflatingMessages, 1);
     assert.equal(budget.closedConnections, 3);
@@ -139,22 +152,39 @@ describe('InflateBudget', () => {
   });
 
   it('is checked as a perMessageDeflate option at construction', () => {
-    assert.throws(() => new WebSocketServer({ noServer: true, perMessageDeflate: { inflateBudget: 1024 as unknown as InflateBudget } }), {
-      name: 'TypeError',
-      message: /perMessageDeflate\.inflateBudget/,
-    });
+    assert.throws(
+      () =>
+        new WebSocketServer({ noServer: true, perMessageDeflate: { inflateBudget: 1024 as unknown as InflateBudget } }),
+      {
+        name: 'TypeError',
+        message: /perMessageDeflate\.inflateBudget/,
+      },
+    );
     assert.equal(resolveDeflateOptions(true, true)!.inflateBudget, defaultInflateBudget);
   });
 });
 
 describe('PerMessageDeflate under an inflate budget: every path gives the bytes back', () => {
-  const parameters = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+  const parameters = {
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: 15,
+    clientMaxWindowBits: 15,
+  };
 
   function inflating(budget: InflateBudget, maxPayload: number): PerMessageDeflate {
-    return new PerMessageDeflate(parameters, 'server', resolveDeflateOptions({ inflateBudget: budget, limiter: new ZlibLimiter(4) }, true)!, maxPayload);
+    return new PerMessageDeflate(
+      parameters,
+      'server',
+      resolveDeflateOptions({ inflateBudget: budget, limiter: new ZlibLimiter(4) }, true)!,
+      maxPayload,
+    );
   }
 
-  function decompress(deflate: PerMessageDeflate, data: Uint8Array): Promise<{ error: WebSocketError | null; data: Buffer | undefined }> {
+  function decompress(
+    deflate: PerMessageDeflate,
+    data: Uint8Array,
+  ): Promise<{ error: WebSocketError | null; data: Buffer | undefined }> {
     return new Promise((resolve) => deflate.decompress(data, (error, inflated) => resolve({ error, data: inflated })));
   }
 
@@ -248,7 +278,10 @@ describe('a storm of decompression bombs over loopback', () => {
   it('holds no more than the budget, closes every bomb with 1013, and still serves a healthy client its message', async () => {
     const budget = new WatchedBudget(256 * KiB);
     // Four inflations at once: any message under 256 KiB / 4 can never be the one to pay.
-    const server = await startServer({ maxPayload: 1024 * KiB, perMessageDeflate: { inflateBudget: budget, limiter: new ZlibLimiter(4) } });
+    const server = await startServer({
+      maxPayload: 1024 * KiB,
+      perMessageDeflate: { inflateBudget: budget, limiter: new ZlibLimiter(4) },
+    });
     const serverErrors: string[] = [];
     server.wss.on('connection', (socket) => {
       socket.on('error', (error) => serverErrors.push(error instanceof WebSocketError ? error.code : error.message));
@@ -266,7 +299,11 @@ describe('a storm of decompression bombs over loopback', () => {
     };
     try {
       for (let i = 0; i < 12; i++) {
-        const client = await RawClient.open(server.port, '/', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n');
+        const client = await RawClient.open(
+          server.port,
+          '/',
+          'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n',
+        );
         assert.match(client.response, /permessage-deflate/);
         bombers.push(client);
       }

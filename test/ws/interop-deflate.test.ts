@@ -3,7 +3,22 @@ import { after, before, describe, test } from 'node:test';
 import { ErrorCode, WebSocketError } from '../../src/ws/index.js';
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/ws-peers.js';
-import { PAIRINGS, type EndDeflateOptions, binaryOfBytes, closeOf, echoMessages, expectTooBig, nextMessage, ourClose, startPaired, textOfBytes, wsClose, type EndOptions, type PairedServer, type Peer } from './interop-shared.js';
+import {
+  PAIRINGS,
+  type EndDeflateOptions,
+  binaryOfBytes,
+  closeOf,
+  echoMessages,
+  expectTooBig,
+  nextMessage,
+  ourClose,
+  startPaired,
+  textOfBytes,
+  wsClose,
+  type EndOptions,
+  type PairedServer,
+  type Peer,
+} from './interop-shared.js';
 import { waitFor } from '../helpers/wait.js';
 
 // permessage-deflate (RFC 7692) between Switchboard and `ws`, in both pairings.
@@ -11,7 +26,10 @@ import { waitFor } from '../helpers/wait.js';
 /** The same negotiation options, as each implementation names them (they share ws's names). */
 const CONFIGURATIONS: readonly { readonly name: string; readonly options: EndDeflateOptions }[] = [
   { name: 'defaults', options: { threshold: 0 } },
-  { name: 'no context takeover', options: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true } },
+  {
+    name: 'no context takeover',
+    options: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true },
+  },
   { name: 'small windows', options: { threshold: 0, serverMaxWindowBits: 9, clientMaxWindowBits: 10 } },
 ];
 
@@ -70,7 +88,8 @@ for (const { name, options } of CONFIGURATIONS) {
   });
 }
 
-const numbered = (prefix: string): string[] => Array.from({ length: 200 }, (_, i) => `${prefix} ${i} ${'x'.repeat(i * 7)}`);
+const numbered = (prefix: string): string[] =>
+  Array.from({ length: 200 }, (_, i) => `${prefix} ${i} ${'x'.repeat(i * 7)}`);
 
 describe('interop: permessage-deflate ordering around async zlib', () => {
   for (const pairing of PAIRINGS) {
@@ -148,7 +167,10 @@ describe('interop: permessage-deflate ordering around async zlib', () => {
 
 /** Text that is not UTF-8, which `ws` sends unchecked: the Switchboard end must catch it after inflating. */
 const INVALID_TEXT = [
-  { name: 'a surrogate after valid text', bytes: Buffer.concat([Buffer.from('valid start '), Buffer.of(0xed, 0xa0, 0x80)]) },
+  {
+    name: 'a surrogate after valid text',
+    bytes: Buffer.concat([Buffer.from('valid start '), Buffer.of(0xed, 0xa0, 0x80)]),
+  },
   { name: 'an overlong encoding', bytes: Buffer.of(0x61, 0xc0, 0xaf) },
 ] as const;
 
@@ -188,7 +210,10 @@ describe('interop: permessage-deflate limits', () => {
 
       for (const invalid of INVALID_TEXT) {
         test(`compressed text that inflates to invalid UTF-8 (${invalid.name}) fails the Switchboard ${pairing.ours} with 1007`, async () => {
-          const { server, clientOptions } = await startPaired(pairing, { ours: { perMessageDeflate: true }, theirs: COMPRESSING });
+          const { server, clientOptions } = await startPaired(pairing, {
+            ours: { perMessageDeflate: true },
+            theirs: COMPRESSING,
+          });
           try {
             const connection = await server.connect(clientOptions);
             const error = waitFor<[Error]>(connection.ours, 'error');

@@ -59,7 +59,10 @@ describe('interop handshake: Switchboard server, ws client', () => {
     const server = await startServer({ path: '/chat' });
     try {
       const accepted = waitFor<[WebSocket, IncomingMessage]>(server.wss, 'connection');
-      const client = await openWsClient(`${server.url}/chat?room=42`, { headers: { 'X-Trace': 'abc' }, origin: 'https://app.example' });
+      const client = await openWsClient(`${server.url}/chat?room=42`, {
+        headers: { 'X-Trace': 'abc' },
+        origin: 'https://app.example',
+      });
       const [socket, request] = await accepted;
       assert.equal(request.url, '/chat?room=42');
       assert.equal(request.headers['x-trace'], 'abc');
@@ -73,7 +76,9 @@ describe('interop handshake: Switchboard server, ws client', () => {
   });
 
   test('an authenticate refusal reaches ws as an unexpected response with its status', async () => {
-    const server = await startServer({ authenticate: basicAuth((user, password) => user === 'ada' && password === 'lovelace') });
+    const server = await startServer({
+      authenticate: basicAuth((user, password) => user === 'ada' && password === 'lovelace'),
+    });
     try {
       const refused = new WsWebSocket(server.url, { auth: 'ada:wrong' });
       const [, response] = await waitFor<[unknown, IncomingMessage]>(refused, 'unexpected-response');
@@ -120,7 +125,9 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
   /** A wsClientError listener answers for the server: here, with the error's own status and code. */
   function answerWithStatus(server: TestServer): void {
     server.wss.on('wsClientError', (failure: WebSocketError, socket: Duplex) => {
-      socket.end(`HTTP/1.1 ${failure.status} Refused\r\nConnection: close\r\nX-Error-Code: ${failure.code}\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${failure.status} Refused\r\nConnection: close\r\nX-Error-Code: ${failure.code}\r\nContent-Length: 0\r\n\r\n`,
+      );
     });
   }
 
@@ -148,7 +155,10 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
   });
 
   test('an authenticate hook slower than handshakeTimeout: 408 and ERR_HANDSHAKE_TIMEOUT', async () => {
-    const server = await startServer({ handshakeTimeout: 50, authenticate: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)) });
+    const server = await startServer({
+      handshakeTimeout: 50,
+      authenticate: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)),
+    });
     answerWithStatus(server);
     try {
       const { client, failure } = await refusal(server, server.url);
@@ -225,14 +235,19 @@ describe('interop handshake: request heads in pieces', () => {
   test('a request head trickled in one byte at a time, with a frame right behind it, is upgraded', async () => {
     const server = await startServer();
     const messages = new Promise<string>((resolve) =>
-      server.wss.once('connection', (socket: WebSocket) => socket.once('message', (data: Buffer) => resolve(data.toString()))),
+      server.wss.once('connection', (socket: WebSocket) =>
+        socket.once('message', (data: Buffer) => resolve(data.toString())),
+      ),
     );
     const socket = net.connect(server.port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
       await once(socket, 'connect');
       socket.setNoDelay(true);
-      const bytes = Buffer.concat([Buffer.from(upgradeRequest('/trickle', 'X-Filler: ' + 'f'.repeat(200) + '\r\n')), clientFrame(0x1, 'behind the head')]);
+      const bytes = Buffer.concat([
+        Buffer.from(upgradeRequest('/trickle', 'X-Filler: ' + 'f'.repeat(200) + '\r\n')),
+        clientFrame(0x1, 'behind the head'),
+      ]);
       const response = once(socket, 'data');
       for (const byte of bytes) {
         socket.write(Uint8Array.of(byte));
@@ -331,7 +346,8 @@ describe('interop handshake: ws server, Switchboard client', () => {
 
   test('a ws server refusing the handshake fails the client with the status', async () => {
     const server = await startWsServer({
-      verifyClient: (_info: unknown, done: (ok: boolean, code?: number, message?: string) => void) => done(false, 403, 'Forbidden'),
+      verifyClient: (_info: unknown, done: (ok: boolean, code?: number, message?: string) => void) =>
+        done(false, 403, 'Forbidden'),
     });
     try {
       const client = new WebSocket(server.url);
@@ -352,7 +368,9 @@ describe('interop handshake: IPv6 loopback', () => {
   test('the Switchboard client reaches a ws server on [::1], and ws reaches a Switchboard server there', async () => {
     const wsServer = new WsServer({ port: 0, host: '::1' });
     await once(wsServer, 'listening');
-    wsServer.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+    wsServer.on('connection', (socket) =>
+      socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
+    );
     try {
       const client = await openOurClient(new WebSocket(`ws://[::1]:${(wsServer.address() as AddressInfo).port}/`));
       const echoed = nextMessage(client);

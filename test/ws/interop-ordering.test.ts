@@ -171,7 +171,8 @@ describe('many connections at once', () => {
       const closes = clients.map((client) => wsClose(client));
       // Half the clients leave; the others must not notice.
       clients.slice(0, 100).forEach((client) => client.close(1000));
-      for (const outcome of await Promise.all(closes.slice(0, 100))) assert.deepEqual(outcome, { code: 1000, reason: '', wasClean: true });
+      for (const outcome of await Promise.all(closes.slice(0, 100)))
+        assert.deepEqual(outcome, { code: 1000, reason: '', wasClean: true });
       const survivor = clients[150]!;
       const echo = collect(survivor, 1);
       survivor.send('still here');
@@ -189,11 +190,19 @@ describe('frames that arrive in the same packet as the handshake', () => {
     const server = await startServer();
     try {
       // Listeners added in the 'connection' handler see the frames that came with the request.
-      const messages = new Promise<string[]>((resolve) => server.wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))));
+      const messages = new Promise<string[]>((resolve) =>
+        server.wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))),
+      );
       const socket = net.connect(server.port, '127.0.0.1');
       await once(socket, 'connect');
       socket.on('error', () => undefined);
-      socket.write(Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x2, Uint8Array.of(1, 2))]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from(upgradeRequest('/')),
+          clientFrame(0x1, 'early'),
+          clientFrame(0x2, Uint8Array.of(1, 2)),
+        ]),
+      );
       try {
         assert.deepEqual(await messages, ['early', '\u0001\u0002']);
       } finally {
@@ -209,12 +218,16 @@ describe('frames that arrive in the same packet as the handshake', () => {
     const wss = new WebSocketServer({ server: httpServer });
     httpServer.listen(0, '127.0.0.1');
     await once(httpServer, 'listening');
-    const messages = new Promise<string[]>((resolve) => wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))));
+    const messages = new Promise<string[]>((resolve) =>
+      wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))),
+    );
     const socket = net.connect((httpServer.address() as AddressInfo).port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
       await once(socket, 'connect');
-      socket.write(Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x1, 'and again')]));
+      socket.write(
+        Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x1, 'and again')]),
+      );
       assert.deepEqual(await messages, ['early', 'and again']);
     } finally {
       socket.destroy();
@@ -232,13 +245,21 @@ describe('frames that arrive in the same packet as the handshake', () => {
         const response =
           'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
           `Sec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n\r\n`;
-        socket.end(Buffer.concat([Buffer.from(response), serverFrame(0x1, 'early'), serverFrame(0x8, closePayload(4000, 'done'))]));
+        socket.end(
+          Buffer.concat([
+            Buffer.from(response),
+            serverFrame(0x1, 'early'),
+            serverFrame(0x8, closePayload(4000, 'done')),
+          ]),
+        );
       });
     });
     tcp.listen(0, '127.0.0.1');
     await once(tcp, 'listening');
     try {
-      const client = new WebSocket(`ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, { perMessageDeflate: false });
+      const client = new WebSocket(`ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, {
+        perMessageDeflate: false,
+      });
       const events: string[] = [];
       client.on('open', () => events.push('open'));
       client.on('message', (data: Buffer) => events.push(`message ${data.toString()}`));

@@ -22,7 +22,9 @@ import { waitFor, withTimeout } from '../helpers/wait.js';
 export const SIZES = [0, 1, 125, 126, 65535, 65536, 1024 * 1024, 16 * 1024 * 1024] as const;
 
 /** Every valid close code of RFC 6455 §7.4 below 3000, and samples of the application range. */
-export const VALID_CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3001, 3999, 4000, 4321, 4999] as const;
+export const VALID_CLOSE_CODES = [
+  1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3001, 3999, 4000, 4321, 4999,
+] as const;
 
 /** A close reason with multi-byte characters. */
 export const CLOSE_REASON = 'fin de la sesión ✓';
@@ -70,21 +72,30 @@ export function ourClose(socket: WebSocket): Promise<CloseOutcome> {
 export function wsClose(socket: WsWebSocket): Promise<CloseOutcome> {
   return withTimeout(
     new Promise((resolve) =>
-      socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason, wasClean: event.wasClean }), {
-        once: true,
-      }),
+      socket.addEventListener(
+        'close',
+        (event) => resolve({ code: event.code, reason: event.reason, wasClean: event.wasClean }),
+        {
+          once: true,
+        },
+      ),
     ),
     'a ws close',
   );
 }
 
 /** Resolves with the next Node-style `message` of either implementation. */
-export function nextMessage(socket: NodeJS.EventEmitter, timeoutMs = TIMEOUT_MS): Promise<{ data: Buffer; isBinary: boolean }> {
+export function nextMessage(
+  socket: NodeJS.EventEmitter,
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ data: Buffer; isBinary: boolean }> {
   return waitFor<[Buffer, boolean]>(socket, 'message', timeoutMs).then(([data, isBinary]) => ({ data, isBinary }));
 }
 
 /** A `ws` server on 127.0.0.1 and an ephemeral port, and a way to stop it and its connections. */
-export async function startWsServer(options: Omit<WsServerOptions, 'port' | 'host' | 'server' | 'noServer'> = {}): Promise<{
+export async function startWsServer(
+  options: Omit<WsServerOptions, 'port' | 'host' | 'server' | 'noServer'> = {},
+): Promise<{
   readonly wss: WsServer;
   readonly url: string;
   close(): Promise<void>;
@@ -104,7 +115,10 @@ export async function startWsServer(options: Omit<WsServerOptions, 'port' | 'hos
 }
 
 /** Opens a `ws` client and waits until it is open. */
-export async function openWsClient(url: string, options: ConstructorParameters<typeof WsWebSocket>[2] = {}): Promise<WsWebSocket> {
+export async function openWsClient(
+  url: string,
+  options: ConstructorParameters<typeof WsWebSocket>[2] = {},
+): Promise<WsWebSocket> {
   const client = new WsWebSocket(url, options);
   await waitFor(client, 'open');
   return client;
@@ -170,8 +184,10 @@ export interface Pairing {
 
 /** Sorts the two ends of a connection by implementation, checking that it pairs one of each. */
 function asConnection(client: Peer, server: Peer): Connection {
-  if (client instanceof WebSocket && server instanceof WsWebSocket) return { client, server, ours: client, theirs: server };
-  if (server instanceof WebSocket && client instanceof WsWebSocket) return { client, server, ours: server, theirs: client };
+  if (client instanceof WebSocket && server instanceof WsWebSocket)
+    return { client, server, ours: client, theirs: server };
+  if (server instanceof WebSocket && client instanceof WsWebSocket)
+    return { client, server, ours: server, theirs: client };
   throw new TypeError('a connection pairs a Switchboard WebSocket with a ws one');
 }
 
@@ -200,12 +216,14 @@ export const PAIRINGS: readonly Pairing[] = [
   {
     name: 'Switchboard server, ws client',
     ours: 'server',
-    start: async (options = {}) => pairedServer(await startServer(options), (url, clientOptions) => new WsWebSocket(url, clientOptions)),
+    start: async (options = {}) =>
+      pairedServer(await startServer(options), (url, clientOptions) => new WsWebSocket(url, clientOptions)),
   },
   {
     name: 'ws server, Switchboard client',
     ours: 'client',
-    start: async (options = {}) => pairedServer(await startWsServer(options), (url, clientOptions) => new WebSocket(url, clientOptions)),
+    start: async (options = {}) =>
+      pairedServer(await startWsServer(options), (url, clientOptions) => new WebSocket(url, clientOptions)),
   },
 ];
 
@@ -214,13 +232,16 @@ export async function startPaired(
   pairing: Pairing,
   options: { readonly ours?: EndOptions; readonly theirs?: EndOptions },
 ): Promise<{ readonly server: PairedServer; readonly clientOptions: EndOptions }> {
-  const [serverOptions, clientOptions] = pairing.ours === 'server' ? [options.ours, options.theirs] : [options.theirs, options.ours];
+  const [serverOptions, clientOptions] =
+    pairing.ours === 'server' ? [options.ours, options.theirs] : [options.theirs, options.ours];
   return { server: await pairing.start(serverOptions), clientOptions: clientOptions ?? {} };
 }
 
 /** Makes every connection `server` accepts echo each message back with the same type. */
 export function echoMessages(server: PairedServer): void {
-  server.onConnection((socket) => socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })));
+  server.onConnection((socket) =>
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+  );
 }
 
 /** Resolves with how `peer` closed, whichever implementation it is. */
@@ -234,7 +255,12 @@ export function closeOf(peer: Peer): Promise<CloseOutcome> {
  * Checks that the `receiver` end fails the message `send` makes it receive with 1009 (Message Too
  * Big): Switchboard with a `MessageTooBig` error and a 1009 on both ends, `ws` with its own error code.
  */
-export async function expectTooBig(pairing: Pairing, connection: Connection, receiver: Role, send: (sender: Peer) => void): Promise<void> {
+export async function expectTooBig(
+  pairing: Pairing,
+  connection: Connection,
+  receiver: Role,
+  send: (sender: Peer) => void,
+): Promise<void> {
   const sender = connection[receiver === 'server' ? 'client' : 'server'];
   const ours = ourClose(connection.ours);
   if (pairing.ours === receiver) {

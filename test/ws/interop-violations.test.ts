@@ -28,10 +28,19 @@ const LIMIT = 1000;
 /** Random bytes, or a run of random frame-shaped pieces (any first byte, short lengths, masked as `masked` mostly says). */
 function randomStream(masked: boolean): fc.Arbitrary<Uint8Array> {
   const piece = fc
-    .record({ first: fc.nat(255), length: fc.nat(127), flipMask: fc.nat(9), payload: fc.uint8Array({ maxLength: 130 }) })
+    .record({
+      first: fc.nat(255),
+      length: fc.nat(127),
+      flipMask: fc.nat(9),
+      payload: fc.uint8Array({ maxLength: 130 }),
+    })
     .map(({ first, length, flipMask, payload }) => {
       const mask = masked !== (flipMask === 0);
-      return Buffer.concat([Uint8Array.of(first, (mask ? 0x80 : 0) | length), mask ? Uint8Array.of(9, 8, 7, 6) : new Uint8Array(0), payload]);
+      return Buffer.concat([
+        Uint8Array.of(first, (mask ? 0x80 : 0) | length),
+        mask ? Uint8Array.of(9, 8, 7, 6) : new Uint8Array(0),
+        payload,
+      ]);
     });
   return fc.oneof(
     fc.uint8Array({ minLength: 1, maxLength: 300, size: 'max' }),
@@ -45,20 +54,51 @@ const f = (masked: boolean, opcode: number, payload?: string | Uint8Array, optio
 
 const VIOLATIONS: readonly Violation[] = [
   { name: 'wrong masking for the sender', bytes: (m) => f(!m, Opcode.Text, 'x'), code: 'masking', closeCode: 1002 },
-  { name: 'RSV1 without an extension', bytes: (m) => f(m, Opcode.Text, 'x', { rsv: 0x40 }), code: ErrorCode.ReservedBits, closeCode: 1002 },
-  { name: 'RSV2', bytes: (m) => f(m, Opcode.Binary, 'x', { rsv: 0x20 }), code: ErrorCode.ReservedBits, closeCode: 1002 },
-  { name: 'RSV3 on a ping', bytes: (m) => f(m, Opcode.Ping, '', { rsv: 0x10 }), code: ErrorCode.ReservedBits, closeCode: 1002 },
+  {
+    name: 'RSV1 without an extension',
+    bytes: (m) => f(m, Opcode.Text, 'x', { rsv: 0x40 }),
+    code: ErrorCode.ReservedBits,
+    closeCode: 1002,
+  },
+  {
+    name: 'RSV2',
+    bytes: (m) => f(m, Opcode.Binary, 'x', { rsv: 0x20 }),
+    code: ErrorCode.ReservedBits,
+    closeCode: 1002,
+  },
+  {
+    name: 'RSV3 on a ping',
+    bytes: (m) => f(m, Opcode.Ping, '', { rsv: 0x10 }),
+    code: ErrorCode.ReservedBits,
+    closeCode: 1002,
+  },
   {
     name: 'RSV1 on a continuation',
-    bytes: (m) => Buffer.concat([f(m, Opcode.Text, 'a', { fin: false }), f(m, Opcode.Continuation, 'b', { rsv: 0x40 })]),
+    bytes: (m) =>
+      Buffer.concat([f(m, Opcode.Text, 'a', { fin: false }), f(m, Opcode.Continuation, 'b', { rsv: 0x40 })]),
     code: ErrorCode.ReservedBits,
     closeCode: 1002,
   },
   { name: 'reserved opcode 0x3', bytes: (m) => f(m, 0x3, 'x'), code: ErrorCode.ReservedOpcode, closeCode: 1002 },
   { name: 'reserved opcode 0xF', bytes: (m) => f(m, 0xf, ''), code: ErrorCode.ReservedOpcode, closeCode: 1002 },
-  { name: 'a ping of 126 bytes (header only)', bytes: (m) => frameHeader(Opcode.Ping, 126, { mask: m }), code: ErrorCode.ControlFrameTooLong, closeCode: 1002 },
-  { name: 'a fragmented pong', bytes: (m) => f(m, Opcode.Pong, 'x', { fin: false }), code: ErrorCode.FragmentedControlFrame, closeCode: 1002 },
-  { name: 'a continuation with no message', bytes: (m) => f(m, Opcode.Continuation, 'x'), code: ErrorCode.UnexpectedContinuation, closeCode: 1002 },
+  {
+    name: 'a ping of 126 bytes (header only)',
+    bytes: (m) => frameHeader(Opcode.Ping, 126, { mask: m }),
+    code: ErrorCode.ControlFrameTooLong,
+    closeCode: 1002,
+  },
+  {
+    name: 'a fragmented pong',
+    bytes: (m) => f(m, Opcode.Pong, 'x', { fin: false }),
+    code: ErrorCode.FragmentedControlFrame,
+    closeCode: 1002,
+  },
+  {
+    name: 'a continuation with no message',
+    bytes: (m) => f(m, Opcode.Continuation, 'x'),
+    code: ErrorCode.UnexpectedContinuation,
+    closeCode: 1002,
+  },
   {
     name: 'a text frame inside a fragmented binary message',
     bytes: (m) => Buffer.concat([f(m, Opcode.Binary, 'a', { fin: false }), f(m, Opcode.Text, 'b')]),
@@ -71,23 +111,56 @@ const VIOLATIONS: readonly Violation[] = [
     code: ErrorCode.InvalidFrameLength,
     closeCode: 1002,
   },
-  { name: 'a close frame with a 1-byte payload', bytes: (m) => f(m, Opcode.Close, Uint8Array.of(3)), code: ErrorCode.InvalidClosePayload, closeCode: 1002 },
-  { name: 'close code 1005 on the wire', bytes: (m) => f(m, Opcode.Close, closePayload(1005)), code: ErrorCode.InvalidCloseCode, closeCode: 1002 },
-  { name: 'close code 999', bytes: (m) => f(m, Opcode.Close, closePayload(999)), code: ErrorCode.InvalidCloseCode, closeCode: 1002 },
-  { name: 'close code 2999', bytes: (m) => f(m, Opcode.Close, closePayload(2999)), code: ErrorCode.InvalidCloseCode, closeCode: 1002 },
-  { name: 'close code 5000', bytes: (m) => f(m, Opcode.Close, closePayload(5000)), code: ErrorCode.InvalidCloseCode, closeCode: 1002 },
+  {
+    name: 'a close frame with a 1-byte payload',
+    bytes: (m) => f(m, Opcode.Close, Uint8Array.of(3)),
+    code: ErrorCode.InvalidClosePayload,
+    closeCode: 1002,
+  },
+  {
+    name: 'close code 1005 on the wire',
+    bytes: (m) => f(m, Opcode.Close, closePayload(1005)),
+    code: ErrorCode.InvalidCloseCode,
+    closeCode: 1002,
+  },
+  {
+    name: 'close code 999',
+    bytes: (m) => f(m, Opcode.Close, closePayload(999)),
+    code: ErrorCode.InvalidCloseCode,
+    closeCode: 1002,
+  },
+  {
+    name: 'close code 2999',
+    bytes: (m) => f(m, Opcode.Close, closePayload(2999)),
+    code: ErrorCode.InvalidCloseCode,
+    closeCode: 1002,
+  },
+  {
+    name: 'close code 5000',
+    bytes: (m) => f(m, Opcode.Close, closePayload(5000)),
+    code: ErrorCode.InvalidCloseCode,
+    closeCode: 1002,
+  },
   {
     name: 'a close reason that is not UTF-8',
     bytes: (m) => f(m, Opcode.Close, closePayload(1000, Uint8Array.of(0xed, 0xa0, 0x80))),
     code: ErrorCode.InvalidUtf8,
     closeCode: 1007,
   },
-  { name: 'an overlong text message', bytes: (m) => f(m, Opcode.Text, Uint8Array.of(0xc0, 0xaf)), code: ErrorCode.InvalidUtf8, closeCode: 1007 },
+  {
+    name: 'an overlong text message',
+    bytes: (m) => f(m, Opcode.Text, Uint8Array.of(0xc0, 0xaf)),
+    code: ErrorCode.InvalidUtf8,
+    closeCode: 1007,
+  },
   {
     // The final fragment is never sent: the failure must come with the invalid byte.
     name: 'invalid UTF-8 in the second fragment of an unfinished text message',
     bytes: (m) =>
-      Buffer.concat([f(m, Opcode.Text, 'valid κόσμε', { fin: false }), f(m, Opcode.Continuation, Uint8Array.of(0x61, 0xf4, 0x90, 0x80), { fin: false })]),
+      Buffer.concat([
+        f(m, Opcode.Text, 'valid κόσμε', { fin: false }),
+        f(m, Opcode.Continuation, Uint8Array.of(0x61, 0xf4, 0x90, 0x80), { fin: false }),
+      ]),
     code: ErrorCode.InvalidUtf8,
     closeCode: 1007,
   },
@@ -99,7 +172,11 @@ const VIOLATIONS: readonly Violation[] = [
   },
   {
     name: 'fragments summing over maxPayload',
-    bytes: (m) => Buffer.concat([f(m, Opcode.Text, 'a'.repeat(LIMIT), { fin: false }), frameHeader(Opcode.Continuation, 1, { mask: m, fin: false })]),
+    bytes: (m) =>
+      Buffer.concat([
+        f(m, Opcode.Text, 'a'.repeat(LIMIT), { fin: false }),
+        frameHeader(Opcode.Continuation, 1, { mask: m, fin: false }),
+      ]),
     code: ErrorCode.MessageTooBig,
     closeCode: 1009,
   },

@@ -1,7 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MessageEvent } from '../../src/ws/index.js';
-import { CLOSE_REASON, PAIRINGS, SIZES, VALID_CLOSE_CODES, binaryOfBytes, echoMessages, expectTooBig, nextMessage, ourClose, startPaired, textOfBytes, wsClose, type Connection, type PairedServer, type Peer, type Role } from './interop-shared.js';
+import {
+  CLOSE_REASON,
+  PAIRINGS,
+  SIZES,
+  VALID_CLOSE_CODES,
+  binaryOfBytes,
+  echoMessages,
+  expectTooBig,
+  nextMessage,
+  ourClose,
+  startPaired,
+  textOfBytes,
+  wsClose,
+  type Connection,
+  type PairedServer,
+  type Peer,
+  type Role,
+} from './interop-shared.js';
 import { waitFor } from '../helpers/wait.js';
 
 // One suite, run twice: Switchboard's WebSocketServer against the `ws` client, and the `ws` server
@@ -71,11 +88,15 @@ for (const pairing of PAIRINGS) {
       if (pairing.ours === 'client') {
         test('browser-style listeners get strings for text and honour binaryType', async () => {
           const client = connection.ours;
-          const text = new Promise<unknown>((resolve) => client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }));
+          const text = new Promise<unknown>((resolve) =>
+            client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+          );
           client.send('plain text');
           assert.equal(await text, 'plain text');
           client.binaryType = 'arraybuffer';
-          const binary = new Promise<unknown>((resolve) => client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }));
+          const binary = new Promise<unknown>((resolve) =>
+            client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+          );
           client.send(Uint8Array.of(1, 2, 3));
           const data = await binary;
           assert.ok(data instanceof ArrayBuffer);
@@ -129,7 +150,8 @@ for (const pairing of PAIRINGS) {
           const connection = await server.connect();
           const bytes = binaryOfBytes(3 * 1024 * 1024);
           const received = nextMessage(connection[receiver]);
-          for (let i = 0; i < 3; i++) connection[sender].send(bytes.subarray(i << 20, (i + 1) << 20), { binary: true, fin: i === 2 });
+          for (let i = 0; i < 3; i++)
+            connection[sender].send(bytes.subarray(i << 20, (i + 1) << 20), { binary: true, fin: i === 2 });
           const { data, isBinary } = await received;
           assert.equal(isBinary, true);
           assert.ok(data.equals(bytes));

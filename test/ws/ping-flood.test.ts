@@ -106,7 +106,10 @@ describe('a peer that floods pings and never reads the pongs', () => {
 
   test('maxUnansweredPings is checked at construction', () => {
     for (const bad of [-1, 1.5, Number.NaN]) {
-      assert.throws(() => new WebSocketServer({ noServer: true, maxUnansweredPings: bad }), { name: 'TypeError', message: /maxUnansweredPings/ });
+      assert.throws(() => new WebSocketServer({ noServer: true, maxUnansweredPings: bad }), {
+        name: 'TypeError',
+        message: /maxUnansweredPings/,
+      });
       assert.throws(() => new WebSocket('ws://127.0.0.1:1', { maxUnansweredPings: bad }), /maxUnansweredPings/);
     }
     assert.doesNotThrow(() => new WebSocketServer({ noServer: true, maxUnansweredPings: Infinity }).close());
@@ -156,7 +159,10 @@ describe('two peers streaming to each other while both ping', () => {
     try {
       const [serverSide] = await accepted;
       await waitFor(client, 'open');
-      for (const [name, socket] of [['server', serverSide], ['client', client]] as const) {
+      for (const [name, socket] of [
+        ['server', serverSide],
+        ['client', client],
+      ] as const) {
         socket.on('close', (code: number) => events.push(`${name} closed ${code}`));
         socket.on('error', (error: Error) => events.push(`${name} error ${error.message}`));
       }

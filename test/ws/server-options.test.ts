@@ -22,15 +22,25 @@ function closeServer(wss: WebSocketServer): Promise<void> {
 }
 
 describe('WebSocketServer construction', () => {
-  test('without exactly one of port, server and noServer it throws ws\'s TypeError', () => {
+  test("without exactly one of port, server and noServer it throws ws's TypeError", () => {
     const server = http.createServer();
     const Server = WebSocketServer as new (options?: WebSocketServerOptions) => WebSocketServer;
-    for (const options of [undefined, {}, { port: 0, noServer: true }, { port: 0, server }, { noServer: true, server }, { port: 0, noServer: true, server }]) {
-      assert.throws(() => new Server(options), (error: Error) => error instanceof TypeError && MODES.test(error.message));
+    for (const options of [
+      undefined,
+      {},
+      { port: 0, noServer: true },
+      { port: 0, server },
+      { noServer: true, server },
+      { port: 0, noServer: true, server },
+    ]) {
+      assert.throws(
+        () => new Server(options),
+        (error: Error) => error instanceof TypeError && MODES.test(error.message),
+      );
     }
   });
 
-  test('an option that is neither ours nor ws\'s is refused by name', () => {
+  test("an option that is neither ours nor ws's is refused by name", () => {
     assert.throws(() => new WebSocketServer({ noServer: true, clientTraking: false } as WebSocketServerOptions), {
       name: 'TypeError',
       message: 'unknown WebSocketServer option "clientTraking"',
@@ -44,23 +54,44 @@ describe('WebSocketServer construction', () => {
     });
   });
 
-  test('ws\'s zlib settings under perMessageDeflate are taken; one that would escape our limits is refused by name', () => {
-    new WebSocketServer({ noServer: true, perMessageDeflate: { zlibDeflateOptions: { level: 3 }, zlibInflateOptions: { chunkSize: 1024 }, concurrencyLimit: 10 } }).close();
-    assert.throws(() => new WebSocketServer({ noServer: true, perMessageDeflate: { zlibInflateOptions: { maxOutputLength: 1 } } as never }), {
-      name: 'TypeError',
-      message: /"maxOutputLength" is not supported: .*maxPayload/,
+  test("ws's zlib settings under perMessageDeflate are taken; one that would escape our limits is refused by name", () => {
+    new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: {
+        zlibDeflateOptions: { level: 3 },
+        zlibInflateOptions: { chunkSize: 1024 },
+        concurrencyLimit: 10,
+      },
+    }).close();
+    assert.throws(
+      () =>
+        new WebSocketServer({
+          noServer: true,
+          perMessageDeflate: { zlibInflateOptions: { maxOutputLength: 1 } } as never,
+        }),
+      {
+        name: 'TypeError',
+        message: /"maxOutputLength" is not supported: .*maxPayload/,
+      },
+    );
+    assert.throws(() => new WebSocketServer({ noServer: true, perMessageDeflate: { treshold: 0 } as never }), {
+      message: 'unknown perMessageDeflate option "treshold"',
     });
-    assert.throws(() => new WebSocketServer({ noServer: true, perMessageDeflate: { treshold: 0 } as never }), { message: 'unknown perMessageDeflate option "treshold"' });
   });
 
   test('allowSynchronousEvents: true is what we do; false is refused', () => {
     new WebSocketServer({ noServer: true, allowSynchronousEvents: true }).close();
-    assert.throws(() => new WebSocketServer({ noServer: true, allowSynchronousEvents: false }), { name: 'TypeError', message: /allowSynchronousEvents: false/ });
+    assert.throws(() => new WebSocketServer({ noServer: true, allowSynchronousEvents: false }), {
+      name: 'TypeError',
+      message: /allowSynchronousEvents: false/,
+    });
   });
 
-  test('maxPendingAutoPongs is ws\'s name of maxUnansweredPings; both at once are refused', () => {
+  test("maxPendingAutoPongs is ws's name of maxUnansweredPings; both at once are refused", () => {
     new WebSocketServer({ noServer: true, maxPendingAutoPongs: 0 }).close();
-    assert.throws(() => new WebSocketServer({ noServer: true, maxPendingAutoPongs: 5, maxUnansweredPings: 5 }), { name: 'TypeError' });
+    assert.throws(() => new WebSocketServer({ noServer: true, maxPendingAutoPongs: 5, maxUnansweredPings: 5 }), {
+      name: 'TypeError',
+    });
   });
 
   test('the options given are exposed as wss.options', () => {
@@ -71,7 +102,10 @@ describe('WebSocketServer construction', () => {
   });
 
   test('a WebSocket option that is not our class or a subclass of it is refused', () => {
-    assert.throws(() => new WebSocketServer({ noServer: true, WebSocket: WsWebSocket as never }), { name: 'TypeError', message: /"WebSocket" option/ });
+    assert.throws(() => new WebSocketServer({ noServer: true, WebSocket: WsWebSocket as never }), {
+      name: 'TypeError',
+      message: /"WebSocket" option/,
+    });
   });
 });
 
@@ -117,8 +151,12 @@ describe('WebSocketServer options at work', () => {
   test('skipUTF8Validation delivers text that is not UTF-8, and accepts such a close reason (decoded with U+FFFD)', async () => {
     const server = await startServer({ skipUTF8Validation: true });
     try {
-      const message = new Promise<Buffer>((resolve) => server.wss.once('connection', (socket) => socket.once('message', resolve)));
-      const closed = new Promise<[number, Buffer]>((resolve) => server.wss.once('connection', (socket) => socket.once('close', (code, reason) => resolve([code, reason]))));
+      const message = new Promise<Buffer>((resolve) =>
+        server.wss.once('connection', (socket) => socket.once('message', resolve)),
+      );
+      const closed = new Promise<[number, Buffer]>((resolve) =>
+        server.wss.once('connection', (socket) => socket.once('close', (code, reason) => resolve([code, reason]))),
+      );
       const raw = await RawClient.open(server.port);
       try {
         raw.write(clientFrame(0x1, NOT_UTF8));
@@ -157,7 +195,9 @@ describe('WebSocketServer options at work', () => {
       const server = await startServer({ skipUTF8Validation, perMessageDeflate: { threshold: 0 } });
       try {
         const client = new WsWebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
-        const received = new Promise<Buffer>((resolve) => server.wss.once('connection', (socket) => socket.once('message', resolve)));
+        const received = new Promise<Buffer>((resolve) =>
+          server.wss.once('connection', (socket) => socket.once('message', resolve)),
+        );
         const closed = wsClose(client);
         await once(client, 'open');
         client.send(NOT_UTF8, { binary: false, compress: true });
@@ -214,7 +254,11 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
     });
     try {
       const raw = await RawClient.open(server.port);
-      assert.deepEqual(lines.slice(0, 3), ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade']);
+      assert.deepEqual(lines.slice(0, 3), [
+        'HTTP/1.1 101 Switching Protocols',
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+      ]);
       assert.match(lines[3]!, /^Sec-WebSocket-Accept: /);
       assert.match(raw.response, /\r\nSet-Cookie: a=b\r\n\r\n/);
       raw.destroy();
@@ -235,15 +279,18 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
     }
   });
 
-  test('address() throws in noServer mode with ws\'s message, and is null once closed', async () => {
+  test("address() throws in noServer mode with ws's message, and is null once closed", async () => {
     const detached = new WebSocketServer({ noServer: true });
     assert.throws(() => detached.address(), { message: 'The server is operating in "noServer" mode' });
     await closeServer(detached);
-    await withServer(() => startServer(), async (server) => {
-      assert.equal(typeof (server.wss.address() as AddressInfo).port, 'number');
-      await server.close();
-      assert.equal(server.wss.address(), null);
-    });
+    await withServer(
+      () => startServer(),
+      async (server) => {
+        assert.equal(typeof (server.wss.address() as AddressInfo).port, 'number');
+        await server.close();
+        assert.equal(server.wss.address(), null);
+      },
+    );
   });
 
   test('close() with nothing open emits "close" asynchronously; once closed, close(cb) emits it again and gives cb an error', async () => {
@@ -259,14 +306,17 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
   });
 
   test('close() called twice while closing runs both callbacks once', async () => {
-    await withServer(() => startServer(), async (server) => {
-      const calls: (Error | undefined)[] = [];
-      await Promise.all([
-        new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
-        new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
-      ]);
-      assert.deepEqual(calls, [undefined, undefined]);
-    });
+    await withServer(
+      () => startServer(),
+      async (server) => {
+        const calls: (Error | undefined)[] = [];
+        await Promise.all([
+          new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
+          new Promise<void>((resolve) => server.wss.close((error) => resolve(void calls.push(error)))),
+        ]);
+        assert.deepEqual(calls, [undefined, undefined]);
+      },
+    );
   });
 
   test('with server, the attached server\'s "listening" and "error" are forwarded until close(), and the server is left open', async () => {
@@ -289,7 +339,7 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
     }
   });
 
-  test('handleUpgrade twice with one socket throws ws\'s error', async () => {
+  test("handleUpgrade twice with one socket throws ws's error", async () => {
     const httpServer = http.createServer();
     const wss = new WebSocketServer({ noServer: true });
     const thrown = new Promise<Error | undefined>((resolve) =>

@@ -63,7 +63,13 @@ describe('slow consumers under the wait policy', () => {
     const budget = new SendBudget(Infinity);
     const maxBufferedAmount = 4 * HIGH_WATER_MARK;
     // A peer that reads during the grace gets another, up to closeTimeout: time to read its close frame.
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: budget, closeTimeout: 30_000, heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount,
+      sendBudget: budget,
+      closeTimeout: 30_000,
+      heartbeatInterval: 0,
+    });
     const { raw, socket } = await openSlowPeer(server);
     try {
       const reported = waitFor<[Error]>(socket, 'error');
@@ -102,7 +108,13 @@ describe('slow consumers under the wait policy', () => {
 
   test('a connection closed with 1013 for a peer that never reads leaves the budget at once and is destroyed after a short grace', async () => {
     const budget = new SendBudget(Infinity);
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 4 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 60_000, heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount: 4 * HIGH_WATER_MARK,
+      sendBudget: budget,
+      closeTimeout: 60_000,
+      heartbeatInterval: 0,
+    });
     const { raw, socket } = await openSlowPeer(server);
     try {
       const reported = waitFor<[WebSocketError]>(socket, 'error');
@@ -128,7 +140,13 @@ describe('slow consumers under the wait policy', () => {
 
   test('a peer that trickles its reads after the close is not given closeTimeout: it must read half of what is left in each grace', async () => {
     const budget = new SendBudget(Infinity);
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 4 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 60_000, heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount: 4 * HIGH_WATER_MARK,
+      sendBudget: budget,
+      closeTimeout: 60_000,
+      heartbeatInterval: 0,
+    });
     const { raw, socket } = await openSlowPeer(server);
     let trickle: NodeJS.Timeout | undefined;
     try {
@@ -152,7 +170,12 @@ describe('slow consumers under the wait policy', () => {
 
   test('an idle connection takes one message larger than maxBufferedAmount, and the peer that reads it gets it', async () => {
     const maxBufferedAmount = 4 * HIGH_WATER_MARK;
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount, sendBudget: new SendBudget(Infinity), heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount,
+      sendBudget: new SendBudget(Infinity),
+      heartbeatInterval: 0,
+    });
     const client = new WebSocket(server.url);
     try {
       const [socket] = await waitFor<[WebSocket]>(server.wss, 'connection');
@@ -174,7 +197,12 @@ describe('slow consumers under the wait policy', () => {
     const limit = 8 * HIGH_WATER_MARK;
     const budget = new SendBudget(limit);
     // A ceiling no peer reaches here: the budget binds first.
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget, heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount: 64 * HIGH_WATER_MARK,
+      sendBudget: budget,
+      heartbeatInterval: 0,
+    });
     const slow = [await openSlowPeer(server), await openSlowPeer(server), await openSlowPeer(server)];
     const healthy = new WebSocket(server.url);
     try {
@@ -189,12 +217,18 @@ describe('slow consumers under the wait policy', () => {
       while (broadcasts < MAX_MESSAGES && slow.some(({ socket }) => socket.readyState === WebSocket.OPEN)) {
         const received = waitFor<[Buffer]>(healthy, 'message');
         server.wss.broadcast(message(broadcasts));
-        mostHeld = Math.max(mostHeld, slow.reduce((sum, { socket }) => sum + (socket.readyState === WebSocket.OPEN ? socket.bufferedAmount : 0), 0));
+        mostHeld = Math.max(
+          mostHeld,
+          slow.reduce((sum, { socket }) => sum + (socket.readyState === WebSocket.OPEN ? socket.bufferedAmount : 0), 0),
+        );
         mostQueued = Math.max(mostQueued, budget.queuedBytes);
         const [data] = await received;
         assert.equal(data.readUInt32BE(0), broadcasts++, 'the healthy peer gets every message, in order');
       }
-      assert.ok(slow.every(({ socket }) => socket.readyState === WebSocket.CLOSING), `slow peers still open after ${broadcasts} broadcasts`);
+      assert.ok(
+        slow.every(({ socket }) => socket.readyState === WebSocket.CLOSING),
+        `slow peers still open after ${broadcasts} broadcasts`,
+      );
       assert.equal(healthy.readyState, WebSocket.OPEN);
       assert.ok(mostHeld <= bound, `open slow peers held ${mostHeld} bytes together (bound ${bound})`);
       assert.ok(mostQueued <= bound, `the budget was charged ${mostQueued} bytes (bound ${bound})`);
@@ -267,7 +301,13 @@ describe('slow consumers under the wait policy', () => {
 
   test('a full budget closes the connection charged the most; the one that asks is refused only when it holds the most', async () => {
     const budget = new SendBudget(Infinity);
-    const server = await startServer({ highWaterMark: HIGH_WATER_MARK, maxBufferedAmount: 64 * HIGH_WATER_MARK, sendBudget: budget, closeTimeout: 30_000, heartbeatInterval: 0 });
+    const server = await startServer({
+      highWaterMark: HIGH_WATER_MARK,
+      maxBufferedAmount: 64 * HIGH_WATER_MARK,
+      sendBudget: budget,
+      closeTimeout: 30_000,
+      heartbeatInterval: 0,
+    });
     const peers = [await openSlowPeer(server), await openSlowPeer(server), await openSlowPeer(server)];
     const [small, middle, large] = peers as [(typeof peers)[0], (typeof peers)[0], (typeof peers)[0]];
     try {
@@ -326,7 +366,10 @@ describe('slow consumers under the wait policy', () => {
   test('options are checked at construction', () => {
     assert.throws(() => new SendBudget(-1), TypeError);
     assert.throws(() => new SendBudget(Number.NaN), TypeError);
-    assert.throws(() => new WebSocket('ws://127.0.0.1:1', { highWaterMark: 1024, maxBufferedAmount: 1023 }), /maxBufferedAmount/);
+    assert.throws(
+      () => new WebSocket('ws://127.0.0.1:1', { highWaterMark: 1024, maxBufferedAmount: 1023 }),
+      /maxBufferedAmount/,
+    );
     assert.throws(() => new WebSocket('ws://127.0.0.1:1', { sendBudget: {} as SendBudget }), /sendBudget/);
     assert.throws(() => new WebSocketServer({ noServer: true, maxBufferedAmount: 1024 }), /maxBufferedAmount/);
   });

@@ -16,7 +16,9 @@ import { waitFor } from '../helpers/wait.js';
 // Switchboard's client trusting it through `ca`, and refusing it when it is not trusted.
 
 /** Rejects with what a client's `error` event carried, and resolves how it closed. */
-async function failedConnection(client: WebSocket): Promise<{ error: Error & { code?: string }; close: { code: number; wasClean: boolean } }> {
+async function failedConnection(
+  client: WebSocket,
+): Promise<{ error: Error & { code?: string }; close: { code: number; wasClean: boolean } }> {
   const error = waitFor<[Error & { code?: string }]>(client, 'error');
   const close = ourClose(client);
   return { error: (await error)[0], close: await close };
@@ -89,7 +91,9 @@ describe('wss:// (TLS)', { skip }, () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
-      const client = new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, { ca: otherName.cert });
+      const client = new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+        ca: otherName.cert,
+      });
       const { error, close } = await failedConnection(client);
       assert.equal(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
       assert.equal(close.code, 1006);
@@ -124,11 +128,15 @@ describe('wss:// (TLS)', { skip }, () => {
   test('the Switchboard client talks to a ws server over TLS', async () => {
     const server = https.createServer({ key: trusted.key, cert: trusted.cert });
     const wsServer = new WsServer({ server });
-    wsServer.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })));
+    wsServer.on('connection', (socket) =>
+      socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
-      const client = await openOurClient(new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, { ca: trusted.cert }));
+      const client = await openOurClient(
+        new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, { ca: trusted.cert }),
+      );
       const echoed = nextMessage(client);
       client.send(binaryOfBytes(200000));
       assert.ok((await echoed).data.equals(binaryOfBytes(200000)));

@@ -10,12 +10,18 @@ import { RawClient, startServer, upgradeRequest } from '../helpers/ws-peers.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** An upgrade listener on 127.0.0.1 that hands its upgrades to a `noServer` WebSocketServer, as a server with a port does. */
-async function startListener(): Promise<{ listener: UpgradeListener; wss: WebSocketServer; port: number; close(): Promise<void> }> {
+async function startListener(): Promise<{
+  listener: UpgradeListener;
+  wss: WebSocketServer;
+  port: number;
+  close(): Promise<void>;
+}> {
   const wss = new WebSocketServer({ noServer: true });
   const listener = new UpgradeListener({
     maxHeadSize: 16 * 1024,
     handshakeTimeout: 60_000,
-    onUpgrade: (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request)),
+    onUpgrade: (request, socket, head) =>
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request)),
   });
   listener.server.listen(0, '127.0.0.1');
   await once(listener.server, 'listening');
@@ -72,7 +78,10 @@ describe('WebSocketServer own port: what cannot be an HTTP/1.1 request head gets
   const options = { handshakeTimeout: 60_000 };
 
   const notHttp: [string, Uint8Array][] = [
-    ['a TLS ClientHello sent to a plain port', Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0xf4, 0x01, 0x00, 0x00, 0xf0, 0x03, 0x03)],
+    [
+      'a TLS ClientHello sent to a plain port',
+      Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0xf4, 0x01, 0x00, 0x00, 0xf0, 0x03, 0x03),
+    ],
     ['a head with bare-LF line endings, unfinished', Buffer.from('GET / HTTP/1.1\nHost: 127.0.0.1\n', 'latin1')],
     ['a head with bare-CR line endings, unfinished', Buffer.from('GET / HTTP/1.1\rHost: 127.0.0.1\r', 'latin1')],
   ];
@@ -93,7 +102,11 @@ describe('WebSocketServer own port: what cannot be an HTTP/1.1 request head gets
   it('answers 400 to an upgrade with Content-Length and Transfer-Encoding (RFC 9112 §6.1), or with content', async () => {
     const server = await startServer(options);
     try {
-      for (const extra of ['Content-Length: 0\r\nTransfer-Encoding: chunked\r\n', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 4\r\n']) {
+      for (const extra of [
+        'Content-Length: 0\r\nTransfer-Encoding: chunked\r\n',
+        'Transfer-Encoding: chunked\r\n',
+        'Content-Length: 4\r\n',
+      ]) {
         const raw = await RawClient.open(server.port, '/', extra);
         assert.equal(raw.status, 400, extra);
         raw.destroy();

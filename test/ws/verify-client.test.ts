@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { WebSocket, WebSocketServer, type VerifyClientCallback, type VerifyClientInfo, type WebSocketServerOptions } from '../../src/ws/index.js';
+import {
+  WebSocket,
+  WebSocketServer,
+  type VerifyClientCallback,
+  type VerifyClientInfo,
+  type WebSocketServerOptions,
+} from '../../src/ws/index.js';
 import { selfSigned, skipWithoutOpenssl } from '../helpers/certificates.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
 import { startServer, upgradeRequest } from '../helpers/ws-peers.js';
@@ -22,7 +28,10 @@ function withServerAt(
   options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'>,
   body: (url: string, wss: WebSocketServer) => Promise<void>,
 ): Promise<void> {
-  return withServer(() => startServer(options), (server) => body(`http://127.0.0.1:${server.port}`, server.wss));
+  return withServer(
+    () => startServer(options),
+    (server) => body(`http://127.0.0.1:${server.port}`, server.wss),
+  );
 }
 
 /** Opens a client to `url` and resolves once it is open, closing it right away. */
@@ -55,7 +64,10 @@ describe('verifyClient, synchronous form', () => {
         },
       },
       async (url) => {
-        const client = new WebSocket(`${url.replace('http:', 'ws:')}/room?id=7`, { origin: 'https://app.example', headers: { 'X-Trace': 'abc' } });
+        const client = new WebSocket(`${url.replace('http:', 'ws:')}/room?id=7`, {
+          origin: 'https://app.example',
+          headers: { 'X-Trace': 'abc' },
+        });
         await waitFor(client, 'open');
         client.close();
         await waitFor(client, 'close');
@@ -133,7 +145,9 @@ describe('verifyClient, callback form', () => {
 
   test('a no answers with the status, message and headers it gives', async () => {
     const verifyClient = (_info: VerifyClientInfo, done: VerifyClientCallback): void => {
-      setImmediate(() => done(false, 503, 'Come back later', { 'Retry-After': 120, 'X-Reasons': ['maintenance', 'upgrade'] }));
+      setImmediate(() =>
+        done(false, 503, 'Come back later', { 'Retry-After': 120, 'X-Reasons': ['maintenance', 'upgrade'] }),
+      );
     };
     await withServerAt({ verifyClient }, async (url) => {
       const response = await refusedUpgrade(url, '/');
@@ -197,11 +211,15 @@ describe('verifyClient, callback form', () => {
     const throwing = (_info: VerifyClientInfo, _done: VerifyClientCallback): void => {
       throw new Error('boom');
     };
-    await withServerAt({ verifyClient: throwing }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
+    await withServerAt({ verifyClient: throwing }, async (url) =>
+      assert.equal((await refusedUpgrade(url, '/')).status, 500),
+    );
     const rejecting = async (_info: VerifyClientInfo, _done: VerifyClientCallback): Promise<void> => {
       throw new Error('boom');
     };
-    await withServerAt({ verifyClient: rejecting }, async (url) => assert.equal((await refusedUpgrade(url, '/')).status, 500));
+    await withServerAt({ verifyClient: rejecting }, async (url) =>
+      assert.equal((await refusedUpgrade(url, '/')).status, 500),
+    );
   });
 
   test('a hook that never answers is refused with 408 after handshakeTimeout', async () => {
@@ -264,11 +282,17 @@ describe('verifyClient beside authenticate', () => {
         }
       },
     );
-    assert.deepEqual(seen, [[true, true], [false, true]]);
+    assert.deepEqual(seen, [
+      [true, true],
+      [false, true],
+    ]);
     assert.equal(connections, 0);
   });
 
   test('verifyClient must be a function', () => {
-    assert.throws(() => new WebSocketServer({ noServer: true, verifyClient: true as never }), { name: 'TypeError', message: /verifyClient must be a function/ });
+    assert.throws(() => new WebSocketServer({ noServer: true, verifyClient: true as never }), {
+      name: 'TypeError',
+      message: /verifyClient must be a function/,
+    });
   });
 });

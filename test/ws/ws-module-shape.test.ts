@@ -15,7 +15,10 @@ import { withServer } from '../helpers/with-server.js';
 // createWebSocketStream with `ws`'s semantics.
 
 /** Opens one of our clients to `url`, wraps it in a stream, and resolves both once it is open. */
-async function openStream(url: string, options?: Parameters<typeof createWebSocketStream>[1]): Promise<{ client: WebSocket; stream: Duplex }> {
+async function openStream(
+  url: string,
+  options?: Parameters<typeof createWebSocketStream>[1],
+): Promise<{ client: WebSocket; stream: Duplex }> {
   const client = new WebSocket(url);
   const stream = createWebSocketStream(client, options);
   await waitFor(client, 'open');
@@ -29,7 +32,10 @@ async function nextChunk(stream: Duplex): Promise<Buffer | string> {
 }
 
 /** Runs `body` with a server whose connections `onConnection` sets up, closing the server whatever happens. */
-function withHandler(onConnection: (socket: WebSocket) => void, body: (server: TestServer) => Promise<void>): Promise<void> {
+function withHandler(
+  onConnection: (socket: WebSocket) => void,
+  body: (server: TestServer) => Promise<void>,
+): Promise<void> {
   return withServer(
     () => startServer(),
     (server) => {
@@ -39,7 +45,8 @@ function withHandler(onConnection: (socket: WebSocket) => void, body: (server: T
   );
 }
 
-const echo = (socket: WebSocket): void => void socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+const echo = (socket: WebSocket): void =>
+  void socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
 
 describe('the module shape of ws', () => {
   test('the default export is the WebSocket class, carrying the server class, the stream factory and the states', () => {
@@ -48,13 +55,25 @@ describe('the module shape of ws', () => {
     assert.equal(WebSocketDefault.Server, ours.WebSocketServer);
     assert.equal(WebSocketDefault.WebSocketServer, ours.WebSocketServer);
     assert.equal(WebSocketDefault.createWebSocketStream, ours.createWebSocketStream);
-    assert.deepEqual([WebSocketDefault.CONNECTING, WebSocketDefault.OPEN, WebSocketDefault.CLOSING, WebSocketDefault.CLOSED], [0, 1, 2, 3]);
+    assert.deepEqual(
+      [WebSocketDefault.CONNECTING, WebSocketDefault.OPEN, WebSocketDefault.CLOSING, WebSocketDefault.CLOSED],
+      [0, 1, 2, 3],
+    );
   });
 
-  test('every member of ws\'s default export that code uses is on ours', () => {
+  test("every member of ws's default export that code uses is on ours", () => {
     // `require('ws')` is the shape `WebSocket.Server` code was written against (ws's ESM wrapper exports the bare class).
     const wsDefault = createRequire(import.meta.url)('ws') as Record<string, unknown>;
-    for (const name of ['WebSocket', 'Server', 'WebSocketServer', 'createWebSocketStream', 'CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const) {
+    for (const name of [
+      'WebSocket',
+      'Server',
+      'WebSocketServer',
+      'createWebSocketStream',
+      'CONNECTING',
+      'OPEN',
+      'CLOSING',
+      'CLOSED',
+    ] as const) {
       assert.ok(name in wsDefault, `ws has ${name}`);
       assert.equal(typeof WebSocketDefault[name], typeof wsDefault[name], name);
     }
@@ -65,7 +84,9 @@ describe('the module shape of ws', () => {
     try {
       await once(wss, 'listening');
       const connected = waitFor<[WebSocketDefault]>(wss, 'connection');
-      const client: WebSocketDefault = new WebSocketDefault(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+      const client: WebSocketDefault = new WebSocketDefault(
+        `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
+      );
       const [socket] = await connected;
       assert.ok(socket instanceof WebSocketDefault);
       await waitFor(client, 'open');
@@ -79,7 +100,12 @@ describe('the module shape of ws', () => {
 
 describe('the WebSocket class shape, as WHATWG and ws define it', () => {
   test('the ready-state constants are enumerable, fixed values on the class and on its prototype', () => {
-    for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]] as const) {
+    for (const [name, value] of [
+      ['CONNECTING', 0],
+      ['OPEN', 1],
+      ['CLOSING', 2],
+      ['CLOSED', 3],
+    ] as const) {
       const fixed = { configurable: false, enumerable: true, value, writable: false };
       assert.deepEqual(Object.getOwnPropertyDescriptor(WebSocket, name), fixed);
       assert.deepEqual(Object.getOwnPropertyDescriptor(WebSocket.prototype, name), fixed);
@@ -87,7 +113,19 @@ describe('the WebSocket class shape, as WHATWG and ws define it', () => {
   });
 
   test('the attributes and the on<event> handlers are enumerable, configurable accessors of the prototype', () => {
-    for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onerror', 'onclose', 'onmessage']) {
+    for (const name of [
+      'binaryType',
+      'bufferedAmount',
+      'extensions',
+      'isPaused',
+      'protocol',
+      'readyState',
+      'url',
+      'onopen',
+      'onerror',
+      'onclose',
+      'onmessage',
+    ]) {
       const descriptor = Object.getOwnPropertyDescriptor(WebSocket.prototype, name)!;
       assert.equal(descriptor.enumerable, true, name);
       assert.equal(descriptor.configurable, true, name);
@@ -100,10 +138,11 @@ describe('createWebSocketStream', () => {
   test('a chunk written goes as one binary message; each message comes back as a Buffer', async () => {
     let received: [Buffer, boolean] | undefined;
     await withHandler(
-      (socket) => socket.on('message', (data, isBinary) => {
-        received = [data, isBinary];
-        socket.send(data, { binary: isBinary });
-      }),
+      (socket) =>
+        socket.on('message', (data, isBinary) => {
+          received = [data, isBinary];
+          socket.send(data, { binary: isBinary });
+        }),
       async (server) => {
         const { client, stream } = await openStream(server.url);
         stream.write('hello');
@@ -186,7 +225,9 @@ describe('createWebSocketStream', () => {
     // The server side's stream, reading from a peer that sends text that is not UTF-8.
     const server = await startServer();
     try {
-      const streamed = new Promise<Duplex>((resolve) => server.wss.on('connection', (socket) => resolve(createWebSocketStream(socket))));
+      const streamed = new Promise<Duplex>((resolve) =>
+        server.wss.on('connection', (socket) => resolve(createWebSocketStream(socket))),
+      );
       const client = new WebSocket(server.url);
       await waitFor(client, 'open');
       const stream = await streamed;
@@ -194,7 +235,9 @@ describe('createWebSocketStream', () => {
       let closed = false;
       stream.once('close', () => (closed = true));
       // Written under the client's framing: a masked text frame holding a lone continuation byte.
-      (client as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(clientFrame(0x1, Buffer.from([0x80])));
+      (client as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(
+        clientFrame(0x1, Buffer.from([0x80])),
+      );
       const [error] = await failed;
       assert.match(error.message, /UTF-8/);
       await until(() => closed, 5000, "the stream's close");
@@ -206,7 +249,9 @@ describe('createWebSocketStream', () => {
 
   test('works against a ws server: piped through an echo and back', async () => {
     const server = await startWsServer();
-    server.wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    server.wss.on('connection', (socket) =>
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
+    );
     try {
       const { client, stream } = await openStream(server.url);
       const chunks: Buffer[] = [];
@@ -234,7 +279,7 @@ describe('createWebSocketStream', () => {
 });
 
 describe('WebSocketServer imported both ways', () => {
-  test('the named export and the default export\'s Server are one class', () => {
+  test("the named export and the default export's Server are one class", () => {
     const wss = new WebSocketServer({ noServer: true });
     assert.ok(wss instanceof WebSocketDefault.Server);
     wss.close();

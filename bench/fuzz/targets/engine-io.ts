@@ -68,11 +68,19 @@ export const engineIoTarget: FuzzTarget = {
       expectSame(limited, result, 'a payload within maxPackets decodes as without the limit');
     }
     if ('value' in result) {
-      expectSame(outcome(() => decodePayload(encodePayload(result.value))), result, 'decode(encode(decoded payload))');
+      expectSame(
+        outcome(() => decodePayload(encodePayload(result.value))),
+        result,
+        'decode(encode(decoded payload))',
+      );
     }
     const packet = outcome(() => decodePacket(payload));
     if ('value' in packet) {
-      expectSame(outcome(() => decodePacket(encodePacket(packet.value))), packet, 'decode(encode(decoded packet))');
+      expectSame(
+        outcome(() => decodePacket(encodePacket(packet.value))),
+        packet,
+        'decode(encode(decoded packet))',
+      );
     }
   },
 };

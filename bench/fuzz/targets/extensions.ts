@@ -48,15 +48,21 @@ export const extensionsTarget: FuzzTarget = {
   },
   check(input: Uint8Array, _random: Random) {
     let elements: ExtensionElement[] | undefined;
-    ownErrorOrNothing(() => {
-      elements = parseExtensionList(latin1.decode(input));
-    }, () => false);
+    ownErrorOrNothing(
+      () => {
+        elements = parseExtensionList(latin1.decode(input));
+      },
+      () => false,
+    );
     if (elements === undefined) return;
     const parsed = elements;
     expectSame(parseExtensionList(formatExtensionList(parsed)), parsed, 'parse(format(parsed header))');
     const offers = parsed.filter((element) => element.name === PERMESSAGE_DEFLATE).map((element) => element.params);
     const limits = { serverMaxWindowBits: 12, clientMaxWindowBits: 11 };
-    ownErrorOrNothing(() => negotiateDeflate(offers, limits), () => false);
+    ownErrorOrNothing(
+      () => negotiateDeflate(offers, limits),
+      () => false,
+    );
     for (const params of offers) {
       ownErrorOrNothing(() => acceptDeflateResponse(params, { serverMaxWindowBits: 12 }), isWebSocketError);
     }

@@ -34,18 +34,23 @@ function messages(input: Uint8Array): (string | Uint8Array)[] {
 
 /** The messages of a sequence as one input (the inverse of {@link messages} for seeds). */
 function joined(parts: readonly (string | Uint8Array)[]): Uint8Array {
-  return Buffer.concat(parts.flatMap((part, i) => {
-    const bytes = typeof part === 'string' ? Buffer.from(part) : Buffer.concat([Uint8Array.of(BINARY), part]);
-    return i === 0 ? [bytes] : [Uint8Array.of(SEPARATOR), bytes];
-  }));
+  return Buffer.concat(
+    parts.flatMap((part, i) => {
+      const bytes = typeof part === 'string' ? Buffer.from(part) : Buffer.concat([Uint8Array.of(BINARY), part]);
+      return i === 0 ? [bytes] : [Uint8Array.of(SEPARATOR), bytes];
+    }),
+  );
 }
 
 /** What a packet encodes to, as comparable values. */
 function encoded(packet: Packet): unknown[] {
   let parts: unknown[] = [];
-  ownErrorOrNothing(() => {
-    parts = encodePacket(packet).map((part) => (typeof part === 'string' ? part : Buffer.from(part).toString('hex')));
-  }, () => false);
+  ownErrorOrNothing(
+    () => {
+      parts = encodePacket(packet).map((part) => (typeof part === 'string' ? part : Buffer.from(part).toString('hex')));
+    },
+    () => false,
+  );
   return parts;
 }
 
@@ -53,10 +58,13 @@ function roundTrip(packet: Packet): void {
   const [first, ...attachments] = encodePacket(packet);
   const decoder = new Decoder(LIMITS);
   let again: Packet | undefined;
-  ownErrorOrNothing(() => {
-    again = decoder.add(first);
-    for (const attachment of attachments) again = decoder.add(attachment);
-  }, () => false);
+  ownErrorOrNothing(
+    () => {
+      again = decoder.add(first);
+      for (const attachment of attachments) again = decoder.add(attachment);
+    },
+    () => false,
+  );
   if (again === undefined) throw new FuzzFailure('the encoded packet did not decode to a packet');
   expectSame(encoded(again), encoded(packet), 'encode(decode(encode(decoded packet)))');
 }

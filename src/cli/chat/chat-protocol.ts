@@ -36,7 +36,8 @@ export const defaultChatLimits = {
 export const MAX_FILE_HEADER_BYTES = 2048;
 
 /** A message a chat client sends as a text frame. */
-export type ClientMessage = { readonly type: 'join'; readonly nick: string } | { readonly type: 'message'; readonly text: string };
+export type ClientMessage =
+  { readonly type: 'join'; readonly nick: string } | { readonly type: 'message'; readonly text: string };
 
 /** A message the chat server sends as a text frame. */
 export type ServerMessage =
@@ -88,7 +89,8 @@ export function checkNickname(input: unknown, limits: ChatLimits): Checked<strin
   const nick = input.normalize('NFC').replace(/\s+/gu, ' ').trim();
   const length = characterCount(nick);
   if (length === 0) return refuse('nickname is empty');
-  if (length > limits.maxNicknameLength) return refuse(`nickname is longer than ${limits.maxNicknameLength} characters`);
+  if (length > limits.maxNicknameLength)
+    return refuse(`nickname is longer than ${limits.maxNicknameLength} characters`);
   if (otherCharacter.test(nick)) return refuse('nickname contains invisible or control characters');
   return { ok: true, value: nick };
 }
@@ -115,7 +117,8 @@ export function parseClientMessage(data: string, limits: ChatLimits): Checked<Cl
   } catch {
     return refuse('message is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return refuse('message is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return refuse('message is not a JSON object');
   const message = parsed as Record<string, unknown>;
   switch (message.type) {
     case 'join': {
@@ -150,17 +153,26 @@ export function parseFileFrame(frame: Uint8Array, limits: ChatLimits): Checked<F
   } catch {
     return refuse('file header is not UTF-8 JSON');
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) return refuse('file header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    return refuse('file header is not a JSON object');
   const { name, type } = header as Record<string, unknown>;
   if (typeof name !== 'string') return refuse('file name must be a string');
-  const safeName = name.normalize('NFC').replace(/[\p{C}/\\]/gu, '').trim();
+  const safeName = name
+    .normalize('NFC')
+    .replace(/[\p{C}/\\]/gu, '')
+    .trim();
   if (safeName.length === 0) return refuse('file name is empty');
-  if (characterCount(safeName) > limits.maxFileNameLength) return refuse(`file name is longer than ${limits.maxFileNameLength} characters`);
+  if (characterCount(safeName) > limits.maxFileNameLength)
+    return refuse(`file name is longer than ${limits.maxFileNameLength} characters`);
   if (typeof type !== 'string') return refuse('file type must be a string');
   if (type !== '' && !mimeType.test(type)) return refuse('file type is not a MIME type');
   return {
     ok: true,
-    value: { name: safeName, type: type === '' ? 'application/octet-stream' : type.toLowerCase(), bytes: frame.subarray(2 + headerLength) },
+    value: {
+      name: safeName,
+      type: type === '' ? 'application/octet-stream' : type.toLowerCase(),
+      bytes: frame.subarray(2 + headerLength),
+    },
   };
 }
 
@@ -184,5 +196,11 @@ export function decodeSharedFile(frame: Uint8Array): SharedFile {
     type: string;
     at: number;
   };
-  return { from: header.from, name: header.name, type: header.type, at: header.at, bytes: frame.subarray(2 + headerLength) };
+  return {
+    from: header.from,
+    name: header.name,
+    type: header.type,
+    at: header.at,
+    bytes: frame.subarray(2 + headerLength),
+  };
 }

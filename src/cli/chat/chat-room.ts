@@ -119,9 +119,12 @@ export class ChatRoom {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.now = options.now ?? Date.now;
     this.writeToAll = options.fanOut ?? ((data, binary, filter) => this.sendToEach(data, binary, filter));
-    for (const [name, value] of Object.entries({ ...this.limits, maxMembers: this.maxMembers, burst: this.burst })) checkInteger(name, value, 1);
-    if (!(this.messagesPerSecond > 0)) throw new TypeError(`messagesPerSecond must be > 0, got ${this.messagesPerSecond}`);
-    if (!(this.maxBufferedBytes >= 0)) throw new TypeError(`maxBufferedBytes must be ≥ 0, got ${this.maxBufferedBytes}`);
+    for (const [name, value] of Object.entries({ ...this.limits, maxMembers: this.maxMembers, burst: this.burst }))
+      checkInteger(name, value, 1);
+    if (!(this.messagesPerSecond > 0))
+      throw new TypeError(`messagesPerSecond must be > 0, got ${this.messagesPerSecond}`);
+    if (!(this.maxBufferedBytes >= 0))
+      throw new TypeError(`maxBufferedBytes must be ≥ 0, got ${this.maxBufferedBytes}`);
   }
 
   /**
@@ -193,7 +196,8 @@ export class ChatRoom {
     const parsed = parseClientMessage(data.toString('utf8'), this.limits);
     if (!parsed.ok) {
       // A nickname the page let through (the rules differ, say) deserves an answer, not a hang-up.
-      if (member.nick === undefined && parsed.reason.startsWith('nickname')) this.send(member, { type: 'rejected', reason: parsed.reason });
+      if (member.nick === undefined && parsed.reason.startsWith('nickname'))
+        this.send(member, { type: 'rejected', reason: parsed.reason });
       else this.violation(member, parsed.reason);
       return;
     }
@@ -272,7 +276,13 @@ export class ChatRoom {
   private fanOut(bytes: Buffer, binary: boolean, except?: Member): void {
     this.writeToAll(bytes, binary, (socket) => {
       const member = this.connections.get(socket);
-      if (member === undefined || member === except || member.nick === undefined || socket.readyState !== ReadyState.OPEN) return false;
+      if (
+        member === undefined ||
+        member === except ||
+        member.nick === undefined ||
+        socket.readyState !== ReadyState.OPEN
+      )
+        return false;
       if (socket.bufferedAmount <= this.maxBufferedBytes) return true;
       socket.terminate();
       return false;

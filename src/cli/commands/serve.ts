@@ -11,7 +11,8 @@ const DEFAULT_HOST = '127.0.0.1';
 
 /** Parses a TCP port: a whole number from 0 (any free port) to 65535. */
 export function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${text}"`);
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${text}"`);
   return Number(text);
 }
 
@@ -21,7 +22,8 @@ function seconds(milliseconds: number): string {
 
 /** Parses a count such as `--connections-per-address 4`: a whole number from 1. */
 export function parseCount(option: string, text: string): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${option} must be a whole number from 1, got "${text}"`);
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+    throw new UsageError(`${option} must be a whole number from 1, got "${text}"`);
   return Number(text);
 }
 
@@ -42,8 +44,16 @@ function listenFailure(error: unknown): string {
 /** Parses an origin such as `https://app.example.com`; a path, query or credentials make it something else. */
 export function parseOrigin(text: string): string {
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  const bare = url !== undefined && /^https?:$/.test(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-  if (!bare || /[?#]/.test(text)) throw new UsageError(`--allow-origin must be an origin like https://app.example.com, got "${text}"`);
+  const bare =
+    url !== undefined &&
+    /^https?:$/.test(url.protocol) &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.username === '' &&
+    url.password === '';
+  if (!bare || /[?#]/.test(text))
+    throw new UsageError(`--allow-origin must be an origin like https://app.example.com, got "${text}"`);
   return url.origin;
 }
 

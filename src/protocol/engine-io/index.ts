@@ -4,12 +4,7 @@
  * malformed input throws an {@link EngineIOParseError}, and nothing else (as the Socket.IO decoder).
  */
 export { decodeBase64Strict } from './base64.js';
-export {
-  ENGINE_ERROR_MESSAGES,
-  EngineErrorCode,
-  engineErrorBody,
-  engineErrorStatus,
-} from './http-errors.js';
+export { ENGINE_ERROR_MESSAGES, EngineErrorCode, engineErrorBody, engineErrorStatus } from './http-errors.js';
 export { decodePacket, decodeTextPacket, encodePacket } from './packet-codec.js';
 export {
   ENGINE_IO_PROTOCOL,

@@ -68,10 +68,18 @@ const resolvedLimits = new WeakSet();
 export function resolveDecoderOptions(options: DecoderOptions = {}): ResolvedDecoderOptions {
   const limits = Object.freeze({
     maxAttachments: checkInteger('maxAttachments', options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 0),
-    maxNamespaceLength: checkInteger('maxNamespaceLength', options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH, 1),
+    maxNamespaceLength: checkInteger(
+      'maxNamespaceLength',
+      options.maxNamespaceLength ?? DEFAULT_MAX_NAMESPACE_LENGTH,
+      1,
+    ),
     maxNestingDepth: checkInteger('maxNestingDepth', options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH, 1),
     maxArguments: checkInteger('maxArguments', options.maxArguments ?? DEFAULT_MAX_ARGUMENTS, 1),
-    maxAttachmentBytes: checkInteger('maxAttachmentBytes', options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES, 1),
+    maxAttachmentBytes: checkInteger(
+      'maxAttachmentBytes',
+      options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES,
+      1,
+    ),
   });
   resolvedLimits.add(limits);
   return limits;
@@ -184,7 +192,10 @@ export class Decoder {
       attachments = Number(text.slice(start, i));
       if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, ILLEGAL_ATTACHMENTS);
       if (attachments > this.limits.maxAttachments) {
-        fail(SocketIoErrorCode.TooManyAttachments, `too many attachments (${attachments} > ${this.limits.maxAttachments})`);
+        fail(
+          SocketIoErrorCode.TooManyAttachments,
+          `too many attachments (${attachments} > ${this.limits.maxAttachments})`,
+        );
       }
       i++;
     }
@@ -237,7 +248,8 @@ export class Decoder {
   private checkPayload(type: PacketType, hasPayload: boolean, data: unknown, id: number | undefined): void {
     switch (type) {
       case PacketType.Connect:
-        if (hasPayload && !isPlainObject(data)) fail(SocketIoErrorCode.InvalidPayload, 'CONNECT payload must be an object');
+        if (hasPayload && !isPlainObject(data))
+          fail(SocketIoErrorCode.InvalidPayload, 'CONNECT payload must be an object');
         if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'CONNECT takes no ack id');
         return;
       case PacketType.Disconnect:
@@ -261,7 +273,8 @@ export class Decoder {
         }
         const name: unknown = data[0];
         if (typeof name === 'string') {
-          if (RESERVED_EVENTS.has(name)) fail(SocketIoErrorCode.ReservedEventName, `"${name}" is a reserved event name`);
+          if (RESERVED_EVENTS.has(name))
+            fail(SocketIoErrorCode.ReservedEventName, `"${name}" is a reserved event name`);
         } else if (typeof name !== 'number') {
           fail(SocketIoErrorCode.InvalidPayload, 'event name must be a string or a number');
         }
@@ -270,7 +283,8 @@ export class Decoder {
       case PacketType.Ack:
       case PacketType.BinaryAck:
         if (!Array.isArray(data)) fail(SocketIoErrorCode.InvalidPayload, 'ACK payload must be an array');
-        if (data.length > this.limits.maxArguments) fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} values`);
+        if (data.length > this.limits.maxArguments)
+          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} values`);
         if (id === undefined) fail(SocketIoErrorCode.InvalidAckId, 'ACK without an ack id');
         return;
     }
@@ -287,7 +301,8 @@ function nestingExceeds(text: string, start: number, max: number): boolean {
   for (let j = start; j < text.length; j++) {
     const code = text.charCodeAt(j);
     if (inString) {
-      if (code === 0x5c) j++; // backslash: the next character is escaped
+      if (code === 0x5c)
+        j++; // backslash: the next character is escaped
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) {
       inString = true;
