@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from '../../src/ws/index.js';
 import { collectPageErrors, launchChromium, skipUnlessChromium } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 
 // Chromium's own WebSocket against our server with permessage-deflate (RFC 7692): it must
 // negotiate the extension and exchange text and binary, compressed both ways.
@@ -55,6 +56,31 @@ interface ExchangeResult {
   readonly shortEchoed: boolean;
 }
 
+/** An http server serving {@link PAGE}, with a `WebSocketServer` on `/echo`, listening on 127.0.0.1. */
+async function startPageServer(options: PerMessageDeflateOptions): Promise<{
+  readonly wss: WebSocketServer;
+  readonly port: number;
+  close(): Promise<void>;
+}> {
+  const httpServer = http.createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(PAGE);
+  });
+  const wss = new WebSocketServer({ server: httpServer, path: '/echo', perMessageDeflate: options });
+  httpServer.listen(0, '127.0.0.1');
+  await waitFor(httpServer, 'listening');
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    wss,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
 describe('permessage-deflate with headless Chromium', { skip: skipUnlessChromium() }, () => {
   let browser: Browser;
 
@@ -81,46 +107,39 @@ describe('permessage-deflate with headless Chromium', { skip: skipUnlessChromium
   ];
   for (const [name, options] of configurations) {
     test(`negotiates and exchanges text and binary (${name})`, async () => {
-      const httpServer = http.createServer((_request, response) => {
-        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        response.end(PAGE);
-      });
-      const wss = new WebSocketServer({ server: httpServer, path: '/echo', perMessageDeflate: options });
-      const received: { compressedBytes: number; data: Buffer }[] = [];
-      let serverExtensions = '';
-      wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
-        serverExtensions = socket.extensions;
-        socket.on('message', (data: Buffer, isBinary: boolean) => {
-          received.push({ compressedBytes: request.socket.bytesRead, data: Buffer.from(data) });
-          socket.send(data, { binary: isBinary });
-        });
-      });
-      httpServer.listen(0, '127.0.0.1');
-      await once(httpServer, 'listening');
-      const { port } = httpServer.address() as AddressInfo;
+      await withServer(
+        () => startPageServer(options),
+        async ({ wss, port }) => {
+          const received: { compressedBytes: number; data: Buffer }[] = [];
+          let serverExtensions = '';
+          wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
+            serverExtensions = socket.extensions;
+            socket.on('message', (data: Buffer, isBinary: boolean) => {
+              received.push({ compressedBytes: request.socket.bytesRead, data: Buffer.from(data) });
+              socket.send(data, { binary: isBinary });
+            });
+          });
 
-      const page = await browser.newPage();
-      const errors = collectPageErrors(page);
-      await page.goto(`http://127.0.0.1:${port}/`);
-      const result = (await page.evaluate(EXCHANGE)) as ExchangeResult;
-      await page.close();
+          const page = await browser.newPage();
+          const errors = collectPageErrors(page);
+          await page.goto(`http://127.0.0.1:${port}/`);
+          const result = (await page.evaluate(EXCHANGE)) as ExchangeResult;
+          await page.close();
 
-      assert.match(result.extensions, /^permessage-deflate/);
-      assert.equal(result.extensions, serverExtensions);
-      assert.deepEqual([result.textEchoed, result.bytesEchoed, result.shortEchoed], [true, true, true]);
-      assert.equal(received.length, 3);
-      assert.ok(received[1]!.data.equals(PAGE_BYTES));
-      // The browser compressed too: the long text took far fewer bytes on the wire than its length.
-      assert.equal(received[0]!.data.length, result.textLength);
-      assert.ok(
-        received[0]!.compressedBytes < result.textLength / 4,
-        `read ${received[0]!.compressedBytes} bytes for ${result.textLength}`,
+          assert.match(result.extensions, /^permessage-deflate/);
+          assert.equal(result.extensions, serverExtensions);
+          assert.deepEqual([result.textEchoed, result.bytesEchoed, result.shortEchoed], [true, true, true]);
+          assert.equal(received.length, 3);
+          assert.ok(received[1]!.data.equals(PAGE_BYTES));
+          // The browser compressed too: the long text took far fewer bytes on the wire than its length.
+          assert.equal(received[0]!.data.length, result.textLength);
+          assert.ok(
+            received[0]!.compressedBytes < result.textLength / 4,
+            `read ${received[0]!.compressedBytes} bytes for ${result.textLength}`,
+          );
+          assert.deepEqual(errors, []);
+        },
       );
-      assert.deepEqual(errors, []);
-
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     });
   }
 });

@@ -6,6 +6,7 @@ import { defaultChatLimits } from '../../src/cli/chat/chat-protocol.js';
 import { startDemoServer, type DemoServer, type DemoServerOptions } from '../../src/cli/demo-server.js';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { TestChatClient } from '../helpers/chat-client.js';
+import { waitFor } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
 const NOW = 1_700_000_000_000;
@@ -212,7 +213,7 @@ describe('chat room', () => {
     const server = await startDemoServer({ port: 0, host: '127.0.0.1' });
     try {
       const socket = new WebSocket(server.url.replace('http:', 'ws:') + 'elsewhere');
-      const error = await new Promise<Error>((resolve) => socket.once('error', resolve));
+      const [error] = await waitFor<[Error]>(socket, 'error');
       assert.match(error.message, /404/);
     } finally {
       await server.close();
@@ -221,7 +222,7 @@ describe('chat room', () => {
 
   test('without a fanOut it sends to each member itself, on any WebSocket server', async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    await waitFor(wss, 'listening');
     const room = new ChatRoom();
     wss.on('connection', (socket) => room.accept(socket));
     try {

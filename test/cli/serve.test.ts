@@ -7,7 +7,7 @@ import { WebSocket as WsClient } from 'ws';
 import { TestChatClient } from '../helpers/chat-client.js';
 import { startServe, type ServeProcess } from '../helpers/processes.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { until } from '../helpers/wait.js';
+import { until, withTimeout } from '../helpers/wait.js';
 
 /** Bound on a clean shutdown (close handshakes, process exit): generous for a loaded machine, yet it catches a hang. */
 const SHUTDOWN_BOUND_MS = 10_000;
@@ -78,7 +78,10 @@ describe('switchboard serve (a real process)', () => {
   test('speaks WebSocket at /chat to our client and to the ws package', async () => {
     const ada = await TestChatClient.join(chatUrl(serve), 'Ada');
     const other = new WsClient(chatUrl(serve));
-    await new Promise((resolve, reject) => other.once('open', resolve).once('error', reject));
+    await withTimeout(
+      new Promise((resolve, reject) => other.once('open', resolve).once('error', reject)),
+      'the second client to open',
+    );
     const inbox: string[] = [];
     other.on('message', (data) => inbox.push(String(data)));
     other.send(JSON.stringify({ type: 'join', nick: 'Bob' }));

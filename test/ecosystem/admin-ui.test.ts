@@ -3,7 +3,6 @@
  * `/admin` namespace (what the admin UI's page is) sees our sockets and can act on them.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -161,7 +160,7 @@ describe('@socket.io/admin-ui on our server', () => {
     io.attach(http);
     http.listen(0, '127.0.0.1');
     try {
-      await once(http, 'listening');
+      await waitFor(http, 'listening');
       const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
       const admin = connect(`${url}/admin`, { forceNew: true, reconnection: false, transports: ['websocket'] });
       clients.push(admin);

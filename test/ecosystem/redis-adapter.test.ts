@@ -3,7 +3,6 @@
  * then one of ours beside an official `socket.io` server on the same Redis.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -208,7 +207,7 @@ describe('@socket.io/redis-adapter shared by an official socket.io server and on
     const officialClients: ClientSocket[] = [];
     try {
       http.listen(0, '127.0.0.1');
-      await once(http, 'listening');
+      await waitFor(http, 'listening');
       const officialUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
       await untilCount(() => ours.io.sockets.adapter.serverCount(), 2);
       assert.equal(await official.of('/').adapter.serverCount(), 2);

@@ -256,7 +256,7 @@ async function startFreezableProxy(
     outbound.pipe(inbound);
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   return {
     port: (server.address() as { port: number }).port,
     freeze() {

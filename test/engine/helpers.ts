@@ -3,7 +3,6 @@
  * HTTP requests built by hand, and a raw WebSocket client that queues what it receives.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -13,7 +12,7 @@ import {
   type EngineSocket,
 } from '../../src/engine/index.js';
 import { WebSocket } from '../../src/ws/index.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
 /** A running engine on an ephemeral loopback port. */
@@ -41,7 +40,7 @@ export async function startEngine(options: EngineServerOptions = {}): Promise<En
   const engine = new EngineServer(options);
   engine.attach(http);
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   const port = (http.address() as AddressInfo).port;
   const base = engine.options.path;
   return {
@@ -148,7 +147,7 @@ export class RawWebSocket {
   readonly ws: WebSocket;
   private readonly queue: RawMessage[] = [];
   private readonly waiters: ((message: RawMessage) => void)[] = [];
-  readonly closed: Promise<[code: number, reason: string]>;
+  private readonly closing: Promise<[code: number, reason: string]>;
 
   constructor(url: string) {
     this.ws = new WebSocket(url);
@@ -159,9 +158,14 @@ export class RawWebSocket {
       if (waiter) waiter(message);
       else this.queue.push(message);
     });
-    this.closed = new Promise((resolve) =>
+    this.closing = new Promise((resolve) =>
       this.ws.once('close', (code: number, reason: Buffer) => resolve([code, reason.toString()])),
     );
+  }
+
+  /** The close's code and reason; bounded from when it is read, not from when the socket opened. */
+  get closed(): Promise<[code: number, reason: string]> {
+    return withTimeout(this.closing, "the WebSocket's close", 10_000);
   }
 
   /** Opens `url` and resolves once the handshake completed. */

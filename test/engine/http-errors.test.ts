@@ -3,7 +3,6 @@
  * the `{"code","message"}` body, and a `'connection_error'` event; the server keeps running.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, request, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -244,7 +243,7 @@ describe('CORS and cookie', () => {
         headers: UPGRADE_HEADERS,
       });
       upgrade.end();
-      const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
+      const [accepted, socket] = (await waitFor(upgrade, 'upgrade')) as [IncomingMessage, Socket];
       const session = await connection;
       assert.deepEqual(accepted.headers['set-cookie'], [`sticky=${session.id}; Path=/; HttpOnly; SameSite=Strict`]);
       socket.destroy();
@@ -265,7 +264,7 @@ describe('Serving without attach', () => {
     });
     http.on('upgrade', (req, socket, head) => engine.handleUpgrade(req, socket, head));
     http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    await waitFor(http, 'listening');
     const port = (http.address() as AddressInfo).port;
     try {
       const response = await rawRequest(port, '/custom/?EIO=4&transport=polling');
@@ -301,7 +300,7 @@ describe('Serving without attach', () => {
     const http = createServer({ insecureHTTPParser: true });
     engine.attach(http);
     http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    await waitFor(http, 'listening');
     const port = (http.address() as AddressInfo).port;
     try {
       const socket = connect(port, '127.0.0.1');
@@ -310,7 +309,7 @@ describe('Serving without attach', () => {
       socket.end(
         'GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: http://a\x01b\r\nConnection: close\r\n\r\n',
       );
-      await once(socket, 'close');
+      await waitFor(socket, 'close');
       const answer = Buffer.concat(chunks).toString('latin1');
       assert.match(answer, /^HTTP\/1\.1 400 /);
       assert.ok(answer.endsWith('{"code":3,"message":"Bad request"}'), answer);
@@ -350,7 +349,7 @@ describe('Serving without attach', () => {
           socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
       });
       http.listen(0, '127.0.0.1');
-      await once(http, 'listening');
+      await waitFor(http, 'listening');
       const port = (http.address() as AddressInfo).port;
       const upgrade = (path: string): Socket => {
         const socket = connect(port, '127.0.0.1');
@@ -450,7 +449,7 @@ describe('Hooks: generateId and header events', () => {
         headers: UPGRADE_HEADERS,
       });
       upgrade.end();
-      const [accepted, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
+      const [accepted, socket] = (await waitFor(upgrade, 'upgrade')) as [IncomingMessage, Socket];
       assert.equal(accepted.headers['x-initial'], 'yes');
       assert.equal(accepted.headers['x-every'], 'yes');
       socket.destroy();

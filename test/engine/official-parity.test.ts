@@ -5,14 +5,13 @@
  * differently, the script compares only what the protocol fixes, and says why.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Server as ReferenceServer } from 'engine.io';
 import { EngineServer } from '../../src/engine/index.js';
 import { RawWebSocket, rawRequest } from './helpers.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 interface Target {
   readonly name: string;
@@ -32,7 +31,7 @@ async function listen(
   const engine = attach(http);
   engine.onConnection((socket) => socket.on('message', (data) => socket.send(data)));
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   return {
     name,
     http,

@@ -1,12 +1,11 @@
 /**
- * Helpers for the permessage-deflate tests: compressible sample payloads, a measure of how much
- * buffer memory a piece of work allocates, messages compressed by hand and a reader of raw frames.
+ * Helpers for the permessage-deflate tests: compressible sample payloads, an inflate budget that
+ * records how much inflated output it held at most, messages compressed by hand and a reader of raw frames.
  */
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { InflateBudget } from '../../src/ws/index.js';
 import { until } from './wait.js';
 
 const WORDS = [
@@ -41,27 +40,19 @@ export function textLike(size: number, seed: number): Buffer {
   return out;
 }
 
-let collect: (() => void) | undefined;
+/** An inflate budget (unlimited) that remembers the most inflated output its messages held at once. */
+export class PeakInflateBudget extends InflateBudget {
+  peak = 0;
 
-/** A full garbage collection; the flag is turned on at runtime so tests need no command-line switch. */
-export function collectGarbage(): void {
-  if (collect === undefined) {
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
+  constructor() {
+    super(Infinity);
   }
-  collect();
-}
 
-/**
- * How many bytes of `ArrayBuffer` memory (Buffers included) `work` leaves allocated when it ends,
- * measured before any garbage collection can free them: an upper bound on the buffers it made.
- * Collects garbage first so earlier tests do not blur the figure.
- */
-export async function measureArrayBuffers(work: () => Promise<unknown>): Promise<number> {
-  collectGarbage();
-  const before = process.memoryUsage().arrayBuffers;
-  await work();
-  return process.memoryUsage().arrayBuffers - before;
+  override charge(...args: Parameters<InflateBudget['charge']>): boolean {
+    const charged = super.charge(...args);
+    this.peak = Math.max(this.peak, this.inflatingBytes);
+    return charged;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { computeAcceptKey } from '../../src/protocol/index.js';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/ws/index.js';
 import { clientFrame, closePayload } from './frames.js';
-import { until } from './wait.js';
+import { until, waitFor, withTimeout } from './wait.js';
 
 /** A started server and its `ws://` URL. */
 export interface TestServer {
@@ -25,7 +25,7 @@ export async function startServer(
   options: Omit<WebSocketServerOptions, 'port' | 'server' | 'noServer'> = {},
 ): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
-  await once(wss, 'listening');
+  await waitFor(wss, 'listening');
   const port = (wss.address() as AddressInfo).port;
   return {
     wss,
@@ -60,7 +60,7 @@ export async function fakeUpgradeServer(
     });
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () => {
@@ -107,16 +107,20 @@ export class RawClient {
   /** Connects and sends `request` verbatim (a string as Latin-1); resolves once the response head has arrived. */
   static async connect(port: number, request: string | Uint8Array): Promise<RawClient> {
     const socket = net.connect(port, '127.0.0.1');
-    await once(socket, 'connect');
+    // `events.once`, bounded: a refused connection or a reset rejects with its own error.
+    await withTimeout(once(socket, 'connect'), 'the TCP connection');
     socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
     let head = Buffer.alloc(0);
     const deadline = Date.now() + 5000;
     while (head.indexOf('\r\n\r\n') < 0) {
-      if (Date.now() > deadline) throw new Error('no handshake response');
-      const chunk = await Promise.race([
-        once(socket, 'data').then(([data]) => data as Buffer),
-        once(socket, 'close').then(() => undefined),
-      ]);
+      const chunk = await withTimeout(
+        Promise.race([
+          once(socket, 'data').then(([data]) => data as Buffer),
+          once(socket, 'close').then(() => undefined),
+        ]),
+        'the handshake response',
+        Math.max(0, deadline - Date.now()),
+      );
       if (chunk === undefined) break;
       head = Buffer.concat([head, chunk]);
     }

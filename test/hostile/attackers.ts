@@ -5,13 +5,13 @@
  * would build reach the server. Every loop is bounded by a count.
  */
 import { Buffer } from 'node:buffer';
-import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { rawRequest, type RawResponse } from '../engine/helpers.js';
 import { deflateMessage } from '../helpers/deflate.js';
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** RFC 7692 §6: RSV1 marks a compressed message. */
 const RSV1 = 0x40;
@@ -81,7 +81,7 @@ export function deflateBomb(inflatedSize: number): Buffer {
 export async function connectTcp(port: number): Promise<net.Socket> {
   const socket = net.connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
-  await once(socket, 'connect');
+  await waitFor(socket, 'connect');
   return socket;
 }
 
@@ -107,7 +107,7 @@ export async function readUntilClosed(
 ): Promise<{ text: string; closed: boolean }> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  // Not `once(socket, 'close')`: that rejects on the 'error' a write after the server left raises.
+  // Not `events.once(socket, 'close')`: that rejects on the 'error' a write after the server left raises.
   const closed = await Promise.race([
     new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
@@ -128,7 +128,7 @@ export function statusOf(text: string): number | undefined {
 export async function captureClientHello(): Promise<Buffer> {
   const listener = net.createServer();
   listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
+  await waitFor(listener, 'listening');
   try {
     const received = new Promise<Buffer>((resolve) =>
       listener.once('connection', (socket) =>

@@ -4,7 +4,6 @@
  * acknowledged with its arguments). `roundTrip()` proves the healthy client is still served.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createHttpServer, type HttpServerLimits } from '../../src/engine/index.js';
@@ -107,7 +106,7 @@ export async function startRealtimeTarget(
   const http = createHttpServer(httpLimits);
   const io = new Server(http, { pingInterval: 2000, pingTimeout: 5000, ...options });
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   const port = (http.address() as AddressInfo).port;
   io.on('connection', (socket: Socket) => {
     socket.on('echo', (...args: unknown[]) => {

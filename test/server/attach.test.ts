@@ -4,7 +4,6 @@
  * a string, and `close()` letting the application's HTTP requests in progress finish.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -15,7 +14,7 @@ import { until, waitFor } from '../helpers/wait.js';
 
 async function listening(http: HttpServer): Promise<string> {
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
@@ -145,7 +144,7 @@ describe('what attach() takes', () => {
   test('a port as a string of digits, as the official server takes process.env.PORT', async () => {
     const io = new Server('0');
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       const { port } = io.httpServer!.address() as AddressInfo;
       const response = await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`, {
         signal: AbortSignal.timeout(3000),

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { Server } from '../../src/server/index.js';
 import { collectPageErrors, launchChromium, skipUnlessChromium } from '../helpers/browser.js';
 import { TRANSPORT_MODES, type TransportMode } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const require = createRequire(import.meta.url);
 // The official browser bundle, unchanged, served to the page (the package exports no subpath for it).
@@ -61,7 +61,7 @@ describe('the official browser client in headless Chromium', { skip: skipUnlessC
       socket.emit('bytes', { deep: [Buffer.from([1, 2, 3])] });
     });
     http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    await waitFor(http, 'listening');
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
     browser = await launchChromium();
   });

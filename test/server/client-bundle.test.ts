@@ -4,7 +4,6 @@
  * the official server serves its copy: ETag, 304, compression, CORS, ahead of the application.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -18,6 +17,7 @@ import { chooseEncoding, clientBundleFor, findClientBundle } from '../../src/ser
 import { Server } from '../../src/server/index.js';
 import { rawRequest, type RawRequestOptions, type RawResponse } from '../engine/helpers.js';
 import { startServer } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const require = createRequire(import.meta.url);
 const CLIENT_HOME = dirname(require.resolve('socket.io-client/package.json'));
@@ -120,7 +120,7 @@ describe('serving the client bundle', () => {
   test('serves under the path option, and leaves the old path to the application', async () => {
     const io = new Server(0, { path: '/rt/' });
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       const { port } = io.httpServer!.address() as AddressInfo;
       const response = await get(port, '/rt/socket.io.min.js');
       assert.equal(response.status, 200);
@@ -136,7 +136,7 @@ describe('serving the client bundle', () => {
     const io = new Server(http);
     http.listen(0, '127.0.0.1');
     try {
-      await once(http, 'listening');
+      await waitFor(http, 'listening');
       const { port } = http.address() as AddressInfo;
       assert.equal((await get(port, '/socket.io/socket.io.js')).status, 200);
       const other = await get(port, '/socket.io/socket.io.msgpack.min.js');
@@ -172,7 +172,7 @@ describe('serving the client bundle', () => {
     const fromSetter = new Server().serveClient(false).listen(0);
     try {
       for (const io of [fromOption, fromSetter]) {
-        if (!io.httpServer!.listening) await once(io.httpServer!, 'listening');
+        if (!io.httpServer!.listening) await waitFor(io.httpServer!, 'listening');
         assert.equal(io.serveClient(), false);
         const { port } = io.httpServer!.address() as AddressInfo;
         assert.equal((await get(port, '/socket.io/socket.io.js')).status, 404);

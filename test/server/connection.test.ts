@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
 import { io as connect } from 'socket.io-client';
@@ -256,7 +255,7 @@ describe('connection limits and options', () => {
     const io = new Server().bind(engine);
     io.on('connection', (socket) => socket.emit('bound', socket.nsp.name));
     http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    await waitFor(http, 'listening');
     const address = http.address() as { port: number };
     const client = connect(`http://127.0.0.1:${address.port}`, {
       transports: ['websocket'],

@@ -4,7 +4,6 @@
  * from an event handler, and the change seen by an HTTP request of the same session.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -50,7 +49,7 @@ for (const mode of ['polling', 'websocket'] satisfies TransportMode[]) {
       });
 
       httpServer.listen(0, '127.0.0.1');
-      await once(httpServer, 'listening');
+      await waitFor(httpServer, 'listening');
       const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
       const client = (cookie: string) =>
         connect(url, { forceNew: true, reconnection: false, extraHeaders: { cookie }, ...TRANSPORT_MODES[mode] });

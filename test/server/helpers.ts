@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
 import { Server, type ServerOptions } from '../../src/server/index.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The three ways a client reaches the server: polling only, WebSocket only, polling then upgrade. */
 export const TRANSPORT_MODES = {
@@ -32,7 +32,7 @@ export async function startServer(options: ServerOptions = {}, mode: TransportMo
   const http = createServer();
   const io = new Server(http, { pingInterval: 2000, pingTimeout: 5000, ...options });
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   const port = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const clients: ClientSocket[] = [];

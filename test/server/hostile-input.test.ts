@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
@@ -39,7 +38,7 @@ describe('hostile input', () => {
       const runs = fc.sample(fc.array(message, { minLength: 1, maxLength: 6 }), { numRuns: 40, seed: 20_251_122 });
       for (const run of runs) {
         const raw = new WebSocket(`ws://127.0.0.1:${h.port}/socket.io/?EIO=4&transport=websocket`);
-        await once(raw, 'open');
+        await waitFor(raw, 'open');
         raw.send('40');
         for (const item of run) raw.send(typeof item === 'string' ? `4${item}` : item);
         await sleep(5);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Server as OfficialServer } from 'socket.io';
 import { WebSocket } from 'ws';
 import { Server } from '../../src/server/index.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /** The handlers both servers get, written once against the shape the two share. */
 interface Configurable {
@@ -62,7 +61,7 @@ async function transcript(port: number, script: (string | Buffer)[]): Promise<st
     else if (text.startsWith('4')) received.push(text.slice(1));
   });
   ws.on('close', () => (closed = true));
-  await once(ws, 'open');
+  await waitFor(ws, 'open');
   await sleep(20);
   for (const message of script) {
     if (closed) break;
@@ -80,7 +79,7 @@ async function transcript(port: number, script: (string | Buffer)[]): Promise<st
 
 async function listen(http: HttpServer): Promise<number> {
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   return (http.address() as AddressInfo).port;
 }
 

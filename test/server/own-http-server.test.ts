@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { HTTP_SERVER_LIMITS, createHttpServer } from '../../src/engine/index.js';
 import { Server } from '../../src/server/index.js';
 import { RawClient } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('the HTTP server the realtime server creates for a port', () => {
   it('times request heads close to a WebSocket handshake, not with Node’s 60 s', async () => {
@@ -30,7 +30,7 @@ describe('the HTTP server the realtime server creates for a port', () => {
     const http = createHttpServer({ headersTimeout: 150, requestTimeout: 150 });
     const io = new Server(http);
     http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
+    await waitFor(http, 'listening');
     const { port } = http.address() as AddressInfo;
     try {
       assert.equal(http.headersTimeout, 150);

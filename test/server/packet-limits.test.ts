@@ -8,7 +8,6 @@ import {
   type ServerOptions,
   type Socket,
 } from '../../src/server/index.js';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { recordEscapes } from '../helpers/escapes.js';
 import { startServer, type Harness } from './helpers.js';
@@ -259,7 +258,7 @@ describe('options of these limits', () => {
       io.attach(http, { pingInterval: 1000 });
       assert.equal(io.engine.options.pingInterval, 1000);
       http.listen(0, '127.0.0.1');
-      await once(http, 'listening');
+      await waitFor(http, 'listening');
     } finally {
       await io.close();
     }

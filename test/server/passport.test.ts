@@ -5,7 +5,6 @@
  * user; a handshake without a logged-in session is answered 401.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -80,7 +79,7 @@ async function startApp(): Promise<{ io: Server; url: string }> {
     socket.on('rooms', (cb: (rooms: string[]) => void) => cb([...socket.rooms].map(String)));
   });
   httpServer.listen(0, '127.0.0.1');
-  await once(httpServer, 'listening');
+  await waitFor(httpServer, 'listening');
   return { io, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
 }
 

@@ -4,7 +4,6 @@
  * `emitWithAck()` rejecting with the answers that did arrive, and every option name checked.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Server, type ServerOptions } from '../../src/server/index.js';
@@ -20,7 +19,7 @@ describe('a server created for a port', () => {
   test('answers 404 to every other path, at once', async () => {
     const io = new Server(0);
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       const response = await fetch(`http://127.0.0.1:${portOf(io)}/elsewhere`, { signal: AbortSignal.timeout(3000) });
       assert.equal(response.status, 404);
       const engine = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, {
@@ -37,10 +36,10 @@ describe('a server created for a port', () => {
     const io = new Server(0);
     io.on('connection', (socket) => socket.emit('hello', 'again'));
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       await io.close();
       io.listen(0);
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       const client = connect(`http://127.0.0.1:${portOf(io)}`, {
         forceNew: true,
         reconnection: false,
@@ -65,7 +64,7 @@ describe('path() and serveClient()', () => {
     assert.equal(io.path('/live'), io);
     io.listen(0);
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       assert.throws(() => io.path('/other'), /set the path before attach/);
       const response = await fetch(`http://127.0.0.1:${portOf(io)}/live/?EIO=4&transport=polling`, {
         signal: AbortSignal.timeout(3000),
@@ -178,7 +177,7 @@ describe('options checked by name', () => {
     });
     io.listen(0);
     try {
-      await once(io.httpServer!, 'listening');
+      await waitFor(io.httpServer!, 'listening');
       const response = await fetch(`http://127.0.0.1:${portOf(io)}/socket.io/?EIO=4&transport=polling`, {
         signal: AbortSignal.timeout(3000),
       });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -126,7 +125,7 @@ test('a server typed with event maps talks to the official client as an untyped 
   const http = createServer();
   const io: App = new Server(http);
   http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  await waitFor(http, 'listening');
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: ClientSocket[] = [];
   try {

@@ -51,16 +51,19 @@ async function withRecordingServer(
   const server = await start();
   try {
     const events: string[] = [];
-    const closed = new Promise<number>((resolve) =>
-      server.wss.on('connection', (socket: EventEmitter) => {
-        socket.on('message', (data: Buffer, isBinary: boolean) =>
-          events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`),
-        );
-        socket.on('close', (code: number, reason: Buffer) => {
-          events.push(`close ${code} ${reason.toString()}`);
-          resolve(code);
-        });
-      }),
+    const closed = withTimeout(
+      new Promise<number>((resolve) =>
+        server.wss.on('connection', (socket: EventEmitter) => {
+          socket.on('message', (data: Buffer, isBinary: boolean) =>
+            events.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`),
+          );
+          socket.on('close', (code: number, reason: Buffer) => {
+            events.push(`close ${code} ${reason.toString()}`);
+            resolve(code);
+          });
+        }),
+      ),
+      "the server's close",
     );
     const client = new WebSocket(server.url);
     try {
@@ -165,7 +168,7 @@ describe('Blobs sent just before close()', () => {
       client.send(new UnreadableBlob(['x']), (error) => (callbacks.unreadable = error?.message ?? 'sent'));
       client.send(new Blob(['behind']), (error) => (callbacks.behind = error?.message ?? 'sent'));
       // Not events.once: it would reject on the 'error' this test expects.
-      const closed = new Promise<number>((resolve) => client.once('close', resolve));
+      const closed = waitFor<[number]>(client, 'close').then(([code]) => code);
       client.close(4001);
       assert.equal(await closed, 4001);
       assert.equal(await server.closed, 4001);

@@ -3,7 +3,6 @@
  * and `ws`'s forms of the constructor's `protocols` argument.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -28,7 +27,7 @@ async function answering(
     if (head !== undefined) socket.end(`${head}\r\n`);
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: async () => {

@@ -4,7 +4,6 @@
  * `finishRequest`, and options refused by name.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /**
  * An HTTP server whose upgrade requests `refuse` may answer with another status (writing the raw
@@ -31,7 +30,7 @@ async function httpServer(
     else socket.end(answer);
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     url: `ws://127.0.0.1:${port}`,
@@ -45,9 +44,14 @@ async function httpServer(
   };
 }
 
-/** Waits for the client's close, ignoring the 'error' before it (events.once would reject on it). */
+/** Waits for the client's close code, ignoring the 'error' before it (events.once would reject on it). */
 function closeOf(client: WebSocket): Promise<number> {
-  return new Promise((resolve) => client.once('close', (code) => resolve(code)));
+  return waitFor<[number]>(client, 'close').then(([code]) => code);
+}
+
+/** The client's next 'error'. */
+function errorOf(client: WebSocket): Promise<Error & { status?: number }> {
+  return waitFor<[Error & { status?: number }]>(client, 'error').then(([error]) => error);
 }
 
 describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
@@ -80,7 +84,7 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
     const server = await httpServer(() => 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
     try {
       const client = new WebSocket(server.url);
-      const error = new Promise<Error & { status?: number }>((resolve) => client.once('error', resolve));
+      const error = errorOf(client);
       const closed = closeOf(client);
       assert.equal((await error).message, 'Unexpected server response: 403');
       assert.equal((await error).status, 403);
@@ -123,8 +127,9 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
         assert.ok(request instanceof http.ClientRequest);
         seen.push(url);
       });
-      const path = new Promise<string>((resolve) =>
-        server.wss.once('connection', (_socket, request) => resolve(request.url!)),
+      const path = withTimeout(
+        new Promise<string>((resolve) => server.wss.once('connection', (_socket, request) => resolve(request.url!))),
+        'the redirected connection',
       );
       await waitFor(client, 'open');
       assert.equal(await path, '/final');
@@ -133,11 +138,11 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
       client.close();
 
       const limited = new WebSocket(`${server.url}/hop/3`, { followRedirects: true, maxRedirects: 2 });
-      const error = new Promise<Error>((resolve) => limited.once('error', resolve));
+      const error = errorOf(limited);
       assert.equal((await error).message, 'Maximum redirects exceeded');
       // Without followRedirects a 3xx is an unexpected response.
       const plain = new WebSocket(`${server.url}/hop/1`);
-      const plainError = new Promise<Error>((resolve) => plain.once('error', resolve));
+      const plainError = errorOf(plain);
       assert.equal((await plainError).message, 'Unexpected server response: 302');
     } finally {
       await server.close();
@@ -146,8 +151,11 @@ describe("'unexpected-response', 'upgrade' and 'redirect' (as ws)", () => {
 
   it('drops Authorization and Cookie on a redirect to another host, as ws does', async () => {
     const target = await httpServer(() => undefined);
-    const headers = new Promise<http.IncomingHttpHeaders>((resolve) =>
-      target.wss.once('connection', (_socket, request) => resolve(request.headers)),
+    const headers = withTimeout(
+      new Promise<http.IncomingHttpHeaders>((resolve) =>
+        target.wss.once('connection', (_socket, request) => resolve(request.headers)),
+      ),
+      'the connection to the other host',
     );
     // 127.0.0.1 and localhost are different hosts to the client.
     const origin = await httpServer(
@@ -179,10 +187,11 @@ describe('client connection options (as ws)', () => {
     const server = http.createServer();
     const wss = new WebSocketServer({ server });
     server.listen(socketPath);
-    await once(server, 'listening');
+    await waitFor(server, 'listening');
     try {
-      const path = new Promise<string>((resolve) =>
-        wss.once('connection', (_socket, request) => resolve(request.url!)),
+      const path = withTimeout(
+        new Promise<string>((resolve) => wss.once('connection', (_socket, request) => resolve(request.url!))),
+        'the connection over the unix socket',
       );
       const client = new WebSocket(`ws+unix:${socketPath}:/chat?room=1`);
       await waitFor(client, 'open');
@@ -222,8 +231,11 @@ describe('client connection options (as ws)', () => {
       await waitFor(viaCreate, 'open');
       viaCreate.close();
 
-      const header = new Promise<string | undefined>((resolve) =>
-        server.wss.once('connection', (_socket, request) => resolve(request.headers['x-finished'] as string)),
+      const header = withTimeout(
+        new Promise<string | undefined>((resolve) =>
+          server.wss.once('connection', (_socket, request) => resolve(request.headers['x-finished'] as string)),
+        ),
+        'the connection with the header',
       );
       const finished = new WebSocket(server.url, {
         finishRequest: (request, socket) => {

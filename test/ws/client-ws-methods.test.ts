@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from '../../src/ws/index.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const NOT_CONNECTED = { name: 'Error', message: 'WebSocket is not open: readyState 0 (CONNECTING)' };
 
@@ -171,7 +171,7 @@ describe('send as ws code calls it', () => {
       const [code, reason] = await closed;
       assert.deepEqual([code, reason.toString()], [4002, 'as bytes']);
       const early = new WebSocket(client.url);
-      const failure = new Promise<Error>((resolve) => early.once('error', resolve));
+      const failure = waitFor<[Error]>(early, 'error').then(([error]) => error);
       early.terminate();
       assert.equal((await failure).message, 'WebSocket was closed before the connection was established');
     });
@@ -188,8 +188,9 @@ describe('send as ws code calls it', () => {
         early.terminate();
         early.close();
       });
-      const closed = new Promise<void>((resolve) =>
-        early.once('close', () => resolve(void states.push(early.readyState))),
+      const closed = withTimeout(
+        new Promise<void>((resolve) => early.once('close', () => resolve(void states.push(early.readyState)))),
+        'the early close',
       );
       early.terminate();
       await closed;

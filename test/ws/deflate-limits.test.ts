@@ -1,34 +1,19 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { syncBuiltinESMExports } from 'node:module';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { ErrorCode, InflateBudget, WebSocket, WebSocketError } from '../../src/ws/index.js';
+import { ErrorCode, WebSocket, WebSocketError } from '../../src/ws/index.js';
 import { ZlibLimiter } from '../../src/ws/zlib-limiter.js';
-import { deflateMessage, textLike } from '../helpers/deflate.js';
-import { until } from '../helpers/wait.js';
+import { PeakInflateBudget, deflateMessage, textLike } from '../helpers/deflate.js';
+import { until, waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient, fakeUpgradeServer, startServer, switchingProtocols } from '../helpers/ws-peers.js';
-import { nextMessage, openWsClient, ourClose } from './interop-shared.js';
+import { nextMessage, openOurClient, openWsClient, ourClose } from './interop-shared.js';
 
 const OFFER = 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n';
 const RSV1 = 0x40;
-
-/** An inflate budget (unlimited) that remembers the most inflated output its messages held at once. */
-class PeakInflateBudget extends InflateBudget {
-  peak = 0;
-
-  constructor() {
-    super(Infinity);
-  }
-
-  override charge(...args: Parameters<InflateBudget['charge']>): boolean {
-    const charged = super.charge(...args);
-    this.peak = Math.max(this.peak, this.inflatingBytes);
-    return charged;
-  }
-}
 
 /** A raw client that negotiated permessage-deflate with `port`. */
 async function deflateClient(port: number): Promise<RawClient> {
@@ -46,64 +31,69 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
     assert.ok(bomb.length < 20 * 1024);
     const maxPayload = 1024 * 1024;
     const budget = new PeakInflateBudget();
-    const server = await startServer({ perMessageDeflate: { inflateBudget: budget }, maxPayload });
-    try {
-      let delivered = 0;
-      server.wss.on('connection', (socket) => socket.on('message', () => delivered++));
-      const client = await deflateClient(server.port);
-      client.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
-      assert.equal(await client.readCloseCode(), 1009);
-      client.destroy();
-      assert.equal(delivered, 0);
-      assert.ok(budget.peak > 0 && budget.peak <= maxPayload, `held ${budget.peak} bytes of inflated output`);
-      assert.equal(budget.inflatingBytes, 0, 'the failed message gave its bytes back');
-    } finally {
-      await server.close();
-    }
+    await withServer(
+      () => startServer({ perMessageDeflate: { inflateBudget: budget }, maxPayload }),
+      async (server) => {
+        let delivered = 0;
+        server.wss.on('connection', (socket) => socket.on('message', () => delivered++));
+        const client = await deflateClient(server.port);
+        client.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
+        assert.equal(await client.readCloseCode(), 1009);
+        client.destroy();
+        assert.equal(delivered, 0);
+        assert.ok(budget.peak > 0 && budget.peak <= maxPayload, `held ${budget.peak} bytes of inflated output`);
+        assert.equal(budget.inflatingBytes, 0, 'the failed message gave its bytes back');
+      },
+    );
 
     // The same measure sees the whole 10 MiB when maxPayload lets the message through.
     const roomyBudget = new PeakInflateBudget();
     const roomyOptions = { perMessageDeflate: { inflateBudget: roomyBudget }, maxPayload: 32 * 1024 * 1024 };
-    const roomy = await startServer(roomyOptions);
-    try {
-      const lengths: number[] = [];
-      roomy.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => lengths.push(data.length)));
-      const other = await deflateClient(roomy.port);
-      other.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
-      await until(() => lengths.length > 0, 5000, 'the inflated message');
-      other.destroy();
-      assert.deepEqual(lengths, [10 * 1024 * 1024]);
-      assert.equal(roomyBudget.peak, 10 * 1024 * 1024);
-      assert.equal(roomyBudget.inflatingBytes, 0, 'the delivered message gave its bytes back');
-    } finally {
-      await roomy.close();
-    }
+    await withServer(
+      () => startServer(roomyOptions),
+      async (roomy) => {
+        const lengths: number[] = [];
+        roomy.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => lengths.push(data.length)));
+        const other = await deflateClient(roomy.port);
+        other.write(clientFrame(0x2, bomb, { rsv: RSV1 }));
+        await until(() => lengths.length > 0, 5000, 'the inflated message');
+        other.destroy();
+        assert.deepEqual(lengths, [10 * 1024 * 1024]);
+        assert.equal(roomyBudget.peak, 10 * 1024 * 1024);
+        assert.equal(roomyBudget.inflatingBytes, 0, 'the delivered message gave its bytes back');
+      },
+    );
   });
 
   it('fails data that does not inflate, and inflated text that is not UTF-8, with 1007', async () => {
-    const server = await startServer({ perMessageDeflate: true });
-    for (const bad of [
-      clientFrame(0x2, Buffer.from([0xff, 0xee, 0xdd, 0xcc]), { rsv: RSV1 }),
-      clientFrame(0x1, deflateMessage(Buffer.from([0x68, 0xc3, 0x28])), { rsv: RSV1 }),
-    ]) {
-      const client = await deflateClient(server.port);
-      client.write(bad);
-      assert.equal(await client.readCloseCode(), 1007);
-      client.destroy();
-    }
-    await server.close();
+    await withServer(
+      () => startServer({ perMessageDeflate: true }),
+      async (server) => {
+        for (const bad of [
+          clientFrame(0x2, Buffer.from([0xff, 0xee, 0xdd, 0xcc]), { rsv: RSV1 }),
+          clientFrame(0x1, deflateMessage(Buffer.from([0x68, 0xc3, 0x28])), { rsv: RSV1 }),
+        ]) {
+          const client = await deflateClient(server.port);
+          client.write(bad);
+          assert.equal(await client.readCloseCode(), 1007);
+          client.destroy();
+        }
+      },
+    );
   });
 
   it('fails RSV1 with 1002 without negotiation, on a control frame, and on a continuation frame', async () => {
-    const plain = await startServer({ perMessageDeflate: false });
-    const unnegotiated = await RawClient.open(plain.port, '/', OFFER);
-    assert.doesNotMatch(unnegotiated.response, /Sec-WebSocket-Extensions/i);
-    unnegotiated.write(clientFrame(0x2, deflateMessage(Buffer.from('hello')), { rsv: RSV1 }));
-    assert.equal(await unnegotiated.readCloseCode(), 1002);
-    unnegotiated.destroy();
-    await plain.close();
+    await withServer(
+      () => startServer({ perMessageDeflate: false }),
+      async (plain) => {
+        const unnegotiated = await RawClient.open(plain.port, '/', OFFER);
+        assert.doesNotMatch(unnegotiated.response, /Sec-WebSocket-Extensions/i);
+        unnegotiated.write(clientFrame(0x2, deflateMessage(Buffer.from('hello')), { rsv: RSV1 }));
+        assert.equal(await unnegotiated.readCloseCode(), 1002);
+        unnegotiated.destroy();
+      },
+    );
 
-    const server = await startServer({ perMessageDeflate: true });
     const compressed = deflateMessage(Buffer.from('hello hello hello'));
     const cases = [
       clientFrame(0x9, 'ping', { rsv: RSV1 }),
@@ -112,17 +102,20 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
         clientFrame(0x0, compressed.subarray(4), { rsv: RSV1 }),
       ]),
     ];
-    for (const frames of cases) {
-      const client = await deflateClient(server.port);
-      client.write(frames);
-      assert.equal(await client.readCloseCode(), 1002);
-      client.destroy();
-    }
-    await server.close();
+    await withServer(
+      () => startServer({ perMessageDeflate: true }),
+      async (server) => {
+        for (const frames of cases) {
+          const client = await deflateClient(server.port);
+          client.write(frames);
+          assert.equal(await client.readCloseCode(), 1002);
+          client.destroy();
+        }
+      },
+    );
   });
 
   it('declines bad offers in the handshake and picks the first acceptable one (RFC 7692 §5)', async () => {
-    const server = await startServer({ perMessageDeflate: { clientMaxWindowBits: 12 } });
     const responses: [string, string | undefined][] = [
       ['permessage-deflate; foo', undefined],
       ['permessage-deflate; server_max_window_bits=16', undefined],
@@ -132,13 +125,17 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
       ['permessage-deflate; foo, permessage-deflate; client_max_window_bits=10', 'permessage-deflate'],
       ['permessage-deflate; client_max_window_bits, x-other', 'permessage-deflate; client_max_window_bits=12'],
     ];
-    for (const [offer, answer] of responses) {
-      const client = await RawClient.open(server.port, '/', `Sec-WebSocket-Extensions: ${offer}\r\n`);
-      assert.equal(client.status, 101, offer);
-      assert.equal(/\r\nSec-WebSocket-Extensions: ([^\r]*)\r\n/i.exec(client.response)?.[1], answer, offer);
-      client.destroy();
-    }
-    await server.close();
+    await withServer(
+      () => startServer({ perMessageDeflate: { clientMaxWindowBits: 12 } }),
+      async (server) => {
+        for (const [offer, answer] of responses) {
+          const client = await RawClient.open(server.port, '/', `Sec-WebSocket-Extensions: ${offer}\r\n`);
+          assert.equal(client.status, 101, offer);
+          assert.equal(/\r\nSec-WebSocket-Extensions: ([^\r]*)\r\n/i.exec(client.response)?.[1], answer, offer);
+          client.destroy();
+        }
+      },
+    );
   });
 
   it('is off by default on the server, on by default on the client, and off when either says false', async () => {
@@ -149,13 +146,16 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
       [false, true, ''],
     ];
     for (const [serverOption, clientOption, expected] of cases) {
-      const server = await startServer(serverOption === undefined ? {} : { perMessageDeflate: serverOption });
-      const client = new WebSocket(server.url, clientOption === undefined ? {} : { perMessageDeflate: clientOption });
-      await once(client, 'open');
-      assert.equal(client.extensions, expected, `server ${serverOption}, client ${clientOption}`);
-      assert.equal([...server.wss.clients][0]!.extensions, expected);
-      client.terminate();
-      await server.close();
+      await withServer(
+        () => startServer(serverOption === undefined ? {} : { perMessageDeflate: serverOption }),
+        async (server) => {
+          const options = clientOption === undefined ? {} : { perMessageDeflate: clientOption };
+          const client = await openOurClient(new WebSocket(server.url, options));
+          assert.equal(client.extensions, expected, `server ${serverOption}, client ${clientOption}`);
+          assert.equal([...server.wss.clients][0]!.extensions, expected);
+          client.terminate();
+        },
+      );
     }
   });
 
@@ -177,9 +177,9 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
           fake.url,
           candidate.endsWith('=12') ? { perMessageDeflate: { serverMaxWindowBits: 11 } } : {},
         );
-        const error = new Promise<unknown>((resolve) => client.once('error', resolve));
+        const error = waitFor<[unknown]>(client, 'error');
         const closed = ourClose(client);
-        const failure = await error;
+        const [failure] = await error;
         assert.ok(failure instanceof WebSocketError, candidate);
         assert.ok(
           failure.code === ErrorCode.BadExtension || failure.code === ErrorCode.BadUpgradeResponse,
@@ -196,37 +196,47 @@ describe('permessage-deflate limits (RFC 7692 §8, RFC 6455 §7.4.1)', () => {
 describe('permessage-deflate resources', () => {
   it('keeps zlib operations in flight within the limiter across many connections', async () => {
     const limiter = new ZlibLimiter(2);
-    const server = await startServer({ perMessageDeflate: { limiter, threshold: 0 } });
-    server.wss.on('connection', (socket) =>
-      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+    await withServer(
+      () => startServer({ perMessageDeflate: { limiter, threshold: 0 } }),
+      async (server) => {
+        server.wss.on('connection', (socket) =>
+          socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+        );
+        let peak = 0;
+        let queued = 0;
+        let sampling = true;
+        const sample = (): void => {
+          peak = Math.max(peak, limiter.active);
+          queued = Math.max(queued, limiter.pending);
+          if (sampling) setImmediate(sample);
+        };
+        sample();
+        // Sampling stops however the exchange ends: a pending setImmediate would keep the run alive.
+        const clients = await (async () => {
+          try {
+            const opened = await Promise.all(
+              Array.from({ length: 40 }, () => openWsClient(server.url, { perMessageDeflate: true })),
+            );
+            await Promise.all(
+              opened.map(async (client, i) => {
+                for (let round = 0; round < 3; round++) {
+                  const message = textLike(20_000, i * 3 + round);
+                  const echoed = nextMessage(client);
+                  client.send(message);
+                  assert.ok((await echoed).data.equals(message));
+                }
+              }),
+            );
+            return opened;
+          } finally {
+            sampling = false;
+          }
+        })();
+        assert.ok(peak >= 1 && peak <= 2, `peak ${peak}`);
+        assert.ok(queued > 0, 'the limiter queued work');
+        for (const client of clients) client.terminate();
+      },
     );
-    let peak = 0;
-    let queued = 0;
-    let sampling = true;
-    const sample = (): void => {
-      peak = Math.max(peak, limiter.active);
-      queued = Math.max(queued, limiter.pending);
-      if (sampling) setImmediate(sample);
-    };
-    sample();
-    const clients = await Promise.all(
-      Array.from({ length: 40 }, () => openWsClient(server.url, { perMessageDeflate: true })),
-    );
-    await Promise.all(
-      clients.map(async (client, i) => {
-        for (let round = 0; round < 3; round++) {
-          const message = textLike(20_000, i * 3 + round);
-          const echoed = nextMessage(client);
-          client.send(message);
-          assert.ok((await echoed).data.equals(message));
-        }
-      }),
-    );
-    sampling = false;
-    assert.ok(peak >= 1 && peak <= 2, `peak ${peak}`);
-    assert.ok(queued > 0, 'the limiter queued work');
-    for (const client of clients) client.terminate();
-    await server.close();
   });
 
   it('frees the zlib contexts of closed connections', async () => {
@@ -248,28 +258,31 @@ describe('permessage-deflate resources', () => {
       return stream;
     }
     try {
-      const server = await startServer({ perMessageDeflate: { threshold: 0 } });
-      server.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => socket.send(data)));
-      const clients: WebSocket[] = [];
-      for (let i = 0; i < 10; i++) {
-        const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
-        await once(client, 'open');
-        const echoed = nextMessage(client);
-        client.send(textLike(5000, i));
-        await echoed;
-        clients.push(client);
-      }
-      // A compressor and a decompressor on each end of each connection.
-      assert.equal(created.length, 40);
-      assert.ok(created.every((stream) => !stream.destroyed));
-      await Promise.all(
-        clients.map((client) => {
-          const closed = ourClose(client);
-          client.close();
-          return closed;
-        }),
+      await withServer(
+        () => startServer({ perMessageDeflate: { threshold: 0 } }),
+        async (server) => {
+          server.wss.on('connection', (socket) => socket.on('message', (data: Buffer) => socket.send(data)));
+          const clients: WebSocket[] = [];
+          for (let i = 0; i < 10; i++) {
+            const client = new WebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
+            await openOurClient(client);
+            const echoed = nextMessage(client);
+            client.send(textLike(5000, i));
+            await echoed;
+            clients.push(client);
+          }
+          // A compressor and a decompressor on each end of each connection.
+          assert.equal(created.length, 40);
+          assert.ok(created.every((stream) => !stream.destroyed));
+          await Promise.all(
+            clients.map((client) => {
+              const closed = ourClose(client);
+              client.close();
+              return closed;
+            }),
+          );
+        },
       );
-      await server.close();
       assert.ok(
         created.every((stream) => stream.destroyed),
         `${created.filter((stream) => !stream.destroyed).length} zlib streams left open`,

@@ -5,7 +5,6 @@
  * value is refused at construction.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import type { Connection } from '../../src/protocol/index.js';
 import { CloseCode, ErrorCode, WebSocket, WebSocketError, WebSocketServer } from '../../src/ws/index.js';
@@ -43,7 +42,7 @@ describe('maxFragments over a real connection', () => {
     const raw = await RawClient.open(server.port);
     const healthy = new WebSocket(server.url);
     try {
-      await once(healthy, 'open');
+      await waitFor(healthy, 'open');
       const within = oneByteFragments(64);
       // Written in small pieces, as a peer trickling frames would.
       for (let pos = 0; pos < within.stream.length; pos += 50) raw.write(within.stream.subarray(pos, pos + 50));

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { rejectResponse } from '../../src/protocol/index.js';
 import { clientFrame } from '../helpers/frames.js';
 import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
 import { nextMessage, openOurClient, openWsClient, ourClose, startWsServer, wsClose } from './interop-shared.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { sleep, waitFor, withTimeout } from '../helpers/wait.js';
 
 // The opening handshake between Switchboard and `ws`: subprotocols, headers, paths, IPv6, refusals.
 
@@ -200,7 +199,7 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
     const client = new WsWebSocket(server.url, { protocolVersion: 8, origin: 'https://draft.example' });
     try {
       server.wss.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer) => socket.send(data)));
-      await once(client, 'open');
+      await waitFor(client, 'open');
       const echoed = nextMessage(client);
       client.send('over version 8');
       assert.equal((await echoed).data.toString(), 'over version 8');
@@ -234,21 +233,24 @@ describe('interop handshake: refusals as ws sees them and as wsClientError repor
 describe('interop handshake: request heads in pieces', () => {
   test('a request head trickled in one byte at a time, with a frame right behind it, is upgraded', async () => {
     const server = await startServer();
-    const messages = new Promise<string>((resolve) =>
-      server.wss.once('connection', (socket: WebSocket) =>
-        socket.once('message', (data: Buffer) => resolve(data.toString())),
+    const messages = withTimeout(
+      new Promise<string>((resolve) =>
+        server.wss.once('connection', (socket: WebSocket) =>
+          socket.once('message', (data: Buffer) => resolve(data.toString())),
+        ),
       ),
+      'the message behind the head',
     );
     const socket = net.connect(server.port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
-      await once(socket, 'connect');
+      await waitFor(socket, 'connect');
       socket.setNoDelay(true);
       const bytes = Buffer.concat([
         Buffer.from(upgradeRequest('/trickle', 'X-Filler: ' + 'f'.repeat(200) + '\r\n')),
         clientFrame(0x1, 'behind the head'),
       ]);
-      const response = once(socket, 'data');
+      const response = waitFor(socket, 'data');
       for (const byte of bytes) {
         socket.write(Uint8Array.of(byte));
         await new Promise((resolve) => setImmediate(resolve));
@@ -270,10 +272,10 @@ describe('interop handshake: a blank line split across reads', () => {
       const socket = net.connect(server.port, '127.0.0.1');
       socket.on('error', () => undefined);
       try {
-        await once(socket, 'connect');
+        await waitFor(socket, 'connect');
         socket.setNoDelay(true);
         const bytes = Buffer.from(upgradeRequest('/'));
-        const response = once(socket, 'data');
+        const response = waitFor(socket, 'data');
         socket.write(bytes.subarray(0, bytes.length - cut));
         // A pause long enough for the two pieces to arrive as separate reads.
         await sleep(30);
@@ -367,7 +369,7 @@ describe('interop handshake: ws server, Switchboard client', () => {
 describe('interop handshake: IPv6 loopback', () => {
   test('the Switchboard client reaches a ws server on [::1], and ws reaches a Switchboard server there', async () => {
     const wsServer = new WsServer({ port: 0, host: '::1' });
-    await once(wsServer, 'listening');
+    await waitFor(wsServer, 'listening');
     wsServer.on('connection', (socket) =>
       socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
     );
@@ -384,7 +386,7 @@ describe('interop handshake: IPv6 loopback', () => {
     }
 
     const ours = new WebSocketServer({ port: 0, host: '::1' });
-    await once(ours, 'listening');
+    await waitFor(ours, 'listening');
     ours.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer) => socket.send(data)));
     try {
       const client = await openWsClient(`ws://[::1]:${(ours.address() as AddressInfo).port}/`);

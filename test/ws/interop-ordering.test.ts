@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +9,7 @@ import { WebSocket, WebSocketServer } from '../../src/ws/index.js';
 import { clientFrame, closePayload, serverFrame } from '../helpers/frames.js';
 import { startServer, upgradeRequest, type TestServer } from '../helpers/ws-peers.js';
 import { openOurClient, openWsClient, ourClose, startWsServer, wsClose, type CloseOutcome } from './interop-shared.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 // Ordering and the edges of the closing handshake between Switchboard and `ws`: many messages in
 // flight both ways, messages sent right before a close, both ends closing at once, many fragments.
@@ -190,11 +189,14 @@ describe('frames that arrive in the same packet as the handshake', () => {
     const server = await startServer();
     try {
       // Listeners added in the 'connection' handler see the frames that came with the request.
-      const messages = new Promise<string[]>((resolve) =>
-        server.wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))),
+      const messages = withTimeout(
+        new Promise<string[]>((resolve) =>
+          server.wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))),
+        ),
+        'the first two messages',
       );
       const socket = net.connect(server.port, '127.0.0.1');
-      await once(socket, 'connect');
+      await waitFor(socket, 'connect');
       socket.on('error', () => undefined);
       socket.write(
         Buffer.concat([
@@ -217,14 +219,15 @@ describe('frames that arrive in the same packet as the handshake', () => {
     const httpServer = http.createServer();
     const wss = new WebSocketServer({ server: httpServer });
     httpServer.listen(0, '127.0.0.1');
-    await once(httpServer, 'listening');
-    const messages = new Promise<string[]>((resolve) =>
-      wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2))),
+    await waitFor(httpServer, 'listening');
+    const messages = withTimeout(
+      new Promise<string[]>((resolve) => wss.once('connection', (ours: WebSocket) => resolve(collect(ours, 2)))),
+      'the first two messages',
     );
     const socket = net.connect((httpServer.address() as AddressInfo).port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
-      await once(socket, 'connect');
+      await waitFor(socket, 'connect');
       socket.write(
         Buffer.concat([Buffer.from(upgradeRequest('/')), clientFrame(0x1, 'early'), clientFrame(0x1, 'and again')]),
       );
@@ -255,7 +258,7 @@ describe('frames that arrive in the same packet as the handshake', () => {
       });
     });
     tcp.listen(0, '127.0.0.1');
-    await once(tcp, 'listening');
+    await waitFor(tcp, 'listening');
     try {
       const client = new WebSocket(`ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, {
         perMessageDeflate: false,

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
   WebSocket as WsWebSocket,
@@ -101,7 +100,7 @@ export async function startWsServer(
   close(): Promise<void>;
 }> {
   const wss = new WsServer({ port: 0, host: '127.0.0.1', ...options });
-  await once(wss, 'listening');
+  await waitFor(wss, 'listening');
   const { port } = wss.address() as AddressInfo;
   return {
     wss,

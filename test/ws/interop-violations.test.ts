@@ -268,14 +268,14 @@ async function rawServer(): Promise<{ url: string; nextPeer(): Promise<net.Socke
     socket.on('data', onData);
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     nextPeer: () => new Promise((resolve) => waiting.push(resolve)),
     close: async () => {
       for (const peer of peers) peer.destroy();
       server.close();
-      await once(server, 'close');
+      await waitFor(server, 'close');
     },
   };
 }

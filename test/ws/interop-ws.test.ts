@@ -19,7 +19,7 @@ import {
   type Peer,
   type Role,
 } from './interop-shared.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 // One suite, run twice: Switchboard's WebSocketServer against the `ws` client, and the `ws` server
 // against Switchboard's client. Tests name ends by role; each pairing decides who plays which.
@@ -88,14 +88,20 @@ for (const pairing of PAIRINGS) {
       if (pairing.ours === 'client') {
         test('browser-style listeners get strings for text and honour binaryType', async () => {
           const client = connection.ours;
-          const text = new Promise<unknown>((resolve) =>
-            client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+          const text = withTimeout(
+            new Promise<unknown>((resolve) =>
+              client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+            ),
+            'a browser-style text message',
           );
           client.send('plain text');
           assert.equal(await text, 'plain text');
           client.binaryType = 'arraybuffer';
-          const binary = new Promise<unknown>((resolve) =>
-            client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+          const binary = withTimeout(
+            new Promise<unknown>((resolve) =>
+              client.addEventListener('message', (event: MessageEvent) => resolve(event.data), { once: true }),
+            ),
+            'a browser-style binary message',
           );
           client.send(Uint8Array.of(1, 2, 3));
           const data = await binary;

@@ -84,7 +84,8 @@ describe('a peer that floods pings and never reads the pongs', () => {
       const [socket] = await accepted;
       const errors: WebSocketError[] = [];
       socket.on('error', (error) => errors.push(error as WebSocketError));
-      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      // Armed before the flood, which takes its time: the bound covers both.
+      const closed = waitFor<[number]>(socket, 'close', 30_000).then(([code]) => code);
       raw.socket.pause();
 
       const { sent, maxHeld } = await floodUntilClosed(raw, socket);

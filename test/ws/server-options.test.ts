@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -8,7 +7,7 @@ import { WebSocket, WebSocketServer, type WebSocketServerOptions } from '../../s
 import { clientFrame, closePayload } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/ws-peers.js';
 import { wsClose } from './interop-shared.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
 // The options and server events of `ws`'s WebSocketServer: each taken as `ws` takes it, or refused by name.
@@ -151,11 +150,15 @@ describe('WebSocketServer options at work', () => {
   test('skipUTF8Validation delivers text that is not UTF-8, and accepts such a close reason (decoded with U+FFFD)', async () => {
     const server = await startServer({ skipUTF8Validation: true });
     try {
-      const message = new Promise<Buffer>((resolve) =>
-        server.wss.once('connection', (socket) => socket.once('message', resolve)),
+      const message = withTimeout(
+        new Promise<Buffer>((resolve) => server.wss.once('connection', (socket) => socket.once('message', resolve))),
+        "the server's message",
       );
-      const closed = new Promise<[number, Buffer]>((resolve) =>
-        server.wss.once('connection', (socket) => socket.once('close', (code, reason) => resolve([code, reason]))),
+      const closed = withTimeout(
+        new Promise<[number, Buffer]>((resolve) =>
+          server.wss.once('connection', (socket) => socket.once('close', (code, reason) => resolve([code, reason]))),
+        ),
+        "the server's close",
       );
       const raw = await RawClient.open(server.port);
       try {
@@ -195,14 +198,15 @@ describe('WebSocketServer options at work', () => {
       const server = await startServer({ skipUTF8Validation, perMessageDeflate: { threshold: 0 } });
       try {
         const client = new WsWebSocket(server.url, { perMessageDeflate: { threshold: 0 } });
+        // Bounded where it is awaited: without skipUTF8Validation the message never arrives.
         const received = new Promise<Buffer>((resolve) =>
           server.wss.once('connection', (socket) => socket.once('message', resolve)),
         );
         const closed = wsClose(client);
-        await once(client, 'open');
+        await waitFor(client, 'open');
         client.send(NOT_UTF8, { binary: false, compress: true });
         if (skipUTF8Validation) {
-          assert.deepEqual(await received, NOT_UTF8);
+          assert.deepEqual(await withTimeout(received, "the server's message"), NOT_UTF8);
           client.close();
         }
         assert.equal((await closed).code, skipUTF8Validation ? 1005 : 1007);
@@ -342,20 +346,23 @@ describe('WebSocketServer events and lifecycle, as ws has them', () => {
   test("handleUpgrade twice with one socket throws ws's error", async () => {
     const httpServer = http.createServer();
     const wss = new WebSocketServer({ noServer: true });
-    const thrown = new Promise<Error | undefined>((resolve) =>
-      httpServer.on('upgrade', (request, socket, head) => {
-        wss.handleUpgrade(request, socket, head, (ws) => ws.close());
-        try {
-          wss.handleUpgrade(request, socket, head, () => undefined);
-          resolve(undefined);
-        } catch (error) {
-          resolve(error as Error);
-        }
-      }),
+    const thrown = withTimeout(
+      new Promise<Error | undefined>((resolve) =>
+        httpServer.on('upgrade', (request, socket, head) => {
+          wss.handleUpgrade(request, socket, head, (ws) => ws.close());
+          try {
+            wss.handleUpgrade(request, socket, head, () => undefined);
+            resolve(undefined);
+          } catch (error) {
+            resolve(error as Error);
+          }
+        }),
+      ),
+      'the second handleUpgrade',
     );
     try {
       httpServer.listen(0, '127.0.0.1');
-      await once(httpServer, 'listening');
+      await waitFor(httpServer, 'listening');
       const client = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`);
       client.on('error', () => undefined);
       assert.match((await thrown)?.message ?? '', /called more than once with the same socket/);

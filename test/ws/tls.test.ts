@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -44,7 +43,7 @@ describe('wss:// (TLS)', { skip }, () => {
       socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
     });
     httpsServer.listen(0, '127.0.0.1');
-    await once(httpsServer, 'listening');
+    await waitFor(httpsServer, 'listening');
     url = `wss://127.0.0.1:${(httpsServer.address() as AddressInfo).port}/secure`;
   });
 
@@ -89,7 +88,7 @@ describe('wss:// (TLS)', { skip }, () => {
     const server = https.createServer({ key: otherName.key, cert: otherName.cert });
     const other = new WebSocketServer({ server });
     server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await waitFor(server, 'listening');
     try {
       const client = new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
         ca: otherName.cert,
@@ -132,7 +131,7 @@ describe('wss:// (TLS)', { skip }, () => {
       socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary })),
     );
     server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await waitFor(server, 'listening');
     try {
       const client = await openOurClient(
         new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}/`, { ca: trusted.cert }),

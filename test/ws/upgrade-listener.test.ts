@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { once } from 'node:events';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -24,7 +23,7 @@ async function startListener(): Promise<{
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request)),
   });
   listener.server.listen(0, '127.0.0.1');
-  await once(listener.server, 'listening');
+  await waitFor(listener.server, 'listening');
   return {
     listener,
     wss,

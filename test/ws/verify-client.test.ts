@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import https from 'node:https';
@@ -114,7 +113,7 @@ describe('verifyClient, synchronous form', () => {
     const wss = new WebSocketServer({ server: httpsServer, verifyClient: (info) => (secure = info.secure) });
     try {
       httpsServer.listen(0, '127.0.0.1');
-      await once(httpsServer, 'listening');
+      await waitFor(httpsServer, 'listening');
       const { port } = httpsServer.address() as AddressInfo;
       const client = new WebSocket(`wss://127.0.0.1:${port}/`, { ca: certificate.cert });
       await waitFor(client, 'open');
@@ -272,7 +271,7 @@ describe('verifyClient beside authenticate', () => {
         const peer = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
         peer.on('error', () => undefined);
         try {
-          await once(peer, 'connect');
+          await waitFor(peer, 'connect');
           peer.resume();
           const ended = waitFor(peer, 'end');
           peer.end(upgradeRequest('/'));

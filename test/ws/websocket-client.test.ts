@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -7,17 +6,21 @@ import { computeAcceptKey } from '../../src/protocol/index.js';
 import { CloseEvent, ErrorCode, MessageEvent, WebSocket, WebSocketError, type RawData } from '../../src/ws/index.js';
 import { frame } from '../helpers/frames.js';
 import { fakeUpgradeServer, startServer, switchingProtocols } from '../helpers/ws-peers.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
-/** Resolves with the next `close` as a browser-style event. */
+/** Resolves with the next `close` as a browser-style event (`waitFor` would take the Node-style one). */
 function closeEvent(client: WebSocket): Promise<CloseEvent> {
-  return new Promise((resolve) => client.addEventListener('close', resolve, { once: true }));
+  return withTimeout(
+    new Promise((resolve) => client.addEventListener('close', resolve, { once: true })),
+    "a browser-style 'close'",
+  );
 }
 
 async function expectFailure(client: WebSocket): Promise<{ error: unknown; close: CloseEvent }> {
-  const error = new Promise((resolve) =>
-    client.addEventListener('error', (event) => resolve(event.error), { once: true }),
+  const error = withTimeout(
+    new Promise((resolve) => client.addEventListener('error', (event) => resolve(event.error), { once: true })),
+    "a browser-style 'error'",
   );
   const close = await closeEvent(client);
   return { error: await error, close };
@@ -92,7 +95,10 @@ describe('WebSocket send and receive', () => {
         const client = new WebSocket(server.url);
         await waitFor(client, 'open');
         const next = (): Promise<MessageEvent> =>
-          new Promise((resolve) => client.addEventListener('message', resolve, { once: true }));
+          withTimeout(
+            new Promise((resolve) => client.addEventListener('message', resolve, { once: true })),
+            "a browser-style 'message'",
+          );
         assert.throws(() => (client.binaryType = 'bogus' as never), {
           name: 'TypeError',
           message: /binaryType must be .* not "bogus"/,
@@ -332,7 +338,7 @@ describe('WebSocket opening handshake failures (RFC 6455 §4.1)', () => {
 
   it('fails when nothing listens', async () => {
     const probe = net.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
+    await waitFor(probe, 'listening');
     const port = (probe.address() as AddressInfo).port;
     probe.close();
     const client = new WebSocket(`ws://127.0.0.1:${port}/`);

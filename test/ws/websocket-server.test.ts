@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -25,7 +24,7 @@ function echo(server: WebSocketServer): void {
 /** An http server listening on an ephemeral loopback port. */
 async function listeningHttpServer(): Promise<http.Server> {
   const server = http.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await waitFor(server, 'listening');
   return server;
 }
 
@@ -123,7 +122,7 @@ describe('WebSocketServer handshake (RFC 6455 §4.2)', () => {
         picked.close();
         const refused = new WebSocket(chooser.url, ['other']);
         // A client that offered subprotocols and got none back fails, as browsers do.
-        const code = await new Promise<number>((resolve) => refused.on('close', resolve));
+        const [code] = await waitFor<[number]>(refused, 'close');
         assert.equal(code, 1006);
       },
     );

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -8,7 +7,7 @@ import { WebSocket, WebSocketServer, createWebSocketStream } from '../../src/ws/
 import { clientFrame } from '../helpers/frames.js';
 import { startServer, type TestServer } from '../helpers/ws-peers.js';
 import { startWsServer } from './interop-shared.js';
-import { until, waitFor } from '../helpers/wait.js';
+import { until, waitFor, withTimeout } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
 // The module as `ws` users import it (a default export carrying the classes), and
@@ -82,7 +81,7 @@ describe('the module shape of ws', () => {
   test('new WebSocket.Server(...) works, and the default import names the instance type', async () => {
     const wss = new WebSocketDefault.Server({ port: 0, host: '127.0.0.1' });
     try {
-      await once(wss, 'listening');
+      await waitFor(wss, 'listening');
       const connected = waitFor<[WebSocketDefault]>(wss, 'connection');
       const client: WebSocketDefault = new WebSocketDefault(
         `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
@@ -225,8 +224,11 @@ describe('createWebSocketStream', () => {
     // The server side's stream, reading from a peer that sends text that is not UTF-8.
     const server = await startServer();
     try {
-      const streamed = new Promise<Duplex>((resolve) =>
-        server.wss.on('connection', (socket) => resolve(createWebSocketStream(socket))),
+      const streamed = withTimeout(
+        new Promise<Duplex>((resolve) =>
+          server.wss.on('connection', (socket) => resolve(createWebSocketStream(socket))),
+        ),
+        "the server's connection",
       );
       const client = new WebSocket(server.url);
       await waitFor(client, 'open');
