@@ -45,7 +45,9 @@ export interface ConnectionOptions extends Omit<FrameParserOptions, 'readsFrom'>
  * {@link receive}, events out through the handler, and frames out through {@link encode} or,
  * for frames the protocol sends by itself, `handler.write`. It runs the close handshake
  * (RFC 6455 §7): it replies to a close once, never sends data after a close, never puts 1005,
- * 1006 or 1015 on the wire, and ignores what follows the peer's close.
+ * 1006 or 1015 on the wire, and ignores what follows the peer's close. It keeps the connection's
+ * ready state and where the message this side sends in fragments stands (§5.4), so that a host
+ * is plumbing around it.
  *
  * @example
  * const connection = new Connection(handler, { role: 'server', maxPayload: 1 << 20 });
@@ -58,9 +60,12 @@ export class Connection implements FrameSink {
   private readonly masks: MaskKeySource | undefined;
   private readonly autoPong: boolean;
   private readonly allocate: ((size: number) => Uint8Array) | undefined;
+  private state: ReadyState = ReadyState.OPEN;
   private sentClose = false;
   private receivedClose = false;
   private peerStartedClose = false;
+  /** Whether a message this side sends is fragmented and its last frame is still to come (§5.4). */
+  private sendingFragments = false;
   /** The close code to report: the peer's (§7.1.5), the one a protocol error failed with, or 1006. */
   closeCode: number = CloseCode.AbnormalClosure;
   closeReason = '';
@@ -76,6 +81,28 @@ export class Connection implements FrameSink {
     this.allocate = options.allocate;
   }
 
+  /**
+   * OPEN from the start (a connection exists once its handshake completed), CLOSING once either
+   * side began the close handshake, the connection failed or the host began closing (see
+   * {@link startClosing}), CLOSED once the host reports its transport closed ({@link transportClosed}).
+   */
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /**
+   * The host began closing without a close frame yet: one waits behind data still being prepared,
+   * or the transport ended or failed (§7.1.1). An open connection becomes CLOSING.
+   */
+  startClosing(): void {
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+  }
+
+  /** The transport closed and the host is done with it (§7.1.4): the connection is CLOSED. */
+  transportClosed(): void {
+    this.state = ReadyState.CLOSED;
+  }
+
   /** Whether this side has sent its close frame. */
   get closeSent(): boolean {
     return this.sentClose;
@@ -89,6 +116,33 @@ export class Connection implements FrameSink {
   /** Whether the peer started the close handshake: its close frame arrived before this side sent one. */
   get closeStartedByPeer(): boolean {
     return this.peerStartedClose;
+  }
+
+  /**
+   * Whether the closing handshake completed: both close frames crossed (§7.1.4). A connection whose
+   * transport then closes was closed cleanly (WHATWG's `wasClean`, for any code but 1006).
+   */
+  get closedCleanly(): boolean {
+    return this.sentClose && this.receivedClose;
+  }
+
+  /**
+   * Whether this side is in the middle of sending a fragmented message: a frame encoded whole
+   * elsewhere (a broadcast) cannot go between its fragments (§5.4).
+   */
+  get midMessage(): boolean {
+    return this.sendingFragments;
+  }
+
+  /**
+   * The opcode of the next data frame this side sends, a frame of a message that is `binary` or
+   * text: a continuation while a fragmented message is under way (§5.4), else text or binary.
+   * `fin` false starts or goes on with a fragmented message; `fin` true ends it.
+   */
+  nextDataOpcode(binary: boolean, fin: boolean): number {
+    const opcode = this.sendingFragments ? Opcode.Continuation : binary ? Opcode.Binary : Opcode.Text;
+    this.sendingFragments = !fin;
+    return opcode;
   }
 
   /** Feeds bytes read from the transport. */
@@ -151,6 +205,7 @@ export class Connection implements FrameSink {
   close(code?: number, reason = ''): Uint8Array | undefined {
     if (this.sentClose) return undefined;
     this.sentClose = true;
+    this.startClosing();
     return this.encode(Opcode.Close, encodeClosePayload(code, reason));
   }
 
@@ -171,6 +226,7 @@ export class Connection implements FrameSink {
 
   onClose(code: number, reason: string): void {
     this.receivedClose = true;
+    this.startClosing();
     // §7.1.5: the connection's close code is the one in the first close frame received.
     this.closeCode = code;
     this.closeReason = reason;
@@ -184,6 +240,7 @@ export class Connection implements FrameSink {
   }
 
   onError(error: WebSocketError): void {
+    this.startClosing();
     // §7.1.7: fail the connection by sending a close frame with the matching code, if none went out yet.
     const frame = this.close(error.closeCode, fitsCloseReason(error.message) ? error.message : '');
     if (frame) this.handler.write(frame);

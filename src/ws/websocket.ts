@@ -28,6 +28,7 @@ import {
 import { connectClient, type WebSocketOptions } from './client-handshake.js';
 import { debug } from './debug-log.js';
 import { DeflateSession, type DeflateAgreement, type DeflateHost } from './deflate-session.js';
+import { addBrowserListener, handlerProperty, removeBrowserListener, setHandlerProperty } from './browser-listeners.js';
 import {
   CloseEvent,
   ErrorEvent,
@@ -36,6 +37,7 @@ import {
   type EventListenerLike,
   type WebSocketEventType,
 } from './events.js';
+import { BlobQueue, type PendingClose } from './blob-queue.js';
 import { Heartbeat } from './heartbeat.js';
 import { setSocketOwner } from './socket-owner.js';
 import type { ResolvedConnectionSettings } from './options.js';
@@ -52,6 +54,7 @@ import {
   type ControlData,
   type SendData,
 } from './send-data.js';
+import { COPY_THRESHOLD, WriteBatch } from './write-batch.js';
 
 export type { SendOptions } from './call-forms.js';
 export type { WebSocketOptions } from './client-handshake.js';
@@ -110,8 +113,6 @@ export interface SocketSetup {
   readonly registry?: { release(socket: WebSocket): void } | undefined;
 }
 
-/** Below this payload size a frame is copied behind its header and written once; above, header and payload are written separately. */
-const COPY_THRESHOLD = 16 * 1024;
 /**
  * How long a connection closed because its peer does not read (1013 for a slow reader, 1008 for a
  * ping flood) waits for the peer to read something before its socket is destroyed. Its close frame
@@ -124,26 +125,6 @@ const COPY_THRESHOLD = 16 * 1024;
 const STALLED_PEER_GRACE = 1000;
 
 const EMPTY = Buffer.alloc(0);
-const BROWSER_LISTENER = Symbol('browserListener');
-const HANDLER_PROPERTY = Symbol('handlerProperty');
-/*
- * Write batching. A connection's first frame in a tick is held, and written once the tick's work is
- * done (process.nextTick); a second frame in the same tick corks the socket behind the first, so
- * every frame written meanwhile (an echo of a chunk holding many messages, a burst of broadcasts, a
- * pong with them) leaves in one writev system call instead of one call each. A lone frame costs no
- * more than writing it at once: holding it is a field and a list entry, not a cork. The delay is
- * the rest of the current tick: microseconds.
- */
-let tickEndScheduled = false;
-let batchedThisTick: WebSocket[] = [];
-
-function endTick(): void {
-  tickEndScheduled = false;
-  const batched = batchedThisTick;
-  batchedThisTick = [];
-  for (const socket of batched) socket.flushOutput();
-}
-
 /** The protocol core's events for one connection, as prototype methods rather than closures per connection. */
 class ProtocolEvents implements ConnectionHandler {
   constructor(private readonly owner: WebSocket) {}
@@ -173,23 +154,10 @@ class ProtocolEvents implements ConnectionHandler {
   }
 }
 
-// EventEmitter's own listener type; the wrappers below take the arguments each event is emitted with.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any[]`, as EventEmitter's, so every listener fits.
-type NodeListener = ((...args: any[]) => void) & { [BROWSER_LISTENER]?: unknown };
-
-/** The error of sends waiting behind a Blob being read when the socket closes, in ws's words. */
-function blobReadCutError(): WebSocketError {
-  return new WebSocketError(ErrorCode.ConnectionClosed, 'The socket was closed while the blob was being read');
-}
-
-function invoke<E>(listener: EventListenerLike<E>, target: unknown, event: E): void {
-  if (typeof listener === 'function') listener.call(target, event);
-  else listener.handleEvent(event);
-}
-
-// Not `implements HeartbeatTarget, SocketOwner, AdmissionHost`: the members those need are
-// internal, so `stripInternal` leaves them out of the published declarations, where the clause
-// would then fail to type-check. Passing `this` to `Heartbeat`, `setSocketOwner` and `SendAdmission` checks the shape.
+// Not `implements HeartbeatTarget, SocketOwner, AdmissionHost, BlobQueueHost`: the members those
+// need are internal, so `stripInternal` leaves them out of the published declarations, where the
+// clause would then fail to type-check. Passing `this` to `Heartbeat`, `setSocketOwner`,
+// `SendAdmission` and `BlobQueue` checks the shape.
 /**
  * A WebSocket connection, client or server side: the browser's `WebSocket` interface
  * (`onopen`/`onmessage`/`onerror`/`onclose`, `addEventListener`, `send`, `close`, `readyState`,
@@ -217,7 +185,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   declare readonly CLOSED: typeof ReadyState.CLOSED;
 
   private address: string;
-  private state: ReadyState = ReadyState.CONNECTING;
+  /** The ready state until the connection exists: CONNECTING, or CLOSING then CLOSED when the handshake fails. */
+  private handshakeState: ReadyState = ReadyState.CONNECTING;
   private binary: BinaryType = 'nodebuffer';
   /**
    * Bytes of sends, pings and pongs refused once closing: WHATWG has `bufferedAmount` grow by them
@@ -229,23 +198,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private socket: Duplex | undefined;
   private connection: Connection | undefined;
   private settings: ResolvedConnectionSettings | undefined;
-  private fragmenting = false;
   private alive = true;
   private closeTimer: NodeJS.Timeout | undefined;
-  private clean = false;
   private failure: Error | undefined;
-  /** Sends, pings and pongs waiting behind a Blob being read (see `queueSend`). */
-  private blobQueue:
-    | {
-        data: SendData;
-        options: SendOptions | undefined;
-        callback: SendCallback | undefined;
-        control: number | undefined;
-      }[]
-    | undefined;
-  /** A `close()` called while Blobs were queued: it goes once they are sent (see `drainSendQueue`). */
-  private closeBehindBlobs: { code: number | undefined; reason: string } | undefined;
-  private queuedBytes = 0;
+  /** Sends, pings and pongs waiting behind a Blob being read, while one is (see `queueSend`). */
+  private blobs: BlobQueue | undefined;
   private ownHeartbeat: Heartbeat | undefined;
   private registry: SocketSetup['registry'];
   private abortHandshake: ((error: Error) => void) | undefined;
@@ -259,11 +216,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** Whether the connection is being closed because its peer does not read (see `STALLED_PEER_GRACE`). */
   private peerStalled = false;
   private admission: SendAdmission | undefined;
-  /** The first frame written this tick and its callback, held until the tick ends (see `output`). */
-  private heldFrame: Buffer | undefined;
-  private heldCallback: SendCallback | undefined;
-  /** Whether further frames of this tick are corked behind the held one. */
-  private corked = false;
+  /** This tick's frames, written together at its end. */
+  private batch: WriteBatch | undefined;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.
@@ -307,7 +261,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** The connection state: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
   get readyState(): ReadyState {
-    return this.state;
+    return this.connection?.readyState ?? this.handshakeState;
   }
 
   /** The subprotocol the server chose, `''` if none. */
@@ -351,8 +305,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal What {@link bufferedAmount} counts beside the socket's own buffer. */
   get bufferedBeside(): number {
     return (
-      (this.heldFrame?.length ?? 0) +
-      this.queuedBytes +
+      (this.batch?.heldBytes ?? 0) +
+      (this.blobs?.bytes ?? 0) +
       (this.deflate?.bufferedAmount ?? 0) +
       (this.pendingPong?.length ?? 0)
     );
@@ -368,7 +322,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     const socket = this.socket;
     if (socket === undefined) return false;
     return (
-      socket.writableNeedDrain || this.queuedBytes + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark
+      socket.writableNeedDrain ||
+      (this.blobs?.bytes ?? 0) + (this.deflate?.bufferedAmount ?? 0) > socket.writableHighWaterMark
     );
   }
 
@@ -385,7 +340,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * (`WebSocket is not open: readyState 0 (CONNECTING)`).
    */
   send(data?: SendData | number, options?: SendOptions | SendCallback, callback?: SendCallback): void {
-    if (this.state === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
+    const state = this.readyState;
+    if (state === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
@@ -393,12 +349,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (options !== undefined) checkSendOptions(options, this.isClient);
     if (data === undefined || data === null) data = EMPTY;
     else if (typeof data === 'number') data = String(data);
-    if (this.state !== ReadyState.OPEN) {
+    if (state !== ReadyState.OPEN) {
       this.refusedBytes += payloadSize(data);
-      if (callback) process.nextTick(callback, notOpenError(this.state));
+      if (callback) process.nextTick(callback, notOpenError(state));
       return;
     }
-    if (this.blobQueue !== undefined || data instanceof Blob) {
+    if (this.blobs !== undefined || data instanceof Blob) {
       this.queueSend(data, options, callback, undefined);
       return;
     }
@@ -429,14 +385,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    */
   close(code?: number, reason?: string | Uint8Array): void {
     const text = closeArguments(code, reason);
-    if (this.state === ReadyState.CLOSING || this.state === ReadyState.CLOSED) return;
-    if (this.state === ReadyState.CONNECTING) {
+    if (this.readyState === ReadyState.CLOSING || this.readyState === ReadyState.CLOSED) return;
+    if (this.readyState === ReadyState.CONNECTING) {
       this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
       return;
     }
-    this.state = ReadyState.CLOSING;
+    this.connection!.startClosing();
     // Blobs are still being read for earlier sends: browsers and ws send them before the close frame.
-    if (this.blobQueue !== undefined) this.closeBehindBlobs = { code, reason: text };
+    if (this.blobs !== undefined) this.blobs.closeBehind = { code, reason: text };
     else this.sendClose(code, text);
   }
 
@@ -448,7 +404,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         // Nothing follows a close frame: it goes now, with what this tick batched before it,
         // rather than at the end of the tick (bufferedAmount drops at once, as in ws).
         this.output(asBuffer(frame), undefined);
-        this.flushOutput();
+        this.batch!.flush();
       }
       if (this.connection!.closeReceived) this.finishClosingHandshake();
       else this.startCloseTimer();
@@ -460,27 +416,27 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** Destroys the connection at once, without a closing handshake (the close code reported is 1006). */
   terminate(): void {
-    if (this.state === ReadyState.CLOSED) return;
+    if (this.readyState === ReadyState.CLOSED) return;
     // No socket: still connecting, or failing to (CLOSING while its 'error' is emitted).
     if (this.socket === undefined) {
       // The wording is ws's: it says "closed" for both.
       this.abortHandshake?.(new Error('WebSocket was closed before the connection was established'));
       return;
     }
-    this.state = ReadyState.CLOSING;
+    this.connection!.startClosing();
     this.socket.destroy();
   }
 
   /** Stops reading from the socket, so a fast sender is slowed down by TCP flow control; does nothing while connecting or once closed, as in `ws`. */
   pause(): void {
-    if (this.socket === undefined || this.state === ReadyState.CLOSED) return;
+    if (this.socket === undefined || this.readyState === ReadyState.CLOSED) return;
     this.userPaused = true;
     this.socket.pause();
   }
 
   /** Resumes reading after {@link pause}; does nothing while connecting or once closed. */
   resume(): void {
-    if (this.socket === undefined || this.state === ReadyState.CLOSED) return;
+    if (this.socket === undefined || this.readyState === ReadyState.CLOSED) return;
     this.userPaused = false;
     if (!this.inflateHold) this.socket.resume();
   }
@@ -491,52 +447,47 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     listener: EventListenerLike<WebSocketEventMap[K]>,
     options?: { once?: boolean },
   ): void {
-    const wrapped = this.browserListener(type, listener as EventListenerLike<WebSocketEvent>);
-    if (wrapped === undefined) return;
-    if (this.listeners(type).some((existing) => (existing as NodeListener)[BROWSER_LISTENER] === listener)) return;
-    // The wrapper takes the Node-style arguments of `type`; the generic signature cannot say so.
-    if (options?.once) this.once(type, wrapped as never);
-    else this.on(type, wrapped as never);
+    addBrowserListener(this, type, listener as EventListenerLike<WebSocketEvent>, options?.once);
   }
 
   /** Removes a listener added with {@link addEventListener}. */
   removeEventListener<K extends WebSocketEventType>(type: K, listener: EventListenerLike<WebSocketEventMap[K]>): void {
-    for (const existing of this.listeners(type)) {
-      if ((existing as NodeListener)[BROWSER_LISTENER] === listener) {
-        this.removeListener(type, existing as never);
-        return;
-      }
-    }
+    removeBrowserListener(this, type, listener as EventListenerLike<WebSocketEvent>);
   }
 
   get onopen(): ((event: WebSocketEvent) => void) | null {
-    return this.handlerProperty('open');
+    return handlerProperty(this, 'open');
   }
   set onopen(handler: ((event: WebSocketEvent) => void) | null) {
-    this.setHandlerProperty('open', handler);
+    setHandlerProperty(this, 'open', handler);
   }
   get onmessage(): ((event: MessageEvent) => void) | null {
-    return this.handlerProperty('message');
+    return handlerProperty(this, 'message');
   }
   set onmessage(handler: ((event: MessageEvent) => void) | null) {
-    this.setHandlerProperty('message', handler);
+    setHandlerProperty(this, 'message', handler);
   }
   get onerror(): ((event: ErrorEvent) => void) | null {
-    return this.handlerProperty('error');
+    return handlerProperty(this, 'error');
   }
   set onerror(handler: ((event: ErrorEvent) => void) | null) {
-    this.setHandlerProperty('error', handler);
+    setHandlerProperty(this, 'error', handler);
   }
   get onclose(): ((event: CloseEvent) => void) | null {
-    return this.handlerProperty('close');
+    return handlerProperty(this, 'close');
   }
   set onclose(handler: ((event: CloseEvent) => void) | null) {
-    this.setHandlerProperty('close', handler);
+    setHandlerProperty(this, 'close', handler);
+  }
+
+  /** @internal Whether the closing handshake completed, for `CloseEvent.wasClean` (RFC 6455 §7.1.4). */
+  get closedCleanly(): boolean {
+    return this.connection?.closedCleanly ?? false;
   }
 
   /** @internal Heartbeat check: terminate if silent since the last check, else ping. */
   checkAlive(): boolean {
-    if (this.state !== ReadyState.OPEN) return this.state !== ReadyState.CLOSED;
+    if (this.readyState !== ReadyState.OPEN) return this.readyState !== ReadyState.CLOSED;
     if (!this.alive) {
       this.terminate();
       return false;
@@ -548,7 +499,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** @internal Writes already encoded frames (a broadcast encodes once for many sockets). */
   sendFrame(frame: Buffer, callback?: SendCallback): boolean {
-    if (this.state !== ReadyState.OPEN || this.fragmenting || this.blobQueue !== undefined) return false;
+    const connection = this.connection;
+    if (connection?.readyState !== ReadyState.OPEN || connection.midMessage || this.blobs !== undefined) return false;
     if (!this.admission!.admit(frame.length, callback)) return true;
     if (this.deflate) this.deflate.afterSends(() => this.output(frame, callback), callback);
     else this.output(frame, callback);
@@ -565,6 +517,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.chosenExtensions = setup.extensions;
     this.abortHandshake = undefined;
     this.admission = new SendAdmission(this, socket, settings);
+    this.batch = new WriteBatch(socket);
     let handler: ConnectionHandler = new ProtocolEvents(this);
     if (setup.deflate) {
       const { parameters, options } = setup.deflate;
@@ -594,7 +547,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     setSocketOwner(socket, this);
     // A socket handed over paused (so nothing was read before these listeners existed) starts flowing now.
     if (socket.isPaused()) socket.resume();
-    this.state = ReadyState.OPEN;
     this.ownHeartbeat?.add(this);
     if (setup.role === 'client') {
       if (debug.enabled)
@@ -660,7 +612,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** @internal The peer's close frame arrived (and was answered). */
   handlePeerClose(): void {
-    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.connection!.startClosing();
     this.finishClosingHandshake();
   }
 
@@ -674,7 +626,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         error.message,
         error.closeCode,
       );
-    this.state = ReadyState.CLOSING;
     this.failure = error;
     this.emitError(error);
     this.endSocket();
@@ -691,61 +642,17 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal The peer reads too slowly to go on: see {@link SendAdmission}. */
   abandonSlowPeer(error: WebSocketError): void {
     this.peerStalled = true;
-    if (this.state === ReadyState.OPEN) this.close(CloseCode.TryAgainLater, 'send buffer full');
+    if (this.readyState === ReadyState.OPEN) this.close(CloseCode.TryAgainLater, 'send buffer full');
     // Closing already (the send budget closed it to make room): what it holds is no longer charged, so it goes after the grace too.
     else if (this.closeTimer !== undefined) this.startCloseTimer();
     // Not from inside the send: a listener that sends or closes would run in the middle of it (or of a broadcast).
     process.nextTick(() => this.emitError(error));
   }
 
-  /** @internal Writes what this tick has batched: the held frame, or the corked ones (see `output`). */
-  flushOutput(): void {
-    const frame = this.heldFrame;
-    if (frame !== undefined) {
-      const callback = this.heldCallback;
-      this.heldFrame = undefined;
-      this.heldCallback = undefined;
-      this.socket!.write(frame, callback);
-    } else if (this.corked) {
-      this.corked = false;
-      this.socket!.uncork();
-    }
-  }
-
-  /**
-   * Writes bytes to the socket, batched with the rest of this tick's small writes (see `endTick`).
-   * A large write gains nothing from batching: it flushes what is batched and goes at once, so it
-   * does not sit in `bufferedAmount` for the rest of the tick.
-   */
+  /** Writes bytes to the socket, batched with the rest of this tick's (see {@link WriteBatch}), after the waiting pong. */
   private output(bytes: Buffer, callback: SendCallback | undefined): void {
     if (this.pendingPong !== undefined) this.writeWaitingPong();
-    const socket = this.socket!;
-    if (bytes.length > COPY_THRESHOLD) {
-      this.flushOutput();
-      socket.write(bytes, callback);
-      return;
-    }
-    if (this.corked) {
-      socket.write(bytes, callback);
-      return;
-    }
-    if (this.heldFrame === undefined) {
-      this.heldFrame = bytes;
-      this.heldCallback = callback;
-      batchedThisTick.push(this);
-      if (!tickEndScheduled) {
-        tickEndScheduled = true;
-        process.nextTick(endTick);
-      }
-      return;
-    }
-    // A second frame this tick: both, and any that follow, leave in one writev at the end of it.
-    this.corked = true;
-    socket.cork();
-    socket.write(this.heldFrame, this.heldCallback);
-    this.heldFrame = undefined;
-    this.heldCallback = undefined;
-    socket.write(bytes, callback);
+    this.batch!.write(bytes, callback);
   }
 
   /**
@@ -762,7 +669,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** Ends the socket after whatever this tick has batched. */
   private endSocket(): void {
-    this.flushOutput();
+    this.batch!.flush();
     this.socket!.end();
   }
 
@@ -779,16 +686,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       },
       onInternalError: (error) => {
         this.emitError(error);
-        if (this.state === ReadyState.OPEN) this.close(CloseCode.InternalError);
+        if (this.readyState === ReadyState.OPEN) this.close(CloseCode.InternalError);
       },
     };
   }
 
   /** Both close frames have crossed: RFC 6455 §7.1.1 has the server close TCP first; the client waits for it. */
   private finishClosingHandshake(): void {
-    if (!this.connection!.closeSent || !this.connection!.closeReceived) return;
-    this.clean = true;
-    if (this.connection!.role === 'server') {
+    const connection = this.connection!;
+    if (!connection.closeSent || !connection.closeReceived) return;
+    if (connection.role === 'server') {
       // With permessage-deflate our close frame may still wait behind messages being compressed.
       if (this.deflate) this.deflate.closeAfterSends(() => this.endSocket());
       else this.endSocket();
@@ -820,7 +727,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   /** @internal */
   handleSocketEnd(): void {
     // The peer closed its side: with no more input coming, close ours (the server's sockets allow half-open).
-    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.connection!.startClosing();
     this.endSocket();
   }
 
@@ -828,7 +735,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   handleSocketError(error: Error): void {
     // A reset or a write after the peer left: the close event reports 1006, the process carries on.
     this.failure ??= error;
-    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.connection!.startClosing();
     this.socket!.destroy();
   }
 
@@ -843,19 +750,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     else {
       // Messages the peer sent before it closed may still be inflating, with what followed them
       // not parsed yet: they are delivered first.
-      if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+      this.connection!.startClosing();
       this.deflate.afterInbound(() => this.finishSocketClose());
     }
   }
 
   private finishSocketClose(): void {
+    const connection = this.connection!;
     // Nothing more will be read: the pieces of a message cut short go now, not with this object.
-    this.connection!.stopReading();
+    connection.stopReading();
     // Sends still being compressed fail while CLOSING, as in ws; the state is CLOSED only for 'close'.
     this.deflate?.close();
-    this.state = ReadyState.CLOSED;
+    connection.transportClosed();
     this.registry?.release(this);
-    const connection = this.connection!;
     const code =
       connection.closeReceived || this.failure instanceof WebSocketError
         ? connection.closeCode
@@ -873,7 +780,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         code,
         reason,
         by,
-        this.clean ? 'clean' : 'not clean',
+        connection.closedCleanly ? 'clean' : 'not clean',
       );
     }
     this.emitClose(code, reason);
@@ -901,10 +808,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
     this.abortHandshake = undefined;
     // WHATWG (and ws): failing a connection not yet established makes it CLOSING for 'error', CLOSED for 'close'.
-    this.state = ReadyState.CLOSING;
+    this.handshakeState = ReadyState.CLOSING;
     this.ownHeartbeat?.stop();
     this.emitError(error);
-    this.state = ReadyState.CLOSED;
+    this.handshakeState = ReadyState.CLOSED;
     this.emitClose(CloseCode.AbnormalClosure, '');
   }
 
@@ -915,13 +822,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   ): void {
     const binary = options?.binary ?? typeof payload !== 'string';
     const fin = options?.fin ?? true;
-    const opcode = this.fragmenting ? Opcode.Continuation : binary ? Opcode.Binary : Opcode.Text;
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (!this.admission!.admit(length, callback)) return;
-    this.fragmenting = !fin;
+    const admission = this.admission!;
+    if (!admission.admit(length, callback)) return;
+    const opcode = this.connection!.nextDataOpcode(binary, fin);
     if (!this.deflate?.send(opcode, payload, length, fin, options?.compress, callback))
       this.writeFrame(opcode, payload, length, fin, callback);
-    this.admission!.written();
+    admission.written();
   }
 
   private writeFrame(
@@ -939,14 +846,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
     // Large server payloads go out without a copy, header and payload in one corked write.
     if (this.pendingPong !== undefined) this.writeWaitingPong();
-    const socket = this.socket!;
     const header = Buffer.allocUnsafe(frameHeaderSize(length, false));
     writeFrameHeader(header, 0, opcode, length, fin, rsv);
-    this.flushOutput();
-    socket.cork();
-    socket.write(header);
-    socket.write(payload, callback);
-    socket.uncork();
+    this.batch!.writeSeparately(header, payload, callback);
   }
 
   private sendControl(
@@ -955,7 +857,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     mask: boolean | SendCallback | undefined,
     callback: SendCallback | undefined,
   ): void {
-    if (this.state === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
+    if (this.readyState === ReadyState.CONNECTING) throw new Error(NOT_CONNECTED);
     // ws's argument forms: (callback), (data, callback), (data, mask, callback).
     if (typeof data === 'function') {
       callback = data;
@@ -975,13 +877,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     // RFC 6455 §5.5: control frames carry at most 125 bytes; a Blob is known by its size before it is read.
     const size = payload instanceof Blob ? payload.size : payload.length;
     if (size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (this.state !== ReadyState.OPEN || this.connection!.closeSent) {
+    if (this.readyState !== ReadyState.OPEN || this.connection!.closeSent) {
       this.refusedBytes += size;
-      if (callback) process.nextTick(callback, notOpenError(this.state));
+      if (callback) process.nextTick(callback, notOpenError(this.readyState));
       return;
     }
     // Behind a Blob being read, as ws orders them: the frames leave in the order they were asked for.
-    if (this.blobQueue !== undefined || payload instanceof Blob) this.queueSend(payload, undefined, callback, opcode);
+    if (this.blobs !== undefined || payload instanceof Blob) this.queueSend(payload, undefined, callback, opcode);
     else this.writeControl(opcode, payload, callback);
   }
 
@@ -992,72 +894,62 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     else this.output(frame, callback);
   }
 
-  /**
-   * Blobs are read asynchronously; later sends, pings and pongs wait behind them so frames keep
-   * their order. `control` is the opcode of a ping or pong, `undefined` for a message.
-   */
+  /** Queues a send, ping or pong behind the Blobs being read, or behind this one (see {@link BlobQueue}). */
   private queueSend(
     data: SendData,
     options: SendOptions | undefined,
     callback: SendCallback | undefined,
     control: number | undefined,
   ): void {
-    const first = this.blobQueue === undefined;
-    this.blobQueue ??= [];
-    this.blobQueue.push({ data, options, callback, control });
-    this.queuedBytes += payloadSize(data);
-    if (first) void this.drainSendQueue();
+    if (this.blobs === undefined) this.blobs = new BlobQueue(this, data, options, callback, control);
+    else this.blobs.push(data, options, callback, control);
   }
 
-  private async drainSendQueue(): Promise<void> {
-    const queue = this.blobQueue!;
-    while (queue.length > 0) {
-      const { data, options, callback, control } = queue[0]!;
-      let payload: string | Buffer;
-      try {
-        payload = data instanceof Blob ? Buffer.from(await data.arrayBuffer()) : toPayload(data);
-      } catch (error) {
-        if (this.blobQueue === queue) this.failBlobRead(error as Error);
-        return;
-      }
-      if (this.blobQueue !== queue) return; // the connection closed meanwhile; callbacks were told
-      queue.shift();
-      this.queuedBytes -= payloadSize(data);
-      // Sends made before close() still go: close() waits for them (see `closeBehindBlobs`).
-      if (this.state === ReadyState.OPEN || (this.closeBehindBlobs !== undefined && !this.connection!.closeSent)) {
-        // A ping's or pong's data is a Buffer or a Blob, so its payload is a Buffer.
-        if (control === undefined) this.sendPayload(payload, options, callback);
-        else this.writeControl(control, payload as Buffer, callback);
-      } else callback?.(this.socket!.destroyed ? blobReadCutError() : notOpenError(this.state));
-    }
-    this.blobQueue = undefined;
-    this.sendCloseBehindBlobs();
+  /** @internal A send, ping or pong whose Blob has been read (see {@link BlobQueue}). */
+  writeQueued(
+    payload: string | Buffer,
+    options: SendOptions | undefined,
+    callback: SendCallback | undefined,
+    control: number | undefined,
+  ): void {
+    // A ping's or pong's data is a Buffer or a Blob, so its payload is a Buffer.
+    if (control === undefined) this.sendPayload(payload, options, callback);
+    else this.writeControl(control, payload as Buffer, callback);
+  }
+
+  /** @internal Every send queued behind Blobs has gone: a `close()` that waited for them goes now. */
+  blobQueueDrained(close: PendingClose | undefined): void {
+    this.blobs = undefined;
+    this.sendCloseBehindBlobs(close);
   }
 
   /**
-   * A Blob could not be read: as in `ws`, the connection cannot go on with a message missing from
-   * the middle of its stream. Every queued send is told, `'error'` is emitted, and the connection
-   * closes with the code given to a waiting `close()`, else 1011.
+   * @internal A Blob could not be read: as in `ws`, `'error'` is emitted and the connection closes
+   * with the code given to a waiting `close()`, else 1011.
    */
-  private failBlobRead(error: Error): void {
-    const queue = this.blobQueue!;
-    this.blobQueue = undefined;
-    this.queuedBytes = 0;
-    for (const { callback } of queue) callback?.(error);
+  blobReadFailed(error: Error, close: PendingClose | undefined): void {
+    this.blobs = undefined;
     this.emitError(error);
-    if (this.state === ReadyState.OPEN) {
-      this.state = ReadyState.CLOSING;
-      this.closeBehindBlobs = { code: CloseCode.InternalError, reason: 'a Blob could not be read' };
+    if (this.readyState === ReadyState.OPEN) {
+      this.connection!.startClosing();
+      close = { code: CloseCode.InternalError, reason: 'a Blob could not be read' };
     }
-    this.sendCloseBehindBlobs();
+    this.sendCloseBehindBlobs(close);
   }
 
-  private sendCloseBehindBlobs(): void {
-    const close = this.closeBehindBlobs;
-    if (close === undefined) return;
-    this.closeBehindBlobs = undefined;
+  private sendCloseBehindBlobs(close: PendingClose | undefined): void {
     // The peer's close may have come meanwhile and been answered: the handshake is then complete.
-    if (!this.connection!.closeSent) this.sendClose(close.code, close.reason);
+    if (close !== undefined && !this.connection!.closeSent) this.sendClose(close.code, close.reason);
+  }
+
+  /** @internal Whether our close frame has been written (see {@link BlobQueue}). */
+  get closeSent(): boolean {
+    return this.connection!.closeSent;
+  }
+
+  /** @internal Whether the socket has been destroyed (see {@link BlobQueue}). */
+  get socketDestroyed(): boolean {
+    return this.socket!.destroyed;
   }
 
   /**
@@ -1069,70 +961,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 
   private rejectQueuedSends(): void {
-    // A frame held for the end of the tick in which the socket closed never goes out.
-    const held = this.heldCallback;
-    this.heldFrame = undefined;
-    this.heldCallback = undefined;
-    held?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
-    this.closeBehindBlobs = undefined;
-    const queue = this.blobQueue;
-    if (queue === undefined) return;
-    this.blobQueue = undefined;
-    this.queuedBytes = 0;
-    for (const { callback } of queue) callback?.(blobReadCutError());
-  }
-
-  private browserListener(
-    type: WebSocketEventType,
-    listener: EventListenerLike<WebSocketEvent>,
-  ): NodeListener | undefined {
-    let wrapped: NodeListener;
-    switch (type) {
-      case 'open':
-        wrapped = () => invoke(listener, this, new WebSocketEvent('open', this));
-        break;
-      case 'message':
-        // Text always arrives as a Buffer: `binaryType` shapes binary messages only.
-        wrapped = (data: RawData, isBinary: boolean) =>
-          invoke(listener, this, new MessageEvent(this, isBinary ? data : (data as Buffer).toString()));
-        break;
-      case 'error':
-        wrapped = (error: unknown) => invoke(listener, this, new ErrorEvent(this, error));
-        break;
-      case 'close':
-        wrapped = (code: number, reason: Buffer) =>
-          invoke(
-            listener,
-            this,
-            new CloseEvent(this, code, reason.toString(), this.clean && code !== CloseCode.AbnormalClosure),
-          );
-        break;
-      default:
-        return undefined;
-    }
-    wrapped[BROWSER_LISTENER] = listener;
-    return wrapped;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- E is each `on<event>` getter's type.
-  private handlerProperty<E>(type: WebSocketEventType): ((event: E) => void) | null {
-    for (const existing of this.listeners(type)) {
-      const original = (existing as NodeListener)[BROWSER_LISTENER];
-      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] && typeof original === 'function') {
-        return original as (event: E) => void;
-      }
-    }
-    return null;
-  }
-
-  private setHandlerProperty(type: WebSocketEventType, handler: ((event: never) => void) | null): void {
-    for (const existing of this.listeners(type)) {
-      if ((existing as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY]) this.removeListener(type, existing);
-    }
-    if (typeof handler !== 'function') return;
-    const wrapped = this.browserListener(type, handler as EventListenerLike<WebSocketEvent>)!;
-    (wrapped as { [HANDLER_PROPERTY]?: boolean })[HANDLER_PROPERTY] = true;
-    this.on(type, wrapped as never);
+    this.batch!.discard();
+    const blobs = this.blobs;
+    this.blobs = undefined;
+    blobs?.cutOff();
   }
 }
 

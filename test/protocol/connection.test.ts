@@ -5,6 +5,7 @@ import {
   Connection,
   ErrorCode,
   Opcode,
+  ReadyState,
   type ConnectionHandler,
   WebSocketError,
   type ConnectionOptions,
@@ -340,5 +341,75 @@ describe('§7.1.1 the transport closing, and the host failing the connection', (
     ]);
     h.connection.receive(h.peerFrame(Opcode.Ping, 'late'));
     assert.equal(h.writes.length, 1, 'nothing answered after the failure');
+  });
+});
+
+describe('§5.4 the fragments of a message this side sends', () => {
+  test('a message sent in fragments opens with its type, goes on with continuations and ends with fin', () => {
+    const { connection } = harness('server');
+    assert.equal(connection.midMessage, false);
+    assert.equal(connection.nextDataOpcode(false, false), Opcode.Text);
+    assert.equal(connection.midMessage, true);
+    // The type of a later fragment does not matter: only the first frame carries one.
+    assert.equal(connection.nextDataOpcode(true, false), Opcode.Continuation);
+    assert.equal(connection.nextDataOpcode(true, true), Opcode.Continuation);
+    assert.equal(connection.midMessage, false);
+    assert.equal(connection.nextDataOpcode(true, true), Opcode.Binary);
+    assert.equal(connection.nextDataOpcode(false, true), Opcode.Text);
+    assert.equal(connection.midMessage, false);
+  });
+});
+
+describe('§7.1.4 a closing handshake that completes', () => {
+  test('is complete once both close frames crossed, whichever side began', () => {
+    const ours = harness('server');
+    assert.equal(ours.connection.closedCleanly, false);
+    ours.connection.close(CloseCode.Normal);
+    assert.equal(ours.connection.closedCleanly, false, 'our close alone does not complete it');
+    ours.connection.receive(ours.peerFrame(Opcode.Close, closePayload(CloseCode.Normal)));
+    assert.equal(ours.connection.closedCleanly, true);
+
+    const theirs = harness('client');
+    theirs.connection.receive(theirs.peerFrame(Opcode.Close, closePayload(4000)));
+    assert.equal(theirs.connection.closedCleanly, true, 'the reply completes it');
+  });
+
+  test('is not complete when the connection failed before the peer answered', () => {
+    const h = harness('server');
+    h.connection.receive(h.peerFrame(Opcode.Text, Buffer.from([0xff])));
+    assert.equal(h.connection.closeSent, true);
+    assert.equal(h.connection.closedCleanly, false);
+  });
+});
+
+describe('the ready state (WHATWG readyState over RFC 6455 §7)', () => {
+  test('is OPEN from the start and CLOSING once this side sends its close', () => {
+    const { connection } = harness('client');
+    assert.equal(connection.readyState, ReadyState.OPEN);
+    connection.close();
+    assert.equal(connection.readyState, ReadyState.CLOSING);
+    connection.transportClosed();
+    assert.equal(connection.readyState, ReadyState.CLOSED);
+  });
+
+  test("is CLOSING once the peer's close arrives, or the connection fails", () => {
+    const theirs = harness('server');
+    theirs.connection.receive(theirs.peerFrame(Opcode.Close, closePayload(CloseCode.Normal)));
+    assert.equal(theirs.connection.readyState, ReadyState.CLOSING);
+
+    const failed = harness('server');
+    failed.connection.fail(new WebSocketError(ErrorCode.PingFlood, 'too many pings'));
+    assert.equal(failed.connection.readyState, ReadyState.CLOSING);
+  });
+
+  test('startClosing moves an open connection to CLOSING and never back from CLOSED', () => {
+    const { connection } = harness('server');
+    connection.startClosing();
+    assert.equal(connection.readyState, ReadyState.CLOSING);
+    assert.equal(connection.closeSent, false, 'no close frame is implied');
+    connection.transportClosed();
+    connection.startClosing();
+    connection.close();
+    assert.equal(connection.readyState, ReadyState.CLOSED);
   });
 });
