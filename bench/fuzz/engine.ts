@@ -31,8 +31,11 @@ export interface FuzzOptions {
 }
 
 /**
- * Work allowed per input: parsers are linear, so a few milliseconds per kilobyte is generous even
- * on a loaded machine; an input over it is timed once more before it counts (a GC pause is not a hang).
+ * Work allowed per input: 250 ms plus 50 ms per kilobyte (about 0.66 s at `MAX_INPUT`), far above
+ * what a linear parser takes even on a loaded machine, so what it catches is a blow-up; an input over
+ * it is timed once more before it counts (a GC pause is not a hang). It is measured once the check
+ * returns: a parse that never returns is not caught here, the run hangs on it (the smoke test then
+ * fails on its timeout).
  */
 function budgetMs(bytes: number): number {
   return 250 + bytes / 20;

@@ -82,9 +82,10 @@ export class Connection implements FrameSink {
   }
 
   /**
-   * OPEN from the start (a connection exists once its handshake completed), CLOSING once either
-   * side began the close handshake, the connection failed or the host began closing (see
-   * {@link startClosing}), CLOSED once the host reports its transport closed ({@link transportClosed}).
+   * OPEN from the start (a connection exists once its handshake completed), CLOSING once this side's
+   * close frame is encoded (by {@link close}, which also answers the peer's close and fails the
+   * connection) or the host began closing without one (see {@link startClosing}), CLOSED once the
+   * host reports its transport closed ({@link transportClosed}).
    */
   get readyState(): ReadyState {
     return this.state;
@@ -226,7 +227,6 @@ export class Connection implements FrameSink {
 
   onClose(code: number, reason: string): void {
     this.receivedClose = true;
-    this.startClosing();
     // §7.1.5: the connection's close code is the one in the first close frame received.
     this.closeCode = code;
     this.closeReason = reason;
@@ -240,7 +240,6 @@ export class Connection implements FrameSink {
   }
 
   onError(error: WebSocketError): void {
-    this.startClosing();
     // §7.1.7: fail the connection by sending a close frame with the matching code, if none went out yet.
     const frame = this.close(error.closeCode, fitsCloseReason(error.message) ? error.message : '');
     if (frame) this.handler.write(frame);

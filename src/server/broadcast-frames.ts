@@ -15,19 +15,38 @@ export const NO_COMPRESSION = Object.freeze({ compress: false });
  * the broadcast holds its chunks, whatever the order in which an adapter walks its recipients,
  * and go with them, with nothing to reset. Each server has its own store, so the frames of two
  * servers are never shared.
+ *
+ * The recipients of one broadcast ask in a row, so the last answer is kept aside too: they are
+ * served by an identity check rather than a WeakMap lookup each. That slot is let go of once the
+ * current job is done, so it never pins a broadcast's frames past it.
  */
 export class BroadcastFrames {
   private readonly compressed = new WeakMap<WireChunks, readonly PreparedMessage[]>();
   private readonly uncompressed = new WeakMap<WireChunks, readonly PreparedMessage[]>();
+  private lastChunks: WireChunks | undefined;
+  private lastCompress = false;
+  private lastMessages: readonly PreparedMessage[] = [];
+  private readonly forgetLast = (): void => {
+    this.lastChunks = undefined;
+    this.lastMessages = [];
+  };
 
   /** The prepared messages of `chunks`, made by the first recipient that asks for them. */
   messagesFor(chunks: WireChunks, compress: boolean): readonly PreparedMessage[] {
+    if (chunks === this.lastChunks && compress === this.lastCompress && samePayloads(this.lastMessages, chunks)) {
+      return this.lastMessages;
+    }
     const store = compress ? this.compressed : this.uncompressed;
-    const known = store.get(chunks);
-    if (known !== undefined && samePayloads(known, chunks)) return known;
-    const options = compress ? COMPRESSION : NO_COMPRESSION;
-    const messages = chunks.map((chunk) => new PreparedMessage(chunk, options));
-    store.set(chunks, messages);
+    let messages = store.get(chunks);
+    if (messages === undefined || !samePayloads(messages, chunks)) {
+      const options = compress ? COMPRESSION : NO_COMPRESSION;
+      messages = chunks.map((chunk) => new PreparedMessage(chunk, options));
+      store.set(chunks, messages);
+    }
+    if (this.lastChunks === undefined) queueMicrotask(this.forgetLast);
+    this.lastChunks = chunks;
+    this.lastCompress = compress;
+    this.lastMessages = messages;
     return messages;
   }
 }

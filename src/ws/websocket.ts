@@ -610,9 +610,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     );
   }
 
-  /** @internal The peer's close frame arrived (and was answered). */
+  /** @internal The peer's close frame arrived (and was answered: the core is CLOSING). */
   handlePeerClose(): void {
-    this.connection!.startClosing();
     this.finishClosingHandshake();
   }
 

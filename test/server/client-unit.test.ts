@@ -167,6 +167,37 @@ describe('Client over an in-process engine connection', () => {
     }
   });
 
+  test('one server interleaving two broadcasts, and one sent with and without compression, prepares each once', async () => {
+    const { io, connect } = setup();
+    try {
+      const [a, b] = [connect('a'), connect('b')];
+      for (const conn of [a, b]) conn.receive('0');
+      await sleep(5);
+      const first: string[] = ['2["first"]'];
+      const second: string[] = ['2["second"]'];
+      // Recipient by recipient, so no broadcast's recipients ask in a row.
+      for (const socket of io.of('/').sockets.values()) {
+        socket.deliver({ type: 2, nsp: '/', data: ['first'] }, first, {});
+        socket.deliver({ type: 2, nsp: '/', data: ['second'] }, second, {});
+        socket.deliver({ type: 2, nsp: '/', data: ['first'] }, first, { compress: false });
+      }
+      const payloads = (conn: FakeConnection) =>
+        conn.prepared.map((message) => [message.packet.data, message.compress]);
+      const expected = [
+        ['2["first"]', true],
+        ['2["second"]', true],
+        ['2["first"]', false],
+      ];
+      assert.deepEqual(payloads(a), expected);
+      assert.deepEqual(payloads(b), expected);
+      for (let i = 0; i < expected.length; i++) {
+        assert.equal(a.prepared[i], b.prepared[i], 'each broadcast is prepared once for all its recipients');
+      }
+    } finally {
+      await io.close();
+    }
+  });
+
   test('an Engine.IO server serves one Socket.IO server: binding a second one throws', async () => {
     const engine = new EngineServer();
     const first = new Server().bind(engine);
