@@ -13,6 +13,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   server: ['protocol', 'diagnostics', 'engine', 'adapter', 'server', 'node'],
   redis: ['protocol', 'adapter', 'redis', 'node', 'package'],
   client: ['protocol', 'client', 'package'],
+  // The client's Node entry: the client on our own WebSocket and Node's fetch.
+  'client-node': ['protocol', 'client', 'ws', 'client-node', 'node'],
   cli: ['protocol', 'diagnostics', 'ws', 'engine', 'adapter', 'server', 'redis', 'cli', 'node', 'package'],
   // src/index.ts, the package root: a few names re-exported from the public subpaths.
   'index.ts': ['ws', 'server'],
