@@ -37,6 +37,7 @@ import {
   type PerMessageDeflateOptions,
   type ResolvedDeflateOptions,
 } from './permessage-deflate.js';
+import { OpenConnection } from './open-connection.js';
 import { encodeFrameBuffer, toPayload } from './send-data.js';
 import { HandshakeGuard, setSocketOwner, socketOwner } from './socket-owner.js';
 import { UpgradeListener } from './upgrade-listener.js';
@@ -293,7 +294,7 @@ export class WebSocketServer<T extends WebSocket = WebSocket> extends EventEmitt
     callback: (socket: T, request: http.IncomingMessage) => void,
   ): void {
     const owner = socketOwner(socket);
-    if (owner instanceof HandshakeGuard || owner instanceof WebSocket) {
+    if (owner instanceof HandshakeGuard || owner instanceof OpenConnection) {
       throw new Error(
         'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
       );

@@ -122,7 +122,7 @@ describe('maxFragments over a real connection', () => {
       raw.write(clientFrame(CONTINUATION, Buffer.alloc(8192, 2), { fin: false }));
       raw.write(clientFrame(0x9, 'between'));
       await pinged;
-      const connection = (socket as unknown as { connection: Connection }).connection;
+      const connection = (socket as unknown as { open: { connection: Connection } }).open.connection;
       assert.ok(connection.bufferedBytes >= 16_384, `holds ${connection.bufferedBytes} bytes of the message`);
       const closed = waitFor<[number]>(socket, 'close');
       raw.destroy();

@@ -237,7 +237,7 @@ describe('createWebSocketStream', () => {
       let closed = false;
       stream.once('close', () => (closed = true));
       // Written under the client's framing: a masked text frame holding a lone continuation byte.
-      (client as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(
+      (client as unknown as { open: { socket: { write(bytes: Buffer): void } } }).open.socket.write(
         clientFrame(0x1, Buffer.from([0x80])),
       );
       const [error] = await failed;
