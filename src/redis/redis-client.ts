@@ -1,0 +1,167 @@
+import type { Buffer } from 'node:buffer';
+
+/** A pub/sub message handler: the payload and the channel it came on, both as bytes. */
+export type MessageHandler = (message: Buffer, channel: Buffer) => void;
+
+/**
+ * What the adapters use of a `redis` (node-redis v4 or v5) client made with `createClient()` and
+ * connected. Declared here so that neither client library is needed to compile against this package.
+ */
+export interface NodeRedisClient {
+  readonly isReady: boolean;
+  publish(channel: string, message: Buffer | string): Promise<unknown>;
+  sPublish(channel: string, message: Buffer | string): Promise<unknown>;
+  sendCommand(args: string[]): Promise<unknown>;
+  subscribe(channels: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  unsubscribe(channels: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  pSubscribe(patterns: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  pUnsubscribe(patterns: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  sSubscribe(channels: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  sUnsubscribe(channels: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
+  on(event: 'error', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'error', listener: (...args: unknown[]) => void): unknown;
+}
+
+/** What the adapters use of an `ioredis` client (`new Redis()`). */
+export interface IoRedisClient {
+  readonly status: string;
+  publish(channel: string, message: Buffer | string): Promise<unknown>;
+  spublish(channel: string, message: Buffer | string): Promise<unknown>;
+  call(command: string, args: string[]): Promise<unknown>;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  psubscribe(...patterns: string[]): Promise<unknown>;
+  punsubscribe(...patterns: string[]): Promise<unknown>;
+  ssubscribe(...channels: string[]): Promise<unknown>;
+  sunsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** A Redis client of either library, as the application created it. */
+export type RedisClient = NodeRedisClient | IoRedisClient;
+
+/** The kinds of subscription Redis has: channels, patterns, and shard channels (Redis 7). */
+type SubscriptionKind = 'channel' | 'pattern' | 'shard';
+
+/** The ioredis events carrying the messages of each kind of subscription, as Buffers. */
+const IOREDIS_EVENTS = { channel: 'messageBuffer', pattern: 'pmessageBuffer', shard: 'smessageBuffer' } as const;
+
+function isNodeRedis(client: RedisClient): client is NodeRedisClient {
+  return typeof (client as Partial<NodeRedisClient>).sSubscribe === 'function';
+}
+
+/** Checks that `client` is a standalone client of a supported library, or throws a `TypeError` naming `role`. */
+export function checkClient(client: unknown, role: string): asserts client is RedisClient {
+  if (typeof client !== 'object' || client === null) {
+    throw new TypeError(`${role} must be a Redis client (from the "redis" or "ioredis" package)`);
+  }
+  const probe = client as Record<string, unknown>;
+  if (Array.isArray(probe.masters) || probe.isCluster === true) {
+    throw new TypeError(`${role} is a Redis Cluster client, which is not supported yet: pass a standalone client`);
+  }
+  if (typeof probe.sSubscribe !== 'function' && typeof probe.psubscribe !== 'function') {
+    throw new TypeError(`${role} must be a client from the "redis" (v4 or v5) or "ioredis" (v5) package`);
+  }
+}
+
+/**
+ * One adapter's view of a Redis client, hiding how node-redis and ioredis differ: subscriptions
+ * that deliver Buffers, publishing, subscriber counts and `error` events. Several adapters (one
+ * per namespace) may share a client; each wraps it once and removes only what it added.
+ */
+export class RedisConnection {
+  private readonly client: RedisClient;
+  /** ioredis delivers every message to every listener: handlers by channel or pattern, per kind. */
+  private readonly handlers = {
+    channel: new Map<string, MessageHandler>(),
+    pattern: new Map<string, MessageHandler>(),
+    shard: new Map<string, MessageHandler>(),
+  };
+  private readonly ioListeners: { event: string; listener: (...args: unknown[]) => void }[] = [];
+  private readonly errorListener: (...args: unknown[]) => void;
+
+  /** Wraps `client`; its `error` events go to `onError` (so an error never goes unhandled) until {@link dispose}. */
+  constructor(client: unknown, role: string, onError: (err: Error) => void) {
+    checkClient(client, role);
+    this.client = client;
+    this.errorListener = (err) => onError(err instanceof Error ? err : new Error(String(err)));
+    client.on('error', this.errorListener);
+  }
+
+  /** Whether commands sent now go to Redis (rather than into the client's offline queue). */
+  get isReady(): boolean {
+    const client = this.client;
+    return isNodeRedis(client) ? client.isReady : client.status === 'ready';
+  }
+
+  /** Publishes to a channel, or to a shard channel with `sharded` (SPUBLISH, Redis 7). */
+  publish(channel: string, message: Buffer | string, sharded = false): Promise<unknown> {
+    const client = this.client;
+    if (isNodeRedis(client)) return sharded ? client.sPublish(channel, message) : client.publish(channel, message);
+    return sharded ? client.spublish(channel, message) : client.publish(channel, message);
+  }
+
+  /** How many clients subscribe to `channel` (PUBSUB NUMSUB), or to the shard channel with `sharded`. */
+  async subscriberCount(channel: string, sharded = false): Promise<number> {
+    const args = [sharded ? 'SHARDNUMSUB' : 'NUMSUB', channel];
+    const client = this.client;
+    const reply = isNodeRedis(client)
+      ? await client.sendCommand(['PUBSUB', ...args])
+      : await client.call('PUBSUB', args);
+    // The reply is [channel, count], the count an integer (RESP2) or its text.
+    const count = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    if (!Number.isInteger(count)) throw new Error(`unexpected reply to PUBSUB ${args[0]}: ${String(reply)}`);
+    return count;
+  }
+
+  /** Subscribes `handler` to channels, patterns or shard channels. */
+  subscribe(kind: SubscriptionKind, names: string[], handler: MessageHandler): Promise<unknown> {
+    const client = this.client;
+    if (isNodeRedis(client)) {
+      if (kind === 'pattern') return client.pSubscribe(names, handler, true);
+      return kind === 'shard' ? client.sSubscribe(names, handler, true) : client.subscribe(names, handler, true);
+    }
+    this.listenOnce(kind);
+    for (const name of names) this.handlers[kind].set(name, handler);
+    if (kind === 'pattern') return client.psubscribe(...names);
+    return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
+  }
+
+  /** Removes the subscriptions {@link subscribe} made with `handler`. */
+  unsubscribe(kind: SubscriptionKind, names: string[], handler: MessageHandler): Promise<unknown> {
+    const client = this.client;
+    if (isNodeRedis(client)) {
+      if (kind === 'pattern') return client.pUnsubscribe(names, handler, true);
+      return kind === 'shard' ? client.sUnsubscribe(names, handler, true) : client.unsubscribe(names, handler, true);
+    }
+    for (const name of names) this.handlers[kind].delete(name);
+    if (kind === 'pattern') return client.punsubscribe(...names);
+    return kind === 'shard' ? client.sunsubscribe(...names) : client.unsubscribe(...names);
+  }
+
+  /** Stops listening to the client (messages and errors); subscriptions are left to {@link unsubscribe}. */
+  dispose(): void {
+    this.client.off('error', this.errorListener);
+    if (isNodeRedis(this.client)) return;
+    for (const { event, listener } of this.ioListeners) this.client.off(event, listener);
+    this.ioListeners.length = 0;
+  }
+
+  /** Adds this connection's ioredis listener for messages of `kind`, the first time it is needed. */
+  private listenOnce(kind: SubscriptionKind): void {
+    const client = this.client as IoRedisClient;
+    const event = IOREDIS_EVENTS[kind];
+    if (this.ioListeners.some((entry) => entry.event === event)) return;
+    const handlers = this.handlers[kind];
+    // Patterned messages come with the pattern first; the others with the channel first.
+    const listener = (
+      kind === 'pattern'
+        ? (pattern: Buffer, channel: Buffer, message: Buffer): void =>
+            handlers.get(pattern.toString())?.(message, channel)
+        : (channel: Buffer, message: Buffer): void => handlers.get(channel.toString())?.(message, channel)
+    ) as (...args: unknown[]) => void;
+    this.ioListeners.push({ event, listener });
+    client.on(event, listener);
+  }
+}

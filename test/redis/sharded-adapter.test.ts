@@ -1,0 +1,93 @@
+/**
+ * `createShardedAdapter` (SSUBSCRIBE and SPUBLISH, Redis 7) across two of our nodes (node-redis
+ * and ioredis) and an official socket.io node with the official sharded adapter, in their own
+ * processes, on the same channel prefix.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import {
+  REDIS_URL,
+  connectedClient,
+  nextOnEach,
+  skipUnlessReachable,
+  uniqueName,
+  untilCount,
+} from '../ecosystem/services.js';
+import { until, waitFor } from '../helpers/wait.js';
+import { call, startNode, type NodeProcess } from './helpers.js';
+
+function redisMajorVersion(): number {
+  try {
+    const version = /v=(\d+)\./.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }));
+    return Number(version?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const skip =
+  (await skipUnlessReachable('Redis', 6379)) ||
+  (process.env['CI'] !== 'true' && redisMajorVersion() < 7 && 'sharded pub/sub needs Redis 7 or later');
+
+describe('createShardedAdapter beside the official sharded adapter', { skip }, () => {
+  const prefix = uniqueName('sharded');
+  const nodes: NodeProcess[] = [];
+  const clients: ClientSocket[] = [];
+  let on: ClientSocket[] = [];
+
+  before(async () => {
+    const settings = [
+      { NAME: 'A', CLIENT: 'node-redis' },
+      { NAME: 'B', CLIENT: 'ioredis' },
+      { NAME: 'official', CLIENT: 'node-redis', NODE_KIND: 'official' },
+    ];
+    const env = { ADAPTER: 'sharded', KEY: prefix, REDIS_URL };
+    nodes.push(...(await Promise.all(settings.map((node) => startNode({ ...env, ...node })))));
+    on = await Promise.all(nodes.map((node) => connectedClient(node.url, clients)));
+    for (const socket of on) await untilCount(() => call<number>(socket, 'server count'), 3, 10_000);
+  });
+
+  after(async () => {
+    for (const socket of clients) socket.disconnect();
+    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+  });
+
+  test('broadcasts from each node reach every client, to everyone and to a room of another node', async () => {
+    for (const [i, sender] of on.entries()) {
+      const received = nextOnEach(on, 'all');
+      await call(sender, 'emit', [], [], 'all', i, Buffer.from([i]));
+      for (const [n, bytes] of (await received) as [number, Buffer][]) {
+        assert.equal(n, i);
+        assert.deepEqual([...Buffer.from(bytes)], [i]);
+      }
+    }
+    // Rooms have their own shard channel (`dynamic` mode): a node subscribes as it creates one.
+    for (const [i, member] of on.entries()) await call(member, 'join', `room ${i}`);
+    for (const [i, member] of on.entries()) {
+      const sender = on[(i + 1) % on.length]!;
+      const received = waitFor(member, 'room news');
+      // The subscription to the room's channel was sent before the join's answer, but may not be in place yet.
+      await until(async () => {
+        await call(sender, 'emit', [`room ${i}`], [], 'room news', i);
+        return Promise.race([
+          received.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(resolve, 200, false)),
+        ]);
+      }, 5000);
+      assert.deepEqual(await received, [i]);
+    }
+  });
+
+  test('fetchSockets, serverSideEmit and broadcast acknowledgements across all three', async () => {
+    for (const asker of on) {
+      const found = await call<{ id: string }[]>(asker, 'fetch', null);
+      assert.deepEqual(found.map((socket) => socket.id).sort(), on.map((socket) => socket.id).sort());
+    }
+    assert.deepEqual((await call<string[]>(on[0]!, 'ask nodes')).sort(), ['B', 'official']);
+    assert.deepEqual((await call<string[]>(on[2]!, 'ask nodes')).sort(), ['A', 'B']);
+    on.forEach((socket, i) => socket.on('question', (answer: (reply: number) => void) => answer(i)));
+    for (const asker of on) assert.deepEqual((await call<number[]>(asker, 'ask clients')).sort(), [0, 1, 2]);
+  });
+});
