@@ -1,0 +1,185 @@
+import { WebSocket, type WebSocketOptions } from '../../ws/index.js';
+import { sentMicros } from './payload.js';
+
+/** What the run learns from its clients. */
+export interface LoadListener {
+  /** A message carrying a send time came back (an echo, a broadcast delivery, an ack). */
+  onReply(sentAtMicros: number): void;
+  /** The connection closed, for whatever reason; `failure` is the error that failed it, if one did. */
+  onClose(client: LoadClient, code: number, failure: Error | undefined): void;
+}
+
+/** One connection of a load run. */
+export interface LoadClient {
+  /** Sends one payload; false when it was skipped because the connection's send buffer is full. */
+  send(payload: string): boolean;
+  /** Closes in good order. */
+  close(): void;
+  /** Drops the connection at once. */
+  terminate(): void;
+}
+
+/**
+ * Bytes a connection may have waiting to be written before its sends are skipped: the server (or
+ * the network) is not keeping up, and piling more on would only measure this process's queue.
+ */
+const SEND_BACKLOG_LIMIT = 1024 * 1024;
+
+/** Opens `socket` and resolves with `client` once `ready` is called; rejects with the handshake's error. */
+function opening<T extends LoadClient>(
+  socket: WebSocket,
+  client: T,
+  listener: LoadListener,
+  ready: (resolve: () => void, reject: (error: Error) => void) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined;
+    let open = false;
+    socket.on('error', (error) => {
+      failure ??= error;
+      if (!open) reject(error);
+    });
+    socket.on('close', (code) => {
+      if (open) listener.onClose(client, code, failure);
+      else reject(failure ?? new Error(`the server closed the connection (${code}) while it opened`));
+    });
+    ready(() => {
+      open = true;
+      resolve(client);
+    }, reject);
+  });
+}
+
+/** A bare WebSocket client: payloads go out as text messages, every message that comes back is timed. */
+export class WebSocketLoadClient implements LoadClient {
+  private constructor(private readonly socket: WebSocket) {}
+
+  /** Opens a connection; rejects with the handshake's error (refused, 404, timeout...). */
+  static open(url: URL, protocols: string[], options: WebSocketOptions, listener: LoadListener): Promise<LoadClient> {
+    const socket = new WebSocket(url, protocols, options);
+    socket.on('message', (data) => {
+      const sentAt = sentMicros(data);
+      if (sentAt >= 0) listener.onReply(sentAt);
+    });
+    return opening(socket, new WebSocketLoadClient(socket), listener, (resolve) => socket.once('open', resolve));
+  }
+
+  send(payload: string): boolean {
+    if (this.socket.bufferedAmount > SEND_BACKLOG_LIMIT) return false;
+    this.socket.send(payload);
+    return true;
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** Where a Socket.IO load client connects and what it emits. */
+export interface SocketIoLoadTarget {
+  /** The Engine.IO WebSocket URL. */
+  readonly url: URL;
+  readonly namespace: string;
+  readonly event: string;
+  /** Ask for an acknowledgement with each event, and time the ack rather than an echoed event. */
+  readonly ack: boolean;
+}
+
+/** First bytes of the Engine.IO and Socket.IO packets the client tells apart (protocols v4 and v5). */
+const Byte = { Open: 0x30, Close: 0x31, Ping: 0x32, Message: 0x34, Connect: 0x30, ConnectError: 0x34 } as const;
+
+/**
+ * A Socket.IO client reduced to what a load needs: the Engine.IO open over WebSocket, a CONNECT to
+ * one namespace, pongs for the server's pings, and events built from a prefix and suffix made once.
+ * Replies are recognised from their first byte and timed from the payload's bytes, never decoded,
+ * so the generator spends its CPU on the load rather than on parsing JSON.
+ */
+export class SocketIoLoadClient implements LoadClient {
+  private readonly prefix: string;
+  private readonly suffix = '"]';
+  private readonly leave: string;
+  private readonly eventHead: string;
+  private nextAckId = 0;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    private readonly target: SocketIoLoadTarget,
+  ) {
+    const nsp = target.namespace === '/' ? '' : `${target.namespace},`;
+    this.prefix = `[${JSON.stringify(target.event)},"`;
+    this.leave = `41${nsp}`;
+    this.eventHead = `42${nsp}`;
+  }
+
+  /** Opens a session and joins the namespace; rejects when refused, unreachable or past `timeoutMs`. */
+  static open(
+    target: SocketIoLoadTarget,
+    options: WebSocketOptions,
+    timeoutMs: number,
+    listener: LoadListener,
+  ): Promise<LoadClient> {
+    const socket = new WebSocket(target.url, [], options);
+    const client = new SocketIoLoadClient(socket, target);
+    const connectFrame = `40${target.namespace === '/' ? '' : `${target.namespace},`}`;
+    return opening(socket, client, listener, (resolve, reject) => {
+      let joined = false;
+      const timer = setTimeout(() => {
+        reject(new Error(`no Socket.IO CONNECT answer within ${timeoutMs} ms`));
+        socket.terminate();
+      }, timeoutMs);
+      socket.on('close', () => clearTimeout(timer));
+      socket.on('message', (data) => {
+        const type = data[0];
+        if (type === Byte.Message && joined) {
+          const sentAt = sentMicros(data);
+          if (sentAt >= 0) listener.onReply(sentAt);
+        } else if (type === Byte.Ping) {
+          socket.send('3');
+        } else if (type === Byte.Open) {
+          socket.send(connectFrame);
+        } else if (type === Byte.Message && data[1] === Byte.Connect) {
+          joined = true;
+          clearTimeout(timer);
+          resolve();
+        } else if (type === Byte.Message && data[1] === Byte.ConnectError) {
+          clearTimeout(timer);
+          reject(new Error(`the server refused the namespace: ${refusal(data.subarray(2).toString())}`));
+          socket.close();
+        } else if (type === Byte.Close) {
+          socket.close();
+        }
+      });
+    });
+  }
+
+  send(payload: string): boolean {
+    if (this.socket.bufferedAmount > SEND_BACKLOG_LIMIT) return false;
+    const ackId = this.target.ack ? String(this.nextAckId++) : '';
+    this.socket.send(`${this.eventHead}${ackId}${this.prefix}${payload}${this.suffix}`);
+    return true;
+  }
+
+  close(): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(this.leave);
+    this.socket.close(1000);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** The message of a CONNECT_ERROR packet's payload (after `44`, past a namespace prefix), or the payload as it is. */
+function refusal(payload: string): string {
+  const json = payload.startsWith('/') ? payload.slice(payload.indexOf(',') + 1) : payload;
+  try {
+    const message = (JSON.parse(json) as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message : json;
+  } catch {
+    return json;
+  }
+}
