@@ -67,26 +67,19 @@ export type ClusterMessage = { uid: string; nsp: string } & (
   | { type: typeof ClusterMessageType.ServerSideEmit; data: { packet: unknown[]; requestId?: string } }
 );
 
-/** A response sent to the one node that asked. */
+/**
+ * A response sent to the one node that asked. An acknowledgement carries one value, the first
+ * argument the client or node answered with (`packet`), as the official cluster adapter sends it.
+ */
 export type ClusterResponse = { uid: string; nsp: string } & (
   | { type: typeof ClusterMessageType.FetchSocketsResponse; data: { requestId: string; sockets: SerializedSocket[] } }
-  | { type: typeof ClusterMessageType.ServerSideEmitResponse; data: { requestId: string; packet: unknown[] } }
+  | { type: typeof ClusterMessageType.ServerSideEmitResponse; data: { requestId: string; packet: unknown } }
   | { type: typeof ClusterMessageType.BroadcastClientCount; data: { requestId: string; clientCount: number } }
-  | { type: typeof ClusterMessageType.BroadcastAck; data: { requestId: string; packet: unknown[] } }
+  | { type: typeof ClusterMessageType.BroadcastAck; data: { requestId: string; packet: unknown } }
 );
 
 /** Timing of a cluster adapter. */
 export interface ClusterAdapterOptions {
-  /**
-   * How often this node announces it is alive, in ms.
-   * @default 5000
-   */
-  heartbeatInterval?: number;
-  /**
-   * After how long without a heartbeat a node is considered gone, in ms.
-   * @default 10000
-   */
-  heartbeatTimeout?: number;
   /**
    * How long requests (`fetchSockets`, `serverSideEmit` with an ack) wait for every node, in ms.
    * @default 5000
@@ -107,7 +100,8 @@ interface AckRequest {
   ack: AckCallback;
 }
 
-function serializeOptions(opts: BroadcastOptions): SerializedBroadcastOptions {
+/** Broadcast options in their serializable form (sets become arrays). */
+export function serializeOptions(opts: BroadcastOptions): SerializedBroadcastOptions {
   return { rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [], flags: { ...opts.flags } };
 }
 
@@ -116,42 +110,38 @@ function deserializeOptions(opts: SerializedBroadcastOptions): BroadcastOptions 
 }
 
 /**
- * The cross-node half of every adapter operation: message vocabulary, request/response matching,
- * timeouts and node liveness. A concrete adapter only moves messages: it implements
- * {@link ClusterAdapter.doPublish} and {@link ClusterAdapter.doPublishResponse}, and hands what it
+ * The cross-node half of every adapter operation: message vocabulary, request/response matching
+ * and timeouts. A concrete adapter moves messages and counts nodes: it implements
+ * {@link ClusterAdapter.doPublish}, {@link ClusterAdapter.doPublishResponse} and `serverCount`
+ * (from its transport's own view, such as Redis subscriber counts; see
+ * {@link ClusterAdapterWithHeartbeat} for nodes that announce themselves), and hands what it
  * receives to {@link ClusterAdapter.onMessage} and {@link ClusterAdapter.onResponse}.
  *
  * Messages are plain objects holding packets (which may contain Buffers); the transport chooses
  * how to serialize them. Connection state recovery stays node-local (each node logs the packets
- * its own sockets get); an adapter with shared storage overrides `persistSession` and
- * `restoreSession` to recover sessions on any node.
+ * its own sockets get); an adapter with a log every node reads passes each message's offset in
+ * that log to `onMessage`, and overrides `persistSession` and `restoreSession` to recover
+ * sessions on any node.
  *
  * @example
  * class BusAdapter extends ClusterAdapter {
  *   constructor(nsp: AdapterNamespace) { super(nsp); bus.subscribe(nsp.name, (m) => this.onMessage(m)); }
  *   protected doPublish(message: ClusterMessage) { return bus.publish(message); }
  *   protected doPublishResponse(uid: string, response: ClusterResponse) { return bus.reply(uid, response); }
+ *   override serverCount() { return bus.countNodes(this.nsp.name); }
  * }
  */
 export abstract class ClusterAdapter extends InMemoryAdapter {
   /** This node's id, unique across the cluster. */
   readonly uid = randomBytes(8).toString('hex');
-  private readonly heartbeatInterval: number;
-  private readonly heartbeatTimeout: number;
-  private readonly requestsTimeout: number;
-  private readonly nodes = new Map<string, number>();
+  /** How long requests wait for every node, in ms. */
+  protected readonly requestsTimeout: number;
   private readonly requests = new Map<string, PendingRequest>();
   private readonly ackRequests = new Map<string, AckRequest>();
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(nsp: AdapterNamespace, options: ClusterAdapterOptions = {}) {
     super(nsp);
-    this.heartbeatInterval = options.heartbeatInterval ?? 5000;
-    this.heartbeatTimeout = options.heartbeatTimeout ?? 10_000;
     this.requestsTimeout = options.requestsTimeout ?? 5000;
-    if (this.heartbeatTimeout <= this.heartbeatInterval) {
-      throw new TypeError('heartbeatTimeout must be longer than heartbeatInterval');
-    }
   }
 
   /** Sends a message to every node of the namespace (this one may receive it too; it is ignored). */
@@ -160,28 +150,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Sends a response to the node `requesterUid` only. */
   protected abstract doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void>;
 
-  override async init(): Promise<void> {
-    await this.publish({ type: ClusterMessageType.InitialHeartbeat });
-    this.heartbeatTimer = setInterval(() => {
-      void this.publish({ type: ClusterMessageType.Heartbeat });
-      this.dropSilentNodes();
-    }, this.heartbeatInterval);
-    this.heartbeatTimer.unref();
-  }
+  /** Number of nodes serving this namespace, this one included, as the transport sees them. */
+  abstract override serverCount(): Promise<number>;
 
   override async close(): Promise<void> {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
     for (const request of this.requests.values()) clearTimeout(request.timer);
     this.requests.clear();
     this.ackRequests.clear();
     await super.close();
-    await this.publish({ type: ClusterMessageType.AdapterClose });
-  }
-
-  override serverCount(): Promise<number> {
-    this.dropSilentNodes();
-    return Promise.resolve(this.nodes.size + 1);
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
@@ -258,39 +234,52 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       void this.publish({ type: ClusterMessageType.ServerSideEmit, data: { packet } });
       return;
     }
-    const callback = last as (err: Error | null, responses: unknown[]) => void;
+    const callback = last as (err: unknown, responses: unknown[]) => void;
     const args = packet.slice(0, -1);
-    void this.serverCount().then((count) => {
-      const expected = count - 1;
-      if (expected <= 0) {
-        callback(null, []);
-        return;
-      }
-      const requestId = this.newRequestId();
-      const responses: unknown[] = [];
-      this.addRequest(
-        requestId,
-        expected,
-        undefined,
-        () => callback(null, responses),
-        (err) => callback(err, responses),
-        (response) => {
-          if (response.type === ClusterMessageType.ServerSideEmitResponse) responses.push(response.data.packet[0]);
-        },
-      );
-      void this.publish({ type: ClusterMessageType.ServerSideEmit, data: { packet: args, requestId } });
-    });
+    this.serverCount().then(
+      (count) => {
+        const expected = count - 1;
+        if (expected <= 0) {
+          callback(null, []);
+          return;
+        }
+        const requestId = this.newRequestId();
+        const responses: unknown[] = [];
+        this.addRequest(
+          requestId,
+          expected,
+          undefined,
+          () => callback(null, responses),
+          (err) => callback(err, responses),
+          (response) => {
+            if (response.type === ClusterMessageType.ServerSideEmitResponse) responses.push(response.data.packet);
+          },
+        );
+        void this.publish({ type: ClusterMessageType.ServerSideEmit, data: { packet: args, requestId } });
+      },
+      // The nodes cannot be counted (the transport is down): nobody can be waited for.
+      (err: unknown) => callback(err, []),
+    );
   }
 
   /**
-   * Handles a message published by any node. Call it from the subscription; messages from this
-   * node and for other namespaces are ignored.
+   * Handles a message published by any node. Call it from the subscription, with the message's
+   * `offset` when it comes from a log every node reads; messages from this node and for other
+   * namespaces are ignored.
    */
-  onMessage(message: ClusterMessage): void {
+  onMessage(message: ClusterMessage, offset?: string): void {
     if (typeof message !== 'object' || message === null || typeof message.uid !== 'string') return;
     if (message.uid === this.uid || message.nsp !== this.nsp.name) return;
+    this.applyMessage(message, offset);
+  }
+
+  /**
+   * Acts on a message of this namespace on this node's sockets, whoever sent it: an adapter that
+   * delivers its own messages in the order of a shared log calls it for those.
+   */
+  protected applyMessage(message: ClusterMessage, offset?: string): void {
     try {
-      this.handleMessage(message);
+      this.handleMessage(message, offset);
     } catch (err) {
       // A message this node cannot act on (a peer running another version) must not take it down.
       process.emitWarning(
@@ -299,20 +288,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     }
   }
 
-  private handleMessage(message: ClusterMessage): void {
-    if (message.type !== ClusterMessageType.AdapterClose) this.nodes.set(message.uid, Date.now());
+  private handleMessage(message: ClusterMessage, offset: string | undefined): void {
     switch (message.type) {
-      case ClusterMessageType.InitialHeartbeat:
-        // Answered at once, so that a node just started counts this one before the next interval.
-        void this.publish({ type: ClusterMessageType.Heartbeat });
-        return;
-      case ClusterMessageType.Heartbeat:
-        return;
-      case ClusterMessageType.AdapterClose:
-        this.nodes.delete(message.uid);
-        return;
       case ClusterMessageType.Broadcast:
-        this.onRemoteBroadcast(message);
+        this.onRemoteBroadcast(message, offset);
         return;
       case ClusterMessageType.SocketsJoin:
         super.addSockets(deserializeOptions(message.data.opts), message.data.rooms);
@@ -332,13 +311,20 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     }
   }
 
-  /** Delivers another node's broadcast to the sockets here; with an ack, counts and acks go back to it. */
-  private onRemoteBroadcast(message: ClusterMessageOf<typeof ClusterMessageType.Broadcast>): void {
+  /**
+   * Delivers another node's broadcast to the sockets here, with its offset in the shared log when
+   * there is one (else this node logs it); with an ack, counts and acks go back to the sender.
+   */
+  private onRemoteBroadcast(
+    message: ClusterMessageOf<typeof ClusterMessageType.Broadcast>,
+    offset: string | undefined,
+  ): void {
     const { uid: requester, data } = message;
     const opts = deserializeOptions(data.opts);
     const requestId = data.requestId;
     if (requestId === undefined) {
-      super.broadcast(data.packet, opts);
+      if (offset === undefined) super.broadcast(data.packet, opts);
+      else this.broadcastWithOffset(data.packet, opts, offset);
       return;
     }
     super.broadcastWithAck(
@@ -348,9 +334,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const type = ClusterMessageType.BroadcastClientCount;
         void this.publishResponse(requester, { type, data: { requestId, clientCount } });
       },
-      (...args) => {
+      (arg) => {
         const type = ClusterMessageType.BroadcastAck;
-        void this.publishResponse(requester, { type, data: { requestId, packet: args } });
+        void this.publishResponse(requester, { type, data: { requestId, packet: arg } });
       },
     );
   }
@@ -382,11 +368,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     let answered = false;
     this.nsp.onServerSideEmit([
       ...data.packet,
-      (...args: unknown[]) => {
+      (arg: unknown) => {
         if (answered) return;
         answered = true;
         const type = ClusterMessageType.ServerSideEmitResponse;
-        void this.publishResponse(requester, { type, data: { requestId, packet: args } });
+        void this.publishResponse(requester, { type, data: { requestId, packet: arg } });
       },
     ]);
   }
@@ -400,7 +386,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return;
     }
     if (response.type === ClusterMessageType.BroadcastAck) {
-      this.ackRequests.get(requestId)?.ack(...response.data.packet);
+      this.ackRequests.get(requestId)?.ack(response.data.packet);
       return;
     }
     const request = this.requests.get(requestId);
@@ -428,7 +414,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.requests.set(requestId, { expected, received: 0, timer, onResponse, done });
   }
 
-  private publish(body: DistributiveOmit<ClusterMessage, 'uid' | 'nsp'>): Promise<void> {
+  /** Publishes a message of this node and namespace; never rejects (a transport reports its own failures). */
+  protected publish(body: DistributiveOmit<ClusterMessage, 'uid' | 'nsp'>): Promise<void> {
     const message: ClusterMessage = { ...body, uid: this.uid, nsp: this.nsp.name };
     return this.doPublish(message).catch(() => undefined);
   }
@@ -438,17 +425,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     return this.doPublishResponse(requesterUid, response).catch(() => undefined);
   }
 
-  private dropSilentNodes(): void {
-    const oldest = Date.now() - this.heartbeatTimeout;
-    for (const [uid, lastSeen] of this.nodes) if (lastSeen < oldest) this.nodes.delete(uid);
-  }
-
   private newRequestId(): string {
     return randomBytes(8).toString('hex');
   }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** `Omit` applied to each member of a union. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The cluster message of kind `T`. */
 type ClusterMessageOf<T extends ClusterMessageType> = Extract<ClusterMessage, { type: T }>;

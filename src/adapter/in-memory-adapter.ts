@@ -123,10 +123,24 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     this.storeForRecovery(packet, opts);
+    this.broadcastLocally(packet, opts);
+  }
+
+  /** Delivers a packet to this node's matching sockets, encoded once, without any recovery bookkeeping. */
+  protected broadcastLocally(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const out: Packet = { ...packet, nsp: this.nsp.name };
     const chunks = toWireChunks(out);
     this.apply(opts, (socket) => socket.deliver(out, chunks, flags));
+  }
+
+  /**
+   * Delivers a packet whose offset comes from a log every node shares (a Redis stream id): a
+   * replayable packet carries it as its last argument, as a node-local offset would.
+   */
+  protected broadcastWithOffset(packet: Packet, opts: BroadcastOptions, offset: string): void {
+    if (this.isReplayable(packet, opts)) packet.data = [...(packet.data as unknown[]), offset];
+    this.broadcastLocally(packet, opts);
   }
 
   broadcastWithAck(
@@ -230,13 +244,11 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   }
 
   /**
-   * With recovery on, appends a fresh offset to every broadcast EVENT and logs it. Packets that
-   * expect an ack or are volatile are not replayable and are skipped, as in the official server.
+   * Appends a fresh offset to every replayable packet (see {@link InMemoryAdapter.isReplayable})
+   * and logs it.
    */
   protected storeForRecovery(packet: Packet, opts: BroadcastOptions): void {
-    if (!this.nsp.recovery) return;
-    if (packet.type !== PacketType.Event || packet.id !== undefined || opts.flags?.volatile) return;
-    if (!Array.isArray(packet.data)) return;
+    if (!this.isReplayable(packet, opts)) return;
     const offset = this.nextOffset();
     // A new array so the caller's arguments are left alone; the client pops the offset off again.
     const data = [...(packet.data as unknown[]), offset];
@@ -249,6 +261,15 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
       except: opts.except ? [...opts.except] : [],
       data,
     });
+  }
+
+  /**
+   * Whether a packet gets an offset and may be replayed after a drop: with recovery on, an EVENT
+   * that expects no ack and is not volatile, as in the official server.
+   */
+  protected isReplayable(packet: Packet, opts: BroadcastOptions): boolean {
+    if (!this.nsp.recovery || packet.type !== PacketType.Event) return false;
+    return packet.id === undefined && opts.flags?.volatile !== true && Array.isArray(packet.data);
   }
 
   /** Returns a new, never repeated offset. */

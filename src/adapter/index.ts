@@ -8,12 +8,18 @@
 export {
   ClusterAdapter,
   ClusterMessageType,
+  serializeOptions,
   type ClusterAdapterOptions,
+  type DistributiveOmit,
   type ClusterMessage,
   type ClusterResponse,
   type SerializedBroadcastOptions,
   type SerializedSocket,
 } from './cluster-adapter.js';
+export {
+  ClusterAdapterWithHeartbeat,
+  type ClusterAdapterWithHeartbeatOptions,
+} from './cluster-adapter-with-heartbeat.js';
 export { InMemoryAdapter } from './in-memory-adapter.js';
 export type {
   AckCallback,

@@ -31,6 +31,7 @@ export {
   type EngineSocketState,
 } from './socket.js';
 export { HandshakeRequest } from './handshake-request.js';
+export type { RelayHandler, RelayedRequest, RelayedResponse, SessionRelay } from './session-relay.js';
 export { type CorsOptions, type CorsOptionsDelegate, type CorsOriginFunction, type StaticOrigin } from './cors.js';
 export { type EngineMiddleware } from './middleware.js';
 export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits } from './http-server.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SendBudget, WebSocketServerOptions } from '../ws/index.js';
 import { resolveConnectionSettings } from '../ws/options.js';
 import { checkCorsOption, type CorsOptions, type CorsOptionsDelegate } from './cors.js';
+import { checkSessionRelay, type SessionRelay } from './session-relay.js';
 import type { AttachOptions } from './server.js';
 
 /** The transports an Engine.IO server can offer, by their wire names. */
@@ -186,6 +187,19 @@ export interface EngineServerOptions {
    * @default false
    */
   allowEIO3?: false;
+  /**
+   * Serve polling clients whose requests land on any node of a cluster, without sticky sessions:
+   * a poll or POST for a session another node holds is carried to that node by the relay and
+   * answered from there (`createSessionRelay()` of `switchboard/redis` is one). Session ids then
+   * start with the relay's `nodeId` and a dot; a replaced `generateId` must keep that prefix.
+   * Needs the polling transport.
+   * @default none: a request for a session this node does not hold is answered "Session ID unknown"
+   *
+   * @example
+   * import { createSessionRelay } from 'switchboard/redis';
+   * const io = new Server(httpServer, { adapter: createAdapter(pub, sub), sessionRelay: createSessionRelay(pub, sub) });
+   */
+  sessionRelay?: SessionRelay;
 }
 
 /** {@link EngineServerOptions} with defaults merged and values checked. */
@@ -207,6 +221,7 @@ export interface ResolvedEngineOptions {
   /** The defaults of {@link AttachOptions.destroyUpgrade} and `destroyUpgradeTimeout`, when given here. */
   readonly destroyUpgrade: boolean;
   readonly destroyUpgradeTimeout: number;
+  readonly sessionRelay: SessionRelay | undefined;
 }
 
 /** Default values of {@link EngineServerOptions}. */
@@ -286,6 +301,7 @@ const ENGINE_OPTION_NAMES: Readonly<Record<keyof EngineServerOptions | keyof Att
   perMessageDeflate: true,
   connectionLimits: true,
   allowEIO3: true,
+  sessionRelay: true,
   destroyUpgrade: true,
   destroyUpgradeTimeout: true,
   addTrailingSlash: true,
@@ -370,6 +386,12 @@ export function resolveEngineOptions(
   if (options.allowRequest !== undefined && typeof options.allowRequest !== 'function') {
     throw new TypeError('allowRequest must be a function (req, callback)');
   }
+  const sessionRelay = checkSessionRelay(options.sessionRelay);
+  if (sessionRelay !== undefined && !transports.includes(TransportName.Polling)) {
+    throw new TypeError(
+      'sessionRelay: it relays polling requests, and transports leaves polling out (a WebSocket needs no relay); remove sessionRelay or add polling',
+    );
+  }
   return {
     path: normalizePath(options.path ?? ENGINE_DEFAULTS.path),
     pingInterval: positive('pingInterval', options.pingInterval ?? ENGINE_DEFAULTS.pingInterval),
@@ -387,5 +409,6 @@ export function resolveEngineOptions(
     // Taken here too, as the reference `attach(server, options)` hands one options object to both.
     destroyUpgrade: options.destroyUpgrade ?? true,
     destroyUpgradeTimeout: nonNegativeDelay('destroyUpgradeTimeout', options.destroyUpgradeTimeout ?? 1000),
+    sessionRelay,
   };
 }

@@ -26,6 +26,7 @@ import {
   type ResolvedEngineOptions,
 } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
+import { RelayBridge } from './relay-bridge.js';
 import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
 import { UpgradeResponse } from './upgrade-response.js';
@@ -149,6 +150,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private keepRequests = false;
   /** `allowRequest` answered with a value instead of its callback: warned about once. */
   private allowRequestMisuseWarned = false;
+  /** Relays requests between nodes while serving with the `sessionRelay` option. */
+  private bridge: RelayBridge | undefined;
+  /** `generateId` gave an id without the relay's prefix: warned about once. */
+  private relayIdWarned = false;
 
   /** `options` may hold `attach()`'s `destroyUpgrade` and `destroyUpgradeTimeout` too, as its defaults. */
   constructor(options: EngineServerOptions & Omit<AttachOptions, 'path'> = {}) {
@@ -235,7 +240,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * had, untouched. The engine closes with the server.
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): void {
-    this.served = true;
+    this.startServing();
     const path = normalizePath(options.path ?? this.options.path);
     const destroyUpgrade = options.destroyUpgrade ?? this.options.destroyUpgrade;
     const destroyUpgradeTimeout = nonNegativeDelay(
@@ -271,7 +276,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * preflight). For servers not set up with {@link attach}.
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    this.served = true;
+    this.startServing();
     this.onRequest(req, res).catch((error: unknown) => {
       this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'INTERNAL_ERROR', error } }, res);
     });
@@ -282,7 +287,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * upgrades to. For servers not set up with {@link attach}.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.served = true;
+    this.startServing();
     // A client that vanishes mid-handshake must not crash the process.
     const onEarlyError = (): void => {
       socket.destroy();
@@ -294,15 +299,32 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   /**
-   * Chooses the id of a new session: by default 15 random bytes as 20 characters of base64url.
-   * Replace it to derive ids from the request; ids must be unique among open sessions, and a
-   * failure (or a duplicate) refuses the handshake with "Bad request".
+   * Chooses the id of a new session: by default 15 random bytes as 20 characters of base64url,
+   * after the relay's `nodeId` and a dot with the `sessionRelay` option. Replace it to derive ids
+   * from the request; ids must be unique among open sessions (and, with a relay, keep its prefix),
+   * and a failure (or a duplicate) refuses the handshake with "Bad request".
    *
    * @example
    * engine.generateId = (req) => `${req.headers['x-node-id']}-${randomUUID()}`;
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return randomBytes(15).toString('base64url');
+    const id = randomBytes(15).toString('base64url');
+    const relay = this.resolved.sessionRelay;
+    return relay === undefined ? id : `${relay.nodeId}.${id}`;
+  }
+
+  /** Settles the options and, with a `sessionRelay`, starts serving the requests other nodes relay here. */
+  private startServing(): void {
+    this.served = true;
+    const relay = this.resolved.sessionRelay;
+    if (relay === undefined || this.bridge !== undefined) return;
+    const { maxHttpBufferSize, pingInterval, pingTimeout } = this.resolved;
+    this.bridge = new RelayBridge(relay, {
+      sessions: this.clients,
+      maxHttpBufferSize,
+      pollDeadline: pingInterval + pingTimeout,
+      dataDeadline: pingTimeout,
+    });
   }
 
   /**
@@ -313,6 +335,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     for (const client of [...this.clients.values()]) client.shutdown(CloseReason.ServerShuttingDown);
     this.wss?.close();
     this.wss = undefined;
+    this.bridge?.stop();
+    this.bridge = undefined;
     return this;
   }
 
@@ -348,12 +372,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (sid !== null) {
       // The session may have closed while the checks above settled.
       const session = this.clients.get(sid);
-      if (session === undefined) {
+      const bridge = this.bridge;
+      if (session === undefined && !bridge?.relays(sid, query!.get('transport'), req.method)) {
         this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid } }, res);
         return;
       }
       for (const [name, value] of Object.entries(this.responseHeaders(req, undefined))) res.setHeader(name, value);
-      session.handlePollingRequest(req, res);
+      if (session !== undefined) session.handlePollingRequest(req, res);
+      else
+        bridge!.forward(req, res, sid, () => {
+          this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid, relayed: true } }, res);
+        });
       return;
     }
     const id = await this.newId(req, res);
@@ -438,6 +467,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'ID_GENERATION_ERROR', id } }, target);
       return undefined;
     }
+    const prefix = this.bridge?.idPrefix;
+    if (prefix !== undefined && !id.startsWith(prefix)) {
+      // Other nodes could not tell which node holds the session: every request they got would fail.
+      const error = new Error(
+        `with sessionRelay, generateId must start session ids with "${prefix}" (its nodeId and a dot)`,
+      );
+      if (!this.relayIdWarned) process.emitWarning(error);
+      this.relayIdWarned = true;
+      this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'ID_GENERATION_ERROR', id, error } }, target);
+      return undefined;
+    }
     return id;
   }
 
@@ -484,8 +524,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const sid = query.get('sid');
     if (sid !== null) {
       const session = this.clients.get(sid);
-      if (session === undefined) return { code: EngineErrorCode.UnknownSid, context: { sid } };
-      if (!upgrade && session.transportName !== transport) {
+      if (session === undefined) {
+        // Another node's session: the relay carries it there (its holder checks the transport).
+        if (upgrade || !this.bridge?.relays(sid, transport, req.method)) {
+          return { code: EngineErrorCode.UnknownSid, context: { sid } };
+        }
+      } else if (!upgrade && session.transportName !== transport) {
         return {
           code: EngineErrorCode.BadRequest,
           context: { name: 'TRANSPORT_MISMATCH', transport, previousTransport: session.transportName },

@@ -106,20 +106,17 @@ export function toClassic(message: ClusterMessage, channels: ClassicChannels): O
   }
 }
 
-/**
- * The classic form of a response. Acknowledgements carry one value: the first argument the
- * client or node answered with, which is all the official nodes read.
- */
+/** The classic form of a response. */
 export function toClassicResponse(response: ClusterResponse): unknown {
   switch (response.type) {
     case ClusterMessageType.FetchSocketsResponse:
       return { requestId: response.data.requestId, sockets: response.data.sockets };
     case ClusterMessageType.ServerSideEmitResponse:
-      return { type: RequestType.ServerSideEmit, requestId: response.data.requestId, data: response.data.packet[0] };
+      return { type: RequestType.ServerSideEmit, requestId: response.data.requestId, data: response.data.packet };
     case ClusterMessageType.BroadcastClientCount:
       return { type: RequestType.BroadcastClientCount, ...response.data };
     case ClusterMessageType.BroadcastAck:
-      return { type: RequestType.BroadcastAck, requestId: response.data.requestId, packet: response.data.packet[0] };
+      return { type: RequestType.BroadcastAck, requestId: response.data.requestId, packet: response.data.packet };
   }
 }
 
@@ -243,13 +240,13 @@ export function fromClassicResponse(value: unknown, nsp: string): ClusterRespons
       return { uid, nsp, type: ClusterMessageType.BroadcastClientCount, data: { requestId, clientCount } };
     }
     case RequestType.BroadcastAck:
-      return { uid, nsp, type: ClusterMessageType.BroadcastAck, data: { requestId, packet: [value.packet] } };
+      return { uid, nsp, type: ClusterMessageType.BroadcastAck, data: { requestId, packet: value.packet } };
     case RequestType.ServerSideEmit:
       return {
         uid,
         nsp,
         type: ClusterMessageType.ServerSideEmitResponse,
-        data: { requestId, packet: [value.data] },
+        data: { requestId, packet: value.data },
       };
   }
   const sockets = value.sockets;

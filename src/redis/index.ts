@@ -3,13 +3,30 @@
 /// <reference types="node" preserve="true" />
 /**
  * Redis for a cluster of Socket.IO servers: the adapters (`createAdapter` over pub/sub,
- * `createShardedAdapter` over sharded pub/sub) and the `Emitter`, wire-compatible with
- * `@socket.io/redis-adapter` and `@socket.io/redis-emitter`.
+ * `createShardedAdapter` over sharded pub/sub, `createStreamsAdapter` over Redis Streams, with
+ * connection state recovery on any node) and the `Emitter`, wire-compatible with
+ * `@socket.io/redis-adapter`, `@socket.io/redis-streams-adapter` and `@socket.io/redis-emitter`.
  */
 export { Emitter, EmitterBroadcastOperator, type EmitterEvents } from './emitter.js';
-export type { EmitterOptions, RedisAdapterOptions, ShardedRedisAdapterOptions, SubscriptionMode } from './options.js';
+export type {
+  EmitterOptions,
+  RedisAdapterOptions,
+  ShardedRedisAdapterOptions,
+  StreamsAdapterOptions,
+  SubscriptionMode,
+} from './options.js';
 export { MSGPACK_PARSER, type Parser } from './parser.js';
 export { RedisAdapter, createAdapter } from './redis-adapter.js';
 export { RedisAdapterBase, type RedisAdapterEvents } from './redis-adapter-base.js';
 export type { IoRedisClient, MessageHandler, NodeRedisClient, RedisClient } from './redis-client.js';
 export { ShardedRedisAdapter, createShardedAdapter } from './sharded-adapter.js';
+export { StreamsRedisAdapter, createStreamsAdapter } from './streams-adapter.js';
+export {
+  RedisSessionRelay,
+  createSessionRelay,
+  type RelayRequest,
+  type RelayRequestHandler,
+  type RelayResponse,
+  type SessionRelayEvents,
+  type SessionRelayOptions,
+} from './session-relay.js';

@@ -50,6 +50,62 @@ export interface ShardedRedisAdapterOptions {
   requestsTimeout?: number;
 }
 
+/** Options of {@link createStreamsAdapter}, as `@socket.io/redis-streams-adapter` names them. */
+export interface StreamsAdapterOptions {
+  /**
+   * The Redis stream every namespace's broadcasts, joins, leaves and disconnections go through.
+   * @default 'socket.io'
+   */
+  streamName?: string;
+  /**
+   * The stream is trimmed to about this many entries (`XADD … MAXLEN ~`): a client can recover
+   * only while the packets it missed are still there.
+   * @default 10000
+   */
+  maxLen?: number;
+  /**
+   * Entries read per XREAD, and per XRANGE page when a session is restored.
+   * @default 100
+   */
+  readCount?: number;
+  /**
+   * How long one XREAD waits for new entries, in ms.
+   * @default 5000
+   */
+  blockTimeInMs?: number;
+  /**
+   * Prefix of the keys sessions are kept under, each for `maxDisconnectionDuration`.
+   * @default 'sio:session:'
+   */
+  sessionKeyPrefix?: string;
+  /**
+   * Prefix of the pub/sub channels of requests and responses (the messages not worth keeping).
+   * @default 'socket.io'
+   */
+  channelPrefix?: string;
+  /**
+   * Use sharded pub/sub (SPUBLISH, SSUBSCRIBE: Redis 7) for those channels.
+   * @default false
+   */
+  useShardedPubSub?: boolean;
+  /**
+   * Skip looking for binary data: every message is written as JSON (Buffers would be lost).
+   * @default false
+   */
+  onlyPlaintext?: boolean;
+  /**
+   * How long a request to the other nodes (and counting them) may wait, in ms.
+   * @default 5000
+   */
+  requestsTimeout?: number;
+  /**
+   * Accepted for compatibility with the official adapter, which can spread namespaces over
+   * several streams: only `1` is supported.
+   * @default 1
+   */
+  streamCount?: 1;
+}
+
 /** Options of an {@link Emitter}, as `@socket.io/redis-emitter` names them. */
 export interface EmitterOptions {
   /**
@@ -143,6 +199,49 @@ export function resolveShardedOptions(
     channelPrefix: options?.channelPrefix ?? 'socket.io',
     subscriptionMode: options?.subscriptionMode ?? 'dynamic',
     requestsTimeout: options?.requestsTimeout ?? 5000,
+  };
+}
+
+const COUNT: Rule = [
+  (value) => typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1,
+  'a positive whole number',
+];
+
+/** The checked options of a Streams adapter, defaults filled in. */
+export function resolveStreamsOptions(options: StreamsAdapterOptions | undefined): Required<StreamsAdapterOptions> {
+  check(
+    'createStreamsAdapter',
+    options,
+    {
+      streamName: NON_EMPTY_STRING,
+      maxLen: COUNT,
+      readCount: COUNT,
+      blockTimeInMs: TIMEOUT,
+      sessionKeyPrefix: NON_EMPTY_STRING,
+      channelPrefix: NON_EMPTY_STRING,
+      useShardedPubSub: BOOLEAN,
+      onlyPlaintext: BOOLEAN,
+      requestsTimeout: TIMEOUT,
+      streamCount: [(value) => value === 1, '1: every namespace shares the one stream named by streamName'],
+    },
+    {
+      heartbeatInterval: 'nodes are counted by their subscriptions, not by heartbeats',
+      heartbeatTimeout: 'nodes are counted by their subscriptions, not by heartbeats',
+      key: 'use streamName and channelPrefix',
+      parser: 'the Streams format is fixed: JSON, or MessagePack for messages with binary data',
+    },
+  );
+  return {
+    streamName: options?.streamName ?? 'socket.io',
+    maxLen: options?.maxLen ?? 10_000,
+    readCount: options?.readCount ?? 100,
+    blockTimeInMs: options?.blockTimeInMs ?? 5000,
+    sessionKeyPrefix: options?.sessionKeyPrefix ?? 'sio:session:',
+    channelPrefix: options?.channelPrefix ?? 'socket.io',
+    useShardedPubSub: options?.useShardedPubSub ?? false,
+    onlyPlaintext: options?.onlyPlaintext ?? false,
+    requestsTimeout: options?.requestsTimeout ?? 5000,
+    streamCount: 1,
   };
 }
 

@@ -18,15 +18,24 @@ export class Publisher {
 
   /** Encodes and publishes `body` on `channel` (a shard channel with `sharded`). Never rejects. */
   async send(channel: string, body: unknown, sharded = false): Promise<void> {
+    await this.attempt(`a message to ${channel}`, () => this.connection.publish(channel, this.encode(body), sharded));
+  }
+
+  /**
+   * Runs a write (`what` names it in the failure) unless Redis is away, and resolves with its
+   * reply, or with `undefined` when it was dropped or failed (counted and reported). Never rejects.
+   */
+  async attempt<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
     if (!this.connection.isReady) {
-      this.failed(new Error(`Redis is unreachable: a message to ${channel} was dropped`));
-      return;
+      this.failed(new Error(`Redis is unreachable: ${what} was dropped`));
+      return undefined;
     }
     try {
-      // Called before any await, so messages reach the client in the order they were sent.
-      await this.connection.publish(channel, this.encode(body), sharded);
+      // Called before any await, so writes reach the client in the order they were made.
+      return await write();
     } catch (err) {
       this.failed(err instanceof Error ? err : new Error(String(err)));
+      return undefined;
     }
   }
 

@@ -39,8 +39,6 @@ export abstract class RedisAdapterBase extends ClusterAdapter {
   protected readonly parser: Parser;
   private readonly publisher: Publisher;
   private readonly timeout: number;
-  /** A node count taken just before handing a request to the cluster adapter, which then uses it. */
-  private countedNodes: number | undefined;
 
   constructor(nsp: AdapterNamespace, pubClient: unknown, subClient: unknown, settings: RedisAdapterSettings) {
     super(nsp, { requestsTimeout: settings.requestsTimeout });
@@ -73,7 +71,7 @@ export abstract class RedisAdapterBase extends ClusterAdapter {
   /** The bytes to publish for a message (may throw on values the format cannot hold). */
   protected abstract encode(body: unknown): Buffer | string;
 
-  // Nodes are counted by Redis, not by heartbeats: only the subscriptions are started.
+  // Nodes are counted by Redis, from the subscriptions: starting them is all there is to do.
   override async init(): Promise<void> {
     await this.subscribeAll();
   }
@@ -88,7 +86,6 @@ export abstract class RedisAdapterBase extends ClusterAdapter {
 
   /** Number of nodes serving this namespace; rejects when Redis does not answer within `requestsTimeout`. */
   override serverCount(): Promise<number> {
-    if (this.countedNodes !== undefined) return Promise.resolve(this.countedNodes);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`Redis did not answer within ${this.timeout} ms: the nodes cannot be counted`));
@@ -99,30 +96,14 @@ export abstract class RedisAdapterBase extends ClusterAdapter {
     });
   }
 
-  override serverSideEmit(packet: unknown[]): void {
-    const ack = packet[packet.length - 1];
-    if (typeof ack !== 'function') {
-      super.serverSideEmit(packet);
-      return;
-    }
-    // The cluster adapter counts the nodes itself and has no answer for a count that fails (Redis
-    // away): count here, answer the acknowledgement with the failure, or hand the count over.
-    this.serverCount().then(
-      (count) => {
-        this.countedNodes = count;
-        try {
-          super.serverSideEmit(packet);
-        } finally {
-          this.countedNodes = undefined;
-        }
-      },
-      (err: unknown) => (ack as (err: unknown, responses: unknown[]) => void)(err, []),
-    );
-  }
-
   /** Encodes and publishes `body` on `channel`; see {@link RedisAdapterEvents} for what happens when Redis is away. */
   protected send(channel: string, body: unknown, sharded = false): Promise<void> {
     return this.publisher.send(channel, body, sharded);
+  }
+
+  /** Runs another write as {@link send} publishes: its reply, or `undefined` when it was dropped or failed. */
+  protected attempt<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
+    return this.publisher.attempt(what, write);
   }
 
   /** Decodes and hands on a received message; what cannot be read becomes an `invalid-message` event. */

@@ -20,6 +20,12 @@ export interface NodeRedisClient {
   sUnsubscribe(channels: string[], listener: MessageHandler, bufferMode: true): Promise<unknown>;
   on(event: 'error', listener: (...args: unknown[]) => void): unknown;
   off(event: 'error', listener: (...args: unknown[]) => void): unknown;
+  /** A new client with the same settings, not yet connected (the Streams adapter's own connections). */
+  duplicate?(): NodeRedisClient;
+  connect?(): Promise<unknown>;
+  /** Closes the connection at once (v5; v4 has `disconnect`). */
+  destroy?(): void;
+  disconnect?(): Promise<unknown>;
 }
 
 /** What the adapters use of an `ioredis` client (`new Redis()`). */
@@ -36,6 +42,10 @@ export interface IoRedisClient {
   sunsubscribe(...channels: string[]): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** A new client with the same settings, connecting unless they say `lazyConnect`. */
+  duplicate?(): IoRedisClient;
+  connect?(): Promise<unknown>;
+  disconnect?(): void;
 }
 
 /** A Redis client of either library, as the application created it. */
@@ -102,6 +112,12 @@ export class RedisConnection {
     return sharded ? client.spublish(channel, message) : client.publish(channel, message);
   }
 
+  /** Sends any command; replies come as the client gives them (RESP2: arrays of strings). */
+  command(args: string[]): Promise<unknown> {
+    const client = this.client;
+    return isNodeRedis(client) ? client.sendCommand(args) : client.call(args[0]!, args.slice(1));
+  }
+
   /** How many clients subscribe to `channel` (PUBSUB NUMSUB), or to the shard channel with `sharded`. */
   async subscriberCount(channel: string, sharded = false): Promise<number> {
     const args = [sharded ? 'SHARDNUMSUB' : 'NUMSUB', channel];
@@ -164,4 +180,37 @@ export class RedisConnection {
     this.ioListeners.push({ event, listener });
     client.on(event, listener);
   }
+}
+
+/** A connection of its own, made from an application's client: see {@link duplicateClient}. */
+export interface OwnConnection {
+  readonly client: RedisClient;
+  /** Resolves once it is connected; rejects when it cannot connect. */
+  readonly connected: Promise<void>;
+  /** Closes it at once; a command waiting on it (a blocking read) is rejected. */
+  close(): void;
+}
+
+/** Whether `client` can make connections of its own (`duplicate()`), as both libraries' clients can. */
+export function canDuplicate(client: RedisClient): boolean {
+  return typeof client.duplicate === 'function';
+}
+
+/** Opens a new connection with `client`'s settings, for subscriptions or blocking reads. */
+export function duplicateClient(client: RedisClient): OwnConnection {
+  if (isNodeRedis(client)) {
+    const copy = client.duplicate!();
+    return {
+      client: copy,
+      connected: copy.connect!().then(() => undefined),
+      close: () => {
+        if (copy.destroy) copy.destroy();
+        else void copy.disconnect?.().catch(() => undefined);
+      },
+    };
+  }
+  const copy = client.duplicate!();
+  // A lazily connecting client waits for a first command; this one is used at once.
+  const connected = copy.status === 'wait' ? copy.connect!().then(() => undefined) : Promise.resolve();
+  return { client: copy, connected, close: () => copy.disconnect?.() };
 }

@@ -9,44 +9,13 @@ import {
 import { hasBinary } from '../protocol/socket-io/index.js';
 import { resolveShardedOptions, type ShardedRedisAdapterOptions, type SubscriptionMode } from './options.js';
 import { MSGPACK_PARSER, decodeMessage, encodeWith } from './parser.js';
+import { isClusterResponse, readClusterMessage } from './cluster-wire.js';
 import { RedisAdapterBase } from './redis-adapter-base.js';
 import { checkClient, type RedisClient } from './redis-client.js';
 
 /** Socket ids are 20 characters: rooms named like one are not given their own channel in `dynamic` mode. */
 function looksLikeSocketId(room: Room): boolean {
   return typeof room === 'string' && room.length === 20;
-}
-
-function isFields(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Acknowledgements carry the first value the client or node answered with, as the official
- * cluster adapter sends and reads them; the cluster adapter here keeps every argument.
- */
-function toWire(body: ClusterMessage | ClusterResponse): unknown {
-  if (body.type === ClusterMessageType.BroadcastAck || body.type === ClusterMessageType.ServerSideEmitResponse) {
-    return { ...body, data: { requestId: body.data.requestId, packet: body.data.packet[0] } };
-  }
-  return body;
-}
-
-/** A decoded message: a cluster message or response, whose fields the cluster adapter checks further. */
-type WireMessage = Record<string, unknown> & { uid: string; type: number };
-
-/** Reads a cluster message or response; throws on anything that is not one. */
-function fromWire(value: unknown): WireMessage {
-  if (!isFields(value) || typeof value.uid !== 'string' || typeof value.type !== 'number') {
-    throw new Error('a message without uid or type');
-  }
-  const message = value as WireMessage;
-  if (message.type !== ClusterMessageType.BroadcastAck && message.type !== ClusterMessageType.ServerSideEmitResponse) {
-    return message;
-  }
-  const data = message.data;
-  if (!isFields(data)) throw new Error('a response without data');
-  return { ...message, data: { ...data, packet: [data.packet] } };
 }
 
 /**
@@ -58,7 +27,7 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   private readonly channel: string;
   private readonly responseChannel: string;
   private readonly mode: SubscriptionMode;
-  private readonly onShardMessage = (message: Buffer, channel: Buffer): void => this.handle(message, channel);
+  private readonly onShardMessage = (message: Buffer): void => this.handle(message);
 
   constructor(
     nsp: AdapterNamespace,
@@ -101,28 +70,17 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   }
 
   protected doPublish(message: ClusterMessage): Promise<void> {
-    switch (message.type) {
-      case ClusterMessageType.InitialHeartbeat:
-      case ClusterMessageType.Heartbeat:
-      case ClusterMessageType.AdapterClose:
-        // Nodes are counted by their subscriptions, as by the official sharded adapter.
-        return Promise.resolve();
-      case ClusterMessageType.Broadcast: {
-        const { opts, requestId } = message.data;
-        // With an ack, every node must answer (they are counted on the main channel): no room channel.
-        const room = opts.rooms.length === 1 && requestId === undefined ? opts.rooms[0]! : undefined;
-        const dynamic =
-          room !== undefined &&
-          (this.mode === 'dynamic-private' || (this.mode === 'dynamic' && !looksLikeSocketId(room)));
-        return this.send(dynamic ? this.roomChannel(room) : this.channel, toWire(message), true);
-      }
-      default:
-        return this.send(this.channel, toWire(message), true);
-    }
+    if (message.type !== ClusterMessageType.Broadcast) return this.send(this.channel, message, true);
+    const { opts, requestId } = message.data;
+    // With an ack, every node must answer (they are counted on the main channel): no room channel.
+    const room = opts.rooms.length === 1 && requestId === undefined ? opts.rooms[0]! : undefined;
+    const dynamic =
+      room !== undefined && (this.mode === 'dynamic-private' || (this.mode === 'dynamic' && !looksLikeSocketId(room)));
+    return this.send(dynamic ? this.roomChannel(room) : this.channel, message, true);
   }
 
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    return this.send(`${this.channel}${requesterUid}#`, toWire(response), true);
+    return this.send(`${this.channel}${requesterUid}#`, response, true);
   }
 
   /** Whether `room` has its own shard channel here (the public rooms in `dynamic` mode, all in `dynamic-private`). */
@@ -138,18 +96,12 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
     this.sub.subscribe('shard', channels, this.onShardMessage).catch((err: unknown) => this.emit('redis-error', err));
   }
 
-  private handle(message: Buffer, channel: Buffer): void {
-    const isResponse = channel.toString() === this.responseChannel;
+  // Responses come on this node's own channel, but are told apart by their type, as official nodes do.
+  private handle(message: Buffer): void {
     this.receive(() => {
-      const body = fromWire(decodeMessage(this.parser, message));
-      if (!isResponse) {
-        this.onMessage(body as unknown as ClusterMessage);
-        return;
-      }
-      if (!isFields(body.data) || typeof body.data.requestId !== 'string') {
-        throw new Error('a response without a request id');
-      }
-      this.onResponse(body as unknown as ClusterResponse);
+      const body = readClusterMessage(decodeMessage(this.parser, message));
+      if (isClusterResponse(body)) this.onResponse(body);
+      else this.onMessage(body);
     });
   }
 }

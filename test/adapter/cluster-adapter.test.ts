@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ClusterMessage } from '../../src/adapter/index.js';
+import { ClusterAdapter, ClusterMessageType, type ClusterMessage } from '../../src/adapter/index.js';
 import { PacketType, type Packet } from '../../src/protocol/socket-io/index.js';
 import { Bus, BusAdapter } from './bus-adapter.js';
 import { RecordingNamespace } from './fixtures.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, withTimeout } from '../helpers/wait.js';
 
 /** Waits `ms`, then lets the bus deliver everything in flight (replies to replies included). */
 async function tick(ms = 20): Promise<void> {
@@ -212,5 +212,123 @@ describe('ClusterAdapter', () => {
   test('contradictory timing options are refused', () => {
     const nsp = new RecordingNamespace('/');
     assert.throws(() => new BusAdapter(nsp, new Bus(), 50), TypeError);
+  });
+});
+
+describe('ClusterAdapter wire format and failures', () => {
+  test('acknowledgements travel as one value, as the official cluster adapter sends and reads them', async () => {
+    const c = await cluster(2);
+    try {
+      const [one, two] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0]];
+      const b = two.nsp.connect('b');
+      const responses: unknown[] = [];
+      one.adapter.broadcastWithAck(
+        event('q'),
+        { rooms: new Set() },
+        () => undefined,
+        (...args) => responses.push(args),
+      );
+      await tick();
+      const [ackId] = b.acks.keys();
+      b.acks.get(ackId!)?.('text answer', 'ignored second argument');
+      await tick();
+      const ack = c.bus.replies.find((reply) => reply.type === ClusterMessageType.BroadcastAck);
+      assert.equal(ack?.data.packet, 'text answer', 'one value on the wire, not the list of arguments');
+      assert.deepEqual(responses, [['text answer']]);
+
+      // A string answer from an official node arrives whole, not split into characters.
+      const answers = new Promise<unknown[]>((resolve, reject) =>
+        one.adapter.serverSideEmit(['ask', (err: Error | null, got: unknown[]) => (err ? reject(err) : resolve(got))]),
+      );
+      await tick();
+      const request = two.nsp.serverSideEvents.at(-1)!;
+      assert.equal(typeof request.at(-1), 'function');
+      const requestId = c.bus.lastRequestId(ClusterMessageType.ServerSideEmit);
+      one.adapter.onResponse({
+        uid: two.adapter.uid,
+        nsp: '/',
+        type: ClusterMessageType.ServerSideEmitResponse,
+        data: { requestId, packet: 'official' },
+      });
+      assert.deepEqual(await answers, ['official']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('serverSideEmit with an ack reports a node count that fails to its callback, never as an unhandled rejection', async () => {
+    const bus = new Bus();
+    const nsp = new RecordingNamespace('/');
+    const adapter = new (class extends BusAdapter {
+      override serverCount(): Promise<number> {
+        return Promise.reject(new Error('broker away'));
+      }
+    })(nsp, bus);
+    nsp.adapter = adapter;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const [err, responses] = await withTimeout(
+        new Promise<[unknown, unknown[]]>((resolve) =>
+          adapter.serverSideEmit(['ask', (e: unknown, got: unknown[]) => resolve([e, got])]),
+        ),
+        'the serverSideEmit callback',
+        2000,
+      );
+      assert.match(String(err), /broker away/);
+      assert.deepEqual(responses, []);
+      await tick();
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await adapter.close();
+    }
+  });
+
+  test('an adapter whose transport counts nodes keeps nothing per peer it hears from', async () => {
+    const nsp = new RecordingNamespace('/');
+    const adapter = new (class extends ClusterAdapter {
+      protected doPublish(): Promise<void> {
+        return Promise.resolve();
+      }
+      protected doPublishResponse(): Promise<void> {
+        return Promise.resolve();
+      }
+      override serverCount(): Promise<number> {
+        return Promise.resolve(1);
+      }
+    })(nsp);
+    nsp.adapter = adapter;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const uid = `peer-${i}`;
+        adapter.onMessage({ uid, nsp: '/', type: ClusterMessageType.ServerSideEmit, data: { packet: ['hi'] } });
+      }
+      assert.equal(nsp.serverSideEvents.length, 1000);
+      for (const value of Object.values(adapter)) {
+        if (!(value instanceof Map) && !(value instanceof Set)) continue;
+        const keys = [...(value as Map<unknown, unknown>).keys()].map(String);
+        assert.ok(!keys.some((key) => key.startsWith('peer-')), 'no collection of the adapter names a peer');
+      }
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test('with heartbeats, an emitter is never counted as a node', async () => {
+    const c = await cluster(2);
+    try {
+      const [one] = c.nodes as [(typeof c.nodes)[0]];
+      one.adapter.onMessage({
+        uid: 'emitter',
+        nsp: '/',
+        type: ClusterMessageType.ServerSideEmit,
+        data: { packet: [] },
+      });
+      assert.equal(await one.adapter.serverCount(), 2);
+    } finally {
+      await c.close();
+    }
   });
 });

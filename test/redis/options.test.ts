@@ -1,9 +1,9 @@
-/** What createAdapter, createShardedAdapter and Emitter refuse, before any connection is made. */
+/** What createAdapter, createShardedAdapter, createStreamsAdapter and Emitter refuse, before any connection is made. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { Emitter, createAdapter, createShardedAdapter } from '../../src/redis/index.js';
+import { Emitter, createAdapter, createShardedAdapter, createStreamsAdapter } from '../../src/redis/index.js';
 
 // Never connected: the checks happen before any command.
 const client = createClient();
@@ -24,6 +24,31 @@ describe('options and clients', () => {
       () => new Emitter(client, { requestsTimeout: 1 } as never),
       /Emitter: unsupported option "requestsTimeout"/,
     );
+    assert.throws(
+      () => createStreamsAdapter(client, { heartbeatInterval: 1000 } as never),
+      /createStreamsAdapter: unsupported option "heartbeatInterval"; nodes are counted by their subscriptions/,
+    );
+  });
+
+  test('createStreamsAdapter takes the official options; streamCount only as 1', () => {
+    const options = {
+      streamName: 's',
+      maxLen: 50,
+      readCount: 10,
+      blockTimeInMs: 1000,
+      sessionKeyPrefix: 'p:',
+      channelPrefix: 'c',
+      useShardedPubSub: true,
+      onlyPlaintext: true,
+      requestsTimeout: 100,
+      streamCount: 1,
+    } as const;
+    assert.equal(typeof createStreamsAdapter(client, options), 'function');
+    assert.equal(typeof createStreamsAdapter(ioredis), 'function');
+    assert.throws(() => createStreamsAdapter(client, { streamCount: 2 as 1 }), /"streamCount" must be 1/);
+    assert.throws(() => createStreamsAdapter(client, { maxLen: 0 }), /"maxLen" must be a positive whole number/);
+    const withoutDuplicate = Object.assign(Object.create(ioredis) as object, { duplicate: undefined });
+    assert.throws(() => createStreamsAdapter(withoutDuplicate as never), /must have a duplicate\(\) method/);
   });
 
   test('an option of the wrong kind is refused', () => {
