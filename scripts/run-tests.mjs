@@ -77,6 +77,14 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The realtime server serves the client's browser bundle and the browser tests load it: build it
+// from the sources under test first (esbuild, well under a second).
+const bundled = spawnSync(process.execPath, [join('scripts', 'build-client.mjs')], { stdio: 'inherit' });
+if (bundled.status !== 0) {
+  console.error('building the client bundle failed');
+  process.exit(1);
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'switchboard-tests-'));
 const skipLog = join(scratch, 'skipped.jsonl');
 // Naming a reporter replaces node:test's default, so the default is named too: spec on a terminal, TAP otherwise.

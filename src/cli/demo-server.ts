@@ -2,9 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createHttpServer, type HttpServerLimits } from '../engine/index.js';
+import { createHttpServer, type AllowRequest, type HttpServerLimits } from '../engine/index.js';
 import { rejectResponse } from '../protocol/index.js';
-import { allOf, WebSocketServer } from '../ws/index.js';
+import { Server as RealtimeServer } from '../server/index.js';
+import { allOf, WebSocketServer, type AuthenticateHook } from '../ws/index.js';
+import { createDemoApps, type DemoApp, type DemoAppsOptions } from './apps/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
 import { addressGroup, clientAddress } from './client-address.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
@@ -22,8 +24,8 @@ export interface DemoServerOptions extends HttpServerLimits {
   /** Where the demo pages live. @default the package's `examples/` folder */
   readonly examplesDirectory?: string;
   /**
-   * Origins whose pages may open the chat WebSocket besides the server's own (e.g.
-   * `https://app.example.com`); browsers on any other origin get 403. @default []
+   * Origins whose pages may open the chat WebSocket and realtime sessions besides the server's own
+   * (e.g. `https://app.example.com`); browsers on any other origin get 403. @default []
    */
   readonly allowedOrigins?: readonly string[];
   /**
@@ -34,6 +36,8 @@ export interface DemoServerOptions extends HttpServerLimits {
   readonly allowedHosts?: readonly string[];
   /** Options of the chat room behind `/chat`. @default {} */
   readonly chat?: ChatRoomOptions;
+  /** Options of the apps on the realtime server, by app name (`{ jukebox: { trackLength: 5000 } }`). @default {} */
+  readonly apps?: DemoAppsOptions;
   /**
    * Chat WebSockets, open or in their handshake, that one client address may hold; one more
    * upgrade request gets 429 (Too Many Requests). Behind a reverse proxy every client has the
@@ -60,6 +64,10 @@ export interface DemoServer {
   readonly address: AddressInfo;
   /** The chat room behind `/chat`. */
   readonly chat: ChatRoom;
+  /** The realtime server at {@link REALTIME_PATH}, shared by the apps (a namespace or more each). */
+  readonly io: RealtimeServer;
+  /** The apps on the realtime server, as the index page lists them. */
+  readonly apps: readonly DemoApp[];
   /** The HTTP server underneath, with the {@link HttpServerLimits} in force as its settings. */
   readonly httpServer: Server;
   /**
@@ -68,7 +76,8 @@ export interface DemoServer {
    */
   connectionsFrom(address: string): number;
   /**
-   * Stops accepting, closes every WebSocket with 1001 (Going Away), lets HTTP responses in flight
+   * Stops accepting, closes the apps, then the realtime server (its sockets leave with "server
+   * shutting down") and every chat WebSocket with 1001 (Going Away), lets HTTP responses in flight
    * finish, and resolves once everything is closed (forcing whatever is left after `shutdownTimeout`).
    */
   close(): Promise<void>;
@@ -79,6 +88,9 @@ export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16;
 
 /** The WebSocket endpoint of the chat demo. */
 export const CHAT_PATH = '/chat';
+
+/** The path of the realtime server (pages load its client from `/socket.io/socket.io.js`). */
+export const REALTIME_PATH = '/socket.io';
 
 /** The package's demo pages, next to `src/` and `dist/` alike. */
 export const EXAMPLES_DIRECTORY = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -92,8 +104,9 @@ const examplesHeaders = {
 } as const;
 
 /**
- * Starts the demo server: the demo pages (and any extra static directories) over HTTP, and the
- * chat room as a WebSocket endpoint at `/chat` on the same port. Other upgrade paths get 404.
+ * Starts the demo server: the demo pages (and any extra static directories) over HTTP, the chat
+ * room as a WebSocket endpoint at `/chat`, and the realtime server at `/socket.io` with the apps
+ * on it, all on the same port. Upgrade paths that no app claims get 404.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -111,6 +124,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   ];
   const serveStatic = createStaticHandler({ roots });
   const hostAllowed = allowedHostsCheck(options.allowedHosts);
+  const fromAllowedPage = allOf(
+    (request) => hostAllowed(request) || HOST_REFUSAL,
+    sameOriginOr(options.allowedOrigins),
+  );
   const tooManyConnections = {
     status: 429,
     message: `Too many connections from your address (at most ${perAddress.max})`,
@@ -137,8 +154,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     maxPayload: chat.maxFrameBytes,
     closeTimeout: shutdownTimeout,
     authenticate: allOf(
-      (request) => hostAllowed(request) || HOST_REFUSAL,
-      sameOriginOr(options.allowedOrigins),
+      fromAllowedPage,
       // Last, so that a request refused for another reason holds no place. RFC 6585 §4: 429 says
       // this client asked for too much, while the server is fine for others (503 would say the
       // server is unavailable, and a load balancer might act on that).
@@ -148,14 +164,38 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
+  const upgradeListeners = new Set(server.listeners('upgrade'));
+  // Its client is served when built (always in the package; `npm start` builds it first). Recovery
+  // gives a page that lost its connection briefly its rooms and the events it missed.
+  const io = new RealtimeServer(server, {
+    path: REALTIME_PATH,
+    connectionStateRecovery: true,
+    allowRequest: asAllowRequest(fromAllowedPage),
+  });
+  // Attaching added the engine's upgrade listener, which answers its own path and leaves other
+  // upgrades to time out; the demo routes every upgrade itself instead (below), so that each gets
+  // exactly one answer.
+  for (const listener of server.listeners('upgrade')) {
+    if (!upgradeListeners.has(listener)) server.off('upgrade', listener as (...args: unknown[]) => void);
+  }
+  const apps = createDemoApps({ io, shutdownTimeout }, options.apps);
+  const appsByPath = new Map(apps.flatMap((app) => (app.upgradePath === undefined ? [] : [[app.upgradePath, app]])));
+
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathOf(request.url) !== CHAT_PATH) {
-      refuseUpgrade(socket, 404, '404 Not Found\n');
+    const path = pathOf(request.url);
+    if (path === REALTIME_PATH || path.startsWith(`${REALTIME_PATH}/`)) {
+      io.engine.handleUpgrade(request, socket, head);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) =>
-      wss.emit('connection', accepted, acceptedRequest),
-    );
+    if (path === CHAT_PATH) {
+      wss.handleUpgrade(request, socket, head, (accepted, acceptedRequest) =>
+        wss.emit('connection', accepted, acceptedRequest),
+      );
+      return;
+    }
+    const app = appsByPath.get(path);
+    if (app?.handleUpgrade !== undefined) app.handleUpgrade(request, socket, head);
+    else refuseUpgrade(socket, 404, '404 Not Found\n');
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -164,12 +204,19 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // The apps' timers would keep the process alive after a port that was taken.
+    await Promise.all(apps.map((app) => app.close()));
+    throw error;
   });
   const address = server.address() as AddressInfo;
 
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(apps.map((app) => app.close()));
+    // Its sockets leave and its sessions close now; the promise settles with the HTTP server, as `stopped` does.
+    const realtimeClosed = io.close();
     await chat.close(shutdownTimeout);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     let timer: NodeJS.Timeout | undefined;
@@ -182,15 +229,31 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     await Promise.race([stopped, forced]);
     clearTimeout(timer);
     await stopped;
+    await realtimeClosed;
   }
 
   return {
     url: baseUrl(address),
     address,
     chat,
+    io,
+    apps,
     httpServer: server,
     connectionsFrom: (address) => perAddress.count(addressGroup(address)),
     close: () => (closed ??= close()),
+  };
+}
+
+/** A handshake check in the form the realtime server's `allowRequest` takes: a refusal's message goes into its 403. */
+function asAllowRequest(check: AuthenticateHook): AllowRequest {
+  return (request, callback) => {
+    Promise.resolve(check(request)).then(
+      (verdict) =>
+        typeof verdict === 'object'
+          ? callback(verdict.message ?? 'Forbidden', false)
+          : callback(null, verdict !== false),
+      (error: unknown) => callback(error instanceof Error ? error.message : 'Forbidden', false),
+    );
   };
 }
 

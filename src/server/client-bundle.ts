@@ -1,62 +1,66 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pipeline, type Transform } from 'node:stream';
-import { createBrotliCompress, createDeflate, createGzip } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { corsMiddleware, type CorsOptions, type CorsOptionsDelegate } from '../engine/cors.js';
 
 /**
- * The files of socket.io-client's `dist/` served under the server's path, as the official server
- * serves its copy. Not the msgpack bundle: this server speaks only the default parser, so a page
- * loading it could not connect; its requests go on to the application (404 by default).
+ * The browser bundles of `switchboard/client` served under the server's path, with the names the
+ * official server uses for its own client's, so a page's `<script src="/socket.io/socket.io.js">`
+ * (a global `io`) or `import { io } from '/socket.io/socket.io.esm.min.js'` works unchanged. Built by `scripts/build-client.mjs` into the package's `bundle/`.
+ * Not the msgpack bundle: this server speaks only the default parser, so those requests go on to
+ * the application (404 by default).
  */
-const CLIENT_FILES: ReadonlySet<string> = new Set([
-  'socket.io.js',
-  'socket.io.js.map',
-  'socket.io.min.js',
-  'socket.io.min.js.map',
-  'socket.io.esm.min.js',
-  'socket.io.esm.min.js.map',
-]);
+const CLIENT_FILES: readonly string[] = ['socket.io.js', 'socket.io.min.js', 'socket.io.esm.min.js'];
 
-/** An installed socket.io-client: the folder of its bundles and its version (the ETag). */
+/** One file of the bundle, held in memory with its compressed forms (made on first request). */
+interface BundleFile {
+  readonly body: Buffer;
+  /** A strong ETag of the contents (RFC 9110 §8.8.3), so a rebuilt bundle is never taken for a cached one. */
+  readonly etag: string;
+  readonly encoded: Partial<Record<Coding, Buffer>>;
+}
+
+/** The client bundle: its files by name. */
 export interface ClientBundle {
   readonly dir: string;
-  readonly version: string;
+  readonly files: ReadonlyMap<string, BundleFile>;
 }
 
+/** The package's `bundle/` folder: two levels above this module in the sources and in `dist/` alike. */
+const BUNDLE_DIR = fileURLToPath(new URL('../../bundle/', import.meta.url));
+
+let loaded: ClientBundle | undefined;
+
 /**
- * Finds the socket.io-client package as a module at `from` (a file path or `file:` URL) would
- * `require` it. It is never a dependency of this package: from here, Node's lookup walks up to the
- * application's `node_modules`, where npm, pnpm and yarn put the application's dependencies.
- * Returns `undefined` when it is not installed.
+ * The built client bundle in `dir`, read once; `undefined` when it has not been built (a source
+ * checkout before `npm run build`). The published package always holds it.
  */
-export function findClientBundle(from: string | URL = import.meta.url): ClientBundle | undefined {
-  let manifest: string;
-  try {
-    manifest = createRequire(from).resolve('socket.io-client/package.json');
-  } catch {
-    return undefined;
+export function findClientBundle(dir: string = BUNDLE_DIR): ClientBundle | undefined {
+  if (loaded?.dir === dir) return loaded;
+  if (!CLIENT_FILES.every((file) => existsSync(dir + file))) return undefined;
+  const files = new Map<string, BundleFile>();
+  for (const file of CLIENT_FILES) {
+    const body = readFileSync(dir + file);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    files.set(file, { body, etag, encoded: {} });
   }
-  const dir = join(dirname(manifest), 'dist');
-  if (!existsSync(join(dir, 'socket.io.js'))) return undefined;
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  return { dir, version };
+  loaded = { dir, files };
+  return loaded;
 }
 
 /**
- * The bundle to serve for the `serveClient` setting: none when `false`; when `true`, the installed
- * socket.io-client or an error saying how to get one; by default (`undefined`) the installed one
- * if there is one.
+ * The bundle to serve for the `serveClient` setting: none when `false`; when `true`, the built
+ * bundle or an error saying how to build it; by default (`undefined`) the built one if there is one.
  */
-export function clientBundleFor(serveClient: boolean | undefined, from?: string | URL): ClientBundle | undefined {
+export function clientBundleFor(serveClient: boolean | undefined, dir?: string): ClientBundle | undefined {
   if (serveClient === false) return undefined;
-  const bundle = findClientBundle(from);
+  const bundle = findClientBundle(dir);
   if (bundle === undefined && serveClient === true) {
     throw new Error(
-      'serveClient: the client bundle is served from the socket.io-client package, which is not installed; run `npm install socket.io-client`, or set serveClient: false',
+      'serveClient: the client bundle has not been built in this checkout; run `npm run build`, or set serveClient: false',
     );
   }
   return bundle;
@@ -65,7 +69,7 @@ export function clientBundleFor(serveClient: boolean | undefined, from?: string 
 /**
  * Serves the bundle's files at `<path>/<file>` on `server`, ahead of the request listeners it
  * has (the engine's and the application's), as the official server does: the `cors` option's
- * middleware first, then an ETag of the client's version (304 when the browser has it),
+ * middleware first, then an ETag of the contents (304 when the browser has them),
  * `Cache-Control: public, max-age=0`, and br, gzip or deflate as the request accepts.
  */
 export function serveClientBundle(
@@ -80,50 +84,49 @@ export function serveClientBundle(
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const pathname = (req.url ?? '').split('?')[0]!;
-    const file = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '';
-    if (!CLIENT_FILES.has(file)) {
+    const file = pathname.startsWith(prefix) ? bundle.files.get(pathname.slice(prefix.length)) : undefined;
+    if (file === undefined) {
       for (const listener of previous) listener.call(server, req, res);
       return;
     }
     // As the official server: a CORS error does not keep a public file from being served; CORS
     // only decides whether another origin's page may read it. A preflight is answered by CORS.
-    if (applyCors === undefined) sendFile(bundle, file, req, res);
-    else applyCors(req, res, () => sendFile(bundle, file, req, res));
+    if (applyCors === undefined) sendFile(file, req, res);
+    else applyCors(req, res, () => sendFile(file, req, res));
   });
 }
 
-function sendFile(bundle: ClientBundle, file: string, req: IncomingMessage, res: ServerResponse): void {
-  // RFC 9110 §8.8.3: an entity tag is quoted; §13.1.2: If-None-Match compares weakly.
-  const etag = `"${bundle.version}"`;
+function sendFile(file: BundleFile, req: IncomingMessage, res: ServerResponse): void {
+  // RFC 9110 §13.1.2: If-None-Match compares weakly, and may list several tags.
   const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch === etag || ifNoneMatch === `W/${etag}`) {
-    res.writeHead(304);
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === file.etag)) {
+    res.writeHead(304, { ETag: file.etag });
     res.end();
     return;
   }
   res.setHeader('Cache-Control', 'public, max-age=0');
-  res.setHeader('Content-Type', `application/${file.endsWith('.map') ? 'json' : 'javascript'}; charset=utf-8`);
-  res.setHeader('ETag', etag);
+  res.setHeader('Content-Type', 'application/javascript; charset=utf-8');
+  res.setHeader('ETag', file.etag);
   // The body depends on Accept-Encoding: a shared cache must not hand a compressed copy to a
   // client that did not ask for it (RFC 9110 §12.5.5).
   const vary = res.getHeader('Vary');
   res.setHeader('Vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
   const coding = chooseEncoding(req.headers['accept-encoding']);
-  const source = createReadStream(join(bundle.dir, file));
-  // pipeline() destroys every stream on a failure, the response included: nothing more to do.
-  const done = (): void => undefined;
   if (coding === undefined) {
-    res.writeHead(200);
-    pipeline(source, res, done);
+    res.writeHead(200, { 'Content-Length': file.body.length });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
     return;
   }
-  res.writeHead(200, { 'Content-Encoding': coding });
-  pipeline(source, COMPRESSORS[coding](), res, done);
+  // Compressed once per file and coding, then served from memory: the bundle never changes while
+  // the process runs.
+  const body = (file.encoded[coding] ??= COMPRESSORS[coding](file.body));
+  res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': body.length });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-const COMPRESSORS = { br: createBrotliCompress, gzip: createGzip, deflate: createDeflate } as const satisfies Record<
+const COMPRESSORS = { br: brotliCompressSync, gzip: gzipSync, deflate: deflateSync } as const satisfies Record<
   string,
-  () => Transform
+  (body: Buffer) => Buffer
 >;
 
 type Coding = keyof typeof COMPRESSORS;

@@ -35,11 +35,11 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    */
   path?: string;
   /**
-   * Serve the client bundle at `<path>/socket.io.js` (and `socket.io.min.js`,
-   * `socket.io.esm.min.js` and their source maps) as the official server does, from the
-   * application's own socket.io-client package (this package does not depend on it). `true` throws
-   * when socket.io-client is not installed.
-   * @default true when socket.io-client is installed, else false
+   * Serve the browser bundle of `switchboard/client` at `<path>/socket.io.js` (a global `io`, as
+   * the official bundle) and `socket.io.min.js`, `socket.io.esm.min.js`, as the official server
+   * serves its own client. `true` throws
+   * when the bundle has not been built (a source checkout before `npm run build`).
+   * @default true when the bundle is built (always, in the published package)
    */
   serveClient?: boolean;
   /**

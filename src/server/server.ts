@@ -151,7 +151,7 @@ export class Server<
   private serving = false;
   /** The request path, without its trailing slash, as {@link Server.path} reports it. */
   private pathValue: string;
-  /** {@link Server.serveClient} as set; `undefined` serves the bundle when socket.io-client is installed. */
+  /** {@link Server.serveClient} as set; `undefined` serves the bundle when it is built. */
   private serveClientSetting: boolean | undefined;
 
   constructor(options?: ServerOptions);
@@ -288,14 +288,15 @@ export class Server<
   }
 
   /**
-   * Whether the server serves the client bundle (`<path>/socket.io.js` and the other files of
-   * socket.io-client's `dist/`) once attached: as set, else whether socket.io-client is installed.
+   * Whether the server serves the browser bundle of `switchboard/client` (`<path>/socket.io.js`,
+   * a global `io` as the official bundle defines, and `socket.io.min.js`, `socket.io.esm.min.js`)
+   * once attached: as set, else whether the bundle is built (always, in the published package).
    */
   serveClient(): boolean;
   /**
-   * Sets whether to serve the client bundle, from the application's socket.io-client package;
-   * read by the next {@link Server.attach}, as in the official server. `true` throws when
-   * socket.io-client is not installed, naming the fix.
+   * Sets whether to serve the client bundle; read by the next {@link Server.attach}, as in the
+   * official server. `true` throws when the bundle has not been built (a source checkout before
+   * `npm run build`), naming the fix.
    */
   serveClient(serve: boolean): this;
   serveClient(serve?: boolean): boolean | this {

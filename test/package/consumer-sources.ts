@@ -147,24 +147,22 @@ Promise.all([import('switchboard/server'), import('switchboard/ws')]).then(([ser
 `;
 
 /**
- * A plain ES module run where socket.io-client is not installed: `serveClient: true` is refused
- * naming the fix, and by default `/socket.io/socket.io.js` is left to the application (404).
+ * A plain ES module run where socket.io-client is not installed: the installed package serves its
+ * own browser bundle at `/socket.io/socket.io.js`, with `serveClient: true` and by default.
  */
-export const NO_CLIENT_BUNDLE_SCRIPT = `import { createServer } from 'node:http';
+export const SERVED_CLIENT_BUNDLE_SCRIPT = `import { createServer } from 'node:http';
+import { runInNewContext } from 'node:vm';
 import { Server } from 'switchboard/server';
 
-try {
-  new Server({ serveClient: true });
-  console.log('refused: no');
-} catch (error) {
-  console.log('refused: ' + error.message);
-}
+new Server({ serveClient: true });
 const http = createServer((req, res) => res.writeHead(404).end());
 const io = new Server(http);
 http.listen(0, '127.0.0.1', async () => {
   try {
     const response = await fetch('http://127.0.0.1:' + http.address().port + '/socket.io/socket.io.js', { signal: AbortSignal.timeout(5000) });
-    console.log('served: ' + io.serveClient() + ' ' + response.status);
+    const page = {};
+    runInNewContext(await response.text(), page);
+    console.log('served: ' + io.serveClient() + ' ' + response.status + ' ' + typeof page.io);
   } finally {
     await io.close();
   }

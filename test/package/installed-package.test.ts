@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../helpers/processes.js';
 import {
   COMMONJS_CALL_FORMS_SCRIPT,
   COMMONJS_TYPESCRIPT_CONSUMER,
-  NO_CLIENT_BUNDLE_SCRIPT,
+  SERVED_CLIENT_BUNDLE_SCRIPT,
   commonJsScript,
   moduleScript,
   typeScriptConsumer,
@@ -160,7 +160,7 @@ describe('the packed package, installed in a fresh project', () => {
     writeFileSync(join(consumer, 'echo.mjs'), moduleScript(SPECIFIERS));
     writeFileSync(join(consumer, 'echo.cjs'), commonJsScript(SPECIFIERS));
     writeFileSync(join(consumer, 'call-forms.cjs'), COMMONJS_CALL_FORMS_SCRIPT);
-    writeFileSync(join(consumer, 'no-client.mjs'), NO_CLIENT_BUNDLE_SCRIPT);
+    writeFileSync(join(consumer, 'served-client.mjs'), SERVED_CLIENT_BUNDLE_SCRIPT);
   });
 
   after(() => {
@@ -231,10 +231,9 @@ describe('the packed package, installed in a fresh project', () => {
     assert.match(stdout, /^echo: hello$/m);
   });
 
-  it('without socket.io-client, serves no client bundle and refuses serveClient: true naming the fix', async () => {
-    const { stdout } = await run(process.execPath, ['no-client.mjs'], consumer, 30_000);
-    assert.match(stdout, /^refused: serveClient: .*run `npm install socket\.io-client`, or set serveClient: false$/m);
-    assert.match(stdout, /^served: false 404$/m);
+  it('serves its own browser bundle at /socket.io/socket.io.js, a global io, without socket.io-client installed', async () => {
+    const { stdout } = await run(process.execPath, ['served-client.mjs'], consumer, 30_000);
+    assert.match(stdout, /^served: true 200 function$/m);
   });
 
   it('installs the switchboard command', async () => {

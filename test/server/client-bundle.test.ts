@@ -1,29 +1,28 @@
 /**
- * `serveClient`: the server serves socket.io-client's bundle at `<path>/socket.io.js` (and the
- * other files of its `dist/` but the msgpack one) from the application's installed package, as
- * the official server serves its copy: ETag, 304, compression, CORS, ahead of the application.
+ * `serveClient`: the server serves the browser bundles of `switchboard/client` at
+ * `<path>/socket.io.js` (a global `io`, as the official bundle) and the minified and ES module
+ * files, as the official server serves its own client: ETag, 304, compression, CORS, ahead of the
+ * application.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { describe, test } from 'node:test';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { chooseEncoding, clientBundleFor, findClientBundle } from '../../src/server/client-bundle.js';
 import { Server } from '../../src/server/index.js';
 import { rawRequest, type RawRequestOptions, type RawResponse } from '../engine/helpers.js';
+import { BUNDLE_DIR, buildClientBundle } from '../helpers/client-bundle.js';
 import { startServer } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
-const require = createRequire(import.meta.url);
-const CLIENT_HOME = dirname(require.resolve('socket.io-client/package.json'));
-const CLIENT_VERSION = (JSON.parse(readFileSync(join(CLIENT_HOME, 'package.json'), 'utf8')) as { version: string })
-  .version;
-const dist = (file: string): Buffer => readFileSync(join(CLIENT_HOME, 'dist', file));
+const built = (file: string): Buffer => readFileSync(join(BUNDLE_DIR, file));
+
+before(buildClientBundle);
 
 /** A GET that gives up after 5 s (status 0). */
 function get(
@@ -36,44 +35,50 @@ function get(
 }
 
 describe('serving the client bundle', () => {
-  test("serves socket.io.js by default: socket.io-client's own file, which defines io()", async () => {
+  test('serves socket.io.js by default: our bundle, which defines a global io() as the official one', async () => {
     const harness = await startServer();
     try {
       assert.equal(harness.io.serveClient(), true);
       const response = await get(harness.port, '/socket.io/socket.io.js?v=1');
       assert.equal(response.status, 200);
-      assert.deepEqual(response.raw, dist('socket.io.js'));
+      assert.deepEqual(response.raw, built('socket.io.js'));
       assert.equal(response.headers['content-type'], 'application/javascript; charset=utf-8');
       assert.equal(response.headers['cache-control'], 'public, max-age=0');
-      assert.equal(response.headers.etag, `"${CLIENT_VERSION}"`);
+      assert.match(String(response.headers.etag), /^"[\w-]{22}"$/);
       assert.equal(response.headers['content-encoding'], undefined);
-      const page: { io?: unknown } = {};
+      const page: { io?: { (): unknown; Manager?: unknown; Socket?: unknown; connect?: unknown; protocol?: unknown } } =
+        {};
       runInNewContext(response.body, page);
       assert.equal(typeof page.io, 'function');
+      assert.equal(typeof page.io?.Manager, 'function');
+      assert.equal(typeof page.io?.Socket, 'function');
+      assert.equal(page.io?.connect, page.io);
+      assert.equal(page.io?.protocol, 5);
     } finally {
       await harness.close();
     }
   });
 
-  test('serves the minified and ESM bundles and the source maps', async () => {
+  test('serves the minified and ES module bundles', async () => {
     const harness = await startServer();
     try {
-      for (const file of ['socket.io.min.js', 'socket.io.esm.min.js', 'socket.io.min.js.map']) {
+      for (const file of ['socket.io.min.js', 'socket.io.esm.min.js']) {
         const response = await get(harness.port, `/socket.io/${file}`);
         assert.equal(response.status, 200, file);
-        assert.deepEqual(response.raw, dist(file), file);
+        assert.deepEqual(response.raw, built(file), file);
       }
-      const map = await get(harness.port, '/socket.io/socket.io.js.map');
-      assert.equal(map.headers['content-type'], 'application/json; charset=utf-8');
     } finally {
       await harness.close();
     }
   });
 
-  test('answers 304 when the browser holds this version (strong or weak ETag), the file otherwise', async () => {
+  test('answers 304 when the browser holds these contents (strong, weak or listed ETag), the file otherwise', async () => {
     const harness = await startServer();
     try {
-      for (const etag of [`"${CLIENT_VERSION}"`, `W/"${CLIENT_VERSION}"`]) {
+      const current = String((await get(harness.port, '/socket.io/socket.io.min.js')).headers.etag);
+      const other = String((await get(harness.port, '/socket.io/socket.io.js')).headers.etag);
+      assert.notEqual(current, other, 'each file has its own tag');
+      for (const etag of [current, `W/${current}`, `"stale", ${current}`]) {
         const response = await get(harness.port, '/socket.io/socket.io.min.js', { 'If-None-Match': etag });
         assert.equal(response.status, 304, etag);
         assert.equal(response.raw.length, 0);
@@ -99,7 +104,7 @@ describe('serving the client bundle', () => {
         assert.equal(response.status, 200, accept);
         assert.equal(response.headers['content-encoding'], coding, accept);
         assert.match(String(response.headers.vary), /Accept-Encoding/);
-        assert.deepEqual(decoders[coding](response.raw), dist('socket.io.js'), accept);
+        assert.deepEqual(decoders[coding](response.raw), built('socket.io.js'), accept);
       }
     } finally {
       await harness.close();
@@ -124,14 +129,14 @@ describe('serving the client bundle', () => {
       const { port } = io.httpServer!.address() as AddressInfo;
       const response = await get(port, '/rt/socket.io.min.js');
       assert.equal(response.status, 200);
-      assert.deepEqual(response.raw, dist('socket.io.min.js'));
+      assert.deepEqual(response.raw, built('socket.io.min.js'));
       assert.equal((await get(port, '/socket.io/socket.io.min.js')).status, 404);
     } finally {
       await io.close();
     }
   });
 
-  test("runs before the application's request listeners, which get every other request, the msgpack bundle's included", async () => {
+  test("runs before the application's request listeners, which get every other request, the msgpack bundle's and source maps included", async () => {
     const http = createServer((req, res) => res.writeHead(418).end(req.url));
     const io = new Server(http);
     http.listen(0, '127.0.0.1');
@@ -142,6 +147,7 @@ describe('serving the client bundle', () => {
       const other = await get(port, '/socket.io/socket.io.msgpack.min.js');
       assert.equal(other.status, 418);
       assert.equal(other.body, '/socket.io/socket.io.msgpack.min.js');
+      assert.equal((await get(port, '/socket.io/socket.io.js.map')).status, 418);
       assert.equal((await get(port, '/socket.io/?EIO=4&transport=polling')).status, 200);
     } finally {
       await io.close();
@@ -191,24 +197,26 @@ describe('serving the client bundle', () => {
   });
 });
 
-describe('without socket.io-client installed', () => {
+describe('where the bundle is not built', () => {
   test('nothing is served by default, and serveClient true throws naming the fix', () => {
-    const elsewhere = mkdtempSync(join(tmpdir(), 'switchboard-no-client-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'switchboard-no-bundle-'));
     try {
-      const from = join(elsewhere, 'app.js');
-      assert.equal(findClientBundle(from), undefined);
-      assert.equal(clientBundleFor(undefined, from), undefined);
-      assert.equal(clientBundleFor(false, from), undefined);
+      const dir = elsewhere + '/';
+      assert.equal(findClientBundle(dir), undefined);
+      assert.equal(clientBundleFor(undefined, dir), undefined);
+      assert.equal(clientBundleFor(false, dir), undefined);
       assert.throws(
-        () => clientBundleFor(true, from),
-        /serveClient: .*socket\.io-client.*not installed; run `npm install socket\.io-client`, or set serveClient: false/,
+        () => clientBundleFor(true, dir),
+        /^Error: serveClient: the client bundle has not been built in this checkout; run `npm run build`, or set serveClient: false$/,
       );
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
-  test('from here it is found, with the version of its package.json', () => {
-    assert.deepEqual(findClientBundle(), { dir: join(CLIENT_HOME, 'dist'), version: CLIENT_VERSION });
+  test('from here the built bundle is found, every file of it', () => {
+    const bundle = findClientBundle();
+    assert.ok(bundle);
+    assert.deepEqual([...bundle.files.keys()], ['socket.io.js', 'socket.io.min.js', 'socket.io.esm.min.js']);
   });
 });

@@ -79,7 +79,7 @@ describe('path() and serveClient()', () => {
 
   test('serveClient() reads and sets whether the client bundle is served (see client-bundle.test.ts)', () => {
     const io = new Server();
-    assert.equal(io.serveClient(), true, 'socket.io-client is installed here');
+    assert.equal(io.serveClient(), true, 'the client bundle is built before the tests');
     assert.equal(io.serveClient(false), io);
     assert.equal(io.serveClient(), false);
     assert.equal(io.serveClient(true).serveClient(), true);

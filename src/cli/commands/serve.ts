@@ -5,6 +5,7 @@ import { HTTP_SERVER_LIMITS } from '../../engine/index.js';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { DEFAULT_JOIN_TIMEOUT } from '../chat/chat-room.js';
 import { CHAT_PATH, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, isWildcard, startDemoServer } from '../demo-server.js';
+import { sensorHubOptions } from '../apps/sensors/serve-options.js';
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
@@ -101,6 +102,12 @@ Options:
                        the reverse proxy in front wrote it. Use it only when clients can
                        reach the server through that proxy alone; without it, behind a
                        proxy, every client counts as the proxy's address
+  --device-credentials <user:password>
+                       What sensor hub devices must send (default sensor:hub-demo)
+  --mqtt <url>         Bridge the sensor hub to an MQTT broker, both ways
+                       (e.g. mqtt://127.0.0.1:1883)
+  --mqtt-prefix <topic>
+                       The broker topic the hub's topics live under (default switchboard)
   -h, --help           Show this help
 
 A chat connection that has not joined within ${seconds(DEFAULT_JOIN_TIMEOUT)} is closed with 1008 (Policy
@@ -121,6 +128,9 @@ Example:
         'allow-host': { type: 'string', multiple: true, default: [] },
         'connections-per-address': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS) },
         'trust-proxy': { type: 'boolean', default: false },
+        'device-credentials': { type: 'string' },
+        mqtt: { type: 'string' },
+        'mqtt-prefix': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -140,6 +150,7 @@ Example:
       allowedHosts,
       maxConnectionsPerAddress,
       trustProxy: values['trust-proxy'],
+      apps: { sensors: sensorHubOptions(values, (line) => stdout.write(`${line}\n`)) },
     }).catch((error: unknown) => {
       stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
       return undefined;

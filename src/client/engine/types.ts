@@ -31,7 +31,7 @@ export interface ClientPlatform {
    * How received binary data is handed to the application: `ArrayBuffer` in browsers,
    * `Buffer` in Node (as `socket.io-client` does).
    */
-  wrapBinary(bytes: Uint8Array): unknown;
+  wrapBinary(bytes: Uint8Array): Uint8Array | ArrayBuffer;
   /** Whether request headers (`extraHeaders`) can be set on every transport. */
   readonly canSetHeaders: boolean;
   /**
@@ -96,7 +96,7 @@ export interface EngineSocketEvents {
   /** The handshake completed: `id` is set and `send` works. */
   open: [];
   /** One Engine.IO message: text, or bytes (as {@link ClientPlatform.wrapBinary} made them). */
-  message: [data: string | Uint8Array];
+  message: [data: string | Uint8Array | ArrayBuffer];
   /** A server ping arrived (answered by the session itself). */
   ping: [];
   /** Every packet written to the transport has been flushed. */

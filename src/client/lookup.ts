@@ -1,0 +1,74 @@
+import type { ClientPlatform } from './engine/types.js';
+import type { Manager } from './manager.js';
+import {
+  resolveOfflineBuffer,
+  resolveSocketOptions,
+  splitLookupOptions,
+  type ManagerOptions,
+  type SocketOptions,
+} from './options.js';
+import type { Socket } from './socket.js';
+import { parseUrl } from './url.js';
+
+/** The options `io()` takes: the manager's and the socket's in one object. */
+export type LookupOptions = Partial<ManagerOptions & SocketOptions>;
+
+/** `io()`: the socket of the URL's namespace, on a shared or a new connection. */
+export interface Lookup {
+  (opts?: LookupOptions): Socket;
+  (uri?: string, opts?: LookupOptions): Socket;
+}
+
+/** A manager class as an entry point exports it (with its host). */
+export type ManagerClass = new (uri?: string, opts?: Partial<ManagerOptions>) => Manager;
+
+/** Options that only steer `io()`'s choice of connection, not the connection itself. */
+const CHOICE_KEYS: ReadonlySet<string> = new Set(['forceNew', 'multiplex']);
+
+/**
+ * Throws when `io()` would reuse a cached connection while given options that differ from the
+ * ones it was made with: those would otherwise be silently ignored.
+ */
+function checkSameOptions(manager: Manager, given: Partial<ManagerOptions>, server: string): void {
+  const made = manager.opts as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given)) {
+    if (CHOICE_KEYS.has(key) || JSON.stringify(value) === JSON.stringify(made[key])) continue;
+    throw new TypeError(
+      `io(): the connection to ${server} already open has another "${key}"; pass forceNew: true for a connection of its own`,
+    );
+  }
+}
+
+/**
+ * Makes the `io()` of an entry point: one manager per server (scheme, host, port and path) shared
+ * by its namespaces, unless `forceNew` or `multiplex: false` asks for a new one, or the namespace
+ * already has a socket on the cached manager (then the new socket gets a connection of its own,
+ * as with socket.io-client).
+ */
+export function createLookup(ManagerClass: ManagerClass, platform: ClientPlatform): Lookup {
+  const cache = new Map<string, Manager>();
+  function lookup(uri?: string | LookupOptions, opts?: LookupOptions): Socket {
+    let given = opts ?? {};
+    let url: string | undefined;
+    if (typeof uri === 'object') given = uri;
+    else url = uri;
+    const split = splitLookupOptions(given);
+    // Checked before a manager is made: a new one starts connecting at once.
+    resolveSocketOptions(split.socket, resolveOfflineBuffer(undefined));
+    const parsed = parseUrl(url, platform.pageLocation);
+    const key = `${parsed.server}${split.manager.path ?? '/socket.io'}`;
+    const cached = cache.get(key);
+    let manager: Manager;
+    if (split.manager.forceNew === true || split.manager.multiplex === false || cached?._hasSocket(parsed.namespace)) {
+      manager = new ManagerClass(url, split.manager);
+    } else if (cached !== undefined) {
+      checkSameOptions(cached, split.manager, parsed.server);
+      manager = cached;
+    } else {
+      manager = new ManagerClass(url, split.manager);
+      cache.set(key, manager);
+    }
+    return manager.socket(parsed.namespace, split.socket);
+  }
+  return lookup;
+}

@@ -1,0 +1,58 @@
+/**
+ * The browser's {@link ClientPlatform}: the page's `WebSocket` and `fetch`, its `online` and
+ * `beforeunload` events, and its `location`. Read from the global scope when used, so importing
+ * this module where there is no page (a test runner, a worker) costs nothing.
+ */
+import type { ClientPlatform, WebSocketLike } from '../engine/types.js';
+
+/** The parts of the page's global scope the client uses (the project builds without the DOM types). */
+interface PageScope {
+  readonly WebSocket: new (url: string) => WebSocketLike;
+  readonly fetch: typeof fetch;
+  readonly addEventListener?: (type: string, listener: () => void) => void;
+  readonly removeEventListener?: (type: string, listener: () => void) => void;
+  readonly location?: { readonly protocol: string; readonly host: string };
+}
+
+const page = globalThis as unknown as PageScope;
+
+/** Listens to `type` on the page, where there is one; returns what stops listening. */
+function listen(type: string, listener: () => void): () => void {
+  if (typeof page.addEventListener !== 'function') return () => {};
+  page.addEventListener(type, listener);
+  return () => page.removeEventListener?.(type, listener);
+}
+
+/**
+ * The browser platform. Binary messages reach the application as `ArrayBuffer`s, as with
+ * `socket.io-client` in a browser. A browser's WebSocket cannot send request headers, so
+ * `canSetHeaders` is false.
+ */
+export const browserPlatform: ClientPlatform = {
+  createWebSocket(url, headers) {
+    const names = Object.keys(headers);
+    if (names.length > 0) {
+      throw new TypeError(
+        `a browser WebSocket cannot send headers (${names.join(', ')}); send them in the query or auth`,
+      );
+    }
+    const socket = new page.WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    return socket;
+  },
+  fetch: (input, init) => page.fetch(input, init),
+  wrapBinary(bytes) {
+    // A view of a whole ArrayBuffer (a WebSocket frame, a decoded base64 packet) is handed over as is.
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+      return bytes.buffer;
+    }
+    return bytes.slice().buffer;
+  },
+  canSetHeaders: false,
+  onNetworkOnline: (listener) => listen('online', listener),
+  onBeforeUnload: (listener) => listen('beforeunload', listener),
+  get pageLocation() {
+    const location = page.location;
+    return location === undefined ? undefined : { protocol: location.protocol, host: location.host };
+  },
+};
