@@ -7,7 +7,17 @@ const typed = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'bundle/', 'coverage/', 'node_modules/', 'bench/results/', 'bench/.build/', 'bench/fuzz/failures/'] },
+  {
+    ignores: [
+      'dist/',
+      'bundle/',
+      'coverage/',
+      'node_modules/',
+      'bench/results/',
+      'bench/.build/',
+      'bench/fuzz/failures/',
+    ],
+  },
   {
     files: ['src/**/*.ts'],
     extends: [tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],

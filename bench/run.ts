@@ -3,7 +3,9 @@
  * BENCHMARKS.md; `npm run bench:smoke` runs every scenario and implementation briefly, to prove
  * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios (and
  * socketio-emit,socketio-ack,socketio-broadcast,socketio-memory, which compare our Socket.IO server
- * with the official one), --impl=switchboard,ws,ws-native,raw-tcp to pick implementations of the
+ * with the official one, and client,client-size, which compare our Socket.IO client with the
+ * official one, and redis-broadcast, three nodes of each Socket.IO server on one Redis),
+ * --impl=switchboard,ws,ws-native,raw-tcp to pick implementations of the
  * WebSocket scenarios, --rounds=N to change the number of rounds, --src=REV to measure the library
  * as committed at git revision REV rather than the working tree. BENCHMARKS.md is only rewritten by a full run of everything.
  *
@@ -24,10 +26,13 @@ import type { BenchResults, ScenarioResult } from './lib/results.js';
 import { renderMachine, renderTables } from './lib/table.js';
 import { writeBenchmarksMarkdown } from './report.js';
 import { runBroadcast } from './scenarios/broadcast.js';
+import { runClient } from './scenarios/client.js';
+import { runClientSize } from './scenarios/client-size.js';
 import { runCompressedEcho } from './scenarios/compressed-echo.js';
 import { runEcho } from './scenarios/echo.js';
 import { runHandshake } from './scenarios/handshake.js';
 import { runMemory } from './scenarios/memory.js';
+import { runRedisBroadcast } from './scenarios/redis-broadcast.js';
 import { SOCKET_IO_SCENARIOS } from './scenarios/socketio.js';
 
 const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<ScenarioResult | ScenarioResult[]>>> = {
@@ -37,6 +42,9 @@ const SCENARIOS: Readonly<Record<string, (context: RunContext) => Promise<Scenar
   memory: runMemory,
   handshake: runHandshake,
   ...SOCKET_IO_SCENARIOS,
+  'redis-broadcast': runRedisBroadcast,
+  client: runClient,
+  'client-size': runClientSize,
 };
 
 function option(name: string): string[] | undefined {

@@ -13,6 +13,10 @@ export const ImplId = {
   SocketIoSwitchboard: 'switchboard-io',
   /** The official socket.io server, in the Socket.IO scenarios. */
   SocketIo: 'socket.io',
+  /** Switchboard's Socket.IO client (src/client-node), in the client scenarios. */
+  SwitchboardClient: 'switchboard-client',
+  /** The official socket.io-client, in the client scenarios. */
+  SocketIoClient: 'socket.io-client',
 } as const;
 
 /** One of the implementations under test. */

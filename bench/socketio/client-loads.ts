@@ -1,20 +1,51 @@
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { RunningLoad } from '../load/running-load.js';
 import { CHAT_MESSAGE } from './payload.js';
 import { BenchEvent, type AckLoad, type EmitLoad } from './protocol.js';
 
+/** What the loads use of a client socket: socket.io-client's API, which other clients share. */
+export interface LoadSocket {
+  on(event: string, listener: () => void): unknown;
+  once(event: 'connect', listener: () => void): unknown;
+  once(event: 'connect_error', listener: (error: Error) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  close(): unknown;
+}
+
+/** The options every load connects with. */
+export interface LoadConnectOptions {
+  readonly transports: ['websocket' | 'polling'];
+  readonly forceNew: true;
+  readonly reconnection: false;
+  readonly timeout: number;
+}
+
+/** A Socket.IO client the loads can drive: its name for the report and its `io()`. */
+export interface LoadClient {
+  readonly name: string;
+  connect(url: string, options: LoadConnectOptions): LoadSocket;
+}
+
+/** The official client, which the Socket.IO scenarios drive. */
+export const OFFICIAL_CLIENT: LoadClient = { name: 'socket.io-client', connect: (url, options) => io(url, options) };
+
 /**
- * Connects `count` official clients, each with its own Engine.IO connection (`forceNew`), no
+ * Connects `count` clients of `client`, each with its own Engine.IO connection (`forceNew`), no
  * reconnection, over `transport` only, at most 64 joining at a time. If any fails, every client
  * is closed and the first error is thrown.
  */
-async function connectClients(port: number, count: number, transport: 'websocket' | 'polling'): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+export async function connectClients(
+  port: number,
+  count: number,
+  transport: 'websocket' | 'polling',
+  client: LoadClient = OFFICIAL_CLIENT,
+): Promise<LoadSocket[]> {
+  const sockets: LoadSocket[] = [];
   let next = 0;
   let failure: unknown;
-  const connectOne = (): Promise<Socket> =>
+  const connectOne = (): Promise<LoadSocket> =>
     new Promise((resolve, reject) => {
-      const socket = io(`http://127.0.0.1:${port}`, {
+      const socket = client.connect(`http://127.0.0.1:${port}`, {
         transports: [transport],
         forceNew: true,
         reconnection: false,
@@ -46,7 +77,7 @@ async function connectClients(port: number, count: number, transport: 'websocket
 
 /** What every client load shares: its sockets, closed at the end. */
 abstract class ClientRun extends RunningLoad {
-  protected sockets: Socket[] = [];
+  protected sockets: LoadSocket[] = [];
 
   protected close(): void {
     for (const socket of this.sockets) socket.close();
@@ -54,11 +85,11 @@ abstract class ClientRun extends RunningLoad {
   }
 }
 
-/** Emit throughput through `socket.io-client`: `window` `echo` events in flight per client. */
+/** Emit throughput through a client (`socket.io-client` by default): `window` `echo` events in flight per client. */
 export class ClientEmitRun extends ClientRun {
-  static async start(load: EmitLoad): Promise<ClientEmitRun> {
+  static async start(load: EmitLoad, client = OFFICIAL_CLIENT): Promise<ClientEmitRun> {
     const run = new ClientEmitRun();
-    run.sockets = await connectClients(load.port, load.connections, 'websocket');
+    run.sockets = await connectClients(load.port, load.connections, 'websocket', client);
     for (const socket of run.sockets) {
       socket.on(BenchEvent.Echo, () => {
         run.count++;
@@ -66,19 +97,19 @@ export class ClientEmitRun extends ClientRun {
       });
       for (let i = 0; i < load.window; i++) socket.emit(BenchEvent.Echo, CHAT_MESSAGE);
     }
-    run.details = 'socket.io-client, websocket';
+    run.details = `${client.name}, websocket`;
     return run;
   }
 }
 
 /**
- * Emit with acknowledgement through `socket.io-client`: `window` `ack` events in flight per client,
- * each round trip timed from `emit` to the acknowledgement callback.
+ * Emit with acknowledgement through a client (`socket.io-client` by default): `window` `ack` events
+ * in flight per client, each round trip timed from `emit` to the acknowledgement callback.
  */
 export class ClientAckRun extends ClientRun {
-  static async start(load: AckLoad): Promise<ClientAckRun> {
+  static async start(load: AckLoad, client = OFFICIAL_CLIENT): Promise<ClientAckRun> {
     const run = new ClientAckRun();
-    run.sockets = await connectClients(load.port, load.connections, load.transport);
+    run.sockets = await connectClients(load.port, load.connections, load.transport, client);
     for (const socket of run.sockets) {
       const send = (): void => {
         const sentAt = process.hrtime.bigint();
@@ -90,7 +121,7 @@ export class ClientAckRun extends ClientRun {
       };
       for (let i = 0; i < load.window; i++) send();
     }
-    run.details = `socket.io-client, ${load.transport}`;
+    run.details = `${client.name}, ${load.transport}`;
     return run;
   }
 }

@@ -140,15 +140,23 @@ export async function withLoads<T>(
   }
 }
 
-/** The implementations compared and their ratio, added to a scenario's result for the tables. */
-export function withImplementations(context: RunContext, result: ScenarioResult): ScenarioResult {
-  const implementations: ImplementationInfo[] = SOCKET_IO_IMPLEMENTATIONS.map((implementation) => ({
+/**
+ * The implementations compared (the Socket.IO servers unless given) and their ratio, added to a
+ * scenario's result for the tables.
+ */
+export function withImplementations(
+  context: RunContext,
+  result: ScenarioResult,
+  compared: readonly Implementation[] = SOCKET_IO_IMPLEMENTATIONS,
+  ratios: readonly (readonly [string, string])[] = SOCKET_IO_RATIOS,
+): ScenarioResult {
+  const implementations: ImplementationInfo[] = compared.map((implementation) => ({
     id: implementation.id,
     label: implementation.label,
     description: implementation.description,
     details: context.details.get(implementation.id) ?? '',
   }));
-  return { ...result, implementations, ratios: SOCKET_IO_RATIOS };
+  return { ...result, implementations, ratios };
 }
 
 /** A goal for the ratio ours / official of one metric in one cell. */
@@ -161,11 +169,12 @@ export interface RatioGoal {
 
 /**
  * Logs the ratio ours / official of the medians next to its goal, so a full run shows at once where
- * we stand (not in smoke runs, whose numbers mean nothing).
+ * we stand (not in smoke runs, whose numbers mean nothing). The pair is the result's first ratio,
+ * the Socket.IO servers' when it names none.
  */
 export function logGoals(context: RunContext, result: ScenarioResult, goals: readonly RatioGoal[]): void {
   if (context.config.mode === 'smoke') return;
-  const [ours, theirs] = SOCKET_IO_RATIOS[0]!;
+  const [ours, theirs] = (result.ratios ?? SOCKET_IO_RATIOS)[0]!;
   for (const goal of goals) {
     const cell = result.cells.find((candidate) => candidate.id === goal.cellId);
     const a = cell?.median[ours]?.[goal.metric];

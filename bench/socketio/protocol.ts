@@ -70,6 +70,16 @@ export interface FanOutLoad {
   readonly window: number;
   /** Connections being opened at the same time while the clients join. */
   readonly concurrency: number;
+  /**
+   * More ports to spread the clients over (nodes of a cluster): client `i` connects to
+   * `[port, ...spreadOver][i % n]`, so the publisher, client 0, is on `port`. @default []
+   */
+  readonly spreadOver?: readonly number[];
+  /**
+   * The latency recorded: of every delivery, or of each event's last delivery (from the publish
+   * to the last client's read). @default 'every'
+   */
+  readonly latencyOf?: 'every' | 'last';
 }
 
 /** Idle clients: connected to the main namespace, then silent but for answering heartbeats. */

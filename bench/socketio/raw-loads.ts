@@ -7,11 +7,20 @@ import { ackIdOf, eventFrame, isEvent, textFrame } from './raw-frames.js';
 import { CHAT_MESSAGE } from './payload.js';
 
 /**
- * Opens `count` raw Socket.IO connections with at most `concurrency` being opened at once. If any
- * fails, no more are started, every one opened is dropped, and the first error is thrown.
+ * Opens `count` raw Socket.IO connections with at most `concurrency` being opened at once, spread
+ * over `options.port` and `spreadOver` in turn. If any fails, no more are started, every one
+ * opened is dropped, and the first error is thrown.
  */
-function openAll(count: number, concurrency: number, options: RawConnectOptions): Promise<RawSocketIoConnection[]> {
-  return openMany(count, concurrency, () => RawSocketIoConnection.open(options));
+function openAll(
+  count: number,
+  concurrency: number,
+  options: RawConnectOptions,
+  spreadOver: readonly number[] = [],
+): Promise<RawSocketIoConnection[]> {
+  const ports = [options.port, ...spreadOver];
+  return openMany(count, concurrency, (index) =>
+    RawSocketIoConnection.open({ ...options, port: ports[index % ports.length]! }),
+  );
 }
 
 /** What every raw load shares: its connections, dropped with a TCP reset at the end. */
@@ -150,11 +159,12 @@ export class RawFanOutRun extends RawRun {
     if (load.window < 1) throw new RangeError('window must be at least 1');
     const run = new RawFanOutRun(load);
     const prefixLength = BROADCAST_HEAD.length + SEQUENCE_DIGITS + 1 + STAMP_DIGITS;
-    run.connections = await openAll(load.clients, load.concurrency, {
-      port: load.port,
-      timeoutMs: 30_000,
-      prefixLength,
-    });
+    run.connections = await openAll(
+      load.clients,
+      load.concurrency,
+      { port: load.port, timeoutMs: 30_000, prefixLength },
+      load.spreadOver,
+    );
     for (const connection of run.connections) run.listen(connection);
     run.details = 'raw frames';
     return run;
@@ -177,10 +187,11 @@ export class RawFanOutRun extends RawRun {
     if (!isEvent(prefix)) return;
     const sequence = readDigits(prefix, BROADCAST_HEAD.length, SEQUENCE_DIGITS);
     const sentAt = readDigits(prefix, BROADCAST_HEAD.length + SEQUENCE_DIGITS + 1, STAMP_DIGITS);
-    this.latency.record(this.now - sentAt);
+    if (this.load.latencyOf !== 'last') this.latency.record(this.now - sentAt);
     this.count++;
     const slot = sequence % this.delivered.length;
     if (++this.delivered[slot]! === this.load.clients) {
+      if (this.load.latencyOf === 'last') this.latency.record(this.now - sentAt);
       this.delivered[slot] = 0;
       if (this.running) this.publish();
     }

@@ -11,7 +11,8 @@ import { BenchEvent, type TransportSet } from './protocol.js';
 /** What an acknowledgement callback looks like to a handler. */
 type Ack = (answer: unknown) => void;
 
-function listen(http: HttpServer): Promise<number> {
+/** Listens on 127.0.0.1 with an ephemeral port and resolves with it. */
+export function listen(http: HttpServer): Promise<number> {
   return new Promise((resolve, reject) => {
     http.once('error', reject);
     http.listen(0, '127.0.0.1', () => {
@@ -79,7 +80,7 @@ function packageJson(from: NodeJS.Require, name: string): { readonly version: st
 }
 
 /** The versions in use, and whether the ws under engine.io loaded its native masking helper. */
-function describeOfficial(): string {
+export function describeOfficial(): string {
   const require = createRequire(import.meta.url);
   const socketIo = packageJson(require, 'socket.io');
   const fromSocketIo = createRequire(join(socketIo.root, 'package.json'));

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createHttpServer, type AllowRequest, type HttpServerLimits } from '../engine/index.js';
 import { rejectResponse } from '../protocol/index.js';
-import { Server as RealtimeServer } from '../server/index.js';
+import { Server as RealtimeServer, type ServerOptions } from '../server/index.js';
 import { allOf, WebSocketServer, type AuthenticateHook } from '../ws/index.js';
 import { createDemoApps, type DemoApp, type DemoAppsOptions } from './apps/index.js';
 import { ChatRoom, type ChatRoomOptions } from './chat/chat-room.js';
@@ -54,6 +54,14 @@ export interface DemoServerOptions extends HttpServerLimits {
   readonly trustProxy?: boolean;
   /** How long shutdown waits for WebSocket close handshakes and HTTP responses in flight (ms). @default 2000 */
   readonly shutdownTimeout?: number;
+  /**
+   * Makes the realtime server one node of a cluster: the adapter that carries its broadcasts,
+   * rooms and sessions to the other nodes, and the session relay that serves long-polling requests
+   * a load balancer sent to another node than the session's. The apps' own state (room history,
+   * the jukebox's queue, retained sensor values) stays per node.
+   * @default {} (a single node)
+   */
+  readonly cluster?: Pick<ServerOptions, 'adapter' | 'sessionRelay'>;
 }
 
 /** A running demo server. */
@@ -171,6 +179,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     path: REALTIME_PATH,
     connectionStateRecovery: true,
     allowRequest: asAllowRequest(fromAllowedPage),
+    ...options.cluster,
   });
   // Attaching added the engine's upgrade listener, which answers its own path and leaves other
   // upgrades to time out; the demo routes every upgrade itself instead (below), so that each gets

@@ -5,6 +5,13 @@ import { FrameParser, type FrameParserOptions, type FrameSink } from './frame-pa
 import { MaskKeySource } from './mask.js';
 import { Opcode } from './opcodes.js';
 
+/**
+ * The masking keys of every client connection in the process, from one pool: each key is fresh
+ * CSPRNG output whoever draws it (RFC 6455 §10.3 asks only that keys be unpredictable), and a
+ * pool per connection would hold 4 KiB for each of thousands of idle clients.
+ */
+const CLIENT_MASKS = new MaskKeySource();
+
 /** The four states of a WebSocket (WHATWG WebSockets `readyState`). */
 export const ReadyState = {
   CONNECTING: 0,
@@ -76,7 +83,7 @@ export class Connection implements FrameSink {
   ) {
     this.role = options.role;
     this.parser = new FrameParser(this, { ...options, readsFrom: options.role === 'server' ? 'client' : 'server' });
-    this.masks = options.role === 'client' ? new MaskKeySource() : undefined;
+    this.masks = options.role === 'client' ? CLIENT_MASKS : undefined;
     this.autoPong = options.autoPong ?? true;
     this.allocate = options.allocate;
   }

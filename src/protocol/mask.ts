@@ -258,7 +258,8 @@ const POOL_SIZE = 4096;
  * drawing random bytes from the platform's CSPRNG a pool at a time rather than once per frame.
  */
 export class MaskKeySource {
-  private pool = new Uint8Array(POOL_SIZE);
+  // Empty until the first key: a source that never sends holds no pool.
+  private pool = new Uint8Array(0);
   private offset = POOL_SIZE;
 
   /** The next 4-byte key: a view into a pool that is never rewritten, so it stays valid. */

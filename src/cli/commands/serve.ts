@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 import { HTTP_SERVER_LIMITS } from '../../engine/index.js';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { DEFAULT_JOIN_TIMEOUT } from '../chat/chat-room.js';
+import { DEVICES_PATH } from '../apps/sensors/sensor-hub.js';
 import { CHAT_PATH, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, isWildcard, startDemoServer } from '../demo-server.js';
 import { sensorHubOptions } from '../apps/sensors/serve-options.js';
+import { joinRedisCluster, parseRedisUrl, RedisUnreachableError, type RedisClusterNode } from '../redis-cluster.js';
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
@@ -74,15 +76,17 @@ async function checkDirectory(path: string): Promise<string> {
   return absolute;
 }
 
-/** `switchboard serve`: the demo pages and the chat WebSocket endpoint on one port, until SIGINT or SIGTERM. */
+/** `switchboard serve`: the demo apps, their pages and endpoints on one port, until SIGINT or SIGTERM. */
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Serve the demo pages and the chat WebSocket endpoint',
+  summary: 'Serve the demo apps: rooms chat, jukebox, sensor hub, and the bare WebSocket chat',
   help: `Usage: switchboard serve [options]
 
-Serves the demo pages over HTTP and the chat demo's WebSocket endpoint (${CHAT_PATH}) on the
-same port, then prints the URL to open. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM: every
-WebSocket is closed with 1001 (Going Away) and requests in flight finish.
+Serves the demo apps on one port and prints the URL to open: the rooms chat (/rooms/), the
+jukebox (/jukebox/) and the sensor hub's dashboard (/sensors/) over the realtime server at
+/socket.io (our client's bundle at /socket.io/socket.io.js), sensor hub devices over WebSocket
+at ${DEVICES_PATH}, and the bare WebSocket chat (/chat/, endpoint ${CHAT_PATH}). Stops cleanly on Ctrl+C
+(SIGINT) or SIGTERM: every WebSocket is closed with 1001 (Going Away) and requests in flight finish.
 
 Options:
   -p, --port <port>    TCP port; 0 picks a free one and prints it (default ${DEFAULT_PORT})
@@ -108,14 +112,20 @@ Options:
                        (e.g. mqtt://127.0.0.1:1883)
   --mqtt-prefix <topic>
                        The broker topic the hub's topics live under (default switchboard)
+  --redis <url>        Run as one node of a cluster sharing this Redis (e.g.
+                       redis://127.0.0.1:6379): broadcasts reach the clients of every
+                       node, a client that drops recovers its session on any node, and
+                       long-polling needs no sticky sessions. The apps' own state (room
+                       history, the jukebox, retained sensor values) stays per node
   -h, --help           Show this help
 
 A chat connection that has not joined within ${seconds(DEFAULT_JOIN_TIMEOUT)} is closed with 1008 (Policy
 Violation). A request head must arrive within ${seconds(HTTP_SERVER_LIMITS.headersTimeout)}, and the whole request within
 ${seconds(HTTP_SERVER_LIMITS.requestTimeout)}, or the client gets 408 Request Timeout and is disconnected.
 
-Example:
+Examples:
   switchboard serve --port 3000 --static ./public
+  switchboard serve --port 3001 --redis redis://127.0.0.1:6379
 `,
   async run(args, { stdout, stderr, signal }) {
     const { values } = parseArgs({
@@ -131,6 +141,7 @@ Example:
         'device-credentials': { type: 'string' },
         mqtt: { type: 'string' },
         'mqtt-prefix': { type: 'string' },
+        redis: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -141,6 +152,18 @@ Example:
     const allowedOrigins = values['allow-origin'].map(parseOrigin);
     const allowedHosts = values['allow-host'].map(parseHostName);
     const maxConnectionsPerAddress = parseCount('--connections-per-address', values['connections-per-address']);
+    const redisUrl = values.redis === undefined ? undefined : parseRedisUrl(values.redis);
+
+    let cluster: RedisClusterNode | undefined;
+    if (redisUrl !== undefined) {
+      try {
+        cluster = await joinRedisCluster(redisUrl, (line) => stderr.write(`${line}\n`));
+      } catch (error) {
+        if (!(error instanceof RedisUnreachableError)) throw error;
+        stderr.write(`switchboard serve: ${error.message}\n`);
+        return ExitCode.Failure;
+      }
+    }
 
     const server = await startDemoServer({
       port,
@@ -151,23 +174,32 @@ Example:
       maxConnectionsPerAddress,
       trustProxy: values['trust-proxy'],
       apps: { sensors: sensorHubOptions(values, (line) => stdout.write(`${line}\n`)) },
+      ...(cluster === undefined ? {} : { cluster: cluster.realtime }),
     }).catch((error: unknown) => {
       stderr.write(`switchboard serve: cannot listen on ${values.host} port ${port}: ${listenFailure(error)}\n`);
       return undefined;
     });
-    if (server === undefined) return ExitCode.Failure;
+    if (server === undefined) {
+      cluster?.close();
+      return ExitCode.Failure;
+    }
     const chatUrl = new URL('chat/', server.url);
     const socketUrl = new URL(CHAT_PATH, server.url.replace(/^http/, 'ws'));
     stdout.write(
       `Switchboard listening on ${server.url}${isWildcard(server.address.address) ? ' (all interfaces)' : ''}\n` +
+        `  rooms      ${new URL('rooms/', server.url).href}\n` +
+        `  jukebox    ${new URL('jukebox/', server.url).href}\n` +
+        `  sensors    ${new URL('sensors/', server.url).href}  (devices ${new URL(DEVICES_PATH, socketUrl).href})\n` +
         `  chat demo  ${chatUrl.href}  (WebSocket ${socketUrl.href})\n` +
         (staticDirectories.length > 0 ? `  serving    ${staticDirectories.join(', ')}\n` : '') +
+        (cluster === undefined ? '' : `  cluster    a node of the cluster on Redis at ${cluster.shownUrl}\n`) +
         'Press Ctrl+C to stop.\n',
     );
 
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     stdout.write('Shutting down…\n');
     await server.close();
+    cluster?.close();
     stdout.write('Stopped.\n');
     return ExitCode.Ok;
   },
