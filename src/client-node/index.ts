@@ -7,6 +7,8 @@
  * import { io } from 'switchboard/client';
  * const socket = io('http://localhost:3000', { extraHeaders: { authorization: `Bearer ${token}` } });
  */
+import { PollingTransport } from '../client/engine/polling-transport.js';
+import { WebSocketTransport } from '../client/engine/websocket-transport.js';
 import { createLookup } from '../client/lookup.js';
 import { Manager as BaseManager } from '../client/manager.js';
 import type { DefaultEventsMap, EventsMap } from '../client/typed-events.js';
@@ -24,6 +26,7 @@ export class Manager<
   EmitEvents extends EventsMap = ListenEvents,
 > extends BaseManager<ListenEvents, EmitEvents> {
   protected static override platform = nodePlatform;
+  protected static override transports = { websocket: WebSocketTransport, polling: PollingTransport };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Node's {@link ClientPlatform}: Switchboard's own WebSocket client (which can send request
- * headers) and Node's `fetch`. Node has no page: no `online` or `beforeunload` event, no location.
+ * headers) and Node's `fetch`. Node has no page: no `online`, `offline` or `beforeunload` event, no location.
  */
 import type { ClientPlatform, WebSocketLike } from '../client/engine/types.js';
 import { WebSocket } from '../ws/index.js';
@@ -21,6 +21,7 @@ export const nodePlatform: ClientPlatform = {
     Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   canSetHeaders: true,
   onNetworkOnline: () => stopNothing,
+  onNetworkOffline: () => stopNothing,
   onBeforeUnload: () => stopNothing,
   pageLocation: undefined,
 };

@@ -9,6 +9,8 @@
  * socket.on('connect', () => socket.emit('hello', 'world'));
  */
 import { Manager as BaseManager } from './manager.js';
+import { PollingTransport } from './engine/polling-transport.js';
+import { WebSocketTransport } from './engine/websocket-transport.js';
 import { createLookup } from './lookup.js';
 import { browserPlatform } from './platform/browser.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
@@ -25,6 +27,7 @@ export class Manager<
   EmitEvents extends EventsMap = ListenEvents,
 > extends BaseManager<ListenEvents, EmitEvents> {
   protected static override platform = browserPlatform;
+  protected static override transports = { websocket: WebSocketTransport, polling: PollingTransport };
 }
 
 /**

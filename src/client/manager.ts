@@ -3,10 +3,10 @@ import { Backoff, randomSource } from './backoff.js';
 import { containsBlob, readBlobs } from './blobs.js';
 import { Emitter } from './emitter.js';
 import { EngineSocket } from './engine/engine-socket.js';
-import type { ClientPlatform, EngineSocketLike, EngineSocketOptions } from './engine/types.js';
+import type { ClientPlatform, EngineSocketLike, EngineSocketOptions, TransportName } from './engine/types.js';
+import type { Transports } from './engine/transport.js';
 import {
-  checkFactor,
-  checkNumber,
+  checkOption,
   resolveManagerOptions,
   type ManagerOptions,
   type ResolvedManagerOptions,
@@ -67,6 +67,8 @@ export class Manager<
 > extends Emitter<ArgsOf<ManagerReservedEvents>> {
   /** The host: each entry point's subclass sets it. */
   protected static platform: ClientPlatform | undefined;
+  /** The transports the entry point offers: each entry point's subclass sets them. */
+  protected static transports: Transports = {};
 
   /** The options as given (read-only: change reconnection settings with their methods). */
   readonly opts: Readonly<Partial<ManagerOptions>>;
@@ -82,6 +84,7 @@ export class Manager<
   [randomSource]: () => number = Math.random;
 
   readonly #platform: ClientPlatform;
+  readonly #transports: Transports;
   readonly #origin: string;
   readonly #query: Readonly<Record<string, string>>;
   readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
@@ -109,9 +112,11 @@ export class Manager<
     let url: string | undefined;
     if (typeof uri === 'object') given = uri;
     else url = uri;
-    const options = resolveManagerOptions(given, platform);
+    const transports = new.target.transports;
+    const options = resolveManagerOptions(given, platform, Object.keys(transports) as TransportName[]);
     const parsed = parseUrl(url, platform.pageLocation);
     this.#platform = platform;
+    this.#transports = transports;
     this.#origin = parsed.origin;
     // The URL's own parameters win, as they do with socket.io-client.
     this.#query = { ...options.query, ...parsed.query };
@@ -150,7 +155,7 @@ export class Manager<
   reconnectionAttempts(value: number): this;
   reconnectionAttempts(value?: number): this | number {
     if (value === undefined) return this.#reconnectionAttempts;
-    this.#reconnectionAttempts = checkNumber('reconnectionAttempts', value, 0, true);
+    this.#reconnectionAttempts = checkOption('reconnectionAttempts', value);
     return this;
   }
 
@@ -159,7 +164,7 @@ export class Manager<
   reconnectionDelay(value: number): this;
   reconnectionDelay(value?: number): this | number {
     if (value === undefined) return this.#backoff.base;
-    this.#backoff.base = checkNumber('reconnectionDelay', value, 0);
+    this.#backoff.base = checkOption('reconnectionDelay', value);
     return this;
   }
 
@@ -168,7 +173,7 @@ export class Manager<
   reconnectionDelayMax(value: number): this;
   reconnectionDelayMax(value?: number): this | number {
     if (value === undefined) return this.#backoff.max;
-    this.#backoff.max = checkNumber('reconnectionDelayMax', value, 0);
+    this.#backoff.max = checkOption('reconnectionDelayMax', value);
     return this;
   }
 
@@ -181,7 +186,7 @@ export class Manager<
   randomizationFactor(value: number): this;
   randomizationFactor(value?: number): this | number {
     if (value === undefined) return this.#backoff.factor ?? 0.5;
-    this.#backoff.factor = checkFactor(value);
+    this.#backoff.factor = checkOption('randomizationFactor', value);
     return this;
   }
 
@@ -190,7 +195,7 @@ export class Manager<
   timeout(value: number | false): this;
   timeout(value?: number | false): this | number | false {
     if (value === undefined) return this.#timeout;
-    this.#timeout = value === false ? false : checkNumber('timeout', value, 0);
+    this.#timeout = checkOption('timeout', value);
     return this;
   }
 
@@ -301,7 +306,7 @@ export class Manager<
    * @internal
    */
   protected createEngine(options: EngineSocketOptions): EngineSocketLike {
-    return new EngineSocket(options, this.#platform);
+    return new EngineSocket(options, this.#platform, this.#transports);
   }
 
   #engineOptions(): EngineSocketOptions {

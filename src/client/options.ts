@@ -171,49 +171,84 @@ export const DEFAULT_OFFLINE_MAX_PACKETS = 1000;
 /** Default of {@link OfflineBufferOptions.maxBytes}. */
 export const DEFAULT_OFFLINE_MAX_BYTES = 1024 * 1024;
 
-const SOCKET_KEYS: ReadonlySet<string> = new Set(['auth', 'retries', 'ackTimeout', 'offlineBuffer']);
-const MANAGER_KEYS: ReadonlySet<string> = new Set([
-  'forceNew',
-  'multiplex',
-  'path',
-  'reconnection',
-  'reconnectionAttempts',
-  'reconnectionDelay',
-  'reconnectionDelayMax',
-  'randomizationFactor',
-  'timeout',
-  'autoConnect',
-  'query',
-  'transports',
-  'upgrade',
-  'rememberUpgrade',
-  'tryAllTransports',
-  'withCredentials',
-  'extraHeaders',
-  'closeOnBeforeunload',
-  'timestampRequests',
-  'timestampParam',
-  'offlineBuffer',
-]);
+type Check = (value: unknown) => boolean;
+
+const isCount: Check = (value) => typeof value === 'number' && value >= 0;
+const isFinite: Check = (value) => isCount(value) && (value as number) < Infinity;
+const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * What each kind of option must be: the words of its error and its test. The error messages are
+ * built from these pieces (`option "x" must be <words>, got <value>`) rather than written out per
+ * option, which keeps the browser bundle small.
+ */
+const KINDS = {
+  boolean: ['a boolean', (value) => typeof value === 'boolean'],
+  string: ['a string', (value) => typeof value === 'string'],
+  number: ['a number ≥ 0', isFinite],
+  limit: ['a number ≥ 0 or Infinity', isCount],
+  fraction: ['a number from 0 to 1', (value) => isCount(value) && (value as number) <= 1],
+  time: ['a number ≥ 0 or false', (value) => value === false || isFinite(value)],
+  object: ['an object', isRecord],
+  params: ['an object or a query string', (value) => typeof value === 'string' || isRecord(value)],
+  auth: ['an object or a function', (value) => typeof value === 'function' || isRecord(value)],
+  transports: ['a non-empty array of transport names', (value) => Array.isArray(value) && value.length > 0],
+} satisfies Record<string, readonly [string, Check]>;
+
+type Kind = keyof typeof KINDS;
+
+/** Every option of the manager, with its kind and its default (`undefined`: none, or decided elsewhere). */
+const MANAGER_OPTIONS: Readonly<Record<string, readonly [Kind, unknown]>> = {
+  forceNew: ['boolean', false],
+  multiplex: ['boolean', true],
+  path: ['string', '/socket.io'],
+  reconnection: ['boolean', true],
+  reconnectionAttempts: ['limit', Infinity],
+  reconnectionDelay: ['number', 1000],
+  reconnectionDelayMax: ['number', 5000],
+  randomizationFactor: ['fraction', undefined],
+  timeout: ['time', 20_000],
+  autoConnect: ['boolean', true],
+  query: ['params', {}],
+  transports: ['transports', undefined],
+  upgrade: ['boolean', true],
+  rememberUpgrade: ['boolean', false],
+  tryAllTransports: ['boolean', false],
+  withCredentials: ['boolean', false],
+  extraHeaders: ['params', {}],
+  closeOnBeforeunload: ['boolean', false],
+  timestampRequests: ['boolean', true],
+  timestampParam: ['string', 't'],
+  offlineBuffer: ['object', undefined],
+};
+
+/** Every option of a socket, with its kind. */
+const SOCKET_OPTIONS: Readonly<Record<string, Kind>> = {
+  auth: 'auth',
+  retries: 'limit',
+  ackTimeout: 'number',
+  offlineBuffer: 'object',
+};
+
+const IN_THE_URL = 'put it in the URL given to io()';
 
 /** What to say about options of socket.io-client (or engine.io-client) that this client does not take. */
 const REFUSED_HINTS: Readonly<Record<string, string>> = {
-  parser:
-    'a custom parser is not offered (no msgpack parser either): the client speaks the default Socket.IO protocol v5',
+  parser: 'the client speaks the default Socket.IO protocol v5 only (no msgpack parser)',
   'force new connection': 'use forceNew: true',
-  host: 'put the host in the URL given to io()',
-  hostname: 'put the host in the URL given to io()',
-  port: 'put the port in the URL given to io()',
+  host: IN_THE_URL,
+  hostname: IN_THE_URL,
+  port: IN_THE_URL,
   secure: 'use an https:// or wss:// URL',
-  agent: 'an HTTP agent is not supported; use extraHeaders for headers',
+  agent: 'use extraHeaders for headers',
   forceBase64: 'binary data always travels as binary',
-  transportOptions: 'use extraHeaders and query, which apply to every transport',
-  protocols: 'WebSocket subprotocols are not supported',
-  perMessageDeflate: 'not supported by the client',
-  autoUnref: 'not supported: close the socket to let the process exit',
-  useNativeTimers: 'the client always uses the host timers',
-  addTrailingSlash: 'the Engine.IO path always ends with a slash',
+  transportOptions: 'use extraHeaders and query',
   requestTimeout: 'use timeout',
+  autoUnref: 'close the socket to let the process exit',
+  protocols: 'WebSocket subprotocols are not offered',
+  perMessageDeflate: 'the WebSocket compresses as it negotiated with the server',
+  useNativeTimers: 'the host timers are always used',
+  addTrailingSlash: 'the Engine.IO path always ends with a slash',
 };
 
 function refuse(name: string, where: string): never {
@@ -223,128 +258,97 @@ function refuse(name: string, where: string): never {
   );
 }
 
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`option "${name}" must be a boolean, got ${typeof value}`);
-  return value;
-}
-
-/** Checks a number option: at least `min`, finite unless `infinityAllowed`; otherwise a `TypeError` naming it. */
-export function checkNumber(name: string, value: unknown, min: number, infinityAllowed = false): number {
-  const ok =
-    typeof value === 'number' && value >= min && (Number.isFinite(value) || (infinityAllowed && value === Infinity));
-  if (!ok) throw new TypeError(`option "${name}" must be a number ≥ ${min}, got ${String(value)}`);
-  return value;
-}
-
-function checkString(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError(`option "${name}" must be a string, got ${typeof value}`);
-  return value;
-}
-
-function checkRecord(name: string, value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`option "${name}" must be an object`);
+/**
+ * Checks the value of option `name` against its kind; a `TypeError` names the option, what it
+ * must be and what it got.
+ */
+export function checkOption<T>(
+  name: string,
+  value: T,
+  kind: Kind = MANAGER_OPTIONS[name]?.[0] ?? SOCKET_OPTIONS[name]!,
+): T {
+  const [expected, test] = KINDS[kind];
+  if (!test(value)) {
+    throw new TypeError(`option "${name}" must be ${expected}, got ${typeof value == 'number' ? value : typeof value}`);
   }
-  return value as Record<string, unknown>;
+  return value;
 }
 
-/** Query parameters as strings, from an object or a `a=1&b=2` string. */
-export function queryRecord(name: string, value: unknown): Record<string, string> {
+/** Query parameters (or headers) as strings, from an object or a `a=1&b=2` string. */
+function params(name: string, value: unknown): Record<string, string> {
   if (typeof value === 'string') return Object.fromEntries(new URLSearchParams(value));
   const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(checkRecord(name, value))) {
-    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
+  for (const [key, item] of Object.entries(value as object)) {
+    if (!['string', 'number', 'boolean'].includes(typeof item))
       throw new TypeError(`option "${name}.${key}" must be a string, number or boolean`);
-    }
     out[key] = String(item);
   }
   return out;
 }
 
-/** Checks {@link OfflineBufferOptions} and fills in the defaults. */
-export function resolveOfflineBuffer(
-  value: unknown,
-  fallback?: Readonly<Required<OfflineBufferOptions>>,
-): Readonly<Required<OfflineBufferOptions>> {
-  if (value === undefined) {
-    return fallback ?? Object.freeze({ maxPackets: DEFAULT_OFFLINE_MAX_PACKETS, maxBytes: DEFAULT_OFFLINE_MAX_BYTES });
-  }
-  const given = checkRecord('offlineBuffer', value);
+/** Refuses the keys of `given` that `known` does not hold. */
+function checkKeys(given: object, known: object, where: string, other: object, otherHint: string): void {
   for (const key of Object.keys(given)) {
-    if (key !== 'maxPackets' && key !== 'maxBytes') throw new TypeError(`unknown offlineBuffer option "${key}"`);
+    if (Object.hasOwn(known, key)) continue;
+    if (Object.hasOwn(other, key)) throw new TypeError(`"${key}" is a ${otherHint}, options)`);
+    refuse(key, where);
   }
+}
+
+/** Checks {@link OfflineBufferOptions} and fills in the defaults. */
+export function resolveOfflineBuffer(value: unknown, fallback?: OfflineLimits): OfflineLimits {
+  if (value === undefined && fallback) return fallback;
+  const given = checkOption('offlineBuffer', value ?? {}) as OfflineBufferOptions;
+  checkKeys(given, { maxPackets: 0, maxBytes: 0 }, 'offlineBuffer', {}, '');
   return Object.freeze({
-    maxPackets: checkNumber('offlineBuffer.maxPackets', given.maxPackets ?? DEFAULT_OFFLINE_MAX_PACKETS, 0, true),
-    maxBytes: checkNumber('offlineBuffer.maxBytes', given.maxBytes ?? DEFAULT_OFFLINE_MAX_BYTES, 0, true),
+    maxPackets: checkOption('offlineBuffer.maxPackets', given.maxPackets ?? DEFAULT_OFFLINE_MAX_PACKETS, 'limit'),
+    maxBytes: checkOption('offlineBuffer.maxBytes', given.maxBytes ?? DEFAULT_OFFLINE_MAX_BYTES, 'limit'),
   });
 }
 
-function checkTransports(value: unknown): TransportName[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError('option "transports" must be a non-empty array of "websocket" and "polling"');
-  }
-  for (const item of value) {
-    if (item !== 'websocket' && item !== 'polling') {
-      throw new TypeError(
-        `option "transports": ${typeof item === 'string' ? `"${item}"` : 'a transport class'} is not supported; use "websocket" and "polling"`,
-      );
-    }
-  }
-  return [...(value as TransportName[])];
-}
+type OfflineLimits = Readonly<Required<OfflineBufferOptions>>;
 
 /**
  * Checks a manager's options once and fills in the defaults. Unknown options and the official ones
  * this client does not take throw a `TypeError` naming them (with what to use instead).
+ * `available` lists the transports of the entry point, in their default order.
  */
 export function resolveManagerOptions(
   options: Partial<ManagerOptions>,
   platform: ClientPlatform,
+  available: readonly TransportName[],
 ): ResolvedManagerOptions {
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (SOCKET_KEYS.has(key) && key !== 'offlineBuffer') {
-      throw new TypeError(`"${key}" is a socket option: pass it to io() or to manager.socket(namespace, options)`);
-    }
-    if (!MANAGER_KEYS.has(key)) refuse(key, 'Manager');
+  checkKeys(
+    given,
+    MANAGER_OPTIONS,
+    'Manager',
+    SOCKET_OPTIONS,
+    'socket option: pass it to io() or to manager.socket(namespace',
+  );
+  const out: Record<string, unknown> = {};
+  for (const [name, [, fallback]] of Object.entries(MANAGER_OPTIONS)) {
+    const value = given[name] ?? fallback;
+    out[name] = value === undefined ? value : checkOption(name, value);
   }
-  const extraHeaders = given.extraHeaders === undefined ? {} : queryRecord('extraHeaders', given.extraHeaders);
-  if (Object.keys(extraHeaders).length > 0 && !platform.canSetHeaders) {
+  out.query = params('query', out.query);
+  out.extraHeaders = params('extraHeaders', out.extraHeaders);
+  out.offlineBuffer = resolveOfflineBuffer(given.offlineBuffer);
+  const transports = (out.transports ?? available) as unknown[];
+  for (const name of transports) {
+    if (!available.includes(name as TransportName)) {
+      throw new TypeError(
+        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available.length > 1 ? '' : ' (or the full switchboard/client entry for long-polling)'}`,
+      );
+    }
+  }
+  out.transports = [...transports];
+  if (Object.keys(out.extraHeaders as object).length > 0 && !platform.canSetHeaders) {
     throw new TypeError(
       'option "extraHeaders" cannot be honoured in a browser: a page\'s WebSocket cannot send headers; send credentials with `auth` (or `query`) instead',
     );
   }
-  const timeout = given.timeout ?? 20_000;
-  const path = checkString('path', given.path ?? '/socket.io');
-  return {
-    path,
-    reconnection: checkBoolean('reconnection', given.reconnection ?? true),
-    reconnectionAttempts: checkNumber('reconnectionAttempts', given.reconnectionAttempts ?? Infinity, 0, true),
-    reconnectionDelay: checkNumber('reconnectionDelay', given.reconnectionDelay ?? 1000, 0),
-    reconnectionDelayMax: checkNumber('reconnectionDelayMax', given.reconnectionDelayMax ?? 5000, 0),
-    randomizationFactor: given.randomizationFactor === undefined ? undefined : checkFactor(given.randomizationFactor),
-    timeout: timeout === false ? false : checkNumber('timeout', timeout, 0),
-    autoConnect: checkBoolean('autoConnect', given.autoConnect ?? true),
-    query: given.query === undefined ? {} : queryRecord('query', given.query),
-    transports: given.transports === undefined ? ['websocket', 'polling'] : checkTransports(given.transports),
-    upgrade: checkBoolean('upgrade', given.upgrade ?? true),
-    rememberUpgrade: checkBoolean('rememberUpgrade', given.rememberUpgrade ?? false),
-    tryAllTransports: checkBoolean('tryAllTransports', given.tryAllTransports ?? false),
-    withCredentials: checkBoolean('withCredentials', given.withCredentials ?? false),
-    extraHeaders,
-    closeOnBeforeunload: checkBoolean('closeOnBeforeunload', given.closeOnBeforeunload ?? false),
-    timestampRequests: checkBoolean('timestampRequests', given.timestampRequests ?? true),
-    timestampParam: checkString('timestampParam', given.timestampParam ?? 't'),
-    offlineBuffer: resolveOfflineBuffer(given.offlineBuffer),
-  };
-}
-
-/** Checks a `randomizationFactor`: a fraction in [0, 1]. */
-export function checkFactor(value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new TypeError(`option "randomizationFactor" must be a number from 0 to 1, got ${String(value)}`);
-  }
-  return value;
+  return out as unknown as ResolvedManagerOptions;
 }
 
 /** The checked options of one socket. */
@@ -352,30 +356,27 @@ export interface ResolvedSocketOptions {
   readonly auth: AuthOption | undefined;
   readonly retries: number;
   readonly ackTimeout: number | undefined;
-  readonly offlineBuffer: Readonly<Required<OfflineBufferOptions>>;
+  readonly offlineBuffer: OfflineLimits;
 }
 
 /** Checks a socket's options once (unknown ones throw a `TypeError` naming them). */
 export function resolveSocketOptions(
   options: Partial<SocketOptions>,
-  managerBuffer: Readonly<Required<OfflineBufferOptions>>,
+  managerBuffer: OfflineLimits,
 ): ResolvedSocketOptions {
-  const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!SOCKET_KEYS.has(key)) {
-      if (MANAGER_KEYS.has(key)) {
-        throw new TypeError(`"${key}" is a Manager option: pass it to io() or to new Manager(url, options)`);
-      }
-      refuse(key, 'socket');
-    }
-  }
-  const auth = given.auth;
-  if (auth !== undefined && typeof auth !== 'function') checkRecord('auth', auth);
+  const { auth, retries = 0, ackTimeout, offlineBuffer } = options;
+  checkKeys(
+    options,
+    SOCKET_OPTIONS,
+    'socket',
+    MANAGER_OPTIONS,
+    'Manager option: pass it to io() or to new Manager(url',
+  );
   return {
-    auth: auth as AuthOption | undefined,
-    retries: checkNumber('retries', given.retries ?? 0, 0, true),
-    ackTimeout: given.ackTimeout === undefined ? undefined : checkNumber('ackTimeout', given.ackTimeout, 0),
-    offlineBuffer: resolveOfflineBuffer(given.offlineBuffer, managerBuffer),
+    auth: auth === undefined ? auth : checkOption('auth', auth),
+    retries: checkOption('retries', retries),
+    ackTimeout: ackTimeout === undefined ? ackTimeout : checkOption('ackTimeout', ackTimeout),
+    offlineBuffer: resolveOfflineBuffer(offlineBuffer, managerBuffer),
   };
 }
 
@@ -386,9 +387,7 @@ export function splitLookupOptions(options: Partial<ManagerOptions & SocketOptio
 } {
   const manager: Record<string, unknown> = {};
   const socket: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (SOCKET_KEYS.has(key)) socket[key] = value;
-    else manager[key] = value;
-  }
-  return { manager: manager, socket: socket };
+  for (const [key, value] of Object.entries(options))
+    (Object.hasOwn(SOCKET_OPTIONS, key) ? socket : manager)[key] = value;
+  return { manager, socket };
 }

@@ -402,22 +402,24 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return new Error(`offline buffer full (${maxPackets} packets, ${maxBytes} bytes): the emit was not kept`);
   }
 
+  /**
+   * Adds `incoming` to `items` within the offline buffer's bounds, dropping the oldest evictable
+   * items to make room; returns false, dropping nothing, when it cannot be kept.
+   */
+  #admit<T>(items: T[], incoming: T, bytesOf: (item: T) => number, evictable: (item: T) => boolean): boolean {
+    const room = makeRoom(items, incoming, this.#options.offlineBuffer, bytesOf, evictable);
+    if (!room.keep) return false;
+    // From the last index down, so the ones still to remove keep their place.
+    for (const index of [...room.drop].reverse()) items.splice(index, 1);
+    this.droppedPackets += room.drop.length;
+    items.push(incoming);
+    return true;
+  }
+
   /** Keeps a packet for the next connection, within the offline buffer's bounds. */
   #buffer(packet: OutgoingPacket): void {
-    const room = makeRoom(
-      this.sendBuffer,
-      packet,
-      this.#options.offlineBuffer,
-      packetBytes,
-      (kept) => kept.id === undefined,
-    );
-    if (room.drop.length > 0) {
-      const dropped = new Set(room.drop);
-      this.sendBuffer = this.sendBuffer.filter((_, index) => !dropped.has(index));
-      this.droppedPackets += dropped.size;
-    }
-    if (room.keep) this.sendBuffer.push(packet);
-    else if (packet.id === undefined) this.droppedPackets++;
+    if (this.#admit(this.sendBuffer, packet, packetBytes, (item) => item.id === undefined)) return;
+    if (packet.id === undefined) this.droppedPackets++;
     else this.#failAck(packet.id, this.#bufferFullError());
   }
 
@@ -449,20 +451,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     };
     errorFirst.add(done);
     args.push(done);
-    const room = makeRoom(
+    const kept = this.#admit(
       this.#queue,
       entry,
-      this.#options.offlineBuffer,
       (queued) => queued.bytes,
       (queued) => queued.ack === undefined && !queued.pending,
     );
-    if (room.drop.length > 0) {
-      const dropped = new Set(room.drop);
-      this.#queue = this.#queue.filter((_, index) => !dropped.has(index));
-      this.droppedPackets += dropped.size;
-    }
-    if (room.keep) {
-      this.#queue.push(entry);
+    if (kept) {
       this.#drainQueue();
     } else if (ack === undefined) {
       this.droppedPackets++;

@@ -9,11 +9,18 @@ import { corsMiddleware, type CorsOptions, type CorsOptionsDelegate } from '../e
 /**
  * The browser bundles of `switchboard/client` served under the server's path, with the names the
  * official server uses for its own client's, so a page's `<script src="/socket.io/socket.io.js">`
- * (a global `io`) or `import { io } from '/socket.io/socket.io.esm.min.js'` works unchanged. Built by `scripts/build-client.mjs` into the package's `bundle/`.
+ * (a global `io`) or `import { io } from '/socket.io/socket.io.esm.min.js'` works unchanged, and
+ * `socket.io.websocket.esm.min.js`, the same client over WebSocket only (`switchboard/client/websocket`,
+ * no long-polling code). Built by `scripts/build-client.mjs` into the package's `bundle/`.
  * Not the msgpack bundle: this server speaks only the default parser, so those requests go on to
  * the application (404 by default).
  */
-const CLIENT_FILES: readonly string[] = ['socket.io.js', 'socket.io.min.js', 'socket.io.esm.min.js'];
+const CLIENT_FILES: readonly string[] = [
+  'socket.io.js',
+  'socket.io.min.js',
+  'socket.io.esm.min.js',
+  'socket.io.websocket.esm.min.js',
+];
 
 /** One file of the bundle, held in memory with its compressed forms (made on first request). */
 interface BundleFile {

@@ -9,7 +9,7 @@ import type {
   EngineSocketEvents,
   EngineSocketLike,
   EngineSocketOptions,
-  TransportName,
+  TransportInfo,
 } from '../../src/client/engine/types.js';
 import { Manager } from '../../src/client-node/index.js';
 import { nodePlatform } from '../../src/client-node/platform.js';
@@ -18,7 +18,7 @@ type Events = { [E in keyof EngineSocketEvents]: EngineSocketEvents[E] };
 
 export class FakeEngine extends Emitter<Events> implements EngineSocketLike {
   readonly sent: (string | Uint8Array)[] = [];
-  readonly transport: TransportName = 'websocket';
+  readonly transport: TransportInfo = { name: 'websocket' };
   id: string | undefined;
   writable = false;
   closed = false;

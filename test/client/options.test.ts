@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Backoff } from '../../src/client/backoff.js';
 import { Manager as BrowserManager } from '../../src/client/index.js';
+import { Manager as WebSocketManager } from '../../src/client/websocket.js';
 import { parseUrl } from '../../src/client/url.js';
 import { Manager, io } from '../../src/client-node/index.js';
 import { TestManager } from './fake-engine.js';
@@ -59,6 +60,11 @@ describe('options', () => {
     assert.throws(() => io('http://h', { forceNew: true, offlineBuffer: { maxPacket: 1 } } as never), /maxPacket/);
     const manager = new TestManager('http://h', { autoConnect: false });
     assert.throws(() => manager.socket('/', { timeout: 5 } as never), /"timeout" is a Manager option/);
+    assert.throws(
+      () => new WebSocketManager('http://h', { autoConnect: false, transports: ['websocket', 'polling'] }),
+      /"polling" is not supported; use "websocket" \(or the full switchboard\/client entry/,
+    );
+    assert.deepEqual(new WebSocketManager('http://h', { autoConnect: false })._options.transports, ['websocket']);
   });
 
   test('extraHeaders are refused in a browser, where a WebSocket cannot send them', () => {

@@ -62,7 +62,7 @@ describe('serving the client bundle', () => {
   test('serves the minified and ES module bundles', async () => {
     const harness = await startServer();
     try {
-      for (const file of ['socket.io.min.js', 'socket.io.esm.min.js']) {
+      for (const file of ['socket.io.min.js', 'socket.io.esm.min.js', 'socket.io.websocket.esm.min.js']) {
         const response = await get(harness.port, `/socket.io/${file}`);
         assert.equal(response.status, 200, file);
         assert.deepEqual(response.raw, built(file), file);
@@ -217,6 +217,9 @@ describe('where the bundle is not built', () => {
   test('from here the built bundle is found, every file of it', () => {
     const bundle = findClientBundle();
     assert.ok(bundle);
-    assert.deepEqual([...bundle.files.keys()], ['socket.io.js', 'socket.io.min.js', 'socket.io.esm.min.js']);
+    assert.deepEqual(
+      [...bundle.files.keys()],
+      ['socket.io.js', 'socket.io.min.js', 'socket.io.esm.min.js', 'socket.io.websocket.esm.min.js'],
+    );
   });
 });

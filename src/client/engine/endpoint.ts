@@ -8,25 +8,25 @@ import type { EngineSocketOptions, TransportName } from './types.js';
 /** The query parameters the session writes itself; a user query naming one is refused. */
 const RESERVED_QUERY = ['EIO', 'transport', 'sid'] as const;
 
-const SECURE_SCHEME: Readonly<Record<string, boolean>> = { 'http:': false, 'ws:': false, 'https:': true, 'wss:': true };
-
 let timestamps = 0;
 
 /** Builds the request URLs of one session's transports. */
 export class Endpoint {
-  readonly #base: Readonly<Record<TransportName, string>>;
+  /** `//host/path/?query&EIO=4&transport=`, to be prefixed with a scheme and followed by a transport name. */
+  readonly #base: string;
+  /** `s` for a secure connection (`https:`, `wss:`), empty otherwise. */
+  readonly #secure: string;
   readonly #timestampParam: string | undefined;
 
   /**
-   * @throws TypeError for an origin that is not `http:`, `https:`, `ws:` or `wss:`, or a query
-   * parameter the protocol reserves (`EIO`, `transport`, `sid`, and the timestamp parameter).
+   * @throws TypeError for an origin that is not `http:`, `https:`, `ws:` or `wss:` and a host, or a
+   * query parameter the protocol reserves (`EIO`, `transport`, `sid`, and the timestamp parameter).
    */
   constructor(options: EngineSocketOptions) {
-    const match = /^([a-z]+:)\/\/([^/?#]+)$/i.exec(options.origin.replace(/\/$/, ''));
-    const secure = match === null ? undefined : SECURE_SCHEME[match[1]!.toLowerCase()];
-    if (match === null || secure === undefined) {
-      throw new TypeError(`origin must be an http:, https:, ws: or wss: URL without a path, not ${options.origin}`);
-    }
+    const match = /^(?:http|ws)(s?):(\/\/[^/?#]+)\/?$/i.exec(options.origin);
+    if (match === null)
+      throw new TypeError(`origin must be an http(s): or ws(s): URL without a path, not ${options.origin}`);
+    this.#secure = match[1]!;
     this.#timestampParam = options.timestampRequests ? options.timestampParam : undefined;
     let query = '';
     for (const [name, value] of Object.entries(options.query)) {
@@ -37,25 +37,25 @@ export class Endpoint {
       }
       query += `${encodeURIComponent(name)}=${encodeURIComponent(value)}&`;
     }
-    const host = match[2]!;
-    const path = `${options.path}?${query}EIO=${ENGINE_IO_PROTOCOL}&transport=`;
-    this.#base = {
-      polling: `${secure ? 'https' : 'http'}://${host}${path}polling`,
-      websocket: `${secure ? 'wss' : 'ws'}://${host}${path}websocket`,
-    };
+    this.#base = `${match[2]}${options.path}?${query}EIO=${ENGINE_IO_PROTOCOL}&transport=`;
   }
 
   /** The URL of a WebSocket connection (of the handshake when `sid` is undefined, else of an upgrade). */
   websocket(sid: string | undefined): string {
-    return sid === undefined ? this.#base.websocket : `${this.#base.websocket}&sid=${encodeURIComponent(sid)}`;
+    return this.#url('ws', 'websocket', sid);
   }
 
   /** The URL of one polling request, with a fresh timestamp when `timestampRequests` is on (cache busting). */
   polling(sid: string | undefined): string {
-    let url = sid === undefined ? this.#base.polling : `${this.#base.polling}&sid=${encodeURIComponent(sid)}`;
+    let url = this.#url('http', 'polling', sid);
     if (this.#timestampParam !== undefined) {
       url += `&${encodeURIComponent(this.#timestampParam)}=${Date.now().toString(36)}.${(timestamps++).toString(36)}`;
     }
     return url;
+  }
+
+  #url(scheme: string, transport: TransportName, sid: string | undefined): string {
+    const url = `${scheme}${this.#secure}:${this.#base}${transport}`;
+    return sid === undefined ? url : `${url}&sid=${encodeURIComponent(sid)}`;
   }
 }

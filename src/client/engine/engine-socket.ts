@@ -7,20 +7,25 @@ import { PacketType, type Packet } from '../../protocol/engine-io/index.js';
 import { Emitter } from '../emitter.js';
 import { Endpoint } from './endpoint.js';
 import { parseHandshake, type ClientHandshake } from './handshake.js';
-import { packetsThatFit } from './payload-size.js';
-import { PollingTransport } from './polling-transport.js';
 import { startTimer, type Timer } from './timer.js';
-import { DETACHED, PARSE_ERROR, TransportError, type ClientTransport, type TransportListener } from './transport.js';
+import {
+  DETACHED,
+  PARSE_ERROR,
+  TransportError,
+  type ClientTransport,
+  type TransportListener,
+  type Transports,
+} from './transport.js';
 import type {
   ClientPlatform,
   EngineCloseReason,
   EngineSocketEvents,
   EngineSocketLike,
   EngineSocketOptions,
+  TransportInfo,
   TransportName,
 } from './types.js';
-import { UpgradeProbe } from './upgrade-probe.js';
-import { WebSocketTransport } from './websocket-transport.js';
+import type { UpgradeProbe } from './upgrade-probe.js';
 
 /**
  * Whether the last session to open reached WebSocket, for `rememberUpgrade`: shared by every
@@ -32,22 +37,10 @@ let priorWebsocketSuccess = false;
 const FIRST_PROBE_RETRY_MS = 1000;
 const LAST_PROBE_RETRY_MS = 30_000;
 
-const TRANSPORT_NAMES: readonly string[] = ['websocket', 'polling'] satisfies TransportName[];
-
 /** The events as the emitter takes them: an interface has no index signature, a mapped type does. */
 type SessionEvents = { [E in keyof EngineSocketEvents]: EngineSocketEvents[E] };
 
 type SessionState = 'opening' | 'open' | 'closed';
-
-function checkTransports(transports: readonly string[]): void {
-  if (transports.length === 0) throw new TypeError("transports is empty: name 'websocket', 'polling' or both");
-  for (const [index, name] of transports.entries()) {
-    if (!TRANSPORT_NAMES.includes(name)) {
-      throw new TypeError(`transport ${JSON.stringify(name)} is not supported: use 'websocket' or 'polling'`);
-    }
-    if (transports.indexOf(name) !== index) throw new TypeError(`transport ${JSON.stringify(name)} is listed twice`);
-  }
-}
 
 /**
  * One Engine.IO session, as the Socket.IO `Manager` drives it. It starts opening when created:
@@ -68,9 +61,11 @@ function checkTransports(transports: readonly string[]): void {
  *
  * With `closeOnBeforeunload`, the page's unload closes the session without a `close` event, as
  * `engine.io-client` does, so the application sees no disconnection while the page goes away.
+ * When the host reports the network gone (a browser's `offline`), the session closes at once
+ * (`transport close`, `network connection lost`) rather than after its ping timeout.
  *
  * @example
- * const engine = new EngineSocket(options, platform);
+ * const engine = new EngineSocket(options, platform, { websocket: WebSocketTransport });
  * engine.on('open', () => engine.send('hello'));
  * engine.on('message', (data) => console.log(data));
  * engine.on('close', (reason) => console.log('closed:', reason));
@@ -78,6 +73,7 @@ function checkTransports(transports: readonly string[]): void {
 export class EngineSocket extends Emitter<SessionEvents> implements EngineSocketLike {
   readonly #options: EngineSocketOptions;
   readonly #platform: ClientPlatform;
+  readonly #transports: Transports;
   readonly #endpoint: Endpoint;
   /** The session's ear on its current transport. */
   readonly #listener: TransportListener;
@@ -100,17 +96,20 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   #attemptTimer: Timer;
   #pingTimer: Timer;
   #probeTimer: Timer;
-  #stopUnloadListener: (() => void) | undefined;
+  /** Stop listening to the host's `offline` and `beforeunload`. */
+  readonly #stopListening: (() => void)[];
 
   /**
-   * @throws TypeError for an empty or unknown transport list, an origin that is not an `http(s):`
-   * or `ws(s):` URL, or a query parameter the protocol reserves.
+   * `transports` holds the constructor of every transport `options.transports` names (the
+   * Manager checked the names against them).
+   * @throws TypeError for an origin that is not an `http(s):` or `ws(s):` URL, or a query
+   * parameter the protocol reserves.
    */
-  constructor(options: EngineSocketOptions, platform: ClientPlatform) {
+  constructor(options: EngineSocketOptions, platform: ClientPlatform, transports: Transports) {
     super();
-    checkTransports(options.transports);
     this.#options = options;
     this.#platform = platform;
+    this.#transports = transports;
     this.#endpoint = new Endpoint(options);
     this.#listener = {
       onTransportOpen: () => {},
@@ -128,7 +127,14 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     this.#openTimer = startTimer(options.timeout, () =>
       this.#openingFailed(new TransportError('timeout', `no handshake within ${options.timeout} ms`), false),
     );
-    if (options.closeOnBeforeunload) this.#stopUnloadListener = platform.onBeforeUnload(() => this.#end(false));
+    this.#stopListening = [
+      platform.onNetworkOffline(() => {
+        const description = { description: 'network connection lost' };
+        if (this.#state === 'opening') this.#openingFailed(new TransportError('transport close', description), false);
+        else this.#finish('transport close', description);
+      }),
+    ];
+    if (options.closeOnBeforeunload) this.#stopListening.push(platform.onBeforeUnload(() => this.#end(false)));
     this.#transport = this.#attempt();
   }
 
@@ -136,8 +142,8 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     return this.#id;
   }
 
-  get transport(): TransportName {
-    return this.#transport.name;
+  get transport(): TransportInfo {
+    return this.#transport;
   }
 
   get writable(): boolean {
@@ -163,7 +169,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   /** Opens the next candidate transport. */
   #attempt(): ClientTransport {
     const name = this.#candidates.shift()!;
-    const transport = this.#createTransport(name, undefined);
+    const transport = new this.#transports[name]!(this.#endpoint, this.#platform, this.#options, undefined);
     transport.listener = this.#listener;
     if (this.#candidates.length > 0 && this.#mayFallBack(name)) {
       // A transport that hangs (a proxy holding the upgrade request) leaves the next one half the time.
@@ -173,20 +179,6 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
       );
     }
     transport.open();
-    return transport;
-  }
-
-  #createTransport(name: TransportName, sid: string | undefined): ClientTransport {
-    const transport =
-      name === 'websocket'
-        ? new WebSocketTransport(
-            this.#endpoint.websocket(sid),
-            this.#platform.canSetHeaders ? this.#options.extraHeaders : {},
-            this.#platform,
-            DETACHED,
-          )
-        : new PollingTransport(this.#endpoint, this.#platform, this.#options, DETACHED);
-    transport.sid = sid;
     return transport;
   }
 
@@ -205,7 +197,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
       failed.close();
       if (failed.name === 'websocket') this.#fellBack = true;
       this.#transport = this.#attempt();
-      this.emitEvent('upgrade', this.#transport.name);
+      this.emitEvent('upgrade', this.#transport);
       return;
     }
     this.emitEvent('error', error);
@@ -295,13 +287,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   #flush(): void {
     const buffer = this.#writeBuffer;
     if (this.#state !== 'open' || this.#upgrading || !this.#transport.writable || buffer.length === 0) return;
-    const maxPayload = this.#handshake!.maxPayload;
-    const count =
-      this.#transport.name === 'polling' && maxPayload !== undefined
-        ? packetsThatFit(buffer, maxPayload)
-        : buffer.length;
-    this.#writeBuffer = count === buffer.length ? [] : buffer.slice(count);
-    this.#transport.send(count === buffer.length ? buffer : buffer.slice(0, count));
+    this.#writeBuffer = buffer.slice(this.#transport.send(buffer, this.#handshake!.maxPayload));
   }
 
   #onDrain(): void {
@@ -312,8 +298,8 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   #startProbe(): void {
     this.#probeTimer = undefined;
     priorWebsocketSuccess = false;
-    const candidate = this.#createTransport('websocket', this.#id);
-    this.#probe = new UpgradeProbe(
+    const candidate = new this.#transports.websocket!(this.#endpoint, this.#platform, this.#options, this.#id);
+    this.#probe = this.#transport.probe!(
       candidate,
       {
         probeAnswered: (probe) => this.#probeAnswered(probe),
@@ -343,7 +329,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
       this.#transport = websocket;
       websocket.send([{ type: PacketType.Upgrade }]);
       this.#upgrading = false;
-      this.emitEvent('upgrade', websocket.name);
+      this.emitEvent('upgrade', websocket);
       this.#flush();
     });
   }
@@ -369,7 +355,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     clearTimeout(this.#attemptTimer);
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#probeTimer);
-    this.#stopUnloadListener?.();
+    for (const stop of this.#stopListening) stop();
     this.#probe?.abandon();
     this.#probe = undefined;
     const transport = this.#transport;

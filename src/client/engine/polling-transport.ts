@@ -10,14 +10,10 @@ import {
   type Packet,
 } from '../../protocol/engine-io/index.js';
 import type { Endpoint } from './endpoint.js';
+import { packetsThatFit } from './payload-size.js';
 import { DETACHED, PARSE_ERROR, TransportError, type ClientTransport, type TransportListener } from './transport.js';
-import type { ClientPlatform } from './types.js';
-
-/** The request settings of a polling transport, from the session's options. */
-export interface PollingSettings {
-  readonly withCredentials: boolean;
-  readonly extraHeaders: Readonly<Record<string, string>>;
-}
+import type { ClientPlatform, EngineSocketOptions } from './types.js';
+import { UpgradeProbe, type ProbeHost } from './upgrade-probe.js';
 
 /** Why a request failed: what its {@link TransportError} says. */
 type Direction = 'poll' | 'post';
@@ -51,7 +47,7 @@ function httpError(direction: Direction, status: number, body: string): Transpor
  */
 export class PollingTransport implements ClientTransport {
   readonly name = 'polling';
-  listener: TransportListener;
+  listener: TransportListener = DETACHED;
   sid: string | undefined;
   readonly #endpoint: Endpoint;
   readonly #platform: ClientPlatform;
@@ -65,12 +61,12 @@ export class PollingTransport implements ClientTransport {
   /** The payload {@link shutdown} sends once the POST in flight is done. */
   #final: string | undefined;
 
-  constructor(endpoint: Endpoint, platform: ClientPlatform, settings: PollingSettings, listener: TransportListener) {
+  constructor(endpoint: Endpoint, platform: ClientPlatform, options: EngineSocketOptions, sid: string | undefined) {
     this.#endpoint = endpoint;
     this.#platform = platform;
-    this.listener = listener;
-    this.#credentials = settings.withCredentials ? 'include' : 'same-origin';
-    this.#headers = { ...settings.extraHeaders };
+    this.sid = sid;
+    this.#credentials = options.withCredentials ? 'include' : 'same-origin';
+    this.#headers = { ...options.extraHeaders };
   }
 
   get writable(): boolean {
@@ -81,10 +77,11 @@ export class PollingTransport implements ClientTransport {
     this.#startPoll();
   }
 
-  send(packets: readonly Packet[]): void {
-    if (this.#state === 'closed') return;
+  send(packets: readonly Packet[], maxPayload?: number): number {
+    const count = maxPayload === undefined ? packets.length : packetsThatFit(packets, maxPayload);
+    if (this.#state === 'closed') return count;
     this.#posting = true;
-    this.#post(encodePayload(packets)).then(
+    this.#post(encodePayload(packets.slice(0, count))).then(
       () => {
         this.#posting = false;
         if (this.#final !== undefined) this.#sendFinal();
@@ -98,6 +95,11 @@ export class PollingTransport implements ClientTransport {
         this.#fail(error, 'post');
       },
     );
+    return count;
+  }
+
+  probe(candidate: ClientTransport, host: ProbeHost, timeout: number): UpgradeProbe {
+    return new UpgradeProbe(candidate, host, timeout);
   }
 
   pause(onPaused: () => void): void {

@@ -5,7 +5,9 @@
  * when it hands a transport over or lets go of one.
  */
 import type { Packet } from '../../protocol/engine-io/index.js';
-import type { TransportName } from './types.js';
+import type { Endpoint } from './endpoint.js';
+import type { ProbeHost, UpgradeProbe } from './upgrade-probe.js';
+import type { ClientPlatform, EngineSocketOptions, TransportName } from './types.js';
 
 /**
  * A transport failed: a refused or broken request, a WebSocket that could not open, or bytes that
@@ -62,8 +64,17 @@ export interface ClientTransport {
   sid: string | undefined;
   /** Starts connecting (WebSocket) or polling (polling). */
   open(): void;
-  /** Writes packets: one POST (polling), one frame each (WebSocket). */
-  send(packets: readonly Packet[]): void;
+  /**
+   * Writes packets from the head of `packets`: one frame each (WebSocket), or one POST (polling)
+   * of as many as fit in `maxPayload` bytes, the server's limit (at least one). Returns how many
+   * it took.
+   */
+  send(packets: readonly Packet[], maxPayload?: number): number;
+  /**
+   * Polling only: starts moving the session onto the WebSocket `candidate` (Engine.IO protocol v4,
+   * "Upgrade"). Lives with the polling transport so that a WebSocket-only bundle holds no upgrade code.
+   */
+  probe?(candidate: ClientTransport, host: ProbeHost, timeout: number): UpgradeProbe;
   /**
    * Stops polling for an upgrade (Engine.IO protocol v4, "Upgrade"): no new GET, and `onPaused`
    * once the GET and POST in flight are done. A WebSocket has nothing to pause.
@@ -85,3 +96,18 @@ export const DETACHED: TransportListener = {
   onTransportError() {},
   onTransportClose() {},
 };
+
+/**
+ * A transport's constructor: the session makes its transports with it, for a handshake (`sid`
+ * undefined) or an upgrade. The entry point hands the session the ones it offers, so a bundle
+ * holds only those (the WebSocket-only entry has no long-polling code).
+ */
+export type TransportClass = new (
+  endpoint: Endpoint,
+  platform: ClientPlatform,
+  options: EngineSocketOptions,
+  sid: string | undefined,
+) => ClientTransport;
+
+/** The transports an entry point offers, by name, in its default order of preference. */
+export type Transports = Readonly<Partial<Record<TransportName, TransportClass>>>;

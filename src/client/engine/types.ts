@@ -40,6 +40,12 @@ export interface ClientPlatform {
    */
   onNetworkOnline(listener: () => void): () => void;
   /**
+   * Calls `listener` when the host reports that the network is gone (`offline` in browsers), so a
+   * session closes at once rather than after its ping timeout; returns the function that stops
+   * listening. Node: a no-op.
+   */
+  onNetworkOffline(listener: () => void): () => void;
+  /**
    * Calls `listener` before the page unloads (`beforeunload`), for `closeOnBeforeunload`; returns
    * the function that stops listening. Node: a no-op.
    */
@@ -50,6 +56,11 @@ export interface ClientPlatform {
 
 /** The transports a client can use, by their Engine.IO names. */
 export type TransportName = 'websocket' | 'polling';
+
+/** The transport a session uses, as the application sees it (`manager.engine.transport.name`). */
+export interface TransportInfo {
+  readonly name: TransportName;
+}
 
 /**
  * Why an Engine.IO session ended: the reason strings `socket.io-client` hands to `disconnect`.
@@ -102,7 +113,7 @@ export interface EngineSocketEvents {
   /** Every packet written to the transport has been flushed. */
   drain: [];
   /** The session moved to another transport (after an upgrade or a fallback). */
-  upgrade: [transport: TransportName];
+  upgrade: [transport: TransportInfo];
   /** The session ended; emitted once. `description` carries the underlying error or close event. */
   close: [reason: EngineCloseReason, description?: unknown];
   /** The session could not open (no transport worked, or the server refused); followed by `close`. */
@@ -114,7 +125,7 @@ export interface EngineSocketLike {
   /** The session id from the handshake; `undefined` before `open`. */
   readonly id: string | undefined;
   /** The transport in use. */
-  readonly transport: TransportName;
+  readonly transport: TransportInfo;
   /** True when a packet sent now would be written at once (not queued): what `volatile` checks. */
   readonly writable: boolean;
   /** Sends one Engine.IO message packet; queued while an upgrade or a poll is in flight. */

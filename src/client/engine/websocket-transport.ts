@@ -4,7 +4,8 @@
  */
 import { decodePacket, encodePacket, type Packet } from '../../protocol/engine-io/index.js';
 import { DETACHED, PARSE_ERROR, TransportError, type ClientTransport, type TransportListener } from './transport.js';
-import type { ClientPlatform, WebSocketLike } from './types.js';
+import type { Endpoint } from './endpoint.js';
+import type { ClientPlatform, EngineSocketOptions, WebSocketLike } from './types.js';
 
 type WebSocketState = 'connecting' | 'open' | 'closed';
 
@@ -27,25 +28,20 @@ function frameOf(data: unknown): string | Uint8Array | undefined {
  */
 export class WebSocketTransport implements ClientTransport {
   readonly name = 'websocket';
-  listener: TransportListener;
+  listener: TransportListener = DETACHED;
   sid: string | undefined;
-  readonly #url: string;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #endpoint: Endpoint;
   readonly #platform: ClientPlatform;
+  readonly #options: EngineSocketOptions;
   #socket: WebSocketLike | undefined;
   #state: WebSocketState = 'connecting';
   #writing = false;
 
-  constructor(
-    url: string,
-    headers: Readonly<Record<string, string>>,
-    platform: ClientPlatform,
-    listener: TransportListener,
-  ) {
-    this.#url = url;
-    this.#headers = headers;
+  constructor(endpoint: Endpoint, platform: ClientPlatform, options: EngineSocketOptions, sid: string | undefined) {
+    this.#endpoint = endpoint;
     this.#platform = platform;
-    this.listener = listener;
+    this.#options = options;
+    this.sid = sid;
   }
 
   get writable(): boolean {
@@ -55,7 +51,7 @@ export class WebSocketTransport implements ClientTransport {
   open(): void {
     let socket: WebSocketLike;
     try {
-      socket = this.#platform.createWebSocket(this.#url, this.#headers);
+      socket = this.#platform.createWebSocket(this.#endpoint.websocket(this.sid), this.#options.extraHeaders);
     } catch (error) {
       // Reported later: the session's creator has not had a chance to listen yet.
       queueMicrotask(() => this.#fail(new TransportError('websocket error', error)));
@@ -77,21 +73,23 @@ export class WebSocketTransport implements ClientTransport {
     };
   }
 
-  send(packets: readonly Packet[]): void {
-    if (this.#state !== 'open') return;
+  send(packets: readonly Packet[]): number {
+    if (this.#state !== 'open') return packets.length;
     try {
       for (const packet of packets) this.#socket!.send(encodePacket(packet));
     } catch (error) {
       // The socket closed under us and the host has not said so yet; its close event follows.
       this.#fail(new TransportError('websocket error', error));
-      return;
+      return packets.length;
     }
-    if (this.#writing) return;
-    this.#writing = true;
-    queueMicrotask(() => {
-      this.#writing = false;
-      if (this.#state === 'open') this.listener.onTransportDrain();
-    });
+    if (!this.#writing) {
+      this.#writing = true;
+      queueMicrotask(() => {
+        this.#writing = false;
+        if (this.#state === 'open') this.listener.onTransportDrain();
+      });
+    }
+    return packets.length;
   }
 
   pause(onPaused: () => void): void {

@@ -1,6 +1,6 @@
 /**
- * The browser's {@link ClientPlatform}: the page's `WebSocket` and `fetch`, its `online` and
- * `beforeunload` events, and its `location`. Read from the global scope when used, so importing
+ * The browser's {@link ClientPlatform}: the page's `WebSocket` and `fetch`, its `online`, `offline`
+ * and `beforeunload` events, and its `location`. Read from the global scope when used, so importing
  * this module where there is no page (a test runner, a worker) costs nothing.
  */
 import type { ClientPlatform, WebSocketLike } from '../engine/types.js';
@@ -29,13 +29,8 @@ function listen(type: string, listener: () => void): () => void {
  * `canSetHeaders` is false.
  */
 export const browserPlatform: ClientPlatform = {
-  createWebSocket(url, headers) {
-    const names = Object.keys(headers);
-    if (names.length > 0) {
-      throw new TypeError(
-        `a browser WebSocket cannot send headers (${names.join(', ')}); send them in the query or auth`,
-      );
-    }
+  // The manager refuses `extraHeaders` in a browser (`canSetHeaders` is false): `headers` is empty.
+  createWebSocket(url) {
     const socket = new page.WebSocket(url);
     socket.binaryType = 'arraybuffer';
     return socket;
@@ -50,6 +45,7 @@ export const browserPlatform: ClientPlatform = {
   },
   canSetHeaders: false,
   onNetworkOnline: (listener) => listen('online', listener),
+  onNetworkOffline: (listener) => listen('offline', listener),
   onBeforeUnload: (listener) => listen('beforeunload', listener),
   get pageLocation() {
     const location = page.location;

@@ -1,5 +1,5 @@
 import { checkInteger } from '../check-integer.js';
-import { SocketIoErrorCode, SocketIoParseError } from './errors.js';
+import { SocketIoParseError, type SocketIoErrorCode } from './errors.js';
 import { PacketType, RESERVED_EVENTS, type Packet } from './packet.js';
 
 /** Limits of the Socket.IO decoder. */
@@ -91,8 +91,12 @@ export function resolveDecoderOptions(options: DecoderOptions = {}): ResolvedDec
  */
 const ILLEGAL_ATTACHMENTS = 'Illegal attachments';
 
-function fail(code: SocketIoErrorCode, message: string): never {
-  throw new SocketIoParseError(code, message);
+/** The part of a {@link SocketIoErrorCode} after `ERR_SIO_`. */
+type ErrorName = SocketIoErrorCode extends `ERR_SIO_${infer Name}` ? Name : never;
+
+// The codes are written without their common prefix: the client's browser bundle carries this decoder.
+function fail(name: ErrorName, message: string): never {
+  throw new SocketIoParseError(`ERR_SIO_${name}` as SocketIoErrorCode, message);
 }
 
 function isDigit(code: number): boolean {
@@ -141,19 +145,19 @@ export class Decoder {
    */
   add(message: string | ArrayBufferView | ArrayBuffer): Packet | undefined {
     if (typeof message === 'string') {
-      if (this.pending) fail(SocketIoErrorCode.UnexpectedText, 'got plaintext data when reconstructing a packet');
+      if (this.pending) fail('UNEXPECTED_TEXT', 'got plaintext data when reconstructing a packet');
       const { packet, attachments } = this.decodeText(message);
       if (attachments === 0) return packet;
       this.pending = { packet, expected: attachments, buffers: [], bytes: 0 };
       return undefined;
     }
     const pending = this.pending;
-    if (!pending) fail(SocketIoErrorCode.UnexpectedBinary, 'got binary data when not reconstructing a packet');
+    if (!pending) fail('UNEXPECTED_BINARY', 'got binary data when not reconstructing a packet');
     const bytes = pending.bytes + message.byteLength;
     if (bytes > this.limits.maxAttachmentBytes) {
       // Checked before the attachment is kept, and what was kept is let go of at once.
       this.pending = undefined;
-      fail(SocketIoErrorCode.AttachmentsTooLarge, `attachments larger than ${this.limits.maxAttachmentBytes} bytes`);
+      fail('ATTACHMENTS_TOO_LARGE', `attachments larger than ${this.limits.maxAttachmentBytes} bytes`);
     }
     pending.buffers.push(message);
     pending.bytes = bytes;
@@ -161,7 +165,7 @@ export class Decoder {
     this.pending = undefined;
     const used = new Array<boolean>(pending.expected).fill(false);
     pending.packet.data = reconstruct(pending.packet.data, pending.buffers, used);
-    if (used.includes(false)) fail(SocketIoErrorCode.IllegalPlaceholder, 'an attachment is never referenced');
+    if (used.includes(false)) fail('ILLEGAL_PLACEHOLDER', 'an attachment is never referenced');
     return pending.packet;
   }
 
@@ -172,12 +176,12 @@ export class Decoder {
 
   private decodeText(text: string): { packet: Packet; attachments: number } {
     const length = text.length;
-    if (length === 0) fail(SocketIoErrorCode.UnknownPacketType, 'empty packet');
+    if (length === 0) fail('UNKNOWN_PACKET_TYPE', 'empty packet');
     const typeCode = text.charCodeAt(0) - 0x30;
     if (typeCode < PacketType.Connect || typeCode > PacketType.BinaryAck) {
       // A digit as socket.io-parser words it ("unknown packet type 9"); anything else quoted, as it may not print.
       const shown = typeCode >= 0 && typeCode <= 9 ? text[0] : JSON.stringify(text[0]);
-      fail(SocketIoErrorCode.UnknownPacketType, `unknown packet type ${shown}`);
+      fail('UNKNOWN_PACKET_TYPE', `unknown packet type ${shown}`);
     }
     const type = typeCode as PacketType;
     let i = 1;
@@ -187,15 +191,12 @@ export class Decoder {
       const start = i;
       while (i < length && isDigit(text.charCodeAt(i))) i++;
       if (i === start || i - start > 6 || text[i] !== '-') {
-        fail(SocketIoErrorCode.IllegalAttachments, ILLEGAL_ATTACHMENTS);
+        fail('ILLEGAL_ATTACHMENTS', ILLEGAL_ATTACHMENTS);
       }
       attachments = Number(text.slice(start, i));
-      if (attachments < 1) fail(SocketIoErrorCode.IllegalAttachments, ILLEGAL_ATTACHMENTS);
+      if (attachments < 1) fail('ILLEGAL_ATTACHMENTS', ILLEGAL_ATTACHMENTS);
       if (attachments > this.limits.maxAttachments) {
-        fail(
-          SocketIoErrorCode.TooManyAttachments,
-          `too many attachments (${attachments} > ${this.limits.maxAttachments})`,
-        );
+        fail('TOO_MANY_ATTACHMENTS', `too many attachments (${attachments} > ${this.limits.maxAttachments})`);
       }
       i++;
     }
@@ -212,19 +213,19 @@ export class Decoder {
       const start = i;
       while (i < length && isDigit(text.charCodeAt(i))) i++;
       id = Number(text.slice(start, i));
-      if (!Number.isSafeInteger(id)) fail(SocketIoErrorCode.InvalidAckId, 'ack id out of range');
+      if (!Number.isSafeInteger(id)) fail('INVALID_ACK_ID', 'ack id out of range');
     }
     let data: unknown;
     const hasPayload = i < length;
     if (hasPayload) {
       // Nesting needs two characters per level, so shorter payloads cannot be too deep.
       if (length - i > 2 * this.limits.maxNestingDepth && nestingExceeds(text, i, this.limits.maxNestingDepth)) {
-        fail(SocketIoErrorCode.TooDeep, `payload nested deeper than ${this.limits.maxNestingDepth}`);
+        fail('TOO_DEEP', `payload nested deeper than ${this.limits.maxNestingDepth}`);
       }
       try {
         data = JSON.parse(text.slice(i));
       } catch {
-        fail(SocketIoErrorCode.InvalidJson, 'payload is not valid JSON');
+        fail('INVALID_JSON', 'payload is not valid JSON');
       }
     }
     this.checkPayload(type, hasPayload, data, id);
@@ -236,11 +237,11 @@ export class Decoder {
 
   private checkNamespace(nsp: string): void {
     if (nsp.length < 2 || nsp.length > this.limits.maxNamespaceLength) {
-      fail(SocketIoErrorCode.InvalidNamespace, 'invalid namespace');
+      fail('INVALID_NAMESPACE', 'invalid namespace');
     }
     for (let j = 0; j < nsp.length; j++) {
       const code = nsp.charCodeAt(j);
-      if (code < 0x20 || code === 0x7f) fail(SocketIoErrorCode.InvalidNamespace, 'invalid namespace');
+      if (code < 0x20 || code === 0x7f) fail('INVALID_NAMESPACE', 'invalid namespace');
     }
   }
 
@@ -248,44 +249,42 @@ export class Decoder {
   private checkPayload(type: PacketType, hasPayload: boolean, data: unknown, id: number | undefined): void {
     switch (type) {
       case PacketType.Connect:
-        if (hasPayload && !isPlainObject(data))
-          fail(SocketIoErrorCode.InvalidPayload, 'CONNECT payload must be an object');
-        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'CONNECT takes no ack id');
+        if (hasPayload && !isPlainObject(data)) fail('INVALID_PAYLOAD', 'CONNECT payload must be an object');
+        if (id !== undefined) fail('INVALID_ACK_ID', 'CONNECT takes no ack id');
         return;
       case PacketType.Disconnect:
-        if (hasPayload) fail(SocketIoErrorCode.InvalidPayload, 'DISCONNECT takes no payload');
-        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'DISCONNECT takes no ack id');
+        if (hasPayload) fail('INVALID_PAYLOAD', 'DISCONNECT takes no payload');
+        if (id !== undefined) fail('INVALID_ACK_ID', 'DISCONNECT takes no ack id');
         return;
       case PacketType.ConnectError:
         if (!hasPayload || (typeof data !== 'string' && !isPlainObject(data))) {
-          fail(SocketIoErrorCode.InvalidPayload, 'CONNECT_ERROR payload must be a string or an object');
+          fail('INVALID_PAYLOAD', 'CONNECT_ERROR payload must be a string or an object');
         }
-        if (id !== undefined) fail(SocketIoErrorCode.InvalidAckId, 'CONNECT_ERROR takes no ack id');
+        if (id !== undefined) fail('INVALID_ACK_ID', 'CONNECT_ERROR takes no ack id');
         return;
       case PacketType.Event:
       case PacketType.BinaryEvent: {
         if (!Array.isArray(data) || data.length === 0) {
-          fail(SocketIoErrorCode.InvalidPayload, 'EVENT payload must be a non-empty array');
+          fail('INVALID_PAYLOAD', 'EVENT payload must be a non-empty array');
         }
         // The name comes first; the rest are the listener's arguments.
         if (data.length - 1 > this.limits.maxArguments) {
-          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} arguments`);
+          fail('TOO_MANY_ARGUMENTS', `more than ${this.limits.maxArguments} arguments`);
         }
         const name: unknown = data[0];
         if (typeof name === 'string') {
-          if (RESERVED_EVENTS.has(name))
-            fail(SocketIoErrorCode.ReservedEventName, `"${name}" is a reserved event name`);
+          if (RESERVED_EVENTS.has(name)) fail('RESERVED_EVENT_NAME', `"${name}" is a reserved event name`);
         } else if (typeof name !== 'number') {
-          fail(SocketIoErrorCode.InvalidPayload, 'event name must be a string or a number');
+          fail('INVALID_PAYLOAD', 'event name must be a string or a number');
         }
         return;
       }
       case PacketType.Ack:
       case PacketType.BinaryAck:
-        if (!Array.isArray(data)) fail(SocketIoErrorCode.InvalidPayload, 'ACK payload must be an array');
+        if (!Array.isArray(data)) fail('INVALID_PAYLOAD', 'ACK payload must be an array');
         if (data.length > this.limits.maxArguments)
-          fail(SocketIoErrorCode.TooManyArguments, `more than ${this.limits.maxArguments} values`);
-        if (id === undefined) fail(SocketIoErrorCode.InvalidAckId, 'ACK without an ack id');
+          fail('TOO_MANY_ARGUMENTS', `more than ${this.limits.maxArguments} values`);
+        if (id === undefined) fail('INVALID_ACK_ID', 'ACK without an ack id');
         return;
     }
   }
@@ -326,7 +325,7 @@ function reconstruct(data: unknown, buffers: unknown[], used: boolean[]): unknow
   if (record._placeholder === true) {
     const num = record.num;
     if (typeof num !== 'number' || !Number.isInteger(num) || num < 0 || num >= buffers.length) {
-      fail(SocketIoErrorCode.IllegalPlaceholder, 'placeholder names no attachment');
+      fail('ILLEGAL_PLACEHOLDER', 'placeholder names no attachment');
     }
     used[num] = true;
     return buffers[num];

@@ -21,7 +21,7 @@ for (const kind of SERVER_KINDS) {
             server.upgrades = policy;
             const { session, messages, errors, upgrades } = await openSession(sessionOptions(server.origin));
             try {
-              assert.equal(session.transport, 'polling');
+              assert.equal(session.transport.name, 'polling');
               assert.deepEqual(upgrades, ['polling']);
               assert.deepEqual(errors, [], 'a fallback is not an error');
               assert.equal(server.upgradeRequests, 1);
@@ -31,7 +31,7 @@ for (const kind of SERVER_KINDS) {
 
               server.upgrades = 'allow';
               await waitFor(session, 'upgrade', 5000);
-              assert.equal(session.transport, 'websocket');
+              assert.equal(session.transport.name, 'websocket');
               assert.deepEqual(upgrades, ['polling', 'websocket']);
               session.send('over WebSocket');
               await until(() => messages.length === 2, 3000, 'the echo over WebSocket');
@@ -50,7 +50,7 @@ for (const kind of SERVER_KINDS) {
           server.upgrades = 'hang';
           const { session, errors } = await openSession(sessionOptions(server.origin, { timeout: 1000 }));
           try {
-            assert.equal(session.transport, 'polling');
+            assert.equal(session.transport.name, 'polling');
             assert.deepEqual(errors, []);
           } finally {
             session.close();
@@ -93,7 +93,7 @@ for (const kind of SERVER_KINDS) {
             // Past the first retry a fallen-back session would make (1 s).
             await new Promise((resolve) => setTimeout(resolve, 1300));
             assert.equal(server.upgradeRequests, 1);
-            assert.equal(session.transport, 'polling');
+            assert.equal(session.transport.name, 'polling');
             assert.deepEqual(upgrades, []);
           } finally {
             session.close();
@@ -128,7 +128,7 @@ describe('tryAllTransports and rememberUpgrade', () => {
         const tried = await openSession(
           sessionOptions(origin, { transports: ['polling', 'websocket'], tryAllTransports: true }),
         );
-        assert.equal(tried.session.transport, 'websocket');
+        assert.equal(tried.session.transport.name, 'websocket');
         assert.deepEqual(tried.upgrades, ['websocket']);
         assert.deepEqual(tried.errors, []);
         tried.session.close();
@@ -142,16 +142,16 @@ describe('tryAllTransports and rememberUpgrade', () => {
         const options = sessionOptions(server.origin, { transports: ['polling', 'websocket'], rememberUpgrade: true });
         // The flag is shared by every session of the process: the first one does not read it.
         const first = await openSession({ ...options, rememberUpgrade: false });
-        assert.equal(first.session.transport, 'polling');
+        assert.equal(first.session.transport.name, 'polling');
         await waitFor(first.session, 'upgrade');
         first.session.close();
         const requests = server.pollingRequests;
         const second = await openSession(options);
-        assert.equal(second.session.transport, 'websocket');
+        assert.equal(second.session.transport.name, 'websocket');
         assert.equal(server.pollingRequests, requests, 'no polling request');
         second.session.close();
         const third = await openSession({ ...options, rememberUpgrade: false });
-        assert.equal(third.session.transport, 'polling');
+        assert.equal(third.session.transport.name, 'polling');
         third.session.close();
       },
     ));

@@ -8,8 +8,10 @@ import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import { Server as OfficialEngine } from 'engine.io';
 import { EngineServer, type EngineServerOptions } from '../../../src/engine/index.js';
 import { EngineSocket } from '../../../src/client/engine/engine-socket.js';
-import type { EngineCloseReason, EngineSocketOptions } from '../../../src/client/engine/types.js';
+import type { ClientPlatform, EngineCloseReason, EngineSocketOptions } from '../../../src/client/engine/types.js';
 import { nodePlatform } from '../../../src/client-node/platform.js';
+import { PollingTransport } from '../../../src/client/engine/polling-transport.js';
+import { WebSocketTransport } from '../../../src/client/engine/websocket-transport.js';
 import { waitFor, withTimeout } from '../../helpers/wait.js';
 
 /** Which server a test runs against. */
@@ -154,9 +156,12 @@ export interface RecordedSession {
   closed(timeout?: number): Promise<[reason: EngineCloseReason, description: unknown]>;
 }
 
+/** The transports of the full entry points. */
+export const TRANSPORTS = { websocket: WebSocketTransport, polling: PollingTransport };
+
 /** Creates a session on the Node platform and records its events. */
-export function record(options: EngineSocketOptions): RecordedSession {
-  const session = new EngineSocket(options, nodePlatform);
+export function record(options: EngineSocketOptions, platform: ClientPlatform = nodePlatform): RecordedSession {
+  const session = new EngineSocket(options, platform, TRANSPORTS);
   const recorded: RecordedSession = {
     session,
     messages: [],
@@ -174,14 +179,17 @@ export function record(options: EngineSocketOptions): RecordedSession {
   };
   session.on('message', (data) => recorded.messages.push(data));
   session.on('error', (error) => recorded.errors.push(error));
-  session.on('upgrade', (name) => recorded.upgrades.push(name));
+  session.on('upgrade', (transport) => recorded.upgrades.push(transport.name));
   session.on('close', (reason, description) => recorded.closes.push([reason, description]));
   return recorded;
 }
 
-/** Creates a session and waits for its `open`. */
-export async function openSession(options: EngineSocketOptions): Promise<RecordedSession> {
-  const recorded = record(options);
+/** Creates a session (on the Node platform unless given another) and waits for its `open`. */
+export async function openSession(
+  options: EngineSocketOptions,
+  platform: ClientPlatform = nodePlatform,
+): Promise<RecordedSession> {
+  const recorded = record(options, platform);
   try {
     await waitFor(recorded.session, 'open');
   } catch (error) {

@@ -34,9 +34,9 @@ for (const kind of SERVER_KINDS) {
             );
             try {
               assert.match(session.id ?? '', /^[\w-]{10,}$/);
-              assert.equal(session.transport, mode.opensOn);
+              assert.equal(session.transport.name, mode.opensOn);
               if (mode.opensOn !== mode.endsOn) await waitFor(session, 'upgrade');
-              assert.equal(session.transport, mode.endsOn);
+              assert.equal(session.transport.name, mode.endsOn);
               assert.deepEqual(upgrades, mode.opensOn === mode.endsOn ? [] : [mode.endsOn]);
               session.send('héllo ☃ 😀');
               session.send(new Uint8Array([0, 1, 2, 255]));
@@ -86,7 +86,7 @@ for (const kind of SERVER_KINDS) {
             );
             assert.deepEqual(server.received, sent);
             assert.deepEqual(messages, sent);
-            assert.equal(session.transport, 'websocket');
+            assert.equal(session.transport.name, 'websocket');
           } finally {
             session.close();
           }
