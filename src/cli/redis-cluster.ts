@@ -1,4 +1,5 @@
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
+import { loadOptionalPackage } from './optional-package.js';
 import type { ServerOptions } from '../server/index.js';
 import { createSessionRelay, createStreamsAdapter } from '../redis/index.js';
 import { UsageError } from './command.js';
@@ -47,7 +48,8 @@ export async function joinRedisCluster(url: URL, onStatus: (line: string) => voi
   if (shown.password !== '') shown.password = '***';
   const shownUrl = shown.href;
   let connected = false;
-  const client = createClient({
+  const redis = loadOptionalPackage('redis', 'switchboard serve --redis') as { createClient: typeof createClient };
+  const client = redis.createClient({
     url: url.href,
     socket: {
       connectTimeout: CONNECT_TIMEOUT,

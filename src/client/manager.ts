@@ -1,4 +1,4 @@
-import { Decoder, encodePacket, resolveDecoderOptions, type Packet } from '../protocol/socket-io/index.js';
+import { PacketDecoder, encodePacket, type Packet } from '../protocol/socket-io/index.js';
 import { Backoff, randomSource } from './backoff.js';
 import { containsBlob, readBlobs } from './blobs.js';
 import { Emitter } from './emitter.js';
@@ -44,13 +44,6 @@ type ArgsOf<Map> = { [K in keyof Map]: Map[K] extends (...args: infer Args) => v
 export type OutgoingPacket = Packet & { options?: { compress: boolean } };
 
 /**
- * The decoder's limits for what a server sends: the server is the party the application chose to
- * trust, so they only stop a broken one from holding unbounded memory, above what applications
- * send (socket.io-client has no limits at all).
- */
-const DECODER_LIMITS = resolveDecoderOptions({ maxAttachments: 1000, maxAttachmentBytes: 256 * 1024 * 1024 });
-
-/**
  * One connection to a server (one Engine.IO session at a time), shared by the sockets of its
  * namespaces; it reconnects with exponential backoff when the connection is lost.
  *
@@ -90,7 +83,8 @@ export class Manager<
   readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
   readonly #subs: (() => void)[] = [];
   readonly #backoff: Backoff;
-  readonly #decoder = new Decoder(DECODER_LIMITS);
+  /** Without the server's size limits: the server is the party the application chose to trust (as socket.io-client). */
+  readonly #decoder = new PacketDecoder();
   #engine: EngineSocketLike | undefined;
   #skipReconnect = false;
   #reconnection: boolean;
@@ -312,20 +306,12 @@ export class Manager<
   #engineOptions(): EngineSocketOptions {
     const options = this._options;
     return {
+      ...options,
       origin: this.#origin,
       path: options.path.endsWith('/') ? options.path : `${options.path}/`,
       query: this.#query,
-      transports: options.transports,
-      upgrade: options.upgrade,
-      rememberUpgrade: options.rememberUpgrade,
-      tryAllTransports: options.tryAllTransports,
-      withCredentials: options.withCredentials,
-      extraHeaders: options.extraHeaders,
       // The session paces its transport fallback by the same deadline; no limit is an infinite one.
       timeout: this.#timeout === false ? Infinity : this.#timeout,
-      closeOnBeforeunload: options.closeOnBeforeunload,
-      timestampRequests: options.timestampRequests,
-      timestampParam: options.timestampParam,
     };
   }
 

@@ -2,7 +2,7 @@ import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/
 import { callSafely } from './call-safely.js';
 import { Emitter } from './emitter.js';
 import type { Manager, OutgoingPacket } from './manager.js';
-import { makeRoom, packetBytes } from './offline-buffer.js';
+import { admit, packetBytes } from './offline-buffer.js';
 import { resolveSocketOptions, type AuthOption, type ResolvedSocketOptions, type SocketOptions } from './options.js';
 import type {
   AllButLast,
@@ -380,21 +380,24 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const entry: AckEntry = { callback, withError: timeout !== undefined || errorFirst.has(callback) };
     if (timeout !== undefined) {
       entry.timer = setTimeout(() => {
-        this.#acks.delete(id);
         this.sendBuffer = this.sendBuffer.filter((packet) => packet.id !== id);
-        callSafely(callback, this, [new Error(TIMEOUT_MESSAGE)]);
+        this.#answerAck(id, new Error(TIMEOUT_MESSAGE));
       }, timeout);
     }
     this.#acks.set(id, entry);
   }
 
-  /** Answers an acknowledgement callback with an error and forgets it. */
-  #failAck(id: number, error: Error): void {
+  /**
+   * Answers acknowledgement `id` once and forgets it: with the server's values (after `null` for an
+   * error-first callback), with an error, or — `undefined` — not at all.
+   */
+  #answerAck(id: number, answer: readonly unknown[] | Error | undefined): void {
     const entry = this.#acks.get(id);
     if (entry === undefined) return;
     this.#acks.delete(id);
     clearTimeout(entry.timer);
-    callSafely(entry.callback, this, [error]);
+    if (answer === undefined) return;
+    callSafely(entry.callback, this, answer instanceof Error ? [answer] : entry.withError ? [null, ...answer] : answer);
   }
 
   #bufferFullError(): Error {
@@ -403,24 +406,21 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   /**
-   * Adds `incoming` to `items` within the offline buffer's bounds, dropping the oldest evictable
-   * items to make room; returns false, dropping nothing, when it cannot be kept.
+   * `items` with `incoming` added within the offline buffer's bounds, the packets dropped to make
+   * room counted; `undefined` when it cannot be kept.
    */
-  #admit<T>(items: T[], incoming: T, bytesOf: (item: T) => number, evictable: (item: T) => boolean): boolean {
-    const room = makeRoom(items, incoming, this.#options.offlineBuffer, bytesOf, evictable);
-    if (!room.keep) return false;
-    // From the last index down, so the ones still to remove keep their place.
-    for (const index of [...room.drop].reverse()) items.splice(index, 1);
-    this.droppedPackets += room.drop.length;
-    items.push(incoming);
-    return true;
+  #admit<T>(items: T[], incoming: T, bytesOf: (item: T) => number, evictable: (item: T) => boolean): T[] | undefined {
+    const kept = admit(items, incoming, this.#options.offlineBuffer, bytesOf, evictable);
+    if (kept) this.droppedPackets += items.length + 1 - kept.length;
+    return kept;
   }
 
   /** Keeps a packet for the next connection, within the offline buffer's bounds. */
   #buffer(packet: OutgoingPacket): void {
-    if (this.#admit(this.sendBuffer, packet, packetBytes, (item) => item.id === undefined)) return;
-    if (packet.id === undefined) this.droppedPackets++;
-    else this.#failAck(packet.id, this.#bufferFullError());
+    const kept = this.#admit(this.sendBuffer, packet, packetBytes, (item) => item.id === undefined);
+    if (kept) this.sendBuffer = kept;
+    else if (packet.id === undefined) this.droppedPackets++;
+    else this.#answerAck(packet.id, this.#bufferFullError());
   }
 
   /** The `retries` queue: one emit in flight at a time, sent again until acknowledged or out of tries. */
@@ -458,6 +458,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
       (queued) => queued.ack === undefined && !queued.pending,
     );
     if (kept) {
+      this.#queue = kept;
       this.#drainQueue();
     } else if (ack === undefined) {
       this.droppedPackets++;
@@ -538,7 +539,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         return;
       case PacketType.Ack:
       case PacketType.BinaryAck:
-        this.#onAck(packet);
+        // An answer to an emit that timed out, or an id the server made up, finds nothing waiting.
+        this.#answerAck(packet.id!, packet.data as unknown[]);
         return;
       case PacketType.Disconnect:
         this.#destroy();
@@ -581,17 +583,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     };
   }
 
-  #onAck(packet: Packet): void {
-    const id = packet.id!;
-    const entry = this.#acks.get(id);
-    // An answer to an emit that timed out, or an id the server made up: nothing waits for it.
-    if (entry === undefined) return;
-    this.#acks.delete(id);
-    clearTimeout(entry.timer);
-    const args = packet.data as unknown[];
-    callSafely(entry.callback, this, entry.withError ? [null, ...args] : args);
-  }
-
   #onConnect(id: string, pid: string | undefined): void {
     this.id = id;
     this.recovered = pid !== undefined && this.#pid === pid;
@@ -615,10 +606,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#emitReserved('disconnect', reason, description);
     // Callbacks of packets still waiting in sendBuffer keep waiting: they go out on the next connection.
     for (const [id, entry] of this.#acks) {
-      if (this.sendBuffer.some((packet) => packet.id === id)) continue;
-      this.#acks.delete(id);
-      clearTimeout(entry.timer);
-      if (entry.withError) callSafely(entry.callback, this, [new Error(DISCONNECTED_MESSAGE)]);
+      if (!this.sendBuffer.some((packet) => packet.id === id)) {
+        this.#answerAck(id, entry.withError ? new Error(DISCONNECTED_MESSAGE) : undefined);
+      }
     }
   }
 

@@ -142,7 +142,7 @@ describe('the packed package, installed in a fresh project', () => {
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     await run(
       'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', join(work, report.filename)],
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, report.filename)],
       consumer,
       120_000,
     );
@@ -244,5 +244,26 @@ describe('the packed package, installed in a fresh project', () => {
       30_000,
     );
     assert.match(stdout, new RegExp(`^switchboard ${manifest.version.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  it('installs neither the MQTT nor the Redis client; serve --mqtt or --redis without them says what to install', async () => {
+    for (const optional of ['mqtt', 'redis']) {
+      assert.throws(
+        () => require.resolve(optional, { paths: [consumer] }),
+        `${optional} was installed with the package`,
+      );
+    }
+    const command = join(consumer, 'node_modules', '.bin', 'switchboard');
+    for (const [flag, value, name] of [
+      ['--mqtt', 'mqtt://127.0.0.1:1883', 'mqtt'],
+      ['--redis', 'redis://127.0.0.1:6379', 'redis'],
+    ] as const) {
+      await assert.rejects(
+        run(process.execPath, [command, 'serve', '--port', '0', flag, value], consumer, 30_000),
+        (error: Error) =>
+          new RegExp(`needs the "${name}" package: install it with \`npm install ${name}\``).test(error.message) &&
+          /Command failed/.test(error.message),
+      );
+    }
   });
 });

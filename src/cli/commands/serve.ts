@@ -5,6 +5,8 @@ import { HTTP_SERVER_LIMITS } from '../../engine/index.js';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { DEFAULT_JOIN_TIMEOUT } from '../chat/chat-room.js';
 import { DEVICES_PATH } from '../apps/sensors/sensor-hub.js';
+import { MQTT_BRIDGE_USE } from '../apps/sensors/mqtt-bridge.js';
+import { loadOptionalPackage, MissingPackageError } from '../optional-package.js';
 import { CHAT_PATH, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, isWildcard, startDemoServer } from '../demo-server.js';
 import { sensorHubOptions } from '../apps/sensors/serve-options.js';
 import { joinRedisCluster, parseRedisUrl, RedisUnreachableError, type RedisClusterNode } from '../redis-cluster.js';
@@ -155,14 +157,14 @@ Examples:
     const redisUrl = values.redis === undefined ? undefined : parseRedisUrl(values.redis);
 
     let cluster: RedisClusterNode | undefined;
-    if (redisUrl !== undefined) {
-      try {
-        cluster = await joinRedisCluster(redisUrl, (line) => stderr.write(`${line}\n`));
-      } catch (error) {
-        if (!(error instanceof RedisUnreachableError)) throw error;
-        stderr.write(`switchboard serve: ${error.message}\n`);
-        return ExitCode.Failure;
-      }
+    try {
+      // Before anything listens: an option whose package is not installed ends the command at once.
+      if (values.mqtt !== undefined) loadOptionalPackage('mqtt', MQTT_BRIDGE_USE);
+      if (redisUrl !== undefined) cluster = await joinRedisCluster(redisUrl, (line) => stderr.write(`${line}\n`));
+    } catch (error) {
+      if (!(error instanceof RedisUnreachableError || error instanceof MissingPackageError)) throw error;
+      stderr.write(`switchboard serve: ${error.message}\n`);
+      return ExitCode.Failure;
     }
 
     const server = await startDemoServer({

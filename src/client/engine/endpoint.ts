@@ -19,14 +19,13 @@ export class Endpoint {
   readonly #timestampParam: string | undefined;
 
   /**
-   * @throws TypeError for an origin that is not `http:`, `https:`, `ws:` or `wss:` and a host, or a
-   * query parameter the protocol reserves (`EIO`, `transport`, `sid`, and the timestamp parameter).
+   * `options.origin` is the Manager's, already an `http(s):` or `ws(s):` scheme and a host.
+   * @throws TypeError for a query parameter the protocol reserves (`EIO`, `transport`, `sid`, and
+   * the timestamp parameter).
    */
   constructor(options: EngineSocketOptions) {
-    const match = /^(?:http|ws)(s?):(\/\/[^/?#]+)\/?$/i.exec(options.origin);
-    if (match === null)
-      throw new TypeError(`origin must be an http(s): or ws(s): URL without a path, not ${options.origin}`);
-    this.#secure = match[1]!;
+    const origin = options.origin;
+    this.#secure = /^(https|wss):/.test(origin) ? 's' : '';
     this.#timestampParam = options.timestampRequests ? options.timestampParam : undefined;
     let query = '';
     for (const [name, value] of Object.entries(options.query)) {
@@ -37,7 +36,7 @@ export class Endpoint {
       }
       query += `${encodeURIComponent(name)}=${encodeURIComponent(value)}&`;
     }
-    this.#base = `${match[2]}${options.path}?${query}EIO=${ENGINE_IO_PROTOCOL}&transport=`;
+    this.#base = `${origin.slice(origin.indexOf('//'))}${options.path}?${query}EIO=${ENGINE_IO_PROTOCOL}&transport=`;
   }
 
   /** The URL of a WebSocket connection (of the handshake when `sid` is undefined, else of an upgrade). */

@@ -102,8 +102,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   /**
    * `transports` holds the constructor of every transport `options.transports` names (the
    * Manager checked the names against them).
-   * @throws TypeError for an origin that is not an `http(s):` or `ws(s):` URL, or a query
-   * parameter the protocol reserves.
+   * @throws TypeError for a query parameter the protocol reserves.
    */
   constructor(options: EngineSocketOptions, platform: ClientPlatform, transports: Transports) {
     super();

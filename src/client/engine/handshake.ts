@@ -7,9 +7,16 @@ import type { HandshakeData } from '../../protocol/engine-io/index.js';
 /** The handshake as the client keeps it; `maxPayload` is absent from servers that predate it. */
 export type ClientHandshake = Omit<HandshakeData, 'maxPayload'> & { readonly maxPayload: number | undefined };
 
-function isNonNegative(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
+const isNonNegative = (value: unknown): boolean => typeof value === 'number' && value >= 0 && value < Infinity;
+
+/** Each field of the handshake and what it must be. */
+const FIELDS: readonly (readonly [keyof ClientHandshake, (value: unknown) => boolean])[] = [
+  ['sid', (value) => typeof value === 'string' && value !== ''],
+  ['upgrades', (value) => Array.isArray(value) && value.every((name) => typeof name === 'string')],
+  ['pingInterval', isNonNegative],
+  ['pingTimeout', isNonNegative],
+  ['maxPayload', (value) => value === undefined || (isNonNegative(value) && (value as number) > 0)],
+];
 
 /** The handshake in `data`, or a sentence saying what is wrong with it. */
 export function parseHandshake(data: string | undefined): ClientHandshake | string {
@@ -19,16 +26,7 @@ export function parseHandshake(data: string | undefined): ClientHandshake | stri
   } catch {
     return 'the open packet is not JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null) return 'the open packet is not a JSON object';
-  const { sid, upgrades, pingInterval, pingTimeout, maxPayload } = parsed as Record<string, unknown>;
-  if (typeof sid !== 'string' || sid === '') return 'the open packet has no sid';
-  if (!Array.isArray(upgrades) || !upgrades.every((name) => typeof name === 'string')) {
-    return 'the open packet has no list of upgrades';
-  }
-  if (!isNonNegative(pingInterval) || !isNonNegative(pingTimeout))
-    return 'the open packet has no valid pingInterval and pingTimeout';
-  if (maxPayload !== undefined && !(isNonNegative(maxPayload) && maxPayload > 0)) {
-    return 'the open packet has an invalid maxPayload';
-  }
-  return { sid, upgrades, pingInterval, pingTimeout, maxPayload };
+  const fields = Object(parsed) as Record<string, unknown>;
+  for (const [name, test] of FIELDS) if (!test(fields[name])) return `the open packet has no valid ${name}`;
+  return fields as ClientHandshake;
 }

@@ -5,7 +5,7 @@
 import type { Packet } from '../../protocol/engine-io/index.js';
 
 /** UTF-8 bytes of `text`, without encoding it. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

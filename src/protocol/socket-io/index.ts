@@ -14,5 +14,6 @@ export {
   type ResolvedDecoderOptions,
 } from './decoder.js';
 export { encodePacket, type EncodedPacket } from './encoder.js';
+export { PacketDecoder, type PacketHeader } from './packet-decoder.js';
 export { SocketIoErrorCode, SocketIoParseError } from './errors.js';
 export { PacketType, RESERVED_EVENTS, hasBinary, isBinary, type BinaryData, type Packet } from './packet.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient, connect } from 'mqtt';
+import { loadOptionalPackage } from '../../optional-package.js';
 import { MAX_MESSAGE_BYTES, payloadFromBytes } from './messages.js';
 import type { TopicHub } from './topic-hub.js';
 import { topicNameProblem } from './topics.js';
@@ -14,6 +15,9 @@ export interface MqttBridgeOptions {
    */
   readonly prefix?: string;
 }
+
+/** What the `mqtt` package is needed for, as an error names it when it is not installed. */
+export const MQTT_BRIDGE_USE = 'the MQTT bridge (--mqtt)';
 
 /** The prefix used when none is given. */
 export const DEFAULT_MQTT_PREFIX = 'switchboard';
@@ -63,7 +67,8 @@ export class MqttBridge {
   constructor(hub: TopicHub, options: MqttBridgeOptions, report: BridgeReport) {
     const { url, prefix } = checkMqttOptions(options);
     this.prefix = prefix;
-    this.client = connect(url, {
+    const mqtt = loadOptionalPackage('mqtt', MQTT_BRIDGE_USE) as { connect: typeof connect };
+    this.client = mqtt.connect(url, {
       protocolVersion: 5,
       clientId: `switchboard-${this.id}`,
       reconnectPeriod: 1000,
