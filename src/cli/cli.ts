@@ -7,7 +7,7 @@ function overview(commands: readonly Command[]): string {
   const list = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
   return `Usage: switchboard <command> [options]
 
-Real-time messaging for Node.js: a WebSocket server, the chat demo, and tools around them.
+Real-time messaging for Node.js: the demo apps, a terminal client, a load generator and a sensor simulator.
 
 Commands:
 ${list}

@@ -22,7 +22,7 @@ import { RedisAdapterBase } from './redis-adapter-base.js';
 import { canDuplicate, checkClient, type RedisClient } from './redis-client.js';
 import { compareIds, decodeEntry, encodeEntry, isEntryId, rangeEntries } from './stream-entries.js';
 import type { StreamReader } from './stream-reader.js';
-import { StreamsHub, type StreamsHubMember } from './streams-hub.js';
+import { StreamsHub } from './streams-hub.js';
 
 /** A session as it is kept in Redis: the official fields, plus where its rooms last changed. */
 interface StoredSession extends SessionToPersist {
@@ -63,7 +63,9 @@ type StreamsSettings = Required<StreamsAdapterOptions>;
  * follows its last offset. When Redis is unreachable, a broadcast is delivered to this node's
  * clients at once, without an offset, and counted as a publish failure.
  */
-export class StreamsRedisAdapter extends RedisAdapterBase implements StreamsHubMember {
+// Not `implements StreamsHubMember`: the members the hub calls are internal, stripped from the
+// published declarations, which would then claim an interface they no longer show.
+export class StreamsRedisAdapter extends RedisAdapterBase {
   private readonly settings: StreamsSettings;
   private readonly hub: StreamsHub;
   private readonly channel: string;

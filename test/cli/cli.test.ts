@@ -61,7 +61,7 @@ describe('switchboard command line', () => {
     const help = await run(['--help']);
     assert.equal(help.code, ExitCode.Ok);
     assert.match(help.out, /Usage: switchboard <command>/);
-    assert.match(help.out, /^ {2}serve +Serve the demo pages/m);
+    assert.match(help.out, /^ {2}serve +Serve the demo apps/m);
     assert.match(help.out, /^ {2}version +Print the Switchboard/m);
     const bare = await run([]);
     assert.equal(bare.code, ExitCode.Usage);

@@ -4,10 +4,10 @@
  * and CommonJS) that load every subpath and echo a message through the installed package.
  */
 
-/** A namespace identifier for a package specifier: `switchboard/ws` → `all_ws`, the root → `all_root`. */
+/** A namespace identifier for a package specifier: `switchboard/ws` → `all_ws`, `switchboard/client/websocket` → `all_client_websocket`, the root → `all_root`. */
 function namespaceName(specifier: string): string {
-  const subpath = specifier.split('/')[1];
-  return `all_${subpath === undefined ? 'root' : subpath.replace(/[^A-Za-z0-9_$]/g, '_')}`;
+  const subpath = specifier.split('/').slice(1).join('/');
+  return `all_${subpath === '' ? 'root' : subpath.replace(/[^A-Za-z0-9_$]/g, '_')}`;
 }
 
 /**
