@@ -15,7 +15,20 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   client: ['protocol', 'client', 'package'],
   // The client's Node entry: the client on our own WebSocket and Node's fetch.
   'client-node': ['protocol', 'client', 'ws', 'client-node', 'node'],
-  cli: ['protocol', 'diagnostics', 'ws', 'engine', 'adapter', 'server', 'redis', 'cli', 'node', 'package'],
+  cli: [
+    'protocol',
+    'diagnostics',
+    'ws',
+    'engine',
+    'adapter',
+    'server',
+    'redis',
+    'client',
+    'client-node',
+    'cli',
+    'node',
+    'package',
+  ],
   // src/index.ts, the package root: a few names re-exported from the public subpaths.
   'index.ts': ['ws', 'server'],
 };

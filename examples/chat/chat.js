@@ -4,8 +4,8 @@
 // with { name, type } from us and { from, name, type, at } from the server, which relays every
 // file to everyone, us included.
 
-const $ = (selector) => document.querySelector(selector);
-const status = $('#status');
+import { $, setStatus } from '/page.js';
+
 const joinView = $('#join-view');
 const joinForm = $('#join-form');
 const nicknameInput = $('#nickname');
@@ -33,11 +33,6 @@ let myNick;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function setStatus(state, text) {
-  status.dataset.state = state;
-  status.textContent = text;
-}
 
 function chatSocketUrl() {
   const url = new URL('/chat', location.href);

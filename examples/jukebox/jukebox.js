@@ -6,11 +6,9 @@
 // ('tick'). The page only draws: its progress bar runs on the page's clock from the last
 // position the server sent, and snaps back to the server's on the next one.
 
-const $ = (selector) => document.querySelector(selector);
-const status = $('#status');
+import { $, onJoin, setStatus, showConnected } from '/page.js';
+
 const joinView = $('#join-view');
-const joinForm = $('#join-form');
-const nameInput = $('#name');
 const joinError = $('#join-error');
 const jukeboxView = $('#jukebox-view');
 const trackTitle = $('#track-title');
@@ -44,17 +42,12 @@ let sync = { trackId: undefined, position: 0, heardAt: 0 };
 /** Ids of the notifications shown: one that arrives twice (after a reconnection) shows once. */
 const shownNotices = new Set();
 
-function setStatus(kind, text) {
-  status.dataset.state = kind;
-  status.textContent = text;
-}
-
 function connect(name) {
   setStatus('connecting', 'Connecting…');
   myName = name;
   socket = io('/jukebox', { auth: { name }, ackTimeout: 5000 });
   socket.on('connect', () => {
-    setStatus('open', 'Listening');
+    showConnected(socket, 'Listening');
     joinView.hidden = true;
     jukeboxView.hidden = false;
   });
@@ -198,21 +191,4 @@ requestAnimationFrame(animate);
 likeButton.addEventListener('click', () => act('like', { trackId: state?.nowPlaying.track.id }));
 skipButton.addEventListener('click', () => act('skip', { trackId: state?.nowPlaying.track.id }));
 
-joinForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const name = nameInput.value.trim();
-  if (name === '') {
-    joinError.textContent = 'Pick a name first.';
-    return;
-  }
-  if (typeof io !== 'function') {
-    joinError.textContent =
-      'The realtime client did not load (/socket.io/socket.io.js): build it with `npm run build`.';
-    return;
-  }
-  joinError.textContent = '';
-  sessionStorage.setItem('jukebox.name', name);
-  connect(name);
-});
-
-nameInput.value = sessionStorage.getItem('jukebox.name') ?? '';
+onJoin('jukebox', connect);

@@ -5,10 +5,9 @@
 // Messages carry an id we make, so that a message sent again (its acknowledgement was lost in a
 // network drop) is kept once by the server and shown once here.
 
-const $ = (selector) => document.querySelector(selector);
-const status = $('#status');
+import { $, onJoin, setStatus, showConnected } from '/page.js';
+
 const joinView = $('#join-view');
-const joinForm = $('#join-form');
 const nameInput = $('#name');
 const joinError = $('#join-error');
 const roomsView = $('#rooms-view');
@@ -43,16 +42,6 @@ const typists = new Map();
 let typingSince = 0;
 let typingStop;
 
-function setStatus(state, text) {
-  status.dataset.state = state;
-  status.textContent = text;
-}
-
-function showConnected() {
-  // Polling first, then WebSocket when the network lets it through: the status says which.
-  setStatus('open', `Connected · ${socket.io.engine.transport.name}`);
-}
-
 /** A random id for a message: 24 hex digits (crypto.getRandomValues works on plain http too). */
 function newId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -74,8 +63,7 @@ function connect(name) {
   // apart) when none comes: a message typed during a network drop is delivered once it is back.
   socket = io('/rooms', { auth: { name }, ackTimeout: 5000, retries: 10 });
   socket.on('connect', () => {
-    showConnected();
-    socket.io.engine.once('upgrade', showConnected);
+    showConnected(socket);
     showRooms();
     // A recovered session is still in its room and got what it missed; a new one asks again.
     if (!socket.recovered && currentRoom !== undefined) enterRoom(currentRoom);
@@ -295,22 +283,7 @@ function stopTyping() {
   socket?.volatile.emit('typing', { typing: false });
 }
 
-joinForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const name = nameInput.value.trim();
-  if (name === '') {
-    joinError.textContent = 'Pick a name first.';
-    return;
-  }
-  if (typeof io !== 'function') {
-    joinError.textContent =
-      'The realtime client did not load (/socket.io/socket.io.js): build it with `npm run build`.';
-    return;
-  }
-  joinError.textContent = '';
-  sessionStorage.setItem('rooms.name', name);
-  connect(name);
-});
+onJoin('rooms', connect);
 
 createForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -337,5 +310,3 @@ messageInput.addEventListener('keydown', (event) => {
   }
 });
 messageInput.addEventListener('input', typing);
-
-nameInput.value = sessionStorage.getItem('rooms.name') ?? '';

@@ -8,8 +8,8 @@
 //   publish({ topic, payload }) → { ok, delivered }, relay commands only: relays/<device>/<n>/set
 // and every message a pattern matches arrives as message(topic, payload).
 
-const $ = (selector) => document.querySelector(selector);
-const status = $('#status');
+import { $, setStatus, showConnected } from '/page.js';
+
 const subscribeForm = $('#subscribe-form');
 const patternInput = $('#pattern');
 const subscribeError = $('#subscribe-error');
@@ -39,11 +39,6 @@ const socket = io('/sensors');
 
 $('#device-url').textContent = `ws://sensor:hub-demo@${location.host}/devices`;
 
-function setStatus(state, text) {
-  status.dataset.state = state;
-  status.textContent = text;
-}
-
 function ask(event, argument) {
   return socket
     .timeout(ANSWER_TIMEOUT)
@@ -52,12 +47,11 @@ function ask(event, argument) {
 }
 
 socket.on('connect', () => {
-  setStatus('open', `Connected · ${socket.io.engine.transport.name}`);
-  socket.io.engine.once('upgrade', (transport) => setStatus('open', `Connected · ${transport.name}`));
+  showConnected(socket);
   // The hub keeps no subscriptions across connections: ask again, and get the current values.
   for (const pattern of patterns) void subscribe(pattern);
 });
-socket.on('disconnect', () => setStatus('closed', 'Reconnecting…'));
+socket.on('disconnect', () => setStatus('error', 'Reconnecting…'));
 socket.on('message', (topic, payload) => {
   addToLog(topic, payload);
   show(topic, payload, false);

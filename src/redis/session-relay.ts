@@ -2,29 +2,16 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { decode, encode } from '@msgpack/msgpack';
+import type { RelayHandler, RelayedRequest, RelayedResponse } from '../protocol/engine-io/relayed-request.js';
 import { RedisConnection, checkClient, type MessageHandler } from './redis-client.js';
 
-// These shapes are the engine's `SessionRelay` port (`switchboard/engine`), which this layer may not
-// import: they match it member for member, and the tests hand a relay made here to an engine.
-
-/** A polling request for a session another node holds, as the engine hands it over. */
-export interface RelayRequest {
-  readonly sid: string;
-  readonly method: 'GET' | 'POST';
-  /** The headers the polling transport reads (`accept-encoding`, `content-type`, `content-length`). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-}
-
-/** The answer of the node holding the session. */
-export interface RelayResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-}
-
-/** How the engine serves a request relayed to its node. */
-export type RelayRequestHandler = (request: RelayRequest, signal: AbortSignal) => Promise<RelayResponse | undefined>;
+// The engine's `SessionRelay` port (`switchboard/engine`) takes these shapes, defined once in the
+// protocol layer, which both may import; `switchboard/redis` exports them under its own names.
+export type {
+  RelayedRequest as RelayRequest,
+  RelayedResponse as RelayResponse,
+  RelayHandler as RelayRequestHandler,
+} from '../protocol/engine-io/relayed-request.js';
 
 /** Options of {@link createSessionRelay}. */
 export interface SessionRelayOptions {
@@ -48,8 +35,8 @@ export interface SessionRelayEvents {
 
 /** What travels on a node's channel: a request, the answer to one, or the requester giving up. */
 type RelayMessage =
-  | ({ readonly type: 'request'; readonly from: string; readonly id: number } & RelayRequest)
-  | ({ readonly type: 'response'; readonly id: number } & Partial<RelayResponse>)
+  | ({ readonly type: 'request'; readonly from: string; readonly id: number } & RelayedRequest)
+  | ({ readonly type: 'response'; readonly id: number } & Partial<RelayedResponse>)
   | { readonly type: 'abort'; readonly from: string; readonly id: number };
 
 /**
@@ -74,10 +61,10 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   private connections: { readonly pub: RedisConnection; readonly sub: RedisConnection } | undefined;
   /** Settles once this node's channel is subscribed (requests relayed from here are answered there). */
   private subscribed: Promise<boolean> | undefined;
-  private handler: RelayRequestHandler | undefined;
+  private handler: RelayHandler | undefined;
   private lastId = 0;
   /** Requests this node relayed, by id: what settles each. */
-  private readonly pending = new Map<number, (response: RelayResponse | undefined) => void>();
+  private readonly pending = new Map<number, (response: RelayedResponse | undefined) => void>();
   /** Requests this node serves for others, by requester and id: what aborts each. */
   private readonly serving = new Map<string, AbortController>();
   private readonly onMessage: MessageHandler = (message) => this.receive(message);
@@ -94,7 +81,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   }
 
   /** The engine starts serving: subscribes to this node's channel. */
-  serve(handler: RelayRequestHandler): void {
+  serve(handler: RelayHandler): void {
     if (this.connections !== undefined)
       throw new Error('this session relay serves an engine already: make one per engine');
     const onError = (err: Error): void => void this.emit('redis-error', err);
@@ -114,13 +101,13 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   }
 
   /** Carries a request to the node whose id starts `request.sid`; `undefined` if none answers. */
-  async forward(request: RelayRequest, signal: AbortSignal): Promise<RelayResponse | undefined> {
+  async forward(request: RelayedRequest, signal: AbortSignal): Promise<RelayedResponse | undefined> {
     const dot = request.sid.indexOf('.');
     if (dot <= 0 || this.subscribed === undefined || !(await this.subscribed) || signal.aborted) return undefined;
     const holder = request.sid.slice(0, dot);
     const id = ++this.lastId;
     return new Promise((resolve) => {
-      const settle = (response: RelayResponse | undefined): void => {
+      const settle = (response: RelayedResponse | undefined): void => {
         if (this.pending.get(id) !== settle) return;
         this.pending.delete(id);
         signal.removeEventListener('abort', onAbort);
@@ -209,7 +196,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     const key = `${from}#${id}`;
     const controller = new AbortController();
     this.serving.set(key, controller);
-    let response: RelayResponse | undefined;
+    let response: RelayedResponse | undefined;
     try {
       response = await this.handler?.({ sid, method, headers, body }, controller.signal);
     } catch {

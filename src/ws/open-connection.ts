@@ -37,6 +37,11 @@ import { COPY_THRESHOLD, WriteBatch } from './write-batch.js';
  */
 const STALLED_PEER_GRACE = 1000;
 
+/** The core's allocator: one function for every connection rather than a closure each. */
+function allocateUnsafe(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
+}
+
 /** Emits `'error'` on `socket` if anyone listens: with no listener it would throw, and a peer must never be able to crash the process. */
 export function emitError(socket: WebSocket, error: Error): void {
   if (socket.listenerCount('error') > 0) socket.emit('error', error);
@@ -104,7 +109,7 @@ export class OpenConnection implements ConnectionHandler, SocketOwner, Admission
       autoPong: settings.autoPong,
       isUtf8,
       validateUtf8: !settings.skipUTF8Validation,
-      allocate: (size) => Buffer.allocUnsafe(size),
+      allocate: allocateUnsafe,
     });
     // A TCP socket has these; another duplex (from `createConnection`, say) may not.
     const tcp = socket as Partial<Pick<Socket, 'setNoDelay' | 'setTimeout'>>;

@@ -138,8 +138,21 @@ function nonNegative(name: string, value: number): number {
  */
 const DEFAULT_MAX_UNANSWERED_PINGS = 60;
 
-/** Fills in defaults and rejects values that make no sense, once, at construction. */
+/** The settings of every connection given none of its own, resolved once (see {@link resolveConnectionSettings}). */
+let defaultSettings: ResolvedConnectionSettings | undefined;
+
+/**
+ * Fills in defaults and rejects values that make no sense, once, at construction. Options that set
+ * none of the connection settings get one shared, frozen object: a client resolves its settings
+ * per connection, and thousands of clients need not hold a copy each.
+ */
 export function resolveConnectionSettings(settings: ConnectionSettings = {}): ResolvedConnectionSettings {
+  if (CONNECTION_SETTING_NAMES.every((name) => settings[name as keyof ConnectionSettings] === undefined))
+    return (defaultSettings ??= Object.freeze(resolveGiven({})));
+  return resolveGiven(settings);
+}
+
+function resolveGiven(settings: ConnectionSettings): ResolvedConnectionSettings {
   const backpressure = settings.backpressure ?? BackpressurePolicy.Wait;
   if (!Object.values(BackpressurePolicy).includes(backpressure)) {
     throw new TypeError(`backpressure must be one of ${Object.values(BackpressurePolicy).join(', ')}`);

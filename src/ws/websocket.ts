@@ -16,7 +16,13 @@ import {
 import { connectClient, type WebSocketOptions } from './client-handshake.js';
 import { debug } from './debug-log.js';
 import type { DeflateAgreement } from './deflate-session.js';
-import { addBrowserListener, handlerProperty, removeBrowserListener, setHandlerProperty } from './browser-listeners.js';
+import {
+  addBrowserListener,
+  handlerProperty,
+  removeBrowserListener,
+  setHandlerProperty,
+  type EventHandlers,
+} from './browser-listeners.js';
 import {
   CloseEvent,
   ErrorEvent,
@@ -133,6 +139,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private abortHandshake: ((error: Error) => void) | undefined;
   /** Everything that exists once the handshake has completed: the socket, the protocol core, the writes. */
   private open: OpenConnection | undefined;
+  /** @internal The `on<event>` handlers, once one has been set (see browser-listeners.ts). */
+  eventHandlers: EventHandlers | undefined;
 
   /**
    * Opens a client connection to `url` (`ws:`, `wss:`, `http:` or `https:`), offering `protocols`.

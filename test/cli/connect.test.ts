@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -221,6 +222,74 @@ describe('switchboard connect --sio', () => {
       assert.match(result.err, /cannot connect to .*\/missing: the server refused the namespace: Invalid namespace/);
     });
   });
+
+  test('sends -H headers, Basic credentials and the auth object; shows binary arguments', async () => {
+    await withServer(startRealtimeServer, async (harness) => {
+      harness.io.of('/admin').on('connection', (socket) => {
+        const { headers } = socket.handshake;
+        socket.emit('seen', {
+          trace: headers['x-trace'],
+          authorization: headers.authorization,
+          origin: headers.origin,
+          auth: socket.handshake.auth,
+        });
+        socket.emit('bytes', Buffer.from([1, 2, 255]));
+      });
+      const basic = `Basic ${Buffer.from('ann:secret').toString('base64')}`;
+      const result = await connect([
+        `${harness.url}/admin?room=1`,
+        '--sio',
+        '-H',
+        'X-Trace: 42',
+        '--auth',
+        'ann:secret',
+        '-o',
+        'https://example.com',
+        '--sio-auth',
+        '{"token":"abc"}',
+        '-x',
+        'expect /^event bytes/',
+      ]);
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.out, line('*', String.raw`connected to .*/admin\?room=1 \(namespace /admin, sid [\w-]+\)`));
+      const seen = JSON.stringify([
+        { trace: '42', authorization: basic, origin: 'https://example.com', auth: { token: 'abc' } },
+      ]);
+      assert.ok(result.out.includes(` < event seen ${seen}\n`), result.out);
+      assert.match(result.out, line('<', String.raw`event bytes \["\[binary 3 bytes\] 01 02 ff"\]`));
+    });
+  });
+
+  test('the server disconnecting the socket is shown with its reason and exits 0', async () => {
+    await withServer(startRealtimeServer, async (harness) => {
+      harness.io.on('connection', (socket) => socket.on('leave', () => socket.disconnect()));
+      const result = await connect([harness.url, '--sio', '-x', 'emit leave', '-x', 'wait 2s']);
+      assert.equal(result.code, 0, result.err);
+      assert.match(
+        result.out,
+        line('*', String.raw`disconnected: the server disconnected the socket \(io server disconnect\)`),
+      );
+    });
+  });
+
+  test('a lost connection is shown as lost and exits 1', async () => {
+    await withServer(startRealtimeServer, async (harness) => {
+      const sockets: Socket[] = [];
+      harness.http.on('connection', (socket: Socket) => sockets.push(socket));
+      harness.io.on('connection', (socket) => socket.on('drop', () => sockets.forEach((tcp) => tcp.destroy())));
+      const result = await connect([harness.url, '--sio', '-x', 'emit drop', '-x', 'wait 2s']);
+      assert.equal(result.code, 1, result.out);
+      assert.match(result.out, line('*', String.raw`connection lost: transport close \(1006\)`));
+    });
+  });
+
+  test('answering an ack nobody asked for sends nothing and says so', async () => {
+    await withServer(startRealtimeServer, async (harness) => {
+      const result = await connect([harness.url, '--sio', '-x', 'ack 7 [1]']);
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.out, line('>', String.raw`ack 7 \[\[1\]\] not sent: no event waits for ack 7`));
+    });
+  });
 });
 
 describe('switchboard connect errors', () => {
@@ -241,16 +310,18 @@ describe('switchboard connect errors', () => {
     }
   });
 
-  test('a refused port exits 1 and says so', async () => {
+  test('a refused port exits 1 and says so, with or without --sio', async () => {
     await withServer(startEchoServer, async (server) => {
       const port = server.port;
       await server.close();
-      const result = await connect([`ws://127.0.0.1:${port}/`, '-x', 'close']);
-      assert.equal(result.code, 1);
-      assert.equal(
-        result.err,
-        `switchboard connect: cannot connect to ws://127.0.0.1:${port}/: connection refused (is the server running on that port?)\n`,
-      );
+      for (const protocol of [[], ['--sio']]) {
+        const result = await connect([`ws://127.0.0.1:${port}/`, ...protocol, '-x', 'close']);
+        assert.equal(result.code, 1);
+        assert.equal(
+          result.err,
+          `switchboard connect: cannot connect to ws://127.0.0.1:${port}/: connection refused (is the server running on that port?)\n`,
+        );
+      }
     });
   });
 });
@@ -298,6 +369,7 @@ describe('connect commands', () => {
       ['expect a b', 'websocket', /write a pattern with spaces between slashes/],
       ['wait soon', 'websocket', /wait takes a time/],
       ['ack x', 'socket.io', /ack takes the id/],
+      ['emit disconnect', 'socket.io', /"disconnect" is a reserved event name/],
       ['jump', 'websocket', /unknown command "jump"/],
     ] as const) {
       assert.throws(

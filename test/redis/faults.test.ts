@@ -5,49 +5,39 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { connectedClient, skipUnlessReachable, uniqueName, untilCount } from '../ecosystem/services.js';
+import { skipUnlessReachable, uniqueName, untilCount } from '../ecosystem/services.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
-import { call, startNode, startRedis, type NodeProcess, type PrivateRedis } from './helpers.js';
+import { call, startPairOnPrivateRedis, type ClusterOnPrivateRedis, type PrivateRedis } from './helpers.js';
 
 // The shared Redis tells whether this machine has one; the test runs its own.
 const skip = await skipUnlessReachable('Redis', 6379);
 const REQUESTS_TIMEOUT = 1500;
 
 describe('Redis faults', { skip }, () => {
+  let cluster: ClusterOnPrivateRedis;
   let redis: PrivateRedis;
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
   let onA: ClientSocket;
   let onB: ClientSocket;
 
   before(async () => {
-    redis = await startRedis();
-    const env = { KEY: uniqueName('faults'), REDIS_URL: redis.url, REQUESTS_TIMEOUT: String(REQUESTS_TIMEOUT) };
-    nodes.push(
-      ...(await Promise.all([
-        startNode({ ...env, NAME: 'A', CLIENT: 'node-redis' }),
-        startNode({ ...env, NAME: 'B', CLIENT: 'ioredis' }),
-      ])),
-    );
-    onA = await connectedClient(nodes[0]!.url, clients);
-    onB = await connectedClient(nodes[1]!.url, clients);
-    await untilCount(() => call<number>(onA, 'server count'), 2, 10_000);
+    cluster = await startPairOnPrivateRedis({ KEY: uniqueName('faults'), REQUESTS_TIMEOUT: String(REQUESTS_TIMEOUT) });
+    ({ redis } = cluster);
+    onA = cluster.on[0]!;
+    onB = cluster.on[1]!;
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
-    await redis?.kill();
+    await cluster?.stop();
   });
 
   test('while Redis is down, broadcasts are dropped and counted, requests fail after requestsTimeout; then all recovers', async () => {
     await redis.kill();
     // Both nodes notice (they report it), and keep serving their own clients.
-    await Promise.all(nodes.map((node) => node.waitForOutput(/redis-error: /)));
+    await Promise.all(cluster.nodes.map((node) => node.waitForOutput(/redis-error: /)));
     const local = waitFor(onA, 'during outage');
     await call(onA, 'emit', [], [], 'during outage');
     await local;
-    await nodes[0]!.waitForOutput(/publish-failure: Error: Redis is unreachable/);
+    await cluster.nodes[0]!.waitForOutput(/publish-failure: Error: Redis is unreachable/);
     assert.ok((await call<number>(onA, 'publish failures')) >= 1);
     await assert.rejects(call(onA, 'fetch', null), /Redis did not answer within 1500 ms/);
     await assert.rejects(call(onB, 'ask nodes'), /Redis did not answer within 1500 ms/);
@@ -65,7 +55,7 @@ describe('Redis faults', { skip }, () => {
       await received;
     }
     assert.deepEqual((await call<string[]>(onA, 'ask nodes')).sort(), ['B']);
-    for (const node of nodes) {
+    for (const node of cluster.nodes) {
       assert.equal(node.child.exitCode, null, 'the node is still running');
       assert.doesNotMatch(node.stdout(), /unhandled rejection/);
     }
@@ -73,7 +63,7 @@ describe('Redis faults', { skip }, () => {
 
   test('fetchSockets does not wait for a node that was SIGKILLed', async () => {
     const gone = waitFor(onB, 'disconnect');
-    await nodes[1]!.stop('SIGKILL');
+    await cluster.nodes[1]!.stop('SIGKILL');
     await gone;
     // Redis drops the dead node's subscriptions with its connection: it is no longer counted.
     const found = await withTimeout(

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Socket as ClientSocket } from 'socket.io-client';
+import { connectedClient, untilCount } from '../ecosystem/services.js';
 import { spawnNode, type ChildHandle } from '../helpers/processes.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 
@@ -22,6 +23,50 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
     return { ...handle, url: `http://127.0.0.1:${port}` };
   } catch (err) {
     handle.kill();
+    throw err;
+  }
+}
+
+/** Nodes of one cluster under test, a client on each, and every client the test opened. */
+export interface Cluster {
+  readonly nodes: readonly NodeProcess[];
+  /** One connected client per node, in the order of `nodes`. */
+  readonly on: readonly ClientSocket[];
+  /** Every client to disconnect at the end: those of `on`, and those the test adds. */
+  readonly clients: ClientSocket[];
+  /** Disconnects the clients and stops the nodes (SIGKILL for one SIGTERM does not stop). */
+  stop(): Promise<void>;
+}
+
+/** The settings of the usual pair: node A on node-redis, node B on ioredis. */
+export const TWO_NODES = [
+  { NAME: 'A', CLIENT: 'node-redis' },
+  { NAME: 'B', CLIENT: 'ioredis' },
+] as const;
+
+/**
+ * Starts one node per entry of `settings` (each with `shared` added), connects a client to each,
+ * and resolves once every node counts them all; a node that started is stopped if the rest fails.
+ */
+export async function startCluster(
+  shared: Readonly<Record<string, string>>,
+  settings: readonly Readonly<Record<string, string>>[],
+): Promise<Cluster> {
+  const clients: ClientSocket[] = [];
+  const started = await Promise.allSettled(settings.map((node) => startNode({ ...shared, ...node })));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stop = async (): Promise<void> => {
+    for (const socket of clients) socket.disconnect();
+    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+  };
+  try {
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    const on = await Promise.all(nodes.map((node) => connectedClient(node.url, clients)));
+    for (const socket of on) await untilCount(() => call<number>(socket, 'server count'), nodes.length, 10_000);
+    return { nodes, on, clients, stop };
+  } catch (err) {
+    await stop();
     throw err;
   }
 }
@@ -94,6 +139,34 @@ export async function startRedis(): Promise<PrivateRedis> {
     },
     async restart() {
       child = await spawnRedis(port);
+    },
+  };
+}
+
+/** A cluster on a Redis of its own, which the test may stop and restart. */
+export interface ClusterOnPrivateRedis extends Cluster {
+  readonly redis: PrivateRedis;
+}
+
+/**
+ * Starts a private `redis-server` and {@link TWO_NODES} on it (with `env` added); `stop` stops the
+ * nodes, then Redis.
+ */
+export async function startPairOnPrivateRedis(env: Readonly<Record<string, string>>): Promise<ClusterOnPrivateRedis> {
+  const redis = await startRedis();
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({ ...env, REDIS_URL: redis.url }, TWO_NODES);
+  } catch (err) {
+    await redis.kill();
+    throw err;
+  }
+  return {
+    ...cluster,
+    redis,
+    async stop() {
+      await cluster.stop();
+      await redis.kill();
     },
   };
 }

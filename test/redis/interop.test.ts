@@ -8,41 +8,29 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { Emitter } from '../../src/redis/index.js';
-import {
-  REDIS_URL,
-  connectedClient,
-  nextOnEach,
-  skipUnlessReachable,
-  uniqueName,
-  untilCount,
-} from '../ecosystem/services.js';
+import { REDIS_URL, nextOnEach, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { call, startNode, type NodeProcess } from './helpers.js';
+import { call, startCluster, type Cluster } from './helpers.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
 
 describe('an official node and one of ours on the same Redis key', { skip }, () => {
   const key = uniqueName('mixed');
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
+  let cluster: Cluster;
   let official: ClientSocket;
   let ours: ClientSocket;
 
   before(async () => {
-    const [officialNode, ourNode] = await Promise.all([
-      startNode({ NAME: 'official', NODE_KIND: 'official', CLIENT: 'ioredis', KEY: key, REDIS_URL }),
-      startNode({ NAME: 'ours', CLIENT: 'node-redis', KEY: key, REDIS_URL }),
+    cluster = await startCluster({ KEY: key, REDIS_URL }, [
+      { NAME: 'official', NODE_KIND: 'official', CLIENT: 'ioredis' },
+      { NAME: 'ours', CLIENT: 'node-redis' },
     ]);
-    nodes.push(officialNode!, ourNode!);
-    official = await connectedClient(officialNode!.url, clients);
-    ours = await connectedClient(ourNode!.url, clients);
-    await untilCount(() => call<number>(ours, 'server count'), 2, 10_000);
-    await untilCount(() => call<number>(official, 'server count'), 2, 10_000);
+    official = cluster.on[0]!;
+    ours = cluster.on[1]!;
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+    await cluster?.stop();
   });
 
   test('broadcasts cross both ways, to rooms too, binary included', async () => {
@@ -115,8 +103,8 @@ describe('an official node and one of ours on the same Redis key', { skip }, () 
         emitter.socketsLeave('by emitter');
         assert.equal(emitter.publishFailures, 0);
       }
-      const noteOnOurs = nodes[1]!.waitForOutput(/server note: \["ping",1\]/);
-      const noteOnOfficial = nodes[0]!.waitForOutput(/server note: \["ping",1\]/);
+      const noteOnOurs = cluster.nodes[1]!.waitForOutput(/server note: \["ping",1\]/);
+      const noteOnOfficial = cluster.nodes[0]!.waitForOutput(/server note: \["ping",1\]/);
       new Emitter(ioredis, { key }).of('/').serverSideEmit('server note', 'ping', 1);
       await Promise.all([noteOnOurs, noteOnOfficial]);
       const gone = nextOnEach([ours, official], 'disconnect');

@@ -5,16 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import {
-  REDIS_URL,
-  connectedClient,
-  nextOnEach,
-  skipUnlessReachable,
-  uniqueName,
-  untilCount,
-} from '../ecosystem/services.js';
+import { REDIS_URL, nextOnEach, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { call, startNode, type NodeProcess } from './helpers.js';
+import { call, startCluster, type Cluster } from './helpers.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
 
@@ -26,9 +19,8 @@ interface Fetched {
 
 describe('createAdapter across three of our nodes', { skip }, () => {
   const key = uniqueName('sb');
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
-  let on: ClientSocket[] = [];
+  let cluster: Cluster;
+  let on: readonly ClientSocket[] = [];
 
   before(async () => {
     const settings = [
@@ -36,14 +28,12 @@ describe('createAdapter across three of our nodes', { skip }, () => {
       { NAME: 'B', CLIENT: 'node-redis' },
       { NAME: 'C', CLIENT: 'ioredis' },
     ];
-    nodes.push(...(await Promise.all(settings.map((env) => startNode({ ...env, KEY: key, REDIS_URL })))));
-    on = await Promise.all(nodes.map((node) => connectedClient(node.url, clients)));
-    for (const socket of on) await untilCount(() => call<number>(socket, 'server count'), 3, 10_000);
+    cluster = await startCluster({ KEY: key, REDIS_URL }, settings);
+    on = cluster.on;
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+    await cluster?.stop();
   });
 
   test('a broadcast from any node reaches every client exactly once, binary included', async () => {

@@ -7,16 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import {
-  REDIS_URL,
-  connectedClient,
-  nextOnEach,
-  skipUnlessReachable,
-  uniqueName,
-  untilCount,
-} from '../ecosystem/services.js';
+import { REDIS_URL, nextOnEach, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { call, startNode, type NodeProcess } from './helpers.js';
+import { call, startCluster, type Cluster } from './helpers.js';
 
 function redisMajorVersion(): number {
   try {
@@ -33,9 +26,8 @@ const skip =
 
 describe('createShardedAdapter beside the official sharded adapter', { skip }, () => {
   const prefix = uniqueName('sharded');
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
-  let on: ClientSocket[] = [];
+  let cluster: Cluster;
+  let on: readonly ClientSocket[] = [];
 
   before(async () => {
     const settings = [
@@ -44,14 +36,12 @@ describe('createShardedAdapter beside the official sharded adapter', { skip }, (
       { NAME: 'official', CLIENT: 'node-redis', NODE_KIND: 'official' },
     ];
     const env = { ADAPTER: 'sharded', KEY: prefix, REDIS_URL };
-    nodes.push(...(await Promise.all(settings.map((node) => startNode({ ...env, ...node })))));
-    on = await Promise.all(nodes.map((node) => connectedClient(node.url, clients)));
-    for (const socket of on) await untilCount(() => call<number>(socket, 'server count'), 3, 10_000);
+    cluster = await startCluster(env, settings);
+    on = cluster.on;
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+    await cluster?.stop();
   });
 
   test('broadcasts from each node reach every client, to everyone and to a room of another node', async () => {

@@ -7,9 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { REDIS_URL, connectedClient, skipUnlessReachable, uniqueName, untilCount } from '../ecosystem/services.js';
+import { REDIS_URL, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { call, startNode, startRedis, type NodeProcess, type PrivateRedis } from './helpers.js';
+import {
+  call,
+  startCluster,
+  startPairOnPrivateRedis,
+  type Cluster,
+  type ClusterOnPrivateRedis,
+  type PrivateRedis,
+} from './helpers.js';
 import { startSwitchProxy, type SwitchProxy } from './switch-proxy.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
@@ -17,8 +24,7 @@ const skip = await skipUnlessReachable('Redis', 6379);
 describe('an official Streams node and one of ours', { skip }, () => {
   const key = uniqueName('mixed_streams');
   const sessionPrefix = `${key}:session:`;
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
+  let cluster: Cluster;
   let redis: ReturnType<typeof createClient>;
   let proxy: SwitchProxy;
   let onOfficial: ClientSocket;
@@ -28,23 +34,18 @@ describe('an official Streams node and one of ours', { skip }, () => {
     redis = createClient({ url: REDIS_URL });
     await redis.connect();
     const env = { KEY: key, REDIS_URL, ADAPTER: 'streams', SESSION_PREFIX: sessionPrefix, RECOVERY_MS: '5000' };
-    nodes.push(
-      ...(await Promise.all([
-        startNode({ ...env, NAME: 'official', NODE_KIND: 'official', CLIENT: 'node-redis' }),
-        startNode({ ...env, NAME: 'ours', CLIENT: 'ioredis' }),
-      ])),
-    );
-    onOfficial = await connectedClient(nodes[0]!.url, clients);
-    onOurs = await connectedClient(nodes[1]!.url, clients);
-    await untilCount(() => call<number>(onOurs, 'server count'), 2, 10_000);
-    await untilCount(() => call<number>(onOfficial, 'server count'), 2, 10_000);
-    proxy = await startSwitchProxy(Number(new URL(nodes[0]!.url).port));
+    cluster = await startCluster(env, [
+      { NAME: 'official', NODE_KIND: 'official', CLIENT: 'node-redis' },
+      { NAME: 'ours', CLIENT: 'ioredis' },
+    ]);
+    onOfficial = cluster.on[0]!;
+    onOurs = cluster.on[1]!;
+    proxy = await startSwitchProxy(Number(new URL(cluster.nodes[0]!.url).port));
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
     await proxy?.close();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+    await cluster?.stop();
     await redis?.del(key).catch(() => undefined);
     await redis?.close();
   });
@@ -84,7 +85,7 @@ describe('an official Streams node and one of ours', { skip }, () => {
       reconnectionDelayMax: 200,
       randomizationFactor: 0,
     });
-    clients.push(client);
+    cluster.clients.push(client);
     await waitFor(client, 'connect');
     const seq: unknown[] = [];
     client.on('seq', (value: unknown) => seq.push(value));
@@ -93,8 +94,8 @@ describe('an official Streams node and one of ours', { skip }, () => {
     await first;
     let next = 1;
     for (const [to, sender] of [
-      [nodes[1]!, onOfficial],
-      [nodes[0]!, onOurs],
+      [cluster.nodes[1]!, onOfficial],
+      [cluster.nodes[0]!, onOurs],
     ] as const) {
       proxy.setOpen(false);
       proxy.target(Number(new URL(to.url).port));
@@ -110,7 +111,7 @@ describe('an official Streams node and one of ours', { skip }, () => {
       const back = waitFor(client, 'connect', 10_000);
       proxy.setOpen(true);
       await back;
-      assert.equal(client.recovered, true, `recovered on ${to === nodes[1] ? 'ours' : 'the official node'}`);
+      assert.equal(client.recovered, true, `recovered on ${to === cluster.nodes[1] ? 'ours' : 'the official node'}`);
       assert.deepEqual(
         seq,
         Array.from({ length: next }, (_, i) => i),
@@ -121,30 +122,24 @@ describe('an official Streams node and one of ours', { skip }, () => {
 });
 
 describe('createStreamsAdapter when Redis restarts', { skip }, () => {
+  let cluster: ClusterOnPrivateRedis;
   let redis: PrivateRedis;
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
   let onA: ClientSocket;
   let onB: ClientSocket;
 
   before(async () => {
-    redis = await startRedis();
-    const env = { KEY: uniqueName('restart'), REDIS_URL: redis.url, ADAPTER: 'streams', REQUESTS_TIMEOUT: '1500' };
-    nodes.push(
-      ...(await Promise.all([
-        startNode({ ...env, NAME: 'A', CLIENT: 'node-redis' }),
-        startNode({ ...env, NAME: 'B', CLIENT: 'ioredis' }),
-      ])),
-    );
-    onA = await connectedClient(nodes[0]!.url, clients);
-    onB = await connectedClient(nodes[1]!.url, clients);
-    await untilCount(() => call<number>(onA, 'server count'), 2, 10_000);
+    cluster = await startPairOnPrivateRedis({
+      KEY: uniqueName('restart'),
+      ADAPTER: 'streams',
+      REQUESTS_TIMEOUT: '1500',
+    });
+    ({ redis } = cluster);
+    onA = cluster.on[0]!;
+    onB = cluster.on[1]!;
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
-    await redis?.kill();
+    await cluster?.stop();
   });
 
   test('while Redis is down a node still serves its own clients; afterwards each resumes reading the stream', async () => {
@@ -152,13 +147,13 @@ describe('createStreamsAdapter when Redis restarts', { skip }, () => {
     await call(onB, 'emit', [], [], 'news', 'before');
     await before;
     await redis.kill();
-    await Promise.all(nodes.map((node) => node.waitForOutput(/redis-error: /)));
+    await Promise.all(cluster.nodes.map((node) => node.waitForOutput(/redis-error: /)));
     const local = waitFor(onA, 'during');
     await call(onA, 'emit', [], [], 'during');
     await local.catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${nodes[0]!.stdout()}`);
+      throw new Error(`${String(err)}\n${cluster.nodes[0]!.stdout()}`);
     });
-    await nodes[0]!.waitForOutput(/publish-failure: /);
+    await cluster.nodes[0]!.waitForOutput(/publish-failure: /);
 
     await redis.restart();
     for (const [sender, receiver, name] of [
@@ -178,7 +173,7 @@ describe('createStreamsAdapter when Redis restarts', { skip }, () => {
         () => `"${name}" after the restart`,
       );
     }
-    for (const node of nodes) {
+    for (const node of cluster.nodes) {
       assert.equal(node.child.exitCode, null, 'the node is still running');
       assert.doesNotMatch(node.stdout(), /unhandled rejection/);
     }

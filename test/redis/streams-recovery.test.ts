@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { REDIS_URL, connectedClient, skipUnlessReachable, uniqueName, untilCount } from '../ecosystem/services.js';
+import { REDIS_URL, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { call, startNode, type NodeProcess } from './helpers.js';
+import { call, startCluster, TWO_NODES, type Cluster, type NodeProcess } from './helpers.js';
 import { startSwitchProxy, type SwitchProxy } from './switch-proxy.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
@@ -72,8 +72,7 @@ function portOf(node: NodeProcess): number {
 describe('createStreamsAdapter: recovery on another node', { skip }, () => {
   const key = uniqueName('streams');
   const sessionPrefix = `${key}:session:`;
-  const nodes: NodeProcess[] = [];
-  const clients: ClientSocket[] = [];
+  let cluster: Cluster;
   let redis: Redis;
   let proxy: SwitchProxy;
   let onA: ClientSocket;
@@ -91,28 +90,21 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
       MAX_LEN: String(MAX_LEN),
       RECOVERY_MS: String(RECOVERY_MS),
     };
-    nodes.push(
-      ...(await Promise.all([
-        startNode({ ...env, NAME: 'A', CLIENT: 'node-redis' }),
-        startNode({ ...env, NAME: 'B', CLIENT: 'ioredis' }),
-      ])),
-    );
-    onA = await connectedClient(nodes[0]!.url, clients);
-    onB = await connectedClient(nodes[1]!.url, clients);
-    await untilCount(() => call<number>(onA, 'server count'), 2, 10_000);
-    proxy = await startSwitchProxy(portOf(nodes[0]!));
+    cluster = await startCluster(env, TWO_NODES);
+    onA = cluster.on[0]!;
+    onB = cluster.on[1]!;
+    proxy = await startSwitchProxy(portOf(cluster.nodes[0]!));
   });
 
   after(async () => {
-    for (const socket of clients) socket.disconnect();
     await proxy?.close();
-    await Promise.allSettled(nodes.map((node) => node.stop('SIGTERM').catch(() => node.kill())));
+    await cluster?.stop();
     await redis?.del(key).catch(() => undefined);
     await redis?.close();
   });
 
   test('a client back on another node gets every packet it missed, in order, once, and is recovered', async () => {
-    const client = recoveringClient(proxy, clients);
+    const client = recoveringClient(proxy, cluster.clients);
     await waitFor(client, 'connect');
     assert.equal(client.recovered, false);
     const seq = record(client, 'seq');
@@ -122,7 +114,7 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
     await first;
     const sidBefore = client.id;
 
-    await dropAndReturn(client, proxy, portOf(nodes[1]!), sessions, async () => {
+    await dropAndReturn(client, proxy, portOf(cluster.nodes[1]!), sessions, async () => {
       for (let i = 1; i <= 20; i++) await call(onB, 'emit', [], [], 'seq', i);
       for (let i = 1; i <= 5; i++) await call(onA, 'emit', [], [], 'from A', i);
     });
@@ -148,15 +140,15 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
   });
 
   test('rooms and data come back too; packets for other rooms are not replayed', async () => {
-    const client = recoveringClient(proxy, clients);
-    proxy.target(portOf(nodes[1]!));
+    const client = recoveringClient(proxy, cluster.clients);
+    proxy.target(portOf(cluster.nodes[1]!));
     await waitFor(client, 'connect');
     await call(client, 'join', 'blue');
     const news = record(client, 'news');
     const first = waitFor(client, 'news');
     await call(onA, 'emit', ['blue'], [], 'news', 'blue 1');
     await first;
-    await dropAndReturn(client, proxy, portOf(nodes[0]!), sessions, async () => {
+    await dropAndReturn(client, proxy, portOf(cluster.nodes[0]!), sessions, async () => {
       await call(onA, 'emit', ['red'], [], 'news', 'red');
       await call(onB, 'emit', ['blue'], [], 'news', 'blue 2');
       await call(onA, 'emit', [], ['blue'], 'news', 'not blue');
@@ -174,14 +166,14 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
   });
 
   test('after maxDisconnectionDuration the session is gone: a new one starts', async () => {
-    const client = recoveringClient(proxy, clients);
-    proxy.target(portOf(nodes[0]!));
+    const client = recoveringClient(proxy, cluster.clients);
+    proxy.target(portOf(cluster.nodes[0]!));
     await waitFor(client, 'connect');
     const first = waitFor(client, 'seq');
     await call(onA, 'emit', [], [], 'seq', 'before');
     await first;
     const sidBefore = client.id;
-    await dropAndReturn(client, proxy, portOf(nodes[1]!), sessions, async () => {
+    await dropAndReturn(client, proxy, portOf(cluster.nodes[1]!), sessions, async () => {
       await until(
         async () => (await sessions()) === 0,
         RECOVERY_MS + 3000,
@@ -194,13 +186,13 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
   });
 
   test('the stream is trimmed to about maxLen; a client whose offset was trimmed away is not recovered', async () => {
-    const client = recoveringClient(proxy, clients);
-    proxy.target(portOf(nodes[1]!));
+    const client = recoveringClient(proxy, cluster.clients);
+    proxy.target(portOf(cluster.nodes[1]!));
     await waitFor(client, 'connect');
     const first = waitFor(client, 'seq');
     await call(onB, 'emit', [], [], 'seq', 'before');
     await first;
-    await dropAndReturn(client, proxy, portOf(nodes[0]!), sessions, async () => {
+    await dropAndReturn(client, proxy, portOf(cluster.nodes[0]!), sessions, async () => {
       await call(onB, 'burst', 5 * MAX_LEN);
       await until(
         async () => (await redis.xLen(key)) >= MAX_LEN,
@@ -209,13 +201,13 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
       );
     });
     const length = await redis.xLen(key);
-    // `MAXLEN ~` trims whole nodes of the stream (100 entries each by default).
+    // `MAXLEN ~` trims whole cluster.nodes of the stream (100 entries each by default).
     assert.ok(length <= MAX_LEN + 100, `the stream holds ${length} entries`);
     assert.equal(client.recovered, false);
     client.disconnect();
   });
 
   test('no node reported an unhandled rejection', () => {
-    for (const node of nodes) assert.doesNotMatch(node.stdout(), /unhandled rejection/);
+    for (const node of cluster.nodes) assert.doesNotMatch(node.stdout(), /unhandled rejection/);
   });
 });

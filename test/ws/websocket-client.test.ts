@@ -394,6 +394,67 @@ describe('WebSocket listeners', () => {
     );
   });
 
+  it('keeps on<event> handlers apart from addEventListener and reads them when their turn comes, as the DOM does', async () => {
+    await withServer(
+      () => startServer(),
+      async (server) => {
+        server.wss.on('connection', (socket) => socket.send('one'));
+        const client = new WebSocket(server.url);
+        const seen: string[] = [];
+        const both = (event: { type: string }): void => {
+          seen.push(`both:${event.type}`);
+        };
+        const delivered = new Promise<void>((resolve) =>
+          client.addEventListener('message', () => {
+            // Cleared by a listener that runs before it: the handler is not called for this event.
+            client.onerror = null;
+            client.onmessage = null;
+            resolve();
+          }),
+        );
+        client.onmessage = (event) => seen.push(`cleared:${String(event.data)}`);
+        client.onerror = both;
+        client.addEventListener('error', both);
+        client.removeEventListener('error', both);
+        assert.equal(client.onerror, both, 'removeEventListener leaves the handler');
+        client.onopen = both;
+        client.addEventListener('open', both);
+        await withTimeout(delivered, 'the message');
+        assert.equal(client.onmessage, null);
+        assert.equal(client.onerror, null);
+        assert.equal(client.listenerCount('error'), 0);
+        client.removeAllListeners('open');
+        assert.equal(client.onopen, null, 'a handler whose listener was removed is no longer reported');
+        // The same function as handler and as listener: both ran.
+        assert.deepEqual(seen, ['both:open', 'both:open']);
+        client.close();
+      },
+    );
+  });
+
+  it('keeps Node-style listeners of any event name, inherited names included', async () => {
+    await withServer(
+      () => startServer(),
+      async (server) => {
+        const client = new WebSocket(server.url);
+        const names = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'message'];
+        assert.deepEqual(client.eventNames(), []);
+        assert.equal(client.listenerCount('toString'), 0);
+        const calls: string[] = [];
+        for (const name of names) client.on(name as 'open', () => calls.push(name));
+        assert.deepEqual(client.eventNames(), names);
+        for (const name of names) (client.emit as (event: string) => boolean)(name);
+        assert.deepEqual(calls, names);
+        client.removeAllListeners('constructor');
+        assert.deepEqual(client.eventNames(), ['toString', '__proto__', 'hasOwnProperty', 'message']);
+        assert.equal((client.emit as (event: string) => boolean)('constructor'), false);
+        await waitFor(client, 'open');
+        client.close();
+        await waitFor(client, 'close');
+      },
+    );
+  });
+
   it('terminates a silent server when heartbeatInterval is set', async () => {
     const fake = await fakeUpgradeServer((key) => switchingProtocols(key));
     try {

@@ -1,4 +1,4 @@
-import type { Socket } from '../../server/index.js';
+import type { DefaultEventsMap, Namespace, Server, Socket } from '../../server/index.js';
 import { checkNickname, defaultChatLimits } from '../chat/chat-protocol.js';
 import { TokenBucket } from '../chat/token-bucket.js';
 
@@ -48,10 +48,37 @@ export function serveEvents(socket: Socket, handlers: Readonly<Record<string, Ev
 }
 
 /** The name a page connects with (`io('/rooms', { auth: { name } })`), checked as the chat checks nicknames. */
-export function nameFromAuth(auth: unknown): { ok: true; name: string } | Refusal {
+function nameFromAuth(auth: unknown): { ok: true; name: string } | Refusal {
   const given = typeof auth === 'object' && auth !== null ? (auth as Record<string, unknown>).name : undefined;
   const checked = checkNickname(given, defaultChatLimits);
   return checked.ok ? { ok: true, name: checked.value } : refuse(checked.reason);
+}
+
+/** What an app keeps on each socket: the name it connected with, and fields the app sets later. */
+export interface NamedData {
+  name: string;
+}
+
+/**
+ * An app's namespace, where every page connects with a name: one without a valid name is refused
+ * (`connect_error` with the reason); the others start with `socket.data.name` set.
+ */
+export function namedNamespace<Data extends NamedData>(
+  io: Server,
+  path: string,
+): Namespace<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data> {
+  const nsp = io.of(path) as Namespace<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data>;
+  nsp.use((socket, next) => {
+    const named = nameFromAuth(socket.handshake.auth);
+    if (!named.ok) {
+      next(new Error(named.error));
+      return;
+    }
+    // The name is all an app's data holds at first: the rest of it is optional, set as the page acts.
+    socket.data = { name: named.name } as Data;
+    next();
+  });
+  return nsp;
 }
 
 /** Whether `value` is a plain object, whose fields an event handler may then read. */

@@ -1,21 +1,17 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import type { Endpoint } from '../connect/endpoint.js';
-import { formatDuration, parseDuration } from '../connect/duration.js';
+import { formatDuration } from '../connect/duration.js';
 import { runInteractive } from '../connect/interactive.js';
 import { loadScript, runScript } from '../connect/script.js';
 import { SocketIoEndpoint } from '../connect/socket-io-endpoint.js';
 import type { Mode } from '../connect/steps.js';
 import {
   DEFAULT_SOCKET_IO_PATH,
-  clientOptions,
+  TARGET_OPTIONS,
   connectFailure,
-  engineUrl,
   namespaceOf,
-  parseAuth,
-  parseEnginePath,
-  parseHeaders,
-  parseTargetUrl,
+  parseTarget,
   shownUrl,
 } from '../connect/target.js';
 import { Transcript } from '../connect/transcript.js';
@@ -24,7 +20,7 @@ import type { WebSocketOptions } from '../../ws/index.js';
 
 const DEFAULT_TIMEOUT = '5s';
 
-function parseSioAuth(text: string | undefined): object | undefined {
+function parseSioAuth(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   let value: unknown;
   try {
@@ -35,7 +31,7 @@ function parseSioAuth(text: string | undefined): object | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError(`--sio-auth takes a JSON object such as {"token":"abc"}, got "${text}"`);
   }
-  return value;
+  return value as Record<string, unknown>;
 }
 
 /** `switchboard connect`: an interactive or scripted client for a WebSocket or Socket.IO server. */
@@ -100,13 +96,8 @@ Examples:
     const { values, positionals } = parseArgs({
       args: [...args],
       options: {
-        header: { type: 'string', short: 'H', multiple: true, default: [] },
-        auth: { type: 'string' },
-        subprotocol: { type: 'string', short: 's', multiple: true, default: [] },
+        ...TARGET_OPTIONS,
         origin: { type: 'string', short: 'o' },
-        insecure: { type: 'boolean', default: false },
-        sio: { type: 'boolean', default: false },
-        path: { type: 'string' },
         'sio-auth': { type: 'string' },
         execute: { type: 'string', short: 'x', multiple: true, default: [] },
         script: { type: 'string' },
@@ -115,27 +106,18 @@ Examples:
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 1) throw new UsageError(`connect takes one URL, got ${positionals.join(' ')}`);
-    const url = parseTargetUrl(positionals[0]);
+    const target = parseTarget('connect', positionals, values);
+    const { url, timeoutMs } = target;
     const mode: Mode = values.sio ? 'socket.io' : 'websocket';
-    if (values.sio && values.subprotocol.length > 0) {
-      throw new UsageError('--subprotocol is for bare WebSockets; Socket.IO does not negotiate one');
-    }
-    if (!values.sio && values.path !== undefined) throw new UsageError('--path is the Socket.IO path: add --sio');
     if (!values.sio && values['sio-auth'] !== undefined) throw new UsageError('--sio-auth needs --sio');
-    const timeoutMs = parseDuration('--timeout', values.timeout, 's');
-    if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0');
-    const enginePath = parseEnginePath(values.path ?? DEFAULT_SOCKET_IO_PATH);
     const sioAuth = parseSioAuth(values['sio-auth']);
-    const target = { url, headers: parseHeaders(values.header), auth: parseAuth(values.auth) };
     const scripted = values.execute.length > 0 || values.script !== undefined;
     const steps = scripted ? await loadScript(values.execute, values.script, mode, timeoutMs) : undefined;
 
     const socketOptions: WebSocketOptions = {
-      ...clientOptions(target, timeoutMs),
+      ...target.socketOptions,
       closeTimeout: timeoutMs,
       ...(values.origin === undefined ? {} : { origin: values.origin }),
-      ...(values.insecure ? { rejectUnauthorized: false } : {}),
     };
     let endpoint: Endpoint;
     try {
@@ -143,7 +125,8 @@ Examples:
         mode === 'websocket'
           ? await WebSocketEndpoint.open(url, values.subprotocol, socketOptions)
           : await SocketIoEndpoint.open({
-              url: engineUrl(url, enginePath),
+              url,
+              path: target.enginePath,
               namespace: namespaceOf(url),
               auth: sioAuth,
               socketOptions,

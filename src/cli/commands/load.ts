@@ -3,17 +3,13 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WebSocketOptions } from '../../ws/index.js';
 import { ExitCode, UsageError, type Command, type TextSink } from '../command.js';
-import { parseDuration } from '../connect/duration.js';
 import {
   DEFAULT_SOCKET_IO_PATH,
-  clientOptions,
+  TARGET_OPTIONS,
   connectFailure,
   engineUrl,
   namespaceOf,
-  parseAuth,
-  parseEnginePath,
-  parseHeaders,
-  parseTargetUrl,
+  parseTarget,
   shownUrl,
 } from '../connect/target.js';
 import { htmlReport } from '../load/html-report.js';
@@ -109,14 +105,9 @@ Examples:
         size: { type: 'string', default: DEFAULTS.size },
         duration: { type: 'string', short: 'd', default: DEFAULTS.duration },
         pattern: { type: 'string', default: 'echo' },
-        sio: { type: 'boolean', default: false },
-        path: { type: 'string' },
+        ...TARGET_OPTIONS,
         event: { type: 'string' },
         ack: { type: 'boolean', default: false },
-        header: { type: 'string', short: 'H', multiple: true, default: [] },
-        auth: { type: 'string' },
-        subprotocol: { type: 'string', short: 's', multiple: true, default: [] },
-        insecure: { type: 'boolean', default: false },
         timeout: { type: 'string', default: DEFAULTS.timeout },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },
@@ -124,23 +115,19 @@ Examples:
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 1) throw new UsageError(`load takes one URL, got ${positionals.join(' ')}`);
-    const url = parseTargetUrl(positionals[0]);
+    const target = parseTarget('load', positionals, values);
+    const { url, timeoutMs } = target;
     const pattern = parsePattern(values.pattern);
     if (values.rate !== undefined && values['total-rate'] !== undefined) {
       throw new UsageError('give --rate (per connection) or --total-rate (in all), not both');
     }
     if (!values.sio) {
-      for (const option of ['path', 'event', 'ack'] as const) {
+      for (const option of ['event', 'ack'] as const) {
         if (values[option] !== undefined && values[option] !== false) throw new UsageError(`--${option} needs --sio`);
       }
-    } else if (values.subprotocol.length > 0) {
-      throw new UsageError('--subprotocol is for bare WebSockets; Socket.IO does not negotiate one');
     }
     if (values.ack && pattern === 'broadcast') throw new UsageError('--ack times the echo pattern only');
     if (values.event === '') throw new UsageError('--event must not be empty');
-    const timeoutMs = parseDuration('--timeout', values.timeout, 's');
-    if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0');
     const plan: LoadPlan = {
       url,
       protocol: values.sio ? 'socket.io' : 'websocket',
@@ -157,17 +144,11 @@ Examples:
       event: values.event ?? pattern,
       ack: values.ack,
     };
-    const enginePath = parseEnginePath(values.path ?? DEFAULT_SOCKET_IO_PATH);
-    const target = { url, headers: parseHeaders(values.header), auth: parseAuth(values.auth) };
     const report = await reportPath(values.report);
-    const options: WebSocketOptions = {
-      ...clientOptions(target, timeoutMs),
-      // Compression would measure zlib, on both sides, more than messaging.
-      perMessageDeflate: false,
-      ...(values.insecure ? { rejectUnauthorized: false } : {}),
-    };
+    // Compression would measure zlib, on both sides, more than messaging.
+    const options: WebSocketOptions = { ...target.socketOptions, perMessageDeflate: false };
     const sioTarget = {
-      url: engineUrl(url, enginePath),
+      url: engineUrl(url, target.enginePath),
       namespace: namespaceOf(url),
       event: plan.event,
       ack: plan.ack,

@@ -1,4 +1,5 @@
 import { isValidWireCloseCode } from '../../protocol/index.js';
+import { RESERVED_EVENTS } from '../../protocol/socket-io/index.js';
 import { UsageError } from '../command.js';
 import { parseDuration } from './duration.js';
 import { firstWord, parseJsonArguments } from './json-arguments.js';
@@ -83,6 +84,7 @@ function jsonArguments(command: string, text: string): unknown[] {
 function parseEmit(text: string): Step {
   const { word: event, rest } = firstWord(text);
   if (event === '') throw new UsageError('emit takes an event name: emit <event> [json args]');
+  if (RESERVED_EVENTS.has(event)) throw new UsageError(`emit: "${event}" is a reserved event name in Socket.IO`);
   return { kind: 'emit', event, args: jsonArguments('emit', rest) };
 }
 

@@ -1,16 +1,8 @@
+import type { ParseArgsConfig } from 'node:util';
 import { isToken } from '../../protocol/index.js';
 import { ErrorCode, WebSocketError, type WebSocketOptions } from '../../ws/index.js';
 import { UsageError } from '../command.js';
-
-/** Where a client command connects, and the handshake options the user gave. */
-export interface Target {
-  /** The URL as the user meant it, with `ws://` assumed when no scheme was given. */
-  readonly url: URL;
-  /** Extra request headers from `-H`. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** `user:password` for HTTP Basic authentication, from `--auth`. */
-  readonly auth: string | undefined;
-}
+import { parseDuration } from './duration.js';
 
 /** The Engine.IO path the official server and ours listen on by default. */
 export const DEFAULT_SOCKET_IO_PATH = '/socket.io/';
@@ -39,7 +31,7 @@ export function shownUrl(url: URL): string {
 }
 
 /** Parses `-H "Name: value"` headers into a dictionary; a later header of the same name wins. */
-export function parseHeaders(lines: readonly string[]): Record<string, string> {
+function parseHeaders(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -51,18 +43,72 @@ export function parseHeaders(lines: readonly string[]): Record<string, string> {
 }
 
 /** Checks `--auth user:password`; the password may itself hold colons, the user may not. */
-export function parseAuth(text: string | undefined): string | undefined {
+function parseAuth(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   if (!/^[^:]+:/.test(text)) throw new UsageError(`--auth takes user:password, got "${text}"`);
   return text;
 }
 
-/** The client options shared by every connection to `target`. */
-export function clientOptions(target: Target, handshakeTimeout: number): WebSocketOptions {
+/** The `parseArgs` options that `connect` and `load` both take (each adds its own `--timeout` default). */
+export const TARGET_OPTIONS = {
+  header: { type: 'string', short: 'H', multiple: true, default: [] as string[] },
+  auth: { type: 'string' },
+  subprotocol: { type: 'string', short: 's', multiple: true, default: [] as string[] },
+  insecure: { type: 'boolean', default: false },
+  sio: { type: 'boolean', default: false },
+  path: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** What {@link parseTarget} reads: the values of {@link TARGET_OPTIONS} and `--timeout`. */
+export interface TargetValues {
+  readonly header: readonly string[];
+  readonly auth?: string;
+  readonly subprotocol: readonly string[];
+  readonly insecure: boolean;
+  readonly sio: boolean;
+  readonly path?: string;
+  readonly timeout: string;
+}
+
+/** Where a client command connects, checked: how long to wait, and the WebSocket options for it. */
+export interface Target {
+  /** The URL as the user meant it, with `ws://` assumed when no scheme was given. */
+  readonly url: URL;
+  /** The Engine.IO path (`--path`, or the default). */
+  readonly enginePath: string;
+  /** `--timeout`, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Headers (`-H`), Basic credentials (`--auth`), handshake timeout and TLS checks, for every connection. */
+  readonly socketOptions: WebSocketOptions;
+}
+
+/**
+ * Checks the URL argument and the options {@link TARGET_OPTIONS} defines, the same way for each
+ * client command (`command` names it in messages).
+ *
+ * @throws UsageError for a missing or second URL, a bad value, or an option of the other protocol.
+ */
+export function parseTarget(command: string, positionals: readonly string[], values: TargetValues): Target {
+  if (positionals.length > 1) throw new UsageError(`${command} takes one URL, got ${positionals.join(' ')}`);
+  const url = parseTargetUrl(positionals[0]);
+  if (values.sio && values.subprotocol.length > 0) {
+    throw new UsageError('--subprotocol is for bare WebSockets; Socket.IO does not negotiate one');
+  }
+  if (!values.sio && values.path !== undefined) throw new UsageError('--path is the Socket.IO path: add --sio');
+  const timeoutMs = parseDuration('--timeout', values.timeout, 's');
+  if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0');
+  const headers = parseHeaders(values.header);
+  const auth = parseAuth(values.auth);
   return {
-    headers: { ...target.headers },
-    handshakeTimeout,
-    ...(target.auth === undefined ? {} : { auth: target.auth }),
+    url,
+    enginePath: parseEnginePath(values.path ?? DEFAULT_SOCKET_IO_PATH),
+    timeoutMs,
+    socketOptions: {
+      headers,
+      handshakeTimeout: timeoutMs,
+      ...(auth === undefined ? {} : { auth }),
+      ...(values.insecure ? { rejectUnauthorized: false } : {}),
+    },
   };
 }
 
@@ -87,7 +133,7 @@ export function namespaceOf(url: URL): string {
 }
 
 /** Checks `--path`: an absolute path; a trailing slash is added as the official client does. */
-export function parseEnginePath(text: string): string {
+function parseEnginePath(text: string): string {
   if (!text.startsWith('/') || /[?#\s]/.test(text))
     throw new UsageError(`--path must be a path like /socket.io/, got "${text}"`);
   return text.endsWith('/') ? text : `${text}/`;

@@ -1,3 +1,5 @@
+import { encodePacket as encodeEnginePacket } from '../../protocol/engine-io/index.js';
+import { Decoder, PacketType, encodePacket, type Packet } from '../../protocol/socket-io/index.js';
 import { WebSocket, type WebSocketOptions } from '../../ws/index.js';
 import { sentMicros } from './payload.js';
 
@@ -90,29 +92,37 @@ export interface SocketIoLoadTarget {
 }
 
 /** First bytes of the Engine.IO and Socket.IO packets the client tells apart (protocols v4 and v5). */
+/** The Engine.IO answer to the server's ping. */
+const PONG = encodeEnginePacket({ type: 'pong' });
+
 const Byte = { Open: 0x30, Close: 0x31, Ping: 0x32, Message: 0x34, Connect: 0x30, ConnectError: 0x34 } as const;
 
 /**
  * A Socket.IO client reduced to what a load needs: the Engine.IO open over WebSocket, a CONNECT to
- * one namespace, pongs for the server's pings, and events built from a prefix and suffix made once.
+ * one namespace, pongs for the server's pings, and events built from a head and prefix encoded once.
  * Replies are recognised from their first byte and timed from the payload's bytes, never decoded,
  * so the generator spends its CPU on the load rather than on parsing JSON.
  */
 export class SocketIoLoadClient implements LoadClient {
+  /** The frame up to the ack id: Engine.IO message, Socket.IO EVENT, namespace (`42/chat,`). */
+  private readonly eventHead: string;
+  /** The arguments' JSON up to the payload string: `["echo","`. */
   private readonly prefix: string;
   private readonly suffix = '"]';
   private readonly leave: string;
-  private readonly eventHead: string;
   private nextAckId = 0;
 
   private constructor(
     private readonly socket: WebSocket,
     private readonly target: SocketIoLoadTarget,
   ) {
-    const nsp = target.namespace === '/' ? '' : `${target.namespace},`;
-    this.prefix = `[${JSON.stringify(target.event)},"`;
-    this.leave = `41${nsp}`;
-    this.eventHead = `42${nsp}`;
+    // Socket.IO protocol v5: an EVENT's JSON arguments end the packet, so the frame of an event
+    // with an empty string splits into the part before the payload and the closing `"]`.
+    const template = frame({ type: PacketType.Event, nsp: target.namespace, data: [target.event, ''] });
+    const json = JSON.stringify([target.event, '']);
+    this.eventHead = template.slice(0, -json.length);
+    this.prefix = json.slice(0, -this.suffix.length);
+    this.leave = frame({ type: PacketType.Disconnect, nsp: target.namespace });
   }
 
   /** Opens a session and joins the namespace; rejects when refused, unreachable or past `timeoutMs`. */
@@ -124,7 +134,7 @@ export class SocketIoLoadClient implements LoadClient {
   ): Promise<LoadClient> {
     const socket = new WebSocket(target.url, [], options);
     const client = new SocketIoLoadClient(socket, target);
-    const connectFrame = `40${target.namespace === '/' ? '' : `${target.namespace},`}`;
+    const connectFrame = frame({ type: PacketType.Connect, nsp: target.namespace });
     return opening(socket, client, listener, (resolve, reject) => {
       let joined = false;
       const timer = setTimeout(() => {
@@ -138,7 +148,7 @@ export class SocketIoLoadClient implements LoadClient {
           const sentAt = sentMicros(data);
           if (sentAt >= 0) listener.onReply(sentAt);
         } else if (type === Byte.Ping) {
-          socket.send('3');
+          socket.send(PONG);
         } else if (type === Byte.Open) {
           socket.send(connectFrame);
         } else if (type === Byte.Message && data[1] === Byte.Connect) {
@@ -147,7 +157,7 @@ export class SocketIoLoadClient implements LoadClient {
           resolve();
         } else if (type === Byte.Message && data[1] === Byte.ConnectError) {
           clearTimeout(timer);
-          reject(new Error(`the server refused the namespace: ${refusal(data.subarray(2).toString())}`));
+          reject(new Error(`the server refused the namespace: ${refusal(data.subarray(1).toString())}`));
           socket.close();
         } else if (type === Byte.Close) {
           socket.close();
@@ -173,13 +183,18 @@ export class SocketIoLoadClient implements LoadClient {
   }
 }
 
-/** The message of a CONNECT_ERROR packet's payload (after `44`, past a namespace prefix), or the payload as it is. */
-function refusal(payload: string): string {
-  const json = payload.startsWith('/') ? payload.slice(payload.indexOf(',') + 1) : payload;
+/** The Engine.IO message frame of a packet without binary data. */
+function frame(packet: Packet): string {
+  // Text data makes a text frame: only bytes make a binary one.
+  return encodeEnginePacket({ type: 'message', data: encodePacket(packet)[0] }) as string;
+}
+
+/** The message of a CONNECT_ERROR packet (its Socket.IO text), or the text as it is when it has none. */
+function refusal(text: string): string {
   try {
-    const message = (JSON.parse(json) as { message?: unknown } | null)?.message;
-    return typeof message === 'string' ? message : json;
+    const message = (new Decoder().add(text)?.data as { message?: unknown } | undefined)?.message;
+    return typeof message === 'string' ? message : text;
   } catch {
-    return json;
+    return text;
   }
 }

@@ -1,8 +1,7 @@
 import { checkDelay } from '../../../engine/check-delay.js';
 import { checkOptionNames } from '../../../engine/options.js';
 import { checkInteger } from '../../../protocol/index.js';
-import type { DefaultEventsMap, Namespace } from '../../../server/index.js';
-import { nameFromAuth, serveEvents, type Refusal, type Reply } from '../app-events.js';
+import { namedNamespace, serveEvents, type NamedData, type Refusal, type Reply } from '../app-events.js';
 import type { DemoApp, DemoAppContext } from '../demo-app.js';
 import { CATALOG, type Track } from './catalog.js';
 import { JukeboxState } from './jukebox-state.js';
@@ -46,10 +45,6 @@ export interface JukeboxNotice {
   readonly at: number;
 }
 
-interface JukeboxData {
-  name: string;
-}
-
 function quoted(track: Track): string {
   return `“${track.title}”`;
 }
@@ -81,12 +76,7 @@ export function createJukeboxApp(context: DemoAppContext, options: JukeboxOption
   const recentLimit = checkInteger('recentNotices', options.recentNotices ?? 20, 0);
   const recent: JukeboxNotice[] = [];
   let noticeCount = 0;
-  const nsp = context.io.of(JUKEBOX_NAMESPACE) as Namespace<
-    DefaultEventsMap,
-    DefaultEventsMap,
-    DefaultEventsMap,
-    JukeboxData
-  >;
+  const nsp = namedNamespace<NamedData>(context.io, JUKEBOX_NAMESPACE);
 
   function notify(text: string): void {
     const notice: JukeboxNotice = { id: `~${++noticeCount}`, text, at: now() };
@@ -151,16 +141,6 @@ export function createJukeboxApp(context: DemoAppContext, options: JukeboxOption
       }
     }
   }
-
-  nsp.use((socket, next) => {
-    const named = nameFromAuth(socket.handshake.auth);
-    if (!named.ok) {
-      next(new Error(named.error));
-      return;
-    }
-    socket.data = { name: named.name };
-    next();
-  });
 
   nsp.on('connection', (socket) => {
     const name = socket.data.name;

@@ -1,8 +1,16 @@
 import { checkOptionNames } from '../../../engine/options.js';
 import { checkInteger } from '../../../protocol/index.js';
-import type { DefaultEventsMap, Namespace, Socket } from '../../../server/index.js';
+import type { DefaultEventsMap, Socket } from '../../../server/index.js';
 import { checkText, defaultChatLimits } from '../../chat/chat-protocol.js';
-import { isRecord, nameFromAuth, refuse, serveEvents, type Refusal, type Reply } from '../app-events.js';
+import {
+  isRecord,
+  namedNamespace,
+  refuse,
+  serveEvents,
+  type NamedData,
+  type Refusal,
+  type Reply,
+} from '../app-events.js';
 import type { DemoApp, DemoAppContext } from '../demo-app.js';
 import { checkRoomName, RoomDirectory, type HistoryItem } from './room-directory.js';
 
@@ -29,8 +37,7 @@ export const ROOMS_NAMESPACE = '/rooms';
  * What the app keeps on each socket. The server restores `socket.data` with a recovered
  * connection, so a page that comes back after a drop is still in its room.
  */
-interface RoomsData {
-  name: string;
+interface RoomsData extends NamedData {
   room?: string;
 }
 
@@ -70,12 +77,7 @@ export function createRoomsApp(context: DemoAppContext, options: RoomsOptions = 
     maxRooms: checkInteger('maxRooms', options.maxRooms ?? 20, Math.max(1, permanentRooms.length)),
     historyLength: checkInteger('historyLength', options.historyLength ?? 50, 0),
   });
-  const nsp = context.io.of(ROOMS_NAMESPACE) as Namespace<
-    DefaultEventsMap,
-    DefaultEventsMap,
-    DefaultEventsMap,
-    RoomsData
-  >;
+  const nsp = namedNamespace<RoomsData>(context.io, ROOMS_NAMESPACE);
 
   function announceRooms(): void {
     nsp.emit('rooms', directory.list());
@@ -156,16 +158,6 @@ export function createRoomsApp(context: DemoAppContext, options: RoomsOptions = 
     socket.to(channel(room)).emit('typing', { room, name: socket.data.name, typing: active });
     return { ok: true };
   }
-
-  nsp.use((socket, next) => {
-    const named = nameFromAuth(socket.handshake.auth);
-    if (!named.ok) {
-      next(new Error(named.error));
-      return;
-    }
-    socket.data = { name: named.name };
-    next();
-  });
 
   nsp.on('connection', (socket) => {
     serveEvents(
