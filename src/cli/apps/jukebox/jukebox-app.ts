@@ -82,11 +82,13 @@ export function createJukeboxApp(context: DemoAppContext, options: JukeboxOption
     const notice: JukeboxNotice = { id: `~${++noticeCount}`, text, at: now() };
     recent.push(notice);
     if (recent.length > recentLimit) recent.shift();
-    nsp.emit('notice', notice);
+    // Local: in a cluster (`serve --redis`) every node plays its own jukebox, so what one node
+    // plays must not reach the listeners of the others.
+    nsp.local.emit('notice', notice);
   }
 
   function publish(): void {
-    nsp.emit('state', state.snapshot());
+    nsp.local.emit('state', state.snapshot());
   }
 
   let trackTimer: NodeJS.Timeout | undefined;
@@ -166,7 +168,7 @@ export function createJukeboxApp(context: DemoAppContext, options: JukeboxOption
 
   schedule();
   const ticker = setInterval(() => {
-    nsp.volatile.emit('tick', { trackId: state.current.id, position: state.position() });
+    nsp.local.volatile.emit('tick', { trackId: state.current.id, position: state.position() });
   }, tickInterval);
 
   return {

@@ -79,12 +79,14 @@ export function createRoomsApp(context: DemoAppContext, options: RoomsOptions = 
   });
   const nsp = namedNamespace<RoomsData>(context.io, ROOMS_NAMESPACE);
 
+  // The room list and who is here are this node's (in a cluster each node keeps its own), so they
+  // go to this node's sockets only; messages and notices reach the room on every node.
   function announceRooms(): void {
-    nsp.emit('rooms', directory.list());
+    nsp.local.emit('rooms', directory.list());
   }
 
   function announcePresence(room: string): void {
-    nsp.to(channel(room)).emit('presence', { room, members: directory.members(room) });
+    nsp.local.to(channel(room)).emit('presence', { room, members: directory.members(room) });
   }
 
   function notice(room: string, text: string): void {
