@@ -10,26 +10,15 @@ import { baseUrl } from '../../src/cli/demo-server.js';
 import { TestChatClient } from '../helpers/chat-client.js';
 import { refusedUpgrade } from '../helpers/raw-http.js';
 import { sleep } from '../helpers/wait.js';
+import { runInProcess, type CliResult } from './run-in-process.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-/** Runs the command line in-process with captured output and an abort signal the test controls. */
-async function run(
-  args: string[],
-  signal = new AbortController().signal,
-  commands?: readonly Command[],
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(
-    args,
-    { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, signal },
-    commands,
-  );
-  return { code, out, err };
-}
+/** Runs the command line in-process with captured output, with `commands` in place of the real ones. */
+const run = (args: readonly string[], commands?: readonly Command[]): Promise<CliResult> =>
+  runInProcess(args, { commands });
 
 /** Runs `serve` in-process on a free loopback port; resolves once it prints its URL, with a `stop` that aborts it and resolves with its exit code. */
 async function serveInProcess(
@@ -128,17 +117,17 @@ describe('switchboard command line', () => {
       },
     };
     assert.equal((await run(['echo', 'a', 'b'])).code, ExitCode.Usage, 'not a built-in command');
-    assert.deepEqual(await run(['echo'], undefined, [echo]), {
+    assert.deepEqual(await run(['echo'], [echo]), {
       code: ExitCode.Usage,
       out: '',
       err: 'switchboard echo: echo needs words\nRun "switchboard echo --help" for usage.\n',
     });
-    assert.equal((await run(['echo', 'a', 'b'], undefined, [echo])).out, 'a b\n');
-    assert.equal((await run(['echo', '--help'], undefined, [echo])).out, echo.help);
-    assert.match((await run(['--help'], undefined, [echo])).out, /^ {2}echo {2}Print the arguments$/m);
+    assert.equal((await run(['echo', 'a', 'b'], [echo])).out, 'a b\n');
+    assert.equal((await run(['echo', '--help'], [echo])).out, echo.help);
+    assert.match((await run(['--help'], [echo])).out, /^ {2}echo {2}Print the arguments$/m);
     // Anything but a usage error is the command failing, for the caller to report.
     const broken: Command = { ...echo, run: () => Promise.reject(new Error('disk on fire')) };
-    await assert.rejects(run(['echo', 'x'], undefined, [broken]), /disk on fire/);
+    await assert.rejects(run(['echo', 'x'], [broken]), /disk on fire/);
   });
 
   test('parseOrigin takes a bare http(s) origin and nothing else', () => {

@@ -70,7 +70,7 @@ export async function runSimulation(plan: SimulationPlan, { stdout, stderr, sign
   devices.forEach((device, index) => {
     const socket = sockets[index]!;
     socket.on('message', (data, isBinary) => {
-      const message = isBinary ? { problem: 'a binary message' } : parseTopicMessage(data.toString());
+      const message = isBinary ? { problem: 'a binary message' } : parseTopicMessage(data.toString(), ERROR_TOPIC);
       if ('problem' in message) {
         stderr.write(`${device.name}: ignored a message from the hub: ${message.problem}\n`);
       } else if (message.topic === ERROR_TOPIC) {

@@ -25,7 +25,7 @@ export function encodeTopicMessage(topic: string, payload: JsonValue): string {
  * Reads `["topic", payload]` from the text of a message; answers why it is not one instead of
  * throwing, since the text comes from the network.
  */
-export function parseTopicMessage(text: string): TopicMessage | { readonly problem: string } {
+export function parseTopicMessage(text: string, reservedTopic?: string): TopicMessage | { readonly problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -34,7 +34,8 @@ export function parseTopicMessage(text: string): TopicMessage | { readonly probl
   }
   if (!Array.isArray(value) || value.length !== 2) return { problem: 'a message must be an array ["topic", payload]' };
   const [topic, payload] = value as [unknown, JsonValue];
-  const problem = topicNameProblem(topic);
+  // `reservedTopic` (the hub's `$error`, read by a device) is taken as it is; any other topic must be a valid name.
+  const problem = topic === reservedTopic && reservedTopic !== undefined ? undefined : topicNameProblem(topic);
   return problem === undefined ? { topic: topic as string, payload } : { problem };
 }
 
