@@ -77,7 +77,5 @@ export function decodeEntry(fields: readonly string[]): ClusterMessage {
   if (data !== undefined) {
     message.data = data.startsWith('{') ? JSON.parse(data) : MSGPACK_PARSER.decode(Buffer.from(data, 'base64'));
   }
-  const read = readClusterMessage(message);
-  if (typeof read.nsp !== 'string') throw new Error('an entry without a namespace');
-  return read as ClusterMessage;
+  return readClusterMessage(message) as ClusterMessage;
 }

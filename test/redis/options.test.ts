@@ -61,6 +61,11 @@ describe('options and clients', () => {
       /"parser" must be an object with encode\(\) and decode\(\)/,
     );
     assert.throws(
+      () => createAdapter(client, client, { parser: { encode: () => '' } as never }),
+      /"parser" must be an object with encode\(\) and decode\(\)/,
+    );
+    assert.throws(() => createAdapter(client, client, 'fast' as never), /createAdapter: options must be an object/);
+    assert.throws(
       () => createShardedAdapter(client, client, { subscriptionMode: 'sometimes' as never }),
       /"subscriptionMode" must be/,
     );
