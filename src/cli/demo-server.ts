@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createHttpServer, type AllowRequest, type HttpServerLimits } from '../engine/index.js';
+import { createHttpServer, type AllowRequest } from '../engine/index.js';
+import type { HttpServerOptions } from '../engine/http-server.js';
 import { rejectResponse } from '../protocol/index.js';
 import { Server as RealtimeServer, type ServerOptions } from '../server/index.js';
 import { allOf, WebSocketServer, type AuthenticateHook } from '../ws/index.js';
@@ -13,8 +14,11 @@ import { ConnectionsPerAddress } from './connections-per-address.js';
 import { allowedHostsCheck, HOST_REFUSAL, sameOriginOr } from './origin-check.js';
 import { createStaticHandler, type StaticRoot } from './static-files.js';
 
-/** Options of {@link startDemoServer}; the {@link HttpServerLimits} bound what each HTTP request may cost. */
-export interface DemoServerOptions extends HttpServerLimits {
+/**
+ * Options of {@link startDemoServer}; the limits of {@link HttpServerOptions} bound what each HTTP
+ * request may cost, and its `tls` (a PEM key and certificate) serves everything over HTTPS and wss://.
+ */
+export interface DemoServerOptions extends HttpServerOptions {
   /** The TCP port; 0 picks a free one (read it back from `url`). @default 8080 */
   readonly port?: number;
   /** The address to listen on. The default keeps the server private to this machine. @default '127.0.0.1' */
@@ -66,7 +70,7 @@ export interface DemoServerOptions extends HttpServerLimits {
 
 /** A running demo server. */
 export interface DemoServer {
-  /** The base URL of the pages, e.g. `http://127.0.0.1:8080/`. */
+  /** The base URL of the pages, e.g. `http://127.0.0.1:8080/` (`https://` with `tls`). */
   readonly url: string;
   /** The address the server is bound to. */
   readonly address: AddressInfo;
@@ -76,7 +80,7 @@ export interface DemoServer {
   readonly io: RealtimeServer;
   /** The apps on the realtime server, as the index page lists them. */
   readonly apps: readonly DemoApp[];
-  /** The HTTP server underneath, with the {@link HttpServerLimits} in force as its settings. */
+  /** The HTTP (or HTTPS) server underneath, with the limits of {@link HttpServerOptions} in force as its settings. */
   readonly httpServer: Server;
   /**
    * How many chat WebSockets (open or in their handshake) `address` holds, as the per-address cap
@@ -114,7 +118,8 @@ const examplesHeaders = {
 /**
  * Starts the demo server: the demo pages (and any extra static directories) over HTTP, the chat
  * room as a WebSocket endpoint at `/chat`, and the realtime server at `/socket.io` with the apps
- * on it, all on the same port. Upgrade paths that no app claims get 404.
+ * on it, all on the same port (over HTTPS and wss:// with `tls`). Upgrade paths that no app claims
+ * get 404.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -242,7 +247,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   }
 
   return {
-    url: baseUrl(address),
+    url: baseUrl(address, options.tls !== undefined),
     address,
     chat,
     io,
@@ -284,12 +289,12 @@ export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** The URL to print: a wildcard address is shown as `localhost`, an IPv6 literal in brackets. */
-export function baseUrl(address: AddressInfo): string {
+/** The URL to print: a wildcard address is shown as `localhost`, an IPv6 literal in brackets; `https:` when `secure`. */
+export function baseUrl(address: AddressInfo, secure = false): string {
   const host = isWildcard(address.address)
     ? 'localhost'
     : address.family === 'IPv6'
       ? `[${address.address}]`
       : address.address;
-  return `http://${host}:${address.port}/`;
+  return `${secure ? 'https' : 'http'}://${host}:${address.port}/`;
 }

@@ -34,7 +34,7 @@ export { HandshakeRequest } from './handshake-request.js';
 export type { RelayHandler, RelayedRequest, RelayedResponse, SessionRelay } from './session-relay.js';
 export { type CorsOptions, type CorsOptionsDelegate, type CorsOriginFunction, type StaticOrigin } from './cors.js';
 export { type EngineMiddleware } from './middleware.js';
-export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits } from './http-server.js';
+export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits, type HttpServerOptions } from './http-server.js';
 export { PreparedMessage } from './prepared-message.js';
 export { TransportError, type EngineTransport } from './transport.js';
 // What a session's close reports as its description after "parse error".

@@ -3,6 +3,7 @@ import { DEMO_DEVICE_CREDENTIALS, DEVICES_PATH } from '../apps/sensors/sensor-hu
 import { UsageError, type Command } from '../command.js';
 import { parseDuration } from '../connect/duration.js';
 import { parseTargetUrl } from '../connect/target.js';
+import { INSECURE_WARNING, TLS_CLIENT_OPTIONS, tlsSocketOptions } from '../connect/tls-options.js';
 import { runSimulation } from '../sensor-sim/run-simulation.js';
 
 const DEFAULT_URL = `ws://${DEMO_DEVICE_CREDENTIALS.user}:${DEMO_DEVICE_CREDENTIALS.password}@127.0.0.1:8080${DEVICES_PATH}`;
@@ -44,13 +45,18 @@ Options:
   -i, --interval <time> Time between readings, such as 500ms or 2s (default 1s, at least ${MIN_INTERVAL}ms)
   -d, --duration <time> Stop after this long, such as 30s or 5m (default: until Ctrl+C)
       --name <prefix>   Device names are <prefix>-1, <prefix>-2, … (default sim)
+      --ca <file>       Trust the certificate in this PEM file: for a wss:// hub whose
+                        certificate is self-signed (switchboard serve --cert)
+      --insecure        Accept a wss:// hub whose certificate does not verify (a warning
+                        is printed: prefer --ca)
   -h, --help            Show this help
 
 Exit status: 0 once stopped (Ctrl+C or --duration), 1 if a device cannot connect (refused
 credentials, no server) or the hub closes a connection, 2 for a wrong command line.
 
-Example:
+Examples:
   switchboard sensor-sim ws://sensor:hub-demo@localhost:3000/devices --devices 5 --interval 500ms
+  switchboard sensor-sim wss://sensor:hub-demo@localhost:8443/devices --ca cert.pem
 `,
   async run(args, context) {
     const { values, positionals } = parseArgs({
@@ -61,20 +67,28 @@ Example:
         interval: { type: 'string', short: 'i', default: '1s' },
         duration: { type: 'string', short: 'd' },
         name: { type: 'string', default: 'sim' },
+        ...TLS_CLIENT_OPTIONS,
       },
       strict: true,
       allowPositionals: true,
     });
     if (positionals.length > 1) throw new UsageError(`one URL at most, got ${positionals.length}`);
     const url = parseTargetUrl(positionals[0] ?? DEFAULT_URL);
+    const tls = tlsSocketOptions(values);
+    const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+    if (!secure && (values.ca !== undefined || values.insecure)) {
+      throw new UsageError(`${values.insecure ? '--insecure' : '--ca'} is for a wss:// URL, got ${url.protocol}//`);
+    }
     const interval = parseDuration('--interval', values.interval, 'ms');
     if (interval < MIN_INTERVAL)
       throw new UsageError(`--interval must be at least ${MIN_INTERVAL}ms, got "${values.interval}"`);
     const duration = values.duration === undefined ? undefined : parseDuration('--duration', values.duration, 's');
     if (duration === 0) throw new UsageError('--duration must be longer than 0');
+    if (values.insecure) context.stderr.write(`switchboard sensor-sim: ${INSECURE_WARNING}\n`);
     return runSimulation(
       {
         url,
+        tls,
         devices: parseRange('--devices', values.devices, 1, MAX_DEVICES),
         relays: parseRange('--relays', values.relays, 0, MAX_RELAYS),
         namePrefix: parseName(values.name),

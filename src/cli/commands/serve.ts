@@ -9,6 +9,7 @@ import { MQTT_BRIDGE_USE } from '../apps/sensors/mqtt-bridge.js';
 import { loadOptionalPackage, MissingPackageError } from '../optional-package.js';
 import { CHAT_PATH, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, isWildcard, startDemoServer } from '../demo-server.js';
 import { sensorHubOptions } from '../apps/sensors/serve-options.js';
+import { readCertificate, readOptionFile, readPrivateKey } from '../connect/tls-options.js';
 import { joinRedisCluster, parseRedisUrl, RedisUnreachableError, type RedisClusterNode } from '../redis-cluster.js';
 
 const DEFAULT_PORT = 8080;
@@ -78,6 +79,28 @@ async function checkDirectory(path: string): Promise<string> {
   return absolute;
 }
 
+/**
+ * Reads `--cert` and `--key` (both or neither) for HTTPS: PEM files, the key the certificate's.
+ *
+ * @throws UsageError naming the option whose file is missing, unreadable or wrong.
+ */
+export function readServerTls(
+  certPath: string | undefined,
+  keyPath: string | undefined,
+): { key: Buffer; cert: Buffer } | undefined {
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined) throw new UsageError('--key needs --cert: the certificate that goes with the key');
+  if (keyPath === undefined) throw new UsageError("--cert needs --key: the certificate's private key");
+  const cert = readOptionFile('--cert', certPath);
+  const certificate = readCertificate('--cert', certPath, cert);
+  const key = readOptionFile('--key', keyPath);
+  // Node would take a mismatched pair and fail every handshake with an unhelpful alert.
+  if (!certificate.checkPrivateKey(readPrivateKey('--key', keyPath, key))) {
+    throw new UsageError(`--key "${keyPath}" is not the private key of the certificate in --cert "${certPath}"`);
+  }
+  return { key, cert };
+}
+
 /** `switchboard serve`: the demo apps, their pages and endpoints on one port, until SIGINT or SIGTERM. */
 export const serveCommand: Command = {
   name: 'serve',
@@ -119,6 +142,9 @@ Options:
                        node, a client that drops recovers its session on any node, and
                        long-polling needs no sticky sessions. The apps' own state (room
                        history, the jukebox, retained sensor values) stays per node
+  --cert <file>        Serve HTTPS and wss:// instead, with the certificate (chain) in this
+                       PEM file; needs --key
+  --key <file>         The certificate's private key, PEM, unencrypted
   -h, --help           Show this help
 
 A chat connection that has not joined within ${seconds(DEFAULT_JOIN_TIMEOUT)} is closed with 1008 (Policy
@@ -128,6 +154,7 @@ ${seconds(HTTP_SERVER_LIMITS.requestTimeout)}, or the client gets 408 Request Ti
 Examples:
   switchboard serve --port 3000 --static ./public
   switchboard serve --port 3001 --redis redis://127.0.0.1:6379
+  switchboard serve --port 8443 --cert cert.pem --key key.pem
 `,
   async run(args, { stdout, stderr, signal }) {
     const { values } = parseArgs({
@@ -144,6 +171,8 @@ Examples:
         mqtt: { type: 'string' },
         'mqtt-prefix': { type: 'string' },
         redis: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -155,6 +184,7 @@ Examples:
     const allowedHosts = values['allow-host'].map(parseHostName);
     const maxConnectionsPerAddress = parseCount('--connections-per-address', values['connections-per-address']);
     const redisUrl = values.redis === undefined ? undefined : parseRedisUrl(values.redis);
+    const tls = readServerTls(values.cert, values.key);
 
     let cluster: RedisClusterNode | undefined;
     try {
@@ -175,6 +205,7 @@ Examples:
       allowedHosts,
       maxConnectionsPerAddress,
       trustProxy: values['trust-proxy'],
+      ...(tls === undefined ? {} : { tls }),
       apps: { sensors: sensorHubOptions(values, (line) => stdout.write(`${line}\n`)) },
       ...(cluster === undefined ? {} : { cluster: cluster.realtime }),
     }).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { ERROR_TOPIC } from '../apps/sensors/device-endpoint.js';
 import { ExitCode, type CommandContext } from '../command.js';
 import { formatDuration } from '../connect/duration.js';
 import { connectFailure, shownUrl } from '../connect/target.js';
+import type { TlsSocketOptions } from '../connect/tls-options.js';
 import { CloseCode, WebSocket, WebSocketError } from '../../ws/index.js';
 import { SimulatedDevice } from './simulated-device.js';
 
@@ -10,6 +11,8 @@ import { SimulatedDevice } from './simulated-device.js';
 export interface SimulationPlan {
   /** The hub's device endpoint, with the credentials in it. */
   readonly url: URL;
+  /** Whom to trust over `wss://` (`--ca`, `--insecure`). @default Node's bundled authorities */
+  readonly tls?: TlsSocketOptions;
   readonly devices: number;
   readonly relays: number;
   /** Device names are `<prefix>-1`, `<prefix>-2`, … */
@@ -20,18 +23,30 @@ export interface SimulationPlan {
   readonly duration: number | undefined;
 }
 
+/** Node's codes for a server certificate that does not verify against the authorities trusted. */
+const UNVERIFIED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** How long the handshake and the closing handshake may take (ms). */
 const NETWORK_TIMEOUT = 5000;
 
 function failure(error: unknown): string {
   if (error instanceof WebSocketError && error.status === 401)
     return 'the hub refused the credentials (401 Unauthorized): put them in the URL, ws://user:password@host/devices';
+  if (UNVERIFIED_CERTIFICATE.has((error as NodeJS.ErrnoException).code ?? ''))
+    return `the hub's certificate does not verify (${(error as Error).message}): trust it with --ca <file>`;
   return error instanceof Error ? connectFailure(error) : String(error);
 }
 
-function open(url: URL): Promise<WebSocket> {
+function open(url: URL, tls: TlsSocketOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: NETWORK_TIMEOUT, closeTimeout: NETWORK_TIMEOUT });
+    const socket = new WebSocket(url, { handshakeTimeout: NETWORK_TIMEOUT, closeTimeout: NETWORK_TIMEOUT, ...tls });
     socket.once('open', () => {
       socket.off('error', reject);
       resolve(socket);
@@ -50,7 +65,7 @@ export async function runSimulation(plan: SimulationPlan, { stdout, stderr, sign
     { length: plan.devices },
     (_, index) => new SimulatedDevice(`${plan.namePrefix}-${index + 1}`, plan.relays),
   );
-  const opened = await Promise.allSettled(devices.map(() => open(plan.url)));
+  const opened = await Promise.allSettled(devices.map(() => open(plan.url, plan.tls)));
   const sockets = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const refused = opened.find((result) => result.status === 'rejected');
   if (refused !== undefined) {
