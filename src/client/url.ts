@@ -41,10 +41,11 @@ export function parseUrl(uri: string | undefined, location: ClientPlatform['page
   } catch {
     throw new TypeError(`io(): "${uri ?? text}" is not a valid URL`);
   }
-  const port = url.port || (DEFAULT_PORTS[url.protocol] ?? '');
+  // The scheme is one of the table's (checked above), and such a URL's path is never empty: `/` at least.
+  const port = url.port || DEFAULT_PORTS[url.protocol]!;
   return {
     origin: `${url.protocol}//${url.host}`,
-    namespace: url.pathname === '' ? '/' : url.pathname,
+    namespace: url.pathname,
     query: Object.fromEntries(url.searchParams),
     server: `${url.protocol}//${url.hostname}:${port}`,
   };

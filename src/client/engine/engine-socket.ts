@@ -186,9 +186,11 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     return this.#options.tryAllTransports || (name === 'websocket' && this.#options.transports[0] === 'websocket');
   }
 
-  /** The transport in use failed before the handshake completed, or the opening timed out. */
+  /**
+   * The transport in use failed before the handshake completed, or the opening timed out. Only
+   * reached while opening: its timers stop and its transport is detached when the session opens or closes.
+   */
   #openingFailed(error: TransportError, mayFallBack: boolean): void {
-    if (this.#state !== 'opening') return;
     clearTimeout(this.#attemptTimer);
     const failed = this.#transport;
     priorWebsocketSuccess = false;
@@ -302,7 +304,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
       candidate,
       {
         probeAnswered: (probe) => this.#probeAnswered(probe),
-        probeFailed: (probe) => this.#probeFailed(probe),
+        probeFailed: () => this.#probeFailed(),
       },
       this.#options.timeout,
     );
@@ -313,13 +315,15 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     this.#probeRetryDelay = Math.min(this.#probeRetryDelay * 2, LAST_PROBE_RETRY_MS);
   }
 
-  /** `3probe` came: wait for the poll and the POST in flight, then switch (protocol v4, "Upgrade"). */
+  /**
+   * `3probe` came: wait for the poll and the POST in flight, then switch (protocol v4, "Upgrade").
+   * Only the session's one live probe reports, and polling never calls back a pause that a failed
+   * probe (`resume`) or the session's end (`close`) called off.
+   */
   #probeAnswered(probe: UpgradeProbe): void {
-    if (probe !== this.#probe) return;
     this.#upgrading = true;
     priorWebsocketSuccess = true;
     this.#transport.pause(() => {
-      if (probe !== this.#probe || this.#state !== 'open') return;
       probe.finish();
       this.#probe = undefined;
       this.#transport.close();
@@ -333,8 +337,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     });
   }
 
-  #probeFailed(probe: UpgradeProbe): void {
-    if (probe !== this.#probe) return;
+  #probeFailed(): void {
     this.#probe = undefined;
     priorWebsocketSuccess = false;
     if (this.#upgrading) {

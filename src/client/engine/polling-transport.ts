@@ -79,7 +79,6 @@ export class PollingTransport implements ClientTransport {
 
   send(packets: readonly Packet[], maxPayload?: number): number {
     const count = maxPayload === undefined ? packets.length : packetsThatFit(packets, maxPayload);
-    if (this.#state === 'closed') return count;
     this.#posting = true;
     this.#post(encodePayload(packets.slice(0, count))).then(
       () => {
@@ -103,23 +102,19 @@ export class PollingTransport implements ClientTransport {
   }
 
   pause(onPaused: () => void): void {
-    if (this.#state !== 'open') return;
     this.#state = 'pausing';
     this.#onPaused = onPaused;
     this.#checkPaused();
   }
 
   resume(): void {
-    if (this.#state !== 'pausing' && this.#state !== 'paused') return;
-    const paused = this.#state === 'paused';
     this.#state = 'open';
     this.#onPaused = undefined;
-    // A GET still in flight polls again when it ends.
-    if (paused) this.#startPoll();
+    // A GET still in flight polls again when it ends; one that ended while pausing left none.
+    if (this.#poll === undefined) this.#startPoll();
   }
 
   shutdown(packets: readonly Packet[]): void {
-    if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.listener = DETACHED;
     this.#final = encodePayload([...packets, { type: PacketType.Close }]);

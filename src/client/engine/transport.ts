@@ -67,7 +67,7 @@ export interface ClientTransport {
   /**
    * Writes packets from the head of `packets`: one frame each (WebSocket), or one POST (polling)
    * of as many as fit in `maxPayload` bytes, the server's limit (at least one). Returns how many
-   * it took.
+   * it took. Called only while `writable`.
    */
   send(packets: readonly Packet[], maxPayload?: number): number;
   /**
@@ -77,12 +77,16 @@ export interface ClientTransport {
   probe?(candidate: ClientTransport, host: ProbeHost, timeout: number): UpgradeProbe;
   /**
    * Stops polling for an upgrade (Engine.IO protocol v4, "Upgrade"): no new GET, and `onPaused`
-   * once the GET and POST in flight are done. A WebSocket has nothing to pause.
+   * once the GET and POST in flight are done. A WebSocket has nothing to pause. Called only on an
+   * open transport that is not already pausing.
    */
   pause(onPaused: () => void): void;
   /** Goes back to polling after an upgrade that did not complete. */
   resume(): void;
-  /** Writes `packets` (the session's unsent ones, then a `close` over polling) and then closes. */
+  /**
+   * Writes `packets` (the session's unsent ones, then a `close` over polling) and then closes.
+   * Called only on an open transport: one that closed has already ended its session.
+   */
   shutdown(packets: readonly Packet[]): void;
   /** Closes at once, sending nothing; the listener hears nothing more. */
   close(): void;

@@ -24,7 +24,6 @@ export class UpgradeProbe implements TransportListener {
   readonly #host: ProbeHost;
   readonly #timer: Timer;
   #answered = false;
-  #done = false;
 
   /** Starts the probe; it fails by itself when not completed within `timeout` ms. */
   constructor(candidate: ClientTransport, host: ProbeHost, timeout: number) {
@@ -63,19 +62,17 @@ export class UpgradeProbe implements TransportListener {
    * and the probe reports nothing more.
    */
   finish(): void {
-    this.#done = true;
     clearTimeout(this.#timer);
   }
 
-  /** Gives the probe up: the WebSocket closes, nothing is reported. */
+  /** Gives the probe up: the WebSocket closes, nothing is reported. Called on a live probe only. */
   abandon(): void {
-    if (this.#done) return;
     this.finish();
     this.candidate.close();
   }
 
+  /** Reached only while the probe is live: `finish` stops its timer and the WebSocket's reports. */
   #fail(error: TransportError): void {
-    if (this.#done) return;
     this.abandon();
     this.#host.probeFailed(this, error);
   }

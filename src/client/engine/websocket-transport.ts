@@ -58,23 +58,22 @@ export class WebSocketTransport implements ClientTransport {
       return;
     }
     this.#socket = socket;
+    // The handlers are removed when the transport closes: they only ever run on a live transport.
     socket.onopen = () => {
-      if (this.#state !== 'connecting') return;
       this.#state = 'open';
       this.listener.onTransportOpen();
     };
     socket.onmessage = (event) => this.#receive(event.data);
     socket.onerror = (event) => this.#fail(new TransportError('websocket error', event, socket));
     socket.onclose = (event) => {
-      if (this.#state === 'closed') return;
       const listener = this.listener;
       this.close();
       listener.onTransportClose(event);
     };
   }
 
+  /** Called only while the transport is writable (open), as the session and the probe do. */
   send(packets: readonly Packet[]): number {
-    if (this.#state !== 'open') return packets.length;
     try {
       for (const packet of packets) this.#socket!.send(encodePacket(packet));
     } catch (error) {
@@ -119,7 +118,6 @@ export class WebSocketTransport implements ClientTransport {
   }
 
   #receive(data: unknown): void {
-    if (this.#state !== 'open') return;
     const frame = frameOf(data);
     let packet: Packet;
     try {

@@ -114,6 +114,7 @@ describe('malformed input from the server', () => {
 
   for (const [what, frame] of [
     ['an open packet that is not JSON', '0{nope'],
+    ['an open packet without data', '0'],
     ['an open packet without sid', '0{"upgrades":[],"pingInterval":1,"pingTimeout":1}'],
     ['a message before the handshake', '4hello'],
   ] as const) {
@@ -197,6 +198,31 @@ describe('refused or slow openings', () => {
         assert.equal(reason, 'transport error');
         assert.equal(errors.length, 1);
         assert.equal(errors[0]!.message, 'timeout');
+      },
+    ));
+});
+
+describe('no deadline', () => {
+  // A timer longer than 2^31 - 1 ms fires at once: an infinite timeout must start none.
+  it("timeout Infinity (the Manager's timeout: false): a slow handshake is waited for", () =>
+    withServer(
+      async () => {
+        const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+          const answer = req.url?.includes('sid=') === true ? '6' : OPEN(10_000, 10_000);
+          setTimeout(() => res.end(answer), 100);
+        });
+        http.listen(0, '127.0.0.1');
+        await waitFor(http, 'listening');
+        return http;
+      },
+      async (http) => {
+        const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+        const { session, errors, closes } = await openSession(
+          sessionOptions(origin, { transports: ['polling'], timeout: Infinity }),
+        );
+        session.close();
+        assert.deepEqual(errors, []);
+        assert.deepEqual(closes, [['forced close', undefined]]);
       },
     ));
 });

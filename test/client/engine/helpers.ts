@@ -116,6 +116,9 @@ export async function startEchoServer(kind: ServerKind, options: EchoOptions = {
   http.on('upgrade', (req: IncomingMessage, socket: NetSocket, head: Buffer) => {
     const policy = server!.upgrades;
     server!.upgradeRequests++;
+    // Node hands an upgrade's socket over with no error listener: a client resetting the connection
+    // after the refusal (or while held) must not throw out of the server.
+    if (policy !== 'allow') socket.on('error', () => {});
     if (policy === 'destroy') socket.destroy();
     else if (policy === 'hang') held.push(socket);
     else if (policy === 'refuse')
