@@ -1,7 +1,7 @@
 import type { BenchChild } from '../lib/children.js';
 import { startServerProcess, type RunContext, type StartedServer } from '../lib/context.js';
 import type { Implementation } from '../lib/implementations.js';
-import { sleep } from '../lib/measure.js';
+import { sleep, waitForConnections } from '../lib/measure.js';
 import type { CpuSample, LoadSample } from '../lib/protocol.js';
 import type { BenchRedis } from './redis-server.js';
 
@@ -55,13 +55,8 @@ export async function waitForShares(
   shares: readonly number[],
   timeoutMs: number,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await Promise.all(nodes.map((node) => node.request<number>({ type: 'connections' })));
-    if (open.every((count, i) => count === shares[i])) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(20);
-  }
+  const reached = await Promise.all(nodes.map((node, i) => waitForConnections(node, shares[i]!, timeoutMs)));
+  return reached.every(Boolean);
 }
 
 /** What a measurement window of a cluster saw. */

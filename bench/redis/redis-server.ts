@@ -42,7 +42,7 @@ function waitUntilReady(child: ChildProcess): Promise<void> {
   });
 }
 
-/** One `field:value` line of an INFO section. */
+/** The `field:value` lines of an INFO reply, by field. */
 function infoFields(info: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of info.split('\r\n')) {

@@ -5,7 +5,7 @@ import type { MetricDef, ScenarioResult } from '../lib/results.js';
 import { ClusterPool, measureCluster, waitForShares } from '../redis/cluster.js';
 import { startBenchRedis } from '../redis/redis-server.js';
 import { BENCH_ROOMS } from '../redis/servers.js';
-import { GeneratorPool, logGoals, shares, withLoads } from '../socketio/harness.js';
+import { GeneratorPool, logGoals, shares, withImplementations, withLoads } from '../socketio/harness.js';
 import { SOCKET_IO_RATIOS, SocketIoImplId } from '../socketio/implementations.js';
 import type { FanOutLoad } from '../socketio/protocol.js';
 
@@ -145,16 +145,7 @@ export async function runRedisBroadcast(context: RunContext): Promise<ScenarioRe
       { cellId: cellId(16), metric: 'deliveriesPerCpuSecond', atLeast: 2 },
       { cellId: cellId(1), metric: 'p99Last', atMost: 0.8 },
     ]);
-    return {
-      ...result,
-      implementations: IMPLEMENTATIONS.map(({ id, label, description }) => ({
-        id,
-        label,
-        description,
-        details: context.details.get(id) ?? '',
-      })),
-      ratios: SOCKET_IO_RATIOS,
-    };
+    return withImplementations(context, result, IMPLEMENTATIONS, SOCKET_IO_RATIOS);
   } finally {
     await pool.close();
     await clusters.close();

@@ -12,13 +12,16 @@ function isContainer(value: unknown): value is object {
   return value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
 }
 
+/** The items of an array or the values of a plain object. */
+function childrenOf(value: object): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+}
+
 /** Whether `value` holds a Blob anywhere in its arrays and plain objects. */
 export function containsBlob(value: unknown): boolean {
   if (isBlob(value)) return true;
   if (!isContainer(value)) return false;
-  const items = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
-  for (const item of items) if (containsBlob(item)) return true;
-  return false;
+  return childrenOf(value).some(containsBlob);
 }
 
 /** Total size of the Blobs in `value`, in bytes. */
@@ -26,7 +29,7 @@ export function blobBytes(value: unknown): number {
   if (isBlob(value)) return value.size;
   if (!isContainer(value)) return 0;
   let total = 0;
-  for (const item of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) total += blobBytes(item);
+  for (const item of childrenOf(value)) total += blobBytes(item);
   return total;
 }
 

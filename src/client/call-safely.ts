@@ -1,7 +1,7 @@
 /**
- * Calls an application callback (an acknowledgement, an `onAny` listener). What it throws is
- * rethrown on a later task, as the emitter does for listeners: it reaches the page's or the
- * process's error handler instead of leaving the client half-way through a packet.
+ * Calls an application callback (an event listener, an acknowledgement, an `onAny` listener). What
+ * it throws is rethrown from a microtask: it reaches the page's or the process's error handler
+ * instead of leaving the client half-way through a packet.
  */
 export function callSafely(callback: (...args: never[]) => unknown, thisArg: unknown, args: readonly unknown[]): void {
   try {

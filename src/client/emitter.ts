@@ -1,9 +1,11 @@
 /**
  * A small typed event emitter for the client (the browser has no `node:events`). Listeners are
  * called in the order they were added; one that throws does not stop the others, and the error
- * is rethrown on a later task so it reaches the page's or the process's error handler instead of
+ * is rethrown from a microtask so it reaches the page's or the process's error handler instead of
  * breaking the client's own state.
  */
+import { callSafely } from './call-safely.js';
+
 export type EventsMap = Record<string, unknown[]>;
 
 type Listener<Args extends unknown[]> = (...args: Args) => void;
@@ -68,15 +70,7 @@ export class Emitter<Events extends EventsMap> {
   protected emitEvent<E extends keyof Events>(event: E, ...args: Events[E]): boolean {
     const list = this.#listeners.get(event);
     if (list === undefined) return false;
-    for (const listener of [...list]) {
-      try {
-        (listener as unknown as Listener<Events[E]>)(...args);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    for (const listener of [...list]) callSafely(listener, undefined, args);
     return true;
   }
 }

@@ -138,7 +138,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   readonly #options: ResolvedSocketOptions;
   readonly #events = new EventBus();
-  #subs: (() => void)[] | undefined;
+  /** Stops listening to the manager; set while the socket is active. */
+  #unsubscribe: (() => void) | undefined;
   #ids = 0;
   readonly #acks = new Map<number, AckEntry>();
   #flags: Flags = {};
@@ -164,7 +165,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Whether the socket is connected or trying to (it follows its manager's reconnections). */
   get active(): boolean {
-    return this.#subs !== undefined;
+    return this.#unsubscribe !== undefined;
   }
 
   /** Connects (or reconnects after `disconnect()`). */
@@ -485,7 +486,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #subscribe(): void {
-    if (this.#subs !== undefined) return;
+    if (this.#unsubscribe !== undefined) return;
     const io = this.io;
     const onOpen = (): void => this.#onOpen();
     const onPacket = (packet: Packet): void => this.#onPacket(packet);
@@ -495,14 +496,13 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const onClose = (reason: string, description?: DisconnectDescription): void =>
       this.#onClose(reason as SocketDisconnectReason, description);
     io.on('open', onOpen).on('packet', onPacket).on('error', onError).on('close', onClose);
-    this.#subs = [() => io.off('open', onOpen).off('packet', onPacket).off('error', onError).off('close', onClose)];
+    this.#unsubscribe = () =>
+      io.off('open', onOpen).off('packet', onPacket).off('error', onError).off('close', onClose);
   }
 
   #destroy(): void {
-    if (this.#subs !== undefined) {
-      for (const unsubscribe of this.#subs) unsubscribe();
-      this.#subs = undefined;
-    }
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.io._destroy(this);
   }
 

@@ -14,6 +14,7 @@
 import { ClusterMessageType, type ClusterMessage, type ClusterResponse } from '../adapter/index.js';
 import type { Room, SerializedBroadcastOptions, SerializedSocket } from '../adapter/index.js';
 import type { Packet } from '../protocol/socket-io/index.js';
+import { isFields } from './cluster-wire.js';
 
 /** Kinds of classic requests. Values are part of the wire format. */
 export const RequestType = {
@@ -121,10 +122,6 @@ export function toClassicResponse(response: ClusterResponse): unknown {
 }
 
 type Fields = Record<string, unknown>;
-
-function isFields(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isRoomList(value: unknown): value is Room[] {
   return Array.isArray(value) && value.every((room) => typeof room === 'string' || typeof room === 'number');

@@ -8,7 +8,8 @@ const RESPONSE_TYPES: ReadonlySet<number> = new Set([
   ClusterMessageType.BroadcastAck,
 ]);
 
-function isFields(value: unknown): value is Record<string, unknown> {
+/** Whether a decoded value is an object of named fields (not an array, not `null`). */
+export function isFields(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -34,7 +34,7 @@ export class Publisher {
       // Called before any await, so writes reach the client in the order they were made.
       return await write();
     } catch (err) {
-      this.failed(err instanceof Error ? err : new Error(String(err)));
+      this.failed(toError(err));
       return undefined;
     }
   }
@@ -43,4 +43,9 @@ export class Publisher {
     this.failures++;
     this.onFailure(error);
   }
+}
+
+/** A thrown or rejected value as an Error, for the adapters' events, which always carry one. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }

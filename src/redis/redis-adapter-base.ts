@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { ClusterAdapter, type AdapterNamespace } from '../adapter/index.js';
 import { type Parser } from './parser.js';
-import { Publisher } from './publisher.js';
+import { Publisher, toError } from './publisher.js';
 import { RedisConnection } from './redis-client.js';
 
 /**
@@ -111,7 +111,7 @@ export abstract class RedisAdapterBase extends ClusterAdapter {
     try {
       read();
     } catch (err) {
-      this.emit('invalid-message', err instanceof Error ? err : new Error(String(err)));
+      this.emit('invalid-message', toError(err));
     }
   }
 }

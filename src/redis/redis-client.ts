@@ -1,4 +1,5 @@
 import type { Buffer } from 'node:buffer';
+import { toError } from './publisher.js';
 
 /** A pub/sub message handler: the payload and the channel it came on, both as bytes. */
 export type MessageHandler = (message: Buffer, channel: Buffer) => void;
@@ -95,7 +96,7 @@ export class RedisConnection {
   constructor(client: unknown, role: string, onError: (err: Error) => void) {
     checkClient(client, role);
     this.client = client;
-    this.errorListener = (err) => onError(err instanceof Error ? err : new Error(String(err)));
+    this.errorListener = (err) => onError(toError(err));
     client.on('error', this.errorListener);
   }
 

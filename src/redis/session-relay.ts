@@ -1,8 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { decode, encode } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import type { RelayHandler, RelayedRequest, RelayedResponse } from '../protocol/engine-io/relayed-request.js';
+import { MSGPACK_PARSER, encodeWith } from './parser.js';
+import { Publisher, toError } from './publisher.js';
 import { RedisConnection, checkClient, type MessageHandler } from './redis-client.js';
 
 // The engine's `SessionRelay` port (`switchboard/engine`) takes these shapes, defined once in the
@@ -58,7 +60,8 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   private readonly pubClient: unknown;
   private readonly subClient: unknown;
   private readonly prefix: string;
-  private connections: { readonly pub: RedisConnection; readonly sub: RedisConnection } | undefined;
+  private connections:
+    { readonly pub: RedisConnection; readonly sub: RedisConnection; readonly publisher: Publisher } | undefined;
   /** Settles once this node's channel is subscribed (requests relayed from here are answered there). */
   private subscribed: Promise<boolean> | undefined;
   private handler: RelayHandler | undefined;
@@ -85,16 +88,20 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     if (this.connections !== undefined)
       throw new Error('this session relay serves an engine already: make one per engine');
     const onError = (err: Error): void => void this.emit('redis-error', err);
-    const connections = {
-      pub: new RedisConnection(this.pubClient, 'pubClient', onError),
-      sub: new RedisConnection(this.subClient, 'subClient', onError),
-    };
+    const pub = new RedisConnection(this.pubClient, 'pubClient', onError);
+    const sub = new RedisConnection(this.subClient, 'subClient', onError);
+    const publisher = new Publisher(
+      pub,
+      (message) => encodeWith(MSGPACK_PARSER, message),
+      (err) => void this.emit('publish-failure', err),
+    );
+    const connections = { pub, sub, publisher };
     this.connections = connections;
     this.handler = handler;
     this.subscribed = connections.sub.subscribe('channel', [this.channel(this.nodeId)], this.onMessage).then(
       () => true,
       (err: unknown) => {
-        this.emit('redis-error', err instanceof Error ? err : new Error(String(err)));
+        this.emit('redis-error', toError(err));
         return false;
       },
     );
@@ -150,20 +157,13 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
 
   /** Publishes on a node's channel; `true` when a subscriber got it. Never rejects. */
   private async publish(nodeId: string, message: RelayMessage): Promise<boolean> {
-    const pub = this.connections?.pub;
-    if (pub === undefined) return false;
+    const connections = this.connections;
+    if (connections === undefined) return false;
     const channel = this.channel(nodeId);
-    if (!pub.isReady) {
-      this.emit('publish-failure', new Error(`Redis is unreachable: a relay message to ${channel} was dropped`));
-      return false;
-    }
-    try {
-      const bytes = encode(message, { ignoreUndefined: true });
-      return Number(await pub.publish(channel, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) > 0;
-    } catch (err) {
-      this.emit('publish-failure', err instanceof Error ? err : new Error(String(err)));
-      return false;
-    }
+    const receivers = await connections.publisher.attempt(`a relay message to ${channel}`, () =>
+      connections.pub.publish(channel, encodeWith(MSGPACK_PARSER, message)),
+    );
+    return Number(receivers) > 0;
   }
 
   private receive(bytes: Buffer): void {
@@ -171,7 +171,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     try {
       message = readMessage(decode(bytes));
     } catch (err) {
-      this.emit('invalid-message', err instanceof Error ? err : new Error(String(err)));
+      this.emit('invalid-message', toError(err));
       return;
     }
     switch (message.type) {

@@ -10,6 +10,7 @@ import { hasBinary } from '../protocol/socket-io/index.js';
 import { resolveShardedOptions, type ShardedRedisAdapterOptions, type SubscriptionMode } from './options.js';
 import { MSGPACK_PARSER, decodeMessage, encodeWith } from './parser.js';
 import { isClusterResponse, readClusterMessage } from './cluster-wire.js';
+import { toError } from './publisher.js';
 import { RedisAdapterBase } from './redis-adapter-base.js';
 import { checkClient, type RedisClient } from './redis-client.js';
 
@@ -93,7 +94,9 @@ export class ShardedRedisAdapter extends RedisAdapterBase {
   }
 
   private subscribeTo(channels: string[]): void {
-    this.sub.subscribe('shard', channels, this.onShardMessage).catch((err: unknown) => this.emit('redis-error', err));
+    this.sub
+      .subscribe('shard', channels, this.onShardMessage)
+      .catch((err: unknown) => this.emit('redis-error', toError(err)));
   }
 
   // Responses come on this node's own channel, but are told apart by their type, as official nodes do.

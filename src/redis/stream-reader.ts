@@ -1,5 +1,6 @@
 import { readEntries, compareIds, type StreamEntry } from './stream-entries.js';
 import type { RedisConnection } from './redis-client.js';
+import { toError } from './publisher.js';
 
 /** How long to wait before reading again after a failed read, in ms: doubled per failure, up to the cap. */
 const RETRY_FIRST = 100;
@@ -100,7 +101,7 @@ export class StreamReader {
         failures = 0;
       } catch (err) {
         if (!this.running) return;
-        this.settings.onError(err instanceof Error ? err : new Error(String(err)));
+        this.settings.onError(toError(err));
         await this.pause(Math.min(RETRY_FIRST * 2 ** failures++, RETRY_CAP));
         continue;
       }

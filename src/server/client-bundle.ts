@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { corsMiddleware, type CorsOptions, type CorsOptionsDelegate } from '../engine/cors.js';
@@ -47,10 +48,10 @@ let loaded: ClientBundle | undefined;
  */
 export function findClientBundle(dir: string = BUNDLE_DIR): ClientBundle | undefined {
   if (loaded?.dir === dir) return loaded;
-  if (!CLIENT_FILES.every((file) => existsSync(dir + file))) return undefined;
+  if (!CLIENT_FILES.every((file) => existsSync(join(dir, file)))) return undefined;
   const files = new Map<string, BundleFile>();
   for (const file of CLIENT_FILES) {
-    const body = readFileSync(dir + file);
+    const body = readFileSync(join(dir, file));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
     files.set(file, { body, etag, encoded: {} });
   }

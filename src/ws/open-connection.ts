@@ -293,7 +293,7 @@ export class OpenConnection implements ConnectionHandler, SocketOwner, Admission
   /** The socket has written all it held: the waiting pong goes, the send budget is settled. */
   handleSocketDrain(): void {
     if (this.pendingPong !== undefined) this.writeWaitingPong(this.pendingPong);
-    this.admission.settle(this.socket.writableLength + this.bufferedBeside);
+    this.admission.settle(this.bufferedAmount);
     this.owner.emit('drain');
   }
 

@@ -203,7 +203,7 @@ describe('createStreamsAdapter: recovery on another node', { skip }, () => {
       );
     });
     const length = await redis.xLen(key);
-    // `MAXLEN ~` trims whole cluster.nodes of the stream (100 entries each by default).
+    // `MAXLEN ~` trims whole nodes of the stream's radix tree (100 entries each by default).
     assert.ok(length <= MAX_LEN + 100, `the stream holds ${length} entries`);
     assert.equal(client.recovered, false);
     client.disconnect();

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type { IncomingMessage } from 'node:http';
 import { EngineServer, type PreparedMessage } from '../../src/engine/index.js';
 import { Client, Server, type EngineConnection, type Socket } from '../../src/server/index.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { sleep, until, waitFor } from '../helpers/wait.js';
 
 /**
  * An in-process Engine.IO session for unit tests of the Socket.IO layer: records what the server
@@ -172,7 +172,7 @@ describe('Client over an in-process engine connection', () => {
     try {
       const [a, b] = [connect('a'), connect('b')];
       for (const conn of [a, b]) conn.receive('0');
-      await sleep(5);
+      await until(() => io.of('/').sockets.size === 2, 3000, 'both sockets to connect');
       const first: string[] = ['2["first"]'];
       const second: string[] = ['2["second"]'];
       // Recipient by recipient, so no broadcast's recipients ask in a row.

@@ -91,10 +91,10 @@ export interface SocketIoLoadTarget {
   readonly ack: boolean;
 }
 
-/** First bytes of the Engine.IO and Socket.IO packets the client tells apart (protocols v4 and v5). */
 /** The Engine.IO answer to the server's ping. */
 const PONG = encodeEnginePacket({ type: 'pong' });
 
+/** First bytes of the Engine.IO and Socket.IO packets the client tells apart (protocols v4 and v5). */
 const Byte = { Open: 0x30, Close: 0x31, Ping: 0x32, Message: 0x34, Connect: 0x30, ConnectError: 0x34 } as const;
 
 /**

@@ -53,6 +53,8 @@ export class PollingTransport implements ClientTransport {
   readonly #platform: ClientPlatform;
   readonly #credentials: NonNullable<RequestInit['credentials']>;
   readonly #headers: Readonly<Record<string, string>>;
+  /** The headers of a POST: the user's and the body's type, built once. */
+  readonly #postHeaders: Readonly<Record<string, string>>;
   #state: PollingState = 'open';
   /** Aborts the GET in flight; `undefined` when none is. */
   #poll: AbortController | undefined;
@@ -67,6 +69,7 @@ export class PollingTransport implements ClientTransport {
     this.sid = sid;
     this.#credentials = options.withCredentials ? 'include' : 'same-origin';
     this.#headers = { ...options.extraHeaders };
+    this.#postHeaders = { ...options.extraHeaders, 'content-type': 'text/plain;charset=UTF-8' };
   }
 
   get writable(): boolean {
@@ -171,7 +174,7 @@ export class PollingTransport implements ClientTransport {
     const init: RequestInit = { method, credentials: this.#credentials, headers: this.#headers };
     if (body !== undefined) {
       init.body = body;
-      init.headers = { ...this.#headers, 'content-type': 'text/plain;charset=UTF-8' };
+      init.headers = this.#postHeaders;
     }
     if (signal !== undefined) init.signal = signal;
     const direction: Direction = body === undefined ? 'poll' : 'post';
