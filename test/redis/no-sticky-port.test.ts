@@ -124,6 +124,20 @@ describe('sessionRelay: requests for another node’s session', () => {
     });
   });
 
+  test('a chunked POST (no declared length) that grows past maxHttpBufferSize on another node is refused 413 too', async () => {
+    await withPair({ maxHttpBufferSize: 100 }, async (a, b) => {
+      const { sid, socket } = await openSession(a);
+      const closed = waitFor<[string, Error]>(socket, 'close');
+      const post = await rawRequest(b.port, b.path(`EIO=4&transport=polling&sid=${sid}`), {
+        method: 'POST',
+        headers: { 'Transfer-Encoding': 'chunked' },
+        body: '4' + 'x'.repeat(200),
+      });
+      assert.equal(post.status, 413);
+      assertTransportError(await closed, /payload too large/);
+    });
+  });
+
   test('a client that leaves its relayed poll fails the transport, as it does locally', async () => {
     await withPair({}, async (a, b) => {
       const { sid, socket } = await openSession(a);
