@@ -106,7 +106,7 @@ describe('switchboard connect, what the user typed is honoured', () => {
       return server;
     };
     await withServer(start, async (server) => {
-      const result = await connect([`127.0.0.1:${server.port}/x`, '--insecure', '-x', 'send bye', '-x', 'wait 2s']);
+      const result = await connect([`127.0.0.1:${server.port}/x`, '-x', 'send bye', '-x', 'wait 2s']);
       assert.equal(result.code, 0, result.err);
       assert.match(result.out, new RegExp(` \\* connected to ws://127\\.0\\.0\\.1:${server.port}/x\\n`));
       assert.match(result.out, / \* closed without a code\n$/);

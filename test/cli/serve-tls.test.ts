@@ -125,6 +125,47 @@ describe('switchboard serve --cert --key (a real process)', { skip }, () => {
     assert.match(insecure.stderr(), /WARNING: --insecure: the server's certificate is not verified/);
   });
 
+  test('connect and load trust the server with --ca; without it they name the failure; --insecure warns', async () => {
+    const chat = `${url.replace(/^https:/, 'wss:')}chat`;
+    const trusted = await runInProcess(['connect', chat, '--ca', server.certPath, '-x', 'wait 50ms']);
+    assert.equal(trusted.code, 0, trusted.err);
+    assert.match(trusted.out, /\* connected to wss:\/\/127\.0\.0\.1:\d+\/chat\n/);
+
+    const sio = await runInProcess(['connect', url, '--sio', '--ca', server.certPath, '-x', 'wait 50ms']);
+    assert.equal(sio.code, 0, sio.err);
+    assert.match(sio.out, /\* connected to https:\/\/127\.0\.0\.1:\d+\//);
+
+    const untrusted = await runInProcess(['connect', chat, '--ca', other.certPath, '-x', 'wait 50ms']);
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.err, /cannot connect to wss:.*self-signed certificate/);
+
+    const insecure = await runInProcess(['connect', chat, '--insecure', '-x', 'wait 50ms']);
+    assert.equal(insecure.code, 0, insecure.err);
+    assert.match(insecure.err, /^switchboard connect: WARNING: --insecure: the server's certificate is not verified/);
+
+    const load = await runInProcess(['load', chat, '--ca', server.certPath, '-c', '2', '--rate', '5', '-d', '300ms']);
+    assert.doesNotMatch(load.err, /cannot connect/, load.err);
+    // The chat closes connections that do not speak its protocol; both opened over TLS first.
+    assert.match(load.out, /Connections +2 opened, 0 failed/, load.out);
+    const loadInsecure = await runInProcess(['load', chat, '--insecure', '-c', '1', '--rate', '5', '-d', '200ms']);
+    assert.match(loadInsecure.err, /^switchboard load: WARNING: --insecure/);
+  });
+
+  test('connect and load refuse TLS options that cannot apply', async () => {
+    for (const command of ['connect', 'load']) {
+      for (const [args, message] of [
+        [['wss://127.0.0.1:1/x', '--ca', server.certPath, '--insecure'], /--ca and --insecure contradict/],
+        [['ws://127.0.0.1:1/x', '--ca', server.certPath], /--ca is for a wss:\/\/ URL/],
+        [['127.0.0.1:1/x', '--insecure'], /--insecure is for a wss:\/\/ URL/],
+        [['wss://127.0.0.1:1/x', '--ca', server.keyPath], /--ca needs a PEM certificate/],
+      ] as const) {
+        const result = await runInProcess([command, ...args]);
+        assert.equal(result.code, 2, `${command} ${args.join(' ')}`);
+        assert.match(result.err, message, `${command} ${args.join(' ')}`);
+      }
+    }
+  });
+
   test('a wrong, missing or unpaired --cert/--key exits 2 naming the flag', async () => {
     const notPem = join(dir, 'not-pem.txt');
     writeFileSync(notPem, 'hello\n');

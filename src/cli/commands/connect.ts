@@ -14,6 +14,7 @@ import {
   parseTarget,
   shownUrl,
 } from '../connect/target.js';
+import { INSECURE_WARNING } from '../connect/tls-options.js';
 import { Transcript } from '../connect/transcript.js';
 import { WebSocketEndpoint } from '../connect/websocket-endpoint.js';
 import type { WebSocketOptions } from '../../ws/index.js';
@@ -58,7 +59,9 @@ Options:
   --auth <user:password>        HTTP Basic authentication (user:password@ in the URL does the same)
   -s, --subprotocol <name>      Offer a subprotocol; repeatable (bare WebSocket only)
   -o, --origin <origin>         Send this Origin header, as a browser would
+  --ca <file>                   Trust the certificate(s) in this PEM file (a self-signed wss:// server)
   --insecure                    Accept a wss:// server whose certificate does not verify
+                                (a warning is printed: prefer --ca)
   --sio                         Speak Socket.IO (Engine.IO v4 over WebSocket) instead
   --path <path>                 Socket.IO server path (default ${DEFAULT_SOCKET_IO_PATH}; --sio only)
   --sio-auth <json>             The CONNECT packet's auth object, as socket.io-client's
@@ -107,6 +110,7 @@ Examples:
       allowPositionals: true,
     });
     const target = parseTarget('connect', positionals, values);
+    if (values.insecure) stderr.write(`switchboard connect: ${INSECURE_WARNING}\n`);
     const { url, timeoutMs } = target;
     const mode: Mode = values.sio ? 'socket.io' : 'websocket';
     if (!values.sio && values['sio-auth'] !== undefined) throw new UsageError('--sio-auth needs --sio');

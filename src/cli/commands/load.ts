@@ -12,6 +12,7 @@ import {
   parseTarget,
   shownUrl,
 } from '../connect/target.js';
+import { INSECURE_WARNING } from '../connect/tls-options.js';
 import { htmlReport } from '../load/html-report.js';
 import { SocketIoLoadClient, WebSocketLoadClient, type LoadClient, type LoadListener } from '../load/load-clients.js';
 import {
@@ -78,7 +79,9 @@ Options:
   -H, --header <"Name: value">  Add a request header to every handshake; repeatable
   --auth <user:password>  HTTP Basic authentication
   -s, --subprotocol <name>      Offer a subprotocol; repeatable (bare WebSocket only)
+  --ca <file>             Trust the certificate(s) in this PEM file (a self-signed wss:// server)
   --insecure              Accept a wss:// server whose certificate does not verify
+                          (a warning is printed: prefer --ca)
   --timeout <time>        Bound on each connection's opening (default ${DEFAULTS.timeout})
   --json                  Print the results as JSON on stdout instead of the summary
   --report <file.html>    Also write an HTML report with plots of rate and latency over time
@@ -116,6 +119,7 @@ Examples:
       allowPositionals: true,
     });
     const target = parseTarget('load', positionals, values);
+    if (values.insecure) stderr.write(`switchboard load: ${INSECURE_WARNING}\n`);
     const { url, timeoutMs } = target;
     const pattern = parsePattern(values.pattern);
     if (values.rate !== undefined && values['total-rate'] !== undefined) {

@@ -3,7 +3,7 @@ import { DEMO_DEVICE_CREDENTIALS, DEVICES_PATH } from '../apps/sensors/sensor-hu
 import { UsageError, type Command } from '../command.js';
 import { parseDuration } from '../connect/duration.js';
 import { parseTargetUrl } from '../connect/target.js';
-import { INSECURE_WARNING, TLS_CLIENT_OPTIONS, tlsSocketOptions } from '../connect/tls-options.js';
+import { INSECURE_WARNING, TLS_CLIENT_OPTIONS, tlsSocketOptionsFor } from '../connect/tls-options.js';
 import { runSimulation } from '../sensor-sim/run-simulation.js';
 
 const DEFAULT_URL = `ws://${DEMO_DEVICE_CREDENTIALS.user}:${DEMO_DEVICE_CREDENTIALS.password}@127.0.0.1:8080${DEVICES_PATH}`;
@@ -74,11 +74,7 @@ Examples:
     });
     if (positionals.length > 1) throw new UsageError(`one URL at most, got ${positionals.length}`);
     const url = parseTargetUrl(positionals[0] ?? DEFAULT_URL);
-    const tls = tlsSocketOptions(values);
-    const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-    if (!secure && (values.ca !== undefined || values.insecure)) {
-      throw new UsageError(`${values.insecure ? '--insecure' : '--ca'} is for a wss:// URL, got ${url.protocol}//`);
-    }
+    const tls = tlsSocketOptionsFor(url, values);
     const interval = parseDuration('--interval', values.interval, 'ms');
     if (interval < MIN_INTERVAL)
       throw new UsageError(`--interval must be at least ${MIN_INTERVAL}ms, got "${values.interval}"`);

@@ -3,7 +3,7 @@ import { isToken } from '../../protocol/index.js';
 import { ErrorCode, WebSocketError, type WebSocketOptions } from '../../ws/index.js';
 import { UsageError } from '../command.js';
 import { parseDuration } from './duration.js';
-import { TLS_CLIENT_OPTIONS, tlsSocketOptions } from './tls-options.js';
+import { TLS_CLIENT_OPTIONS, tlsSocketOptionsFor } from './tls-options.js';
 
 /** The Engine.IO path the official server and ours listen on by default. */
 export const DEFAULT_SOCKET_IO_PATH = '/socket.io/';
@@ -55,7 +55,7 @@ export const TARGET_OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true, default: [] as string[] },
   auth: { type: 'string' },
   subprotocol: { type: 'string', short: 's', multiple: true, default: [] as string[] },
-  insecure: TLS_CLIENT_OPTIONS.insecure,
+  ...TLS_CLIENT_OPTIONS,
   sio: { type: 'boolean', default: false },
   path: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
@@ -65,6 +65,7 @@ export interface TargetValues {
   readonly header: readonly string[];
   readonly auth?: string;
   readonly subprotocol: readonly string[];
+  readonly ca?: string;
   readonly insecure: boolean;
   readonly sio: boolean;
   readonly path?: string;
@@ -108,7 +109,7 @@ export function parseTarget(command: string, positionals: readonly string[], val
       headers,
       handshakeTimeout: timeoutMs,
       ...(auth === undefined ? {} : { auth }),
-      ...tlsSocketOptions({ insecure: values.insecure }),
+      ...tlsSocketOptionsFor(url, values),
     },
   };
 }

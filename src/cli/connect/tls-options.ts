@@ -44,6 +44,21 @@ export function tlsSocketOptions(values: TlsClientValues): TlsSocketOptions {
 }
 
 /**
+ * {@link tlsSocketOptions} for a connection to `url`: `--ca` and `--insecure` only mean something
+ * for `wss://` (or `https://`), so on a plain URL they are refused rather than quietly ignored.
+ *
+ * @throws UsageError as {@link tlsSocketOptions} does, and for either option on a plain URL.
+ */
+export function tlsSocketOptionsFor(url: URL, values: TlsClientValues): TlsSocketOptions {
+  const options = tlsSocketOptions(values);
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  if (!secure && (values.ca !== undefined || values.insecure)) {
+    throw new UsageError(`${values.insecure ? '--insecure' : '--ca'} is for a wss:// URL, got ${url.protocol}//`);
+  }
+  return options;
+}
+
+/**
  * Reads the file an option names.
  *
  * @throws UsageError naming the option and the file when it cannot be read or is empty.
