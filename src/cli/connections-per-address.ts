@@ -1,9 +1,14 @@
-import type { Duplex } from 'node:stream';
 import { checkInteger } from '../protocol/index.js';
+
+/** What a counted connection must tell: that it closed (a socket, an Engine.IO session). */
+export interface Closable {
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /**
  * Counts the connections each client address holds, from the upgrade request until the socket
- * closes (handshakes in progress included), so that one address cannot take every slot there is.
+ * closes (handshakes in progress included), or an Engine.IO session from its handshake until it
+ * closes, so that one address cannot take every slot there is.
  *
  * @example
  * const perAddress = new ConnectionsPerAddress(16);
@@ -20,13 +25,27 @@ export class ConnectionsPerAddress {
     checkInteger('maxConnectionsPerAddress', max, 1);
   }
 
-  /** Counts `socket` against `address` until it closes; `false` (and nothing counted) when `address` is at `max`. */
-  admit(address: string, socket: Duplex): boolean {
-    const count = this.counts.get(address) ?? 0;
-    if (count >= this.max) return false;
-    this.counts.set(address, count + 1);
-    socket.once('close', () => this.release(address));
-    return true;
+  /** Counts `connection` against `address` until it closes; `false` (and nothing counted) when `address` is at `max`. */
+  admit(address: string, connection: Closable): boolean {
+    const release = this.reserve(address);
+    connection.once('close', release ?? (() => undefined));
+    return release !== undefined;
+  }
+
+  /**
+   * Takes a place for `address` now and returns the function that gives it back (once, however
+   * often it is called), or `undefined` when `address` is at `max`. For a connection that outlives
+   * the request that opened it, such as an Engine.IO session over several HTTP requests.
+   */
+  reserve(address: string): (() => void) | undefined {
+    if (this.count(address) >= this.max) return undefined;
+    this.counts.set(address, this.count(address) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release(address);
+    };
   }
 
   /** The connections `address` holds now. */

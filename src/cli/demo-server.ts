@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createHttpServer, type AllowRequest } from '../engine/index.js';
+import { createHttpServer, type AllowRequest, type EngineSocket } from '../engine/index.js';
 import type { HttpServerOptions } from '../engine/http-server.js';
 import { rejectResponse } from '../protocol/index.js';
 import { Server as RealtimeServer, type ServerOptions } from '../server/index.js';
@@ -43,9 +43,10 @@ export interface DemoServerOptions extends HttpServerOptions {
   /** Options of the apps on the realtime server, by app name (`{ jukebox: { trackLength: 5000 } }`). @default {} */
   readonly apps?: DemoAppsOptions;
   /**
-   * Chat WebSockets, open or in their handshake, that one client address may hold; one more
-   * upgrade request gets 429 (Too Many Requests). Behind a reverse proxy every client has the
-   * proxy's address unless `trustProxy` is set.
+   * Chat WebSockets (open or in their handshake) and realtime sessions that one client address
+   * may hold together; one more chat upgrade gets 429 (Too Many Requests), one more realtime
+   * handshake 403 with the same message. Behind a reverse proxy every client has the proxy's
+   * address unless `trustProxy` is set.
    * @default 16
    */
   readonly maxConnectionsPerAddress?: number;
@@ -83,8 +84,8 @@ export interface DemoServer {
   /** The HTTP (or HTTPS) server underneath, with the limits of {@link HttpServerOptions} in force as its settings. */
   readonly httpServer: Server;
   /**
-   * How many chat WebSockets (open or in their handshake) `address` holds, as the per-address cap
-   * counts them: an IPv6 address counts with every other address of its /64.
+   * How many chat WebSockets (open or in their handshake) and realtime sessions `address` holds, as
+   * the per-address cap counts them: an IPv6 address counts with every other address of its /64.
    */
   connectionsFrom(address: string): number;
   /**
@@ -177,14 +178,38 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   });
   wss.on('connection', (socket) => chat.accept(socket));
 
+  // The per-address cap counts realtime sessions too, each from its handshake to its close, over
+  // however many HTTP requests or one WebSocket. The handshake takes the place (so that handshakes
+  // arriving together cannot pass the cap) and the session it opens holds it; a handshake that opens
+  // no session gives it back when its request ends. Places wait under the handshake's TCP socket,
+  // which the session's `request` shares (it is a copy of the IncomingMessage) and which carries no
+  // other request until this one is answered.
+  const reservedPlaces = new WeakMap<object, () => void>();
+  const reserveSessionPlace = (request: IncomingMessage) => {
+    const release = perAddress.reserve(addressGroup(clientAddress(request, trustProxy)));
+    if (release === undefined) return tooManyConnections;
+    reservedPlaces.set(request.socket, release);
+    request.once('close', () => {
+      if (reservedPlaces.get(request.socket) !== release) return;
+      reservedPlaces.delete(request.socket);
+      release();
+    });
+    return true;
+  };
+
   const upgradeListeners = new Set(server.listeners('upgrade'));
   // Its client is served when built (always in the package; `npm start` builds it first). Recovery
   // gives a page that lost its connection briefly its rooms and the events it missed.
   const io = new RealtimeServer(server, {
     path: REALTIME_PATH,
     connectionStateRecovery: true,
-    allowRequest: asAllowRequest(fromAllowedPage),
+    allowRequest: asAllowRequest(allOf(fromAllowedPage, reserveSessionPlace)),
     ...options.cluster,
+  });
+  io.engine.on('connection', (session: EngineSocket) => {
+    const release = reservedPlaces.get(session.request.socket)!;
+    reservedPlaces.delete(session.request.socket);
+    session.once('close', release);
   });
   // Attaching added the engine's upgrade listener, which answers its own path and leaves other
   // upgrades to time out; the demo routes every upgrade itself instead (below), so that each gets

@@ -144,6 +144,62 @@ describe('demo chat: connections per client address', () => {
     }));
 });
 
+describe('demo realtime sessions: the same per-address cap', () => {
+  /** Opens an Engine.IO long-polling session as `address` (through the trusted proxy's header). */
+  async function handshake(server: DemoServer, address: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${server.url}socket.io/?EIO=4&transport=polling`, { headers: viaProxy(address) });
+    return { status: response.status, body: await response.text() };
+  }
+  const sidOf = (body: string): string => (JSON.parse(body.slice(1)) as { sid: string }).sid;
+
+  test('an address past the cap is refused with the message, another gets in, a closed session frees its place', () =>
+    withDemoServer({ maxConnectionsPerAddress: 2, trustProxy: true }, async (server, url, opened) => {
+      // A chat WebSocket and a realtime session share the address's places.
+      opened.push(await TestChatClient.open(url, viaProxy('203.0.113.7')));
+      const first = await handshake(server, '203.0.113.7');
+      assert.equal(first.status, 200);
+      assert.equal(server.connectionsFrom('203.0.113.7'), 2);
+
+      const refused = await handshake(server, '203.0.113.7');
+      assert.equal(refused.status, 403);
+      assert.match(refused.body, /Too many connections from your address \(at most 2\)/);
+      assert.equal((await handshake(server, '203.0.113.8')).status, 200);
+
+      // The client closes its session (Engine.IO "1" close packet): its place is free again.
+      const sid = sidOf(first.body);
+      await fetch(`${server.url}socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+        method: 'POST',
+        headers: { ...viaProxy('203.0.113.7'), 'Content-Type': 'text/plain' },
+        body: '1',
+      });
+      await until(() => server.connectionsFrom('203.0.113.7') === 1, 5000, 'the closed session to be released');
+      assert.equal((await handshake(server, '203.0.113.7')).status, 200);
+    }));
+
+  test('a session opened over WebSocket holds its place until it closes', () =>
+    withDemoServer({ maxConnectionsPerAddress: 1, trustProxy: true }, async (server) => {
+      const url = `${server.url.replace('http:', 'ws:')}socket.io/?EIO=4&transport=websocket`;
+      const socket = new WebSocket(url, { headers: viaProxy('203.0.113.10') });
+      try {
+        await until(() => server.io.engine.clientsCount === 1, 5000, 'the session to open');
+        assert.equal(server.connectionsFrom('203.0.113.10'), 1);
+        assert.equal((await handshake(server, '203.0.113.10')).status, 403);
+      } finally {
+        socket.close();
+      }
+      await until(() => server.connectionsFrom('203.0.113.10') === 0, 5000, 'the closed session to be released');
+    }));
+
+  test('handshakes that arrive together are held to the cap', () =>
+    withDemoServer({ maxConnectionsPerAddress: 2, trustProxy: true }, async (server) => {
+      const results = await Promise.all(Array.from({ length: 6 }, () => handshake(server, '203.0.113.9')));
+      assert.ok(results.filter((result) => result.status === 200).length >= 2);
+      // Those let in past the cap are closed at once: two sessions are left, and the count agrees.
+      await until(() => server.io.engine.clientsCount === 2, 5000, 'the sessions past the cap to be closed');
+      assert.equal(server.connectionsFrom('203.0.113.9'), 2);
+    }));
+});
+
 describe('demo HTTP server limits', () => {
   test('the HTTP server is created with the limits, by default 10 s for a head and 30 s for a request', async () => {
     assert.deepEqual(HTTP_SERVER_LIMITS, {

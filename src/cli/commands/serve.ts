@@ -125,8 +125,8 @@ Options:
                        IP addresses and localhost, other names get 403 (a defence against
                        DNS rebinding); repeatable
   --connections-per-address <n>
-                       Chat WebSockets one client address may hold, open or opening
-                       (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}); more get 429 Too Many Requests
+                       Chat WebSockets and realtime sessions one client address may
+                       hold, open or opening (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}); more are refused
   --trust-proxy        Take the client address from the last X-Forwarded-For entry, as
                        the reverse proxy in front wrote it. Use it only when clients can
                        reach the server through that proxy alone; without it, behind a
