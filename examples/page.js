@@ -1,5 +1,5 @@
 // What the demo pages share: the status line in the header and, for the realtime apps, the name
-// form they open with. Each page loads it as a module: import { $, setStatus } from '/page.js'.
+// form they open with and how they ask the server something. Each page loads it as a module: import { $, setStatus } from '/page.js'.
 
 /** The first element `selector` matches. */
 export const $ = (selector) => document.querySelector(selector);
@@ -20,6 +20,19 @@ export function showConnected(socket, text = 'Connected') {
   const show = () => setStatus('open', `${text} · ${socket.io.engine.transport.name}`);
   show();
   socket.io.engine.once('upgrade', show);
+}
+
+/**
+ * Emits `event` with an acknowledgement and resolves with the server's reply (`{ ok, … }` in every
+ * app), or with `{ ok: false, error }` when none came: how long to wait (and whether to try again)
+ * is the socket's `ackTimeout` (and `retries`), so its callback takes an error first.
+ */
+export function request(socket, event, payload) {
+  return new Promise((resolve) => {
+    socket.emit(event, payload, (err, reply) =>
+      resolve(err ? { ok: false, error: 'no answer from the server' } : reply),
+    );
+  });
 }
 
 /**

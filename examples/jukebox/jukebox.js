@@ -6,7 +6,7 @@
 // ('tick'). The page only draws: its progress bar runs on the page's clock from the last
 // position the server sent, and snaps back to the server's on the next one.
 
-import { $, onJoin, setStatus, showConnected } from '/page.js';
+import { $, onJoin, request, setStatus, showConnected } from '/page.js';
 
 const joinView = $('#join-view');
 const joinError = $('#join-error');
@@ -166,9 +166,8 @@ function addNotice(notice) {
 function act(event, payload) {
   if (socket === undefined) return;
   actionError.textContent = '';
-  socket.emit(event, payload, (err, reply) => {
-    if (err) actionError.textContent = 'No answer from the server; try again.';
-    else if (!reply.ok) actionError.textContent = reply.error;
+  void request(socket, event, payload).then((reply) => {
+    if (!reply.ok) actionError.textContent = reply.error;
   });
 }
 

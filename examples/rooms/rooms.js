@@ -5,7 +5,7 @@
 // Messages carry an id we make, so that a message sent again (its acknowledgement was lost in a
 // network drop) is kept once by the server and shown once here.
 
-import { $, onJoin, setStatus, showConnected } from '/page.js';
+import { $, onJoin, request, setStatus, showConnected } from '/page.js';
 
 const joinView = $('#join-view');
 const nameInput = $('#name');
@@ -45,15 +45,6 @@ let typingStop;
 /** A random id for a message: 24 hex digits (crypto.getRandomValues works on plain http too). */
 function newId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** Emits with an acknowledgement; resolves with the server's reply, or { ok: false } when none came. */
-function request(event, payload) {
-  return new Promise((resolve) => {
-    socket.emit(event, payload, (err, reply) =>
-      resolve(err ? { ok: false, error: 'no answer from the server' } : reply),
-    );
-  });
 }
 
 function connect(name) {
@@ -149,7 +140,7 @@ function renderMembers(names) {
 
 async function enterRoom(room) {
   roomError.textContent = '';
-  const reply = await request('join', { room });
+  const reply = await request(socket, 'join', { room });
   if (!reply.ok) {
     roomError.textContent = reply.error;
     return;
@@ -173,7 +164,7 @@ async function enterRoom(room) {
 }
 
 async function leaveRoom() {
-  await request('leave', {});
+  await request(socket, 'leave', {});
   currentRoom = undefined;
   shown.clear();
   messages.replaceChildren();
@@ -241,7 +232,7 @@ async function send(text) {
   const entry = addEntry({ id, room: currentRoom, kind: 'message', from: myName, text });
   setTick(entry, 'pending', 'Sending…');
   stopTyping();
-  const reply = await request('message', { id, text });
+  const reply = await request(socket, 'message', { id, text });
   if (reply.ok) {
     setTick(entry, 'sent', 'Delivered to the server');
     if (!entry.querySelector('time').textContent) entry.querySelector('time').replaceWith(timeOf(reply.at));

@@ -8,7 +8,7 @@
 //   publish({ topic, payload }) → { ok, delivered }, relay commands only: relays/<device>/<n>/set
 // and every message a pattern matches arrives as message(topic, payload).
 
-import { $, setStatus, showConnected } from '/page.js';
+import { $, request, setStatus, showConnected } from '/page.js';
 
 const subscribeForm = $('#subscribe-form');
 const patternInput = $('#pattern');
@@ -35,16 +35,9 @@ const patterns = new Set(['sensors/#', 'relays/#']);
 /** Device name → { card, readings: Map(quantity → { values, figure }), relays: Map(relay → button) }. */
 const devices = new Map();
 
-const socket = io('/sensors');
+const socket = io('/sensors', { ackTimeout: ANSWER_TIMEOUT });
 
 $('#device-url').textContent = `ws://sensor:hub-demo@${location.host}/devices`;
-
-function ask(event, argument) {
-  return socket
-    .timeout(ANSWER_TIMEOUT)
-    .emitWithAck(event, argument)
-    .catch(() => ({ ok: false, error: 'the hub did not answer' }));
-}
 
 socket.on('connect', () => {
   showConnected(socket);
@@ -58,7 +51,7 @@ socket.on('message', (topic, payload) => {
 });
 
 async function subscribe(pattern) {
-  const reply = await ask('subscribe', pattern);
+  const reply = await request(socket, 'subscribe', pattern);
   if (!reply.ok) {
     subscribeError.textContent = `${pattern}: ${reply.error}`;
     return false;
@@ -88,7 +81,7 @@ function renderPatterns() {
       remove.textContent = '✕';
       remove.setAttribute('aria-label', `Unsubscribe ${pattern}`);
       remove.addEventListener('click', async () => {
-        const reply = await ask('unsubscribe', pattern);
+        const reply = await request(socket, 'unsubscribe', pattern);
         if (!reply.ok) subscribeError.textContent = `${pattern}: ${reply.error}`;
         patterns.delete(pattern);
         renderPatterns();
@@ -197,7 +190,7 @@ async function flip(device, name, relay, button) {
   if (button.getAttribute('aria-busy') === 'true') return;
   button.setAttribute('aria-busy', 'true');
   const wanted = button.getAttribute('aria-checked') !== 'true';
-  const reply = await ask('publish', { topic: `relays/${name}/${relay}/set`, payload: wanted });
+  const reply = await request(socket, 'publish', { topic: `relays/${name}/${relay}/set`, payload: wanted });
   if (!reply.ok || !reply.delivered) {
     button.removeAttribute('aria-busy');
     button.title = reply.ok ? `${name} is not connected` : reply.error;
