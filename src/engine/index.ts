@@ -31,7 +31,16 @@ export {
   type EngineSocketState,
 } from './socket.js';
 export { HandshakeRequest } from './handshake-request.js';
-export type { RelayHandler, RelayedRequest, RelayedResponse, SessionRelay } from './session-relay.js';
+export type {
+  RelayHandler,
+  RelayStreamHandler,
+  RelayedRefusal,
+  RelayedRequest,
+  RelayedResponse,
+  RelayedStream,
+  RelayedStreamListener,
+  SessionRelay,
+} from './session-relay.js';
 export { type CorsOptions, type CorsOptionsDelegate, type CorsOriginFunction, type StaticOrigin } from './cors.js';
 export { type EngineMiddleware } from './middleware.js';
 export { HTTP_SERVER_LIMITS, createHttpServer, type HttpServerLimits, type HttpServerOptions } from './http-server.js';

@@ -190,9 +190,10 @@ export interface EngineServerOptions {
   /**
    * Serve polling clients whose requests land on any node of a cluster, without sticky sessions:
    * a poll or POST for a session another node holds is carried to that node by the relay and
-   * answered from there (`createSessionRelay()` of `switchboard/redis` is one). Session ids then
-   * start with the relay's `nodeId` and a dot; a replaced `generateId` must keep that prefix.
-   * Needs the polling transport.
+   * answered from there (`createSessionRelay()` of `switchboard/redis` is one); with a relay that
+   * implements `open`, so is the WebSocket of an upgrade that lands on another node (that node
+   * answers the handshake and relays each message). Session ids then start with the relay's
+   * `nodeId` and a dot; a replaced `generateId` must keep that prefix. Needs the polling transport.
    * @default none: a request for a session this node does not hold is answered "Session ID unknown"
    *
    * @example

@@ -1,8 +1,13 @@
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createDebugLog } from '../diagnostics/debug.js';
+import { ENGINE_ERROR_MESSAGES, EngineErrorCode } from '../protocol/engine-io/index.js';
+import type { Refusal } from './allow-request.js';
+import { TransportName } from './options.js';
 import { RelayedExchange } from './relayed-exchange.js';
-import type { RelayedRequest, RelayedResponse, SessionRelay } from './session-relay.js';
+import { RelayedWebSocketTransport, WebSocketRelay } from './relayed-websocket.js';
+import type { RelayedRefusal, RelayedRequest, RelayedResponse, RelayedStream, SessionRelay } from './session-relay.js';
 import type { EngineSocket } from './socket.js';
 
 const debug = createDebugLog('engine');
@@ -11,15 +16,19 @@ const debug = createDebugLog('engine');
 export interface RelayBridgeSettings {
   /** The engine's sessions by id. */
   readonly sessions: ReadonlyMap<string, EngineSocket>;
-  /** Largest POST body the receiving node reads, in bytes (`maxHttpBufferSize`). */
+  /**
+   * Largest POST body the receiving node reads, and largest relayed WebSocket message the holder
+   * takes, in bytes (`maxHttpBufferSize`).
+   */
   readonly maxHttpBufferSize: number;
   /**
    * How long a relayed poll may be held, in ms: the holder answers a poll at the latest with its
    * next ping (`pingInterval`), and a session whose client has not answered within `pingTimeout`
-   * of that is over anyway.
+   * of that is over anyway. For the same reason, how long a relayed WebSocket may hear nothing
+   * from the holder.
    */
   readonly pollDeadline: number;
-  /** How long a relayed POST may take, in ms. */
+  /** How long a relayed POST, or the opening of a relayed WebSocket, may take, in ms. */
   readonly dataDeadline: number;
 }
 
@@ -29,7 +38,8 @@ const RELAYED_HEADERS = ['accept-encoding', 'content-type'] as const;
 /**
  * An engine's side of a {@link SessionRelay}: it forwards the polling requests of sessions other
  * nodes hold, and serves those other nodes forward for sessions it holds. Every relayed request
- * has a deadline on both sides.
+ * has a deadline on both sides. With a relay that opens streams, WebSocket upgrades go the same
+ * way: this node answers the client's handshake, and the holder's session upgrades over the stream.
  */
 export class RelayBridge {
   /** What the ids of this node's sessions start with. */
@@ -40,16 +50,47 @@ export class RelayBridge {
     private readonly settings: RelayBridgeSettings,
   ) {
     this.idPrefix = `${relay.nodeId}.`;
-    relay.serve((request, signal) => this.serve(request, signal));
+    relay.serve(
+      (request, signal) => this.serve(request, signal),
+      (sid, stream) => this.adopt(sid, stream),
+    );
   }
 
   /**
    * Whether a request for the session `sid`, which this node does not hold, goes to the relay: a
-   * poll or a POST of the polling transport, for a session of another node. (A session of this
-   * node that is not here has closed: no other node holds it either.)
+   * poll or a POST of the polling transport, or an upgrade to WebSocket if the relay opens
+   * streams, for a session of another node. (A session of this node that is not here has closed:
+   * no other node holds it either.)
    */
-  relays(sid: string, transport: string | null, method: string | undefined): boolean {
-    return transport === 'polling' && (method === 'GET' || method === 'POST') && !sid.startsWith(this.idPrefix);
+  relays(sid: string, transport: string | null, method: string | undefined, upgrade: boolean): boolean {
+    if (sid.startsWith(this.idPrefix)) return false;
+    if (upgrade) return transport === TransportName.WebSocket && this.relay.open !== undefined;
+    return transport === TransportName.Polling && (method === 'GET' || method === 'POST');
+  }
+
+  /**
+   * Asks the holder of `sid` to take the WebSocket whose upgrade request came on `socket`, within
+   * the deadline of a POST; resolves with the relay to join to the WebSocket once the handshake
+   * completes, or with the refusal to answer (the holder's, or "Session ID unknown" when no live
+   * node holds the session, none answered in time, or the client left).
+   */
+  async open(sid: string, socket: Duplex): Promise<WebSocketRelay | Refusal> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.settings.dataDeadline);
+    const onClose = (): void => controller.abort();
+    socket.once('close', onClose);
+    const opened = await this.relay.open!(sid, controller.signal).catch((error: unknown) => {
+      debug('relaying the upgrade of session %s failed: %o', sid, error);
+      return undefined;
+    });
+    clearTimeout(timer);
+    socket.off('close', onClose);
+    if (opened === undefined) return { code: EngineErrorCode.UnknownSid, context: { sid, relayed: true } };
+    if (!('send' in opened)) return relayedRefusal(sid, opened);
+    const relayed = new WebSocketRelay(opened, this.settings.pollDeadline);
+    if (socket.destroyed) relayed.abandon();
+    else socket.once('close', () => relayed.abandon());
+    return relayed;
   }
 
   /** Stops serving relayed requests (the engine closed). */
@@ -139,6 +180,19 @@ export class RelayBridge {
     });
   }
 
+  /**
+   * Takes a WebSocket another node relays for a session of this node: the session upgrades over
+   * it as over a WebSocket of its own; refused as a local upgrade is, when there is no such
+   * session or it cannot upgrade (any more).
+   */
+  private adopt(sid: string, stream: RelayedStream): RelayedRefusal | undefined {
+    const session = this.settings.sessions.get(sid);
+    if (session === undefined) return { code: EngineErrorCode.UnknownSid };
+    if (!session.canUpgrade) return { code: EngineErrorCode.BadRequest, name: 'TRANSPORT_UPGRADE_ERROR' };
+    session.upgradeTo(new RelayedWebSocketTransport(stream, this.settings.maxHttpBufferSize));
+    return undefined;
+  }
+
   /** Runs a request another node relayed against the session it names, within the same deadline. */
   private async serve(request: RelayedRequest, signal: AbortSignal): Promise<RelayedResponse | undefined> {
     const session = this.settings.sessions.get(request.sid);
@@ -156,4 +210,13 @@ export class RelayBridge {
       signal.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** The holder's refusal of a relayed upgrade, as this node answers it; a code it does not know is "Bad request". */
+function relayedRefusal(sid: string, refusal: RelayedRefusal): Refusal {
+  const code = Object.hasOwn(ENGINE_ERROR_MESSAGES, refusal.code)
+    ? (refusal.code as EngineErrorCode)
+    : EngineErrorCode.BadRequest;
+  const context = refusal.name === undefined ? { sid, relayed: true } : { sid, relayed: true, name: refusal.name };
+  return { code, context };
 }

@@ -27,6 +27,7 @@ import {
 } from './options.js';
 import { PollingTransport, respondError } from './polling-transport.js';
 import { RelayBridge } from './relay-bridge.js';
+import { WebSocketRelay } from './relayed-websocket.js';
 import { CloseReason, EngineSocket, heartbeatQueues, type SessionSettings } from './socket.js';
 import type { Transport } from './transport.js';
 import { UpgradeResponse } from './upgrade-response.js';
@@ -373,7 +374,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       // The session may have closed while the checks above settled.
       const session = this.clients.get(sid);
       const bridge = this.bridge;
-      if (session === undefined && !bridge?.relays(sid, query!.get('transport'), req.method)) {
+      if (session === undefined && !bridge?.relays(sid, query!.get('transport'), req.method, false)) {
         this.fail(req, { code: EngineErrorCode.UnknownSid, context: { sid } }, res);
         return;
       }
@@ -420,6 +421,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const sid = query!.get('sid');
     const session = sid === null ? undefined : this.clients.get(sid);
+    if (sid !== null && session === undefined) {
+      // Another node's session (checked above): its holder upgrades over a WebSocket of this node.
+      await this.relayUpgrade(req, socket, head, sid, onEarlyError);
+      return;
+    }
     if (session !== undefined && !session.canUpgrade) {
       // Protocol v4, "WebSocket": one WebSocket per session; another one is refused.
       this.fail(req, { code: EngineErrorCode.BadRequest, context: { name: 'TRANSPORT_UPGRADE_ERROR', sid } }, socket);
@@ -432,8 +438,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (id !== undefined) this.pendingIds.set(req, id);
     this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       this.pendingIds.delete(req);
-      this.upgradeResponses.get(req)?.settle();
-      this.upgradeResponses.delete(req);
+      this.settleUpgradeResponse(req);
       if (id !== undefined) {
         if (this.clients.has(id)) {
           ws.on('error', () => {});
@@ -452,6 +457,37 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       target.upgradeTo(new WebSocketTransport(ws));
     });
+  }
+
+  /**
+   * Answers the upgrade of a session another node holds: once the holder took the stream the
+   * relay opened, the client's WebSocket is joined to it; the holder's refusal (or "Session ID
+   * unknown") is answered as a local one.
+   */
+  private async relayUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    sid: string,
+    onEarlyError: () => void,
+  ): Promise<void> {
+    const relayed = await this.bridge!.open(sid, socket);
+    if (!(relayed instanceof WebSocketRelay)) {
+      this.fail(req, relayed, socket);
+      return;
+    }
+    if (socket.destroyed) return; // the relay was abandoned with the socket
+    socket.off('error', onEarlyError);
+    this.webSocketServer().handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      this.settleUpgradeResponse(req);
+      relayed.connect(ws);
+    });
+  }
+
+  /** The handshake completed: the middlewares' stand-in response is done with. */
+  private settleUpgradeResponse(req: IncomingMessage): void {
+    this.upgradeResponses.get(req)?.settle();
+    this.upgradeResponses.delete(req);
   }
 
   /** Asks {@link generateId} for a fresh id; refuses the handshake and returns `undefined` if it fails. */
@@ -526,7 +562,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const session = this.clients.get(sid);
       if (session === undefined) {
         // Another node's session: the relay carries it there (its holder checks the transport).
-        if (upgrade || !this.bridge?.relays(sid, transport, req.method)) {
+        if (!this.bridge?.relays(sid, transport, req.method, upgrade)) {
           return { code: EngineErrorCode.UnknownSid, context: { sid } };
         }
       } else if (!upgrade && session.transportName !== transport) {

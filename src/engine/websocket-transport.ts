@@ -57,7 +57,8 @@ export function encodeFrames(packets: readonly Packet[]): Buffer {
 const transports = new WeakMap<WebSocket, WebSocketTransport>();
 
 function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  transports.get(this)?.receive(data, isBinary);
+  // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
+  transports.get(this)?.receive(isBinary ? data : data.toString('utf8'));
 }
 
 function onSocketClose(this: WebSocket): void {
@@ -74,14 +75,36 @@ function onlyOnSuccess(written: WrittenCallback | undefined): ((error?: Error | 
 }
 
 /**
- * The WebSocket transport (Engine.IO protocol v4, "Transports › WebSocket"): each packet is one
- * frame, text packets as text frames, binary messages as binary frames with no prefix. Packets are
- * written as they come; the WebSocket gathers the frames of one tick into one system call.
+ * What the WebSocket transports share (Engine.IO protocol v4, "Transports › WebSocket"): each
+ * packet is one message, text packets as text, binary messages as bytes with no prefix, written as
+ * they come. {@link WebSocketTransport} runs it on a WebSocket of this node; a WebSocket relayed
+ * from another node runs it over a session relay's stream.
  */
-export class WebSocketTransport extends Transport {
+export abstract class MessageTransport extends Transport {
   readonly name = TransportName.WebSocket;
   readonly immediate = true;
 
+  /** @internal A message from the client: a text frame's string, or a binary frame's bytes. */
+  receive(message: string | Uint8Array): void {
+    if (this.state !== 'open') return;
+    let packet: Packet;
+    try {
+      packet = decodePacket(message);
+    } catch (error) {
+      // The decoder throws nothing but EngineIOParseError.
+      this.listener?.onTransportParseError(error as EngineIOParseError);
+      return;
+    }
+    if (packet.type === PacketType.Close) this.close();
+    else this.listener?.onTransportPacket(packet);
+  }
+}
+
+/**
+ * The WebSocket transport on a WebSocket of this node: each packet is one frame. Packets are
+ * written as they come; the WebSocket gathers the frames of one tick into one system call.
+ */
+export class WebSocketTransport extends MessageTransport {
   constructor(private readonly socket: WebSocket) {
     super();
     this.writable = true;
@@ -116,22 +139,6 @@ export class WebSocketTransport extends Transport {
     if (this.socket.extensions === '' && this.socket.sendFrame(message.webSocketFrame(), onlyOnSuccess(written)))
       return;
     this.sendCompressible(message.packet, message.compress, written);
-  }
-
-  /** @internal A message from the WebSocket. */
-  receive(data: Buffer, isBinary: boolean): void {
-    if (this.state !== 'open') return;
-    let packet: Packet;
-    try {
-      // Text frames arrive as UTF-8 the WebSocket layer has already validated (RFC 6455 §8.1).
-      packet = decodePacket(isBinary ? data : data.toString('utf8'));
-    } catch (error) {
-      // The decoder throws nothing but EngineIOParseError.
-      this.listener?.onTransportParseError(error as EngineIOParseError);
-      return;
-    }
-    if (packet.type === PacketType.Close) this.close();
-    else this.listener?.onTransportPacket(packet);
   }
 
   /** @internal The WebSocket closed. */

@@ -27,6 +27,10 @@ export {
   type RelayRequest,
   type RelayRequestHandler,
   type RelayResponse,
+  type RelayRefusal,
+  type RelayStream,
+  type RelayStreamHandler,
+  type RelayStreamListener,
   type SessionRelayEvents,
   type SessionRelayOptions,
 } from './session-relay.js';

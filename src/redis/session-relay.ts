@@ -2,7 +2,16 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { decode } from '@msgpack/msgpack';
-import type { RelayHandler, RelayedRequest, RelayedResponse } from '../protocol/engine-io/relayed-request.js';
+import { EngineErrorCode } from '../protocol/engine-io/http-errors.js';
+import type {
+  RelayHandler,
+  RelayStreamHandler,
+  RelayedRefusal,
+  RelayedRequest,
+  RelayedResponse,
+  RelayedStream,
+  RelayedStreamListener,
+} from '../protocol/engine-io/relayed-request.js';
 import { MSGPACK_PARSER, encodeWith } from './parser.js';
 import { Publisher, toError } from './publisher.js';
 import { RedisConnection, checkClient, type MessageHandler } from './redis-client.js';
@@ -13,6 +22,10 @@ export type {
   RelayedRequest as RelayRequest,
   RelayedResponse as RelayResponse,
   RelayHandler as RelayRequestHandler,
+  RelayedStream as RelayStream,
+  RelayedStreamListener as RelayStreamListener,
+  RelayedRefusal as RelayRefusal,
+  RelayStreamHandler,
 } from '../protocol/engine-io/relayed-request.js';
 
 /** Options of {@link createSessionRelay}. */
@@ -35,11 +48,89 @@ export interface SessionRelayEvents {
   'invalid-message': [error: Error];
 }
 
-/** What travels on a node's channel: a request, the answer to one, or the requester giving up. */
+/**
+ * What travels on a node's channel: a request, the answer to one, or the requester giving up; and
+ * for a relayed WebSocket, the opening of a stream, its answer (a refusal, when `code` is set),
+ * a message and the close, either way. A stream is named by the node that opened it and its id.
+ */
 type RelayMessage =
   | ({ readonly type: 'request'; readonly from: string; readonly id: number } & RelayedRequest)
   | ({ readonly type: 'response'; readonly id: number } & Partial<RelayedResponse>)
-  | { readonly type: 'abort'; readonly from: string; readonly id: number };
+  | { readonly type: 'abort'; readonly from: string; readonly id: number }
+  | { readonly type: 'open'; readonly from: string; readonly id: number; readonly sid: string }
+  | {
+      readonly type: 'opened';
+      readonly from: string;
+      readonly id: number;
+      readonly code?: number;
+      readonly name?: string | undefined;
+    }
+  | { readonly type: 'data'; readonly from: string; readonly id: number; readonly data: string | Uint8Array }
+  | { readonly type: 'end'; readonly from: string; readonly id: number; readonly error?: string | undefined };
+
+/**
+ * This node's end of a relayed WebSocket, whose other end is on `peer`. What arrives before the
+ * engine set its listener is kept for it.
+ */
+class StreamEnd implements RelayedStream {
+  private closed = false;
+  private heard: RelayedStreamListener | undefined;
+  private readonly early: ((listener: RelayedStreamListener) => void)[] = [];
+
+  constructor(
+    private readonly relay: RedisSessionRelay,
+    /** The node that opened the stream, and the stream's id there. */
+    readonly from: string,
+    readonly id: number,
+    private readonly peer: string,
+  ) {}
+
+  get listener(): RelayedStreamListener | undefined {
+    return this.heard;
+  }
+
+  set listener(listener: RelayedStreamListener | undefined) {
+    this.heard = listener;
+    if (listener !== undefined) for (const event of this.early.splice(0)) event(listener);
+  }
+
+  send(message: string | Uint8Array): void {
+    if (this.closed) return;
+    void this.relay
+      .publish(this.peer, { type: 'data', from: this.from, id: this.id, data: message })
+      .then((delivered) => {
+        if (!delivered) this.ended('the session relay could not reach the other node');
+      });
+  }
+
+  close(error?: string): void {
+    if (this.closed) return;
+    this.forget();
+    void this.relay.publish(this.peer, { type: 'end', from: this.from, id: this.id, error });
+  }
+
+  /** A message from the other end. */
+  received(message: string | Uint8Array): void {
+    if (!this.closed) this.tell((listener) => listener.onMessage(message));
+  }
+
+  /** The other end closed, or is out of reach. */
+  ended(error?: string): void {
+    if (this.closed) return;
+    this.forget();
+    this.tell((listener) => listener.onClose(error));
+  }
+
+  private forget(): void {
+    this.closed = true;
+    this.relay.forgetStream(this);
+  }
+
+  private tell(event: (listener: RelayedStreamListener) => void): void {
+    if (this.heard === undefined) this.early.push(event);
+    else event(this.heard);
+  }
+}
 
 /**
  * Polling without sticky sessions, over Redis pub/sub: the `sessionRelay` option of a Switchboard
@@ -50,6 +141,13 @@ type RelayMessage =
  * subscribers got a message: none means the holder is gone, and the request fails at once with
  * "Session ID unknown" (the client then reconnects). Each node's pending requests are bounded by
  * the engine's deadlines; an abandoned request is aborted on the holder too.
+ *
+ * A WebSocket upgrade for a session of another node is relayed as a stream on the same channels:
+ * the node that received it asks the holder (`open`), which adopts it or refuses, then each
+ * WebSocket message is one message on the other node's channel, in order (one publishing
+ * connection per node, and Redis keeps the order of a connection's messages). A message no node
+ * got, or that could not be published (Redis unreachable), closes the stream on that side; the
+ * engine closes the other through its heartbeat.
  *
  * The clients may be those of the adapter: the relay adds its own subscription and listeners and
  * removes only those.
@@ -65,11 +163,16 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   /** Settles once this node's channel is subscribed (requests relayed from here are answered there). */
   private subscribed: Promise<boolean> | undefined;
   private handler: RelayHandler | undefined;
+  private streamHandler: RelayStreamHandler | undefined;
   private lastId = 0;
   /** Requests this node relayed, by id: what settles each. */
   private readonly pending = new Map<number, (response: RelayedResponse | undefined) => void>();
   /** Requests this node serves for others, by requester and id: what aborts each. */
   private readonly serving = new Map<string, AbortController>();
+  /** Streams this node opened, waiting for the holder's answer, by id: what settles each. */
+  private readonly opening = new Map<number, (answer: RelayedStream | RelayedRefusal | undefined) => void>();
+  /** Open streams with an end on this node (opened here, or adopted for a session here), by opener and id. */
+  private readonly streams = new Map<string, StreamEnd>();
   private readonly onMessage: MessageHandler = (message) => this.receive(message);
 
   /** See {@link createSessionRelay}. */
@@ -84,7 +187,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   }
 
   /** The engine starts serving: subscribes to this node's channel. */
-  serve(handler: RelayHandler): void {
+  serve(handler: RelayHandler, streams?: RelayStreamHandler): void {
     if (this.connections !== undefined)
       throw new Error('this session relay serves an engine already: make one per engine');
     const onError = (err: Error): void => void this.emit('redis-error', err);
@@ -98,6 +201,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     const connections = { pub, sub, publisher };
     this.connections = connections;
     this.handler = handler;
+    this.streamHandler = streams;
     this.subscribed = connections.sub.subscribe('channel', [this.channel(this.nodeId)], this.onMessage).then(
       () => true,
       (err: unknown) => {
@@ -132,14 +236,50 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     });
   }
 
+  /**
+   * Opens a stream to the node whose id starts `sid`, for a WebSocket upgrade that reached this
+   * node: resolves with this node's end once the holder adopted it, with the holder's refusal, or
+   * with `undefined` if no node answers before `signal` aborts.
+   */
+  async open(sid: string, signal: AbortSignal): Promise<RelayedStream | RelayedRefusal | undefined> {
+    const dot = sid.indexOf('.');
+    if (dot <= 0 || this.subscribed === undefined || !(await this.subscribed) || signal.aborted) return undefined;
+    const holder = sid.slice(0, dot);
+    const end = new StreamEnd(this, this.nodeId, ++this.lastId, holder);
+    this.streams.set(streamKey(end), end);
+    return new Promise((resolve) => {
+      const settle = (answer: RelayedStream | RelayedRefusal | undefined): void => {
+        if (this.opening.get(end.id) !== settle) return;
+        this.opening.delete(end.id);
+        signal.removeEventListener('abort', onAbort);
+        // Unadopted, the end goes; adopted but given up on here, the holder's end closes too.
+        if (answer !== end) end.close();
+        resolve(answer);
+      };
+      const onAbort = (): void => settle(undefined);
+      this.opening.set(end.id, settle);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void this.publish(holder, { type: 'open', from: this.nodeId, id: end.id, sid }).then((delivered) => {
+        if (!delivered) settle(undefined);
+      });
+    });
+  }
+
   /** The engine closed: unsubscribes, and ends what is pending either way. */
   close(): void {
     const connections = this.connections;
     if (connections === undefined) return;
+    // Both ends of each stream hear of it: the other node by a last message, the engine here at once.
+    for (const end of [...this.streams.values()]) {
+      end.close('the node closed');
+      end.listener?.onClose('the node closed');
+    }
     this.connections = undefined;
     this.subscribed = undefined;
     this.handler = undefined;
+    this.streamHandler = undefined;
     for (const settle of [...this.pending.values()]) settle(undefined);
+    for (const settle of [...this.opening.values()]) settle(undefined);
     for (const controller of this.serving.values()) controller.abort();
     this.serving.clear();
     void connections.sub
@@ -155,8 +295,13 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
     return this.prefix + nodeId;
   }
 
-  /** Publishes on a node's channel; `true` when a subscriber got it. Never rejects. */
-  private async publish(nodeId: string, message: RelayMessage): Promise<boolean> {
+  /** @internal A stream's end closed. */
+  forgetStream(end: StreamEnd): void {
+    this.streams.delete(streamKey(end));
+  }
+
+  /** @internal Publishes on a node's channel (streams' ends do too); `true` when a subscriber got it. Never rejects. */
+  async publish(nodeId: string, message: RelayMessage): Promise<boolean> {
     const connections = this.connections;
     if (connections === undefined) return false;
     const channel = this.channel(nodeId);
@@ -187,7 +332,48 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
       case 'request':
         void this.serveRequest(message);
         break;
+      case 'open':
+        this.adopt(message);
+        break;
+      case 'opened':
+        this.opened(message);
+        break;
+      case 'data':
+        this.streams.get(streamKey(message))?.received(message.data);
+        break;
+      case 'end':
+        this.streams.get(streamKey(message))?.ended(message.error);
+        break;
     }
+  }
+
+  /** Offers a stream another node opened to the engine, and answers whether it adopted it. */
+  private adopt({ from, id, sid }: RelayMessage & { type: 'open' }): void {
+    const end = new StreamEnd(this, from, id, from);
+    this.streams.set(streamKey(end), end);
+    let refusal: RelayedRefusal | undefined;
+    try {
+      refusal = this.streamHandler === undefined ? { code: EngineErrorCode.UnknownSid } : this.streamHandler(sid, end);
+    } catch {
+      // The engine's handler never throws; a foreign one that does refuses the stream.
+      refusal = { code: EngineErrorCode.BadRequest };
+    }
+    if (refusal !== undefined) {
+      this.forgetStream(end);
+      void this.publish(from, { type: 'opened', from, id, code: refusal.code, name: refusal.name });
+      return;
+    }
+    void this.publish(from, { type: 'opened', from, id }).then((delivered) => {
+      if (!delivered) end.ended('the session relay could not reach the node that opened the stream');
+    });
+  }
+
+  /** The holder answered a stream this node opened. */
+  private opened({ id, code, name }: RelayMessage & { type: 'opened' }): void {
+    const settle = this.opening.get(id);
+    const end = this.streams.get(`${this.nodeId}#${id}`);
+    if (settle === undefined || end === undefined) return;
+    settle(code === undefined ? end : name === undefined ? { code } : { code, name });
   }
 
   /** Runs a relayed request and publishes the answer (none, when this node does not hold the session). */
@@ -218,6 +404,12 @@ function readMessage(value: unknown): RelayMessage {
   const answered = message.status !== undefined;
   const fields =
     type === 'abort' ||
+    (type === 'open' && typeof message.sid === 'string') ||
+    (type === 'opened' &&
+      (message.code === undefined || Number.isSafeInteger(message.code)) &&
+      (message.name === undefined || typeof message.name === 'string')) ||
+    (type === 'data' && (typeof message.data === 'string' || message.data instanceof Uint8Array)) ||
+    (type === 'end' && (message.error === undefined || typeof message.error === 'string')) ||
     (type === 'request' &&
       typeof message.sid === 'string' &&
       (message.method === 'GET' || message.method === 'POST') &&
@@ -228,6 +420,11 @@ function readMessage(value: unknown): RelayMessage {
         (Number.isInteger(message.status) && isHeaders(message.headers) && message.body instanceof Uint8Array)));
   if (!fields) throw new Error(`relay message of type ${JSON.stringify(type)} with missing or invalid fields`);
   return value as RelayMessage;
+}
+
+/** How a stream is named on both nodes: the node that opened it, and its id there. */
+function streamKey({ from, id }: { readonly from: string; readonly id: number }): string {
+  return `${from}#${id}`;
 }
 
 function isNodeId(value: unknown): value is string {
@@ -260,8 +457,9 @@ function resolveKey(options: SessionRelayOptions | undefined): string {
 
 /**
  * Makes the `sessionRelay` of one Switchboard server: polling clients then need no sticky
- * sessions, whichever node a load balancer sends each request to. Pass the same clients as the
- * adapter's, or others; `subClient` must be a subscriber connection of its own (`duplicate()`).
+ * sessions, whichever node a load balancer sends each request (or their upgrade to WebSocket)
+ * to. Pass the same clients as the adapter's, or others; `subClient` must be a subscriber
+ * connection of its own (`duplicate()`).
  *
  * @example
  * import { createClient } from 'redis';

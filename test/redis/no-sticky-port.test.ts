@@ -151,7 +151,7 @@ describe('sessionRelay: requests for another node’s session', () => {
     });
   });
 
-  test('a session whose node is gone, or of no node, is answered "Session ID unknown"; so is an upgrade for a remote one', async () => {
+  test('a session whose node is gone, or of no node, is answered "Session ID unknown"; so is an upgrade for a remote one, by a relay without open', async () => {
     await withPair({}, async (a, b) => {
       const { sid } = await openSession(a);
       const upgrade = await refusedUpgrade(b.origin, b.path(`EIO=4&transport=websocket&sid=${sid}`));

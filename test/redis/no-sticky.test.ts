@@ -1,12 +1,13 @@
 /**
- * Polling without sticky sessions: three node processes with the Redis adapter and session relay
- * behind a round-robin proxy, so each HTTP request of a client lands on the next node whatever
- * session it belongs to; the official socket.io-client on the other side. Without the relay
- * (the control), the same setup fails with "Session ID unknown".
+ * No sticky sessions: three node processes with the Redis adapter and session relay behind a
+ * round-robin proxy, so each HTTP request of a client, and its WebSocket upgrade, lands on the
+ * next node whatever session it belongs to; the official socket.io-client (and ours) on the other
+ * side. Without the relay (the control), the same setup fails with "Session ID unknown".
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
+import { io as ourIo } from '../../src/client-node/index.js';
 import { skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { spawnNode, type ChildHandle } from '../helpers/processes.js';
 import { until, waitFor, withTimeout } from '../helpers/wait.js';
@@ -82,18 +83,6 @@ async function echoInOrder(socket: ClientSocket): Promise<void> {
   assert.deepEqual([...bytes], [0, 1, 254, 255]);
 }
 
-/** Whether the engine of `socket` (about to open) upgrades to WebSocket or fails its probe. */
-function upgradeOutcome(socket: ClientSocket): Promise<'upgrade' | 'upgradeError'> {
-  const outcome = new Promise<'upgrade' | 'upgradeError'>((resolve) => {
-    // The probe starts as the engine opens, before the manager's 'open' listeners return.
-    socket.io.once('open', () => {
-      socket.io.engine.once('upgrade', () => resolve('upgrade'));
-      socket.io.engine.once('upgradeError', () => resolve('upgradeError'));
-    });
-  });
-  return withTimeout(outcome, 'the upgrade probe to end', 10_000);
-}
-
 /** The name of the node holding the session of `socket`. */
 function ownerOf(socket: ClientSocket): Promise<string> {
   return socket.timeout(5000).emitWithAck('who') as Promise<string>;
@@ -159,26 +148,81 @@ describe('polling without sticky sessions, through Redis', { skip }, () => {
     assert.deepEqual(bytes, range(COUNT));
   });
 
-  test("with the client's default transports, upgrades passed through: each client upgrades (upgrade on its node) or stays on polling, and works", async (t) => {
-    const sockets = range(3).map(() => client(upgradingProxy, clients, { transports: ['polling', 'websocket'] }));
-    const outcomes = await Promise.all(
-      sockets.map(async (socket) => {
-        const probed = upgradeOutcome(socket);
-        await waitFor(socket, 'connect', 10_000);
-        const outcome = await probed;
-        await echoInOrder(socket);
-        assert.equal(socket.io.engine.transport.name, outcome === 'upgrade' ? 'websocket' : 'polling');
-        return outcome;
-      }),
+  /**
+   * Opens clients one after the other through the upgrading proxy (with `make`) until one's
+   * WebSocket landed on another node than its session's, and returns it with its session's node.
+   * Each ends on WebSocket and works, whichever node its upgrade reached.
+   */
+  async function relayedClient(make: () => ClientSocket): Promise<{ socket: ClientSocket; owner: string }> {
+    for (let tries = 0; ; tries++) {
+      assert.ok(tries < 6, 'no upgrade landed on another node than its session’s');
+      const socket = make();
+      await waitFor(socket, 'connect', 10_000);
+      await until(() => socket.io.engine.transport.name === 'websocket', 10_000, 'the client to upgrade');
+      await echoInOrder(socket);
+      const upgrade = upgradingProxy.log.filter((entry) => entry.method === 'UPGRADE').at(-1)!;
+      assert.equal(upgrade.status, 101);
+      const owner = await ownerOf(socket);
+      if (NAMES[upgrade.backend] !== owner) return { socket, owner };
+      socket.disconnect();
+    }
+  }
+
+  test('the official client with its default transports ends on WebSocket even when its upgrade lands on another node', async () => {
+    const { socket, owner } = await relayedClient(() =>
+      client(upgradingProxy, clients, { transports: ['polling', 'websocket'] }),
     );
-    t.diagnostic(`probe outcomes: ${outcomes.join(', ')}`);
-    const upgrades = upgradingProxy.log.filter((entry) => entry.method === 'UPGRADE');
-    assert.equal(upgrades.length, 3, 'each client tried its upgrade through the proxy');
-    // An upgrade that reached the session's own node succeeded; any other was refused with 400.
-    assert.deepEqual(
-      upgrades.map((entry) => entry.status).sort(),
-      outcomes.map((o) => (o === 'upgrade' ? 101 : 400)).sort(),
+    // Broadcasts from a node that is neither the session's nor the WebSocket's reach it too.
+    const seen: number[] = [];
+    socket.on('seq', (i: number) => seen.push(i));
+    let other = client(pollingProxy, clients);
+    await waitFor(other, 'connect', 10_000);
+    for (let tries = 0; (await ownerOf(other)) === owner; tries++) {
+      assert.ok(tries < 5, 'no second client landed on another node');
+      other.disconnect();
+      other = client(pollingProxy, clients);
+      await waitFor(other, 'connect', 10_000);
+    }
+    await other.timeout(5000).emitWithAck('burst', COUNT);
+    await until(
+      () => seen.length >= COUNT,
+      10_000,
+      () => `${COUNT} broadcasts, got ${seen.length}`,
     );
+    await echoInOrder(socket);
+    assert.deepEqual(seen, range(COUNT));
+    assert.equal(socket.io.engine.transport.name, 'websocket');
+    // The holder ends the session: the relayed WebSocket closes and the client hears it.
+    const disconnected = waitFor<[string]>(socket, 'disconnect', 10_000);
+    socket.emit('bye');
+    assert.equal((await disconnected)[0], 'io server disconnect');
+  });
+
+  test('our client with transports polling then websocket ends on WebSocket even when its upgrade lands on another node', async () => {
+    const { socket } = await relayedClient(() => {
+      const ours = ourIo(upgradingProxy.url, {
+        forceNew: true,
+        transports: ['polling', 'websocket'],
+        reconnectionDelay: 100,
+        reconnectionDelayMax: 300,
+        timeout: 5000,
+      }) as unknown as ClientSocket;
+      clients.push(ours);
+      return ours;
+    });
+    assert.equal(socket.io.engine.transport.name, 'websocket');
+  });
+
+  test('the node holding a session whose WebSocket is relayed killed: the client notices and reconnects', async () => {
+    const { socket, owner } = await relayedClient(() =>
+      client(upgradingProxy, clients, { transports: ['polling', 'websocket'] }),
+    );
+    const disconnected = waitFor(socket, 'disconnect', 10_000);
+    nodes.find((node) => node.name === owner)!.kill();
+    await disconnected;
+    await waitFor(socket, 'connect', 15_000);
+    assert.notEqual(await ownerOf(socket), owner);
+    await echoInOrder(socket);
   });
 
   test('a node killed: its client reconnects to a live node and keeps working', async () => {

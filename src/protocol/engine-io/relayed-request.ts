@@ -1,7 +1,8 @@
 /**
  * What a session relay carries between the nodes of a cluster: a long-polling request for a
- * session another node holds, and that node's answer. Plain data, so that the engine (which
- * defines the relay port) and a relay's implementation (`switchboard/redis`) share one definition.
+ * session another node holds and that node's answer, and the WebSocket a client upgrades to on
+ * another node than the session's. Plain shapes, so that the engine (which defines the relay port)
+ * and a relay's implementation (`switchboard/redis`) share one definition.
  */
 
 /**
@@ -41,3 +42,50 @@ export interface RelayedResponse {
  * requester gave up: its client left, or its deadline passed). Never rejects.
  */
 export type RelayHandler = (request: RelayedRequest, signal: AbortSignal) => Promise<RelayedResponse | undefined>;
+
+/**
+ * One end of a WebSocket relayed between two nodes: the node that received the client's upgrade
+ * holds one end (its WebSocket's messages go in, the holder's come out), the node that holds the
+ * session the other (the session's WebSocket transport runs over it). A message is one Engine.IO
+ * packet as the WebSocket transport frames it: a string for a text frame, bytes for a binary one.
+ */
+export interface RelayedStream {
+  /**
+   * Who hears the other end. Set it as soon as the end is handed over: what arrives before is
+   * kept for it, in order.
+   */
+  listener: RelayedStreamListener | undefined;
+  /** Sends one message to the other end; nothing once the stream has closed. */
+  send(message: string | Uint8Array): void;
+  /**
+   * Closes the stream: the other end's listener hears `onClose(error)`, this end's hears nothing
+   * more. `error` says why the connection failed (a WebSocket error); none for a normal close.
+   */
+  close(error?: string): void;
+}
+
+/** What an end of a {@link RelayedStream} reports. */
+export interface RelayedStreamListener {
+  /** A message from the other end. */
+  onMessage(message: string | Uint8Array): void;
+  /**
+   * The stream closed: the other end closed it (with the `error` it gave, if any), or it can no
+   * longer reach the other end (with an `error` saying so). Heard once, and nothing after it.
+   */
+  onClose(error?: string): void;
+}
+
+/** Why the holder refused a relayed upgrade: the Engine.IO error code, and the refusal's name if any. */
+export interface RelayedRefusal {
+  /** An Engine.IO error code (`1`, "Session ID unknown"; `3`, "Bad request"...). */
+  readonly code: number;
+  /** A detail for `'connection_error'`'s context, such as `TRANSPORT_UPGRADE_ERROR`. */
+  readonly name?: string;
+}
+
+/**
+ * Takes a WebSocket upgrade relayed from another node for a session of this node: either adopts
+ * `stream` (the session upgrades over it, answering the client's probe) and returns `undefined`,
+ * or refuses it, without touching `stream`. Never throws.
+ */
+export type RelayStreamHandler = (sid: string, stream: RelayedStream) => RelayedRefusal | undefined;
