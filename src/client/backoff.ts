@@ -6,8 +6,8 @@
 export const randomSource: unique symbol = Symbol('switchboard.client.randomSource');
 
 /**
- * Exponential backoff between reconnection attempts. Attempt `n` (from 0) has the ceiling
- * `min(max, base·2ⁿ)`.
+ * The delay before reconnection attempt `attempt` (from 0), in whole milliseconds, from a `draw`
+ * in [0, 1). The attempt's ceiling is `min(max, base·2ⁿ)`.
  *
  * - Without a `factor` (the default), **full jitter**: the delay is drawn uniformly in
  *   `[0, ceiling]`, which spreads the clients of a restarted server over the whole window instead
@@ -15,31 +15,16 @@ export const randomSource: unique symbol = Symbol('switchboard.client.randomSour
  * - With a `factor` (the user set `randomizationFactor`), socket.io-client's formula: `base·2ⁿ`
  *   moved up or down by at most `factor` of itself, then capped at `max`.
  */
-export class Backoff {
-  /** Attempts made since the last reset (the next delay's `n`). */
-  attempts = 0;
-
-  constructor(
-    public base: number,
-    public max: number,
-    public factor: number | undefined,
-    private readonly random: () => number,
-  ) {}
-
-  /** The delay before the next attempt, in whole milliseconds; counts the attempt. */
-  duration(): number {
-    const exponential = this.base * 2 ** this.attempts++;
-    const ceiling = Math.min(this.max, exponential);
-    const draw = this.random();
-    if (this.factor === undefined) return Math.floor(draw * (ceiling + 1));
-    const deviation = Math.floor(draw * this.factor * exponential);
-    // The official client picks the direction from another digit of the same draw.
-    const moved = (Math.floor(draw * 10) & 1) === 0 ? exponential - deviation : exponential + deviation;
-    return Math.floor(Math.min(moved, this.max));
-  }
-
-  /** Starts counting again from the first attempt. */
-  reset(): void {
-    this.attempts = 0;
-  }
+export function backoffDelay(
+  attempt: number,
+  base: number,
+  max: number,
+  factor: number | undefined,
+  draw: number,
+): number {
+  const exponential = base * 2 ** attempt;
+  if (factor === undefined) return Math.floor(draw * (Math.min(max, exponential) + 1));
+  const deviation = Math.floor(draw * factor * exponential);
+  // The official client picks the direction from another digit of the same draw.
+  return Math.floor(Math.min(Math.floor(draw * 10) & 1 ? exponential + deviation : exponential - deviation, max));
 }

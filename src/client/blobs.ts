@@ -4,42 +4,25 @@
  * behind it, so emit order holds.
  */
 
-function isBlob(value: unknown): value is Blob {
-  return typeof Blob !== 'undefined' && value instanceof Blob;
-}
+const isBlob = (value: unknown): value is Blob => typeof Blob !== 'undefined' && value instanceof Blob;
 
-function isContainer(value: unknown): value is object {
-  return value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
-}
+/** Arrays and plain objects, whose items may hold Blobs (binary data holds none). */
+const isContainer = (value: unknown): value is object =>
+  value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
 
-/** The items of an array or the values of a plain object. */
-function childrenOf(value: object): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : Object.values(value);
-}
-
-/** Whether `value` holds a Blob anywhere in its arrays and plain objects. */
-export function containsBlob(value: unknown): boolean {
-  if (isBlob(value)) return true;
-  if (!isContainer(value)) return false;
-  return childrenOf(value).some(containsBlob);
-}
-
-/** Total size of the Blobs in `value`, in bytes. */
-export function blobBytes(value: unknown): number {
-  if (isBlob(value)) return value.size;
-  if (!isContainer(value)) return 0;
-  let total = 0;
-  for (const item of childrenOf(value)) total += blobBytes(item);
-  return total;
+/** The Blobs anywhere in `value`'s arrays and plain objects. */
+export function blobsIn(value: unknown, found: Blob[] = []): Blob[] {
+  if (isBlob(value)) found.push(value);
+  else if (isContainer(value)) for (const item of Object.values(value)) blobsIn(item, found);
+  return found;
 }
 
 /** A copy of `value` with every Blob replaced by its bytes (a `Uint8Array`); the caller's objects are not altered. */
 export async function readBlobs(value: unknown): Promise<unknown> {
   if (isBlob(value)) return new Uint8Array(await value.arrayBuffer());
-  if (!isContainer(value) || !containsBlob(value)) return value;
-  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(readBlobs));
+  if (!isContainer(value) || blobsIn(value).length === 0) return value;
   const entries = await Promise.all(
     Object.entries(value).map(async ([key, item]) => [key, await readBlobs(item)] as const),
   );
-  return Object.fromEntries(entries);
+  return Array.isArray(value) ? entries.map((entry) => entry[1]) : Object.fromEntries(entries);
 }

@@ -1,8 +1,8 @@
 import type { ClientPlatform } from './engine/types.js';
 import type { Manager } from './manager.js';
 import {
-  resolveOfflineBuffer,
-  resolveSocketOptions,
+  MANAGER_DEFAULTS,
+  checkSocketOptions,
   splitLookupOptions,
   type ManagerOptions,
   type SocketOptions,
@@ -22,17 +22,21 @@ export interface Lookup {
 /** A manager class as an entry point exports it (with its host). */
 export type ManagerClass = new (uri?: string, opts?: Partial<ManagerOptions>) => Manager;
 
-/** Options that only steer `io()`'s choice of connection, not the connection itself. */
-const CHOICE_KEYS: ReadonlySet<string> = new Set(['forceNew', 'multiplex']);
-
 /**
  * Throws when `io()` would reuse a cached connection while given options that differ from the
  * ones it was made with: those would otherwise be silently ignored.
  */
 function checkSameOptions(manager: Manager, given: Partial<ManagerOptions>, server: string): void {
   const made = manager.opts as Record<string, unknown>;
+  const defaults = MANAGER_DEFAULTS as Record<string, unknown>;
   for (const [key, value] of Object.entries(given)) {
-    if (CHOICE_KEYS.has(key) || JSON.stringify(value) === JSON.stringify(made[key])) continue;
+    // forceNew and multiplex only steer the choice of connection; a default given or left out is the same.
+    if (
+      key === 'forceNew' ||
+      key === 'multiplex' ||
+      JSON.stringify(value ?? defaults[key]) === JSON.stringify(made[key] ?? defaults[key])
+    )
+      continue;
     throw new TypeError(
       `io(): the connection to ${server} already open has another "${key}"; pass forceNew: true for a connection of its own`,
     );
@@ -54,21 +58,21 @@ export function createLookup(ManagerClass: ManagerClass, platform: ClientPlatfor
     else url = uri;
     const split = splitLookupOptions(given);
     // Checked before a manager is made: a new one starts connecting at once.
-    resolveSocketOptions(split.socket, resolveOfflineBuffer(undefined));
+    checkSocketOptions(split.socket);
     const parsed = parseUrl(url, platform.pageLocation);
-    const key = `${parsed.server}${split.manager.path ?? '/socket.io'}`;
+    const key = parsed.origin + (split.manager.path ?? '/socket.io');
     const cached = cache.get(key);
     let manager: Manager;
-    if (split.manager.forceNew === true || split.manager.multiplex === false || cached?._hasSocket(parsed.namespace)) {
+    if (split.manager.forceNew === true || split.manager.multiplex === false || cached?._hasSocket(parsed.pathname)) {
       manager = new ManagerClass(url, split.manager);
     } else if (cached !== undefined) {
-      checkSameOptions(cached, split.manager, parsed.server);
+      checkSameOptions(cached, split.manager, parsed.origin);
       manager = cached;
     } else {
       manager = new ManagerClass(url, split.manager);
       cache.set(key, manager);
     }
-    return manager.socket(parsed.namespace, split.socket);
+    return manager.socket(parsed.pathname, split.socket);
   }
   return lookup;
 }

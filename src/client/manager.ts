@@ -1,18 +1,26 @@
-import { PacketDecoder, encodePacket, type Packet } from '../protocol/socket-io/index.js';
-import { Backoff, randomSource } from './backoff.js';
-import { containsBlob, readBlobs } from './blobs.js';
+import { encodePacket, type Packet } from '../protocol/socket-io/index.js';
+import { backoffDelay, randomSource } from './backoff.js';
+import { blobsIn, readBlobs } from './blobs.js';
+import { decodeMessage, type PendingPacket } from './decode.js';
 import { Emitter } from './emitter.js';
 import { EngineSocket } from './engine/engine-socket.js';
-import type { ClientPlatform, EngineSocketLike, EngineSocketOptions, TransportName } from './engine/types.js';
+import type {
+  ClientPlatform,
+  EngineSocketEvents,
+  EngineSocketLike,
+  EngineSocketOptions,
+  TransportName,
+} from './engine/types.js';
 import type { Transports } from './engine/transport.js';
 import {
+  MANAGER_DEFAULTS,
+  checkManagerOptions,
   checkOption,
-  resolveManagerOptions,
+  params,
   type ManagerOptions,
-  type ResolvedManagerOptions,
   type SocketOptions,
 } from './options.js';
-import { Socket, type DisconnectDescription } from './socket.js';
+import { Socket, type DisconnectDescription, type DisconnectReason } from './socket.js';
 import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 import { parseUrl } from './url.js';
 
@@ -40,8 +48,21 @@ export interface ManagerReservedEvents {
 
 type ArgsOf<Map> = { [K in keyof Map]: Map[K] extends (...args: infer Args) => void ? Args : never };
 
+/** The options a manager's methods can change after it is made. */
+type Settings = Pick<
+  ManagerOptions,
+  'reconnection' | 'reconnectionAttempts' | 'reconnectionDelay' | 'reconnectionDelayMax' | 'timeout'
+> & { randomizationFactor: number | undefined };
+
 /** A packet on its way out, with the per-emit flags the engine needs. */
 export type OutgoingPacket = Packet & { options?: { compress: boolean } };
+
+/** The manager of each session: the listeners sessions are given are shared, not made per client. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any manager, whatever its event maps.
+const owners = new WeakMap<EngineSocketLike, Manager<any, any>>();
+
+/** The listeners every session is given, filled in by the manager's static block. */
+const ENGINE_LISTENERS: [keyof EngineSocketEvents, (this: EngineSocketLike, ...args: never[]) => void][] = [];
 
 /**
  * One connection to a server (one Engine.IO session at a time), shared by the sockets of its
@@ -63,35 +84,39 @@ export class Manager<
   /** The transports the entry point offers: each entry point's subclass sets them. */
   protected static transports: Transports = {};
 
-  /** The options as given (read-only: change reconnection settings with their methods). */
+  /** The options as given (read, never copied: change reconnection settings with their methods). */
   readonly opts: Readonly<Partial<ManagerOptions>>;
-  /** @internal The options with defaults in place. */
-  readonly _options: ResolvedManagerOptions;
   /** @internal */
   _readyState: 'opening' | 'open' | 'closed' = 'closed';
   /** @internal Whether a reconnection is scheduled or under way. */
   _reconnecting = false;
-  /** @internal */
-  readonly _autoConnect: boolean;
   /** @internal The random source of the reconnection delays, for tests. */
   [randomSource]: () => number = Math.random;
 
-  readonly #platform: ClientPlatform;
-  readonly #transports: Transports;
-  readonly #origin: string;
-  readonly #query: Readonly<Record<string, string>>;
+  /** The URL as given, parsed again for each session. */
+  readonly #uri: string | undefined;
   readonly #nsps = new Map<string, Socket<ListenEvents, EmitEvents>>();
-  readonly #subs: (() => void)[] = [];
-  readonly #backoff: Backoff;
-  /** Without the server's size limits: the server is the party the application chose to trust (as socket.io-client). */
-  readonly #decoder = new PacketDecoder();
+  /**
+   * A binary packet waiting for its attachments. No size limits: the server is the party the
+   * application chose to trust (as socket.io-client).
+   */
+  #pending: PendingPacket | undefined;
   #engine: EngineSocketLike | undefined;
   #skipReconnect = false;
-  #reconnection: boolean;
-  #reconnectionAttempts: number;
-  #timeout: number | false;
+  /** The settings changed by their methods since the manager was made (made on the first change). */
+  #settings: Partial<Settings> | undefined;
+  /** Reconnection attempts made since the last success (the next delay's exponent). */
+  #attempts = 0;
+  /** The opening's deadline, or the delay before the next reconnection attempt. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops listening for the network to come back, while a reconnection waits. */
+  #stopOnline: (() => void) | undefined;
+  /** What `open()` was given, until the session opens or fails. */
+  #openCallback: ((err?: Error) => void) | undefined;
   /** Writes waiting for a Blob to be read, so that later packets keep their place behind it. */
   #writeChain: Promise<void> | undefined;
+  /** Whether the sockets listen to this manager yet (see {@link _addSocketListeners}). */
+  #socketsListen = false;
 
   constructor(opts: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -102,31 +127,13 @@ export class Manager<
     if (platform === undefined) {
       throw new TypeError('Manager needs a host: import it from switchboard/client, whose entry provides one');
     }
-    let given = opts ?? {};
-    let url: string | undefined;
-    if (typeof uri === 'object') given = uri;
-    else url = uri;
-    const transports = new.target.transports;
-    const options = resolveManagerOptions(given, platform, Object.keys(transports) as TransportName[]);
-    const parsed = parseUrl(url, platform.pageLocation);
-    this.#platform = platform;
-    this.#transports = transports;
-    this.#origin = parsed.origin;
-    // The URL's own parameters win, as they do with socket.io-client.
-    this.#query = { ...options.query, ...parsed.query };
-    this.opts = Object.freeze({ ...given, path: options.path });
-    this._options = options;
-    this._autoConnect = options.autoConnect;
-    this.#reconnection = options.reconnection;
-    this.#reconnectionAttempts = options.reconnectionAttempts;
-    this.#timeout = options.timeout;
-    this.#backoff = new Backoff(
-      options.reconnectionDelay,
-      options.reconnectionDelayMax,
-      options.randomizationFactor,
-      () => this[randomSource](),
-    );
-    if (this._autoConnect) this.open();
+    if (typeof uri === 'object') opts = uri;
+    else this.#uri = uri;
+    const given = (this.opts = opts ?? {});
+    checkManagerOptions(given, platform, Object.keys(new.target.transports) as TransportName[]);
+    // A bad URL throws here rather than at the first connection.
+    parseUrl(this.#uri, platform.pageLocation);
+    if (given.autoConnect ?? true) this.open();
   }
 
   /** The current Engine.IO session (`undefined` until the first `open`). */
@@ -138,37 +145,29 @@ export class Manager<
   reconnection(): boolean;
   reconnection(value: boolean): this;
   reconnection(value?: boolean): this | boolean {
-    if (value === undefined) return this.#reconnection;
-    this.#reconnection = value;
-    if (!value) this.#skipReconnect = true;
-    return this;
+    if (value === false) this.#skipReconnect = true;
+    return this.#setting('reconnection', value);
   }
 
   /** Attempts before `reconnect_failed`. */
   reconnectionAttempts(): number;
   reconnectionAttempts(value: number): this;
   reconnectionAttempts(value?: number): this | number {
-    if (value === undefined) return this.#reconnectionAttempts;
-    this.#reconnectionAttempts = checkOption('reconnectionAttempts', value);
-    return this;
+    return this.#setting('reconnectionAttempts', value);
   }
 
   /** Base of the backoff, in milliseconds. */
   reconnectionDelay(): number;
   reconnectionDelay(value: number): this;
   reconnectionDelay(value?: number): this | number {
-    if (value === undefined) return this.#backoff.base;
-    this.#backoff.base = checkOption('reconnectionDelay', value);
-    return this;
+    return this.#setting('reconnectionDelay', value);
   }
 
   /** Cap of the backoff, in milliseconds. */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(value: number): this;
   reconnectionDelayMax(value?: number): this | number {
-    if (value === undefined) return this.#backoff.max;
-    this.#backoff.max = checkOption('reconnectionDelayMax', value);
-    return this;
+    return this.#setting('reconnectionDelayMax', value);
   }
 
   /**
@@ -179,17 +178,33 @@ export class Manager<
   randomizationFactor(): number;
   randomizationFactor(value: number): this;
   randomizationFactor(value?: number): this | number {
-    if (value === undefined) return this.#backoff.factor ?? 0.5;
-    this.#backoff.factor = checkOption('randomizationFactor', value);
-    return this;
+    return value === undefined
+      ? (this.#get('randomizationFactor') ?? 0.5)
+      : this.#setting('randomizationFactor', value);
   }
 
   /** Milliseconds the connection may take to open; `false` for no limit. */
   timeout(): number | false;
   timeout(value: number | false): this;
   timeout(value?: number | false): this | number | false {
-    if (value === undefined) return this.#timeout;
-    this.#timeout = checkOption('timeout', value);
+    return this.#setting('timeout', value);
+  }
+
+  /** A setting as changed by its method, else as given, else its default. */
+  #get<K extends keyof Settings>(name: K): Settings[K] {
+    return (this.#settings?.[name] ??
+      this.opts[name] ??
+      MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS]) as Settings[K];
+  }
+
+  /** The setting's value without `value`; with one, changes it (checked) and returns the manager. */
+  #setting<K extends keyof Settings, V extends Settings[K] | undefined>(
+    name: K,
+    value: V,
+  ): V extends undefined ? Settings[K] : this;
+  #setting(name: keyof Settings, value: unknown): unknown {
+    if (value === undefined) return this.#get(name);
+    (this.#settings ??= {})[name] = checkOption(name, value) as never;
     return this;
   }
 
@@ -200,32 +215,18 @@ export class Manager<
   open(callback?: (err?: Error) => void): this {
     if (this._readyState !== 'closed') return this;
     const engine = this.createEngine(this.#engineOptions());
+    owners.set(engine, this);
     this.#engine = engine;
     this._readyState = 'opening';
     this.#skipReconnect = false;
-    const onOpen = (): void => {
-      this.#onOpen(engine);
-      callback?.();
-    };
-    const onError = (error: Error): void => {
-      this.#cleanup();
-      this._readyState = 'closed';
-      this.emitEvent('error', error);
-      if (callback) callback(error);
-      else this.#maybeReconnectOnOpen();
-    };
-    engine.on('open', onOpen).on('error', onError);
-    this.#subs.push(
-      () => engine.off('open', onOpen),
-      () => engine.off('error', onError),
-    );
-    if (this.#timeout !== false) {
-      const timer = setTimeout(() => {
-        engine.off('open', onOpen);
-        onError(new Error('timeout'));
+    this.#openCallback = callback;
+    for (const [event, listener] of ENGINE_LISTENERS) engine.on(event, listener as never);
+    const timeout = this.#get('timeout');
+    if (timeout !== false) {
+      this.#timer = setTimeout(() => {
+        this.#onOpenError(new Error('timeout'));
         engine.close();
-      }, this.#timeout);
-      this.#subs.push(() => clearTimeout(timer));
+      }, timeout);
     }
     return this;
   }
@@ -244,10 +245,43 @@ export class Manager<
     if (socket === undefined) {
       socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
       this.#nsps.set(nsp, socket);
-    } else if (this._autoConnect && !socket.active) {
+    } else if ((this.opts.autoConnect ?? true) && !socket.active) {
       socket.connect();
     }
     return socket;
+  }
+
+  /**
+   * @internal Called by a socket that connects. The sockets hear the manager's `open`, `error`,
+   * `packet` and `close` as listeners added at the first socket's `connect()`, as socket.io-client's
+   * sockets subscribe then: an application's listener added before that hears each event before
+   * the sockets react to it (a connection failure is known by the time `connect_error` comes).
+   * One listener per event for every socket: methods of the prototype, no closure per manager.
+   */
+  _addSocketListeners(): void {
+    if (this.#socketsListen) return;
+    this.#socketsListen = true;
+    this.on('open', this.#openSockets)
+      .on('error', this.#failSockets)
+      .on('packet', this.#deliverPacket)
+      .on('close', this.#closeSockets);
+  }
+
+  #openSockets(): void {
+    for (const socket of this.#sockets()) socket._onOpen();
+  }
+
+  #failSockets(error: Error): void {
+    for (const socket of this.#sockets()) socket._onError(error);
+  }
+
+  #deliverPacket(packet: Packet): void {
+    const socket = this.#nsps.get(packet.nsp);
+    if (socket?.active) socket._onPacket(packet);
+  }
+
+  #closeSockets(reason: string, description?: DisconnectDescription): void {
+    for (const socket of this.#sockets()) socket._onClose(reason as DisconnectReason, description);
   }
 
   /** @internal Whether a socket for namespace `nsp` was made on this connection. */
@@ -263,7 +297,7 @@ export class Manager<
   }
 
   /** @internal A socket left: the connection closes once no socket uses it. */
-  _destroy(_socket: Socket<ListenEvents, EmitEvents>): void {
+  _destroy(): void {
     for (const socket of this.#nsps.values()) if (socket.active) return;
     this._close();
   }
@@ -273,21 +307,21 @@ export class Manager<
    * and every packet after it waits its turn.
    */
   _packet(packet: OutgoingPacket): void {
-    if (this.#writeChain === undefined && !containsBlob(packet.data)) {
+    if (this.#writeChain === undefined && blobsIn(packet.data).length === 0) {
       this.#write(packet);
       return;
     }
     const engine = this.#engine;
-    const read = readBlobs(packet.data).then(
-      (data) => ({ data, error: undefined }),
-      (error: unknown) => ({ data: undefined, error }),
+    // Read at once, settled even if it fails before its turn (the data is an array, never an Error).
+    const read = readBlobs(packet.data).catch((error: unknown) =>
+      error instanceof Error ? error : new Error('a Blob could not be read'),
     );
     const chain = (this.#writeChain ?? Promise.resolve()).then(async () => {
-      const { data, error } = await read;
+      const data = await read;
       // A packet of a connection that has since closed is dropped, like any packet in flight.
       if (this.#engine !== engine) return;
-      if (error === undefined) this.#write({ ...packet, data });
-      else this.emitEvent('error', error instanceof Error ? error : new Error('a Blob could not be read'));
+      if (data instanceof Error) this.#onError(data);
+      else this.#write({ ...packet, data });
     });
     this.#writeChain = chain;
     void chain.then(() => {
@@ -300,122 +334,168 @@ export class Manager<
    * @internal
    */
   protected createEngine(options: EngineSocketOptions): EngineSocketLike {
-    return new EngineSocket(options, this.#platform, this.#transports);
+    const entry = this.constructor as typeof Manager;
+    return new EngineSocket(options, entry.platform!, entry.transports);
   }
 
+  /** The session's options: the given ones over the defaults, with the URL's parts. */
   #engineOptions(): EngineSocketOptions {
-    const options = this._options;
-    return {
-      ...options,
-      origin: this.#origin,
-      path: options.path.endsWith('/') ? options.path : `${options.path}/`,
-      query: this.#query,
+    const entry = this.constructor as typeof Manager;
+    const opts = this.opts;
+    const url = parseUrl(this.#uri, entry.platform!.pageLocation);
+    const path = opts.path ?? MANAGER_DEFAULTS.path;
+    const timeout = this.#get('timeout');
+    return Object.assign(Object.create(MANAGER_DEFAULTS) as EngineSocketOptions, opts, {
+      origin: url.origin,
+      path: path.endsWith('/') ? path : `${path}/`,
+      // The URL's own parameters win, as they do with socket.io-client.
+      query: { ...params('query', opts.query), ...Object.fromEntries(url.searchParams) },
+      extraHeaders: params('extraHeaders', opts.extraHeaders),
+      transports: opts.transports ?? Object.keys(entry.transports),
       // The session paces its transport fallback by the same deadline; no limit is an infinite one.
-      timeout: this.#timeout === false ? Infinity : this.#timeout,
-    };
+      timeout: timeout === false ? Infinity : timeout,
+    });
   }
 
   #write(packet: OutgoingPacket): void {
     const engine = this.#engine;
     if (engine === undefined || this._readyState !== 'open') return;
-    const options = { compress: packet.options?.compress ?? true };
-    for (const part of encodePacket(packet)) engine.send(part, options);
+    for (const part of encodePacket(packet)) engine.send(part, packet.options);
   }
 
-  #onOpen(engine: EngineSocketLike): void {
-    this.#cleanup();
+  /** The active sockets, which follow the connection. */
+  *#sockets(): Generator<Socket<ListenEvents, EmitEvents>> {
+    for (const socket of this.#nsps.values()) if (socket.active) yield socket;
+  }
+
+  #onError(error: Error): void {
+    this.emitEvent('error', error);
+  }
+
+  /** The session stops being this manager's: what it reports from now on is not listened to. */
+  #detach(): void {
+    if (this.#engine) owners.delete(this.#engine);
+    this.#clearTimer();
+    this.#pending = undefined;
+  }
+
+  #clearTimer(): void {
+    clearTimeout(this.#timer);
+    this.#stopOnline?.();
+    this.#stopOnline = undefined;
+  }
+
+  #onOpen(): void {
+    this.#clearTimer();
     this._readyState = 'open';
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
     this.emitEvent('open');
-    const onPing = (): void => {
-      this.emitEvent('ping');
-    };
-    const onMessage = (data: string | ArrayBuffer | Uint8Array): void => this.#onData(data);
-    const onError = (error: Error): void => {
-      this.emitEvent('error', error);
-    };
-    const onClose = (reason: string, description?: unknown): void =>
-      this.#onClose(reason, description as DisconnectDescription | undefined);
-    engine.on('ping', onPing).on('message', onMessage).on('error', onError).on('close', onClose);
-    this.#subs.push(() => {
-      engine.off('ping', onPing).off('message', onMessage).off('error', onError).off('close', onClose);
-    });
+    callback?.();
+  }
+
+  #onOpenError(error: Error): void {
+    this.#detach();
+    this._readyState = 'closed';
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
+    this.#onError(error);
+    if (callback) callback(error);
+    // Only the first failure starts the loop; the loop's own attempts report through their callback.
+    else if (!this._reconnecting && this.#get('reconnection') && this.#attempts === 0) this.#reconnect();
   }
 
   #onData(data: string | ArrayBuffer | Uint8Array): void {
-    let packet: Packet | undefined;
+    let packet: Packet | PendingPacket;
     try {
-      packet = this.#decoder.add(data);
+      packet = decodeMessage(this.#pending, data);
     } catch (error) {
       this.#onClose('parse error', error as Error);
       return;
     }
-    if (packet !== undefined) this.emitEvent('packet', packet);
-  }
-
-  #cleanup(): void {
-    for (const unsubscribe of this.#subs) unsubscribe();
-    this.#subs.length = 0;
-    this.#decoder.reset();
+    if ('expected' in packet) {
+      this.#pending = packet;
+      return;
+    }
+    this.#pending = undefined;
+    this.emitEvent('packet', packet);
   }
 
   #onClose(reason: string, description?: DisconnectDescription): void {
-    this.#cleanup();
+    this.#detach();
     this.#engine?.close();
-    this.#backoff.reset();
+    this.#attempts = 0;
     this._readyState = 'closed';
     this.emitEvent('close', reason, description);
-    if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
-  }
-
-  #maybeReconnectOnOpen(): void {
-    // Only the first failure starts the loop; the loop's own attempts report through their callback.
-    if (!this._reconnecting && this.#reconnection && this.#backoff.attempts === 0) this.#reconnect();
+    if (this.#get('reconnection') && !this.#skipReconnect) this.#reconnect();
   }
 
   #reconnect(): void {
     if (this._reconnecting || this.#skipReconnect) return;
-    if (this.#backoff.attempts >= this.#reconnectionAttempts) {
-      this.#backoff.reset();
+    if (this.#attempts >= this.#get('reconnectionAttempts')) {
+      this.#attempts = 0;
       this._reconnecting = false;
       this.emitEvent('reconnect_failed');
       return;
     }
     this._reconnecting = true;
-    let stopListening = (): void => {};
-    const attempt = (): void => {
-      clearTimeout(timer);
-      stopListening();
-      if (this.#skipReconnect) return;
-      this.emitEvent('reconnect_attempt', this.#backoff.attempts);
-      // A listener may have closed the manager.
-      if (this.#skipReconnect) return;
-      this.open((error) => {
-        if (error === undefined) {
-          this.#onReconnect();
-          return;
-        }
-        this._reconnecting = false;
-        this.#reconnect();
-        this.emitEvent('reconnect_error', error);
-      });
-    };
-    const timer = setTimeout(attempt, this.#backoff.duration());
+    const delay = backoffDelay(
+      this.#attempts++,
+      this.#get('reconnectionDelay'),
+      this.#get('reconnectionDelayMax'),
+      this.#get('randomizationFactor'),
+      this[randomSource](),
+    );
+    this.#timer = setTimeout(() => this.#attempt(), delay);
     // The network is back: waiting out the backoff would only delay a connection likely to work now.
-    stopListening = this.#platform.onNetworkOnline(() => {
-      this.#backoff.reset();
-      this.#backoff.attempts = 1;
-      attempt();
-    });
-    this.#subs.push(() => {
-      clearTimeout(timer);
-      stopListening();
+    this.#stopOnline = (this.constructor as typeof Manager).platform!.onNetworkOnline(() => {
+      this.#attempts = 1;
+      this.#attempt();
     });
   }
 
-  #onReconnect(): void {
-    const attempt = this.#backoff.attempts;
-    this._reconnecting = false;
-    this.#backoff.reset();
-    this.emitEvent('reconnect', attempt);
+  #attempt(): void {
+    this.#clearTimer();
+    if (this.#skipReconnect) return;
+    this.emitEvent('reconnect_attempt', this.#attempts);
+    // A listener may have closed the manager.
+    if (this.#skipReconnect) return;
+    this.open((error) => {
+      this._reconnecting = false;
+      if (error === undefined) {
+        const attempt = this.#attempts;
+        this.#attempts = 0;
+        this.emitEvent('reconnect', attempt);
+        return;
+      }
+      this.#reconnect();
+      this.emitEvent('reconnect_error', error);
+    });
+  }
+
+  /** What a session reports, heard through listeners every manager shares (`this`: the session). */
+  static {
+    const listen = <E extends keyof EngineSocketEvents>(
+      event: E,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any manager, whatever its event maps.
+      listener: (manager: Manager<any, any>, ...args: EngineSocketEvents[E]) => void,
+    ): void => {
+      ENGINE_LISTENERS.push([
+        event,
+        function (this: EngineSocketLike, ...args: EngineSocketEvents[E]) {
+          const manager = owners.get(this);
+          if (manager) listener(manager, ...args);
+        } as never,
+      ]);
+    };
+    listen('open', (manager) => manager.#onOpen());
+    listen('error', (manager, error) =>
+      manager._readyState === 'open' ? manager.#onError(error) : manager.#onOpenError(error),
+    );
+    listen('ping', (manager) => manager.emitEvent('ping'));
+    listen('message', (manager, data) => manager.#onData(data));
+    listen('close', (manager, reason, description) => {
+      if (manager._readyState === 'open') manager.#onClose(reason, description as DisconnectDescription | undefined);
+    });
   }
 }

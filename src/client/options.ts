@@ -143,142 +143,118 @@ export interface ManagerOptions {
   offlineBuffer: OfflineBufferOptions;
 }
 
-/** {@link ManagerOptions} with defaults in place and every value checked. */
-export interface ResolvedManagerOptions {
-  readonly path: string;
-  readonly reconnection: boolean;
-  readonly reconnectionAttempts: number;
-  readonly reconnectionDelay: number;
-  readonly reconnectionDelayMax: number;
-  readonly randomizationFactor: number | undefined;
-  readonly timeout: number | false;
-  readonly autoConnect: boolean;
-  readonly query: Readonly<Record<string, string>>;
-  readonly transports: readonly TransportName[];
-  readonly upgrade: boolean;
-  readonly rememberUpgrade: boolean;
-  readonly tryAllTransports: boolean;
-  readonly withCredentials: boolean;
-  readonly extraHeaders: Readonly<Record<string, string>>;
-  readonly closeOnBeforeunload: boolean;
-  readonly timestampRequests: boolean;
-  readonly timestampParam: string;
-  readonly offlineBuffer: Readonly<Required<OfflineBufferOptions>>;
-}
-
 /** Default of {@link OfflineBufferOptions.maxPackets}. */
 export const DEFAULT_OFFLINE_MAX_PACKETS = 1000;
 /** Default of {@link OfflineBufferOptions.maxBytes}. */
 export const DEFAULT_OFFLINE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The defaults of the manager's options. A manager keeps the options as given and reads
+ * `given ?? default`: no per-client copy. Also the prototype of each session's options, so a
+ * session object holds only what differs from them.
+ */
+export const MANAGER_DEFAULTS = {
+  forceNew: false,
+  multiplex: true,
+  path: '/socket.io',
+  reconnection: true,
+  reconnectionAttempts: Infinity,
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 5000,
+  timeout: 20_000 as number | false,
+  autoConnect: true,
+  upgrade: true,
+  rememberUpgrade: false,
+  tryAllTransports: false,
+  withCredentials: false,
+  closeOnBeforeunload: false,
+  timestampRequests: true,
+  timestampParam: 't',
+};
 
 type Check = (value: unknown) => boolean;
 
 const isCount: Check = (value) => typeof value === 'number' && value >= 0;
 const isFinite: Check = (value) => isCount(value) && (value as number) < Infinity;
 const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isParams: Check = (value) => typeof value === 'string' || isRecord(value);
+
+/** What an option must be: the words of its error (`option "x" must be <words>, got <value>`) and its test. */
+type Kind = readonly [string, Check];
+
+const BOOLEAN: Kind = ['a boolean', (value) => typeof value === 'boolean'];
+const STRING: Kind = ['a string', (value) => typeof value === 'string'];
+const NUMBER: Kind = ['a number ≥ 0', isFinite];
+const LIMIT: Kind = ['a number ≥ 0 or Infinity', isCount];
+const OBJECT: Kind = ['an object', isRecord];
+const PARAMS: Kind = ['an object or a query string', isParams];
 
 /**
- * What each kind of option must be: the words of its error and its test. The error messages are
- * built from these pieces (`option "x" must be <words>, got <value>`) rather than written out per
- * option, which keeps the browser bundle small.
+ * The kind of each option the defaults do not settle (those follow their default's type: a
+ * boolean, a string, a finite number).
  */
-const KINDS = {
-  boolean: ['a boolean', (value) => typeof value === 'boolean'],
-  string: ['a string', (value) => typeof value === 'string'],
-  number: ['a number ≥ 0', isFinite],
-  limit: ['a number ≥ 0 or Infinity', isCount],
-  fraction: ['a number from 0 to 1', (value) => isCount(value) && (value as number) <= 1],
-  time: ['a number ≥ 0 or false', (value) => value === false || isFinite(value)],
-  object: ['an object', isRecord],
-  params: ['an object or a query string', (value) => typeof value === 'string' || isRecord(value)],
-  auth: ['an object or a function', (value) => typeof value === 'function' || isRecord(value)],
+const MANAGER_KINDS: Readonly<Record<string, Kind>> = {
+  reconnectionAttempts: LIMIT,
+  randomizationFactor: ['a number from 0 to 1', (value) => isCount(value) && (value as number) <= 1],
+  timeout: ['a number ≥ 0 or false', (value) => value === false || isFinite(value)],
+  query: PARAMS,
+  extraHeaders: PARAMS,
   transports: ['a non-empty array of transport names', (value) => Array.isArray(value) && value.length > 0],
-} satisfies Record<string, readonly [string, Check]>;
-
-type Kind = keyof typeof KINDS;
-
-/** Every option of the manager, with its kind and its default (`undefined`: none, or decided elsewhere). */
-const MANAGER_OPTIONS: Readonly<Record<string, readonly [Kind, unknown]>> = {
-  forceNew: ['boolean', false],
-  multiplex: ['boolean', true],
-  path: ['string', '/socket.io'],
-  reconnection: ['boolean', true],
-  reconnectionAttempts: ['limit', Infinity],
-  reconnectionDelay: ['number', 1000],
-  reconnectionDelayMax: ['number', 5000],
-  randomizationFactor: ['fraction', undefined],
-  timeout: ['time', 20_000],
-  autoConnect: ['boolean', true],
-  query: ['params', {}],
-  transports: ['transports', undefined],
-  upgrade: ['boolean', true],
-  rememberUpgrade: ['boolean', false],
-  tryAllTransports: ['boolean', false],
-  withCredentials: ['boolean', false],
-  extraHeaders: ['params', {}],
-  closeOnBeforeunload: ['boolean', false],
-  timestampRequests: ['boolean', true],
-  timestampParam: ['string', 't'],
-  offlineBuffer: ['object', undefined],
+  offlineBuffer: OBJECT,
 };
 
 /** Every option of a socket, with its kind. */
-const SOCKET_OPTIONS: Readonly<Record<string, Kind>> = {
-  auth: 'auth',
-  retries: 'limit',
-  ackTimeout: 'number',
-  offlineBuffer: 'object',
+const SOCKET_KINDS: Readonly<Record<string, Kind>> = {
+  auth: ['an object or a function', (value) => typeof value === 'function' || isRecord(value)],
+  retries: LIMIT,
+  ackTimeout: NUMBER,
+  offlineBuffer: OBJECT,
 };
 
-const IN_THE_URL = 'put it in the URL given to io()';
+const kindOf = (name: string): Kind | undefined => {
+  if (Object.hasOwn(MANAGER_KINDS, name)) return MANAGER_KINDS[name];
+  if (!Object.hasOwn(MANAGER_DEFAULTS, name)) return undefined;
+  const fallback = MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS];
+  return typeof fallback === 'boolean' ? BOOLEAN : typeof fallback === 'string' ? STRING : NUMBER;
+};
 
-/** What to say about options of socket.io-client (or engine.io-client) that this client does not take. */
+const IN_THE_URL = 'put it in the URL';
+
+/** What to use instead of the socket.io-client (or engine.io-client) options this client does not take. */
 const REFUSED_HINTS: Readonly<Record<string, string>> = {
-  parser: 'the client speaks the default Socket.IO protocol v5 only (no msgpack parser)',
-  'force new connection': 'use forceNew: true',
+  parser: 'only the default protocol v5 parser (no msgpack)',
+  'force new connection': 'use forceNew',
   host: IN_THE_URL,
   hostname: IN_THE_URL,
   port: IN_THE_URL,
-  secure: 'use an https:// or wss:// URL',
-  agent: 'use extraHeaders for headers',
-  forceBase64: 'binary data always travels as binary',
+  secure: 'use an https:// URL',
+  agent: 'use extraHeaders',
+  forceBase64: 'binary data travels as binary',
   transportOptions: 'use extraHeaders and query',
   requestTimeout: 'use timeout',
   autoUnref: 'close the socket to let the process exit',
-  protocols: 'WebSocket subprotocols are not offered',
-  perMessageDeflate: 'the WebSocket compresses as it negotiated with the server',
-  useNativeTimers: 'the host timers are always used',
-  addTrailingSlash: 'the Engine.IO path always ends with a slash',
+  protocols: 'no WebSocket subprotocols',
+  perMessageDeflate: 'negotiated with the server',
+  useNativeTimers: 'the host timers are used',
+  addTrailingSlash: 'the path always ends with /',
 };
-
-function refuse(name: string, where: string): never {
-  const hint = REFUSED_HINTS[name];
-  throw new TypeError(
-    hint === undefined ? `unknown ${where} option "${name}"` : `${where} option "${name}" is not supported: ${hint}`,
-  );
-}
 
 /**
  * Checks the value of option `name` against its kind; a `TypeError` names the option, what it
- * must be and what it got.
+ * must be and what it got. `undefined` (not given) passes.
  */
-export function checkOption<T>(
-  name: string,
-  value: T,
-  kind: Kind = MANAGER_OPTIONS[name]?.[0] ?? SOCKET_OPTIONS[name]!,
-): T {
-  const [expected, test] = KINDS[kind];
-  if (!test(value)) {
-    throw new TypeError(`option "${name}" must be ${expected}, got ${typeof value == 'number' ? value : typeof value}`);
+export function checkOption<T>(name: string, value: T, kind = kindOf(name) ?? SOCKET_KINDS[name]!): T {
+  if (value !== undefined && !kind[1](value)) {
+    throw new TypeError(`option "${name}" must be ${kind[0]}, got ${typeof value == 'number' ? value : typeof value}`);
   }
   return value;
 }
 
 /** Query parameters (or headers) as strings, from an object or a `a=1&b=2` string. */
-function params(name: string, value: unknown): Record<string, string> {
+export function params(name: string, value: unknown): Record<string, string> {
   if (typeof value === 'string') return Object.fromEntries(new URLSearchParams(value));
   const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value as object)) {
+  for (const [key, item] of Object.entries(value ?? {})) {
     if (!['string', 'number', 'boolean'].includes(typeof item))
       throw new TypeError(`option "${name}.${key}" must be a string, number or boolean`);
     out[key] = String(item);
@@ -286,98 +262,75 @@ function params(name: string, value: unknown): Record<string, string> {
   return out;
 }
 
-/** Refuses the keys of `given` that `known` does not hold. */
-function checkKeys(given: object, known: object, where: string, other: object, otherHint: string): void {
+/**
+ * Refuses the keys of `given` that `isOwn` does not accept: an option of the other side (`isOther`)
+ * is named as such (`otherHint` says where it goes), an official option this client does not take
+ * with what to use instead.
+ */
+function checkKeys(
+  given: object,
+  where: string,
+  isOwn: (key: string) => unknown,
+  isOther: (key: string) => unknown,
+  otherHint: string,
+): void {
   for (const key of Object.keys(given)) {
-    if (Object.hasOwn(known, key)) continue;
-    if (Object.hasOwn(other, key)) throw new TypeError(`"${key}" is a ${otherHint}, options)`);
-    refuse(key, where);
+    if (isOwn(key)) continue;
+    if (isOther(key)) throw new TypeError(`"${key}" is a ${otherHint}`);
+    throw new TypeError(
+      Object.hasOwn(REFUSED_HINTS, key)
+        ? `${where} option "${key}" is not supported: ${REFUSED_HINTS[key]}`
+        : `unknown ${where} option "${key}"`,
+    );
   }
 }
 
-/** Checks {@link OfflineBufferOptions} and fills in the defaults. */
-export function resolveOfflineBuffer(value: unknown, fallback?: OfflineLimits): OfflineLimits {
-  if (value === undefined && fallback) return fallback;
-  const given = checkOption('offlineBuffer', value ?? {}) as OfflineBufferOptions;
-  checkKeys(given, { maxPackets: 0, maxBytes: 0 }, 'offlineBuffer', {}, '');
-  return Object.freeze({
-    maxPackets: checkOption('offlineBuffer.maxPackets', given.maxPackets ?? DEFAULT_OFFLINE_MAX_PACKETS, 'limit'),
-    maxBytes: checkOption('offlineBuffer.maxBytes', given.maxBytes ?? DEFAULT_OFFLINE_MAX_BYTES, 'limit'),
-  });
+const isSocketOption = (key: string): boolean => Object.hasOwn(SOCKET_KINDS, key);
+
+/** Checks {@link OfflineBufferOptions}. */
+function checkOfflineBuffer(value: OfflineBufferOptions | undefined): void {
+  checkOption('offlineBuffer', value, OBJECT);
+  if (value === undefined) return;
+  checkKeys(value, 'offlineBuffer', (key) => key === 'maxPackets' || key === 'maxBytes', isSocketOption, '');
+  checkOption('offlineBuffer.maxPackets', value.maxPackets, LIMIT);
+  checkOption('offlineBuffer.maxBytes', value.maxBytes, LIMIT);
 }
 
-type OfflineLimits = Readonly<Required<OfflineBufferOptions>>;
-
 /**
- * Checks a manager's options once and fills in the defaults. Unknown options and the official ones
- * this client does not take throw a `TypeError` naming them (with what to use instead).
- * `available` lists the transports of the entry point, in their default order.
+ * Checks a manager's options once. Unknown options and the official ones this client does not
+ * take throw a `TypeError` naming them (with what to use instead). `available` lists the
+ * transports of the entry point, in their default order.
  */
-export function resolveManagerOptions(
+export function checkManagerOptions(
   options: Partial<ManagerOptions>,
   platform: ClientPlatform,
   available: readonly TransportName[],
-): ResolvedManagerOptions {
-  const given = options as Record<string, unknown>;
-  checkKeys(
-    given,
-    MANAGER_OPTIONS,
-    'Manager',
-    SOCKET_OPTIONS,
-    'socket option: pass it to io() or to manager.socket(namespace',
-  );
-  const out: Record<string, unknown> = {};
-  for (const [name, [, fallback]] of Object.entries(MANAGER_OPTIONS)) {
-    const value = given[name] ?? fallback;
-    out[name] = value === undefined ? value : checkOption(name, value);
-  }
-  out.query = params('query', out.query);
-  out.extraHeaders = params('extraHeaders', out.extraHeaders);
-  out.offlineBuffer = resolveOfflineBuffer(given.offlineBuffer);
-  const transports = (out.transports ?? available) as unknown[];
-  for (const name of transports) {
-    if (!available.includes(name as TransportName)) {
+): void {
+  checkKeys(options, 'Manager', kindOf, isSocketOption, 'socket option: pass it to io() or manager.socket()');
+  for (const [name, value] of Object.entries(options)) checkOption(name, value);
+  params('query', options.query);
+  checkOfflineBuffer(options.offlineBuffer);
+  for (const name of options.transports ?? []) {
+    if (!available.includes(name)) {
       throw new TypeError(
-        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available.length > 1 ? '' : ' (or the full switchboard/client entry for long-polling)'}`,
+        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available[1] ? '' : ' (or the full switchboard/client entry for long-polling)'}`,
       );
     }
   }
-  out.transports = [...transports];
-  if (Object.keys(out.extraHeaders as object).length > 0 && !platform.canSetHeaders) {
+  if (Object.keys(params('extraHeaders', options.extraHeaders)).length > 0 && !platform.canSetHeaders) {
     throw new TypeError(
-      'option "extraHeaders" cannot be honoured in a browser: a page\'s WebSocket cannot send headers; send credentials with `auth` (or `query`) instead',
+      'option "extraHeaders" cannot be honoured in a browser, whose WebSocket sends no headers: use auth or query',
     );
   }
-  return out as unknown as ResolvedManagerOptions;
-}
-
-/** The checked options of one socket. */
-export interface ResolvedSocketOptions {
-  readonly auth: AuthOption | undefined;
-  readonly retries: number;
-  readonly ackTimeout: number | undefined;
-  readonly offlineBuffer: OfflineLimits;
 }
 
 /** Checks a socket's options once (unknown ones throw a `TypeError` naming them). */
-export function resolveSocketOptions(
-  options: Partial<SocketOptions>,
-  managerBuffer: OfflineLimits,
-): ResolvedSocketOptions {
-  const { auth, retries = 0, ackTimeout, offlineBuffer } = options;
-  checkKeys(
-    options,
-    SOCKET_OPTIONS,
-    'socket',
-    MANAGER_OPTIONS,
-    'Manager option: pass it to io() or to new Manager(url',
-  );
-  return {
-    auth: auth === undefined ? auth : checkOption('auth', auth),
-    retries: checkOption('retries', retries),
-    ackTimeout: ackTimeout === undefined ? ackTimeout : checkOption('ackTimeout', ackTimeout),
-    offlineBuffer: resolveOfflineBuffer(offlineBuffer, managerBuffer),
-  };
+export function checkSocketOptions(options: Partial<SocketOptions>): void {
+  checkKeys(options, 'socket', isSocketOption, kindOf, 'Manager option: pass it to io() or new Manager()');
+  checkOption('auth', options.auth);
+  checkOption('retries', options.retries);
+  checkOption('ackTimeout', options.ackTimeout);
+  checkOfflineBuffer(options.offlineBuffer);
 }
 
 /** Splits the options `io()` takes into the manager's and the socket's. */
@@ -387,7 +340,6 @@ export function splitLookupOptions(options: Partial<ManagerOptions & SocketOptio
 } {
   const manager: Record<string, unknown> = {};
   const socket: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options))
-    (Object.hasOwn(SOCKET_OPTIONS, key) ? socket : manager)[key] = value;
+  for (const [key, value] of Object.entries(options)) (isSocketOption(key) ? socket : manager)[key] = value;
   return { manager, socket };
 }

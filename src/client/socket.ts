@@ -2,8 +2,14 @@ import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/
 import { callSafely } from './call-safely.js';
 import { Emitter } from './emitter.js';
 import type { Manager, OutgoingPacket } from './manager.js';
-import { admit, packetBytes } from './offline-buffer.js';
-import { resolveSocketOptions, type AuthOption, type ResolvedSocketOptions, type SocketOptions } from './options.js';
+import { packetBytes } from './offline-buffer.js';
+import {
+  DEFAULT_OFFLINE_MAX_BYTES,
+  DEFAULT_OFFLINE_MAX_PACKETS,
+  checkSocketOptions,
+  type AuthOption,
+  type SocketOptions,
+} from './options.js';
 import type {
   AllButLast,
   AnyListener,
@@ -54,7 +60,6 @@ export declare namespace Socket {
 }
 
 type Callback = (...args: unknown[]) => void;
-type UntypedListener = (...args: unknown[]) => void;
 
 /** Per-emit modifiers (`volatile`, `compress`, `timeout`), reset after each emit. */
 interface Flags {
@@ -91,14 +96,33 @@ interface QueuedEmit {
 /** Callbacks that take an error first whatever the flags say. */
 const errorFirst = new WeakSet();
 
-const TIMEOUT_MESSAGE = 'operation has timed out';
-const DISCONNECTED_MESSAGE = 'socket has been disconnected';
-
-/** The emitter behind a socket's `on`/`off`: the socket's own `emit` sends to the server instead. */
-class EventBus extends Emitter<Record<string, unknown[]>> {
-  fire(event: string, args: readonly unknown[]): void {
-    this.emitEvent(event, ...args);
-  }
+/** The typed listener methods; the implementations are the {@link Emitter}'s. */
+export interface Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the class's type parameters, which a merged declaration must repeat.
+  EmitEvents extends EventsMap = ListenEvents,
+> {
+  /** Adds a listener for an event from the server, or for `connect`, `connect_error`, `disconnect`. */
+  on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+  /** Adds a listener for the next `ev` only. */
+  once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+  /** Removes a listener; without one, every listener of `ev`; without arguments, every listener. */
+  off<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+  /** The listeners of `ev`, in call order. */
+  listeners<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+  ): ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>[];
+  /** Whether `ev` has a listener. */
+  hasListeners(ev: ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>): boolean;
 }
 
 /**
@@ -113,7 +137,12 @@ class EventBus extends Emitter<Record<string, unknown[]>> {
  * socket.on('message', (from, text) => show(from, text));
  * const saved = await socket.timeout(5000).emitWithAck('save', draft);
  */
-export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface above only types the inherited listener methods.
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by the interface above.
+> extends Emitter<Record<string, any[]>> {
   /** The manager (connection) this socket uses. */
   readonly io: Manager<ListenEvents, EmitEvents>;
   /** The session id the namespace gave, while connected. */
@@ -136,26 +165,35 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** @internal The namespace. */
   readonly nsp: string;
 
-  readonly #options: ResolvedSocketOptions;
-  readonly #events = new EventBus();
-  /** Stops listening to the manager; set while the socket is active. */
-  #unsubscribe: (() => void) | undefined;
+  /** The options as given: read where used, never copied. */
+  readonly #opts: Partial<SocketOptions>;
+  /** Whether the socket follows its manager's connection (between `connect()` and `disconnect()`). */
+  #active = false;
   #ids = 0;
-  readonly #acks = new Map<number, AckEntry>();
-  #flags: Flags = {};
-  #queue: QueuedEmit[] = [];
+  // Made when first needed: an idle socket has no acknowledgement, flag, queue or catch-all listener.
+  #acks: Map<number, AckEntry> | undefined;
+  #flags: Flags | undefined;
+  #queue: QueuedEmit[] | undefined;
+  #any: AnyListener[] | undefined;
+  #anyOutgoing: AnyListener[] | undefined;
+  /** Bytes of `sendBuffer` and of `#queue`, kept as they change, for the offline buffer's bounds. */
+  #sendBytes = 0;
+  #queueBytes = 0;
+  /** The `sendBuffer` array and length `#sendBytes` counts: the application may replace or empty it. */
+  #counted: OutgoingPacket[] | undefined;
+  #countedLength = 0;
   /** Connection state recovery: the private session id and the offset of the last event received. */
   #pid: string | undefined;
   #lastOffset: string | undefined;
-  #anyListeners: AnyListener[] = [];
-  #anyOutgoingListeners: AnyListener[] = [];
 
   constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: Partial<SocketOptions> = {}) {
-    this.#options = resolveSocketOptions(opts, io._options.offlineBuffer);
+    super();
+    checkSocketOptions(opts);
+    this.#opts = opts;
     this.io = io;
     this.nsp = nsp;
-    this.auth = this.#options.auth;
-    if (io._autoConnect) this.open();
+    this.auth = opts.auth;
+    if (io.opts.autoConnect ?? true) this.open();
   }
 
   /** Whether the socket is not connected. */
@@ -165,15 +203,16 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Whether the socket is connected or trying to (it follows its manager's reconnections). */
   get active(): boolean {
-    return this.#unsubscribe !== undefined;
+    return this.#active;
   }
 
   /** Connects (or reconnects after `disconnect()`). */
   connect(): this {
     if (this.connected) return this;
-    this.#subscribe();
+    this.#active = true;
+    this.io._addSocketListeners();
     if (!this.io._reconnecting) this.io.open();
-    if (this.io._readyState === 'open') this.#onOpen();
+    if (this.io._readyState === 'open') this._onOpen();
     return this;
   }
 
@@ -184,9 +223,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Disconnects from the namespace; the connection closes when no other namespace uses it. No reconnection follows. */
   disconnect(): this {
-    if (this.connected) this.#packet({ type: PacketType.Disconnect, nsp: this.nsp });
+    if (this.connected) this.io._packet({ type: PacketType.Disconnect, nsp: this.nsp });
     this.#destroy();
-    if (this.connected) this.#onClose('io client disconnect');
+    if (this.connected) this._onClose('io client disconnect');
     return this;
   }
 
@@ -231,47 +270,20 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Sets whether the next emit is compressed (default true). */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    (this.#flags ??= {}).compress = compress;
     return this;
   }
 
   /** Makes the next emit volatile: dropped when it cannot be sent at once instead of buffered. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    (this.#flags ??= {}).volatile = true;
     return this;
   }
 
   /** Gives the next emit's acknowledgement `timeout` ms; its callback then takes an error first. */
   // eslint-disable-next-line @typescript-eslint/prefer-return-this-type -- the same socket, seen with error-first acknowledgements.
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this.#flags.timeout = timeout;
-    return this;
-  }
-
-  /** Adds a listener for an event from the server, or for `connect`, `connect_error`, `disconnect`. */
-  on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
-    ev: Ev,
-    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
-  ): this {
-    this.#events.on(ev, listener as UntypedListener);
-    return this;
-  }
-
-  /** Adds a listener for the next `ev` only. */
-  once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
-    ev: Ev,
-    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
-  ): this {
-    this.#events.once(ev, listener as UntypedListener);
-    return this;
-  }
-
-  /** Removes a listener; without one, every listener of `ev`; without arguments, every listener. */
-  off<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
-    ev?: Ev,
-    listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
-  ): this {
-    this.#events.off(ev, listener as UntypedListener | undefined);
+    (this.#flags ??= {}).timeout = timeout;
     return this;
   }
 
@@ -285,107 +297,157 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Removes every listener of `ev`, or every listener. */
   removeAllListeners(ev?: ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>): this {
-    this.#events.off(ev);
-    return this;
-  }
-
-  /** The listeners of `ev`, in call order. */
-  listeners<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
-    ev: Ev,
-  ): ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>[] {
-    return this.#events.listeners(ev) as ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>[];
-  }
-
-  /** Whether `ev` has a listener. */
-  hasListeners(ev: ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>): boolean {
-    return this.#events.hasListeners(ev);
+    return this.off(ev);
   }
 
   /** Adds a listener called with the name and arguments of every event from the server. */
   onAny(listener: AnyListener): this {
-    this.#anyListeners.push(listener);
+    (this.#any ??= []).push(listener);
     return this;
   }
 
   /** Like {@link onAny}, called before the listeners already there. */
   prependAny(listener: AnyListener): this {
-    this.#anyListeners.unshift(listener);
+    (this.#any ??= []).unshift(listener);
     return this;
   }
 
   /** Removes an `onAny` listener, or all of them. */
   offAny(listener?: AnyListener): this {
-    this.#anyListeners = removeListener(this.#anyListeners, listener);
+    this.#any = without(this.#any, listener);
     return this;
   }
 
   /** The `onAny` listeners. */
   listenersAny(): AnyListener[] {
-    return [...this.#anyListeners];
+    return [...(this.#any ?? [])];
   }
 
   /** Adds a listener called with the name and arguments of every event sent to the server. */
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.push(listener);
+    (this.#anyOutgoing ??= []).push(listener);
     return this;
   }
 
   /** Like {@link onAnyOutgoing}, called before the listeners already there. */
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.unshift(listener);
+    (this.#anyOutgoing ??= []).unshift(listener);
     return this;
   }
 
   /** Removes an `onAnyOutgoing` listener, or all of them. */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoingListeners = removeListener(this.#anyOutgoingListeners, listener);
+    this.#anyOutgoing = without(this.#anyOutgoing, listener);
     return this;
   }
 
   /** The `onAnyOutgoing` listeners. */
   listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#anyOutgoingListeners];
+    return [...(this.#anyOutgoing ?? [])];
+  }
+
+  /** @internal The connection opened: asks the namespace to connect. */
+  _onOpen(): void {
+    const auth = this.auth;
+    if (typeof auth === 'function') auth((data) => this.#sendConnect(data));
+    else this.#sendConnect(auth);
+  }
+
+  /** @internal The connection failed. */
+  _onError(error: Error): void {
+    if (!this.connected) this.emitEvent('connect_error', error);
+  }
+
+  /** @internal A packet of this namespace arrived. */
+  _onPacket(packet: Packet): void {
+    const data = packet.data as { sid?: unknown; pid?: unknown; message?: unknown; data?: unknown };
+    switch (packet.type) {
+      case PacketType.Connect:
+        if (typeof data?.sid === 'string')
+          this.#onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
+        else this.emitEvent('connect_error', new Error('no session id: the server does not speak Socket.IO v5'));
+        return;
+      case PacketType.Event:
+      case PacketType.BinaryEvent: {
+        const args = [...(data as unknown as unknown[])];
+        if (packet.id !== undefined) args.push(this.#makeAck(packet.id));
+        if (this.connected) this.#emitEvent(args);
+        else this.receiveBuffer.push(args);
+        return;
+      }
+      case PacketType.Ack:
+      case PacketType.BinaryAck:
+        // An answer to an emit that timed out, or an id the server made up, finds nothing waiting.
+        this.#answerAck(packet.id!, data as unknown as unknown[]);
+        return;
+      case PacketType.Disconnect:
+        this.#destroy();
+        this._onClose('io server disconnect');
+        return;
+      case PacketType.ConnectError:
+        this.#destroy();
+        this.emitEvent(
+          'connect_error',
+          typeof data === 'string'
+            ? new Error(data)
+            : Object.assign(new Error(typeof data.message === 'string' ? data.message : ''), { data: data.data }),
+        );
+    }
+  }
+
+  /** @internal The connection closed, or the namespace disconnected. */
+  _onClose(reason: SocketDisconnectReason, description?: DisconnectDescription): void {
+    this.connected = false;
+    this.id = undefined;
+    this.emitEvent('disconnect', reason, description);
+    // Callbacks of packets still waiting in sendBuffer keep waiting: they go out on the next connection.
+    for (const [id, entry] of this.#acks ?? []) {
+      if (!this.sendBuffer.some((packet) => packet.id === id)) {
+        this.#answerAck(id, entry.withError ? new Error('socket has been disconnected') : undefined);
+      }
+    }
   }
 
   #emit(ev: string, args: readonly unknown[]): void {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.#flags;
-    this.#flags = {};
-    if (this.#options.retries > 0 && !flags.fromQueue && !flags.volatile) {
+    const flags = this.#flags ?? {};
+    this.#flags = undefined;
+    if ((this.#opts.retries ?? 0) > 0 && !flags.fromQueue && !flags.volatile) {
       this.#enqueue(ev, [...args], flags);
       return;
     }
     const data: unknown[] = [ev, ...args];
-    const packet: OutgoingPacket = {
-      type: PacketType.Event,
-      nsp: this.nsp,
-      data,
-      options: { compress: flags.compress !== false },
-    };
+    const packet: OutgoingPacket = { type: PacketType.Event, nsp: this.nsp, data };
+    if (flags.compress === false) packet.options = { compress: false };
     const last = data[data.length - 1];
     if (typeof last === 'function') {
       data.pop();
-      packet.id = this.#ids++;
-      this.#registerAck(packet.id, last as Callback, flags.timeout ?? this.#options.ackTimeout);
+      packet.id = this.#registerAck(last as Callback, flags.timeout ?? this.#opts.ackTimeout);
     }
     if (flags.volatile && !(this.connected && this.io._readyState === 'open' && this.io.engine.writable)) return;
-    if (this.connected) {
-      this.#notifyOutgoing(data);
-      this.#packet(packet);
-    } else {
-      this.#buffer(packet);
-    }
+    if (this.connected) this.#send(packet);
+    else this.#buffer(packet);
   }
 
-  #registerAck(id: number, callback: Callback, timeout: number | undefined): void {
+  /** Sends an event packet, after telling the `onAnyOutgoing` listeners. */
+  #send(packet: OutgoingPacket): void {
+    for (const listener of [...(this.#anyOutgoing ?? [])]) callSafely(listener, this, packet.data as unknown[]);
+    this.io._packet(packet);
+  }
+
+  /** Registers an acknowledgement callback; returns its id. */
+  #registerAck(callback: Callback, timeout: number | undefined): number {
+    const id = this.#ids++;
     const entry: AckEntry = { callback, withError: timeout !== undefined || errorFirst.has(callback) };
     if (timeout !== undefined) {
       entry.timer = setTimeout(() => {
-        this.sendBuffer = this.sendBuffer.filter((packet) => packet.id !== id);
-        this.#answerAck(id, new Error(TIMEOUT_MESSAGE));
+        const index = this.sendBuffer.findIndex((packet) => packet.id === id);
+        if (index !== -1) this.sendBuffer.splice(index, 1);
+        this.#answerAck(id, new Error('operation has timed out'));
       }, timeout);
     }
-    this.#acks.set(id, entry);
+    (this.#acks ??= new Map()).set(id, entry);
+    return id;
   }
 
   /**
@@ -393,35 +455,76 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
    * error-first callback), with an error, or — `undefined` — not at all.
    */
   #answerAck(id: number, answer: readonly unknown[] | Error | undefined): void {
-    const entry = this.#acks.get(id);
+    const entry = this.#acks?.get(id);
     if (entry === undefined) return;
-    this.#acks.delete(id);
+    this.#acks!.delete(id);
     clearTimeout(entry.timer);
     if (answer === undefined) return;
     callSafely(entry.callback, this, answer instanceof Error ? [answer] : entry.withError ? [null, ...answer] : answer);
   }
 
-  #bufferFullError(): Error {
-    const { maxPackets, maxBytes } = this.#options.offlineBuffer;
-    return new Error(`offline buffer full (${maxPackets} packets, ${maxBytes} bytes): the emit was not kept`);
-  }
-
   /**
-   * `items` with `incoming` added within the offline buffer's bounds, the packets dropped to make
-   * room counted; `undefined` when it cannot be kept.
+   * Adds `incoming` (`size` bytes) to `items` (`bytes` bytes in all) within the offline buffer's
+   * bounds (this socket's, else its manager's): the oldest evictable items make room for it,
+   * counted in `droppedPackets`. Returns the new total of bytes, or -1 when dropping every
+   * evictable item would not be enough: then nothing is dropped, and an emit with a callback is
+   * answered with an error (`answer`), one without is counted as dropped.
    */
-  #admit<T>(items: T[], incoming: T, bytesOf: (item: T) => number, evictable: (item: T) => boolean): T[] | undefined {
-    const kept = admit(items, incoming, this.#options.offlineBuffer, bytesOf, evictable);
-    if (kept) this.droppedPackets += items.length + 1 - kept.length;
-    return kept;
+  #admit<T>(
+    items: T[],
+    bytes: number,
+    incoming: T,
+    size: number,
+    bytesOf: (item: T) => number,
+    evictable: (item: T) => boolean,
+    answer: ((error: Error) => void) | undefined,
+  ): number {
+    const given = this.#opts.offlineBuffer ?? this.io.opts.offlineBuffer;
+    const maxPackets = given?.maxPackets ?? DEFAULT_OFFLINE_MAX_PACKETS;
+    const maxBytes = given?.maxBytes ?? DEFAULT_OFFLINE_MAX_BYTES;
+    let count = items.length + 1;
+    let total = bytes + size;
+    const dropped: number[] = [];
+    for (let index = 0; index < items.length && (count > maxPackets || total > maxBytes); index++) {
+      const item = items[index]!;
+      if (!evictable(item)) continue;
+      dropped.push(index);
+      count--;
+      total -= bytesOf(item);
+    }
+    if (count > maxPackets || total > maxBytes) {
+      if (answer)
+        answer(new Error(`offline buffer full (${maxPackets} packets, ${maxBytes} bytes): the emit was not kept`));
+      else this.droppedPackets++;
+      return -1;
+    }
+    this.droppedPackets += dropped.length;
+    // From the last, so that the indexes still to remove stay valid.
+    for (const index of dropped.reverse()) items.splice(index, 1);
+    items.push(incoming);
+    return total;
   }
 
   /** Keeps a packet for the next connection, within the offline buffer's bounds. */
   #buffer(packet: OutgoingPacket): void {
-    const kept = this.#admit(this.sendBuffer, packet, packetBytes, (item) => item.id === undefined);
-    if (kept) this.sendBuffer = kept;
-    else if (packet.id === undefined) this.droppedPackets++;
-    else this.#answerAck(packet.id, this.#bufferFullError());
+    const buffer = this.sendBuffer;
+    // The application replaced or changed sendBuffer (or an emit in it timed out): count it again.
+    if (buffer !== this.#counted || buffer.length !== this.#countedLength) {
+      this.#sendBytes = buffer.reduce((total, item) => total + packetBytes(item), 0);
+    }
+    const id = packet.id;
+    const total = this.#admit(
+      buffer,
+      this.#sendBytes,
+      packet,
+      packetBytes(packet),
+      packetBytes,
+      (item) => item.id === undefined,
+      id === undefined ? undefined : (error) => this.#answerAck(id, error),
+    );
+    if (total >= 0) this.#sendBytes = total;
+    this.#counted = buffer;
+    this.#countedLength = buffer.length;
   }
 
   /** The `retries` queue: one emit in flight at a time, sent again until acknowledged or out of tries. */
@@ -439,37 +542,33 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     };
     const done = (err: unknown, ...response: unknown[]): void => {
       // A late answer to an entry that already left the queue.
-      if (entry !== this.#queue[0]) return;
-      if (err === null) {
-        this.#queue.shift();
-        if (ack) callSafely(ack, this, [null, ...response]);
-      } else if (entry.tryCount > this.#options.retries) {
-        this.#queue.shift();
-        if (ack) callSafely(ack, this, [err]);
+      if (entry !== this.#queue![0]) return;
+      if (err === null || entry.tryCount > this.#opts.retries!) {
+        this.#queue!.shift();
+        this.#queueBytes -= entry.bytes;
+        if (ack) callSafely(ack, this, err === null ? [null, ...response] : [err]);
       }
       entry.pending = false;
       this.#drainQueue();
     };
     errorFirst.add(done);
     args.push(done);
-    const kept = this.#admit(
-      this.#queue,
+    const total = this.#admit(
+      (this.#queue ??= []),
+      this.#queueBytes,
       entry,
+      entry.bytes,
       (queued) => queued.bytes,
       (queued) => queued.ack === undefined && !queued.pending,
+      ack && ((error) => callSafely(ack, this, [error])),
     );
-    if (kept) {
-      this.#queue = kept;
-      this.#drainQueue();
-    } else if (ack === undefined) {
-      this.droppedPackets++;
-    } else {
-      callSafely(ack, this, [this.#bufferFullError()]);
-    }
+    if (total < 0) return;
+    this.#queueBytes = total;
+    this.#drainQueue();
   }
 
   #drainQueue(force = false): void {
-    const entry = this.#queue[0];
+    const entry = this.#queue?.[0];
     if (!this.connected || entry === undefined || (entry.pending && !force)) return;
     entry.pending = true;
     entry.tryCount++;
@@ -477,98 +576,20 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#emit(entry.event, entry.args);
   }
 
-  #packet(packet: OutgoingPacket): void {
-    this.io._packet(packet);
-  }
-
-  #notifyOutgoing(data: readonly unknown[]): void {
-    for (const listener of [...this.#anyOutgoingListeners]) callSafely(listener, this, data);
-  }
-
-  #subscribe(): void {
-    if (this.#unsubscribe !== undefined) return;
-    const io = this.io;
-    const onOpen = (): void => this.#onOpen();
-    const onPacket = (packet: Packet): void => this.#onPacket(packet);
-    const onError = (error: Error): void => {
-      if (!this.connected) this.#emitReserved('connect_error', error);
-    };
-    const onClose = (reason: string, description?: DisconnectDescription): void =>
-      this.#onClose(reason as SocketDisconnectReason, description);
-    io.on('open', onOpen).on('packet', onPacket).on('error', onError).on('close', onClose);
-    this.#unsubscribe = () =>
-      io.off('open', onOpen).off('packet', onPacket).off('error', onError).off('close', onClose);
-  }
-
   #destroy(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.io._destroy(this);
-  }
-
-  #onOpen(): void {
-    const auth = this.auth;
-    if (typeof auth === 'function') auth((data) => this.#sendConnect(data));
-    else this.#sendConnect(auth);
+    this.#active = false;
+    this.io._destroy();
   }
 
   #sendConnect(data: object | undefined): void {
     // Connection state recovery: the session to restore and the last event seen (Socket.IO protocol v5, CONNECT).
     const payload = this.#pid === undefined ? data : { pid: this.#pid, offset: this.#lastOffset, ...data };
-    this.#packet({ type: PacketType.Connect, nsp: this.nsp, data: payload });
-  }
-
-  #onPacket(packet: Packet): void {
-    if (packet.nsp !== this.nsp) return;
-    switch (packet.type) {
-      case PacketType.Connect: {
-        const data = packet.data as { sid?: unknown; pid?: unknown } | undefined;
-        if (typeof data?.sid === 'string') {
-          this.#onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
-        } else {
-          this.#emitReserved(
-            'connect_error',
-            new Error('the server accepted the connection without a session id: it does not speak Socket.IO v5'),
-          );
-        }
-        return;
-      }
-      case PacketType.Event:
-      case PacketType.BinaryEvent:
-        this.#onEvent(packet);
-        return;
-      case PacketType.Ack:
-      case PacketType.BinaryAck:
-        // An answer to an emit that timed out, or an id the server made up, finds nothing waiting.
-        this.#answerAck(packet.id!, packet.data as unknown[]);
-        return;
-      case PacketType.Disconnect:
-        this.#destroy();
-        this.#onClose('io server disconnect');
-        return;
-      case PacketType.ConnectError: {
-        this.#destroy();
-        const data = packet.data as string | { message?: unknown; data?: unknown };
-        const error: ExtendedError =
-          typeof data === 'string'
-            ? new Error(data)
-            : Object.assign(new Error(typeof data.message === 'string' ? data.message : ''), { data: data.data });
-        this.#emitReserved('connect_error', error);
-        return;
-      }
-    }
-  }
-
-  #onEvent(packet: Packet): void {
-    const args = [...(packet.data as unknown[])];
-    if (packet.id !== undefined) args.push(this.#makeAck(packet.id));
-    if (this.connected) this.#emitEvent(args);
-    else this.receiveBuffer.push(Object.freeze(args));
+    this.io._packet({ type: PacketType.Connect, nsp: this.nsp, data: payload });
   }
 
   #emitEvent(args: readonly unknown[]): void {
-    for (const listener of [...this.#anyListeners]) callSafely(listener, this, args);
-    this.#events.fire(String(args[0]), args.slice(1));
+    for (const listener of [...(this.#any ?? [])]) callSafely(listener, this, args);
+    this.emitEvent(String(args[0]), ...args.slice(1));
     // With connection state recovery the server appends each event's offset as its last argument.
     const last = args[args.length - 1];
     if (this.#pid !== undefined && typeof last === 'string') this.#lastOffset = last;
@@ -579,7 +600,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
-      this.#packet({ type: PacketType.Ack, nsp: this.nsp, id, data: args });
+      this.io._packet({ type: PacketType.Ack, nsp: this.nsp, id, data: args });
     };
   }
 
@@ -588,37 +609,19 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.recovered = pid !== undefined && this.#pid === pid;
     this.#pid = pid;
     this.connected = true;
-    for (const args of this.receiveBuffer) this.#emitEvent(args);
+    const received = this.receiveBuffer;
     this.receiveBuffer = [];
+    for (const args of received) this.#emitEvent(args);
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
-    for (const packet of buffered) {
-      this.#notifyOutgoing(packet.data as unknown[]);
-      this.#packet(packet);
-    }
+    for (const packet of buffered) this.#send(packet);
     this.#drainQueue(true);
-    this.#emitReserved('connect');
-  }
-
-  #onClose(reason: SocketDisconnectReason, description?: DisconnectDescription): void {
-    this.connected = false;
-    this.id = undefined;
-    this.#emitReserved('disconnect', reason, description);
-    // Callbacks of packets still waiting in sendBuffer keep waiting: they go out on the next connection.
-    for (const [id, entry] of this.#acks) {
-      if (!this.sendBuffer.some((packet) => packet.id === id)) {
-        this.#answerAck(id, entry.withError ? new Error(DISCONNECTED_MESSAGE) : undefined);
-      }
-    }
-  }
-
-  #emitReserved<Ev extends keyof SocketReservedEvents>(ev: Ev, ...args: Parameters<SocketReservedEvents[Ev]>): void {
-    this.#events.fire(ev, args);
+    this.emitEvent('connect');
   }
 }
 
-function removeListener(listeners: AnyListener[], listener: AnyListener | undefined): AnyListener[] {
-  if (listener === undefined) return [];
-  const index = listeners.indexOf(listener);
-  return index === -1 ? listeners : listeners.filter((_, i) => i !== index);
+/** `listeners` without the first `listener`; without a listener, none. */
+function without(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
+  const index = listener ? (listeners?.indexOf(listener) ?? -1) : -1;
+  return index === -1 ? (listener ? listeners : undefined) : listeners!.filter((_, i) => i !== index);
 }

@@ -55,7 +55,7 @@ for (const { kind, mode, name } of PAIRS) {
       });
       try {
         const main = h.client('/', { forceNew: false });
-        const admin = io(`${h.url}/admin`, { transports: main.io._options.transports.slice(), reconnection: false });
+        const admin = io(`${h.url}/admin`, { transports: main.io.opts.transports!.slice(), reconnection: false });
         assert.equal(admin.io, main.io, 'one manager for both namespaces');
         await Promise.all([connected(main), connected(admin)]);
         assert.equal(await main.timeout(3000).emitWithAck('who'), 'main');

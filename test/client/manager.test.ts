@@ -129,6 +129,33 @@ describe('Manager: reconnection', () => {
   });
 });
 
+describe('Manager: the order in which its events are heard', () => {
+  test("listeners added before the first socket connects hear each event before the sockets react, as socket.io-client's", () => {
+    const manager = new TestManager('http://example.test', { reconnection: false, autoConnect: false });
+    const heard: string[] = [];
+    try {
+      manager.on('error', (error) => heard.push(`manager error: ${error.message}`));
+      manager.on('close', (reason) => heard.push(`manager close: ${reason}`));
+      const socket = manager.socket('/');
+      socket.on('connect_error', (error) => heard.push(`socket connect_error: ${error.message}`));
+      socket.on('disconnect', (reason) => heard.push(`socket disconnect: ${reason}`));
+      // Added after the socket connected: heard after the sockets.
+      socket.connect();
+      manager.on('error', () => heard.push('later manager error'));
+      engine().fail('refused');
+      assert.deepEqual(heard, ['manager error: refused', 'socket connect_error: refused', 'later manager error']);
+      heard.length = 0;
+      socket.connect();
+      engine().open();
+      engine().receive('0{"sid":"s1"}');
+      engine().drop('transport close');
+      assert.deepEqual(heard, ['manager close: transport close', 'socket disconnect: transport close']);
+    } finally {
+      manager._close();
+    }
+  });
+});
+
 describe('Manager: what a server sends never throws into the application', () => {
   const fatal: [string, string | Uint8Array][] = [
     ['invalid JSON', '2["event"'],
@@ -137,6 +164,11 @@ describe('Manager: what a server sends never throws into the application', () =>
     ['an ACK without id', '3[]'],
     ['binary while no packet waits for it', new Uint8Array([1, 2])],
     ['a reserved event name', '2["disconnect"]'],
+    ['an event name that is neither a string nor a number', '2[null]'],
+    ['an ack id past the safe integers', '299999999999999999999["x"]'],
+    ['an attachment count on a plain EVENT', '21-["x"]'],
+    ['a BINARY_EVENT without attachment count', '5["x",{"_placeholder":true,"num":0}]'],
+    ['a DISCONNECT with a payload', '1{}'],
   ];
   for (const [what, data] of fatal) {
     test(`${what}: the connection closes with 'parse error'`, () => {
@@ -155,6 +187,50 @@ describe('Manager: what a server sends never throws into the application', () =>
       }
     });
   }
+
+  const fatalSequences: [string, (string | Uint8Array)[]][] = [
+    ['text while an attachment is due', ['51-["x",{"_placeholder":true,"num":0}]', '2["y"]']],
+    ['a placeholder naming no attachment', ['51-["x",{"_placeholder":true,"num":1}]', new Uint8Array([1])]],
+    [
+      'an attachment never referenced',
+      ['52-["x",{"_placeholder":true,"num":0}]', new Uint8Array([1]), new Uint8Array([2])],
+    ],
+  ];
+  for (const [what, messages] of fatalSequences) {
+    test(`${what}: the connection closes with 'parse error' naming the fault`, () => {
+      const { manager, socket, engine: session } = connectedSocket();
+      try {
+        const closes: unknown[][] = [];
+        manager.on('close', (...args) => closes.push(args));
+        let events = 0;
+        socket.onAny(() => events++);
+        for (const message of messages) session.receive(message);
+        assert.equal(closes.length, 1);
+        assert.equal(closes[0]![0], 'parse error');
+        assert.match((closes[0]![1] as Error).message, /^malformed packet: /);
+        assert.equal(events, 0);
+      } finally {
+        manager._close();
+      }
+    });
+  }
+
+  test('a binary event gets its attachments in place of the placeholders, nested too', () => {
+    const { manager, socket, engine: session } = connectedSocket();
+    try {
+      const received: unknown[][] = [];
+      socket.on('files', (...args: unknown[]) => received.push(args));
+      session.receive('52-["files",{"a":{"_placeholder":true,"num":1}},[{"_placeholder":true,"num":0}]]');
+      assert.equal(received.length, 0, 'nothing before the last attachment');
+      session.receive(new Uint8Array([1]));
+      session.receive(new Uint8Array([2]));
+      assert.deepEqual(received, [[{ a: new Uint8Array([2]) }, [new Uint8Array([1])]]]);
+      session.receive('2["after"]');
+      assert.equal(socket.connected, true);
+    } finally {
+      manager._close();
+    }
+  });
 
   const ignored: [string, string][] = [
     ['an ACK with an id nothing waits for', '399[1]'],

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Backoff } from '../../src/client/backoff.js';
+import { backoffDelay } from '../../src/client/backoff.js';
 import { Manager as BrowserManager } from '../../src/client/index.js';
 import { Manager as WebSocketManager } from '../../src/client/websocket.js';
 import { parseUrl } from '../../src/client/url.js';
 import { Manager, io } from '../../src/client-node/index.js';
-import { TestManager } from './fake-engine.js';
+import type { EngineSocketOptions } from '../../src/client/engine/types.js';
+import { FakeEngine, TestManager } from './fake-engine.js';
 
 const page = { protocol: 'https:', host: 'app.example:8443' };
 
@@ -13,15 +14,15 @@ describe('io(): URLs', () => {
   test('namespace, query and the shared-connection key come from the URL', () => {
     const parsed = parseUrl('http://localhost:3000/admin?token=abc&x=1', undefined);
     assert.equal(parsed.origin, 'http://localhost:3000');
-    assert.equal(parsed.namespace, '/admin');
-    assert.deepEqual(parsed.query, { token: 'abc', x: '1' });
-    assert.equal(parseUrl('http://localhost', undefined).server, parseUrl('http://localhost:80/x', undefined).server);
+    assert.equal(parsed.pathname, '/admin');
+    assert.deepEqual(Object.fromEntries(parsed.searchParams), { token: 'abc', x: '1' });
+    assert.equal(parseUrl('http://localhost', undefined).origin, parseUrl('http://localhost:80/x', undefined).origin);
   });
 
   test("in a browser: no URL is the page's origin; //host and /path are relative to the page", () => {
     assert.equal(parseUrl(undefined, page).origin, 'https://app.example:8443');
     assert.equal(parseUrl('//other.example/chat', page).origin, 'https://other.example');
-    assert.equal(parseUrl('/chat', page).namespace, '/chat');
+    assert.equal(parseUrl('/chat', page).pathname, '/chat');
     assert.equal(parseUrl('/chat', page).origin, 'https://app.example:8443');
     assert.equal(parseUrl('example.com', page).origin, 'https://example.com');
   });
@@ -39,6 +40,11 @@ describe('io(): URLs', () => {
     assert.notEqual(io(`${url}/c`, { autoConnect: false, forceNew: true }).io, a.io);
     assert.notEqual(io(`${url}/d`, { autoConnect: false, multiplex: false }).io, a.io);
     assert.throws(() => io(`${url}/e`, { autoConnect: false, timeout: 5 }), /has another "timeout".*forceNew/);
+    assert.equal(
+      io(`${url}/g`, { autoConnect: false, path: '/socket.io' }).io,
+      a.io,
+      'a default given is not another value',
+    );
     assert.equal(io(`${url}/f`, { autoConnect: false, auth: { token: 1 } }).io, a.io, 'socket options are per socket');
   });
 });
@@ -64,7 +70,16 @@ describe('options', () => {
       () => new WebSocketManager('http://h', { autoConnect: false, transports: ['websocket', 'polling'] }),
       /"polling" is not supported; use "websocket" \(or the full switchboard\/client entry/,
     );
-    assert.deepEqual(new WebSocketManager('http://h', { autoConnect: false })._options.transports, ['websocket']);
+    const made: EngineSocketOptions[] = [];
+    class CapturingManager extends WebSocketManager {
+      protected override createEngine(options: EngineSocketOptions): FakeEngine {
+        made.push(options);
+        return new FakeEngine(options);
+      }
+    }
+    const capturing = new CapturingManager('http://h', { reconnection: false });
+    capturing._close();
+    assert.deepEqual(made[0]?.transports, ['websocket'], "the entry's transports are the default");
   });
 
   test('extraHeaders are refused in a browser, where a WebSocket cannot send them', () => {
@@ -88,12 +103,11 @@ describe('options', () => {
   });
 });
 
-describe('Backoff', () => {
+describe('backoffDelay', () => {
   test('full jitter stays within [0, min(max, base·2ⁿ)] for any draw', () => {
     for (const draw of [0, 0.1, 0.5, 0.999999]) {
-      const backoff = new Backoff(100, 5000, undefined, () => draw);
       for (let n = 0; n < 40; n++) {
-        const delay = backoff.duration();
+        const delay = backoffDelay(n, 100, 5000, undefined, draw);
         const ceiling = Math.min(5000, 100 * 2 ** n);
         assert.ok(delay >= 0 && delay <= ceiling, `attempt ${n}: ${delay} outside [0, ${ceiling}]`);
         if (draw === 0.999999) assert.equal(delay, ceiling);
@@ -102,12 +116,8 @@ describe('Backoff', () => {
   });
 
   test("with a factor, socket.io-client's formula: up or down by the draw, capped", () => {
-    const up = new Backoff(1000, 5000, 0.5, () => 0.15);
-    assert.equal(up.duration(), 1075);
-    const down = new Backoff(1000, 5000, 0.5, () => 0.25);
-    assert.equal(down.duration(), 875);
-    const capped = new Backoff(1000, 5000, 0.5, () => 0.15);
-    capped.attempts = 10;
-    assert.equal(capped.duration(), 5000);
+    assert.equal(backoffDelay(0, 1000, 5000, 0.5, 0.15), 1075);
+    assert.equal(backoffDelay(0, 1000, 5000, 0.5, 0.25), 875);
+    assert.equal(backoffDelay(10, 1000, 5000, 0.5, 0.15), 5000);
   });
 });

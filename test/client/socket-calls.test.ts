@@ -104,4 +104,46 @@ describe('Socket: listeners and queues', () => {
       manager._close();
     }
   });
+
+  test('on, once, off, listeners: in order, with the socket as `this`, removable while an event is delivered', () => {
+    const { manager, socket, engine: session } = connectedSocket();
+    try {
+      const heard: string[] = [];
+      const first = (): number => heard.push('first');
+      const second = (): void => {
+        heard.push('second');
+        socket.off('tick', first);
+      };
+      let self: unknown;
+      socket.on('tick', first).on('tick', second);
+      socket.once('tick', function (this: unknown) {
+        self = this;
+        heard.push('once');
+      });
+      assert.equal(socket.listeners('tick').length, 3);
+      session.receive('2["tick"]');
+      assert.deepEqual(
+        heard,
+        ['first', 'second', 'once'],
+        'a listener removed during delivery is still called this time',
+      );
+      assert.equal(self, socket);
+      assert.deepEqual(socket.listeners('tick'), [second]);
+      session.receive('2["tick"]');
+      assert.deepEqual(heard, ['first', 'second', 'once', 'second']);
+      socket.off('tick', first);
+      assert.equal(socket.hasListeners('tick'), true, 'removing a listener not there changes nothing');
+      socket.removeListener('tick', second);
+      assert.equal(socket.hasListeners('tick'), false);
+      socket.on('a', first).on('b', first).on('b', second);
+      socket.removeAllListeners('a');
+      assert.equal(socket.hasListeners('a'), false);
+      assert.equal(socket.hasListeners('b'), true);
+      socket.removeAllListeners();
+      assert.equal(socket.hasListeners('b'), false);
+      assert.deepEqual(socket.listeners('b'), []);
+    } finally {
+      manager._close();
+    }
+  });
 });

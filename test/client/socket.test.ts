@@ -56,6 +56,35 @@ describe('Socket: the offline buffer', () => {
     assert.equal(socket.droppedPackets, 2);
   });
 
+  test('a sendBuffer the application replaced or emptied is counted again', () => {
+    const { socket } = offlineSocket({ maxPackets: 2, maxBytes: 40 });
+    socket.emit('a', 'x'.repeat(20));
+    socket.sendBuffer = [];
+    socket.emit('b', 'x'.repeat(20));
+    assert.equal(socket.droppedPackets, 0, 'the replaced buffer no longer counts');
+    socket.sendBuffer.length = 0;
+    socket.emit('c', 'x'.repeat(20));
+    assert.deepEqual(
+      socket.sendBuffer.map((packet) => (packet.data as unknown[])[0]),
+      ['c'],
+    );
+    assert.equal(socket.droppedPackets, 0);
+    socket.emit('d', 'x'.repeat(20));
+    assert.equal(socket.droppedPackets, 1, 'the bytes bound still holds');
+  });
+
+  test('an emit that times out while buffered leaves the buffer', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { socket } = offlineSocket({ maxPackets: 1 });
+    const errors: Error[] = [];
+    socket.timeout(10).emit('a', (error: Error) => errors.push(error));
+    t.mock.timers.tick(10);
+    assert.equal(errors[0]?.message, 'operation has timed out');
+    assert.equal(socket.sendBuffer.length, 0);
+    socket.emit('b');
+    assert.equal(socket.droppedPackets, 0, 'its place is free again');
+  });
+
   test('volatile emits while disconnected are dropped, not buffered', () => {
     const { socket } = offlineSocket({});
     socket.volatile.emit('gone');
