@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createDebugLog } from '../diagnostics/debug.js';
@@ -75,16 +76,12 @@ export class RelayBridge {
    * node holds the session, none answered in time, or the client left).
    */
   async open(sid: string, socket: Duplex): Promise<WebSocketRelay | Refusal> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.settings.dataDeadline);
-    const onClose = (): void => controller.abort();
-    socket.once('close', onClose);
-    const opened = await this.relay.open!(sid, controller.signal).catch((error: unknown) => {
+    const exchange = new ExchangeSignal(this.settings.dataDeadline, socket);
+    const opened = await this.relay.open!(sid, exchange.signal).catch((error: unknown) => {
       debug('relaying the upgrade of session %s failed: %o', sid, error);
       return undefined;
     });
-    clearTimeout(timer);
-    socket.off('close', onClose);
+    exchange.release();
     if (opened === undefined) return { code: EngineErrorCode.UnknownSid, context: { sid, relayed: true } };
     if (!('send' in opened)) return relayedRefusal(sid, opened);
     const relayed = new WebSocketRelay(opened, this.settings.pollDeadline);
@@ -103,15 +100,12 @@ export class RelayBridge {
    * the request when no live node holds the session, or none answered in time.
    */
   forward(req: IncomingMessage, res: ServerResponse, sid: string, unknown: () => void): void {
-    const controller = new AbortController();
     const deadline = req.method === 'GET' ? this.settings.pollDeadline : this.settings.dataDeadline;
-    const timer = setTimeout(() => controller.abort(), deadline);
     // A client that leaves ends the relayed request too: a held poll fails its transport, as locally.
-    const onClose = (): void => controller.abort();
-    res.on('close', onClose);
+    const exchange = new ExchangeSignal(deadline, res);
+    const { signal } = exchange;
     const finish = (answer: RelayedResponse | undefined): void => {
-      clearTimeout(timer);
-      res.off('close', onClose);
+      exchange.release();
       if (res.writableEnded || res.destroyed) return;
       if (answer === undefined) {
         unknown();
@@ -120,8 +114,8 @@ export class RelayBridge {
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     };
-    void this.readRequest(req, sid, controller.signal)
-      .then((request) => (controller.signal.aborted ? undefined : this.relay.forward(request, controller.signal)))
+    void this.readRequest(req, sid, signal)
+      .then((request) => (signal.aborted ? undefined : this.relay.forward(request, signal)))
       .catch((error: unknown) => {
         debug('relaying a %s of session %s failed: %o', req.method, sid, error);
         return undefined;
@@ -209,6 +203,33 @@ export class RelayBridge {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
+  }
+}
+
+/**
+ * What bounds a relayed exchange on the node that received it: `signal` aborts at the deadline, or
+ * when the client's connection closes (the client left); `release` lets go of both once it is over.
+ */
+class ExchangeSignal {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClose = (): void => this.controller.abort();
+
+  constructor(
+    deadline: number,
+    private readonly client: EventEmitter,
+  ) {
+    this.timer = setTimeout(this.onClose, deadline);
+    client.once('close', this.onClose);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  release(): void {
+    clearTimeout(this.timer);
+    this.client.off('close', this.onClose);
   }
 }
 

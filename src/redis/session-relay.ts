@@ -51,7 +51,8 @@ export interface SessionRelayEvents {
 /**
  * What travels on a node's channel: a request, the answer to one, or the requester giving up; and
  * for a relayed WebSocket, the opening of a stream, its answer (a refusal, when `code` is set),
- * a message and the close, either way. A stream is named by the node that opened it and its id.
+ * a message and the close, either way, and the receiving node's congestion reports. A stream is
+ * named by the node that opened it and its id.
  */
 type RelayMessage =
   | ({ readonly type: 'request'; readonly from: string; readonly id: number } & RelayedRequest)
@@ -65,8 +66,23 @@ type RelayMessage =
       readonly code?: number;
       readonly name?: string | undefined;
     }
-  | { readonly type: 'data'; readonly from: string; readonly id: number; readonly data: string | Uint8Array }
+  | {
+      readonly type: 'data';
+      readonly from: string;
+      readonly id: number;
+      readonly data: string | Uint8Array;
+      readonly compress?: false;
+    }
+  | { readonly type: 'congestion'; readonly from: string; readonly id: number; readonly congested: boolean }
   | { readonly type: 'end'; readonly from: string; readonly id: number; readonly error?: string | undefined };
+
+/**
+ * Bytes a stream's end may have in flight (published, not yet answered by Redis) before its `send`
+ * asks the sender to hold back, until half of it is left: a client that sends faster than Redis
+ * takes its messages is then slowed by TCP, as on a local WebSocket, instead of filling this
+ * node's Redis connection.
+ */
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * This node's end of a relayed WebSocket, whose other end is on `peer`. What arrives before the
@@ -74,6 +90,10 @@ type RelayMessage =
  */
 class StreamEnd implements RelayedStream {
   private closed = false;
+  /** Bytes of this end's messages published and not yet answered by Redis. */
+  private inFlight = 0;
+  /** Whether a `send` returned `false` and its listener waits for `onDrain`. */
+  private backlogged = false;
   private heard: RelayedStreamListener | undefined;
   private readonly early: ((listener: RelayedStreamListener) => void)[] = [];
 
@@ -94,13 +114,24 @@ class StreamEnd implements RelayedStream {
     if (listener !== undefined) for (const event of this.early.splice(0)) event(listener);
   }
 
-  send(message: string | Uint8Array): void {
-    if (this.closed) return;
-    void this.relay
-      .publish(this.peer, { type: 'data', from: this.from, id: this.id, data: message })
-      .then((delivered) => {
-        if (!delivered) this.ended('the session relay could not reach the other node');
-      });
+  send(message: string | Uint8Array, compress?: boolean): boolean {
+    if (this.closed) return true;
+    // Only `false` travels: it is the exception, and a missing field costs nothing.
+    const data = { type: 'data', from: this.from, id: this.id, data: message } as const;
+    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    this.inFlight += size;
+    this.publish(compress === false ? { ...data, compress } : data, () => {
+      this.inFlight -= size;
+      if (!this.backlogged || this.inFlight > STREAM_HIGH_WATER_MARK / 2) return;
+      this.backlogged = false;
+      this.tell((listener) => listener.onDrain?.());
+    });
+    if (this.inFlight > STREAM_HIGH_WATER_MARK) this.backlogged = true;
+    return !this.backlogged;
+  }
+
+  reportCongestion(congested: boolean): void {
+    this.publish({ type: 'congestion', from: this.from, id: this.id, congested });
   }
 
   close(error?: string): void {
@@ -110,8 +141,10 @@ class StreamEnd implements RelayedStream {
   }
 
   /** A message from the other end. */
-  received(message: string | Uint8Array): void {
-    if (!this.closed) this.tell((listener) => listener.onMessage(message));
+  received(message: RelayMessage & { type: 'data' | 'congestion' }): void {
+    if (this.closed) return;
+    if (message.type === 'congestion') this.tell((listener) => listener.onCongestion?.(message.congested));
+    else this.tell((listener) => listener.onMessage(message.data, message.compress));
   }
 
   /** The other end closed, or is out of reach. */
@@ -119,6 +152,18 @@ class StreamEnd implements RelayedStream {
     if (this.closed) return;
     this.forget();
     this.tell((listener) => listener.onClose(error));
+  }
+
+  /**
+   * Publishes a message of this stream; one that no node got, or that Redis refused, ends it here.
+   * `settled` runs once Redis answered (or the message was dropped).
+   */
+  private publish(message: RelayMessage, settled?: () => void): void {
+    if (this.closed) return;
+    void this.relay.publish(this.peer, message).then((delivered) => {
+      settled?.();
+      if (!delivered) this.ended('the session relay could not reach the other node');
+    });
   }
 
   private forget(): void {
@@ -213,27 +258,19 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
 
   /** Carries a request to the node whose id starts `request.sid`; `undefined` if none answers. */
   async forward(request: RelayedRequest, signal: AbortSignal): Promise<RelayedResponse | undefined> {
-    const dot = request.sid.indexOf('.');
-    if (dot <= 0 || this.subscribed === undefined || !(await this.subscribed) || signal.aborted) return undefined;
-    const holder = request.sid.slice(0, dot);
+    const holder = await this.holderOf(request.sid, signal);
+    if (holder === undefined) return undefined;
     const id = ++this.lastId;
-    return new Promise((resolve) => {
-      const settle = (response: RelayedResponse | undefined): void => {
-        if (this.pending.get(id) !== settle) return;
-        this.pending.delete(id);
-        signal.removeEventListener('abort', onAbort);
-        resolve(response);
-      };
-      const onAbort = (): void => {
-        settle(undefined);
-        void this.publish(holder, { type: 'abort', from: this.nodeId, id });
-      };
-      this.pending.set(id, settle);
-      signal.addEventListener('abort', onAbort, { once: true });
-      void this.publish(holder, { type: 'request', from: this.nodeId, id, ...request }).then((delivered) => {
-        if (!delivered) settle(undefined);
-      });
-    });
+    return this.ask(
+      this.pending,
+      holder,
+      { type: 'request', from: this.nodeId, id, ...request },
+      signal,
+      (_, aborted) => {
+        // The holder is told the requester gave up, so that it stops serving the request.
+        if (aborted) void this.publish(holder, { type: 'abort', from: this.nodeId, id });
+      },
+    );
   }
 
   /**
@@ -242,24 +279,48 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
    * with `undefined` if no node answers before `signal` aborts.
    */
   async open(sid: string, signal: AbortSignal): Promise<RelayedStream | RelayedRefusal | undefined> {
-    const dot = sid.indexOf('.');
-    if (dot <= 0 || this.subscribed === undefined || !(await this.subscribed) || signal.aborted) return undefined;
-    const holder = sid.slice(0, dot);
+    const holder = await this.holderOf(sid, signal);
+    if (holder === undefined) return undefined;
     const end = new StreamEnd(this, this.nodeId, ++this.lastId, holder);
     this.streams.set(streamKey(end), end);
+    return this.ask(this.opening, holder, { type: 'open', from: this.nodeId, id: end.id, sid }, signal, (answer) => {
+      // Unadopted, the end goes; adopted but given up on here, the holder's end closes too.
+      if (answer !== end) end.close();
+    });
+  }
+
+  /** The node that holds `sid`, once this node's channel is subscribed; `undefined` if it cannot be asked. */
+  private async holderOf(sid: string, signal: AbortSignal): Promise<string | undefined> {
+    const dot = sid.indexOf('.');
+    if (dot <= 0 || this.subscribed === undefined || !(await this.subscribed) || signal.aborted) return undefined;
+    return sid.slice(0, dot);
+  }
+
+  /**
+   * Publishes a request or an opening to `holder` and resolves with its answer, which `answers`
+   * settles by the message's id; with `undefined` when no node got the message, `signal` aborted
+   * first (`aborted`), or the relay closed. `settled` sees the outcome first, once.
+   */
+  private ask<T>(
+    answers: Map<number, (answer: T | undefined) => void>,
+    holder: string,
+    message: RelayMessage & { type: 'request' | 'open' },
+    signal: AbortSignal,
+    settled: (answer: T | undefined, aborted: boolean) => void,
+  ): Promise<T | undefined> {
+    const { id } = message;
     return new Promise((resolve) => {
-      const settle = (answer: RelayedStream | RelayedRefusal | undefined): void => {
-        if (this.opening.get(end.id) !== settle) return;
-        this.opening.delete(end.id);
+      const settle = (answer: T | undefined, aborted = false): void => {
+        if (answers.get(id) !== settle) return;
+        answers.delete(id);
         signal.removeEventListener('abort', onAbort);
-        // Unadopted, the end goes; adopted but given up on here, the holder's end closes too.
-        if (answer !== end) end.close();
+        settled(answer, aborted);
         resolve(answer);
       };
-      const onAbort = (): void => settle(undefined);
-      this.opening.set(end.id, settle);
+      const onAbort = (): void => settle(undefined, true);
+      answers.set(id, settle);
       signal.addEventListener('abort', onAbort, { once: true });
-      void this.publish(holder, { type: 'open', from: this.nodeId, id: end.id, sid }).then((delivered) => {
+      void this.publish(holder, message).then((delivered) => {
         if (!delivered) settle(undefined);
       });
     });
@@ -327,7 +388,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
         break;
       }
       case 'abort':
-        this.serving.get(`${message.from}#${message.id}`)?.abort();
+        this.serving.get(streamKey(message))?.abort();
         break;
       case 'request':
         void this.serveRequest(message);
@@ -339,7 +400,8 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
         this.opened(message);
         break;
       case 'data':
-        this.streams.get(streamKey(message))?.received(message.data);
+      case 'congestion':
+        this.streams.get(streamKey(message))?.received(message);
         break;
       case 'end':
         this.streams.get(streamKey(message))?.ended(message.error);
@@ -371,7 +433,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   /** The holder answered a stream this node opened. */
   private opened({ id, code, name }: RelayMessage & { type: 'opened' }): void {
     const settle = this.opening.get(id);
-    const end = this.streams.get(`${this.nodeId}#${id}`);
+    const end = this.streams.get(streamKey({ from: this.nodeId, id }));
     if (settle === undefined || end === undefined) return;
     settle(code === undefined ? end : name === undefined ? { code } : { code, name });
   }
@@ -379,7 +441,7 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   /** Runs a relayed request and publishes the answer (none, when this node does not hold the session). */
   private async serveRequest(message: RelayMessage & { type: 'request' }): Promise<void> {
     const { from, id, sid, method, headers, body } = message;
-    const key = `${from}#${id}`;
+    const key = streamKey(message);
     const controller = new AbortController();
     this.serving.set(key, controller);
     let response: RelayedResponse | undefined;
@@ -408,7 +470,10 @@ function readMessage(value: unknown): RelayMessage {
     (type === 'opened' &&
       (message.code === undefined || Number.isSafeInteger(message.code)) &&
       (message.name === undefined || typeof message.name === 'string')) ||
-    (type === 'data' && (typeof message.data === 'string' || message.data instanceof Uint8Array)) ||
+    (type === 'data' &&
+      (typeof message.data === 'string' || message.data instanceof Uint8Array) &&
+      (message.compress === undefined || message.compress === false)) ||
+    (type === 'congestion' && typeof message.congested === 'boolean') ||
     (type === 'end' && (message.error === undefined || typeof message.error === 'string')) ||
     (type === 'request' &&
       typeof message.sid === 'string' &&
@@ -422,7 +487,7 @@ function readMessage(value: unknown): RelayMessage {
   return value as RelayMessage;
 }
 
-/** How a stream is named on both nodes: the node that opened it, and its id there. */
+/** How a stream, or a request being served, is named on both nodes: the node that sent it, and its id there. */
 function streamKey({ from, id }: { readonly from: string; readonly id: number }): string {
   return `${from}#${id}`;
 }

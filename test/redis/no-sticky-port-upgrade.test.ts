@@ -30,9 +30,14 @@ function streamRelay(answer: (sid: string, signal: AbortSignal) => Promise<Openi
   };
 }
 
-/** A stream that records how it was closed; `onListener` runs once the engine listens. */
+/**
+ * A stream that records what was sent and how it was closed; `onListener` runs once the engine
+ * listens; `send` answers `accepting`.
+ */
 class RecordingStream implements RelayedStream {
   readonly closes: (string | undefined)[] = [];
+  readonly sent: (string | Uint8Array)[] = [];
+  accepting = true;
   private heard: RelayedStreamListener | undefined;
 
   constructor(private readonly onListener: (listener: RelayedStreamListener) => void = () => undefined) {}
@@ -46,7 +51,12 @@ class RecordingStream implements RelayedStream {
     if (listener !== undefined) this.onListener(listener);
   }
 
-  send(): void {}
+  send(message: string | Uint8Array): boolean {
+    this.sent.push(message);
+    return this.accepting;
+  }
+
+  reportCongestion(): void {}
 
   close(error?: string): void {
     this.closes.push(error);
@@ -113,9 +123,49 @@ describe('sessionRelay with open: upgrades for another node’s session', () => 
 
   test('a stream that closes before the handshake completes closes the client’s WebSocket', async () => {
     const relay = streamRelay(() => Promise.resolve(new RecordingStream((listener) => listener.onClose())));
+    const timers = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
     await withEngine({ sessionRelay: relay }, async (fixture) => {
+      const before = timers();
       const client = await RawWebSocket.connect(`ws://127.0.0.1:${fixture.port}${fixture.path(TARGET)}`);
       await client.closed;
+      // The relay's silence timer went with the stream, though the stream closed as its listener was set.
+      await until(
+        () => timers() <= before,
+        3000,
+        () => `the timers to go, ${timers()} left of ${before}`,
+      );
+    });
+  });
+
+  test('a stream that fails closes the client’s WebSocket with 1011 and its reason, cut to what a close frame holds', async () => {
+    let heard: RelayedStreamListener | undefined;
+    const relay = streamRelay(() => Promise.resolve(new RecordingStream((listener) => (heard = listener))));
+    await withEngine({ sessionRelay: relay }, async (fixture) => {
+      const client = await RawWebSocket.connect(`ws://127.0.0.1:${fixture.port}${fixture.path(TARGET)}`);
+      // 124 bytes: the last character, two bytes long, no longer fits in the 123 of a close reason.
+      heard!.onClose(`${'x'.repeat(122)}é`);
+      assert.deepEqual(await client.closed, [1011, 'x'.repeat(122)]);
+    });
+  });
+
+  test('a relay that falls behind stops the reading of the client’s WebSocket until it drains', async () => {
+    const stream = new RecordingStream();
+    stream.accepting = false;
+    const relay = streamRelay(() => Promise.resolve(stream));
+    await withEngine({ sessionRelay: relay }, async (fixture) => {
+      const client = await RawWebSocket.connect(`ws://127.0.0.1:${fixture.port}${fixture.path(TARGET)}`);
+      client.send('2probe');
+      await until(() => stream.sent.length === 1, 3000, 'the first message');
+      client.send('4second');
+      client.send('4third');
+      // Nothing more is read until the relay drains (absence can only be sampled: a short wait).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(stream.sent, ['2probe']);
+      stream.accepting = true;
+      stream.listener!.onDrain!();
+      await until(() => stream.sent.length === 3, 3000, 'the messages read after the drain');
+      assert.deepEqual(stream.sent, ['2probe', '4second', '4third']);
+      client.close();
     });
   });
 

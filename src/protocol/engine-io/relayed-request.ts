@@ -55,8 +55,21 @@ export interface RelayedStream {
    * kept for it, in order.
    */
   listener: RelayedStreamListener | undefined;
-  /** Sends one message to the other end; nothing once the stream has closed. */
-  send(message: string | Uint8Array): void;
+  /**
+   * Sends one message to the other end; nothing once the stream has closed. `compress: false`
+   * (the holder's, for a packet sent without compression) asks the receiving node to write it
+   * uncompressed even if the client's WebSocket negotiated permessage-deflate. Returns `false`
+   * when the messages this end sent that the relay has not handed on yet pass its high-water mark:
+   * the sender should hold back until its listener hears `onDrain` (the relay keeps the message
+   * either way).
+   */
+  send(message: string | Uint8Array, compress?: boolean): boolean;
+  /**
+   * The receiving node's end tells the holder's whether the client's WebSocket is backed up (its
+   * socket holds more than its high-water mark, the client reads too slowly): the holder drops
+   * volatile packets while it is, as it does for a local WebSocket.
+   */
+  reportCongestion(congested: boolean): void;
   /**
    * Closes the stream: the other end's listener hears `onClose(error)`, this end's hears nothing
    * more. `error` says why the connection failed (a WebSocket error); none for a normal close.
@@ -66,8 +79,15 @@ export interface RelayedStream {
 
 /** What an end of a {@link RelayedStream} reports. */
 export interface RelayedStreamListener {
-  /** A message from the other end. */
-  onMessage(message: string | Uint8Array): void;
+  /** A message from the other end, with `compress: false` when it was sent so. */
+  onMessage(message: string | Uint8Array, compress?: boolean): void;
+  /**
+   * The other end reported whether the client's WebSocket is backed up (see
+   * {@link RelayedStream.reportCongestion}); only the holder's end hears it.
+   */
+  onCongestion?(congested: boolean): void;
+  /** A `send` of this end returned `false`, and the relay has since handed on most of what it held. */
+  onDrain?(): void;
   /**
    * The stream closed: the other end closed it (with the `error` it gave, if any), or it can no
    * longer reach the other end (with an `error` saying so). Heard once, and nothing after it.
