@@ -36,6 +36,15 @@ export interface SessionRelayOptions {
    * @default 'socket.io'
    */
   key?: string;
+  /**
+   * Bytes one end of a relayed WebSocket may have handed to Redis and not yet seen accepted before
+   * it holds back (the receiving node stops reading its client, the holder counts the session as
+   * backed up, so `volatile` packets are dropped), until half of it is left. A client that sends
+   * faster than Redis takes its messages is then slowed by TCP, as on a local WebSocket, instead of
+   * filling this node's Redis connection.
+   * @default 1048576 (1 MiB)
+   */
+  streamHighWaterMark?: number;
 }
 
 /** Events of a {@link RedisSessionRelay}; none is `error`, so an unheard one never throws. */
@@ -77,14 +86,6 @@ type RelayMessage =
   | { readonly type: 'end'; readonly from: string; readonly id: number; readonly error?: string | undefined };
 
 /**
- * Bytes a stream's end may have in flight (published, not yet answered by Redis) before its `send`
- * asks the sender to hold back, until half of it is left: a client that sends faster than Redis
- * takes its messages is then slowed by TCP, as on a local WebSocket, instead of filling this
- * node's Redis connection.
- */
-const STREAM_HIGH_WATER_MARK = 1024 * 1024;
-
-/**
  * This node's end of a relayed WebSocket, whose other end is on `peer`. What arrives before the
  * engine set its listener is kept for it.
  */
@@ -122,11 +123,11 @@ class StreamEnd implements RelayedStream {
     this.inFlight += size;
     this.publish(compress === false ? { ...data, compress } : data, () => {
       this.inFlight -= size;
-      if (!this.backlogged || this.inFlight > STREAM_HIGH_WATER_MARK / 2) return;
+      if (!this.backlogged || this.inFlight > this.relay.streamHighWaterMark / 2) return;
       this.backlogged = false;
       this.tell((listener) => listener.onDrain?.());
     });
-    if (this.inFlight > STREAM_HIGH_WATER_MARK) this.backlogged = true;
+    if (this.inFlight > this.relay.streamHighWaterMark) this.backlogged = true;
     return !this.backlogged;
   }
 
@@ -219,11 +220,15 @@ export class RedisSessionRelay extends EventEmitter<SessionRelayEvents> {
   /** Open streams with an end on this node (opened here, or adopted for a session here), by opener and id. */
   private readonly streams = new Map<string, StreamEnd>();
   private readonly onMessage: MessageHandler = (message) => this.receive(message);
+  /** @internal See {@link SessionRelayOptions.streamHighWaterMark}. */
+  readonly streamHighWaterMark: number;
 
   /** See {@link createSessionRelay}. */
   constructor(pubClient: unknown, subClient: unknown, options?: SessionRelayOptions) {
     super();
-    this.prefix = `${resolveKey(options)}#relay#`;
+    const { key, streamHighWaterMark } = resolveSessionRelayOptions(options);
+    this.prefix = `${key}#relay#`;
+    this.streamHighWaterMark = streamHighWaterMark;
     this.pubClient = pubClient;
     this.subClient = subClient;
     // Checked now rather than when the engine starts serving.
@@ -505,19 +510,29 @@ function isHeaders(value: unknown): value is Record<string, string> {
   );
 }
 
-function resolveKey(options: SessionRelayOptions | undefined): string {
-  if (options === undefined) return 'socket.io';
+const SESSION_RELAY_DEFAULTS: Required<SessionRelayOptions> = { key: 'socket.io', streamHighWaterMark: 1024 * 1024 };
+
+function resolveSessionRelayOptions(options: SessionRelayOptions | undefined): Required<SessionRelayOptions> {
+  if (options === undefined) return SESSION_RELAY_DEFAULTS;
   if (typeof options !== 'object' || options === null)
     throw new TypeError('createSessionRelay: options must be an object');
   for (const name of Object.keys(options)) {
-    if (name !== 'key')
-      throw new TypeError(`createSessionRelay: unsupported option "${name}"; the supported option is key`);
+    if (!Object.hasOwn(SESSION_RELAY_DEFAULTS, name))
+      throw new TypeError(
+        `createSessionRelay: unsupported option "${name}"; the supported options are key and streamHighWaterMark`,
+      );
   }
-  const key = options.key ?? 'socket.io';
+  const key = options.key ?? SESSION_RELAY_DEFAULTS.key;
+  const streamHighWaterMark = options.streamHighWaterMark ?? SESSION_RELAY_DEFAULTS.streamHighWaterMark;
   if (typeof key !== 'string' || key.length === 0) {
     throw new TypeError('createSessionRelay: option "key" must be a non-empty string');
   }
-  return key;
+  if (!Number.isSafeInteger(streamHighWaterMark) || streamHighWaterMark < 1) {
+    throw new TypeError(
+      `createSessionRelay: option "streamHighWaterMark" must be a whole number of bytes from 1, got ${String(streamHighWaterMark)}`,
+    );
+  }
+  return { key, streamHighWaterMark };
 }
 
 /**

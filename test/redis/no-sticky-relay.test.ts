@@ -79,7 +79,10 @@ describe('createSessionRelay', { skip }, () => {
   });
 
   test('options are checked, unknown ones refused by name; one relay serves one engine', async () => {
-    assert.throws(() => createSessionRelay(pub, sub, { prefix: 'x' } as never), /unsupported option "prefix"/);
+    assert.throws(
+      () => createSessionRelay(pub, sub, { prefix: 'x' } as never),
+      /unsupported option "prefix"; the supported options are key and streamHighWaterMark/,
+    );
     assert.throws(() => createSessionRelay(pub, sub, { key: '' }), /option "key" must be a non-empty string/);
     assert.throws(() => createSessionRelay({}, sub), /pubClient must be a client/);
     const fixture = await startEngine({ sessionRelay: relayA }).catch((err: unknown) => err);

@@ -532,8 +532,12 @@ describe("createSessionRelay's streams at their edges", { skip }, () => {
   const live = new AbortController().signal;
 
   /** A relay on the shared clients whose engine takes streams with `streams`, subscribed when it resolves. */
-  async function serving(streams?: RelayStreamHandler): Promise<RedisSessionRelay> {
-    const relay = createSessionRelay(pub, sub, { key });
+  async function serving(streams?: RelayStreamHandler, streamHighWaterMark?: number): Promise<RedisSessionRelay> {
+    const relay = createSessionRelay(
+      pub,
+      sub,
+      streamHighWaterMark === undefined ? { key } : { key, streamHighWaterMark },
+    );
     relays.push(relay);
     relay.serve(() => Promise.resolve(undefined), streams);
     const channel = `${key}#relay#${relay.nodeId}`;
@@ -632,6 +636,23 @@ describe("createSessionRelay's streams at their edges", { skip }, () => {
     await until(() => holderHeard.length === 4, 5000, 'every message at the holder');
     assert.deepEqual(holderHeard, ['a', 'b', 'c', 'd']);
     end.close();
+  });
+
+  test('streamHighWaterMark sets where an end holds back', async () => {
+    const holder = await serving(() => undefined);
+    const requester = await serving(undefined, 1000);
+    const end = (await requester.open(`${holder.nodeId}.s`, live)) as RelayStream;
+    const heard = listen(end);
+    const part = 'x'.repeat(600);
+    assert.deepEqual([end.send(part), end.send(part)], [true, false]);
+    await until(() => heard.includes('drain'), 5000, 'the drain');
+    end.close();
+    for (const streamHighWaterMark of [0, 1.5, -1, Number.NaN, '1' as never]) {
+      assert.throws(
+        () => createSessionRelay(pub, sub, { streamHighWaterMark }),
+        /option "streamHighWaterMark" must be a whole number of bytes from 1/,
+      );
+    }
   });
 
   test('an opening given up on tells the holder; one whose opener is gone closes the adopted end', async () => {
