@@ -24,7 +24,7 @@ import { PerMessageDeflate } from './permessage-deflate.js';
 import { SendAdmission, type AdmissionHost } from './send-admission.js';
 import { asBuffer, encodeFrameBuffer, toBinaryType, toPayload, type SendData } from './send-data.js';
 import type { SendCallback, SocketSetup, WebSocket } from './websocket.js';
-import { COPY_THRESHOLD, WriteBatch } from './write-batch.js';
+import { COPY_THRESHOLD, ClientWriteBatch, WriteBatch } from './write-batch.js';
 
 /**
  * How long a connection closed because its peer does not read (1013 for a slow reader, 1008 for a
@@ -92,7 +92,7 @@ export class OpenConnection implements ConnectionHandler, SocketOwner, Admission
     this.settings = settings;
     this.registry = setup.registry;
     this.admission = new SendAdmission(this, socket, settings);
-    this.batch = new WriteBatch(socket);
+    this.batch = setup.role === 'client' ? new ClientWriteBatch(socket) : new WriteBatch(socket);
     if (setup.deflate) {
       const { parameters, options } = setup.deflate;
       const deflate = new PerMessageDeflate(parameters, setup.role, options, settings.maxPayload);

@@ -1,4 +1,4 @@
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, WebSocketError } from '../protocol/index.js';
 import type { SendCallback } from './websocket.js';
@@ -10,13 +10,22 @@ import type { SendCallback } from './websocket.js';
 export const COPY_THRESHOLD = 16 * 1024;
 
 /*
- * Write batching. A connection's first frame in a tick is held, and written once the tick's work is
- * done (process.nextTick); a second frame in the same tick corks the socket behind the first, so
- * every frame written meanwhile (an echo of a chunk holding many messages, a burst of broadcasts, a
- * pong with them) leaves in one writev system call instead of one call each. A lone frame costs no
- * more than writing it at once: holding it is a field and a list entry, not a cork. The delay is
- * the rest of the current tick: microseconds.
+ * Write batching. A server connection's first frame in a tick is held, and written once the tick's
+ * work is done (process.nextTick); a second frame in the same tick corks the socket behind the
+ * first, so every frame written meanwhile (an echo of a chunk holding many messages, a burst of
+ * broadcasts, a pong with them) leaves in one writev system call instead of one call each. A lone
+ * frame costs no more than writing it at once: holding it is a field and a list entry, not a cork.
+ * The delay is the rest of the current tick: microseconds.
+ *
+ * A client connection ({@link ClientWriteBatch}) writes its first frame of a tick at once and corks
+ * only the ones after it. A client is usually one connection pipelining requests to its server: its
+ * first request of a tick (the answer to the first reply of a chunk) then reaches the server while
+ * the client still works through the rest of the chunk, so both ends work at the same time instead
+ * of taking turns; and a lone request (an acknowledged emit) does not wait for the end of the tick.
  */
+/** Held in place of a frame once a client wrote its first of the tick at once: the next ones cork. */
+const WRITTEN = Buffer.alloc(0);
+
 let tickEndScheduled = false;
 let batchedThisTick: WriteBatch[] = [];
 
@@ -29,13 +38,13 @@ function endTick(): void {
 
 /** The frames one connection writes in the current tick, batched into one system call (see above). */
 export class WriteBatch {
-  /** The first frame written this tick and its callback, held until the tick ends. */
-  private held: Buffer | undefined;
+  /** The first frame written this tick and its callback, held until the tick ends (or {@link WRITTEN}). */
+  protected held: Buffer | undefined;
   private heldCallback: SendCallback | undefined;
-  /** Whether further frames of this tick are corked behind the held one. */
+  /** Whether further frames of this tick are corked behind the first one. */
   private corked = false;
 
-  constructor(private readonly socket: Duplex) {}
+  constructor(protected readonly socket: Duplex) {}
 
   /** Bytes of the frame held for the end of the tick, counted in `bufferedAmount`. */
   get heldBytes(): number {
@@ -59,8 +68,7 @@ export class WriteBatch {
       return;
     }
     if (this.held === undefined) {
-      this.held = bytes;
-      this.heldCallback = callback;
+      this.first(bytes, callback);
       batchedThisTick.push(this);
       if (!tickEndScheduled) {
         tickEndScheduled = true;
@@ -68,13 +76,19 @@ export class WriteBatch {
       }
       return;
     }
-    // A second frame this tick: both, and any that follow, leave in one writev at the end of it.
+    // A second frame this tick: it, the held one and any that follow leave in one writev at its end.
     this.corked = true;
     socket.cork();
-    socket.write(this.held, this.heldCallback);
+    if (this.held !== WRITTEN) socket.write(this.held, this.heldCallback);
     this.held = undefined;
     this.heldCallback = undefined;
     socket.write(bytes, callback);
+  }
+
+  /** Takes the tick's first frame: held until the tick ends. */
+  protected first(bytes: Buffer, callback: SendCallback | undefined): void {
+    this.held = bytes;
+    this.heldCallback = callback;
   }
 
   /** Writes a large frame's header and payload, without copying the payload, after what is batched. */
@@ -94,7 +108,7 @@ export class WriteBatch {
       const callback = this.heldCallback;
       this.held = undefined;
       this.heldCallback = undefined;
-      this.socket.write(frame, callback);
+      if (frame !== WRITTEN) this.socket.write(frame, callback);
     } else if (this.corked) {
       this.corked = false;
       this.socket.uncork();
@@ -107,5 +121,13 @@ export class WriteBatch {
     this.held = undefined;
     this.heldCallback = undefined;
     callback?.(new WebSocketError(ErrorCode.ConnectionClosed, 'the connection closed before the message was sent'));
+  }
+}
+
+/** A client connection's batch: the first frame of a tick goes at once (see above). */
+export class ClientWriteBatch extends WriteBatch {
+  protected override first(bytes: Buffer, callback: SendCallback | undefined): void {
+    this.socket.write(bytes, callback);
+    this.held = WRITTEN;
   }
 }

@@ -3,18 +3,20 @@
  * buffer, and the choice of transport — a WebSocket first by default, long-polling when it cannot
  * open, and an upgrade back to WebSocket as soon as one gets through.
  */
-import { PacketType, type Packet } from '../../protocol/engine-io/index.js';
 import { Emitter } from '../emitter.js';
-import { Endpoint } from './endpoint.js';
-import { parseHandshake, type ClientHandshake } from './handshake.js';
-import { startTimer, type Timer } from './timer.js';
+import { endpointOf, requestUrl } from './endpoint.js';
+import { parseHandshake } from './handshake.js';
 import {
-  DETACHED,
   PARSE_ERROR,
+  Report,
   TransportError,
+  startTimer,
   type ClientTransport,
+  type Timer,
   type TransportListener,
   type Transports,
+  type UpgradeHost,
+  type Wire,
 } from './transport.js';
 import type {
   ClientPlatform,
@@ -22,10 +24,8 @@ import type {
   EngineSocketEvents,
   EngineSocketLike,
   EngineSocketOptions,
-  TransportInfo,
   TransportName,
 } from './types.js';
-import type { UpgradeProbe } from './upgrade-probe.js';
 
 /**
  * Whether the last session to open reached WebSocket, for `rememberUpgrade`: shared by every
@@ -40,7 +40,16 @@ const LAST_PROBE_RETRY_MS = 30_000;
 /** The events as the emitter takes them: an interface has no index signature, a mapped type does. */
 type SessionEvents = { [E in keyof EngineSocketEvents]: EngineSocketEvents[E] };
 
-type SessionState = 'opening' | 'open' | 'closed';
+const enum State {
+  Opening,
+  Open,
+  /** Open, and the server answered a probe: polling is pausing and nothing is written until the switch. */
+  Upgrading,
+  Closed,
+}
+
+const reasonOf = (error: TransportError): EngineCloseReason =>
+  error.message === PARSE_ERROR ? 'parse error' : 'transport error';
 
 /**
  * One Engine.IO session, as the Socket.IO `Manager` drives it. It starts opening when created:
@@ -70,34 +79,46 @@ type SessionState = 'opening' | 'open' | 'closed';
  * engine.on('message', (data) => console.log(data));
  * engine.on('close', (reason) => console.log('closed:', reason));
  */
-export class EngineSocket extends Emitter<SessionEvents> implements EngineSocketLike {
-  readonly #options: EngineSocketOptions;
-  readonly #platform: ClientPlatform;
+export class EngineSocket extends Emitter<SessionEvents> implements EngineSocketLike, UpgradeHost {
+  /** The session id from the handshake; `undefined` before `open` and after `close`. */
+  id: string | undefined;
+  /** The transport in use. */
+  transport!: ClientTransport;
+  /** @internal What the transports read. */
+  readonly options: EngineSocketOptions;
+  /** @internal What the transports open their connections with. */
+  readonly platform: ClientPlatform;
   readonly #transports: Transports;
-  readonly #endpoint: Endpoint;
+  /** What every request URL shares (see {@link endpointOf}). */
+  readonly #endpoint: string;
   /** The session's ear on its current transport. */
-  readonly #listener: TransportListener;
-  readonly #deadline: number;
-  #state: SessionState = 'opening';
-  #id: string | undefined;
-  #transport: ClientTransport;
+  readonly #listener: TransportListener = (...report) => this.#onReport(...report);
+  /** When the opening times out (a number that needs a heap cell of its own until the session opens). */
+  #deadline: number;
+  #state = State.Opening;
+  /** The handshake's id, which the last requests still carry after `close` cleared {@link id}. */
+  #sid: string | undefined;
   /** Transports still to try while opening, in order. */
   #candidates: TransportName[];
-  #handshake: ClientHandshake | undefined;
+  /** The handshake's `pingInterval + pingTimeout`: how long the server may stay silent. */
+  #pingWindow = 0;
+  /** The handshake's `maxPayload`, when the server sent one. */
+  #maxPayload: number | undefined;
   /** Packets not yet handed to the transport. */
-  #writeBuffer: Packet[] = [];
-  /** The server answered a probe: polling is pausing and nothing is written until the switch. */
-  #upgrading = false;
-  #probe: UpgradeProbe | undefined;
-  /** The WebSocket listed first failed and polling took over: upgrades are retried. */
-  #fellBack = false;
-  #probeRetryDelay = FIRST_PROBE_RETRY_MS;
+  #buffer: Wire[] = [];
+  /** Gives the upgrade attempt in flight up, while there is one. */
+  #abandonProbe: (() => void) | undefined;
+  /**
+   * How long until the next upgrade attempt once one failed; 0 unless the WebSocket listed first
+   * failed and polling took over, the only case in which failed upgrades are tried again.
+   */
+  #probeRetryDelay = 0;
+  /** The opening's deadline, or the current transport's share of it. */
   #openTimer: Timer;
-  #attemptTimer: Timer;
   #pingTimer: Timer;
   #probeTimer: Timer;
-  /** Stop listening to the host's `offline` and `beforeunload`. */
-  readonly #stopListening: (() => void)[];
+  /** Stops listening to the host's `offline` (and `beforeunload`). */
+  readonly #stopListening: () => void;
 
   /**
    * `transports` holds the constructor of every transport `options.transports` names (the
@@ -106,47 +127,33 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
    */
   constructor(options: EngineSocketOptions, platform: ClientPlatform, transports: Transports) {
     super();
-    this.#options = options;
-    this.#platform = platform;
+    this.options = options;
+    this.platform = platform;
     this.#transports = transports;
-    this.#endpoint = new Endpoint(options);
-    this.#listener = {
-      onTransportOpen: () => {},
-      onTransportPacket: (packet) => this.#onPacket(packet),
-      onTransportDrain: () => this.#onDrain(),
-      onTransportError: (error) => this.#onTransportError(error),
-      onTransportClose: (description) => this.#onTransportClose(description),
-    };
+    this.#endpoint = endpointOf(options);
+    const names = options.transports;
     const first =
-      options.rememberUpgrade && priorWebsocketSuccess && options.transports.includes('websocket')
-        ? 'websocket'
-        : options.transports[0]!;
-    this.#candidates = [first, ...options.transports.filter((name) => name !== first)];
+      options.rememberUpgrade && priorWebsocketSuccess && names.includes('websocket') ? 'websocket' : names[0]!;
+    this.#candidates = [first, ...names.filter((name) => name !== first)];
     this.#deadline = Date.now() + options.timeout;
-    this.#openTimer = startTimer(options.timeout, () =>
-      this.#openingFailed(new TransportError('timeout', `no handshake within ${options.timeout} ms`), false),
-    );
-    this.#stopListening = [
-      platform.onNetworkOffline(() => {
-        const description = { description: 'network connection lost' };
-        if (this.#state === 'opening') this.#openingFailed(new TransportError('transport close', description), false);
-        else this.#finish('transport close', description);
-      }),
-    ];
-    if (options.closeOnBeforeunload) this.#stopListening.push(platform.onBeforeUnload(() => this.#end(false)));
-    this.#transport = this.#attempt();
+    const stopOffline = platform.onNetworkOffline(() => {
+      const description = { description: 'network connection lost' };
+      if (this.#state === State.Opening) this.#openingFailed(new TransportError('transport close', description));
+      else this.#close('transport close', description);
+    });
+    if (options.closeOnBeforeunload) {
+      const stopUnload = platform.onBeforeUnload(() => this.#close());
+      this.#stopListening = () => {
+        stopOffline();
+        stopUnload();
+      };
+    } else this.#stopListening = stopOffline;
+    this.#attempt();
   }
 
-  get id(): string | undefined {
-    return this.#id;
-  }
-
-  get transport(): TransportInfo {
-    return this.#transport;
-  }
-
+  /** True when a packet sent now would be written at once (not queued): what `volatile` checks. */
   get writable(): boolean {
-    return this.#state === 'open' && !this.#upgrading && this.#transport.writable;
+    return this.#state === State.Open && this.transport.writable;
   }
 
   /**
@@ -154,7 +161,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
    * nowhere once the session closed. `compress` is not passed on: see {@link WebSocketTransport}.
    */
   send(data: string | Uint8Array, _options?: { compress?: boolean }): void {
-    this.#write({ type: PacketType.Message, data });
+    this.#write(typeof data === 'string' ? `4${data}` : data);
   }
 
   /**
@@ -162,152 +169,169 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
    * of a `close` packet over polling (or the WebSocket's close frame).
    */
   close(): void {
-    this.#end(true);
+    this.#close('forced close');
   }
 
-  /** Opens the next candidate transport. */
-  #attempt(): ClientTransport {
-    const name = this.#candidates.shift()!;
-    const transport = new this.#transports[name]!(this.#endpoint, this.#platform, this.#options, undefined);
-    transport.listener = this.#listener;
-    if (this.#candidates.length > 0 && this.#mayFallBack(name)) {
-      // A transport that hangs (a proxy holding the upgrade request) leaves the next one half the time.
-      const left = (this.#deadline - Date.now()) / 2;
-      this.#attemptTimer = startTimer(left, () =>
-        this.#openingFailed(new TransportError('timeout', `${name} did not open within ${Math.round(left)} ms`), true),
-      );
+  /** @internal The URL of the next request of `transport`. */
+  url(transport: TransportName): string {
+    return requestUrl(this.#endpoint, this.options, transport, this.#sid);
+  }
+
+  /** @internal */
+  _probeAnswered(): void {
+    this.#state = State.Upgrading;
+    priorWebsocketSuccess = true;
+  }
+
+  /** @internal */
+  _upgraded(websocket: ClientTransport): void {
+    this.#abandonProbe = undefined;
+    this.transport.close();
+    websocket.listener = this.#listener;
+    this.transport = websocket;
+    websocket.send(['5']);
+    this.#state = State.Open;
+    this.emitEvent('upgrade', websocket);
+    this.#flush();
+  }
+
+  /** @internal */
+  _probeFailed(): void {
+    this.#abandonProbe = undefined;
+    priorWebsocketSuccess = false;
+    if (this.#state === State.Upgrading) {
+      this.#state = State.Open;
+      this.#flush();
     }
-    transport.open();
-    return transport;
+    if (this.#probeRetryDelay > 0) this.#scheduleProbe();
   }
 
-  /** Whether a transport that fails to open gives way to the next: a WebSocket listed first always does. */
-  #mayFallBack(name: TransportName): boolean {
-    return this.#options.tryAllTransports || (name === 'websocket' && this.#options.transports[0] === 'websocket');
+  /** Opens the next candidate transport, with its share of the time left. */
+  #attempt(): void {
+    const name = this.#candidates.shift()!;
+    // A transport that hangs (a proxy holding the upgrade request) leaves the next one half the time.
+    const left = (this.#deadline - Date.now()) / (this.#mayFallBack(name) ? 2 : 1);
+    this.#openTimer = startTimer(left, () =>
+      this.#openingFailed(new TransportError('timeout', `${name} did not open within ${Math.round(left)} ms`), true),
+    );
+    this.transport = new this.#transports[name]!(this, this.#listener);
   }
 
   /**
-   * The transport in use failed before the handshake completed, or the opening timed out. Only
-   * reached while opening: its timers stop and its transport is detached when the session opens or closes.
+   * Whether a transport that fails to open gives way to the next one: with `tryAllTransports`, or
+   * a WebSocket listed first.
    */
-  #openingFailed(error: TransportError, mayFallBack: boolean): void {
-    clearTimeout(this.#attemptTimer);
-    const failed = this.#transport;
+  #mayFallBack(name: TransportName): boolean {
+    const { tryAllTransports, transports } = this.options;
+    return this.#candidates.length > 0 && (tryAllTransports || (name === 'websocket' && transports[0] === name));
+  }
+
+  /** The transport in use failed before the handshake completed, or the opening timed out. */
+  #openingFailed(error: TransportError, mayFallBack = false): void {
+    clearTimeout(this.#openTimer);
     priorWebsocketSuccess = false;
-    if (mayFallBack && this.#candidates.length > 0 && this.#mayFallBack(failed.name)) {
+    const failed = this.transport;
+    if (mayFallBack && this.#mayFallBack(failed.name)) {
       failed.close();
-      if (failed.name === 'websocket') this.#fellBack = true;
-      this.#transport = this.#attempt();
-      this.emitEvent('upgrade', this.#transport);
+      if (failed.name === 'websocket') this.#probeRetryDelay = FIRST_PROBE_RETRY_MS;
+      this.#attempt();
+      this.emitEvent('upgrade', this.transport);
       return;
     }
     this.emitEvent('error', error);
-    this.#finish(error.message === PARSE_ERROR ? 'parse error' : 'transport error', error);
+    this.#close(reasonOf(error), error);
   }
 
-  #onTransportError(error: TransportError): void {
-    if (this.#state === 'opening') this.#openingFailed(error, true);
-    else this.#finish(error.message === PARSE_ERROR ? 'parse error' : 'transport error', error);
+  #onReport(...[report, value]: Parameters<TransportListener>): void {
+    if (report === Report.Packet) this.#onPacket(value);
+    else if (report === Report.Drain) {
+      if (this.#buffer.length === 0) this.emitEvent('drain');
+      else this.#flush();
+    } else if (report === Report.Error || report === Report.Close) {
+      const error = report === Report.Error ? value : new TransportError('transport close', value);
+      if (this.#state === State.Opening) this.#openingFailed(error, true);
+      else this.#close(report === Report.Error ? reasonOf(value) : 'transport close', value);
+    }
   }
 
-  #onTransportClose(description: unknown): void {
-    if (this.#state === 'opening') this.#openingFailed(new TransportError('transport close', description), true);
-    else this.#finish('transport close', description);
-  }
-
-  #onPacket(packet: Packet): void {
-    if (this.#state === 'opening') {
-      if (packet.type === PacketType.Open) this.#onHandshake(packet.data);
-      else if (packet.type !== PacketType.Noop) {
-        this.#openingFailed(new TransportError(PARSE_ERROR, `${packet.type} packet before the handshake`), true);
-      }
+  #onPacket(packet: Wire): void {
+    const type = typeof packet === 'string' ? packet[0] : '4';
+    if (this.#state === State.Opening) {
+      if (type === '0') this.#onHandshake(packet as string);
+      // A noop may end a poll held open; anything else has no place before the handshake.
+      else if (type !== '6')
+        this.#openingFailed(new TransportError(PARSE_ERROR, `${type} packet before the handshake`), true);
       return;
     }
-    switch (packet.type) {
-      case PacketType.Ping:
-        this.#resetPingTimer();
-        this.#write({ type: PacketType.Pong });
-        this.emitEvent('ping');
-        break;
-      case PacketType.Message:
-        this.emitEvent(
-          'message',
-          typeof packet.data === 'string' ? packet.data : this.#platform.wrapBinary(packet.data),
-        );
-        break;
-      case PacketType.Close:
-        this.#finish('transport close', { description: 'transport closed by the server' });
-        break;
-      default:
-      // noop ends a held poll; pong, open and upgrade mean nothing from a server once open.
+    if (type === '2') {
+      this.#resetPingTimer();
+      this.#write('3');
+      this.emitEvent('ping');
+    } else if (type === '4') {
+      this.emitEvent('message', typeof packet === 'string' ? packet.slice(1) : this.platform.wrapBinary(packet));
+    } else if (type === '1') {
+      this.#close('transport close', { description: 'transport closed by the server' });
     }
+    // Pong, open, upgrade and noop mean nothing from a server once open.
   }
 
-  #onHandshake(data: string | undefined): void {
-    const handshake = parseHandshake(data);
-    if (typeof handshake === 'string') {
-      this.#openingFailed(new TransportError(PARSE_ERROR, handshake), true);
+  #onHandshake(packet: string): void {
+    const handshake = parseHandshake(packet.slice(1));
+    if (handshake === undefined) {
+      this.#openingFailed(new TransportError(PARSE_ERROR, 'invalid handshake'), true);
       return;
     }
     clearTimeout(this.#openTimer);
-    clearTimeout(this.#attemptTimer);
-    this.#handshake = handshake;
-    this.#id = handshake.sid;
-    this.#transport.sid = handshake.sid;
-    this.#state = 'open';
-    priorWebsocketSuccess = this.#transport.name === 'websocket';
+    // What only the opening needs goes: a cleared timer still holds its object (120 bytes in Node),
+    // and an open session stays with its transport whatever happens to it.
+    this.#openTimer = undefined;
+    this.#candidates.length = 0;
+    this.#deadline = 0;
+    this.#pingWindow = handshake.pingInterval + handshake.pingTimeout;
+    this.#maxPayload = handshake.maxPayload;
+    this.id = this.#sid = handshake.sid;
+    this.#state = State.Open;
+    priorWebsocketSuccess = this.transport.name === 'websocket';
     this.#resetPingTimer();
     this.emitEvent('open');
-    if (this.#state !== 'open') return;
+    if (this.#state !== State.Open) return;
     this.#flush();
     if (
-      this.#options.upgrade &&
-      this.#transport.name === 'polling' &&
-      this.#options.transports.includes('websocket') &&
+      this.options.upgrade &&
+      this.transport.probe &&
+      this.options.transports.includes('websocket') &&
       handshake.upgrades.includes('websocket')
     ) {
       // Right after a WebSocket failed, trying again at once would most likely fail the same way.
-      if (this.#fellBack) this.#scheduleProbe();
+      if (this.#probeRetryDelay > 0) this.#scheduleProbe();
       else this.#startProbe();
     }
   }
 
   #resetPingTimer(): void {
     clearTimeout(this.#pingTimer);
-    const { pingInterval, pingTimeout } = this.#handshake!;
-    this.#pingTimer = startTimer(pingInterval + pingTimeout, () => this.#finish('ping timeout'));
+    this.#pingTimer = startTimer(this.#pingWindow, () => this.#close('ping timeout'));
   }
 
-  #write(packet: Packet): void {
-    if (this.#state === 'closed') return;
-    this.#writeBuffer.push(packet);
+  #write(packet: Wire): void {
+    if (this.#state === State.Closed) return;
+    this.#buffer.push(packet);
     this.#flush();
   }
 
   /** Hands what is buffered to the transport, as much as one polling payload may carry. */
   #flush(): void {
-    const buffer = this.#writeBuffer;
-    if (this.#state !== 'open' || this.#upgrading || !this.#transport.writable || buffer.length === 0) return;
-    this.#writeBuffer = buffer.slice(this.#transport.send(buffer, this.#handshake!.maxPayload));
-  }
-
-  #onDrain(): void {
-    if (this.#writeBuffer.length === 0) this.emitEvent('drain');
-    else this.#flush();
+    const buffer = this.#buffer;
+    if (this.#state !== State.Open || !this.transport.writable || buffer.length === 0) return;
+    const sent = this.transport.send(buffer, this.#maxPayload);
+    // The transport has encoded what it took: the buffer is reused rather than copied.
+    buffer.splice(0, sent);
   }
 
   #startProbe(): void {
     this.#probeTimer = undefined;
     priorWebsocketSuccess = false;
-    const candidate = new this.#transports.websocket!(this.#endpoint, this.#platform, this.#options, this.#id);
-    this.#probe = this.#transport.probe!(
-      candidate,
-      {
-        probeAnswered: (probe) => this.#probeAnswered(probe),
-        probeFailed: () => this.#probeFailed(),
-      },
-      this.#options.timeout,
-    );
+    this.#abandonProbe = this.transport.probe!(this, this.#transports.websocket!);
   }
 
   #scheduleProbe(): void {
@@ -316,71 +340,25 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   }
 
   /**
-   * `3probe` came: wait for the poll and the POST in flight, then switch (protocol v4, "Upgrade").
-   * Only the session's one live probe reports, and polling never calls back a pause that a failed
-   * probe (`resume`) or the session's end (`close`) called off.
+   * Ends the session: stops every timer, listener and probe, and closes the transport. The
+   * application's `close()` and the page's unload (no `reason`: no `close` event) let what was
+   * sent go first; anything else closes the transport at once.
    */
-  #probeAnswered(probe: UpgradeProbe): void {
-    this.#upgrading = true;
-    priorWebsocketSuccess = true;
-    this.#transport.pause(() => {
-      probe.finish();
-      this.#probe = undefined;
-      this.#transport.close();
-      const websocket = probe.candidate;
-      websocket.listener = this.#listener;
-      this.#transport = websocket;
-      websocket.send([{ type: PacketType.Upgrade }]);
-      this.#upgrading = false;
-      this.emitEvent('upgrade', websocket);
-      this.#flush();
-    });
-  }
-
-  #probeFailed(): void {
-    this.#probe = undefined;
-    priorWebsocketSuccess = false;
-    if (this.#upgrading) {
-      this.#upgrading = false;
-      this.#transport.resume();
-      this.#flush();
-    }
-    if (this.#fellBack) this.#scheduleProbe();
-  }
-
-  /** Stops every timer, listener and probe; returns the transport, no longer listened to. */
-  #release(): ClientTransport {
-    this.#state = 'closed';
-    this.#id = undefined;
-    this.#upgrading = false;
+  #close(reason?: EngineCloseReason, description?: unknown): void {
+    if (this.#state === State.Closed) return;
+    const wasOpen = this.#state !== State.Opening;
+    this.#state = State.Closed;
+    this.id = undefined;
     clearTimeout(this.#openTimer);
-    clearTimeout(this.#attemptTimer);
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#probeTimer);
-    for (const stop of this.#stopListening) stop();
-    this.#probe?.abandon();
-    this.#probe = undefined;
-    const transport = this.#transport;
-    transport.listener = DETACHED;
-    return transport;
-  }
-
-  /** The session ended under it: the transport closes at once. */
-  #finish(reason: EngineCloseReason, description?: unknown): void {
-    if (this.#state === 'closed') return;
-    this.#release().close();
-    this.#writeBuffer = [];
-    this.emitEvent('close', reason, description);
-  }
-
-  /** The application (or the page's unload) ends the session: what was sent still goes, then `close`. */
-  #end(notify: boolean): void {
-    if (this.#state === 'closed') return;
-    const wasOpen = this.#state === 'open';
-    const transport = this.#release();
-    if (wasOpen) transport.shutdown(this.#writeBuffer);
-    else transport.close();
-    this.#writeBuffer = [];
-    if (notify) this.emitEvent('close', 'forced close');
+    this.#stopListening();
+    this.#abandonProbe?.();
+    this.#abandonProbe = undefined;
+    const graceful = reason === 'forced close' || reason === undefined;
+    if (graceful && wasOpen) this.transport.shutdown(this.#buffer);
+    else this.transport.close();
+    this.#buffer = [];
+    if (reason !== undefined) this.emitEvent('close', reason, description);
   }
 }

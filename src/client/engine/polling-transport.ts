@@ -1,44 +1,67 @@
 /**
  * HTTP long-polling over `fetch` (Engine.IO protocol v4, "HTTP long-polling"): one GET in flight at
- * a time waiting for the server's packets, one POST at a time carrying the client's.
+ * a time waiting for the server's packets, one POST at a time carrying the client's; and the
+ * upgrade from it to a WebSocket.
  */
-import {
-  EngineIOParseError,
-  PacketType,
-  decodePayload,
-  encodePayload,
-  type Packet,
-} from '../../protocol/engine-io/index.js';
-import type { Endpoint } from './endpoint.js';
+import { toBase64 } from '../../protocol/base64.js';
 import { packetsThatFit } from './payload-size.js';
-import { DETACHED, PARSE_ERROR, TransportError, type ClientTransport, type TransportListener } from './transport.js';
-import type { ClientPlatform, EngineSocketOptions } from './types.js';
-import { UpgradeProbe, type ProbeHost } from './upgrade-probe.js';
+import {
+  PARSE_ERROR,
+  Report,
+  TransportError,
+  checkPacket,
+  ignore,
+  startTimer,
+  type ClientTransport,
+  type TransportClass,
+  type TransportHost,
+  type TransportListener,
+  type UpgradeHost,
+  type Wire,
+} from './transport.js';
 
-/** Why a request failed: what its {@link TransportError} says. */
-type Direction = 'poll' | 'post';
+/** The record separator (U+001E) between the packets of a payload. */
+const SEPARATOR = '\x1e';
 
-/** Where the transport stands. `pausing`: no new GET, `onPaused` waits for what is in flight. */
-type PollingState = 'open' | 'pausing' | 'paused' | 'closed';
+/** Where the transport stands. `Pausing`: no new GET, `onPaused` waits for what is in flight. */
+const enum State {
+  Open,
+  Pausing,
+  Paused,
+  Closed,
+}
+
+/** Packets as one payload: text packets as they are, binary messages as `b` and their base64. */
+const encodePayload = (packets: readonly Wire[]): string =>
+  packets.map((packet) => (typeof packet === 'string' ? packet : `b${toBase64(packet)}`)).join(SEPARATOR);
+
+/**
+ * One packet of a payload, or the `parse error` it is. Base64 is decoded by the host's `atob`,
+ * which refuses what is not base64.
+ */
+function decodePacket(text: string): Wire | TransportError {
+  if (!text.startsWith('b')) return checkPacket(text);
+  try {
+    return Uint8Array.from(atob(text.slice(1)), (char) => char.charCodeAt(0));
+  } catch (error) {
+    return new TransportError(PARSE_ERROR, error);
+  }
+}
 
 /**
  * The error of a refused request: the status as the description, and the server's JSON error body
  * (`{"code": 1, "message": "Session ID unknown"}`) in the context when there is one.
  */
-function httpError(direction: Direction, status: number, body: string): TransportError {
-  let code: unknown;
-  let message: unknown;
+function httpError(message: string, status: number, body: string): TransportError {
+  const context: { status: number; code?: number; message?: string } = { status };
   try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) ({ code, message } = parsed as Record<string, unknown>);
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    if (typeof parsed.code === 'number') context.code = parsed.code;
+    if (typeof parsed.message === 'string') context.message = parsed.message;
   } catch {
-    // Not JSON (a proxy's error page): the status is all there is to tell.
+    // Not JSON (a proxy's error page), or `null`: the status is all there is to tell.
   }
-  return new TransportError(`xhr ${direction} error`, status, {
-    status,
-    ...(typeof code === 'number' ? { code } : {}),
-    ...(typeof message === 'string' ? { message } : {}),
-  });
+  return new TransportError(message, status, context);
 }
 
 /**
@@ -47,15 +70,9 @@ function httpError(direction: Direction, status: number, body: string): Transpor
  */
 export class PollingTransport implements ClientTransport {
   readonly name = 'polling';
-  listener: TransportListener = DETACHED;
-  sid: string | undefined;
-  readonly #endpoint: Endpoint;
-  readonly #platform: ClientPlatform;
-  readonly #credentials: NonNullable<RequestInit['credentials']>;
-  readonly #headers: Readonly<Record<string, string>>;
-  /** The headers of a POST: the user's and the body's type, built once. */
-  readonly #postHeaders: Readonly<Record<string, string>>;
-  #state: PollingState = 'open';
+  listener: TransportListener;
+  readonly #host: TransportHost;
+  #state = State.Open;
   /** Aborts the GET in flight; `undefined` when none is. */
   #poll: AbortController | undefined;
   #posting = false;
@@ -63,87 +80,102 @@ export class PollingTransport implements ClientTransport {
   /** The payload {@link shutdown} sends once the POST in flight is done. */
   #final: string | undefined;
 
-  constructor(endpoint: Endpoint, platform: ClientPlatform, options: EngineSocketOptions, sid: string | undefined) {
-    this.#endpoint = endpoint;
-    this.#platform = platform;
-    this.sid = sid;
-    this.#credentials = options.withCredentials ? 'include' : 'same-origin';
-    this.#headers = { ...options.extraHeaders };
-    this.#postHeaders = { ...options.extraHeaders, 'content-type': 'text/plain;charset=UTF-8' };
-  }
-
-  get writable(): boolean {
-    return this.#state !== 'closed' && !this.#posting;
-  }
-
-  open(): void {
+  constructor(host: TransportHost, listener: TransportListener) {
+    this.#host = host;
+    this.listener = listener;
     this.#startPoll();
   }
 
-  send(packets: readonly Packet[], maxPayload?: number): number {
+  get writable(): boolean {
+    return this.#state !== State.Closed && !this.#posting;
+  }
+
+  send(packets: readonly Wire[], maxPayload?: number): number {
     const count = maxPayload === undefined ? packets.length : packetsThatFit(packets, maxPayload);
     this.#posting = true;
-    this.#post(encodePayload(packets.slice(0, count))).then(
-      () => {
-        this.#posting = false;
-        if (this.#final !== undefined) this.#sendFinal();
-        if (this.#state === 'closed') return;
-        this.listener.onTransportDrain();
-        if (this.#state === 'pausing') this.#checkPaused();
-      },
-      (error: unknown) => {
-        this.#posting = false;
-        if (this.#final !== undefined) this.#sendFinal();
-        this.#fail(error, 'post');
-      },
+    this.#request(encodePayload(packets.slice(0, count))).then(
+      () => this.#posted(undefined),
+      (error: unknown) => this.#posted(error as TransportError),
     );
     return count;
   }
 
-  probe(candidate: ClientTransport, host: ProbeHost, timeout: number): UpgradeProbe {
-    return new UpgradeProbe(candidate, host, timeout);
+  /**
+   * Moves `session` onto a WebSocket (Engine.IO protocol v4, "Upgrade"): open one with the session
+   * id, send `2probe`, expect `3probe`, wait for the GET and the POST in flight, then hand the
+   * WebSocket over (the session sends `5` on it). Until then the probe is the WebSocket's listener.
+   * It fails by itself when not through within the session's `timeout`.
+   */
+  probe(session: UpgradeHost, WebSocket: TransportClass): () => void {
+    let answered = false;
+    const abandon = (): void => {
+      clearTimeout(timer);
+      websocket.close();
+    };
+    const fail = (): void => {
+      abandon();
+      // A GET still in flight polls again when it ends; one that ended while pausing left none.
+      if (this.#state === State.Pausing) {
+        this.#state = State.Open;
+        this.#onPaused = undefined;
+        if (this.#poll === undefined) this.#startPoll();
+      }
+      session._probeFailed();
+    };
+    const timer = startTimer(session.options.timeout, fail);
+    const websocket = new WebSocket(session, (...[report, packet]) => {
+      if (report === Report.Open) websocket.send(['2probe']);
+      else if (report === Report.Packet && packet === '3probe' && !answered) {
+        answered = true;
+        session._probeAnswered();
+        this.#state = State.Pausing;
+        this.#onPaused = () => {
+          clearTimeout(timer);
+          session._upgraded(websocket);
+        };
+        this.#checkPaused();
+      } else if (report !== Report.Drain) fail();
+    });
+    return abandon;
   }
 
-  pause(onPaused: () => void): void {
-    this.#state = 'pausing';
-    this.#onPaused = onPaused;
-    this.#checkPaused();
-  }
-
-  resume(): void {
-    this.#state = 'open';
-    this.#onPaused = undefined;
-    // A GET still in flight polls again when it ends; one that ended while pausing left none.
-    if (this.#poll === undefined) this.#startPoll();
-  }
-
-  shutdown(packets: readonly Packet[]): void {
-    this.#state = 'closed';
-    this.listener = DETACHED;
-    this.#final = encodePayload([...packets, { type: PacketType.Close }]);
+  shutdown(packets: readonly Wire[]): void {
+    this.#state = State.Closed;
+    this.listener = ignore;
+    this.#final = encodePayload([...packets, '1']);
     // One POST at a time: the server refuses overlapping ones.
     if (!this.#posting) this.#sendFinal();
   }
 
   close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.listener = DETACHED;
+    if (this.#state === State.Closed) return;
+    this.#state = State.Closed;
+    this.listener = ignore;
     this.#poll?.abort();
     this.#poll = undefined;
+  }
+
+  #posted(error: TransportError | undefined): void {
+    this.#posting = false;
+    if (this.#final !== undefined) this.#sendFinal();
+    if (error) this.#fail(error);
+    else if (this.#state !== State.Closed) {
+      this.listener(Report.Drain);
+      this.#checkPaused();
+    }
   }
 
   #startPoll(): void {
     const controller = new AbortController();
     this.#poll = controller;
-    this.#request('GET', undefined, controller.signal).then(
+    this.#request(undefined, controller.signal).then(
       (text) => {
         if (this.#poll !== controller) return;
         this.#poll = undefined;
         this.#receive(text);
       },
       (error: unknown) => {
-        if (this.#poll === controller) this.#fail(error, 'poll');
+        if (this.#poll === controller) this.#fail(error as TransportError);
       },
     );
   }
@@ -162,68 +194,68 @@ export class PollingTransport implements ClientTransport {
       this.#poll?.abort();
       this.#poll = undefined;
     };
-    this.#post(body).then(ended, ended);
+    this.#request(body).then(ended, ended);
   }
 
-  #post(body: string): Promise<string> {
-    return this.#request('POST', body, undefined);
-  }
-
-  /** One request; resolves with the body of a 200 answer, rejects with a {@link TransportError}. */
-  async #request(method: 'GET' | 'POST', body: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-    const init: RequestInit = { method, credentials: this.#credentials, headers: this.#headers };
-    if (body !== undefined) {
-      init.body = body;
-      init.headers = this.#postHeaders;
-    }
-    if (signal !== undefined) init.signal = signal;
-    const direction: Direction = body === undefined ? 'poll' : 'post';
-    let text: string;
+  /** One GET (no `body`) or POST; resolves with the body of a 200 answer, rejects with a {@link TransportError} only. */
+  async #request(body?: string, signal?: AbortSignal): Promise<string> {
+    const { platform, options } = this.#host;
+    const message = body === undefined ? 'xhr poll error' : 'xhr post error';
     let status: number;
+    let text: string;
     try {
-      const response = await this.#platform.fetch(this.#endpoint.polling(this.sid), init);
+      const response = await platform.fetch(this.#host.url('polling'), {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body ?? null,
+        signal: signal ?? null,
+        credentials: options.withCredentials ? 'include' : 'same-origin',
+        headers:
+          body === undefined
+            ? options.extraHeaders
+            : { ...options.extraHeaders, 'content-type': 'text/plain;charset=UTF-8' },
+      });
       status = response.status;
       text = await response.text();
     } catch (error) {
-      throw new TransportError(`xhr ${direction} error`, error);
+      throw new TransportError(message, error);
     }
-    if (status !== 200) throw httpError(direction, status, text);
+    if (status !== 200) throw httpError(message, status, text);
     return text;
   }
 
   #receive(text: string): void {
-    let packets: Packet[];
-    try {
-      packets = decodePayload(text);
-    } catch (error) {
-      this.#fail(error, 'poll');
-      return;
+    // Checked whole before any of it is delivered: a payload with a bad packet delivers nothing.
+    const packets: Wire[] = [];
+    for (const part of text.split(SEPARATOR)) {
+      const packet = decodePacket(part);
+      if (packet instanceof TransportError) {
+        this.#fail(packet);
+        return;
+      }
+      packets.push(packet);
     }
     for (const packet of packets) {
       // The listener may have closed the transport (a `close` packet, a bad handshake).
-      if (this.#state === 'closed') return;
-      this.listener.onTransportPacket(packet);
+      if (this.#state === State.Closed) return;
+      this.listener(Report.Packet, packet);
     }
-    if (this.#state === 'open') this.#startPoll();
-    else if (this.#state === 'pausing') this.#checkPaused();
+    if (this.#state === State.Open) this.#startPoll();
+    else this.#checkPaused();
   }
 
+  /** While pausing: calls `onPaused` once the GET and the POST in flight are done. */
   #checkPaused(): void {
-    if (this.#poll !== undefined || this.#posting) return;
-    this.#state = 'paused';
+    if (this.#state !== State.Pausing || this.#poll !== undefined || this.#posting) return;
+    this.#state = State.Paused;
     const onPaused = this.#onPaused!;
     this.#onPaused = undefined;
     onPaused();
   }
 
-  #fail(error: unknown, direction: Direction): void {
-    if (this.#state === 'closed') return;
+  #fail(error: TransportError): void {
+    if (this.#state === State.Closed) return;
     const listener = this.listener;
     this.close();
-    listener.onTransportError(
-      error instanceof TransportError
-        ? error
-        : new TransportError(error instanceof EngineIOParseError ? PARSE_ERROR : `xhr ${direction} error`, error),
-    );
+    listener(Report.Error, error);
   }
 }

@@ -1,13 +1,17 @@
 /**
- * What the session ({@link EngineSocket}) and its two transports say to each other. A transport
- * is not an event emitter: it reports to one {@link TransportListener} — the session, or, while
- * a polling session tries a WebSocket, the upgrade probe — and the session swaps that listener
- * when it hands a transport over or lets go of one.
+ * What the session ({@link EngineSocket}) and its two transports say to each other. A transport is
+ * not an event emitter: it reports to one {@link TransportListener} — the session, or, while a
+ * polling session tries a WebSocket, the upgrade probe — and the session swaps that listener when it
+ * takes a transport over or lets go of one.
  */
-import type { Packet } from '../../protocol/engine-io/index.js';
-import type { Endpoint } from './endpoint.js';
-import type { ProbeHost, UpgradeProbe } from './upgrade-probe.js';
 import type { ClientPlatform, EngineSocketOptions, TransportName } from './types.js';
+
+/**
+ * One Engine.IO packet as it travels (Engine.IO protocol v4, "Packet encoding"): text with its
+ * type digit first (`4hello`, `2`), or the bytes of a binary message. The client keeps packets in
+ * this form from `send` to the socket, so sending one builds no object.
+ */
+export type Wire = string | Uint8Array;
 
 /**
  * A transport failed: a refused or broken request, a WebSocket that could not open, or bytes that
@@ -15,103 +19,126 @@ import type { ClientPlatform, EngineSocketOptions, TransportName } from './types
  * `type`, `description` and `context` in a `connect_error` handler keeps working.
  */
 export class TransportError extends Error {
+  override readonly name = 'TransportError';
   /** Always `'TransportError'`. */
   readonly type = 'TransportError';
-  /**
-   * What went wrong underneath: the HTTP status of a refused request, the `fetch` rejection, the
-   * WebSocket's error event, or the parse error.
-   */
-  readonly description: unknown;
-  /**
-   * More about it when known: for a refused HTTP request `{ status, code, message }` (`code` and
-   * `message` from the server's JSON error body, when it sent one), for a WebSocket the socket.
-   */
-  readonly context: unknown;
 
-  constructor(message: string, description: unknown, context?: unknown) {
+  /**
+   * `description`: what went wrong underneath (the HTTP status of a refused request, the `fetch`
+   * rejection, the WebSocket's error event, the parse error). `context`: more about it when known,
+   * for a refused HTTP request `{ status, code, message }` (`code` and `message` from the server's
+   * JSON error body, when it sent one), for a WebSocket the socket.
+   */
+  constructor(
+    message: string,
+    readonly description: unknown,
+    readonly context?: unknown,
+  ) {
     super(message);
-    this.name = 'TransportError';
-    this.description = description;
-    this.context = context;
   }
 }
 
 /** The message of a {@link TransportError} for bytes that are not Engine.IO: the session closes with `parse error`. */
 export const PARSE_ERROR = 'parse error';
 
-/** What a transport reports. After `onTransportError` or `onTransportClose` it reports nothing more. */
-export interface TransportListener {
-  /** The WebSocket connected (polling has no such moment: its first response is the handshake). */
-  onTransportOpen(): void;
-  /** One decoded packet, `close` included. */
-  onTransportPacket(packet: Packet): void;
-  /** Everything handed to `send` has been written; the transport is writable again. */
-  onTransportDrain(): void;
-  /** The transport failed (network, HTTP status, a frame or payload that does not decode). */
-  onTransportError(error: TransportError): void;
-  /** The connection closed under the transport (a WebSocket's close event). */
-  onTransportClose(description: unknown): void;
+/**
+ * `wire` if it is an Engine.IO packet: bytes, or text starting with a type digit (0 to 6); else the
+ * `parse error` naming what it got instead.
+ */
+export function checkPacket(wire: unknown): Wire | TransportError {
+  if (wire instanceof Uint8Array) return wire;
+  if (typeof wire !== 'string') return new TransportError(PARSE_ERROR, `unexpected message data: ${typeof wire}`);
+  const digit = wire.charCodeAt(0) - 0x30;
+  return digit >= 0 && digit <= 6
+    ? wire
+    : new TransportError(PARSE_ERROR, `unknown packet type ${JSON.stringify(wire.slice(0, 1))}`);
 }
 
-/** One transport of a client session. */
+/** What a transport reports. After `Error` or `Close` it reports nothing more. */
+export const enum Report {
+  /** The WebSocket connected (polling has no such moment: its first response is the handshake). */
+  Open,
+  /** One packet, checked by {@link checkPacket}. */
+  Packet,
+  /** Everything handed to `send` has been written; the transport is writable again. */
+  Drain,
+  /** The transport failed (network, HTTP status, a frame or payload that is not Engine.IO). */
+  Error,
+  /** The connection closed under the transport (a WebSocket's close event, carried along). */
+  Close,
+}
+
+/** Who hears a transport's reports. */
+export type TransportListener = (
+  ...report:
+    [Report.Open] | [Report.Packet, Wire] | [Report.Drain] | [Report.Error, TransportError] | [Report.Close, unknown]
+) => void;
+
+/** Hears nothing: what a transport the session let go of reports to. */
+export const ignore = (): void => {};
+
+/** What a transport needs of its session. */
+export interface TransportHost {
+  readonly platform: ClientPlatform;
+  readonly options: EngineSocketOptions;
+  /** The URL of the next request (or WebSocket) of `transport`, with the session id once there is one. */
+  url(transport: TransportName): string;
+}
+
+/** One transport of a client session. It starts connecting (WebSocket) or polling when made. */
 export interface ClientTransport {
   readonly name: TransportName;
   /** True when nothing handed to `send` is still being written. */
   readonly writable: boolean;
-  /** Who hears about packets and failures; replaced when the session hands the transport over. */
+  /** Who hears about packets and failures; replaced when the session takes the transport over. */
   listener: TransportListener;
-  /** The session id every request after the handshake carries. */
-  sid: string | undefined;
-  /** Starts connecting (WebSocket) or polling (polling). */
-  open(): void;
   /**
    * Writes packets from the head of `packets`: one frame each (WebSocket), or one POST (polling)
    * of as many as fit in `maxPayload` bytes, the server's limit (at least one). Returns how many
    * it took. Called only while `writable`.
    */
-  send(packets: readonly Packet[], maxPayload?: number): number;
+  send(packets: readonly Wire[], maxPayload?: number): number;
   /**
-   * Polling only: starts moving the session onto the WebSocket `candidate` (Engine.IO protocol v4,
-   * "Upgrade"). Lives with the polling transport so that a WebSocket-only bundle holds no upgrade code.
+   * Polling only: starts moving `session` onto a WebSocket (Engine.IO protocol v4, "Upgrade");
+   * returns what gives the attempt up. Lives with the polling transport so that a WebSocket-only
+   * bundle holds no upgrade code.
    */
-  probe?(candidate: ClientTransport, host: ProbeHost, timeout: number): UpgradeProbe;
-  /**
-   * Stops polling for an upgrade (Engine.IO protocol v4, "Upgrade"): no new GET, and `onPaused`
-   * once the GET and POST in flight are done. A WebSocket has nothing to pause. Called only on an
-   * open transport that is not already pausing.
-   */
-  pause(onPaused: () => void): void;
-  /** Goes back to polling after an upgrade that did not complete. */
-  resume(): void;
+  probe?(session: UpgradeHost, websocket: TransportClass): () => void;
   /**
    * Writes `packets` (the session's unsent ones, then a `close` over polling) and then closes.
    * Called only on an open transport: one that closed has already ended its session.
    */
-  shutdown(packets: readonly Packet[]): void;
+  shutdown(packets: readonly Wire[]): void;
   /** Closes at once, sending nothing; the listener hears nothing more. */
   close(): void;
 }
 
-/** A listener that ignores everything: what a transport the session let go of reports to. */
-export const DETACHED: TransportListener = {
-  onTransportOpen() {},
-  onTransportPacket() {},
-  onTransportDrain() {},
-  onTransportError() {},
-  onTransportClose() {},
-};
+/** The session as an upgrade probe drives it. */
+export interface UpgradeHost extends TransportHost {
+  /** The server answered the probe: nothing is written until {@link _upgraded} or {@link _probeFailed}. */
+  _probeAnswered(): void;
+  /** Polling has paused: the session moves onto `websocket`. */
+  _upgraded(websocket: ClientTransport): void;
+  /** The probe failed (its WebSocket is closed); polling goes on. */
+  _probeFailed(): void;
+}
 
 /**
- * A transport's constructor: the session makes its transports with it, for a handshake (`sid`
- * undefined) or an upgrade. The entry point hands the session the ones it offers, so a bundle
+ * A transport's constructor. The entry point hands the session the ones it offers, so a bundle
  * holds only those (the WebSocket-only entry has no long-polling code).
  */
-export type TransportClass = new (
-  endpoint: Endpoint,
-  platform: ClientPlatform,
-  options: EngineSocketOptions,
-  sid: string | undefined,
-) => ClientTransport;
+export type TransportClass = new (host: TransportHost, listener: TransportListener) => ClientTransport;
 
-/** The transports an entry point offers, by name, in its default order of preference. */
+/** The transports an entry point offers, by name. */
 export type Transports = Readonly<Partial<Record<TransportName, TransportClass>>>;
+
+/** A running timer, or `undefined` for none. */
+export type Timer = ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Calls `callback` after `ms`. Browsers and Node alike fire a timer of more than 2^31 - 1 ms at
+ * once: such a delay (an infinite `timeout`) starts no timer.
+ */
+export function startTimer(ms: number, callback: () => void): Timer {
+  return ms < 2 ** 31 ? setTimeout(callback, ms) : undefined;
+}

@@ -5,15 +5,21 @@
  * on our own WebSocket client, the browser entry one built on the page's `WebSocket` and `fetch`.
  */
 
+/** What a WebSocket hands its event handlers: the event's `type` (`open`, `message`, `error`, `close`), a message's `data`. */
+export interface WebSocketEventLike {
+  readonly type: string;
+  readonly data?: unknown;
+}
+
 /** A WebSocket as the browser defines it: the only shape the client's WebSocket transport uses. */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
   readonly bufferedAmount: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: ((event: WebSocketEventLike) => void) | null;
+  onmessage: ((event: WebSocketEventLike) => void) | null;
+  onclose: ((event: WebSocketEventLike) => void) | null;
+  onerror: ((event: WebSocketEventLike) => void) | null;
   send(data: string | ArrayBufferView | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
 }

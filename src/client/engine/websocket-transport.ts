@@ -2,19 +2,22 @@
  * The WebSocket transport (Engine.IO protocol v4, "WebSocket"): one packet per frame, text packets
  * as text frames, binary messages as binary frames with no prefix.
  */
-import { decodePacket, encodePacket, type Packet } from '../../protocol/engine-io/index.js';
-import { DETACHED, PARSE_ERROR, TransportError, type ClientTransport, type TransportListener } from './transport.js';
-import type { Endpoint } from './endpoint.js';
-import type { ClientPlatform, EngineSocketOptions, WebSocketLike } from './types.js';
+import {
+  Report,
+  TransportError,
+  checkPacket,
+  ignore,
+  type ClientTransport,
+  type TransportHost,
+  type TransportListener,
+  type Wire,
+} from './transport.js';
+import type { WebSocketEventLike, WebSocketLike } from './types.js';
 
-type WebSocketState = 'connecting' | 'open' | 'closed';
-
-/** A frame's data as the codec takes it: text, or the bytes of a binary frame. */
-function frameOf(data: unknown): string | Uint8Array | undefined {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return undefined;
+const enum State {
+  Connecting,
+  Open,
+  Closed,
 }
 
 /**
@@ -28,112 +31,84 @@ function frameOf(data: unknown): string | Uint8Array | undefined {
  */
 export class WebSocketTransport implements ClientTransport {
   readonly name = 'websocket';
-  listener: TransportListener = DETACHED;
-  sid: string | undefined;
-  readonly #endpoint: Endpoint;
-  readonly #platform: ClientPlatform;
-  readonly #options: EngineSocketOptions;
+  listener: TransportListener;
   #socket: WebSocketLike | undefined;
-  #state: WebSocketState = 'connecting';
+  #state = State.Connecting;
   #writing = false;
 
-  constructor(endpoint: Endpoint, platform: ClientPlatform, options: EngineSocketOptions, sid: string | undefined) {
-    this.#endpoint = endpoint;
-    this.#platform = platform;
-    this.#options = options;
-    this.sid = sid;
+  constructor(host: TransportHost, listener: TransportListener) {
+    this.listener = listener;
+    try {
+      const socket = host.platform.createWebSocket(host.url('websocket'), host.options.extraHeaders);
+      this.#socket = socket;
+      // One handler for the four events rather than a closure each (a client holds it as long as it
+      // lives); removed when the transport closes, so it only ever runs on a live transport.
+      const onEvent = (event: WebSocketEventLike): void => {
+        if (event.type === 'message') {
+          // A browser hands binary frames over as ArrayBuffers (the platform asks for them), Node as Buffers.
+          const data = event.data;
+          const packet = checkPacket(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+          if (packet instanceof TransportError) this.#lost(Report.Error, packet);
+          else this.listener(Report.Packet, packet);
+        } else if (event.type === 'open') {
+          this.#state = State.Open;
+          this.listener(Report.Open);
+        } else if (event.type === 'error') {
+          this.#lost(Report.Error, new TransportError('websocket error', event, socket));
+        } else this.#lost(Report.Close, event);
+      };
+      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = onEvent;
+    } catch (error) {
+      // Reported later: the session's creator has not had a chance to listen yet.
+      queueMicrotask(() => this.#lost(Report.Error, new TransportError('websocket error', error)));
+    }
   }
 
   get writable(): boolean {
-    return this.#state === 'open' && !this.#writing;
+    return this.#state === State.Open && !this.#writing;
   }
 
-  open(): void {
-    let socket: WebSocketLike;
+  send(packets: readonly Wire[]): number {
     try {
-      socket = this.#platform.createWebSocket(this.#endpoint.websocket(this.sid), this.#options.extraHeaders);
-    } catch (error) {
-      // Reported later: the session's creator has not had a chance to listen yet.
-      queueMicrotask(() => this.#fail(new TransportError('websocket error', error)));
-      return;
-    }
-    this.#socket = socket;
-    // The handlers are removed when the transport closes: they only ever run on a live transport.
-    socket.onopen = () => {
-      this.#state = 'open';
-      this.listener.onTransportOpen();
-    };
-    socket.onmessage = (event) => this.#receive(event.data);
-    socket.onerror = (event) => this.#fail(new TransportError('websocket error', event, socket));
-    socket.onclose = (event) => {
-      const listener = this.listener;
-      this.close();
-      listener.onTransportClose(event);
-    };
-  }
-
-  /** Called only while the transport is writable (open), as the session and the probe do. */
-  send(packets: readonly Packet[]): number {
-    try {
-      for (const packet of packets) this.#socket!.send(encodePacket(packet));
+      for (const packet of packets) this.#socket!.send(packet);
     } catch (error) {
       // The socket closed under us and the host has not said so yet; its close event follows.
-      this.#fail(new TransportError('websocket error', error));
+      this.#lost(Report.Error, new TransportError('websocket error', error));
       return packets.length;
     }
     if (!this.#writing) {
       this.#writing = true;
       queueMicrotask(() => {
         this.#writing = false;
-        if (this.#state === 'open') this.listener.onTransportDrain();
+        if (this.#state === State.Open) this.listener(Report.Drain);
       });
     }
     return packets.length;
   }
 
-  pause(onPaused: () => void): void {
-    onPaused();
-  }
-
-  resume(): void {}
-
-  shutdown(packets: readonly Packet[]): void {
+  shutdown(packets: readonly Wire[]): void {
     this.send(packets);
     this.close();
   }
 
   close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.listener = DETACHED;
+    if (this.#state === State.Closed) return;
+    this.#state = State.Closed;
+    this.listener = ignore;
     const socket = this.#socket;
     if (socket === undefined) return;
-    socket.onopen = null;
-    socket.onmessage = null;
-    socket.onclose = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
     // A socket still connecting reports an error when closed; nobody listens any more.
-    socket.onerror = () => {};
+    socket.onerror = ignore;
     // The frames queued before it still go: close waits for them (RFC 6455 §5.5.1).
     socket.close();
   }
 
-  #receive(data: unknown): void {
-    const frame = frameOf(data);
-    let packet: Packet;
-    try {
-      if (frame === undefined) throw new TypeError(`unexpected message data: ${typeof data}`);
-      packet = decodePacket(frame);
-    } catch (error) {
-      this.#fail(new TransportError(PARSE_ERROR, error));
-      return;
-    }
-    this.listener.onTransportPacket(packet);
-  }
-
-  #fail(error: TransportError): void {
-    if (this.#state === 'closed') return;
+  /** Closes, then tells the listener why: the last thing it hears. */
+  #lost(...report: [Report.Error, TransportError] | [Report.Close, unknown]): void {
+    if (this.#state === State.Closed) return;
     const listener = this.listener;
     this.close();
-    listener.onTransportError(error);
+    listener(...report);
   }
 }

@@ -16,12 +16,13 @@ interface PageScope {
 
 const page = globalThis as unknown as PageScope;
 
-/** Listens to `type` on the page, where there is one; returns what stops listening. */
-function listen(type: string, listener: () => void): () => void {
-  if (typeof page.addEventListener !== 'function') return () => {};
-  page.addEventListener(type, listener);
-  return () => page.removeEventListener?.(type, listener);
-}
+/** Listening to the page's event `type`, where there is a page; the result stops listening. */
+const listen =
+  (type: string) =>
+  (listener: () => void): (() => void) => {
+    page.addEventListener?.(type, listener);
+    return () => page.removeEventListener?.(type, listener);
+  };
 
 /**
  * The browser platform. Binary messages reach the application as `ArrayBuffer`s, as with
@@ -29,26 +30,20 @@ function listen(type: string, listener: () => void): () => void {
  * `canSetHeaders` is false.
  */
 export const browserPlatform: ClientPlatform = {
-  // The manager refuses `extraHeaders` in a browser (`canSetHeaders` is false): `headers` is empty.
+  // The manager refuses `extraHeaders` in a browser (`canSetHeaders` is false): there are none.
   createWebSocket(url) {
     const socket = new page.WebSocket(url);
     socket.binaryType = 'arraybuffer';
     return socket;
   },
   fetch: (input, init) => page.fetch(input, init),
-  wrapBinary(bytes) {
-    // A view of a whole ArrayBuffer (a WebSocket frame, a decoded base64 packet) is handed over as is.
-    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-      return bytes.buffer;
-    }
-    return bytes.slice().buffer;
-  },
+  // A view of a whole ArrayBuffer (a WebSocket frame, a decoded base64 packet) is handed over as is.
+  wrapBinary: (bytes) => (bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()).buffer as ArrayBuffer,
   canSetHeaders: false,
-  onNetworkOnline: (listener) => listen('online', listener),
-  onNetworkOffline: (listener) => listen('offline', listener),
-  onBeforeUnload: (listener) => listen('beforeunload', listener),
+  onNetworkOnline: listen('online'),
+  onNetworkOffline: listen('offline'),
+  onBeforeUnload: listen('beforeunload'),
   get pageLocation() {
-    const location = page.location;
-    return location === undefined ? undefined : { protocol: location.protocol, host: location.host };
+    return page.location;
   },
 };

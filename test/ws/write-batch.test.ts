@@ -1,0 +1,85 @@
+/**
+ * How each side batches the frames it writes in one tick (src/ws/write-batch.ts): a server holds
+ * its first frame until the tick ends and corks the rest behind it; a client writes its first at
+ * once, so a request reaches the server while the client works on, and corks only the ones after.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { WebSocket, type RawData } from '../../src/ws/index.js';
+import { startServer } from '../helpers/ws-peers.js';
+import { waitFor } from '../helpers/wait.js';
+import { withServer } from '../helpers/with-server.js';
+
+/** Each `write` on `socket` from now on, as whether the socket was corked when it came. */
+function recordWrites(socket: net.Socket): boolean[] {
+  const corked: boolean[] = [];
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((...args: unknown[]) => {
+    corked.push(socket.writableCorked > 0);
+    return write(...args);
+  }) as typeof socket.write;
+  return corked;
+}
+
+/** Sends three messages in one tick; resolves, once the tick has ended, with the writes made in it. */
+async function sendThree(socket: WebSocket, writes: boolean[]): Promise<boolean[]> {
+  for (const text of ['a', 'b', 'c']) socket.send(text);
+  const inTick = [...writes];
+  await new Promise((resolve) => setImmediate(resolve));
+  return inTick;
+}
+
+describe('frames written in one tick', () => {
+  it('a client writes the first at once and corks the others until the tick ends', () =>
+    withServer(
+      () => startServer(),
+      async (server) => {
+        let clientSocket: net.Socket | undefined;
+        const client = new WebSocket(server.url, {
+          createConnection: (options) => {
+            clientSocket = net.connect({ port: Number(options.port), host: '127.0.0.1' });
+            return clientSocket;
+          },
+        });
+        try {
+          const received: string[] = [];
+          const [serverSide] = await waitFor<[WebSocket]>(server.wss, 'connection');
+          serverSide.on('message', (data: RawData) => received.push(String(data)));
+          await waitFor(client, 'open');
+          const writes = recordWrites(clientSocket!);
+          const inTick = await sendThree(client, writes);
+          assert.deepEqual(inTick, [false, true, true], 'the first written uncorked, the next two corked');
+          assert.equal(clientSocket!.writableCorked, 0, 'uncorked once the tick ended');
+          while (received.length < 3) await waitFor(serverSide, 'message');
+          assert.deepEqual(received, ['a', 'b', 'c']);
+        } finally {
+          client.terminate();
+        }
+      },
+    ));
+
+  it('a server holds the first until the tick ends, then writes all three in one corked batch', () =>
+    withServer(
+      () => startServer(),
+      async (server) => {
+        const client = new WebSocket(server.url);
+        try {
+          const [[serverSide, request]] = await Promise.all([
+            waitFor<[WebSocket, { socket: net.Socket }]>(server.wss, 'connection'),
+            waitFor(client, 'open'),
+          ]);
+          const writes = recordWrites(request.socket);
+          const received: string[] = [];
+          client.on('message', (data: RawData) => received.push(String(data)));
+          const inTick = await sendThree(serverSide, writes);
+          assert.deepEqual(inTick, [true, true, true], 'the held first and the next two, all corked');
+          assert.equal(request.socket.writableCorked, 0, 'uncorked once the tick ended');
+          while (received.length < 3) await waitFor(client, 'message');
+          assert.deepEqual(received, ['a', 'b', 'c']);
+        } finally {
+          client.terminate();
+        }
+      },
+    ));
+});
