@@ -6,7 +6,8 @@
  * malformed message throws an `Error` saying what is wrong; the manager closes the connection
  * with the reason `parse error`.
  */
-import { RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
+import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
+import { isRecord } from './options.js';
 
 /** A binary packet (BINARY_EVENT, BINARY_ACK) whose attachments are still arriving, in the next binary messages. */
 export interface PendingPacket {
@@ -15,12 +16,10 @@ export interface PendingPacket {
   readonly buffers: unknown[];
 }
 
-const isObject = (data: unknown): boolean => data !== null && typeof data === 'object' && !Array.isArray(data);
-
 /** Whether a payload (`undefined`: none) and an ack id are what each type allows, by type (binary types as their plain one). */
 const VALID: readonly ((data: unknown, id: number | undefined) => boolean)[] = [
   // CONNECT
-  (data, id) => id === undefined && (data === undefined || isObject(data)),
+  (data, id) => id === undefined && (data === undefined || isRecord(data)),
   // DISCONNECT
   (data, id) => id === undefined && data === undefined,
   // EVENT: the name first, then the listener's arguments.
@@ -30,7 +29,7 @@ const VALID: readonly ((data: unknown, id: number | undefined) => boolean)[] = [
   // ACK
   (data, id) => id !== undefined && Array.isArray(data),
   // CONNECT_ERROR
-  (data, id) => id === undefined && (typeof data === 'string' || isObject(data)),
+  (data, id) => id === undefined && (typeof data === 'string' || isRecord(data)),
 ];
 
 function malformed(what: string): never {
@@ -60,7 +59,8 @@ function decodeText(text: string): Packet | PendingPacket {
   const header = /^([0-6])(?:(?<=[56])(\d+)-)?(?:(\/[^,]*),?)?(\d*)/.exec(text);
   if (header === null) malformed('unknown type');
   const [head, digit, count, nsp = '/', digits] = header;
-  const type = Number(digit) as Packet['type'];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the expression matched one of its digits, 0 to 6.
+  const type = Number(digit) as PacketType;
   const id = digits ? Number(digits) : undefined;
   let data: unknown;
   if (head.length < text.length) {
@@ -70,12 +70,15 @@ function decodeText(text: string): Packet | PendingPacket {
       malformed('invalid JSON');
     }
   }
-  if (!VALID[type > 4 ? type - 3 : type]!(data, id) || (id !== undefined && !Number.isSafeInteger(id))) {
+  if (
+    !VALID[type >= PacketType.BinaryEvent ? type - 3 : type]!(data, id) ||
+    (id !== undefined && !Number.isSafeInteger(id))
+  ) {
     malformed(`bad payload or ack id (type ${type})`);
   }
   const packet: Packet = { type, nsp, data };
   if (id !== undefined) packet.id = id;
-  if (type < 5) return packet;
+  if (type < PacketType.BinaryEvent) return packet;
   const expected = Number(count);
   if (!(expected > 0)) malformed('no attachment count');
   return { packet, expected, buffers: [] };

@@ -37,9 +37,7 @@ function checkSameOptions(manager: Manager, given: Partial<ManagerOptions>, serv
       JSON.stringify(value ?? defaults[key]) === JSON.stringify(made[key] ?? defaults[key])
     )
       continue;
-    throw new TypeError(
-      `io(): the connection to ${server} already open has another "${key}"; pass forceNew: true for a connection of its own`,
-    );
+    throw new TypeError(`io(): the connection to ${server} has another "${key}": pass forceNew: true`);
   }
 }
 

@@ -1,7 +1,8 @@
-import { encodePacket, type Packet } from '../protocol/socket-io/index.js';
+import type { Packet } from '../protocol/socket-io/index.js';
 import { backoffDelay, randomSource } from './backoff.js';
 import { blobsIn, readBlobs } from './blobs.js';
 import { decodeMessage, type PendingPacket } from './decode.js';
+import { encodeMessage } from './encode.js';
 import { Emitter } from './emitter.js';
 import { EngineSocket } from './engine/engine-socket.js';
 import type {
@@ -125,7 +126,7 @@ export class Manager<
     super();
     const platform = new.target.platform;
     if (platform === undefined) {
-      throw new TypeError('Manager needs a host: import it from switchboard/client, whose entry provides one');
+      throw new TypeError('Manager needs a host: import it from switchboard/client');
     }
     if (typeof uri === 'object') opts = uri;
     else this.#uri = uri;
@@ -360,7 +361,7 @@ export class Manager<
   #write(packet: OutgoingPacket): void {
     const engine = this.#engine;
     if (engine === undefined || this._readyState !== 'open') return;
-    for (const part of encodePacket(packet)) engine.send(part, packet.options);
+    for (const part of encodeMessage(packet)) engine.send(part, packet.options);
   }
 
   /** The active sockets, which follow the connection. */

@@ -1,5 +1,6 @@
-import { encodePacket, type Packet } from '../protocol/socket-io/index.js';
+import type { Packet } from '../protocol/socket-io/index.js';
 import { blobsIn } from './blobs.js';
+import { encodeMessage } from './encode.js';
 import { utf8Length } from './engine/payload-size.js';
 
 const sizes = new WeakMap<object, number>();
@@ -8,7 +9,7 @@ const sizes = new WeakMap<object, number>();
 export function packetBytes(packet: Packet): number {
   let size = sizes.get(packet);
   if (size === undefined) {
-    const [text, ...attachments] = encodePacket(packet);
+    const [text, ...attachments] = encodeMessage(packet);
     size = utf8Length(text);
     for (const blob of blobsIn(packet.data)) size += blob.size;
     for (const attachment of attachments) size += attachment.byteLength;

@@ -176,7 +176,8 @@ type Check = (value: unknown) => boolean;
 
 const isCount: Check = (value) => typeof value === 'number' && value >= 0;
 const isFinite: Check = (value) => isCount(value) && (value as number) < Infinity;
-const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** A plain object (not null, not an array). */
+export const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 const isParams: Check = (value) => typeof value === 'string' || isRecord(value);
 
 /** What an option must be: the words of its error (`option "x" must be <words>, got <value>`) and its test. */
@@ -222,21 +223,21 @@ const IN_THE_URL = 'put it in the URL';
 
 /** What to use instead of the socket.io-client (or engine.io-client) options this client does not take. */
 const REFUSED_HINTS: Readonly<Record<string, string>> = {
-  parser: 'only the default protocol v5 parser (no msgpack)',
+  parser: 'only the default parser (no msgpack)',
   'force new connection': 'use forceNew',
   host: IN_THE_URL,
   hostname: IN_THE_URL,
   port: IN_THE_URL,
   secure: 'use an https:// URL',
   agent: 'use extraHeaders',
-  forceBase64: 'binary data travels as binary',
+  forceBase64: 'binary is sent as binary',
   transportOptions: 'use extraHeaders and query',
   requestTimeout: 'use timeout',
-  autoUnref: 'close the socket to let the process exit',
+  autoUnref: 'close the socket',
   protocols: 'no WebSocket subprotocols',
-  perMessageDeflate: 'negotiated with the server',
-  useNativeTimers: 'the host timers are used',
-  addTrailingSlash: 'the path always ends with /',
+  perMessageDeflate: 'negotiated',
+  useNativeTimers: 'host timers are used',
+  addTrailingSlash: 'paths end with /',
 };
 
 /**
@@ -263,38 +264,36 @@ export function params(name: string, value: unknown): Record<string, string> {
 }
 
 /**
- * Refuses the keys of `given` that `isOwn` does not accept: an option of the other side (`isOther`)
- * is named as such (`otherHint` says where it goes), an official option this client does not take
- * with what to use instead.
+ * Checks options once: each key must be one of this side's (`isOwn`) — an option of the other side
+ * (`isOther`) is named as such, `otherHint` saying where it goes; an official option this client
+ * does not take, with what to use instead — and each value of its kind, `offlineBuffer`'s included.
  */
-function checkKeys(
-  given: object,
+function checkOptions(
+  given: Partial<ManagerOptions | SocketOptions>,
   where: string,
   isOwn: (key: string) => unknown,
   isOther: (key: string) => unknown,
   otherHint: string,
 ): void {
-  for (const key of Object.keys(given)) {
-    if (isOwn(key)) continue;
-    if (isOther(key)) throw new TypeError(`"${key}" is a ${otherHint}`);
-    throw new TypeError(
-      Object.hasOwn(REFUSED_HINTS, key)
-        ? `${where} option "${key}" is not supported: ${REFUSED_HINTS[key]}`
-        : `unknown ${where} option "${key}"`,
-    );
+  for (const [key, value] of Object.entries(given)) {
+    if (!isOwn(key)) {
+      throw new TypeError(
+        isOther(key)
+          ? `"${key}" is a ${otherHint}`
+          : Object.hasOwn(REFUSED_HINTS, key)
+            ? `${where} option "${key}" is not supported: ${REFUSED_HINTS[key]}`
+            : `unknown ${where} option "${key}"`,
+      );
+    }
+    checkOption(key, value);
+  }
+  for (const [key, value] of Object.entries(given.offlineBuffer ?? {})) {
+    if (key !== 'maxPackets' && key !== 'maxBytes') throw new TypeError(`unknown offlineBuffer option "${key}"`);
+    checkOption(`offlineBuffer.${key}`, value, LIMIT);
   }
 }
 
 const isSocketOption = (key: string): boolean => Object.hasOwn(SOCKET_KINDS, key);
-
-/** Checks {@link OfflineBufferOptions}. */
-function checkOfflineBuffer(value: OfflineBufferOptions | undefined): void {
-  checkOption('offlineBuffer', value, OBJECT);
-  if (value === undefined) return;
-  checkKeys(value, 'offlineBuffer', (key) => key === 'maxPackets' || key === 'maxBytes', isSocketOption, '');
-  checkOption('offlineBuffer.maxPackets', value.maxPackets, LIMIT);
-  checkOption('offlineBuffer.maxBytes', value.maxBytes, LIMIT);
-}
 
 /**
  * Checks a manager's options once. Unknown options and the official ones this client does not
@@ -306,31 +305,24 @@ export function checkManagerOptions(
   platform: ClientPlatform,
   available: readonly TransportName[],
 ): void {
-  checkKeys(options, 'Manager', kindOf, isSocketOption, 'socket option: pass it to io() or manager.socket()');
-  for (const [name, value] of Object.entries(options)) checkOption(name, value);
+  checkOptions(options, 'Manager', kindOf, isSocketOption, 'socket option: give it to io() or manager.socket()');
   params('query', options.query);
-  checkOfflineBuffer(options.offlineBuffer);
   for (const name of options.transports ?? []) {
     if (!available.includes(name)) {
       throw new TypeError(
-        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available[1] ? '' : ' (or the full switchboard/client entry for long-polling)'}`,
+        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available[1] ? '' : ' (or import switchboard/client)'}`,
       );
     }
   }
   if (Object.keys(params('extraHeaders', options.extraHeaders)).length > 0 && !platform.canSetHeaders) {
-    throw new TypeError(
-      'option "extraHeaders" cannot be honoured in a browser, whose WebSocket sends no headers: use auth or query',
-    );
+    // A page's WebSocket cannot send headers.
+    throw new TypeError('option "extraHeaders" works in Node only: use auth or query');
   }
 }
 
 /** Checks a socket's options once (unknown ones throw a `TypeError` naming them). */
 export function checkSocketOptions(options: Partial<SocketOptions>): void {
-  checkKeys(options, 'socket', isSocketOption, kindOf, 'Manager option: pass it to io() or new Manager()');
-  checkOption('auth', options.auth);
-  checkOption('retries', options.retries);
-  checkOption('ackTimeout', options.ackTimeout);
-  checkOfflineBuffer(options.offlineBuffer);
+  checkOptions(options, 'socket', isSocketOption, kindOf, 'Manager option: give it to io() or new Manager()');
 }
 
 /** Splits the options `io()` takes into the manager's and the socket's. */

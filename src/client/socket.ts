@@ -365,7 +365,7 @@ export class Socket<
       case PacketType.Connect:
         if (typeof data?.sid === 'string')
           this.#onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
-        else this.emitEvent('connect_error', new Error('no session id: the server does not speak Socket.IO v5'));
+        else this.emitEvent('connect_error', new Error('no session id: not a Socket.IO v5 server'));
         return;
       case PacketType.Event:
       case PacketType.BinaryEvent: {
@@ -493,8 +493,7 @@ export class Socket<
       total -= bytesOf(item);
     }
     if (count > maxPackets || total > maxBytes) {
-      if (answer)
-        answer(new Error(`offline buffer full (${maxPackets} packets, ${maxBytes} bytes): the emit was not kept`));
+      if (answer) answer(new Error(`offline buffer full (${maxPackets} packets, ${maxBytes} bytes)`));
       else this.droppedPackets++;
       return -1;
     }

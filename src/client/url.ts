@@ -12,8 +12,8 @@ export function parseUrl(uri: string | undefined, location: ClientPlatform['page
     if (location === undefined) {
       throw new TypeError(
         uri === undefined
-          ? 'io() needs the server URL outside a browser, e.g. io("http://localhost:3000")'
-          : `io("${text}"): a path alone needs a page to be relative to; give the full URL`,
+          ? 'io() needs the server URL outside a browser'
+          : `io("${text}"): no page to resolve a path against; give the full URL`,
       );
     }
     text = location.host + text;

@@ -16,9 +16,9 @@ import { BUNDLE_DIR, buildClientBundle } from '../helpers/client-bundle.js';
  * lower these numbers as the bundles shrink, never raise them without saying why.
  */
 const BUDGETS: Readonly<Record<string, number>> = {
-  'socket.io.esm.min.js': 11_903,
-  'socket.io.min.js': 12_134,
-  'socket.io.websocket.esm.min.js': 10_433,
+  'socket.io.esm.min.js': 10_228,
+  'socket.io.min.js': 10_448,
+  'socket.io.websocket.esm.min.js': 9_265,
 };
 
 const read = (file: string): Buffer => readFileSync(join(BUNDLE_DIR, file));

@@ -67,8 +67,20 @@ describe('options', () => {
     const manager = new TestManager('http://h', { autoConnect: false });
     assert.throws(() => manager.socket('/', { timeout: 5 } as never), /"timeout" is a Manager option/);
     assert.throws(
+      () => manager.socket('/buffer', { offlineBuffer: { auth: {} } } as never),
+      { message: 'unknown offlineBuffer option "auth"' },
+      'a socket option inside offlineBuffer is unknown there',
+    );
+    assert.throws(() => manager.socket('/buffer', { offlineBuffer: { maxBytes: -1 } }), {
+      message: 'option "offlineBuffer.maxBytes" must be a number ≥ 0 or Infinity, got -1',
+    });
+    assert.throws(
+      () => manager.socket('/buffer', { offlineBuffer: null } as never),
+      /"offlineBuffer" must be an object/,
+    );
+    assert.throws(
       () => new WebSocketManager('http://h', { autoConnect: false, transports: ['websocket', 'polling'] }),
-      /"polling" is not supported; use "websocket" \(or the full switchboard\/client entry/,
+      /"polling" is not supported; use "websocket" \(or import switchboard\/client\)/,
     );
     const made: EngineSocketOptions[] = [];
     class CapturingManager extends WebSocketManager {
@@ -85,7 +97,7 @@ describe('options', () => {
   test('extraHeaders are refused in a browser, where a WebSocket cannot send them', () => {
     assert.throws(
       () => new BrowserManager('http://h', { autoConnect: false, extraHeaders: { authorization: 'x' } }),
-      /"extraHeaders" cannot be honoured in a browser/,
+      /"extraHeaders" works in Node only: use auth or query/,
     );
     assert.doesNotThrow(() => new Manager('http://h', { autoConnect: false, extraHeaders: { authorization: 'x' } }));
   });

@@ -124,6 +124,7 @@ export class PacketDecoder {
       fail('UNKNOWN_PACKET_TYPE', `unknown packet type ${/\d/.test(first) ? first : JSON.stringify(first)}`);
     }
     const [head, typeDigit, count, namespace, idDigits] = header;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the expression matched one of its digits, 0 to 6.
     const type = Number(typeDigit) as PacketType;
     const binary = type === PacketType.BinaryEvent || type === PacketType.BinaryAck;
     const attachments = Number(count ?? 0);

@@ -1,19 +1,17 @@
 /**
  * Socket.IO protocol v5 packet types (Socket.IO protocol §"Packet types").
- * The numeric value is the first character of every encoded packet.
+ * The numeric value is the first character of every encoded packet. A `const enum`: bundles
+ * (the browser client's) get the bare numbers, no object to look them up in.
  */
-export const PacketType = {
-  Connect: 0,
-  Disconnect: 1,
-  Event: 2,
-  Ack: 3,
-  ConnectError: 4,
-  BinaryEvent: 5,
-  BinaryAck: 6,
-} as const;
-
-/** One of the seven Socket.IO packet types. */
-export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+export const enum PacketType {
+  Connect = 0,
+  Disconnect = 1,
+  Event = 2,
+  Ack = 3,
+  ConnectError = 4,
+  BinaryEvent = 5,
+  BinaryAck = 6,
+}
 
 /** Binary data as the codec sees it: a view (Buffer included) or a bare ArrayBuffer. */
 export type BinaryData = ArrayBufferView | ArrayBuffer;
