@@ -69,7 +69,10 @@ export class Emitter<Events extends EventsMap> {
 
   /** Calls every listener of `event` with `args`. */
   protected emitEvent<E extends keyof Events>(event: E, ...args: Events[E]): void {
-    for (const listener of this.#list(event)) callSafely(listener, this, args);
+    // The stored array is never changed (see #listeners): no copy needed to deliver safely.
+    const stored = this.#listeners?.get(event);
+    if (typeof stored === 'function') callSafely(stored, this, args);
+    else if (stored !== undefined) for (const listener of stored) callSafely(listener, this, args);
   }
 
   /** The listeners of `event`, as a new array. */
