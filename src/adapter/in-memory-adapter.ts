@@ -51,6 +51,10 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
   private readonly roomsChangedAt = new Map<SocketId, number>();
   private readonly offsetPrefix = Date.now().toString(36);
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** For {@link markingWalk}: the mark of the last walk over several rooms that met each socket. */
+  private readonly walkedBy = new Map<SocketId, object>();
+  /** Whether a walk over several rooms is under way (see {@link apply}). */
+  private walking = false;
 
   constructor(nsp: AdapterNamespace) {
     super();
@@ -108,6 +112,7 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
 
   delAll(id: SocketId): void {
     this.roomsChangedAt.delete(id);
+    this.walkedBy.delete(id);
     const own = this.sids.get(id);
     if (!own) return;
     for (const room of own) this.removeFromRoom(room, id);
@@ -305,16 +310,22 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
       return;
     }
     if (opts.rooms.size > 1) {
-      const seen = new Set<SocketId>();
-      for (const room of opts.rooms) {
-        const members = this.rooms.get(room);
-        if (!members) continue;
-        for (const id of members) {
-          if (seen.has(id) || exceptIds?.has(id)) continue;
-          seen.add(id);
-          const socket = sockets.get(id);
-          if (socket) fn(socket);
+      // A walk from within another (a socket's listener broadcasting in turn) leaves its marks alone.
+      const nested = this.walking;
+      const firstVisit = nested ? firstVisitIn(new Set()) : this.markingWalk();
+      this.walking = true;
+      try {
+        for (const room of opts.rooms) {
+          const members = this.rooms.get(room);
+          if (!members) continue;
+          for (const id of members) {
+            if (exceptIds?.has(id) || !firstVisit(id)) continue;
+            const socket = sockets.get(id);
+            if (socket) fn(socket);
+          }
         }
+      } finally {
+        this.walking = nested;
       }
       return;
     }
@@ -327,6 +338,24 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     }
   }
 
+  /**
+   * Starts a walk over several rooms and returns whether each socket is met for the first time in
+   * it. The walk marks the sockets it meets with a mark of its own in {@link walkedBy}, which keeps
+   * one entry per socket from one walk to the next: a broadcast to several rooms then allocates
+   * nothing per recipient (a set of the ids seen would, growing with them, and make the garbage
+   * collector run more often, delaying the broadcasts it interrupts).
+   */
+  private markingWalk(): (id: SocketId) => boolean {
+    // Unlike the mark of any other walk, so marks left by earlier walks never match it.
+    const mark = {};
+    const walkedBy = this.walkedBy;
+    return (id) => {
+      if (walkedBy.get(id) === mark) return false;
+      walkedBy.set(id, mark);
+      return true;
+    };
+  }
+
   /** Ids of the sockets in any of the `except` rooms, or `undefined` when nobody is excluded. */
   private computeExceptSids(except: Set<Room> | undefined): Set<SocketId> | undefined {
     if (!except || except.size === 0) return undefined;
@@ -337,6 +366,15 @@ export class InMemoryAdapter extends EventEmitter implements Adapter {
     }
     return ids;
   }
+}
+
+/** Whether each socket is met for the first time, remembering them in `seen`. */
+function firstVisitIn(seen: Set<SocketId>): (id: SocketId) => boolean {
+  return (id) => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
 }
 
 function shouldReceive(sessionRooms: Room[], stored: StoredPacket): boolean {

@@ -14,7 +14,7 @@
 import { ClusterMessageType, type ClusterMessage, type ClusterResponse } from '../adapter/index.js';
 import type { Room, SerializedBroadcastOptions, SerializedSocket } from '../adapter/index.js';
 import type { Packet } from '../protocol/socket-io/index.js';
-import { isFields } from './cluster-wire.js';
+import { isFields, isRoomList } from './cluster-wire.js';
 
 /** Kinds of classic requests. Values are part of the wire format. */
 export const RequestType = {
@@ -122,10 +122,6 @@ export function toClassicResponse(response: ClusterResponse): unknown {
 }
 
 type Fields = Record<string, unknown>;
-
-function isRoomList(value: unknown): value is Room[] {
-  return Array.isArray(value) && value.every((room) => typeof room === 'string' || typeof room === 'number');
-}
 
 /** Reads `{ rooms, except?, flags? }`; throws when it is not that. */
 function readOptions(value: unknown): SerializedBroadcastOptions {

@@ -1,4 +1,4 @@
-import { ClusterMessageType, type ClusterMessage, type ClusterResponse } from '../adapter/index.js';
+import { ClusterMessageType, type ClusterMessage, type ClusterResponse, type Room } from '../adapter/index.js';
 
 /** The message types that answer a request, sent to the one node that asked. */
 const RESPONSE_TYPES: ReadonlySet<number> = new Set([
@@ -11,6 +11,11 @@ const RESPONSE_TYPES: ReadonlySet<number> = new Set([
 /** Whether a decoded value is an object of named fields (not an array, not `null`). */
 export function isFields(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a decoded value is a list of room names (strings or numbers). */
+export function isRoomList(value: unknown): value is Room[] {
+  return Array.isArray(value) && value.every((room) => typeof room === 'string' || typeof room === 'number');
 }
 
 /**

@@ -15,9 +15,10 @@ import {
   type SocketId,
 } from '../adapter/index.js';
 import { PacketType, type Packet } from '../protocol/socket-io/index.js';
-import { isClusterResponse, readClusterMessage } from './cluster-wire.js';
+import { isClusterResponse, isFields, isRoomList, readClusterMessage } from './cluster-wire.js';
 import { resolveStreamsOptions, type StreamsAdapterOptions } from './options.js';
 import { MSGPACK_PARSER, encodeWith } from './parser.js';
+import { toError } from './publisher.js';
 import { RedisAdapterBase } from './redis-adapter-base.js';
 import { canDuplicate, checkClient, type RedisClient } from './redis-client.js';
 import { compareIds, decodeEntry, encodeEntry, isEntryId, rangeEntries } from './stream-entries.js';
@@ -41,10 +42,10 @@ function isStoredSession(value: unknown): value is StoredSession {
   );
 }
 
-/** Whether a socket in `rooms` was a recipient of a broadcast with `opts`. */
-function reaches(rooms: readonly Room[], opts: SerializedBroadcastOptions): boolean {
-  const included = opts.rooms.length === 0 || rooms.some((room) => opts.rooms.includes(room));
-  return included && !rooms.some((room) => opts.except.includes(room));
+/** Whether a socket in `rooms` was a recipient of a broadcast to `targets` except `except`. */
+function reaches(rooms: readonly Room[], targets: readonly Room[], except: readonly Room[]): boolean {
+  const included = targets.length === 0 || rooms.some((room) => targets.includes(room));
+  return included && !rooms.some((room) => except.includes(room));
 }
 
 /** The settings of one adapter, checked. */
@@ -143,31 +144,26 @@ export class StreamsRedisAdapter extends RedisAdapterBase {
   }
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (opts.flags?.local) {
-      super.addSockets(opts, rooms);
-      return;
-    }
-    const data = { opts: serializeOptions(opts), rooms };
-    this.appendOrApply({ type: ClusterMessageType.SocketsJoin, data }, () => super.addSockets(localOnly(opts), rooms));
+    this.throughStream(
+      opts,
+      (serialized) => ({ type: ClusterMessageType.SocketsJoin, data: { opts: serialized, rooms } }),
+      (local) => super.addSockets(local, rooms),
+    );
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (opts.flags?.local) {
-      super.delSockets(opts, rooms);
-      return;
-    }
-    const data = { opts: serializeOptions(opts), rooms };
-    this.appendOrApply({ type: ClusterMessageType.SocketsLeave, data }, () => super.delSockets(localOnly(opts), rooms));
+    this.throughStream(
+      opts,
+      (serialized) => ({ type: ClusterMessageType.SocketsLeave, data: { opts: serialized, rooms } }),
+      (local) => super.delSockets(local, rooms),
+    );
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (opts.flags?.local) {
-      super.disconnectSockets(opts, close);
-      return;
-    }
-    const data = { opts: serializeOptions(opts), close };
-    this.appendOrApply({ type: ClusterMessageType.DisconnectSockets, data }, () =>
-      super.disconnectSockets(localOnly(opts), close),
+    this.throughStream(
+      opts,
+      (serialized) => ({ type: ClusterMessageType.DisconnectSockets, data: { opts: serialized, close } }),
+      (local) => super.disconnectSockets(local, close),
     );
   }
 
@@ -255,19 +251,44 @@ export class StreamsRedisAdapter extends RedisAdapterBase {
       if (entries.length === 0) return undefined;
       for (const [id, fields] of entries) {
         cursor = id;
-        const data = this.replayable(decodeEntry(fields), rooms);
+        const data = this.replayableEntry(fields, rooms);
         if (data) missed.push([...data, id]);
       }
     }
     return undefined;
   }
 
-  /** The arguments of a broadcast of this namespace that a socket in `rooms` got and may get again. */
+  /**
+   * The arguments of an entry's broadcast that a socket in `rooms` got and may get again. An entry
+   * that cannot be read (a foreign or broken producer) is reported as an `invalid-message` and
+   * skipped, as it is when read live: the other entries are still worth replaying.
+   */
+  private replayableEntry(fields: readonly string[], rooms: Room[]): unknown[] | undefined {
+    try {
+      return this.replayable(decodeEntry(fields), rooms);
+    } catch (err) {
+      this.emit('invalid-message', toError(err));
+      return undefined;
+    }
+  }
+
+  /**
+   * The arguments of a broadcast of this namespace that a socket in `rooms` got and may get again;
+   * throws on a broadcast without a packet or rooms (the cluster adapter checks no further).
+   */
   private replayable(message: ClusterMessage, rooms: Room[]): unknown[] | undefined {
     if (message.type !== ClusterMessageType.Broadcast || message.nsp !== this.nsp.name) return undefined;
-    const { packet, opts, requestId } = message.data;
-    if (requestId !== undefined || packet.type !== PacketType.Event || packet.id !== undefined) return undefined;
-    if (opts.flags.volatile === true || !Array.isArray(packet.data) || !reaches(rooms, opts)) return undefined;
+    // Typed as our nodes write it; read as anything, since any producer may have written it.
+    const data: unknown = message.data;
+    if (!isFields(data) || !isFields(data.packet) || !isFields(data.opts)) {
+      throw new Error('a broadcast without a packet or options');
+    }
+    const { packet, opts } = data;
+    const except = opts.except ?? [];
+    if (!isRoomList(opts.rooms) || !isRoomList(except)) throw new Error('a broadcast without a list of rooms');
+    if (data.requestId !== undefined || packet.type !== PacketType.Event || packet.id !== undefined) return undefined;
+    const volatile = isFields(opts.flags) && opts.flags.volatile === true;
+    if (volatile || !Array.isArray(packet.data) || !reaches(rooms, opts.rooms, except)) return undefined;
     return packet.data as unknown[];
   }
 
@@ -295,6 +316,23 @@ export class StreamsRedisAdapter extends RedisAdapterBase {
         if (id === undefined) fallback();
       })
       .catch((err: unknown) => process.emitWarning(`streams adapter could not act on its own message: ${String(err)}`));
+  }
+
+  /**
+   * Runs an operation on sockets through the stream: appended, and acted on by every node when it
+   * reads it back. Flagged `local`, or when Redis does not take it, `act` runs here at once, with
+   * options flagged `local` so that the cluster adapter does not publish it again.
+   */
+  private throughStream(
+    opts: BroadcastOptions,
+    message: (serialized: SerializedBroadcastOptions) => DistributiveOmit<ClusterMessage, 'uid' | 'nsp'>,
+    act: (localOpts: BroadcastOptions) => void,
+  ): void {
+    if (opts.flags?.local) {
+      act(opts);
+      return;
+    }
+    this.appendOrApply(message(serializeOptions(opts)), () => act(localOnly(opts)));
   }
 
   private isEphemeral(message: ClusterMessage): boolean {

@@ -67,6 +67,28 @@ describe('InMemoryAdapter broadcast', () => {
     assert.equal(a.texts().length, 1);
   });
 
+  test('broadcasts to several rooms from within another reach each recipient once, and so does the outer one', () => {
+    const { adapter, a, b, c } = setup();
+    adapter.addAll('a', new Set(['green']));
+    // a and b answer the outer broadcast with one of their own, to two rooms.
+    for (const socket of [a, b]) {
+      const deliver = socket.deliver.bind(socket);
+      socket.deliver = (packet, chunks, flags) => {
+        deliver(packet, chunks, flags);
+        if ((packet.data as unknown[])[0] === 'outer') {
+          adapter.broadcast(event(`from ${socket.id}`), { rooms: new Set(['blue', 'green']) });
+        }
+      };
+    }
+    adapter.broadcast(event('outer'), { rooms: new Set(['red', 'blue', 'green']) });
+    assert.deepEqual(a.texts(), ['2/chat,["outer"]', '2/chat,["from a"]', '2/chat,["from b"]']);
+    assert.deepEqual(b.texts(), ['2/chat,["from a"]', '2/chat,["outer"]', '2/chat,["from b"]']);
+    assert.deepEqual(c.texts(), ['2/chat,["from a"]', '2/chat,["from b"]', '2/chat,["outer"]']);
+    // The next walks start afresh: every recipient again, once.
+    adapter.broadcast(event('again'), { rooms: new Set(['green', 'blue']) });
+    for (const socket of [a, b, c]) assert.deepEqual(socket.texts().slice(3), ['2/chat,["again"]']);
+  });
+
   test('encodes once: every recipient gets the very same string and buffers', () => {
     const { adapter, a, b, c } = setup();
     const payload = Buffer.from('shared');

@@ -106,6 +106,55 @@ describe('createStreamsAdapter at its edges', { skip }, () => {
     assert.equal(await streamLength(), before + 1);
   });
 
+  test('a recovery skips the malformed entries of the stream, reports each and replays the rest', async () => {
+    const { client, socket: first } = await connected();
+    const { client: witness } = await connected();
+    const pid = first.pid;
+    assert.ok(pid !== undefined);
+    const firstNews = waitFor<[string, string]>(client, 'news');
+    io.emit('news', 'before');
+    // With recovery on, the offset (the entry's id) comes last.
+    const [news, offset] = await firstNews;
+    assert.equal(news, 'before');
+    // Away without a word, so the session is kept; it comes back below, by hand.
+    client.io.reconnection(false);
+    client.io.engine.close();
+    await until(async () => (await redis.exists(`${sessionKeyPrefix}${pid}`)) === 1, 3000, 'the session to be stored');
+    const reports: string[] = [];
+    const onInvalid = (error: Error): void => void reports.push(error.message);
+    adapter.on('invalid-message', onInvalid);
+    try {
+      const entry = (data: string): Promise<unknown> =>
+        redis.sendCommand(['XADD', key, '*', 'uid', 'foreign', 'nsp', '/', 'type', '3', 'data', data]);
+      await entry('{not json');
+      await entry('{}');
+      await entry('{"packet":{"type":2,"data":["news","odd"]},"opts":{"rooms":"all"}}');
+      const witnessed = waitFor<[string]>(witness, 'news');
+      io.emit('news', 'missed');
+      assert.equal((await witnessed)[0], 'missed');
+      // Read live, only the entry that cannot be decoded is reported; the cluster adapter ignores the others.
+      assert.equal(reports.length, 1);
+      assert.match(reports[0]!, /JSON/);
+      const back = connect(url, { forceNew: true, transports: ['websocket'], auth: { pid, offset } });
+      clients.push(back);
+      const replayed: string[] = [];
+      back.on('news', (value: string) => replayed.push(value));
+      const [socket] = await waitFor<[Socket]>(io, 'connection');
+      await waitFor(back, 'connect');
+      assert.equal(socket.recovered, true);
+      assert.equal(socket.id, first.id);
+      assert.deepEqual(replayed, ['missed']);
+      // Read again for the replay, each is skipped and reported.
+      assert.deepEqual(reports.slice(1), [
+        reports[0],
+        'a broadcast without a packet or options',
+        'a broadcast without a list of rooms',
+      ]);
+    } finally {
+      adapter.off('invalid-message', onInvalid);
+    }
+  });
+
   test('a recovery it cannot vouch for starts a new session: bad offset, foreign or mismatched record, no offset to start from', async () => {
     const stored = (value: unknown): string => Buffer.from(encode(value)).toString('base64');
     await redis.set(`${sessionKeyPrefix}foreign`, stored({ whatever: 1 }));
