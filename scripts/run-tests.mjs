@@ -93,7 +93,9 @@ const nodeTest = [
   'tsx',
   '--test',
   '--test-concurrency=2',
-  '--test-timeout=120000',
+  // Each file runs as one test under this bound: the longest, the installed-package test, type-checks
+  // the package under eleven compiler settings, about two minutes on a loaded two-core machine.
+  '--test-timeout=300000',
   `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
   '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/skip-reporter.mjs',

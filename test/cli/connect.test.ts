@@ -61,8 +61,9 @@ describe('switchboard connect, interactive', () => {
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
       const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
       try {
+        // The greeting's two messages may reach this process in two chunks of the child's output.
         await until(
-          () => out.includes('< welcome'),
+          () => out.includes('< welcome') && out.includes('[binary 3 bytes]'),
           15_000,
           () => `the greeting in ${JSON.stringify(out + err)}`,
         );
