@@ -350,7 +350,10 @@ export class Manager<
       origin: url.origin,
       path: path.endsWith('/') ? path : `${path}/`,
       // The URL's own parameters win, as they do with socket.io-client.
-      query: { ...params('query', opts.query), ...Object.fromEntries(url.searchParams) },
+      query:
+        url.search === ''
+          ? params('query', opts.query)
+          : { ...params('query', opts.query), ...Object.fromEntries(url.searchParams) },
       extraHeaders: params('extraHeaders', opts.extraHeaders),
       transports: opts.transports ?? Object.keys(entry.transports),
       // The session paces its transport fallback by the same deadline; no limit is an infinite one.

@@ -172,6 +172,12 @@ export const MANAGER_DEFAULTS = {
   timestampParam: 't',
 };
 
+/**
+ * Shared by every socket made without socket options and every session without query parameters
+ * or headers: an empty object each would be kept for as long as its client lives.
+ */
+export const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
 type Check = (value: unknown) => boolean;
 
 const isCount: Check = (value) => typeof value === 'number' && value >= 0;
@@ -252,8 +258,9 @@ export function checkOption<T>(name: string, value: T, kind = kindOf(name) ?? SO
 }
 
 /** Query parameters (or headers) as strings, from an object or a `a=1&b=2` string. */
-export function params(name: string, value: unknown): Record<string, string> {
+export function params(name: string, value: unknown): Readonly<Record<string, string>> {
   if (typeof value === 'string') return Object.fromEntries(new URLSearchParams(value));
+  if (value === undefined) return NO_OPTIONS;
   const out: Record<string, string> = {};
   for (const [key, item] of Object.entries(value ?? {})) {
     if (!['string', 'number', 'boolean'].includes(typeof item))
@@ -331,7 +338,10 @@ export function splitLookupOptions(options: Partial<ManagerOptions & SocketOptio
   socket: Partial<SocketOptions>;
 } {
   const manager: Record<string, unknown> = {};
-  const socket: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) (isSocketOption(key) ? socket : manager)[key] = value;
-  return { manager, socket };
+  let socket: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(options)) {
+    if (isSocketOption(key)) (socket ??= {})[key] = value;
+    else manager[key] = value;
+  }
+  return { manager, socket: socket ?? NO_OPTIONS };
 }

@@ -6,6 +6,7 @@ import { packetBytes } from './offline-buffer.js';
 import {
   DEFAULT_OFFLINE_MAX_BYTES,
   DEFAULT_OFFLINE_MAX_PACKETS,
+  NO_OPTIONS,
   checkSocketOptions,
   type AuthOption,
   type SocketOptions,
@@ -186,7 +187,7 @@ export class Socket<
   #pid: string | undefined;
   #lastOffset: string | undefined;
 
-  constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: Partial<SocketOptions> = {}) {
+  constructor(io: Manager<ListenEvents, EmitEvents>, nsp: string, opts: Partial<SocketOptions> = NO_OPTIONS) {
     super();
     checkSocketOptions(opts);
     this.#opts = opts;

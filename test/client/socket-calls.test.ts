@@ -135,10 +135,14 @@ describe('Socket: listeners and queues', () => {
       assert.equal(socket.hasListeners('tick'), true, 'removing a listener not there changes nothing');
       socket.removeListener('tick', second);
       assert.equal(socket.hasListeners('tick'), false);
-      socket.on('a', first).on('b', first).on('b', second);
+      socket.on('a', first).on('b', first).on('b', second).on('c', second);
       socket.removeAllListeners('a');
       assert.equal(socket.hasListeners('a'), false);
-      assert.equal(socket.hasListeners('b'), true);
+      socket.off('a', first);
+      assert.deepEqual(socket.listeners('b'), [first, second], 'the other events keep their listeners');
+      socket.off('c', second);
+      assert.equal(socket.hasListeners('c'), false, 'removing the only listener removes the event');
+      assert.deepEqual(socket.listeners('b'), [first, second]);
       socket.removeAllListeners();
       assert.equal(socket.hasListeners('b'), false);
       assert.deepEqual(socket.listeners('b'), []);

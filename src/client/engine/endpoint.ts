@@ -23,7 +23,18 @@ export function endpointOf({ origin, path, query, timestampRequests, timestampPa
     }
     search += `${encodeURIComponent(name)}=${encodeURIComponent(value)}&`;
   }
-  return `${/^(https|wss):/.test(origin) ? 's' : ''}:${origin.slice(origin.indexOf('//'))}${path}?${search}EIO=${ENGINE_IO_PROTOCOL}&transport=`;
+  // Joined rather than concatenated: a session keeps this string as long as it lives, and joining
+  // makes one flat string where `+` would keep a tree of its pieces (and the origin it sliced).
+  const secure = /^(https|wss):/.test(origin) ? 's' : '';
+  return [
+    secure,
+    ':',
+    origin.slice(origin.indexOf('//')),
+    path,
+    '?',
+    search,
+    `EIO=${ENGINE_IO_PROTOCOL}&transport=`,
+  ].join('');
 }
 
 /**
