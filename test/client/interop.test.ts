@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Socket as ServerSocket } from '../../src/server/index.js';
 import { io } from '../../src/client-node/index.js';
 import { until, waitFor } from '../helpers/wait.js';
-import { PAIRS, connected, startHarness } from './helpers.js';
+import { PAIRS, SERVER_KINDS, connected, startHarness } from './helpers.js';
 
 /** A server-side socket's listener signature, for the echo handlers below. */
 type Ack = (...args: unknown[]) => void;
@@ -138,6 +138,52 @@ for (const { kind, mode, name } of PAIRS) {
           () => `the buffered emits (got ${received.length})`,
         );
         assert.deepEqual(received, [0, 1, 2, 3, 4]);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
+
+for (const kind of SERVER_KINDS) {
+  describe(`client against the ${kind} server with permessage-deflate`, () => {
+    test('compress(false) sends its message uncompressed; other messages are compressed', async () => {
+      const h = await startHarness(kind, 'websocket', { perMessageDeflate: { threshold: 0 } });
+      try {
+        const serverSide = waitFor<[ServerSocket]>(h.io, 'connection');
+        const client = h.client();
+        await connected(client);
+        const [socket] = await serverSide;
+        // The first byte of each frame the client sent, as it came: RSV1 (0x40) marks a compressed
+        // message (RFC 7692 §6). One emit at a time, so each arrives in a read of its own.
+        const firstBytes: number[] = [];
+        (socket.conn.request.socket as NodeJS.EventEmitter).on('data', (chunk: Buffer) => firstBytes.push(chunk[0]!));
+        const text = 'compressible '.repeat(200);
+        for (const compress of [false, true, false]) {
+          firstBytes.length = 0;
+          const received = waitFor<[string]>(socket, 'note');
+          client.compress(compress).emit('note', text);
+          assert.deepEqual(await received, [text]);
+          assert.equal(firstBytes.length, 1);
+          assert.equal((firstBytes[0]! & 0x40) !== 0, compress, `compress(${compress})`);
+        }
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('over long-polling, compress(false) messages go like any other, text and binary', async () => {
+      const h = await startHarness(kind, 'polling');
+      try {
+        const serverSide = waitFor<[ServerSocket]>(h.io, 'connection');
+        const client = h.client();
+        await connected(client);
+        const [socket] = await serverSide;
+        const received = waitFor<[string, Buffer]>(socket, 'note');
+        client.compress(false).emit('note', 'plain', Uint8Array.of(1, 2, 3));
+        const [text, bytes] = await received;
+        assert.equal(text, 'plain');
+        assert.deepEqual([...bytes], [1, 2, 3]);
       } finally {
         await h.close();
       }

@@ -15,6 +15,8 @@ import {
   type Timer,
   type TransportListener,
   type Transports,
+  Uncompressed,
+  type Outgoing,
   type UpgradeHost,
   type Wire,
 } from './transport.js';
@@ -105,7 +107,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   /** The handshake's `maxPayload`, when the server sent one. */
   #maxPayload: number | undefined;
   /** Packets not yet handed to the transport. */
-  #buffer: Wire[] = [];
+  #buffer: Outgoing[] = [];
   /** Gives the upgrade attempt in flight up, while there is one. */
   #abandonProbe: (() => void) | undefined;
   /**
@@ -158,10 +160,12 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
 
   /**
    * Sends one message; queued while the session opens, a request or an upgrade is in flight. Sent
-   * nowhere once the session closed. `compress` is not passed on: see {@link WebSocketTransport}.
+   * nowhere once the session closed. With `compress: false` it goes uncompressed where the host's
+   * WebSocket can choose per message (see {@link WebSocketTransport}).
    */
-  send(data: string | Uint8Array, _options?: { compress?: boolean }): void {
-    this.#write(typeof data === 'string' ? `4${data}` : data);
+  send(data: string | Uint8Array, options?: { compress?: boolean }): void {
+    const wire = typeof data === 'string' ? `4${data}` : data;
+    this.#write(options?.compress === false ? new Uncompressed(wire) : wire);
   }
 
   /**
@@ -313,7 +317,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     this.#pingTimer = startTimer(this.#pingWindow, () => this.#close('ping timeout'));
   }
 
-  #write(packet: Wire): void {
+  #write(packet: Outgoing): void {
     if (this.#state === State.Closed) return;
     this.#buffer.push(packet);
     this.#flush();

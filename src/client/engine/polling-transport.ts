@@ -16,8 +16,10 @@ import {
   type TransportClass,
   type TransportHost,
   type TransportListener,
+  type Outgoing,
   type UpgradeHost,
   type Wire,
+  wireOf,
 } from './transport.js';
 
 /** The record separator (U+001E) between the packets of a payload. */
@@ -32,8 +34,13 @@ const enum State {
 }
 
 /** Packets as one payload: text packets as they are, binary messages as `b` and their base64. */
-const encodePayload = (packets: readonly Wire[]): string =>
-  packets.map((packet) => (typeof packet === 'string' ? packet : `b${toBase64(packet)}`)).join(SEPARATOR);
+const encodePayload = (packets: readonly Outgoing[]): string =>
+  packets
+    .map((packet) => {
+      const wire = wireOf(packet);
+      return typeof wire === 'string' ? wire : `b${toBase64(wire)}`;
+    })
+    .join(SEPARATOR);
 
 /**
  * One packet of a payload, or the `parse error` it is. Base64 is decoded by the host's `atob`,
@@ -90,7 +97,7 @@ export class PollingTransport implements ClientTransport {
     return this.#state !== State.Closed && !this.#posting;
   }
 
-  send(packets: readonly Wire[], maxPayload?: number): number {
+  send(packets: readonly Outgoing[], maxPayload?: number): number {
     const count = maxPayload === undefined ? packets.length : packetsThatFit(packets, maxPayload);
     this.#posting = true;
     this.#request(encodePayload(packets.slice(0, count))).then(
@@ -139,7 +146,7 @@ export class PollingTransport implements ClientTransport {
     return abandon;
   }
 
-  shutdown(packets: readonly Wire[]): void {
+  shutdown(packets: readonly Outgoing[]): void {
     this.#state = State.Closed;
     this.listener = ignore;
     this.#final = encodePayload([...packets, '1']);

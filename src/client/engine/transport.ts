@@ -14,6 +14,21 @@ import type { ClientPlatform, EngineSocketOptions, TransportName } from './types
 export type Wire = string | Uint8Array;
 
 /**
+ * A message the application sent with `compress: false`: the WebSocket transport asks the host's
+ * WebSocket not to compress it (Node's honours that; a browser's WebSocket has no per-message
+ * choice), and polling sends its data like any other, as the client compresses no request.
+ */
+export class Uncompressed {
+  constructor(readonly data: Wire) {}
+}
+
+/** A packet waiting to be written: its wire form, or that form marked {@link Uncompressed}. */
+export type Outgoing = Wire | Uncompressed;
+
+/** The wire form of `packet`. */
+export const wireOf = (packet: Outgoing): Wire => (packet instanceof Uncompressed ? packet.data : packet);
+
+/**
  * A transport failed: a refused or broken request, a WebSocket that could not open, or bytes that
  * are not Engine.IO. Shaped as `engine.io-client`'s error of the same name, so code that reads
  * `type`, `description` and `context` in a `connect_error` handler keeps working.
@@ -97,7 +112,7 @@ export interface ClientTransport {
    * of as many as fit in `maxPayload` bytes, the server's limit (at least one). Returns how many
    * it took. Called only while `writable`.
    */
-  send(packets: readonly Wire[], maxPayload?: number): number;
+  send(packets: readonly Outgoing[], maxPayload?: number): number;
   /**
    * Polling only: starts moving `session` onto a WebSocket (Engine.IO protocol v4, "Upgrade");
    * returns what gives the attempt up. Lives with the polling transport so that a WebSocket-only
@@ -108,7 +123,7 @@ export interface ClientTransport {
    * Writes `packets` (the session's unsent ones, then a `close` over polling) and then closes.
    * Called only on an open transport: one that closed has already ended its session.
    */
-  shutdown(packets: readonly Wire[]): void;
+  shutdown(packets: readonly Outgoing[]): void;
   /** Closes at once, sending nothing; the listener hears nothing more. */
   close(): void;
 }

@@ -20,7 +20,11 @@ export interface WebSocketLike {
   onmessage: ((event: WebSocketEventLike) => void) | null;
   onclose: ((event: WebSocketEventLike) => void) | null;
   onerror: ((event: WebSocketEventLike) => void) | null;
-  send(data: string | ArrayBufferView | ArrayBuffer): void;
+  /**
+   * `options` is read by Node's WebSocket (`compress: false` for a message sent so); a browser's
+   * WebSocket takes no second argument and ignores it.
+   */
+  send(data: string | ArrayBufferView | ArrayBuffer, options?: { compress?: boolean }): void;
   close(code?: number, reason?: string): void;
 }
 

@@ -9,10 +9,14 @@ import {
   ignore,
   type ClientTransport,
   type TransportHost,
+  Uncompressed,
+  type Outgoing,
   type TransportListener,
-  type Wire,
 } from './transport.js';
 import type { WebSocketEventLike, WebSocketLike } from './types.js';
+
+/** The send options of a message marked {@link Uncompressed}. */
+const NOT_COMPRESSED = { compress: false } as const;
 
 const enum State {
   Connecting,
@@ -26,8 +30,8 @@ const enum State {
  * gathers what the application sends in the same task and volatile packets sent meanwhile are
  * dropped, as with `engine.io-client`.
  *
- * The `compress` send option is not passed on: a browser's WebSocket offers no per-message choice,
- * and the socket compresses (or not) as it negotiated with the server.
+ * A message sent with `compress: false` asks the socket not to compress it: Node's WebSocket
+ * honours that; a browser's offers no per-message choice and compresses as it negotiated.
  */
 export class WebSocketTransport implements ClientTransport {
   readonly name = 'websocket';
@@ -68,9 +72,13 @@ export class WebSocketTransport implements ClientTransport {
     return this.#state === State.Open && !this.#writing;
   }
 
-  send(packets: readonly Wire[]): number {
+  send(packets: readonly Outgoing[]): number {
     try {
-      for (const packet of packets) this.#socket!.send(packet);
+      const socket = this.#socket!;
+      for (const packet of packets) {
+        if (packet instanceof Uncompressed) socket.send(packet.data, NOT_COMPRESSED);
+        else socket.send(packet);
+      }
     } catch (error) {
       // The socket closed under us and the host has not said so yet; its close event follows.
       this.#lost(Report.Error, new TransportError('websocket error', error));
@@ -86,7 +94,7 @@ export class WebSocketTransport implements ClientTransport {
     return packets.length;
   }
 
-  shutdown(packets: readonly Wire[]): void {
+  shutdown(packets: readonly Outgoing[]): void {
     this.send(packets);
     this.close();
   }
