@@ -71,6 +71,9 @@ interface Flags {
   fromQueue?: boolean;
 }
 
+/** The flags of an emit that set none: read only. */
+const NO_FLAGS: Readonly<Flags> = {};
+
 /** A registered acknowledgement callback. */
 interface AckEntry {
   readonly callback: Callback;
@@ -411,7 +414,7 @@ export class Socket<
 
   #emit(ev: string, args: readonly unknown[]): void {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.#flags ?? {};
+    const flags = this.#flags ?? NO_FLAGS;
     this.#flags = undefined;
     if ((this.#opts.retries ?? 0) > 0 && !flags.fromQueue && !flags.volatile) {
       this.#enqueue(ev, [...args], flags);
@@ -432,7 +435,9 @@ export class Socket<
 
   /** Sends an event packet, after telling the `onAnyOutgoing` listeners. */
   #send(packet: OutgoingPacket): void {
-    for (const listener of [...(this.#anyOutgoing ?? [])]) callSafely(listener, this, packet.data as unknown[]);
+    const listeners = this.#anyOutgoing;
+    // A copy: a listener may add or remove listeners. None at all, the common case, costs no array.
+    if (listeners) for (const listener of [...listeners]) callSafely(listener, this, packet.data as unknown[]);
     this.io._packet(packet);
   }
 
@@ -588,7 +593,8 @@ export class Socket<
   }
 
   #emitEvent(args: readonly unknown[]): void {
-    for (const listener of [...(this.#any ?? [])]) callSafely(listener, this, args);
+    const listeners = this.#any;
+    if (listeners) for (const listener of [...listeners]) callSafely(listener, this, args);
     this.emitEvent(String(args[0]), ...args.slice(1));
     // With connection state recovery the server appends each event's offset as its last argument.
     const last = args[args.length - 1];
