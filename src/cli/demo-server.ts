@@ -189,7 +189,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const release = perAddress.reserve(addressGroup(clientAddress(request, trustProxy)));
     if (release === undefined) return tooManyConnections;
     reservedPlaces.set(request.socket, release);
-    request.once('close', () => {
+    // An upgrade request never ends as such (Node emits no 'close' for it): a WebSocket handshake
+    // that fails (a bad key or version) ends with its socket.
+    (request.upgrade ? request.socket : request).once('close', () => {
       if (reservedPlaces.get(request.socket) !== release) return;
       reservedPlaces.delete(request.socket);
       release();

@@ -190,6 +190,19 @@ describe('demo realtime sessions: the same per-address cap', () => {
       await until(() => server.connectionsFrom('203.0.113.10') === 0, 5000, 'the closed session to be released');
     }));
 
+  test('a WebSocket handshake that fails after the check gives its place back', () =>
+    withDemoServer({ maxConnectionsPerAddress: 1, trustProxy: true }, async (server) => {
+      for (const headers of [{ 'Sec-WebSocket-Version': '99' }, { 'Sec-WebSocket-Key': 'not a key' }]) {
+        const refused = await refusedUpgrade(server.url, '/socket.io/?EIO=4&transport=websocket', {
+          ...viaProxy('203.0.113.11'),
+          ...headers,
+        });
+        assert.ok(refused.status === 400 || refused.status === 426, String(refused.status));
+        await until(() => server.connectionsFrom('203.0.113.11') === 0, 5000, 'the failed handshake to be released');
+      }
+      assert.equal((await handshake(server, '203.0.113.11')).status, 200);
+    }));
+
   test('handshakes that arrive together are held to the cap', () =>
     withDemoServer({ maxConnectionsPerAddress: 2, trustProxy: true }, async (server) => {
       const results = await Promise.all(Array.from({ length: 6 }, () => handshake(server, '203.0.113.9')));
