@@ -191,7 +191,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     reservedPlaces.set(request.socket, release);
     // An upgrade request never ends as such (Node emits no 'close' for it): a WebSocket handshake
     // that fails (a bad key or version) ends with its socket.
-    (request.upgrade ? request.socket : request).once('close', () => {
+    (request.headers.upgrade === undefined ? request : request.socket).once('close', () => {
       if (reservedPlaces.get(request.socket) !== release) return;
       reservedPlaces.delete(request.socket);
       release();
