@@ -11,7 +11,7 @@ import { CloseCode, ErrorCode, WebSocket, WebSocketError, WebSocketServer } from
 import { clientFrame } from '../helpers/frames.js';
 import { RawClient, startServer } from '../helpers/ws-peers.js';
 import { nextMessage, ourClose } from './interop-shared.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const CONTINUATION = 0x0;
 const BINARY = 0x2;
@@ -57,6 +57,9 @@ describe('maxFragments over a real connection', () => {
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof WebSocketError);
       assert.equal(errors[0].code, ErrorCode.TooManyFragments);
+      // The client sees the server's end of the TCP connection before the server's socket has
+      // closed and its WebSocket says so.
+      await until(() => closes.length > 0, 5000, 'the server side to close');
       assert.deepEqual(closes, [1008]);
 
       const reply = nextMessage(healthy);
