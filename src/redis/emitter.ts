@@ -23,13 +23,29 @@ class EmitterState {
   readonly key: string;
   readonly publisher: Publisher;
 
-  constructor(client: RedisClient, options: EmitterOptions | undefined) {
+  constructor(
+    readonly client: RedisClient,
+    options: EmitterOptions | undefined,
+  ) {
     const { key, parser } = resolveEmitterOptions(options);
     this.key = key;
     const connection = new RedisConnection(client, 'redisClient', (err) => void this.events.emit('redis-error', err));
     const encode = (body: unknown): Buffer | string => encodeWith(parser, body);
     this.publisher = new Publisher(connection, encode, (err) => void this.events.emit('publish-failure', err));
   }
+}
+
+/**
+ * The state `Emitter.of()` hands to the view it is making, taken (and cleared) by that view's
+ * constructor: the view shares it rather than making its own, and the public constructor keeps
+ * taking only a client.
+ */
+let stateOfNextView: EmitterState | undefined;
+
+/** An emitter for namespace `nsp` sharing `state` (its client, options, events and failure count). */
+function viewOf(state: EmitterState, nsp: string): Emitter {
+  stateOfNextView = state;
+  return new Emitter(state.client, undefined, nsp);
 }
 
 /** Events of an {@link Emitter}: `publish-failure` and `redis-error`, as on the Redis adapters. */
@@ -164,8 +180,8 @@ export class Emitter extends EmitterBroadcastOperator {
    * @param nsp - the namespace to emit to
    */
   constructor(redisClient: RedisClient, options?: EmitterOptions, nsp = '/') {
-    // `of()` passes the state it shares in place of the client.
-    const state = redisClient instanceof EmitterState ? redisClient : new EmitterState(redisClient, options);
+    const state = stateOfNextView ?? new EmitterState(redisClient, options);
+    stateOfNextView = undefined;
     super(state, nsp);
     this.shared = state;
     this.name = nsp;
@@ -178,7 +194,7 @@ export class Emitter extends EmitterBroadcastOperator {
 
   /** An emitter for namespace `nsp`, sharing this one's client, options and events. */
   of(nsp: string): Emitter {
-    return new Emitter(this.shared as unknown as RedisClient, undefined, nsp.startsWith('/') ? nsp : `/${nsp}`);
+    return viewOf(this.shared, nsp.startsWith('/') ? nsp : `/${nsp}`);
   }
 
   /** Emits `event` to the listeners of `io.on(event)` on every node (no acknowledgements). */

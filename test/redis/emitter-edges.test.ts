@@ -62,4 +62,17 @@ describe('Emitter at its edges', { skip }, () => {
     assert.equal(offline.publishFailures, 2);
     assert.deepEqual(heard, [`Redis is unreachable: a message to ${key}#/admin# was dropped`]);
   });
+
+  test("a view of a view is an Emitter sharing its root's count; another emitter on the same client keeps its own", () => {
+    const client = createClient({ url: REDIS_URL });
+    const offline = new Emitter(client, { key });
+    const view = offline.of('/admin').of('chat');
+    assert.ok(view instanceof Emitter);
+    view.to('room').emit('dropped');
+    const other = new Emitter(client, { key });
+    other.emit('dropped too');
+    assert.equal(offline.publishFailures, 1);
+    assert.equal(view.publishFailures, 1);
+    assert.equal(other.publishFailures, 1);
+  });
 });
