@@ -83,8 +83,11 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
     }
   }
 
-  /** A polling session on `a`, upgraded over a WebSocket of `b`: the probe, then the upgrade packet. */
-  async function upgradeOnOther(
+  /**
+   * A polling session on `a`, probed over a WebSocket of `b` (relayed, unless `b` is `a`): the
+   * probe is answered and the held poll ended, the upgrade packet not sent yet.
+   */
+  async function probeOn(
     a: EngineFixture,
     b: EngineFixture,
   ): Promise<{ sid: string; socket: EngineSocket; client: RawWebSocket }> {
@@ -99,10 +102,22 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
     client.send('2probe');
     assert.equal(await client.nextText(), '3probe');
     assert.equal((await held).body, '6', 'the held poll ends with a noop');
-    const upgraded = waitFor(socket, 'upgrade');
-    client.send('5');
-    await upgraded;
     return { sid, socket, client };
+  }
+
+  /**
+   * A polling session on `a`, upgraded over a WebSocket of `b` (relayed, unless `b` is `a`): the
+   * probe, then the upgrade packet.
+   */
+  async function upgradeOnOther(
+    a: EngineFixture,
+    b: EngineFixture,
+  ): Promise<{ sid: string; socket: EngineSocket; client: RawWebSocket }> {
+    const probed = await probeOn(a, b);
+    const upgraded = waitFor(probed.socket, 'upgrade');
+    probed.client.send('5');
+    await upgraded;
+    return probed;
   }
 
   test('the holder upgrades over the relayed WebSocket: text and binary both ways, in order', async () => {
@@ -316,6 +331,21 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
       assert.deepEqual(relayState(relayA), RELEASED);
       assert.equal((await closed)[0], 'server shutting down');
       assert.equal((await client.closed)[0], 1005);
+      await released(relayB);
+    });
+  });
+
+  test('a holder that shuts down closes its relayed WebSockets as it closes its own: same code and reason', async () => {
+    await withNodes({}, async (a, b, _relayA, relayB) => {
+      // On the holder's own WebSockets and on relayed ones alike: an upgraded session, and one mid-upgrade.
+      const direct = [(await upgradeOnOther(a, a)).client, (await probeOn(a, a)).client];
+      const relayed = [(await upgradeOnOther(a, b)).client, (await probeOn(a, b)).client];
+      await a.close();
+      const [directUpgraded, directProbing, relayedUpgraded, relayedProbing] = await Promise.all(
+        [...direct, ...relayed].map((client) => client.closed),
+      );
+      assert.deepEqual(relayedUpgraded, directUpgraded);
+      assert.deepEqual(relayedProbing, directProbing);
       await released(relayB);
     });
   });
