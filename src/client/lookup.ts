@@ -50,27 +50,22 @@ function checkSameOptions(manager: Manager, given: Partial<ManagerOptions>, serv
 export function createLookup(ManagerClass: ManagerClass, platform: ClientPlatform): Lookup {
   const cache = new Map<string, Manager>();
   function lookup(uri?: string | LookupOptions, opts?: LookupOptions): Socket {
-    let given = opts ?? {};
-    let url: string | undefined;
-    if (typeof uri === 'object') given = uri;
-    else url = uri;
-    const split = splitLookupOptions(given);
+    const url = typeof uri === 'object' ? undefined : uri;
+    const { manager: managerOptions, socket: socketOptions } = splitLookupOptions(
+      typeof uri === 'object' ? uri : (opts ?? {}),
+    );
     // Checked before a manager is made: a new one starts connecting at once.
-    checkSocketOptions(split.socket);
-    const parsed = parseUrl(url, platform.pageLocation);
-    const key = parsed.origin + (split.manager.path ?? '/socket.io');
-    const cached = cache.get(key);
-    let manager: Manager;
-    if (split.manager.forceNew === true || split.manager.multiplex === false || cached?._hasSocket(parsed.pathname)) {
-      manager = new ManagerClass(url, split.manager);
-    } else if (cached !== undefined) {
-      checkSameOptions(cached, split.manager, parsed.origin);
-      manager = cached;
-    } else {
-      manager = new ManagerClass(url, split.manager);
+    checkSocketOptions(socketOptions);
+    const { origin, pathname } = parseUrl(url, platform.pageLocation);
+    const key = origin + (managerOptions.path ?? '/socket.io');
+    let manager = cache.get(key);
+    if (managerOptions.forceNew === true || managerOptions.multiplex === false || manager?._hasSocket(pathname)) {
+      manager = new ManagerClass(url, managerOptions);
+    } else if (manager === undefined) {
+      manager = new ManagerClass(url, managerOptions);
       cache.set(key, manager);
-    }
-    return manager.socket(parsed.pathname, split.socket);
+    } else checkSameOptions(manager, managerOptions, origin);
+    return manager.socket(pathname, socketOptions);
   }
   return lookup;
 }

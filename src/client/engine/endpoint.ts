@@ -37,20 +37,15 @@ export function endpointOf({ origin, path, query, timestampRequests, timestampPa
   ].join('');
 }
 
-/**
- * The URL of one request of `transport` to `endpoint`; a polling one gets a fresh timestamp when
- * `timestampRequests` is on (cache busting).
- */
-export function requestUrl(
-  endpoint: string,
-  options: EngineSocketOptions,
-  transport: TransportName,
-  sid: string | undefined,
-): string {
-  let url = (transport === 'polling' ? 'http' : 'ws') + endpoint + transport;
-  if (sid !== undefined) url += `&sid=${encodeURIComponent(sid)}`;
-  if (transport === 'polling' && options.timestampRequests) {
-    url += `&${encodeURIComponent(options.timestampParam)}=${Date.now().toString(36)}.${(timestamps++).toString(36)}`;
-  }
-  return url;
+/** The URL of one request of `transport` to `endpoint`, in the session `sid` once there is one. */
+export function requestUrl(endpoint: string, transport: TransportName, sid: string | undefined): string {
+  const url = (transport === 'websocket' ? 'ws' : 'http') + endpoint + transport;
+  return sid === undefined ? url : `${url}&sid=${encodeURIComponent(sid)}`;
+}
+
+/** `url` with a fresh timestamp when `timestampRequests` is on (cache busting of polling requests). */
+export function timestamped(url: string, { timestampRequests, timestampParam }: EngineSocketOptions): string {
+  return timestampRequests
+    ? `${url}&${encodeURIComponent(timestampParam)}=${Date.now().toString(36)}.${(timestamps++).toString(36)}`
+    : url;
 }

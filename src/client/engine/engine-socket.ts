@@ -1,7 +1,8 @@
 /**
  * The client's Engine.IO session (Engine.IO protocol v4): the handshake, the heartbeat, the write
- * buffer, and the choice of transport — a WebSocket first by default, long-polling when it cannot
- * open, and an upgrade back to WebSocket as soon as one gets through.
+ * buffer, and the transport in use. The choice between two transports (a WebSocket first by default,
+ * long-polling when it cannot open, and an upgrade back to WebSocket as soon as one gets through) is
+ * the {@link TransportPlan}'s and the polling transport's, which a WebSocket-only bundle leaves out.
  */
 import { Emitter } from '../emitter.js';
 import { endpointOf, requestUrl } from './endpoint.js';
@@ -13,13 +14,14 @@ import {
   startTimer,
   type ClientTransport,
   type Timer,
+  type TransportHost,
   type TransportListener,
   type Transports,
   Uncompressed,
   type Outgoing,
-  type UpgradeHost,
   type Wire,
 } from './transport.js';
+import type { Attempt, TransportPlan } from './transport-plan.js';
 import type {
   ClientPlatform,
   EngineCloseReason,
@@ -29,29 +31,17 @@ import type {
   TransportName,
 } from './types.js';
 
-/**
- * Whether the last session to open reached WebSocket, for `rememberUpgrade`: shared by every
- * session of the page or process, as `engine.io-client`'s `Socket.priorWebsocketSuccess` is.
- */
-let priorWebsocketSuccess = false;
-
-/** After a fallback to polling, a failed upgrade is tried again after 1 s, then 2 s, 4 s… up to 30 s. */
-const FIRST_PROBE_RETRY_MS = 1000;
-const LAST_PROBE_RETRY_MS = 30_000;
-
 /** The events as the emitter takes them: an interface has no index signature, a mapped type does. */
 type SessionEvents = { [E in keyof EngineSocketEvents]: EngineSocketEvents[E] };
 
 const enum State {
   Opening,
   Open,
-  /** Open, and the server answered a probe: polling is pausing and nothing is written until the switch. */
-  Upgrading,
   Closed,
 }
 
 const reasonOf = (error: TransportError): EngineCloseReason =>
-  error.message === PARSE_ERROR ? 'parse error' : 'transport error';
+  error.message === PARSE_ERROR ? PARSE_ERROR : 'transport error';
 
 /**
  * One Engine.IO session, as the Socket.IO `Manager` drives it. It starts opening when created:
@@ -81,7 +71,7 @@ const reasonOf = (error: TransportError): EngineCloseReason =>
  * engine.on('message', (data) => console.log(data));
  * engine.on('close', (reason) => console.log('closed:', reason));
  */
-export class EngineSocket extends Emitter<SessionEvents> implements EngineSocketLike, UpgradeHost {
+export class EngineSocket extends Emitter<SessionEvents> implements EngineSocketLike, TransportHost {
   /** The session id from the handshake; `undefined` before `open` and after `close`. */
   id: string | undefined;
   /** The transport in use. */
@@ -90,35 +80,43 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
   readonly options: EngineSocketOptions;
   /** @internal What the transports open their connections with. */
   readonly platform: ClientPlatform;
+  /** The transport classes the entry point offers. */
   readonly #transports: Transports;
   /** What every request URL shares (see {@link endpointOf}). */
   readonly #endpoint: string;
   /** The session's ear on its current transport. */
-  readonly #listener: TransportListener = (...report) => this.#onReport(...report);
-  /** When the opening times out (a number that needs a heap cell of its own until the session opens). */
-  #deadline: number;
+  readonly #listener: TransportListener = (...[report, value]) => {
+    if (report === Report.Packet) this.#onPacket(value);
+    else if (report === Report.Upgraded) {
+      this.transport = value;
+      // The upgrade packet first: what `upgrade` listeners send waits for the WebSocket's drain.
+      value.send(['5']);
+      this.emitEvent('upgrade', value);
+    } else if (report === Report.Drain && this.#buffer.length === 0) this.emitEvent('drain');
+    // Writable again: after a write, or polling going on after a failed upgrade (a WebSocket's own
+    // `Open` comes before the handshake, with nothing to flush yet).
+    else if (report === Report.Drain || report === Report.Open) this.#flush();
+    else if (report === Report.Close) this.#connectionLost(value, true);
+    else if (this.#state === State.Opening) this.#openingFailed(value, true);
+    else this.#close(reasonOf(value), value);
+  };
   #state = State.Opening;
   /** The handshake's id, which the last requests still carry after `close` cleared {@link id}. */
   #sid: string | undefined;
-  /** Transports still to try while opening, in order. */
-  #candidates: TransportName[];
+  /** Which transport to try next while opening; none with a single transport offered, nor once open. */
+  #plan: TransportPlan | undefined;
   /** The handshake's `pingInterval + pingTimeout`: how long the server may stay silent. */
   #pingWindow = 0;
   /** The handshake's `maxPayload`, when the server sent one. */
   #maxPayload: number | undefined;
   /** Packets not yet handed to the transport. */
   #buffer: Outgoing[] = [];
-  /** Gives the upgrade attempt in flight up, while there is one. */
-  #abandonProbe: (() => void) | undefined;
   /**
-   * How long until the next upgrade attempt once one failed; 0 unless the WebSocket listed first
-   * failed and polling took over, the only case in which failed upgrades are tried again.
+   * While opening, the deadline (or the current transport's share of it); once open, how long the
+   * server may stay silent. One field for both: a cleared timer still holds its object (120 bytes
+   * in Node), and the ping timer replaces the opening's.
    */
-  #probeRetryDelay = 0;
-  /** The opening's deadline, or the current transport's share of it. */
-  #openTimer: Timer;
-  #pingTimer: Timer;
-  #probeTimer: Timer;
+  #timer: Timer;
   /** Stops listening to the host's `offline` (and `beforeunload`). */
   readonly #stopListening: () => void;
 
@@ -131,18 +129,12 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     super();
     this.options = options;
     this.platform = platform;
-    this.#transports = transports;
     this.#endpoint = endpointOf(options);
-    const names = options.transports;
-    const first =
-      options.rememberUpgrade && priorWebsocketSuccess && names.includes('websocket') ? 'websocket' : names[0]!;
-    this.#candidates = [first, ...names.filter((name) => name !== first)];
-    this.#deadline = Date.now() + options.timeout;
-    const stopOffline = platform.onNetworkOffline(() => {
-      const description = { description: 'network connection lost' };
-      if (this.#state === State.Opening) this.#openingFailed(new TransportError('transport close', description));
-      else this.#close('transport close', description);
-    });
+    this.#transports = transports;
+    this.#plan = transports.polling?.plan(options);
+    const stopOffline = platform.onNetworkOffline(() =>
+      this.#connectionLost({ description: 'network connection lost' }, false),
+    );
     if (options.closeOnBeforeunload) {
       const stopUnload = platform.onBeforeUnload(() => this.#close());
       this.#stopListening = () => {
@@ -150,7 +142,7 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
         stopUnload();
       };
     } else this.#stopListening = stopOffline;
-    this.#attempt();
+    this.#attempt(this.#plan?.next() ?? [options.transports[0]!, options.timeout]);
   }
 
   /** True when a packet sent now would be written at once (not queued): what `volatile` checks. */
@@ -178,67 +170,26 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
 
   /** @internal The URL of the next request of `transport`. */
   url(transport: TransportName): string {
-    return requestUrl(this.#endpoint, this.options, transport, this.#sid);
+    return requestUrl(this.#endpoint, transport, this.#sid);
   }
 
-  /** @internal */
-  _probeAnswered(): void {
-    this.#state = State.Upgrading;
-    priorWebsocketSuccess = true;
-  }
-
-  /** @internal */
-  _upgraded(websocket: ClientTransport): void {
-    this.#abandonProbe = undefined;
-    this.transport.close();
-    websocket.listener = this.#listener;
-    this.transport = websocket;
-    websocket.send(['5']);
-    this.#state = State.Open;
-    this.emitEvent('upgrade', websocket);
-    this.#flush();
-  }
-
-  /** @internal */
-  _probeFailed(): void {
-    this.#abandonProbe = undefined;
-    priorWebsocketSuccess = false;
-    if (this.#state === State.Upgrading) {
-      this.#state = State.Open;
-      this.#flush();
-    }
-    if (this.#probeRetryDelay > 0) this.#scheduleProbe();
-  }
-
-  /** Opens the next candidate transport, with its share of the time left. */
-  #attempt(): void {
-    const name = this.#candidates.shift()!;
-    // A transport that hangs (a proxy holding the upgrade request) leaves the next one half the time.
-    const left = (this.#deadline - Date.now()) / (this.#mayFallBack(name) ? 2 : 1);
-    this.#openTimer = startTimer(left, () =>
+  /** Opens transport `name`, which has `left` milliseconds to complete the handshake. */
+  #attempt([name, left]: Attempt): void {
+    this.#timer = startTimer(left, () =>
       this.#openingFailed(new TransportError('timeout', `${name} did not open within ${Math.round(left)} ms`), true),
     );
     this.transport = new this.#transports[name]!(this, this.#listener);
   }
 
   /**
-   * Whether a transport that fails to open gives way to the next one: with `tryAllTransports`, or
-   * a WebSocket listed first.
+   * The transport in use failed before the handshake completed, or the opening timed out; the plan
+   * may open another one, when `mayFallBack`.
    */
-  #mayFallBack(name: TransportName): boolean {
-    const { tryAllTransports, transports } = this.options;
-    return this.#candidates.length > 0 && (tryAllTransports || (name === 'websocket' && transports[0] === name));
-  }
-
-  /** The transport in use failed before the handshake completed, or the opening timed out. */
   #openingFailed(error: TransportError, mayFallBack = false): void {
-    clearTimeout(this.#openTimer);
-    priorWebsocketSuccess = false;
-    const failed = this.transport;
-    if (mayFallBack && this.#mayFallBack(failed.name)) {
-      failed.close();
-      if (failed.name === 'websocket') this.#probeRetryDelay = FIRST_PROBE_RETRY_MS;
-      this.#attempt();
+    clearTimeout(this.#timer);
+    const next = this.#plan?.fallBack(this.transport, mayFallBack);
+    if (next) {
+      this.#attempt(next);
       this.emitEvent('upgrade', this.transport);
       return;
     }
@@ -246,16 +197,14 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     this.#close(reasonOf(error), error);
   }
 
-  #onReport(...[report, value]: Parameters<TransportListener>): void {
-    if (report === Report.Packet) this.#onPacket(value);
-    else if (report === Report.Drain) {
-      if (this.#buffer.length === 0) this.emitEvent('drain');
-      else this.#flush();
-    } else if (report === Report.Error || report === Report.Close) {
-      const error = report === Report.Error ? value : new TransportError('transport close', value);
-      if (this.#state === State.Opening) this.#openingFailed(error, true);
-      else this.#close(report === Report.Error ? reasonOf(value) : 'transport close', value);
-    }
+  /**
+   * The connection went away under the session: `description` is the transport's close event, or
+   * what the host said when the network went (no other transport is tried then).
+   */
+  #connectionLost(description: unknown, mayFallBack: boolean): void {
+    if (this.#state === State.Opening)
+      this.#openingFailed(new TransportError('transport close', description), mayFallBack);
+    else this.#close('transport close', description);
   }
 
   #onPacket(packet: Wire): void {
@@ -285,36 +234,25 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
       this.#openingFailed(new TransportError(PARSE_ERROR, 'invalid handshake'), true);
       return;
     }
-    clearTimeout(this.#openTimer);
-    // What only the opening needs goes: a cleared timer still holds its object (120 bytes in Node),
-    // and an open session stays with its transport whatever happens to it.
-    this.#openTimer = undefined;
-    this.#candidates.length = 0;
-    this.#deadline = 0;
+    // What only the opening needs goes (its timer when the ping timer starts below): an open session
+    // stays with its transport whatever happens to it.
+    const plan = this.#plan;
+    this.#plan = undefined;
     this.#pingWindow = handshake.pingInterval + handshake.pingTimeout;
     this.#maxPayload = handshake.maxPayload;
     this.id = this.#sid = handshake.sid;
     this.#state = State.Open;
-    priorWebsocketSuccess = this.transport.name === 'websocket';
+    plan?.opened(this.transport);
     this.#resetPingTimer();
     this.emitEvent('open');
     if (this.#state !== State.Open) return;
     this.#flush();
-    if (
-      this.options.upgrade &&
-      this.transport.probe &&
-      this.options.transports.includes('websocket') &&
-      handshake.upgrades.includes('websocket')
-    ) {
-      // Right after a WebSocket failed, trying again at once would most likely fail the same way.
-      if (this.#probeRetryDelay > 0) this.#scheduleProbe();
-      else this.#startProbe();
-    }
+    plan?.upgrade(this.transport, handshake.upgrades);
   }
 
   #resetPingTimer(): void {
-    clearTimeout(this.#pingTimer);
-    this.#pingTimer = startTimer(this.#pingWindow, () => this.#close('ping timeout'));
+    clearTimeout(this.#timer);
+    this.#timer = startTimer(this.#pingWindow, () => this.#close('ping timeout'));
   }
 
   #write(packet: Outgoing): void {
@@ -332,33 +270,18 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     buffer.splice(0, sent);
   }
 
-  #startProbe(): void {
-    this.#probeTimer = undefined;
-    priorWebsocketSuccess = false;
-    this.#abandonProbe = this.transport.probe!(this, this.#transports.websocket!);
-  }
-
-  #scheduleProbe(): void {
-    this.#probeTimer = startTimer(this.#probeRetryDelay, () => this.#startProbe());
-    this.#probeRetryDelay = Math.min(this.#probeRetryDelay * 2, LAST_PROBE_RETRY_MS);
-  }
-
   /**
-   * Ends the session: stops every timer, listener and probe, and closes the transport. The
-   * application's `close()` and the page's unload (no `reason`: no `close` event) let what was
-   * sent go first; anything else closes the transport at once.
+   * Ends the session: stops every timer and listener, and closes the transport (which gives up an
+   * upgrade in flight). The application's `close()` and the page's unload (no `reason`: no `close`
+   * event) let what was sent go first; anything else closes the transport at once.
    */
   #close(reason?: EngineCloseReason, description?: unknown): void {
     if (this.#state === State.Closed) return;
     const wasOpen = this.#state !== State.Opening;
     this.#state = State.Closed;
     this.id = undefined;
-    clearTimeout(this.#openTimer);
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#probeTimer);
+    clearTimeout(this.#timer);
     this.#stopListening();
-    this.#abandonProbe?.();
-    this.#abandonProbe = undefined;
     const graceful = reason === 'forced close' || reason === undefined;
     if (graceful && wasOpen) this.transport.shutdown(this.#buffer);
     else this.transport.close();

@@ -4,6 +4,7 @@
  * upgrade from it to a WebSocket.
  */
 import { toBase64 } from '../../protocol/base64.js';
+import { timestamped } from './endpoint.js';
 import { packetsThatFit } from './payload-size.js';
 import {
   PARSE_ERROR,
@@ -13,23 +14,31 @@ import {
   ignore,
   startTimer,
   type ClientTransport,
-  type TransportClass,
+  type Timer,
   type TransportHost,
   type TransportListener,
   type Outgoing,
-  type UpgradeHost,
   type Wire,
   wireOf,
 } from './transport.js';
+import { TransportPlan, rememberWebsocket } from './transport-plan.js';
+import type { EngineSocketOptions } from './types.js';
+import { WebSocketTransport } from './websocket-transport.js';
 
 /** The record separator (U+001E) between the packets of a payload. */
 const SEPARATOR = '\x1e';
 
-/** Where the transport stands. `Pausing`: no new GET, `onPaused` waits for what is in flight. */
+/** After a fallback to polling, a failed upgrade is tried again after 1 s, then 2 s, 4 s… up to 30 s. */
+const FIRST_PROBE_RETRY_MS = 1000;
+const LAST_PROBE_RETRY_MS = 30_000;
+
+/**
+ * Where the transport stands. `Pausing`: the server answered an upgrade probe; no new GET and
+ * nothing written, until the GET and the POST in flight are done and the WebSocket takes over.
+ */
 const enum State {
   Open,
   Pausing,
-  Paused,
   Closed,
 }
 
@@ -83,9 +92,25 @@ export class PollingTransport implements ClientTransport {
   /** Aborts the GET in flight; `undefined` when none is. */
   #poll: AbortController | undefined;
   #posting = false;
-  #onPaused: (() => void) | undefined;
   /** The payload {@link shutdown} sends once the POST in flight is done. */
   #final: string | undefined;
+  /** The WebSocket an upgrade probes, while one does. */
+  #probeSocket: ClientTransport | undefined;
+  /** The probe's deadline, or when the next one starts. */
+  #probeTimer: Timer;
+  /**
+   * How long until the next upgrade attempt once one failed; 0 unless the WebSocket listed first
+   * failed and polling took over, the only case in which failed upgrades are tried again.
+   */
+  #probeRetryDelay = 0;
+
+  /**
+   * The plan of a session that may use both transports: it comes with this class, so that a
+   * WebSocket-only bundle holds no fallback code.
+   */
+  static plan(options: EngineSocketOptions): TransportPlan {
+    return new TransportPlan(options);
+  }
 
   constructor(host: TransportHost, listener: TransportListener) {
     this.#host = host;
@@ -94,7 +119,7 @@ export class PollingTransport implements ClientTransport {
   }
 
   get writable(): boolean {
-    return this.#state !== State.Closed && !this.#posting;
+    return this.#state === State.Open && !this.#posting;
   }
 
   send(packets: readonly Outgoing[], maxPayload?: number): number {
@@ -107,48 +132,68 @@ export class PollingTransport implements ClientTransport {
     return count;
   }
 
+  upgrade(serverUpgrades: readonly string[], afterFallback: boolean): void {
+    const options = this.#host.options;
+    if (options.upgrade && options.transports.includes('websocket') && serverUpgrades.includes('websocket')) {
+      // Right after a WebSocket failed, trying again at once would most likely fail the same way.
+      if (afterFallback) {
+        this.#probeRetryDelay = FIRST_PROBE_RETRY_MS;
+        this.#scheduleProbe();
+      } else this.#probe();
+    }
+  }
+
+  #scheduleProbe(): void {
+    this.#probeTimer = startTimer(this.#probeRetryDelay, () => this.#probe());
+    this.#probeRetryDelay = Math.min(this.#probeRetryDelay * 2, LAST_PROBE_RETRY_MS);
+  }
+
   /**
-   * Moves `session` onto a WebSocket (Engine.IO protocol v4, "Upgrade"): open one with the session
-   * id, send `2probe`, expect `3probe`, wait for the GET and the POST in flight, then hand the
-   * WebSocket over (the session sends `5` on it). Until then the probe is the WebSocket's listener.
-   * It fails by itself when not through within the session's `timeout`.
+   * Starts moving the session onto a WebSocket (Engine.IO protocol v4, "Upgrade"): open one with
+   * the session id, send `2probe`, expect `3probe`, then pause (see {@link checkPaused}). Until
+   * then the probe is the WebSocket's listener. It fails by itself when not through within the
+   * session's `timeout`.
    */
-  probe(session: UpgradeHost, WebSocket: TransportClass): () => void {
-    let answered = false;
-    const abandon = (): void => {
-      clearTimeout(timer);
-      websocket.close();
-    };
-    const fail = (): void => {
-      abandon();
-      // A GET still in flight polls again when it ends; one that ended while pausing left none.
-      if (this.#state === State.Pausing) {
-        this.#state = State.Open;
-        this.#onPaused = undefined;
-        if (this.#poll === undefined) this.#startPoll();
-      }
-      session._probeFailed();
-    };
-    const timer = startTimer(session.options.timeout, fail);
-    const websocket = new WebSocket(session, (...[report, packet]) => {
+  #probe(): void {
+    rememberWebsocket(false);
+    this.#probeTimer = startTimer(this.#host.options.timeout, () => this.#probeFailed());
+    const websocket = new WebSocketTransport(this.#host, (...[report, packet]) => {
       if (report === Report.Open) websocket.send(['2probe']);
-      else if (report === Report.Packet && packet === '3probe' && !answered) {
-        answered = true;
-        session._probeAnswered();
+      else if (report === Report.Packet && packet === '3probe' && this.#state === State.Open) {
+        rememberWebsocket(true);
         this.#state = State.Pausing;
-        this.#onPaused = () => {
-          clearTimeout(timer);
-          session._upgraded(websocket);
-        };
         this.#checkPaused();
-      } else if (report !== Report.Drain) fail();
+      } else if (report !== Report.Drain) this.#probeFailed();
     });
-    return abandon;
+    this.#probeSocket = websocket;
+  }
+
+  /** The probe failed: its WebSocket closes and polling goes on (and tries again later after a fallback). */
+  #probeFailed(): void {
+    this.#abandonProbe();
+    rememberWebsocket(false);
+    // A GET still in flight polls again when it ends; one that ended while pausing left none.
+    if (this.#state === State.Pausing) {
+      this.#state = State.Open;
+      if (this.#poll === undefined) this.#startPoll();
+      // What the session held back while pausing can go now.
+      this.listener(Report.Open);
+    }
+    if (this.#probeRetryDelay > 0) this.#scheduleProbe();
+  }
+
+  /** Gives the upgrade attempt in flight (or the timer of the next one) up. */
+  #abandonProbe(): void {
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
+    this.#probeSocket?.close();
+    this.#probeSocket = undefined;
   }
 
   shutdown(packets: readonly Outgoing[]): void {
     this.#state = State.Closed;
     this.listener = ignore;
+    this.#abandonProbe();
     this.#final = encodePayload([...packets, '1']);
     // One POST at a time: the server refuses overlapping ones.
     if (!this.#posting) this.#sendFinal();
@@ -158,6 +203,7 @@ export class PollingTransport implements ClientTransport {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
     this.listener = ignore;
+    this.#abandonProbe();
     this.#poll?.abort();
     this.#poll = undefined;
   }
@@ -211,7 +257,7 @@ export class PollingTransport implements ClientTransport {
     let status: number;
     let text: string;
     try {
-      const response = await platform.fetch(this.#host.url('polling'), {
+      const response = await platform.fetch(timestamped(this.#host.url('polling'), options), {
         method: body === undefined ? 'GET' : 'POST',
         body: body ?? null,
         signal: signal ?? null,
@@ -250,13 +296,19 @@ export class PollingTransport implements ClientTransport {
     else this.#checkPaused();
   }
 
-  /** While pausing: calls `onPaused` once the GET and the POST in flight are done. */
+  /**
+   * While pausing: once the GET and the POST in flight are done, closes and reports `Upgraded` (the
+   * session sends `5` on the WebSocket).
+   */
   #checkPaused(): void {
     if (this.#state !== State.Pausing || this.#poll !== undefined || this.#posting) return;
-    this.#state = State.Paused;
-    const onPaused = this.#onPaused!;
-    this.#onPaused = undefined;
-    onPaused();
+    const websocket = this.#probeSocket!;
+    const listener = this.listener;
+    // Taken from the probe first: closing gives the probe up (its timer with it) but keeps this socket.
+    this.#probeSocket = undefined;
+    this.close();
+    websocket.listener = listener;
+    listener(Report.Upgraded, websocket);
   }
 
   #fail(error: TransportError): void {

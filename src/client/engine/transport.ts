@@ -4,6 +4,7 @@
  * polling session tries a WebSocket, the upgrade probe — and the session swaps that listener when it
  * takes a transport over or lets go of one.
  */
+import type { TransportPlan } from './transport-plan.js';
 import type { ClientPlatform, EngineSocketOptions, TransportName } from './types.js';
 
 /**
@@ -19,7 +20,12 @@ export type Wire = string | Uint8Array;
  * choice), and polling sends its data like any other, as the client compresses no request.
  */
 export class Uncompressed {
-  constructor(readonly data: Wire) {}
+  // Declared and assigned, not a parameter property: the bundle would carry that one twice.
+  declare readonly data: Wire;
+
+  constructor(data: Wire) {
+    this.data = data;
+  }
 }
 
 /** A packet waiting to be written: its wire form, or that form marked {@link Uncompressed}. */
@@ -37,19 +43,22 @@ export class TransportError extends Error {
   override readonly name = 'TransportError';
   /** Always `'TransportError'`. */
   readonly type = 'TransportError';
-
   /**
-   * `description`: what went wrong underneath (the HTTP status of a refused request, the `fetch`
-   * rejection, the WebSocket's error event, the parse error). `context`: more about it when known,
-   * for a refused HTTP request `{ status, code, message }` (`code` and `message` from the server's
-   * JSON error body, when it sent one), for a WebSocket the socket.
+   * What went wrong underneath: the HTTP status of a refused request, the `fetch` rejection, the
+   * WebSocket's error event, the parse error.
    */
-  constructor(
-    message: string,
-    readonly description: unknown,
-    readonly context?: unknown,
-  ) {
+  declare readonly description: unknown;
+  /**
+   * More about it when known: for a refused HTTP request `{ status, code, message }` (`code` and
+   * `message` from the server's JSON error body, when it sent one), for a WebSocket the socket.
+   */
+  declare readonly context: unknown;
+
+  constructor(message: string, description: unknown, context?: unknown) {
     super(message);
+    // Assigned, not parameter properties: the bundle would carry those twice.
+    this.description = description;
+    this.context = context;
   }
 }
 
@@ -69,14 +78,19 @@ export function checkPacket(wire: unknown): Wire | TransportError {
     : new TransportError(PARSE_ERROR, `unknown packet type ${JSON.stringify(wire.slice(0, 1))}`);
 }
 
-/** What a transport reports. After `Error` or `Close` it reports nothing more. */
+/** What a transport reports. After `Error`, `Close` or `Upgraded` it reports nothing more. */
 export const enum Report {
-  /** The WebSocket connected (polling has no such moment: its first response is the handshake). */
+  /**
+   * The transport can carry packets: the WebSocket connected (polling has no such moment: its first
+   * response is the handshake), or polling resumed after an upgrade that failed.
+   */
   Open,
   /** One packet, checked by {@link checkPacket}. */
   Packet,
   /** Everything handed to `send` has been written; the transport is writable again. */
   Drain,
+  /** Polling handed its session over to a WebSocket (an upgrade went through); it is closed. */
+  Upgraded,
   /** The transport failed (network, HTTP status, a frame or payload that is not Engine.IO). */
   Error,
   /** The connection closed under the transport (a WebSocket's close event, carried along). */
@@ -86,7 +100,12 @@ export const enum Report {
 /** Who hears a transport's reports. */
 export type TransportListener = (
   ...report:
-    [Report.Open] | [Report.Packet, Wire] | [Report.Drain] | [Report.Error, TransportError] | [Report.Close, unknown]
+    | [Report.Open]
+    | [Report.Packet, Wire]
+    | [Report.Drain]
+    | [Report.Upgraded, ClientTransport]
+    | [Report.Error, TransportError]
+    | [Report.Close, unknown]
 ) => void;
 
 /** Hears nothing: what a transport the session let go of reports to. */
@@ -114,11 +133,12 @@ export interface ClientTransport {
    */
   send(packets: readonly Outgoing[], maxPayload?: number): number;
   /**
-   * Polling only: starts moving `session` onto a WebSocket (Engine.IO protocol v4, "Upgrade");
-   * returns what gives the attempt up. Lives with the polling transport so that a WebSocket-only
-   * bundle holds no upgrade code.
+   * Polling only: the session opened over this transport and the server offers `serverUpgrades`;
+   * starts moving the session onto a WebSocket when the options allow (Engine.IO protocol v4,
+   * "Upgrade"). `afterFallback`: a WebSocket failed to open first, so failed upgrades are tried
+   * again. Lives with the polling transport so that a WebSocket-only bundle holds no upgrade code.
    */
-  probe?(session: UpgradeHost, websocket: TransportClass): () => void;
+  upgrade?(serverUpgrades: readonly string[], afterFallback: boolean): void;
   /**
    * Writes `packets` (the session's unsent ones, then a `close` over polling) and then closes.
    * Called only on an open transport: one that closed has already ended its session.
@@ -128,16 +148,6 @@ export interface ClientTransport {
   close(): void;
 }
 
-/** The session as an upgrade probe drives it. */
-export interface UpgradeHost extends TransportHost {
-  /** The server answered the probe: nothing is written until {@link _upgraded} or {@link _probeFailed}. */
-  _probeAnswered(): void;
-  /** Polling has paused: the session moves onto `websocket`. */
-  _upgraded(websocket: ClientTransport): void;
-  /** The probe failed (its WebSocket is closed); polling goes on. */
-  _probeFailed(): void;
-}
-
 /**
  * A transport's constructor. The entry point hands the session the ones it offers, so a bundle
  * holds only those (the WebSocket-only entry has no long-polling code).
@@ -145,7 +155,11 @@ export interface UpgradeHost extends TransportHost {
 export type TransportClass = new (host: TransportHost, listener: TransportListener) => ClientTransport;
 
 /** The transports an entry point offers, by name. */
-export type Transports = Readonly<Partial<Record<TransportName, TransportClass>>>;
+export interface Transports {
+  readonly websocket?: TransportClass;
+  /** Brings the {@link TransportPlan} of sessions that may use both transports. */
+  readonly polling?: TransportClass & { plan(options: EngineSocketOptions): TransportPlan };
+}
 
 /** A running timer, or `undefined` for none. */
 export type Timer = ReturnType<typeof setTimeout> | undefined;

@@ -21,6 +21,8 @@ const NOT_COMPRESSED = { compress: false } as const;
 const enum State {
   Connecting,
   Open,
+  /** Open, with frames handed to the socket in the current task: `drain` comes once it is done. */
+  Writing,
   Closed,
 }
 
@@ -38,7 +40,6 @@ export class WebSocketTransport implements ClientTransport {
   listener: TransportListener;
   #socket: WebSocketLike | undefined;
   #state = State.Connecting;
-  #writing = false;
 
   constructor(host: TransportHost, listener: TransportListener) {
     this.listener = listener;
@@ -69,7 +70,7 @@ export class WebSocketTransport implements ClientTransport {
   }
 
   get writable(): boolean {
-    return this.#state === State.Open && !this.#writing;
+    return this.#state === State.Open;
   }
 
   send(packets: readonly Outgoing[]): number {
@@ -84,11 +85,13 @@ export class WebSocketTransport implements ClientTransport {
       this.#lost(Report.Error, new TransportError('websocket error', error));
       return packets.length;
     }
-    if (!this.#writing) {
-      this.#writing = true;
+    if (this.#state === State.Open) {
+      this.#state = State.Writing;
       queueMicrotask(() => {
-        this.#writing = false;
-        if (this.#state === State.Open) this.listener(Report.Drain);
+        // Unless closed meanwhile.
+        if (this.#state !== State.Writing) return;
+        this.#state = State.Open;
+        this.listener(Report.Drain);
       });
     }
     return packets.length;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpointOf, requestUrl } from '../../../src/client/engine/endpoint.js';
+import { endpointOf, requestUrl, timestamped } from '../../../src/client/engine/endpoint.js';
 import { EngineSocket } from '../../../src/client/engine/engine-socket.js';
 import { nodePlatform } from '../../../src/client-node/platform.js';
 import type { EngineSocketOptions, TransportName } from '../../../src/client/engine/types.js';
@@ -15,8 +15,8 @@ import { TRANSPORTS, sessionOptions } from './helpers.js';
 function urls(options: EngineSocketOptions): Record<TransportName, (sid?: string) => string> {
   const endpoint = endpointOf(options);
   return {
-    websocket: (sid) => requestUrl(endpoint, options, 'websocket', sid),
-    polling: (sid) => requestUrl(endpoint, options, 'polling', sid),
+    websocket: (sid) => requestUrl(endpoint, 'websocket', sid),
+    polling: (sid) => timestamped(requestUrl(endpoint, 'polling', sid), options),
   };
 }
 
