@@ -56,9 +56,8 @@ export function decodeMessage(
 /** Reads a text message. Format: `<type>[<attachments>-][<namespace>,][<ack id>][JSON payload]`. */
 function decodeText(text: string): Packet | PendingPacket {
   // Only a binary type (5, 6) has an attachment count; a namespace ends at its comma, or the text's end.
-  const header = /^([0-6])(?:(?<=[56])(\d+)-)?(?:(\/[^,]*),?)?(\d*)/.exec(text);
-  if (header === null) malformed('unknown type');
-  const [head, digit, count, nsp = '/', digits] = header;
+  const [head, digit, count, nsp = '/', digits] =
+    /^([0-6])(?:(?<=[56])(\d+)-)?(?:(\/[^,]*),?)?(\d*)/.exec(text) ?? malformed('unknown type');
   // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the expression matched one of its digits, 0 to 6.
   const type = Number(digit) as PacketType;
   const id = digits ? Number(digits) : undefined;

@@ -51,14 +51,16 @@ export class Emitter<Events extends EventsMap> {
   off<E extends keyof Events>(event?: E, listener?: Listener<Events[E]>): this {
     const listeners = this.#listeners;
     const at = this.#indexOf(event!);
-    const list = this.#list(event!);
-    const index = list.findIndex((candidate) => candidate === (listener as unknown) || candidate.listener === listener);
     if (event === undefined) this.#listeners = undefined;
-    else if (at === -1) return this;
-    else if (listener === undefined || (index !== -1 && list.length === 1)) listeners!.splice(at, 2);
-    else if (index !== -1) {
-      list.splice(index, 1);
-      listeners![at + 1] = list.length === 1 ? list[0]! : list;
+    else if (at !== -1) {
+      // What stays: a new array (the stored one is never changed), or none without a listener.
+      const list = listener === undefined ? [] : this.#list(event);
+      const index = list.findIndex(
+        (candidate) => candidate === (listener as unknown) || candidate.listener === listener,
+      );
+      if (index !== -1) list.splice(index, 1);
+      if (list.length === 0) listeners!.splice(at, 2);
+      else listeners![at + 1] = list.length === 1 ? list[0]! : list;
     }
     return this;
   }

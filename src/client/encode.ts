@@ -7,26 +7,28 @@
  */
 import { PacketType, isBinary, type Packet } from '../protocol/socket-io/index.js';
 
-export function encodeMessage(packet: Packet): [string, ...Uint8Array[]] {
+export function encodeMessage(packet: Packet, binary = true): [string, ...Uint8Array[]] {
   const attachments: Uint8Array[] = [];
   // Only EVENT and ACK carry attachments: as in the server's encoder, other payloads are plain JSON.
   const withAttachments = packet.type >= PacketType.Event;
   const json =
     packet.data === undefined
       ? ''
-      : JSON.stringify(packet.data, function (this: Record<string, unknown>, key, value: unknown) {
-          // `value` is what `toJSON` made of the original, `this[key]`: a Node Buffer's would hide its bytes,
-          // while another object's may return binary data.
-          const original = this[key];
-          const binary = isBinary(original) ? original : value;
-          if (!withAttachments || !isBinary(binary)) return value;
-          attachments.push(
-            ArrayBuffer.isView(binary)
-              ? new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength)
-              : new Uint8Array(binary),
-          );
-          return { _placeholder: true, num: attachments.length - 1 };
-        });
+      : !binary
+        ? JSON.stringify(packet.data)
+        : JSON.stringify(packet.data, function (this: Record<string, unknown>, key, value: unknown) {
+            // `value` is what `toJSON` made of the original, `this[key]`: a Node Buffer's would hide its bytes,
+            // while another object's may return binary data.
+            const original = this[key];
+            const binary = isBinary(original) ? original : value;
+            if (!withAttachments || !isBinary(binary)) return value;
+            attachments.push(
+              ArrayBuffer.isView(binary)
+                ? new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength)
+                : new Uint8Array(binary),
+            );
+            return { _placeholder: true, num: attachments.length - 1 };
+          });
   const count = attachments.length;
   // With attachments, EVENT and ACK become BINARY_EVENT (5) and BINARY_ACK (6).
   const type = count ? `${packet.type + 3}${count}-` : String(packet.type);

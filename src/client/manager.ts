@@ -1,6 +1,6 @@
 import type { Packet } from '../protocol/socket-io/index.js';
 import { backoffDelay, randomSource } from './backoff.js';
-import { blobsIn, readBlobs } from './blobs.js';
+import { Contents, contentsOf, readBlobs } from './blobs.js';
 import { decodeMessage, type PendingPacket } from './decode.js';
 import { encodeMessage } from './encode.js';
 import { Emitter } from './emitter.js';
@@ -63,7 +63,7 @@ export type OutgoingPacket = Packet & { options?: { compress: boolean } };
 const owners = new WeakMap<EngineSocketLike, Manager<any, any>>();
 
 /** The listeners every session is given, filled in by the manager's static block. */
-const ENGINE_LISTENERS: [keyof EngineSocketEvents, (this: EngineSocketLike, ...args: never[]) => void][] = [];
+const ENGINE_LISTENERS: Record<string, (this: EngineSocketLike, ...args: never[]) => void> = {};
 
 /**
  * One connection to a server (one Engine.IO session at a time), shared by the sockets of its
@@ -85,8 +85,9 @@ export class Manager<
   /** The transports the entry point offers: each entry point's subclass sets them. */
   protected static transports: Transports = {};
 
+  // `declare`: the constructor sets it, so the bundle needs no field definition for it.
   /** The options as given (read, never copied: change reconnection settings with their methods). */
-  readonly opts: Readonly<Partial<ManagerOptions>>;
+  declare readonly opts: Readonly<Partial<ManagerOptions>>;
   /** @internal */
   _readyState: 'opening' | 'open' | 'closed' = 'closed';
   /** @internal Whether a reconnection is scheduled or under way. */
@@ -134,7 +135,7 @@ export class Manager<
     checkManagerOptions(given, platform, Object.keys(new.target.transports) as TransportName[]);
     // A bad URL throws here rather than at the first connection.
     parseUrl(this.#uri, platform.pageLocation);
-    if (given.autoConnect ?? true) this.open();
+    if (given.autoConnect !== false) this.open();
   }
 
   /** The current Engine.IO session (`undefined` until the first `open`). */
@@ -179,9 +180,8 @@ export class Manager<
   randomizationFactor(): number;
   randomizationFactor(value: number): this;
   randomizationFactor(value?: number): this | number {
-    return value === undefined
-      ? (this.#get('randomizationFactor') ?? 0.5)
-      : this.#setting('randomizationFactor', value);
+    // Setting returns the manager, never nullish.
+    return this.#setting('randomizationFactor', value) ?? 0.5;
   }
 
   /** Milliseconds the connection may take to open; `false` for no limit. */
@@ -221,7 +221,8 @@ export class Manager<
     this._readyState = 'opening';
     this.#skipReconnect = false;
     this.#openCallback = callback;
-    for (const [event, listener] of ENGINE_LISTENERS) engine.on(event, listener as never);
+    for (const event in ENGINE_LISTENERS)
+      engine.on(event as keyof EngineSocketEvents, ENGINE_LISTENERS[event] as never);
     const timeout = this.#get('timeout');
     if (timeout !== false) {
       this.#timer = setTimeout(() => {
@@ -246,7 +247,7 @@ export class Manager<
     if (socket === undefined) {
       socket = new Socket<ListenEvents, EmitEvents>(this, nsp, opts);
       this.#nsps.set(nsp, socket);
-    } else if ((this.opts.autoConnect ?? true) && !socket.active) {
+    } else if (this.opts.autoConnect !== false && !socket.active) {
       socket.connect();
     }
     return socket;
@@ -299,8 +300,7 @@ export class Manager<
 
   /** @internal A socket left: the connection closes once no socket uses it. */
   _destroy(): void {
-    for (const socket of this.#nsps.values()) if (socket.active) return;
-    this._close();
+    if (this.#sockets().next().done) this._close();
   }
 
   /**
@@ -308,8 +308,9 @@ export class Manager<
    * and every packet after it waits its turn.
    */
   _packet(packet: OutgoingPacket): void {
-    if (this.#writeChain === undefined && blobsIn(packet.data).length === 0) {
-      this.#write(packet);
+    const contents = contentsOf(packet.data);
+    if (this.#writeChain === undefined && contents !== Contents.Blobs) {
+      this.#write(packet, contents === Contents.Binary);
       return;
     }
     const engine = this.#engine;
@@ -317,17 +318,15 @@ export class Manager<
     const read = readBlobs(packet.data).catch((error: unknown) =>
       error instanceof Error ? error : new Error('a Blob could not be read'),
     );
-    const chain = (this.#writeChain ?? Promise.resolve()).then(async () => {
-      const data = await read;
+    const chain: Promise<void> = Promise.all([this.#writeChain, read]).then(([, data]) => {
+      // The last packet waiting: those after it need not wait.
+      if (this.#writeChain === chain) this.#writeChain = undefined;
       // A packet of a connection that has since closed is dropped, like any packet in flight.
       if (this.#engine !== engine) return;
       if (data instanceof Error) this.#onError(data);
       else this.#write({ ...packet, data });
     });
     this.#writeChain = chain;
-    void chain.then(() => {
-      if (this.#writeChain === chain) this.#writeChain = undefined;
-    });
   }
 
   /**
@@ -361,10 +360,11 @@ export class Manager<
     });
   }
 
-  #write(packet: OutgoingPacket): void {
-    const engine = this.#engine;
-    if (engine === undefined || this._readyState !== 'open') return;
-    for (const part of encodeMessage(packet)) engine.send(part, packet.options);
+  /** Writes `packet`; `binary` when its data may hold binary values (else it is plain JSON). */
+  #write(packet: OutgoingPacket, binary = true): void {
+    // Open means a session is there.
+    if (this._readyState === 'open')
+      for (const part of encodeMessage(packet, binary)) this.#engine!.send(part, packet.options);
   }
 
   /** The active sockets, which follow the connection. */
@@ -378,7 +378,8 @@ export class Manager<
 
   /** The session stops being this manager's: what it reports from now on is not listened to. */
   #detach(): void {
-    if (this.#engine) owners.delete(this.#engine);
+    // Before the first session there is none (a WeakMap deletes nothing for undefined).
+    owners.delete(this.#engine!);
     this.#clearTimer();
     this.#pending = undefined;
   }
@@ -408,7 +409,7 @@ export class Manager<
     this.#onError(error);
     if (callback) callback(error);
     // Only the first failure starts the loop; the loop's own attempts report through their callback.
-    else if (!this._reconnecting && this.#get('reconnection') && this.#attempts === 0) this.#reconnect();
+    else if (this.#get('reconnection') && this.#attempts === 0) this.#reconnect();
   }
 
   #onData(data: string | ArrayBuffer | Uint8Array): void {
@@ -433,14 +434,13 @@ export class Manager<
     this.#attempts = 0;
     this._readyState = 'closed';
     this.emitEvent('close', reason, description);
-    if (this.#get('reconnection') && !this.#skipReconnect) this.#reconnect();
+    if (this.#get('reconnection')) this.#reconnect();
   }
 
   #reconnect(): void {
     if (this._reconnecting || this.#skipReconnect) return;
     if (this.#attempts >= this.#get('reconnectionAttempts')) {
       this.#attempts = 0;
-      this._reconnecting = false;
       this.emitEvent('reconnect_failed');
       return;
     }
@@ -486,13 +486,10 @@ export class Manager<
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any manager, whatever its event maps.
       listener: (manager: Manager<any, any>, ...args: EngineSocketEvents[E]) => void,
     ): void => {
-      ENGINE_LISTENERS.push([
-        event,
-        function (this: EngineSocketLike, ...args: EngineSocketEvents[E]) {
-          const manager = owners.get(this);
-          if (manager) listener(manager, ...args);
-        } as never,
-      ]);
+      ENGINE_LISTENERS[event] = function (this: EngineSocketLike, ...args: EngineSocketEvents[E]) {
+        const manager = owners.get(this);
+        if (manager) listener(manager, ...args);
+      } as never;
     };
     listen('open', (manager) => manager.#onOpen());
     listen('error', (manager, error) =>

@@ -173,8 +173,9 @@ export const MANAGER_DEFAULTS = {
 };
 
 /**
- * Shared by every socket made without socket options and every session without query parameters
- * or headers: an empty object each would be kept for as long as its client lives.
+ * Shared by every socket made without socket options, every session without query parameters
+ * or headers (an empty object each would be kept for as long as its client lives) and every emit
+ * without flags.
  */
 export const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
 
@@ -184,17 +185,14 @@ const isCount: Check = (value) => typeof value === 'number' && value >= 0;
 const isFinite: Check = (value) => isCount(value) && (value as number) < Infinity;
 /** A plain object (not null, not an array). */
 export const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
-const isParams: Check = (value) => typeof value === 'string' || isRecord(value);
 
 /** What an option must be: the words of its error (`option "x" must be <words>, got <value>`) and its test. */
 type Kind = readonly [string, Check];
 
-const BOOLEAN: Kind = ['a boolean', (value) => typeof value === 'boolean'];
-const STRING: Kind = ['a string', (value) => typeof value === 'string'];
 const NUMBER: Kind = ['a number ≥ 0', isFinite];
 const LIMIT: Kind = ['a number ≥ 0 or Infinity', isCount];
 const OBJECT: Kind = ['an object', isRecord];
-const PARAMS: Kind = ['an object or a query string', isParams];
+const PARAMS: Kind = ['an object or a query string', (value) => typeof value === 'string' || isRecord(value)];
 
 /**
  * The kind of each option the defaults do not settle (those follow their default's type: a
@@ -221,8 +219,9 @@ const SOCKET_KINDS: Readonly<Record<string, Kind>> = {
 const kindOf = (name: string): Kind | undefined => {
   if (Object.hasOwn(MANAGER_KINDS, name)) return MANAGER_KINDS[name];
   if (!Object.hasOwn(MANAGER_DEFAULTS, name)) return undefined;
-  const fallback = MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS];
-  return typeof fallback === 'boolean' ? BOOLEAN : typeof fallback === 'string' ? STRING : NUMBER;
+  const type = typeof MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS];
+  // A boolean or a string; a number default is a finite one.
+  return type === 'number' ? NUMBER : [`a ${type}`, (value) => typeof value === type];
 };
 
 const IN_THE_URL = 'put it in the URL';
@@ -262,7 +261,7 @@ export function params(name: string, value: unknown): Readonly<Record<string, st
   if (typeof value === 'string') return Object.fromEntries(new URLSearchParams(value));
   if (value === undefined) return NO_OPTIONS;
   const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value ?? {})) {
+  for (const [key, item] of Object.entries(value as object)) {
     if (!['string', 'number', 'boolean'].includes(typeof item))
       throw new TypeError(`option "${name}.${key}" must be a string, number or boolean`);
     out[key] = String(item);
@@ -317,7 +316,7 @@ export function checkManagerOptions(
   for (const name of options.transports ?? []) {
     if (!available.includes(name)) {
       throw new TypeError(
-        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use ${available.map((item) => `"${item}"`).join(' or ')}${available[1] ? '' : ' (or import switchboard/client)'}`,
+        `option "transports": ${typeof name === 'string' ? `"${name}"` : 'a transport class'} is not supported; use "${available.join('" or "')}"${available[1] ? '' : ' (or import switchboard/client)'}`,
       );
     }
   }

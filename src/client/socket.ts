@@ -67,12 +67,7 @@ interface Flags {
   compress?: boolean;
   volatile?: boolean;
   timeout?: number;
-  /** The emit comes from the retry queue, not from the application. */
-  fromQueue?: boolean;
 }
-
-/** The flags of an emit that set none: read only. */
-const NO_FLAGS: Readonly<Flags> = {};
 
 /** A registered acknowledgement callback. */
 interface AckEntry {
@@ -87,7 +82,7 @@ interface QueuedEmit {
   readonly event: string;
   /** The arguments, ending with the queue's own acknowledgement callback. */
   readonly args: unknown[];
-  readonly flags: Flags;
+  readonly flags: Readonly<Flags>;
   /** The application's callback, error first. */
   readonly ack: Callback | undefined;
   /** Encoded size, for the offline buffer's bounds. */
@@ -147,8 +142,9 @@ export class Socket<
   EmitEvents extends EventsMap = ListenEvents,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by the interface above.
 > extends Emitter<Record<string, any[]>> {
+  // `declare` (io, auth, nsp): the constructor sets them, so the bundle needs no field definitions.
   /** The manager (connection) this socket uses. */
-  readonly io: Manager<ListenEvents, EmitEvents>;
+  declare readonly io: Manager<ListenEvents, EmitEvents>;
   /** The session id the namespace gave, while connected. */
   id: string | undefined;
   /** Whether the namespace accepted the connection and it is still up. */
@@ -156,7 +152,7 @@ export class Socket<
   /** Whether the last connection restored the previous session (connection state recovery). */
   recovered = false;
   /** What the CONNECT packet carries: an object, or a function that hands one over. */
-  auth: AuthOption | undefined;
+  declare auth: AuthOption | undefined;
   /** Events received before `connect` was emitted, delivered just before it. */
   receiveBuffer: (readonly unknown[])[] = [];
   /** Packets emitted while disconnected, sent on the next connection. */
@@ -167,7 +163,7 @@ export class Socket<
    */
   droppedPackets = 0;
   /** @internal The namespace. */
-  readonly nsp: string;
+  declare readonly nsp: string;
 
   /** The options as given: read where used, never copied. */
   readonly #opts: Partial<SocketOptions>;
@@ -197,7 +193,7 @@ export class Socket<
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
-    if (io.opts.autoConnect ?? true) this.open();
+    if (io.opts.autoConnect !== false) this.open();
   }
 
   /** Whether the socket is not connected. */
@@ -412,14 +408,18 @@ export class Socket<
     }
   }
 
-  #emit(ev: string, args: readonly unknown[]): void {
+  /** Emits `ev`; `args` is a new array of the caller's, which the retries queue may keep. */
+  #emit(ev: string, args: unknown[]): void {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.#flags ?? NO_FLAGS;
+    const flags: Readonly<Flags> = this.#flags ?? NO_OPTIONS;
     this.#flags = undefined;
-    if ((this.#opts.retries ?? 0) > 0 && !flags.fromQueue && !flags.volatile) {
-      this.#enqueue(ev, [...args], flags);
-      return;
-    }
+    // No `retries` option (undefined) is not more than 0.
+    if (this.#opts.retries! > 0 && !flags.volatile) this.#enqueue(ev, args, flags);
+    else this.#sendEvent(ev, args, flags);
+  }
+
+  /** Sends (or buffers while disconnected) one event, with its flags; a volatile one only if it can go now. */
+  #sendEvent(ev: string, args: readonly unknown[], flags: Readonly<Flags>): void {
     const data: unknown[] = [ev, ...args];
     const packet: OutgoingPacket = { type: PacketType.Event, nsp: this.nsp, data };
     if (flags.compress === false) packet.options = { compress: false };
@@ -470,7 +470,7 @@ export class Socket<
   }
 
   /**
-   * Adds `incoming` (`size` bytes) to `items` (`bytes` bytes in all) within the offline buffer's
+   * Adds `incoming` to `items` (`bytes` bytes in all, each item's `bytesOf`) within the offline buffer's
    * bounds (this socket's, else its manager's): the oldest evictable items make room for it,
    * counted in `droppedPackets`. Returns the new total of bytes, or -1 when dropping every
    * evictable item would not be enough: then nothing is dropped, and an emit with a callback is
@@ -480,7 +480,6 @@ export class Socket<
     items: T[],
     bytes: number,
     incoming: T,
-    size: number,
     bytesOf: (item: T) => number,
     evictable: (item: T) => boolean,
     answer: ((error: Error) => void) | undefined,
@@ -489,12 +488,12 @@ export class Socket<
     const maxPackets = given?.maxPackets ?? DEFAULT_OFFLINE_MAX_PACKETS;
     const maxBytes = given?.maxBytes ?? DEFAULT_OFFLINE_MAX_BYTES;
     let count = items.length + 1;
-    let total = bytes + size;
-    const dropped: number[] = [];
-    for (let index = 0; index < items.length && (count > maxPackets || total > maxBytes); index++) {
-      const item = items[index]!;
+    let total = bytes + bytesOf(incoming);
+    const dropped: T[] = [];
+    for (const item of items) {
+      if (count <= maxPackets && total <= maxBytes) break;
       if (!evictable(item)) continue;
-      dropped.push(index);
+      dropped.push(item);
       count--;
       total -= bytesOf(item);
     }
@@ -504,8 +503,7 @@ export class Socket<
       return -1;
     }
     this.droppedPackets += dropped.length;
-    // From the last, so that the indexes still to remove stay valid.
-    for (const index of dropped.reverse()) items.splice(index, 1);
+    for (const item of dropped) items.splice(items.indexOf(item), 1);
     items.push(incoming);
     return total;
   }
@@ -522,7 +520,6 @@ export class Socket<
       buffer,
       this.#sendBytes,
       packet,
-      packetBytes(packet),
       packetBytes,
       (item) => item.id === undefined,
       id === undefined ? undefined : (error) => this.#answerAck(id, error),
@@ -533,13 +530,13 @@ export class Socket<
   }
 
   /** The `retries` queue: one emit in flight at a time, sent again until acknowledged or out of tries. */
-  #enqueue(event: string, args: unknown[], flags: Flags): void {
+  #enqueue(event: string, args: unknown[], flags: Readonly<Flags>): void {
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (args.pop() as Callback) : undefined;
     const entry: QueuedEmit = {
       event,
       args,
-      flags: { ...flags, fromQueue: true },
+      flags,
       ack,
       bytes: packetBytes({ type: PacketType.Event, nsp: this.nsp, data: [event, ...args] }),
       tryCount: 0,
@@ -551,7 +548,8 @@ export class Socket<
       if (err === null || entry.tryCount > this.#opts.retries!) {
         this.#queue!.shift();
         this.#queueBytes -= entry.bytes;
-        if (ack) callSafely(ack, this, err === null ? [null, ...response] : [err]);
+        // An error comes alone: (null, ...values) or (error).
+        if (ack) callSafely(ack, this, [err, ...response]);
       }
       entry.pending = false;
       this.#drainQueue();
@@ -562,7 +560,6 @@ export class Socket<
       (this.#queue ??= []),
       this.#queueBytes,
       entry,
-      entry.bytes,
       (queued) => queued.bytes,
       (queued) => queued.ack === undefined && !queued.pending,
       ack && ((error) => callSafely(ack, this, [error])),
@@ -577,8 +574,7 @@ export class Socket<
     if (!this.connected || entry === undefined || (entry.pending && !force)) return;
     entry.pending = true;
     entry.tryCount++;
-    this.#flags = entry.flags;
-    this.#emit(entry.event, entry.args);
+    this.#sendEvent(entry.event, entry.args, entry.flags);
   }
 
   #destroy(): void {
@@ -626,8 +622,12 @@ export class Socket<
   }
 }
 
-/** `listeners` without the first `listener`; without a listener, none. */
+/**
+ * `listeners` without the first `listener`, removed in place (they are called from a copy);
+ * without a listener, none.
+ */
 function without(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
-  const index = listener ? (listeners?.indexOf(listener) ?? -1) : -1;
-  return index === -1 ? (listener ? listeners : undefined) : listeners!.filter((_, i) => i !== index);
+  const index = listeners?.indexOf(listener!) ?? -1;
+  if (index !== -1) listeners!.splice(index, 1);
+  return listener ? listeners : undefined;
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Contents, contentsOf } from '../../src/client/blobs.js';
 import { encodeMessage } from '../../src/client/encode.js';
 import { PacketType, encodePacket, type Packet } from '../../src/protocol/socket-io/index.js';
 
@@ -49,15 +50,28 @@ const PACKETS: [string, Packet][] = [
 describe('Client: encodeMessage', () => {
   for (const [name, packet] of PACKETS) {
     test(name, () => {
-      const [text, ...attachments] = encodeMessage(packet);
       const [expectedText, ...expectedAttachments] = encodePacket(packet);
-      assert.equal(text, expectedText);
-      assert.deepEqual(
-        attachments.map((attachment) => [...attachment]),
-        expectedAttachments.map((attachment) => [...attachment]),
-      );
+      // As the manager writes it (plain JSON unless the data holds binary), and through the
+      // binary path whatever the data: both give the server's bytes.
+      for (const binary of [contentsOf(packet.data) === Contents.Binary, true]) {
+        const [text, ...attachments] = encodeMessage(packet, binary);
+        assert.equal(text, expectedText);
+        assert.deepEqual(
+          attachments.map((attachment) => [...attachment]),
+          expectedAttachments.map((attachment) => [...attachment]),
+        );
+      }
     });
   }
+
+  test('contentsOf tells plain data, binary data (also behind toJSON) and Blobs apart', () => {
+    assert.equal(contentsOf(['hello', 1, null, { a: [true], d: new Date(0) }]), Contents.Json);
+    assert.equal(contentsOf(undefined), Contents.Json);
+    assert.equal(contentsOf(['f', { a: [{ b: Buffer.from('x') }] }]), Contents.Binary);
+    assert.equal(contentsOf(['t', { toJSON: () => ({ inner: bytes.buffer }) }]), Contents.Binary);
+    // A Blob anywhere wins: its bytes must be read before anything is written.
+    assert.equal(contentsOf(['b', bytes, { file: new Blob(['x']) }]), Contents.Blobs);
+  });
 
   test("a binary attachment is a view of the caller's bytes, never a copy", () => {
     const [text, attachment] = encodeMessage({
