@@ -1,12 +1,14 @@
 /**
  * How each side batches the frames it writes in one tick (src/ws/write-batch.ts): a server holds
  * its first frame until the tick ends and corks the rest behind it; a client writes its first at
- * once, so a request reaches the server while the client works on, and corks only the ones after.
+ * once, so a request reaches the server while the client works on, and corks only the ones after,
+ * writing them out as they reach 1 KiB, then 2 KiB, 4 KiB...
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { WebSocket, type RawData } from '../../src/ws/index.js';
+import { CLIENT_WRITE_OUT_BYTES } from '../../src/ws/write-batch.js';
 import { startServer } from '../helpers/ws-peers.js';
 import { waitFor } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
@@ -53,6 +55,47 @@ describe('frames written in one tick', () => {
           assert.equal(clientSocket!.writableCorked, 0, 'uncorked once the tick ended');
           while (received.length < 3) await waitFor(serverSide, 'message');
           assert.deepEqual(received, ['a', 'b', 'c']);
+        } finally {
+          client.terminate();
+        }
+      },
+    ));
+
+  it('a client writes out what it corked once it reaches 1 KiB, then twice as much each time', () =>
+    withServer(
+      () => startServer(),
+      async (server) => {
+        let clientSocket: net.Socket | undefined;
+        const client = new WebSocket(server.url, {
+          createConnection: (options) => {
+            clientSocket = net.connect({ port: Number(options.port), host: '127.0.0.1' });
+            return clientSocket;
+          },
+        });
+        try {
+          const received: string[] = [];
+          const [serverSide] = await waitFor<[WebSocket]>(server.wss, 'connection');
+          serverSide.on('message', (data: RawData) => received.push(String(data)));
+          await waitFor(client, 'open');
+          let uncorks = 0;
+          const uncork = clientSocket!.uncork.bind(clientSocket);
+          clientSocket!.uncork = () => {
+            uncorks++;
+            uncork();
+          };
+          // 40 frames of 106 bytes (2-byte header, 4-byte mask, 100 bytes): the first goes at once;
+          // frames 2-11 make 1,060 bytes (>= 1 KiB), 12-31 make 2,120 (>= 2 KiB), and the last 9 wait
+          // for the end of the tick.
+          assert.equal(CLIENT_WRITE_OUT_BYTES, 1024);
+          const messages = Array.from({ length: 40 }, (_, i) => String(i).padStart(100, '.'));
+          for (const message of messages) client.send(message);
+          const inTick = uncorks;
+          await new Promise((resolve) => setImmediate(resolve));
+          assert.equal(inTick, 2, 'two write-outs within the tick');
+          assert.equal(uncorks, 3, 'and the rest once it ended');
+          assert.equal(clientSocket!.writableCorked, 0);
+          while (received.length < messages.length) await waitFor(serverSide, 'message');
+          assert.deepEqual(received, messages);
         } finally {
           client.terminate();
         }
