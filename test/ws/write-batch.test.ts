@@ -32,75 +32,69 @@ async function sendThree(socket: WebSocket, writes: boolean[]): Promise<boolean[
   return inTick;
 }
 
+/**
+ * Runs `body` with a client connected to a new server, the client's TCP socket (to watch its
+ * writes) and what the server side receives; the client is terminated however `body` ends.
+ */
+function withClient(
+  body: (client: WebSocket, clientSocket: net.Socket, received: string[], serverSide: WebSocket) => Promise<void>,
+): Promise<void> {
+  return withServer(
+    () => startServer(),
+    async (server) => {
+      let clientSocket: net.Socket | undefined;
+      const client = new WebSocket(server.url, {
+        createConnection: (options) => {
+          clientSocket = net.connect({ port: Number(options.port), host: '127.0.0.1' });
+          return clientSocket;
+        },
+      });
+      try {
+        const received: string[] = [];
+        const [serverSide] = await waitFor<[WebSocket]>(server.wss, 'connection');
+        serverSide.on('message', (data: RawData) => received.push(String(data)));
+        await waitFor(client, 'open');
+        await body(client, clientSocket!, received, serverSide);
+      } finally {
+        client.terminate();
+      }
+    },
+  );
+}
+
 describe('frames written in one tick', () => {
   it('a client writes the first at once and corks the others until the tick ends', () =>
-    withServer(
-      () => startServer(),
-      async (server) => {
-        let clientSocket: net.Socket | undefined;
-        const client = new WebSocket(server.url, {
-          createConnection: (options) => {
-            clientSocket = net.connect({ port: Number(options.port), host: '127.0.0.1' });
-            return clientSocket;
-          },
-        });
-        try {
-          const received: string[] = [];
-          const [serverSide] = await waitFor<[WebSocket]>(server.wss, 'connection');
-          serverSide.on('message', (data: RawData) => received.push(String(data)));
-          await waitFor(client, 'open');
-          const writes = recordWrites(clientSocket!);
-          const inTick = await sendThree(client, writes);
-          assert.deepEqual(inTick, [false, true, true], 'the first written uncorked, the next two corked');
-          assert.equal(clientSocket!.writableCorked, 0, 'uncorked once the tick ended');
-          while (received.length < 3) await waitFor(serverSide, 'message');
-          assert.deepEqual(received, ['a', 'b', 'c']);
-        } finally {
-          client.terminate();
-        }
-      },
-    ));
+    withClient(async (client, clientSocket, received, serverSide) => {
+      const writes = recordWrites(clientSocket);
+      const inTick = await sendThree(client, writes);
+      assert.deepEqual(inTick, [false, true, true], 'the first written uncorked, the next two corked');
+      assert.equal(clientSocket.writableCorked, 0, 'uncorked once the tick ended');
+      while (received.length < 3) await waitFor(serverSide, 'message');
+      assert.deepEqual(received, ['a', 'b', 'c']);
+    }));
 
   it('a client writes out what it corked once it reaches 1 KiB, then twice as much each time', () =>
-    withServer(
-      () => startServer(),
-      async (server) => {
-        let clientSocket: net.Socket | undefined;
-        const client = new WebSocket(server.url, {
-          createConnection: (options) => {
-            clientSocket = net.connect({ port: Number(options.port), host: '127.0.0.1' });
-            return clientSocket;
-          },
-        });
-        try {
-          const received: string[] = [];
-          const [serverSide] = await waitFor<[WebSocket]>(server.wss, 'connection');
-          serverSide.on('message', (data: RawData) => received.push(String(data)));
-          await waitFor(client, 'open');
-          let uncorks = 0;
-          const uncork = clientSocket!.uncork.bind(clientSocket);
-          clientSocket!.uncork = () => {
-            uncorks++;
-            uncork();
-          };
-          // 40 frames of 106 bytes (2-byte header, 4-byte mask, 100 bytes): the first goes at once;
-          // frames 2-11 make 1,060 bytes (>= 1 KiB), 12-31 make 2,120 (>= 2 KiB), and the last 9 wait
-          // for the end of the tick.
-          assert.equal(CLIENT_WRITE_OUT_BYTES, 1024);
-          const messages = Array.from({ length: 40 }, (_, i) => String(i).padStart(100, '.'));
-          for (const message of messages) client.send(message);
-          const inTick = uncorks;
-          await new Promise((resolve) => setImmediate(resolve));
-          assert.equal(inTick, 2, 'two write-outs within the tick');
-          assert.equal(uncorks, 3, 'and the rest once it ended');
-          assert.equal(clientSocket!.writableCorked, 0);
-          while (received.length < messages.length) await waitFor(serverSide, 'message');
-          assert.deepEqual(received, messages);
-        } finally {
-          client.terminate();
-        }
-      },
-    ));
+    withClient(async (client, clientSocket, received, serverSide) => {
+      let uncorks = 0;
+      const uncork = clientSocket.uncork.bind(clientSocket);
+      clientSocket.uncork = () => {
+        uncorks++;
+        uncork();
+      };
+      // 40 frames of 106 bytes (2-byte header, 4-byte mask, 100 bytes): the first goes at once;
+      // frames 2-11 make 1,060 bytes (>= 1 KiB), 12-31 make 2,120 (>= 2 KiB), and the last 9 wait
+      // for the end of the tick.
+      assert.equal(CLIENT_WRITE_OUT_BYTES, 1024);
+      const messages = Array.from({ length: 40 }, (_, i) => String(i).padStart(100, '.'));
+      for (const message of messages) client.send(message);
+      const inTick = uncorks;
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(inTick, 2, 'two write-outs within the tick');
+      assert.equal(uncorks, 3, 'and the rest once it ended');
+      assert.equal(clientSocket.writableCorked, 0);
+      while (received.length < messages.length) await waitFor(serverSide, 'message');
+      assert.deepEqual(received, messages);
+    }));
 
   it('a server holds the first until the tick ends, then writes all three in one corked batch', () =>
     withServer(
