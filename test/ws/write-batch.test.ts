@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { WebSocket, type RawData } from '../../src/ws/index.js';
 import { CLIENT_WRITE_OUT_BYTES } from '../../src/ws/write-batch.js';
 import { startServer } from '../helpers/ws-peers.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
 
 /** Each `write` on `socket` from now on, as whether the socket was corked when it came. */
@@ -94,6 +94,31 @@ describe('frames written in one tick', () => {
       assert.equal(clientSocket.writableCorked, 0);
       while (received.length < messages.length) await waitFor(serverSide, 'message');
       assert.deepEqual(received, messages);
+    }));
+
+  it('after a write-out, a large frame and the small ones behind it keep their order, callbacks too', () =>
+    withClient(async (client, _clientSocket, received, serverSide) => {
+      // 12 small frames pass 1 KiB (a write-out), then one above the copy threshold goes on its
+      // own, then 3 small ones cork again until the tick ends.
+      const messages = [
+        ...Array.from({ length: 12 }, (_, i) => `small ${i}`.padEnd(100, '.')),
+        'large'.padEnd(20 * 1024, '.'),
+        ...Array.from({ length: 3 }, (_, i) => `after ${i}`),
+      ];
+      const called: number[] = [];
+      messages.forEach((message, i) =>
+        client.send(message, (error) => {
+          assert.equal(error ?? undefined, undefined);
+          called.push(i);
+        }),
+      );
+      while (received.length < messages.length) await waitFor(serverSide, 'message');
+      assert.deepEqual(received, messages);
+      await until(() => called.length === messages.length, 2000, 'every send callback');
+      assert.deepEqual(
+        called,
+        messages.map((_, i) => i),
+      );
     }));
 
   it('a server holds the first until the tick ends, then writes all three in one corked batch', () =>
