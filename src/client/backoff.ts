@@ -3,7 +3,7 @@
  * option, so that tests can draw known values while applications cannot depend on it.
  * @internal
  */
-export const randomSource: unique symbol = Symbol('switchboard.client.randomSource');
+export const randomSource: unique symbol = Symbol('randomSource');
 
 /**
  * The delay before reconnection attempt `attempt` (from 0), in whole milliseconds, from a `draw`

@@ -323,7 +323,7 @@ export class Manager<
       if (this.#writeChain === chain) this.#writeChain = undefined;
       // A packet of a connection that has since closed is dropped, like any packet in flight.
       if (this.#engine !== engine) return;
-      if (data instanceof Error) this.#onError(data);
+      if (data instanceof Error) this.emitEvent('error', data);
       else this.#write({ ...packet, data });
     });
     this.#writeChain = chain;
@@ -372,10 +372,6 @@ export class Manager<
     for (const socket of this.#nsps.values()) if (socket.active) yield socket;
   }
 
-  #onError(error: Error): void {
-    this.emitEvent('error', error);
-  }
-
   /** The session stops being this manager's: what it reports from now on is not listened to. */
   #detach(): void {
     // Before the first session there is none (a WeakMap deletes nothing for undefined).
@@ -406,7 +402,7 @@ export class Manager<
     this._readyState = 'closed';
     const callback = this.#openCallback;
     this.#openCallback = undefined;
-    this.#onError(error);
+    this.emitEvent('error', error);
     if (callback) callback(error);
     // Only the first failure starts the loop; the loop's own attempts report through their callback.
     else if (this.#get('reconnection') && this.#attempts === 0) this.#reconnect();
@@ -493,7 +489,7 @@ export class Manager<
     };
     listen('open', (manager) => manager.#onOpen());
     listen('error', (manager, error) =>
-      manager._readyState === 'open' ? manager.#onError(error) : manager.#onOpenError(error),
+      manager._readyState === 'open' ? manager.emitEvent('error', error) : manager.#onOpenError(error),
     );
     listen('ping', (manager) => manager.emitEvent('ping'));
     listen('message', (manager, data) => manager.#onData(data));

@@ -181,15 +181,16 @@ export const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
 
 type Check = (value: unknown) => boolean;
 
-const isCount: Check = (value) => typeof value === 'number' && value >= 0;
-const isFinite: Check = (value) => isCount(value) && (value as number) < Infinity;
+const isCount = (value: unknown): value is number => typeof value === 'number' && value >= 0;
+/** A finite number ≥ 0 (a count, a delay). */
+export const isFiniteCount = (value: unknown): value is number => isCount(value) && value < Infinity;
 /** A plain object (not null, not an array). */
 export const isRecord: Check = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** What an option must be: the words of its error (`option "x" must be <words>, got <value>`) and its test. */
 type Kind = readonly [string, Check];
 
-const NUMBER: Kind = ['a number ≥ 0', isFinite];
+const NUMBER: Kind = ['a number ≥ 0', isFiniteCount];
 const LIMIT: Kind = ['a number ≥ 0 or Infinity', isCount];
 const OBJECT: Kind = ['an object', isRecord];
 const PARAMS: Kind = ['an object or a query string', (value) => typeof value === 'string' || isRecord(value)];
@@ -200,8 +201,8 @@ const PARAMS: Kind = ['an object or a query string', (value) => typeof value ===
  */
 const MANAGER_KINDS: Readonly<Record<string, Kind>> = {
   reconnectionAttempts: LIMIT,
-  randomizationFactor: ['a number from 0 to 1', (value) => isCount(value) && (value as number) <= 1],
-  timeout: ['a number ≥ 0 or false', (value) => value === false || isFinite(value)],
+  randomizationFactor: ['a number from 0 to 1', (value) => isCount(value) && value <= 1],
+  timeout: ['a number ≥ 0 or false', (value) => value === false || isFiniteCount(value)],
   query: PARAMS,
   extraHeaders: PARAMS,
   transports: ['a non-empty array of transport names', (value) => Array.isArray(value) && value.length > 0],

@@ -1,6 +1,7 @@
 import { PacketType, RESERVED_EVENTS, type Packet } from '../protocol/socket-io/index.js';
 import { callSafely } from './call-safely.js';
 import { Emitter } from './emitter.js';
+import { NOT_COMPRESSED } from './engine/transport.js';
 import type { Manager, OutgoingPacket } from './manager.js';
 import { packetBytes } from './offline-buffer.js';
 import {
@@ -422,13 +423,13 @@ export class Socket<
   #sendEvent(ev: string, args: readonly unknown[], flags: Readonly<Flags>): void {
     const data: unknown[] = [ev, ...args];
     const packet: OutgoingPacket = { type: PacketType.Event, nsp: this.nsp, data };
-    if (flags.compress === false) packet.options = { compress: false };
+    if (flags.compress === false) packet.options = NOT_COMPRESSED;
     const last = data[data.length - 1];
     if (typeof last === 'function') {
       data.pop();
       packet.id = this.#registerAck(last as Callback, flags.timeout ?? this.#opts.ackTimeout);
     }
-    if (flags.volatile && !(this.connected && this.io._readyState === 'open' && this.io.engine.writable)) return;
+    if (flags.volatile && !(this.connected && this.io.engine.writable)) return;
     if (this.connected) this.#send(packet);
     else this.#buffer(packet);
   }

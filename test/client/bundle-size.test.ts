@@ -11,14 +11,14 @@ import { gzipSync } from 'node:zlib';
 import { BUNDLE_DIR, buildClientBundle } from '../helpers/client-bundle.js';
 
 /**
- * Bytes each minified bundle may take gzipped: the sizes reached so far plus about 2%, so that
+ * Bytes each minified bundle may take gzipped: the sizes reached so far plus about 1%, so that
  * growth is noticed. The goal is lower (6 KiB for the whole client, 3 KiB over WebSocket only);
  * lower these numbers as the bundles shrink, never raise them without saying why.
  */
 const BUDGETS: Readonly<Record<string, number>> = {
-  'socket.io.esm.min.js': 10_228,
-  'socket.io.min.js': 10_448,
-  'socket.io.websocket.esm.min.js': 9_000,
+  'socket.io.esm.min.js': 10_196,
+  'socket.io.min.js': 10_424,
+  'socket.io.websocket.esm.min.js': 8_876,
 };
 
 const read = (file: string): Buffer => readFileSync(join(BUNDLE_DIR, file));

@@ -89,8 +89,6 @@ export class EngineSocket extends Emitter<SessionEvents> implements EngineSocket
     if (report === Report.Packet) this.#onPacket(value);
     else if (report === Report.Upgraded) {
       this.transport = value;
-      // The upgrade packet first: what `upgrade` listeners send waits for the WebSocket's drain.
-      value.send(['5']);
       this.emitEvent('upgrade', value);
     } else if (report === Report.Drain && this.#buffer.length === 0) this.emitEvent('drain');
     // Writable again: after a write, or polling going on after a failed upgrade (a WebSocket's own

@@ -3,11 +3,10 @@
  * anything: every field the client uses is checked, and a bad one is a parse error, never an exception.
  */
 import type { HandshakeData } from '../../protocol/engine-io/index.js';
+import { isFiniteCount } from '../options.js';
 
 /** The handshake as the client keeps it; `maxPayload` is absent from servers that predate it. */
 export type ClientHandshake = Omit<HandshakeData, 'maxPayload'> & { readonly maxPayload: number | undefined };
-
-const isDelay = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value < Infinity;
 
 /** The handshake in `json`, or `undefined` when it is not one. */
 export function parseHandshake(json: string): ClientHandshake | undefined {
@@ -18,9 +17,9 @@ export function parseHandshake(json: string): ClientHandshake | undefined {
       typeof sid === 'string' &&
       sid !== '' &&
       Array.isArray(upgrades) &&
-      isDelay(pingInterval) &&
-      isDelay(pingTimeout) &&
-      (maxPayload === undefined || (isDelay(maxPayload) && maxPayload > 0))
+      isFiniteCount(pingInterval) &&
+      isFiniteCount(pingTimeout) &&
+      (maxPayload === undefined || (isFiniteCount(maxPayload) && maxPayload > 0))
     ) {
       return handshake as ClientHandshake;
     }

@@ -297,8 +297,8 @@ export class PollingTransport implements ClientTransport {
   }
 
   /**
-   * While pausing: once the GET and the POST in flight are done, closes and reports `Upgraded` (the
-   * session sends `5` on the WebSocket).
+   * While pausing: once the GET and the POST in flight are done, closes, sends the upgrade packet
+   * (`5`) on the WebSocket and reports `Upgraded`.
    */
   #checkPaused(): void {
     if (this.#state !== State.Pausing || this.#poll !== undefined || this.#posting) return;
@@ -308,6 +308,8 @@ export class PollingTransport implements ClientTransport {
     this.#probeSocket = undefined;
     this.close();
     websocket.listener = listener;
+    // The upgrade packet first: what the session's `upgrade` listeners send waits for its drain.
+    websocket.send(['5']);
     listener(Report.Upgraded, websocket);
   }
 

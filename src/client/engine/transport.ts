@@ -31,6 +31,12 @@ export class Uncompressed {
 /** A packet waiting to be written: its wire form, or that form marked {@link Uncompressed}. */
 export type Outgoing = Wire | Uncompressed;
 
+/**
+ * The send options of a message marked {@link Uncompressed} (a host WebSocket's), and of an emit
+ * with `compress: false` (the socket's): one shared object, none made per message.
+ */
+export const NOT_COMPRESSED = { compress: false } as const;
+
 /** The wire form of `packet`. */
 export const wireOf = (packet: Outgoing): Wire => (packet instanceof Uncompressed ? packet.data : packet);
 
@@ -89,7 +95,7 @@ export const enum Report {
   Packet,
   /** Everything handed to `send` has been written; the transport is writable again. */
   Drain,
-  /** Polling handed its session over to a WebSocket (an upgrade went through); it is closed. */
+  /** Polling handed its session over to a WebSocket (an upgrade went through, `5` sent on it); it is closed. */
   Upgraded,
   /** The transport failed (network, HTTP status, a frame or payload that is not Engine.IO). */
   Error,

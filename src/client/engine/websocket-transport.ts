@@ -3,6 +3,7 @@
  * as text frames, binary messages as binary frames with no prefix.
  */
 import {
+  NOT_COMPRESSED,
   Report,
   TransportError,
   checkPacket,
@@ -14,9 +15,6 @@ import {
   type TransportListener,
 } from './transport.js';
 import type { WebSocketEventLike, WebSocketLike } from './types.js';
-
-/** The send options of a message marked {@link Uncompressed}. */
-const NOT_COMPRESSED = { compress: false } as const;
 
 const enum State {
   Connecting,
