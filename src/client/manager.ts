@@ -323,8 +323,14 @@ export class Manager<
       if (this.#writeChain === chain) this.#writeChain = undefined;
       // A packet of a connection that has since closed is dropped, like any packet in flight.
       if (this.#engine !== engine) return;
-      if (data instanceof Error) this.emitEvent('error', data);
-      else this.#write({ ...packet, data });
+      // A packet that cannot be encoded (a BigInt beside the Blob) fails here rather than in
+      // `emit`: reported like a Blob that cannot be read, and the chain goes on for those behind it.
+      try {
+        if (data instanceof Error) throw data;
+        this.#write({ ...packet, data });
+      } catch (error) {
+        this.emitEvent('error', error instanceof Error ? error : new Error(String(error)));
+      }
     });
     this.#writeChain = chain;
   }

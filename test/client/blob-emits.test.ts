@@ -61,6 +61,33 @@ describe('Manager: Blob emits', () => {
     });
   }
 
+  test('a Blob emit that cannot be encoded (a BigInt beside it): an error event, the emits behind it still go', async () => {
+    const { manager, socket, engine: session } = connectedSocket();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const errors: Error[] = [];
+      manager.on('error', (error) => errors.push(error));
+      socket.emit('file', new Blob(['x']), 1n);
+      socket.emit('after', 1);
+      socket.emit('file', new Blob([new Uint8Array([7])]));
+      await until(
+        () => session.sent.length >= 3,
+        2000,
+        () => `the emits after the one that cannot be encoded, sent: ${JSON.stringify(session.sent)}`,
+      );
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof TypeError, String(errors[0]));
+      assert.deepEqual(session.sent.slice(0, 2), ['2["after",1]', '51-["file",{"_placeholder":true,"num":0}]']);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      manager._close();
+    }
+  });
+
   test('a Blob emit whose connection was lost while it was read is not sent on the next connection', async () => {
     const { manager, socket, engine: first } = connectedSocket();
     try {

@@ -69,8 +69,11 @@ describe('Client: encodeMessage', () => {
     assert.equal(contentsOf(undefined), Contents.Json);
     assert.equal(contentsOf(['f', { a: [{ b: Buffer.from('x') }] }]), Contents.Binary);
     assert.equal(contentsOf(['t', { toJSON: () => ({ inner: bytes.buffer }) }]), Contents.Binary);
+    assert.equal(contentsOf(['v', new DataView(bytes.buffer, 1, 2)]), Contents.Binary);
+    assert.equal(contentsOf(['a', [[bytes.buffer]]]), Contents.Binary);
     // A Blob anywhere wins: its bytes must be read before anything is written.
     assert.equal(contentsOf(['b', bytes, { file: new Blob(['x']) }]), Contents.Blobs);
+    assert.equal(contentsOf(['f', [new File(['x'], 'x.txt')]]), Contents.Blobs);
   });
 
   test("a binary attachment is a view of the caller's bytes, never a copy", () => {
