@@ -1,5 +1,5 @@
 /**
- * The benchmark suite. `npm run bench` runs it in full (under 10 minutes on two cores) and rewrites
+ * The benchmark suite. `npm run bench` runs it in full (about 12 minutes on two cores) and rewrites
  * BENCHMARKS.md; `npm run bench:smoke` runs every scenario and implementation briefly, to prove
  * they all work. Options: --only=echo,compressed,broadcast,memory,handshake to pick scenarios (and
  * socketio-emit,socketio-ack,socketio-broadcast,socketio-memory, which compare our Socket.IO server

@@ -28,7 +28,7 @@ export interface BenchConfig {
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
-/** The full suite: about 13 minutes on two cores (every scenario gets its three rounds). */
+/** The full suite: about 12 minutes on two cores (every scenario gets its three rounds). */
 export const FULL: BenchConfig = {
   mode: 'full',
   rounds: 3,
