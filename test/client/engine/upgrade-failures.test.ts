@@ -6,68 +6,12 @@
  * waiting goes in one POST).
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { WebSocketServer, type WebSocket } from '../../../src/ws/index.js';
-import { sleep, until, waitFor } from '../../helpers/wait.js';
+import type { WebSocket } from '../../../src/ws/index.js';
+import { sleep, until } from '../../helpers/wait.js';
 import { withServer } from '../../helpers/with-server.js';
 import { openSession, sessionOptions, startEchoServer } from './helpers.js';
-
-interface RawEngine {
-  readonly origin: string;
-  /** The bodies of the POSTs received, in order. */
-  readonly posts: string[];
-  /** The polls after the handshake, held unanswered (a long poll with nothing to say) for the test to answer. */
-  readonly gets: ServerResponse[];
-  /** With `holdPosts`, the POSTs held unanswered for the test to answer. */
-  readonly heldPosts: ServerResponse[];
-  close(): Promise<void>;
-}
-
-/**
- * A hand-written Engine.IO server: the handshake GET gets `handshake`, every later GET is held,
- * POSTs are recorded (and answered at once unless `holdPosts`), and each WebSocket runs `script`.
- */
-async function rawEngine(
-  handshake: object,
-  script: (socket: WebSocket) => void,
-  holdPosts = false,
-): Promise<RawEngine> {
-  const posts: string[] = [];
-  const gets: ServerResponse[] = [];
-  const heldPosts: ServerResponse[] = [];
-  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'POST') {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => (body += chunk));
-      req.on('end', () => {
-        posts.push(body);
-        if (holdPosts) heldPosts.push(res);
-        else res.end('ok');
-      });
-    } else if (req.url?.includes('sid=') === true) gets.push(res);
-    else res.end('0' + JSON.stringify(handshake));
-  });
-  const wss = new WebSocketServer({ server: http });
-  wss.on('connection', script);
-  http.listen(0, '127.0.0.1');
-  await waitFor(http, 'listening');
-  return {
-    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    posts,
-    gets,
-    heldPosts,
-    close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
-}
-
-const HANDSHAKE = { sid: 'raw-sid', upgrades: ['websocket'], pingInterval: 10_000, pingTimeout: 10_000 };
+import { HANDSHAKE, rawEngine } from './raw-engine.js';
 
 describe('upgrades that do not complete', () => {
   it('after a fallback to polling, a refused probe is tried again, and again', () =>
