@@ -84,15 +84,17 @@ async function probedEngine(answer: boolean): Promise<{
   return { server, probes, closedProbes: () => closed };
 }
 
+/** Opens a polling-first session to `server` whose `timeout` (and so the probe's) is {@link PROBE_TIMEOUT}. */
+const openProbingSession = (server: RawEngine): ReturnType<typeof openSession> =>
+  openSession(sessionOptions(server.origin, { transports: ['polling', 'websocket'], timeout: PROBE_TIMEOUT }));
+
 describe('an upgrade probe that does not complete', () => {
   it('answered while the poll never ends: after timeout polling resumes and sends what waited, in order', async () => {
     const { server, closedProbes } = await probedEngine(true);
     await withServer(
       () => server,
       async () => {
-        const { session, upgrades, closes } = await openSession(
-          sessionOptions(server.origin, { transports: ['polling', 'websocket'], timeout: PROBE_TIMEOUT }),
-        );
+        const { session, upgrades, closes } = await openProbingSession(server);
         try {
           // Nothing was sent: not writable means pausing, behind the poll the server holds.
           await until(
@@ -147,9 +149,7 @@ describe('an upgrade probe that does not complete', () => {
       await withServer(
         () => server,
         async () => {
-          const { session, upgrades, closes } = await openSession(
-            sessionOptions(server.origin, { transports: ['polling', 'websocket'], timeout: PROBE_TIMEOUT }),
-          );
+          const { session, upgrades, closes } = await openProbingSession(server);
           try {
             await until(
               () => probes.length === 1,
