@@ -37,7 +37,9 @@ describe('Redis faults', { skip }, () => {
     const local = waitFor(onA, 'during outage');
     await call(onA, 'emit', [], [], 'during outage');
     await local;
-    await cluster.nodes[0]!.waitForOutput(/publish-failure: Error: Redis is unreachable/);
+    // Dropped at once when the client already knows Redis is away; in the moment after it reported
+    // the lost socket and before it stops calling itself ready, the publish fails on the closed socket.
+    await cluster.nodes[0]!.waitForOutput(/publish-failure: Error: (Redis is unreachable|Socket closed unexpectedly)/);
     assert.ok((await call<number>(onA, 'publish failures')) >= 1);
     await assert.rejects(call(onA, 'fetch', null), /Redis did not answer within 1500 ms/);
     await assert.rejects(call(onB, 'ask nodes'), /Redis did not answer within 1500 ms/);

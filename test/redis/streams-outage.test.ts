@@ -11,7 +11,7 @@ import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { createStreamsAdapter, type StreamsRedisAdapter } from '../../src/redis/index.js';
 import { Server } from '../../src/server/index.js';
 import { skipUnlessReachable, uniqueName, untilCount } from '../ecosystem/services.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 import { startRedis, type PrivateRedis } from './helpers.js';
 
 // The shared Redis tells whether this machine has one; the test runs its own.
@@ -50,6 +50,9 @@ describe('createStreamsAdapter through a Redis outage', { skip }, () => {
     const reported = waitFor<[Error]>(adapter, 'redis-error', 10_000);
     await redis.kill();
     assert.ok((await reported)[0] instanceof Error);
+    // The client reports the lost socket before it stops calling itself ready: a publish made in
+    // between is attempted and fails as the socket closed, not as Redis being away.
+    await until(() => !client.isReady, 5000, 'the Redis client to notice the outage');
     const failure = waitFor<[Error]>(adapter, 'publish-failure');
     const during = waitFor<[string]>(socket, 'during');
     io.emit('during', 'outage');
