@@ -83,6 +83,19 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
     }
   }
 
+  /** A polling session on `a` with a poll held, and the URL of its WebSocket on `b`. */
+  async function heldPollOn(
+    a: EngineFixture,
+    b: EngineFixture,
+  ): Promise<{ sid: string; socket: EngineSocket; held: ReturnType<typeof rawRequest>; url: string }> {
+    const connection = a.nextConnection();
+    const { sid } = await openPolling(a);
+    const socket = await connection;
+    const held = rawRequest(a.port, a.path(`EIO=4&transport=polling&sid=${sid}`));
+    await until(() => socket.transport.writable, 3000, 'the poll to be held');
+    return { sid, socket, held, url: `ws://127.0.0.1:${b.port}${b.path(`EIO=4&transport=websocket&sid=${sid}`)}` };
+  }
+
   /**
    * A polling session on `a`, probed over a WebSocket of `b` (relayed, unless `b` is `a`): the
    * probe is answered and the held poll ended, the upgrade packet not sent yet.
@@ -91,14 +104,8 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
     a: EngineFixture,
     b: EngineFixture,
   ): Promise<{ sid: string; socket: EngineSocket; client: RawWebSocket }> {
-    const connection = a.nextConnection();
-    const { sid } = await openPolling(a);
-    const socket = await connection;
-    const held = rawRequest(a.port, a.path(`EIO=4&transport=polling&sid=${sid}`));
-    await until(() => socket.transport.writable, 3000, 'the poll to be held');
-    const client = await RawWebSocket.connect(
-      `ws://127.0.0.1:${b.port}${b.path(`EIO=4&transport=websocket&sid=${sid}`)}`,
-    );
+    const { sid, socket, held, url } = await heldPollOn(a, b);
+    const client = await RawWebSocket.connect(url);
     client.send('2probe');
     assert.equal(await client.nextText(), '3probe');
     assert.equal((await held).body, '6', 'the held poll ends with a noop');
@@ -118,6 +125,32 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
     probed.client.send('5');
     await upgraded;
     return probed;
+  }
+
+  /**
+   * As {@link upgradeOnOther}, through a `ws` client, for what only a full client shows: its
+   * negotiated extensions, its socket's backpressure. The caller terminates the client.
+   */
+  async function upgradeWsClientOnOther(
+    a: EngineFixture,
+    b: EngineFixture,
+  ): Promise<{ socket: EngineSocket; client: WsClient }> {
+    const { socket, held, url } = await heldPollOn(a, b);
+    const client = new WsClient(url);
+    try {
+      await waitFor(client, 'open');
+      const probe = waitFor<[Buffer]>(client, 'message');
+      client.send('2probe');
+      assert.equal(String((await probe)[0]), '3probe');
+      await held;
+      const upgraded = waitFor(socket, 'upgrade');
+      client.send('5');
+      await upgraded;
+      return { socket, client };
+    } catch (error) {
+      client.terminate();
+      throw error;
+    }
   }
 
   test('the holder upgrades over the relayed WebSocket: text and binary both ways, in order', async () => {
@@ -454,14 +487,8 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
   test('compress: a packet sent without compression goes uncompressed to a client with permessage-deflate', async () => {
     const deflate = { perMessageDeflate: { threshold: 0 } };
     await withNodes({ a: deflate, b: deflate }, async (a, b) => {
-      const connection = a.nextConnection();
-      const { sid } = await openPolling(a);
-      const socket = await connection;
-      const held = rawRequest(a.port, a.path(`EIO=4&transport=polling&sid=${sid}`));
-      await until(() => socket.transport.writable, 3000, 'the poll to be held');
-      const client = new WsClient(`ws://127.0.0.1:${b.port}${b.path(`EIO=4&transport=websocket&sid=${sid}`)}`);
+      const { socket, client } = await upgradeWsClientOnOther(a, b);
       try {
-        await waitFor(client, 'open');
         assert.match(client.extensions, /permessage-deflate/);
         // The first byte of each frame as it came: RSV1 (0x40) marks a compressed message.
         const firstBytes: number[] = [];
@@ -469,17 +496,10 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
           firstBytes.push(chunk[0]!),
         );
         const next = (): Promise<string> => waitFor<[Buffer]>(client, 'message').then(([data]) => String(data));
-        let message = next();
-        client.send('2probe');
-        assert.equal(await message, '3probe');
-        await held;
-        const upgraded = waitFor(socket, 'upgrade');
-        client.send('5');
-        await upgraded;
         const text = 'compressible '.repeat(50);
         for (const compress of [false, true]) {
           firstBytes.length = 0;
-          message = next();
+          const message = next();
           socket.send(text, { compress });
           assert.equal(await message, `4${text}`);
           assert.equal((firstBytes[0]! & 0x40) !== 0, compress, `compress: ${compress}`);
@@ -493,21 +513,8 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
   test('a client that reads too slowly: the holder hears of it (its volatile packets are dropped), and past maxBufferedAmount the receiving node closes it', async () => {
     const limits = { connectionLimits: { highWaterMark: 1024 * 1024, maxBufferedAmount: 4 * 1024 * 1024 } };
     await withNodes({ b: limits }, async (a, b, relayA, relayB) => {
-      const connection = a.nextConnection();
-      const { sid } = await openPolling(a);
-      const socket = await connection;
-      const held = rawRequest(a.port, a.path(`EIO=4&transport=polling&sid=${sid}`));
-      await until(() => socket.transport.writable, 3000, 'the poll to be held');
-      const client = new WsClient(`ws://127.0.0.1:${b.port}${b.path(`EIO=4&transport=websocket&sid=${sid}`)}`);
+      const { socket, client } = await upgradeWsClientOnOther(a, b);
       try {
-        await waitFor(client, 'open');
-        const probe = waitFor<[Buffer]>(client, 'message');
-        client.send('2probe');
-        assert.equal(String((await probe)[0]), '3probe');
-        await held;
-        const upgraded = waitFor(socket, 'upgrade');
-        client.send('5');
-        await upgraded;
         const clientSocket = (client as unknown as { _socket: NodeJS.ReadableStream })._socket;
         // Past the relay's own high-water mark (1 MiB in flight), the session is not writable until Redis took it.
         const big = 'x'.repeat(600 * 1024);
