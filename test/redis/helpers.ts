@@ -67,7 +67,11 @@ export async function startCluster(
     return { nodes, on, clients, stop };
   } catch (err) {
     await stop();
-    throw err;
+    // What the nodes printed (an adapter that failed to start warns on stderr) says why they did not meet.
+    const printed = nodes.map(
+      (node, i) => `\n--- node ${i}: stdout ---\n${node.stdout()}--- stderr ---\n${node.stderr()}`,
+    );
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${printed.join('')}`, { cause: err });
   }
 }
 
