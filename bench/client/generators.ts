@@ -1,6 +1,8 @@
 import { BenchChild } from '../lib/children.js';
 import { GENERATOR_CORE } from '../lib/context.js';
 import type { Implementation } from '../lib/implementations.js';
+import type { Driver } from '../socketio/protocol.js';
+import type { LoadImplementation } from './implementations.js';
 
 /**
  * Starts `script` with the client's id (then `args`) as the first argument, on the generator core,
@@ -30,14 +32,21 @@ export async function startClientProcess(
   }
 }
 
-/** One long-lived load generator per client, started on first use and again if it died. */
+/** The generator script of each driver: a client's (which loads only the client it is named), or raw frames. */
+const GENERATOR_SCRIPTS: Readonly<Record<Driver, string>> = {
+  client: 'bench/client/generator-main.ts',
+  raw: 'bench/socketio/generator-main.ts',
+};
+
+/** One long-lived load generator per implementation, started on first use and again if it died. */
 export class ClientGenerators {
   private readonly children = new Map<string, BenchChild>();
 
-  async get(implementation: Implementation): Promise<BenchChild> {
+  async get(implementation: LoadImplementation): Promise<BenchChild> {
     const running = this.children.get(implementation.id);
     if (running?.alive) return running;
-    const started = await startClientProcess(implementation, 'generator', 'bench/client/generator-main.ts');
+    const script = GENERATOR_SCRIPTS[implementation.driver];
+    const started = await startClientProcess(implementation, 'generator', script);
     this.children.set(implementation.id, started);
     return started;
   }

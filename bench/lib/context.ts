@@ -115,12 +115,15 @@ export class ServerSet extends ServerPool {
   }
 }
 
-/** A cell to run: its description and how to measure one implementation once. */
-export interface CellPlan {
+/**
+ * A cell to run: its description and how to measure one implementation once. A scenario whose
+ * implementations carry more (`I`) gets them as it passed them to {@link runCells}.
+ */
+export interface CellPlan<I extends Implementation = Implementation> {
   readonly id: string;
   readonly label: string;
   readonly params: Readonly<Record<string, number | string>>;
-  run(implementation: Implementation): Promise<Record<string, number>>;
+  run(implementation: I): Promise<Record<string, number>>;
 }
 
 function describe(error: unknown): string {

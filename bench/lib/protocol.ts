@@ -17,6 +17,8 @@ export const ImplId = {
   SwitchboardClient: 'switchboard-client',
   /** The official socket.io-client, in the client scenarios. */
   SocketIoClient: 'socket.io-client',
+  /** Pre-encoded Socket.IO frames on a bare socket, in the client scenarios: the floor under any client. */
+  RawFrames: 'raw-frames',
 } as const;
 
 /** One of the implementations under test. */

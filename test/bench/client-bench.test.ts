@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compareBundleSizes, OFFICIAL_BUNDLES } from '../../bench/client/bundle-size.js';
 import { loadClient } from '../../bench/client/clients.js';
-import { startClientProcess } from '../../bench/client/generators.js';
-import { CLIENT_IMPLEMENTATIONS } from '../../bench/client/implementations.js';
+import { ClientGenerators, startClientProcess } from '../../bench/client/generators.js';
+import { CLIENT_IMPLEMENTATIONS, LOAD_IMPLEMENTATIONS, RAW_FRAMES } from '../../bench/client/implementations.js';
 import type { ClientMemoryQuestion } from '../../bench/client/protocol.js';
 import type { RunningLoad } from '../../bench/load/running-load.js';
-import type { LoadResult, MemorySample } from '../../bench/lib/protocol.js';
+import type { AckLoad, EmitLoad } from '../../bench/socketio/protocol.js';
+import type { LoadResult, LoadSample, MemorySample } from '../../bench/lib/protocol.js';
 import type { BenchServer } from '../../bench/server/bench-server.js';
 import { ClientAckRun, ClientEmitRun } from '../../bench/socketio/client-loads.js';
 import { SocketIoImplId } from '../../bench/socketio/implementations.js';
@@ -55,6 +56,52 @@ describe('client benchmark', () => {
       }
     });
   }
+
+  it('every implementation of the emit and ack cells drives them from its generator process', async () => {
+    assert.deepEqual(
+      LOAD_IMPLEMENTATIONS.map((implementation) => implementation.id),
+      [...CLIENT_IMPLEMENTATIONS.map((implementation) => implementation.id), RAW_FRAMES.id],
+    );
+    const server = await startSocketIoServer(SocketIoImplId.Switchboard, 'websocket');
+    const generators = new ClientGenerators();
+    try {
+      for (const implementation of LOAD_IMPLEMENTATIONS) {
+        const generator = await generators.get(implementation);
+        const loads: (EmitLoad | AckLoad)[] = [
+          { kind: 'emit', driver: implementation.driver, port: server.port, connections: 2, window: 4 },
+          {
+            kind: 'ack',
+            driver: implementation.driver,
+            port: server.port,
+            connections: 1,
+            window: 1,
+            transport: 'websocket',
+          },
+        ];
+        for (const load of loads) {
+          const what = `${implementation.label}, ${load.kind}`;
+          const details = await generator.request<string>({ type: 'start', load });
+          // The raw frames name themselves as such, the clients by name: the right generator ran.
+          assert.match(
+            details,
+            implementation.driver === 'raw' ? /^raw frames/ : new RegExp(`^${implementation.label}`),
+          );
+          await until(
+            async () => (await generator.request<LoadSample>({ type: 'sample', resetLatency: false })).count >= 100,
+            5000,
+            `${what}: 100 answers`,
+          );
+          const result = await generator.request<LoadResult>({ type: 'stop' });
+          assert.equal(result.errors, 0, `${what}: socket errors`);
+          if (load.kind === 'ack') assert.ok(result.latency.count >= 100, `${what}: every round trip is timed`);
+          await until(() => server.connections() === 0, 5000, `${what}: the server to see every client go`);
+        }
+      }
+    } finally {
+      await generators.close();
+      await server.close();
+    }
+  });
 
   it('a memory process holds the idle clients it was asked for and reads its memory', async () => {
     const server = await startSocketIoServer(SocketIoImplId.Switchboard, 'websocket');
