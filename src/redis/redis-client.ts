@@ -77,6 +77,14 @@ export function checkClient(client: unknown, role: string): asserts client is Re
 }
 
 /**
+ * How many {@link RedisConnection}s of one ioredis client hold each subscription (by kind and name).
+ * ioredis keeps no listeners per channel, so an UNSUBSCRIBE sent for one wrapper would end the
+ * subscription of every other (two servers of one process sharing their clients and key): it is
+ * sent when the last holder lets go. node-redis counts its listeners per channel itself.
+ */
+const ioSubscriptions = new WeakMap<IoRedisClient, Map<string, number>>();
+
+/**
  * One adapter's view of a Redis client, hiding how node-redis and ioredis differ: subscriptions
  * that deliver Buffers, publishing, subscriber counts and `error` events. Several adapters (one
  * per namespace) may share a client; each wraps it once and removes only what it added.
@@ -140,7 +148,12 @@ export class RedisConnection {
       return kind === 'shard' ? client.sSubscribe(names, handler, true) : client.subscribe(names, handler, true);
     }
     this.listenOnce(kind);
-    for (const name of names) this.handlers[kind].set(name, handler);
+    const holders = holdersOf(client);
+    for (const name of names) {
+      const key = `${kind} ${name}`;
+      if (!this.handlers[kind].has(name)) holders.set(key, (holders.get(key) ?? 0) + 1);
+      this.handlers[kind].set(name, handler);
+    }
     if (kind === 'pattern') return client.psubscribe(...names);
     return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
   }
@@ -152,9 +165,21 @@ export class RedisConnection {
       if (kind === 'pattern') return client.pUnsubscribe(names, handler, true);
       return kind === 'shard' ? client.sUnsubscribe(names, handler, true) : client.unsubscribe(names, handler, true);
     }
-    for (const name of names) this.handlers[kind].delete(name);
-    if (kind === 'pattern') return client.punsubscribe(...names);
-    return kind === 'shard' ? client.sunsubscribe(...names) : client.unsubscribe(...names);
+    const holders = holdersOf(client);
+    const released: string[] = [];
+    for (const name of names) {
+      if (!this.handlers[kind].delete(name)) continue;
+      const key = `${kind} ${name}`;
+      const left = holders.get(key)! - 1;
+      if (left > 0) holders.set(key, left);
+      else {
+        holders.delete(key);
+        released.push(name);
+      }
+    }
+    if (released.length === 0) return Promise.resolve();
+    if (kind === 'pattern') return client.punsubscribe(...released);
+    return kind === 'shard' ? client.sunsubscribe(...released) : client.unsubscribe(...released);
   }
 
   /** Stops listening to the client (messages and errors); subscriptions are left to {@link unsubscribe}. */
@@ -181,6 +206,13 @@ export class RedisConnection {
     this.ioListeners.push({ event, listener });
     client.on(event, listener);
   }
+}
+
+/** The holders' counts of `client`'s subscriptions (see {@link ioSubscriptions}). */
+function holdersOf(client: IoRedisClient): Map<string, number> {
+  let holders = ioSubscriptions.get(client);
+  if (holders === undefined) ioSubscriptions.set(client, (holders = new Map<string, number>()));
+  return holders;
 }
 
 /** A connection of its own, made from an application's client: see {@link duplicateClient}. */

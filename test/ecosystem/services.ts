@@ -2,6 +2,7 @@
  * The services the ecosystem tests talk to (Redis, PostgreSQL) and how a test skips when one is
  * absent: with a message, except under `CI=true`, where an absent service fails the test.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
@@ -28,6 +29,16 @@ function reachable(port: number): Promise<boolean> {
 export async function skipUnlessReachable(service: string, port: number): Promise<string | false> {
   if (process.env['CI'] === 'true' || (await reachable(port))) return false;
   return `${service} is not reachable on 127.0.0.1:${port} (set CI=true to make this a failure)`;
+}
+
+/** The major version of the `redis-server` on the PATH (0 when there is none). */
+export function redisMajorVersion(): number {
+  try {
+    const version = /v=(\d+)\./.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }));
+    return Number(version?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** A name no other test run uses, for Redis keys, channels and tables. */

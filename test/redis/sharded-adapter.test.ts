@@ -4,21 +4,11 @@
  * processes, on the same channel prefix.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { REDIS_URL, nextOnEach, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
+import { REDIS_URL, nextOnEach, redisMajorVersion, skipUnlessReachable, uniqueName } from '../ecosystem/services.js';
 import { until, waitFor } from '../helpers/wait.js';
 import { call, startCluster, type Cluster } from './helpers.js';
-
-function redisMajorVersion(): number {
-  try {
-    const version = /v=(\d+)\./.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }));
-    return Number(version?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
 const skip =
   (await skipUnlessReachable('Redis', 6379)) ||
