@@ -154,8 +154,10 @@ export class RedisConnection {
       if (!this.handlers[kind].has(name)) holders.set(key, (holders.get(key) ?? 0) + 1);
       this.handlers[kind].set(name, handler);
     }
-    if (kind === 'pattern') return client.psubscribe(...names);
-    return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
+    return afterHandshake(client).then(() => {
+      if (kind === 'pattern') return client.psubscribe(...names);
+      return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
+    });
   }
 
   /** Removes the subscriptions {@link subscribe} made with `handler`. */
@@ -178,8 +180,11 @@ export class RedisConnection {
       }
     }
     if (released.length === 0) return Promise.resolve();
-    if (kind === 'pattern') return client.punsubscribe(...released);
-    return kind === 'shard' ? client.sunsubscribe(...released) : client.unsubscribe(...released);
+    // After the handshake too, so that it stays behind a subscription still waiting for it.
+    return afterHandshake(client).then(() => {
+      if (kind === 'pattern') return client.punsubscribe(...released);
+      return kind === 'shard' ? client.sunsubscribe(...released) : client.unsubscribe(...released);
+    });
   }
 
   /** Stops listening to the client (messages and errors); subscriptions are left to {@link unsubscribe}. */
@@ -206,6 +211,29 @@ export class RedisConnection {
     this.ioListeners.push({ event, listener });
     client.on(event, listener);
   }
+}
+
+/**
+ * Resolves once `client` is past its connection handshake (at once unless it is in it: status
+ * `connect`). During the handshake ioredis writes SUBSCRIBE at once, as a command Redis accepts
+ * while loading, instead of queueing it; the reply puts the connection in subscriber mode, the
+ * handshake's own INFO is then refused, and ioredis reconnects without the subscription (it saves
+ * subscriptions only from a connection that was ready): the node would drop out of the cluster
+ * for good. Queued behind `ready`, the subscription is sent after the handshake, or is kept by
+ * ioredis' offline queue when the connection fails first (`end`: the client is closed, and the
+ * command then fails as it would have).
+ */
+function afterHandshake(client: IoRedisClient): Promise<void> {
+  if (client.status !== 'connect') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      client.off('ready', done);
+      client.off('end', done);
+      resolve();
+    };
+    client.on('ready', done);
+    client.on('end', done);
+  });
 }
 
 /** The holders' counts of `client`'s subscriptions (see {@link ioSubscriptions}). */
