@@ -154,7 +154,7 @@ export class RedisConnection {
       if (!this.handlers[kind].has(name)) holders.set(key, (holders.get(key) ?? 0) + 1);
       this.handlers[kind].set(name, handler);
     }
-    return afterHandshake(client).then(() => {
+    return inSubscriptionOrder(client, () => {
       if (kind === 'pattern') return client.psubscribe(...names);
       return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
     });
@@ -180,8 +180,7 @@ export class RedisConnection {
       }
     }
     if (released.length === 0) return Promise.resolve();
-    // After the handshake too, so that it stays behind a subscription still waiting for it.
-    return afterHandshake(client).then(() => {
+    return inSubscriptionOrder(client, () => {
       if (kind === 'pattern') return client.punsubscribe(...released);
       return kind === 'shard' ? client.sunsubscribe(...released) : client.unsubscribe(...released);
     });
@@ -213,18 +212,36 @@ export class RedisConnection {
   }
 }
 
+/** Per ioredis client: the end of the (un)subscriptions queued behind its handshake, in call order. */
+const queuedSubscriptions = new WeakMap<IoRedisClient, Promise<void>>();
+
 /**
- * Resolves once `client` is past its connection handshake (at once unless it is in it: status
- * `connect`). During the handshake ioredis writes SUBSCRIBE at once, as a command Redis accepts
- * while loading, instead of queueing it; the reply puts the connection in subscriber mode, the
- * handshake's own INFO is then refused, and ioredis reconnects without the subscription (it saves
- * subscriptions only from a connection that was ready): the node would drop out of the cluster
- * for good. Queued behind `ready`, the subscription is sent after the handshake, or is kept by
- * ioredis' offline queue when the connection fails first (`end`: the client is closed, and the
- * command then fails as it would have).
+ * Runs `send` (a SUBSCRIBE or UNSUBSCRIBE of `client`) at once, unless the client is in its
+ * connection handshake (status `connect`) or such calls are already queued: then after the
+ * handshake, in call order. During the handshake ioredis writes SUBSCRIBE at once, as a command
+ * Redis accepts while loading, instead of queueing it; the reply puts the connection in subscriber
+ * mode, the handshake's own INFO is then refused, and ioredis reconnects without the subscription
+ * (it saves subscriptions only from a connection that was ready): the node would drop out of the
+ * cluster for good. The queue waits for `ready`, through any reconnection, or for `end` (the
+ * client is closed, and the commands then fail as they would have).
  */
-function afterHandshake(client: IoRedisClient): Promise<void> {
-  if (client.status !== 'connect') return Promise.resolve();
+function inSubscriptionOrder(client: IoRedisClient, send: () => Promise<unknown>): Promise<unknown> {
+  const queued = queuedSubscriptions.get(client);
+  if (queued === undefined && client.status !== 'connect') return send();
+  const result = (queued ?? handshakeEnd(client)).then(send);
+  const settled = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  queuedSubscriptions.set(client, settled);
+  void settled.then(() => {
+    if (queuedSubscriptions.get(client) === settled) queuedSubscriptions.delete(client);
+  });
+  return result;
+}
+
+/** Resolves when `client` is ready, or has ended. */
+function handshakeEnd(client: IoRedisClient): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       client.off('ready', done);

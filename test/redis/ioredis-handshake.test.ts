@@ -52,4 +52,44 @@ describe('subscribing on an ioredis client during its handshake', { skip }, () =
       }
     });
   }
+
+  test('what waits for the handshake keeps its order (an unsubscription stays behind its subscription), with one listener pair', async () => {
+    const sub = new Redis(REDIS_URL, { lazyConnect: true });
+    const pub = new Redis(REDIS_URL);
+    const errors: Error[] = [];
+    const subscriber = new RedisConnection(sub as unknown as RedisClient, 'sub', (err) => errors.push(err));
+    const publisher = new RedisConnection(pub as unknown as RedisClient, 'pub', (err) => errors.push(err));
+    try {
+      const left = uniqueName('left');
+      const kept = Array.from({ length: 11 }, (_, i) => uniqueName(`kept${i}`));
+      const handler = (): void => undefined;
+      const calls: Promise<unknown>[] = [];
+      let readyListeners = 0;
+      // Registered before the adapter's own wait, so it runs first when the client is ready: an
+      // unsubscription made here must still go after the subscription queued during the handshake.
+      sub.once('ready', () => calls.push(subscriber.unsubscribe('channel', [left], handler)));
+      const subscribed = new Promise<void>((resolve) => {
+        sub.once('connect', () => {
+          const before = sub.listenerCount('ready');
+          calls.push(subscriber.subscribe('channel', [left], handler));
+          for (const channel of kept) calls.push(subscriber.subscribe('channel', [channel], handler));
+          readyListeners = sub.listenerCount('ready') - before;
+          resolve();
+        });
+      });
+      void sub.connect().catch(() => undefined);
+      await withTimeout(subscribed, 'the handshake', 5000);
+      assert.equal(readyListeners, 1, 'twelve waiting subscriptions share one ready listener');
+      await until(() => calls.length === 13, 3000, 'the unsubscription made when ready');
+      await withTimeout(Promise.all(calls), 'the queued calls', 5000);
+      assert.equal(await publisher.subscriberCount(left), 0, 'subscribed, then unsubscribed: in that order');
+      for (const channel of kept) assert.equal(await publisher.subscriberCount(channel), 1, channel);
+      assert.deepEqual(errors, []);
+    } finally {
+      subscriber.dispose();
+      publisher.dispose();
+      sub.disconnect();
+      pub.disconnect();
+    }
+  });
 });
