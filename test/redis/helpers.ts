@@ -67,10 +67,12 @@ export async function startCluster(
     return { nodes, on, clients, stop };
   } catch (err) {
     await stop();
-    // What the nodes printed (an adapter that failed to start warns on stderr) says why they did not meet.
-    const printed = nodes.map(
-      (node, i) => `\n--- node ${i}: stdout ---\n${node.stdout()}--- stderr ---\n${node.stderr()}`,
-    );
+    // What the nodes printed says why they did not meet: their adapters' Redis errors (stdout), a failed start (stderr).
+    const printed = started.map((result, i) => {
+      if (result.status === 'rejected') return '';
+      const node = result.value;
+      return `\n--- node ${settings[i]!['NAME'] ?? i}: stdout ---\n${node.stdout()}--- stderr ---\n${node.stderr()}`;
+    });
     throw new Error(`${err instanceof Error ? err.message : String(err)}${printed.join('')}`, { cause: err });
   }
 }
