@@ -37,8 +37,9 @@ export const CLIENT_IMPLEMENTATIONS: readonly (LoadImplementation & { readonly i
 /**
  * No client at all: the Socket.IO scenarios' raw frames (pre-encoded and pre-masked, replies known
  * by their first bytes) on a bare socket, in a process of its own like the clients. What it measures
- * is the server, the kernel and the two wake-ups every client pays too: the floor under any client's
- * figures on this machine, shown beside the emit and ack cells.
+ * is the server, the kernel and the two wake-ups every client pays too: with one event in flight, the
+ * floor under any client's round trip on this machine. With many in flight it is a reference only:
+ * it writes once per read, so a client that writes sooner can pass it.
  */
 export const RAW_FRAMES: LoadImplementation = {
   id: ImplId.RawFrames,
@@ -56,7 +57,7 @@ export const CLIENT_RATIOS: readonly (readonly [string, string])[] = [
   [ClientImplId.Switchboard, ClientImplId.Official],
 ];
 
-/** The emit and ack tables add how close the floor lies to the official client (the best any client could reach). */
+/** The emit and ack tables add the raw frames' ratio to the official client (for the round trip, the best any client could reach). */
 export const LOAD_RATIOS: readonly (readonly [string, string])[] = [
   ...CLIENT_RATIOS,
   [RAW_FRAMES.id, ClientImplId.Official],

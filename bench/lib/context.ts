@@ -123,7 +123,8 @@ export interface CellPlan<I extends Implementation = Implementation> {
   readonly id: string;
   readonly label: string;
   readonly params: Readonly<Record<string, number | string>>;
-  run(implementation: I): Promise<Record<string, number>>;
+  // A property, not a method: checked strictly, so a plan for `I` cannot be run with less.
+  readonly run: (implementation: I) => Promise<Record<string, number>>;
 }
 
 function describe(error: unknown): string {
@@ -134,12 +135,26 @@ function describe(error: unknown): string {
  * Runs every cell: for each round, every implementation in turn (A, B, C, D, A, B, C, D, ...),
  * recording failures as such instead of stopping the suite, then takes the medians.
  */
-export async function runCells(
+export function runCells(
   context: RunContext,
   scenario: Omit<ScenarioResult, 'cells'>,
   plans: readonly CellPlan[],
   headline: string,
-  implementations: readonly Implementation[] = context.implementations,
+): Promise<ScenarioResult>;
+export function runCells<I extends Implementation>(
+  context: RunContext,
+  scenario: Omit<ScenarioResult, 'cells'>,
+  plans: readonly CellPlan<I>[],
+  headline: string,
+  implementations: readonly I[],
+): Promise<ScenarioResult>;
+export async function runCells<I extends Implementation>(
+  context: RunContext,
+  scenario: Omit<ScenarioResult, 'cells'>,
+  plans: readonly CellPlan<I>[],
+  headline: string,
+  // Only plans for any implementation (the first signature) may go without: `I` is then `Implementation`.
+  implementations: readonly I[] = context.implementations as readonly I[],
 ): Promise<ScenarioResult> {
   const cells: CellResult[] = [];
   for (const plan of plans) {

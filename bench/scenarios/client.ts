@@ -195,7 +195,7 @@ export async function runClient(context: RunContext): Promise<ScenarioResult[]> 
     return result;
   };
   const common = `Both clients talk to our Socket.IO server (src/server) over WebSocket with the same options (\`forceNew\`, no reconnection), each from a process of its own on the generator core while the server has the other core.`;
-  const floor = `The raw frames row is no client at all: pre-encoded Socket.IO frames on a bare socket, from a process of its own on the same core. It pays only what every client pays (the server, the kernel, the wake-ups), so its ratio to the official client is the best any client could show here.`;
+  const floor = `The raw frames row is no client at all: pre-encoded Socket.IO frames on a bare socket, from a process of its own on the same core. It pays only what every client pays (the server, the kernel, the wake-ups), so with one event in flight its ratio to the official client is the best round trip any client could show here; with many in flight it is a reference, not a bound (it writes once per read, so a client that writes sooner can pass it).`;
   try {
     return [
       await scenario(
