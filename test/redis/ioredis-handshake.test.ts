@@ -13,15 +13,35 @@ import { until, withTimeout } from '../helpers/wait.js';
 
 const skip = await skipUnlessReachable('Redis', 6379);
 
+/** What each test gets: an ioredis subscriber not yet connected, a publisher, their wrappers, their errors. */
+interface HandshakeClients {
+  readonly sub: Redis;
+  readonly subscriber: RedisConnection;
+  readonly publisher: RedisConnection;
+  readonly errors: Error[];
+}
+
+/** Runs `body` with fresh {@link HandshakeClients}, closed afterwards whatever happens. */
+async function withClients(body: (clients: HandshakeClients) => Promise<void>): Promise<void> {
+  const sub = new Redis(REDIS_URL, { lazyConnect: true });
+  const pub = new Redis(REDIS_URL);
+  const errors: Error[] = [];
+  const subscriber = new RedisConnection(sub as unknown as RedisClient, 'sub', (err) => errors.push(err));
+  const publisher = new RedisConnection(pub as unknown as RedisClient, 'pub', (err) => errors.push(err));
+  try {
+    await body({ sub, subscriber, publisher, errors });
+  } finally {
+    subscriber.dispose();
+    publisher.dispose();
+    sub.disconnect();
+    pub.disconnect();
+  }
+}
+
 describe('subscribing on an ioredis client during its handshake', { skip }, () => {
   for (const kind of ['channel', 'pattern'] as const) {
     test(`${kind}: sent once the handshake is over, and kept (no error, Redis counts it, messages arrive)`, async () => {
-      const sub = new Redis(REDIS_URL, { lazyConnect: true });
-      const pub = new Redis(REDIS_URL);
-      const errors: Error[] = [];
-      const subscriber = new RedisConnection(sub as unknown as RedisClient, 'sub', (err) => errors.push(err));
-      const publisher = new RedisConnection(pub as unknown as RedisClient, 'pub', (err) => errors.push(err));
-      try {
+      await withClients(async ({ sub, subscriber, publisher, errors }) => {
         const channel = uniqueName('handshake');
         const subscribed = kind === 'pattern' ? `${channel}*` : channel;
         const received: string[] = [];
@@ -44,22 +64,12 @@ describe('subscribing on an ioredis client during its handshake', { skip }, () =
         await until(() => received.length === 1, 3000, 'the message on the subscription');
         assert.deepEqual(received, ['hello']);
         if (kind === 'channel') assert.equal(await publisher.subscriberCount(channel), 1);
-      } finally {
-        subscriber.dispose();
-        publisher.dispose();
-        sub.disconnect();
-        pub.disconnect();
-      }
+      });
     });
   }
 
   test('what waits for the handshake keeps its order (an unsubscription stays behind its subscription), with one listener pair', async () => {
-    const sub = new Redis(REDIS_URL, { lazyConnect: true });
-    const pub = new Redis(REDIS_URL);
-    const errors: Error[] = [];
-    const subscriber = new RedisConnection(sub as unknown as RedisClient, 'sub', (err) => errors.push(err));
-    const publisher = new RedisConnection(pub as unknown as RedisClient, 'pub', (err) => errors.push(err));
-    try {
+    await withClients(async ({ sub, subscriber, publisher, errors }) => {
       const left = uniqueName('left');
       const kept = Array.from({ length: 11 }, (_, i) => uniqueName(`kept${i}`));
       const handler = (): void => undefined;
@@ -85,11 +95,6 @@ describe('subscribing on an ioredis client during its handshake', { skip }, () =
       assert.equal(await publisher.subscriberCount(left), 0, 'subscribed, then unsubscribed: in that order');
       for (const channel of kept) assert.equal(await publisher.subscriberCount(channel), 1, channel);
       assert.deepEqual(errors, []);
-    } finally {
-      subscriber.dispose();
-      publisher.dispose();
-      sub.disconnect();
-      pub.disconnect();
-    }
+    });
   });
 });
