@@ -45,11 +45,7 @@ describe('Manager: Blob emits', () => {
         manager.on('error', (error) => errors.push(error));
         socket.emit('file', new UnreadableBlob(reason));
         socket.emit('after', 1);
-        await until(
-          () => session.sent.length > 0,
-          2000,
-          () => 'the emit after the unreadable Blob',
-        );
+        await until(() => session.sent.length > 0, 2000, 'the emit after the unreadable Blob');
         assert.deepEqual(
           errors.map((error) => error.message),
           [message],

@@ -97,40 +97,20 @@ describe('an upgrade probe that does not complete', () => {
         const { session, upgrades, closes } = await openProbingSession(server);
         try {
           // Nothing was sent: not writable means pausing, behind the poll the server holds.
-          await until(
-            () => !session.writable,
-            PROBE_TIMEOUT,
-            () => 'the session pausing for the upgrade',
-          );
+          await until(() => !session.writable, PROBE_TIMEOUT, 'the session pausing for the upgrade');
           session.send('first');
           session.send('second');
           await sleep(PROBE_TIMEOUT / 2);
           assert.deepEqual(server.posts, [], 'nothing written while pausing');
-          await until(
-            () => server.posts.length > 0,
-            PROBE_TIMEOUT + 2000,
-            () => 'the POST once the probe timed out',
-          );
+          await until(() => server.posts.length > 0, PROBE_TIMEOUT + 2000, 'the POST once the probe timed out');
           assert.deepEqual(packetsOf(server.posts), ['4first', '4second']);
-          await until(
-            () => closedProbes() === 1,
-            1000,
-            () => 'the probe WebSocket closed by the client',
-          );
+          await until(() => closedProbes() === 1, 1000, 'the probe WebSocket closed by the client');
           // The poll held all along is still the one in flight: answered, it is followed by another.
           assert.equal(server.gets.length, 1);
           server.gets.shift()!.end('6');
-          await until(
-            () => server.gets.length === 1,
-            2000,
-            () => 'a new poll after the held one ended',
-          );
+          await until(() => server.gets.length === 1, 2000, 'a new poll after the held one ended');
           session.send('third');
-          await until(
-            () => packetsOf(server.posts).length === 3,
-            2000,
-            () => 'the POST after the failed upgrade',
-          );
+          await until(() => packetsOf(server.posts).length === 3, 2000, 'the POST after the failed upgrade');
           assert.deepEqual(packetsOf(server.posts), ['4first', '4second', '4third']);
           assert.equal(session.transport.name, 'polling');
           assert.deepEqual(upgrades, []);
@@ -151,33 +131,17 @@ describe('an upgrade probe that does not complete', () => {
         async () => {
           const { session, upgrades, closes } = await openProbingSession(server);
           try {
-            await until(
-              () => probes.length === 1,
-              PROBE_TIMEOUT,
-              () => 'the probe',
-            );
+            await until(() => probes.length === 1, PROBE_TIMEOUT, 'the probe');
             const probed = Date.now();
             session.send('during the probe');
             // Well before the probe's deadline: an unanswered probe does not pause polling.
-            await until(
-              () => server.posts.length === 1,
-              PROBE_TIMEOUT / 2,
-              () => 'the POST while the probe waits',
-            );
+            await until(() => server.posts.length === 1, PROBE_TIMEOUT / 2, 'the POST while the probe waits');
             assert.equal(timers.pending('polling-transport'), 1, "the probe's deadline");
-            await until(
-              () => closedProbes() === 1,
-              PROBE_TIMEOUT + 1000,
-              () => 'the probe WebSocket closed by the client',
-            );
+            await until(() => closedProbes() === 1, PROBE_TIMEOUT + 1000, 'the probe WebSocket closed by the client');
             assert.ok(Date.now() - probed < PROBE_TIMEOUT + 1000, 'given up within its timeout');
             assert.equal(timers.pending('polling-transport'), 0, 'no probe timer left');
             session.send('after the probe');
-            await until(
-              () => server.posts.length === 2,
-              2000,
-              () => 'the POST after the probe',
-            );
+            await until(() => server.posts.length === 2, 2000, 'the POST after the probe');
             assert.deepEqual(packetsOf(server.posts), ['4during the probe', '4after the probe']);
             assert.equal(probes.length, 1, 'polling first: no second probe');
             assert.equal(session.transport.name, 'polling');
@@ -221,23 +185,15 @@ describe('the connection closed by the application while upgrading', () => {
                 await until(
                   () => server.posts.length === 1 && server.gets.length === 1,
                   3000,
-                  () => 'the CONNECT packet and the poll',
+                  'the CONNECT packet and the poll',
                 );
                 const connected = waitFor(socket, 'connect', 3000);
                 server.gets.shift()!.end('40{"sid":"sio-sid"}');
                 await connected;
-                await until(
-                  () => probes.length === 1 && server.gets.length === 1,
-                  3000,
-                  () => 'the probe and the next poll',
-                );
+                await until(() => probes.length === 1 && server.gets.length === 1, 3000, 'the probe and the next poll');
                 if (moment === 'pause') {
                   probes[0]!.send('3probe');
-                  await until(
-                    () => !manager.engine.writable,
-                    3000,
-                    () => 'the session pausing for the upgrade',
-                  );
+                  await until(() => !manager.engine.writable, 3000, 'the session pausing for the upgrade');
                 }
                 assert.equal(timers.pending('polling-transport'), 1, "the probe's deadline, before the close");
                 let pollEnded = false;

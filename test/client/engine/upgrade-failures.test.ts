@@ -51,24 +51,12 @@ describe('upgrades that do not complete', () => {
           sessionOptions(server.origin, { transports: ['polling', 'websocket'] }),
         );
         try {
-          await until(
-            () => !session.writable,
-            3000,
-            () => 'the session pausing for the upgrade',
-          );
+          await until(() => !session.writable, 3000, 'the session pausing for the upgrade');
           session.send('sent while upgrading');
-          await until(
-            () => server.posts.length > 0,
-            3000,
-            () => 'the POST after the failed upgrade',
-          );
+          await until(() => server.posts.length > 0, 3000, 'the POST after the failed upgrade');
           assert.deepEqual(server.posts, ['4sent while upgrading']);
           assert.equal(session.transport.name, 'polling');
-          await until(
-            () => session.writable,
-            3000,
-            () => 'the session writable again once the POST is answered',
-          );
+          await until(() => session.writable, 3000, 'the session writable again once the POST is answered');
           assert.deepEqual(upgrades, []);
           assert.deepEqual(closes, []);
         } finally {
@@ -95,7 +83,7 @@ describe('upgrades that do not complete', () => {
           await until(
             () => server.heldPosts.length === 1 && server.gets.length === 1 && probes.length === 1,
             3000,
-            () => 'the POST, the poll and the probe, all held',
+            'the POST, the poll and the probe, all held',
           );
           probes[0]!.send('3probe');
           // Let the client read the answer and start pausing before its poll ends (nothing on the
@@ -109,7 +97,7 @@ describe('upgrades that do not complete', () => {
           await until(
             () => server.gets.length === 1,
             3000,
-            () => 'a new poll after the failed upgrade, with the POST still out',
+            'a new poll after the failed upgrade, with the POST still out',
           );
           server.heldPosts.shift()!.end('ok');
           assert.equal(session.transport.name, 'polling');
@@ -134,17 +122,9 @@ describe('upgrades that do not complete', () => {
           sessionOptions(server.origin, { transports: ['polling', 'websocket'] }),
         );
         try {
-          await until(
-            () => closedProbes === 1,
-            3000,
-            () => 'the probe WebSocket closed by the client',
-          );
+          await until(() => closedProbes === 1, 3000, 'the probe WebSocket closed by the client');
           session.send('after the probe');
-          await until(
-            () => server.posts.length > 0,
-            3000,
-            () => 'the POST over polling',
-          );
+          await until(() => server.posts.length > 0, 3000, 'the POST over polling');
           assert.deepEqual(server.posts, ['4after the probe']);
           assert.equal(session.transport.name, 'polling');
           assert.deepEqual(upgrades, []);
