@@ -58,6 +58,16 @@ type SubscriptionKind = 'channel' | 'pattern' | 'shard';
 /** The ioredis events carrying the messages of each kind of subscription, as Buffers. */
 const IOREDIS_EVENTS = { channel: 'messageBuffer', pattern: 'pmessageBuffer', shard: 'smessageBuffer' } as const;
 
+/** Each library's methods that start and end each kind of subscription. */
+const SUBSCRIBE = {
+  nodeRedis: { channel: 'subscribe', pattern: 'pSubscribe', shard: 'sSubscribe' },
+  ioredis: { channel: 'subscribe', pattern: 'psubscribe', shard: 'ssubscribe' },
+} as const;
+const UNSUBSCRIBE = {
+  nodeRedis: { channel: 'unsubscribe', pattern: 'pUnsubscribe', shard: 'sUnsubscribe' },
+  ioredis: { channel: 'unsubscribe', pattern: 'punsubscribe', shard: 'sunsubscribe' },
+} as const;
+
 function isNodeRedis(client: RedisClient): client is NodeRedisClient {
   return typeof (client as Partial<NodeRedisClient>).sSubscribe === 'function';
 }
@@ -143,10 +153,7 @@ export class RedisConnection {
   /** Subscribes `handler` to channels, patterns or shard channels. */
   subscribe(kind: SubscriptionKind, names: string[], handler: MessageHandler): Promise<unknown> {
     const client = this.client;
-    if (isNodeRedis(client)) {
-      if (kind === 'pattern') return client.pSubscribe(names, handler, true);
-      return kind === 'shard' ? client.sSubscribe(names, handler, true) : client.subscribe(names, handler, true);
-    }
+    if (isNodeRedis(client)) return client[SUBSCRIBE.nodeRedis[kind]](names, handler, true);
     this.listenOnce(kind);
     const holders = holdersOf(client);
     for (const name of names) {
@@ -154,19 +161,13 @@ export class RedisConnection {
       if (!this.handlers[kind].has(name)) holders.set(key, (holders.get(key) ?? 0) + 1);
       this.handlers[kind].set(name, handler);
     }
-    return inSubscriptionOrder(client, () => {
-      if (kind === 'pattern') return client.psubscribe(...names);
-      return kind === 'shard' ? client.ssubscribe(...names) : client.subscribe(...names);
-    });
+    return inSubscriptionOrder(client, () => client[SUBSCRIBE.ioredis[kind]](...names));
   }
 
   /** Removes the subscriptions {@link subscribe} made with `handler`. */
   unsubscribe(kind: SubscriptionKind, names: string[], handler: MessageHandler): Promise<unknown> {
     const client = this.client;
-    if (isNodeRedis(client)) {
-      if (kind === 'pattern') return client.pUnsubscribe(names, handler, true);
-      return kind === 'shard' ? client.sUnsubscribe(names, handler, true) : client.unsubscribe(names, handler, true);
-    }
+    if (isNodeRedis(client)) return client[UNSUBSCRIBE.nodeRedis[kind]](names, handler, true);
     const holders = holdersOf(client);
     const released: string[] = [];
     for (const name of names) {
@@ -180,10 +181,7 @@ export class RedisConnection {
       }
     }
     if (released.length === 0) return Promise.resolve();
-    return inSubscriptionOrder(client, () => {
-      if (kind === 'pattern') return client.punsubscribe(...released);
-      return kind === 'shard' ? client.sunsubscribe(...released) : client.unsubscribe(...released);
-    });
+    return inSubscriptionOrder(client, () => client[UNSUBSCRIBE.ioredis[kind]](...released));
   }
 
   /** Stops listening to the client (messages and errors); subscriptions are left to {@link unsubscribe}. */
