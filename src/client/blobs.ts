@@ -34,7 +34,8 @@ export function contentsOf(value: unknown, viaToJson = false): Contents {
   const toJson = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJson === 'function' && !viaToJson) return contentsOf(toJson.call(value), true);
   let found = Contents.Json;
-  for (const item of Object.values(value)) {
+  // An emit's data is an array: walked as it is, not copied.
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
     const contents = contentsOf(item);
     if (contents === Contents.Blobs) return contents;
     if (contents === Contents.Binary) found = contents;

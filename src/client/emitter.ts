@@ -54,7 +54,7 @@ export class Emitter<Events extends EventsMap> {
     if (event === undefined) this.#listeners = undefined;
     else if (at !== -1) {
       // What stays: a new array (the stored one is never changed), or none without a listener.
-      const list = listener === undefined ? [] : this.#list(event);
+      const list = listener === undefined ? [] : [listeners![at + 1] as AnyListener | AnyListener[]].flat();
       const index = list.findIndex(
         (candidate) => candidate === (listener as unknown) || candidate.listener === listener,
       );

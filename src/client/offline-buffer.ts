@@ -1,5 +1,5 @@
 import type { Packet } from '../protocol/socket-io/index.js';
-import { blobsIn } from './blobs.js';
+import { blobsIn, Contents, contentsOf } from './blobs.js';
 import { encodeMessage } from './encode.js';
 import { utf8Length } from './engine/payload-size.js';
 
@@ -9,9 +9,11 @@ const sizes = new WeakMap<object, number>();
 export function packetBytes(packet: Packet): number {
   let size = sizes.get(packet);
   if (size === undefined) {
-    const [text, ...attachments] = encodeMessage(packet);
+    // As the manager will encode it: plain data by `JSON.stringify` alone, without the replacer.
+    const contents = contentsOf(packet.data);
+    const [text, ...attachments] = encodeMessage(packet, contents !== Contents.Json);
     size = utf8Length(text);
-    for (const blob of blobsIn(packet.data)) size += blob.size;
+    if (contents === Contents.Blobs) for (const blob of blobsIn(packet.data)) size += blob.size;
     for (const attachment of attachments) size += attachment.byteLength;
     sizes.set(packet, size);
   }

@@ -624,11 +624,11 @@ export class Socket<
 }
 
 /**
- * `listeners` without the first `listener`, removed in place (they are called from a copy);
- * without a listener, none.
+ * `listeners` without the first `listener`, removed in place (they are called from a copy); none
+ * without a listener, or once the last one is gone.
  */
 function without(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
   const index = listeners?.indexOf(listener!) ?? -1;
   if (index !== -1) listeners!.splice(index, 1);
-  return listener ? listeners : undefined;
+  return listener && listeners?.length ? listeners : undefined;
 }

@@ -144,9 +144,9 @@ export class ClientWriteBatch extends WriteBatch {
     if (!this.corked) return;
     this.corkedBytes += bytes.length;
     if (this.corkedBytes < this.writeOutAt) return;
-    this.flush();
-    // The next frame of this tick corks again, as a second one does.
-    this.held = WRITTEN;
+    // Out with what is corked; the batch stays corked for the rest of the tick.
+    this.socket.uncork();
+    this.socket.cork();
     this.corkedBytes = 0;
     this.writeOutAt *= 2;
   }
