@@ -97,4 +97,23 @@ describe('subscribing on an ioredis client during its handshake', { skip }, () =
       assert.deepEqual(errors, []);
     });
   });
+
+  test('a client closed during its handshake fails what waited for it, and what comes after, without waiting', async () => {
+    await withClients(async ({ sub, subscriber }) => {
+      const handler = (): void => undefined;
+      // Wrapped: a promise resolved with a promise would wait for it.
+      const queued = new Promise<{ waiting: Promise<unknown> }>((resolve) => {
+        sub.once('connect', () => {
+          const waiting = subscriber.subscribe('channel', [uniqueName('queued')], handler);
+          sub.disconnect();
+          resolve({ waiting });
+        });
+      });
+      void sub.connect().catch(() => undefined);
+      const { waiting } = await withTimeout(queued, 'the handshake', 5000);
+      await assert.rejects(withTimeout(waiting, 'the queued subscription to fail', 3000), /Connection is closed/);
+      const later = subscriber.subscribe('channel', [uniqueName('later')], handler);
+      await assert.rejects(withTimeout(later, 'a later subscription to fail', 3000), /Connection is closed/);
+    });
+  });
 });

@@ -377,6 +377,9 @@ describe('a WebSocket upgrade relayed to the node holding the session', { skip }
       const [directUpgraded, directProbing, relayedUpgraded, relayedProbing] = await Promise.all(
         [...direct, ...relayed].map((client) => client.closed),
       );
+      // No status, as official engine.io closes them (see the holder-closing case above).
+      assert.equal(directUpgraded?.[0], 1005);
+      assert.equal(directProbing?.[0], 1005);
       assert.deepEqual(relayedUpgraded, directUpgraded);
       assert.deepEqual(relayedProbing, directProbing);
       await released(relayB);
